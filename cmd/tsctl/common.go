@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/local"
+)
+
+// SiteEnv names the environment variable holding the default site URL.
+const SiteEnv = "TSCTL_SITE"
+
+// DefaultSite is used when neither --site nor TSCTL_SITE is set.
+const DefaultSite = "local:.tsctl/site"
+
+func (c *cli) parseExit(fs *flagSet) int {
+	if fs.helpSeen {
+		return exitOK
+	}
+	return exitError
+}
+
+// siteURL picks the site URL from the flag, the environment or the default,
+// and says so on stderr when it falls back to the default.
+func (c *cli) siteURL(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if v := os.Getenv(SiteEnv); v != "" {
+		return v
+	}
+	c.notef("using the embedded local site in %s (set --site or %s to choose another)", strings.TrimPrefix(DefaultSite, "local:"), SiteEnv)
+	return DefaultSite
+}
+
+// openSite connects to the site a URL names.
+func (c *cli) openSite(url string) (provider.Site, error) {
+	switch {
+	case strings.HasPrefix(url, "local:"):
+		dir := strings.TrimPrefix(url, "local:")
+		if dir == "" {
+			return nil, fmt.Errorf("site %q: local: needs a folder, e.g. local:.tsctl/site", url)
+		}
+		faults, err := local.FaultsFromEnv()
+		if err != nil {
+			return nil, err
+		}
+		return local.Open(dir, local.Options{Faults: faults})
+	case strings.HasPrefix(url, "wmi://"), strings.HasPrefix(url, "https://"):
+		return nil, fmt.Errorf("site %q: remote sites (wmi://, https://) are not supported by this build yet; use a local: site", url)
+	}
+	return nil, fmt.Errorf("site %q: unknown scheme; use local:PATH, wmi://SERVER/SITECODE or https://SERVER/AdminService", url)
+}
+
+// loadConfig loads configuration files and prints their diagnostics.
+func (c *cli) loadConfig(paths []string) (*config.Config, bool) {
+	cfg, ds := config.Load(paths)
+	c.printDiags(ds)
+	if ds.HasErrors() {
+		n := 0
+		for _, d := range ds {
+			if d.Severity == diag.Error {
+				n++
+			}
+		}
+		c.errorf("%d %s in the configuration; nothing was changed", n, plural(n, "problem", "problems"))
+		return nil, false
+	}
+	return cfg, true
+}
+
+func (c *cli) printDiags(ds diag.List) {
+	for _, d := range ds {
+		prefix := ""
+		if d.Severity == diag.Warning {
+			prefix = "warning: "
+		}
+		if p := d.Pos.String(); p != "" {
+			fmt.Fprintf(c.stderr, "%s: %s%s\n", p, prefix, d.Msg)
+		} else {
+			fmt.Fprintf(c.stderr, "tsctl: %s%s\n", prefix, d.Msg)
+		}
+		if d.Hint != "" {
+			fmt.Fprintf(c.stderr, "\thint: %s\n", d.Hint)
+		}
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// colorOK reports whether w is a terminal that may get colour.
+func colorOK(w io.Writer) bool {
+	if _, set := os.LookupEnv("NO_COLOR"); set {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// interruptible returns a context cancelled by the first Ctrl-C; a second
+// Ctrl-C exits at once.
+func (c *cli) interruptible() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt)
+	go func() {
+		select {
+		case <-sig:
+		case <-ctx.Done():
+			return
+		}
+		c.notef("interrupted: finishing the objects in flight, then stopping (Ctrl-C again to abort now)")
+		cancel()
+		if _, ok := <-sig; ok {
+			c.errorf("aborted")
+			os.Exit(130)
+		}
+	}()
+	return ctx, func() { signal.Stop(sig); cancel() }
+}
+
+// fail reports err with its hint, if it has one.
+func (c *cli) fail(err error) {
+	c.errorf("%v", err)
+	if h := diag.HintOf(err); h != "" {
+		c.hint("%s", h)
+	}
+}

@@ -1,0 +1,116 @@
+// Command tsctl keeps Configuration Manager task sequences and the packages
+// they use as code: it validates YAML configurations, plans the changes
+// that bring a site to them, and applies those changes idempotently.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+)
+
+func main() { os.Exit(Main()) }
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2 // plan --detailed-exitcode: changes pending
+)
+
+// cli carries the process's streams so that tests can replace them.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(c *cli, args []string) int
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"validate", "check configuration files offline", (*cli).validate},
+		{"plan", "show the actions that bring a site to the configuration", (*cli).plan},
+		{"apply", "plan, confirm and execute the actions", (*cli).apply},
+		{"render", "print the sequence XML a site would store for one sequence", (*cli).render},
+		{"schema", "print the JSON Schema of the configuration", (*cli).schema},
+		{"site", "manage the embedded local site (init, show, seed, lock, unlock)", (*cli).site},
+		{"version", "print the version", (*cli).version},
+	}
+}
+
+// Main runs tsctl with os.Args and returns the exit code.
+func Main() int {
+	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	return c.main(os.Args[1:])
+}
+
+func (c *cli) main(args []string) int {
+	if len(args) == 0 {
+		c.usage(c.stderr)
+		return exitError
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		c.usage(c.stdout)
+		return exitOK
+	}
+	for _, cmd := range commands {
+		if cmd.name == args[0] {
+			return cmd.run(c, args[1:])
+		}
+	}
+	c.errorf("unknown command %q", args[0])
+	c.hint("run tsctl help for the list of commands")
+	return exitError
+}
+
+func (c *cli) usage(w io.Writer) {
+	fmt.Fprintln(w, "tsctl keeps Configuration Manager task sequences and packages as code.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: tsctl <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, cmd := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run tsctl <command> -h for a command's flags.")
+	fmt.Fprintln(w, "Exit codes: 0 success, 1 error, 2 changes pending (plan --detailed-exitcode).")
+}
+
+func (c *cli) errorf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "tsctl: error: %s\n", strings.TrimSpace(fmt.Sprintf(format, args...)))
+}
+
+func (c *cli) warnf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "tsctl: warning: %s\n", fmt.Sprintf(format, args...))
+}
+
+func (c *cli) notef(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "tsctl: %s\n", fmt.Sprintf(format, args...))
+}
+
+func (c *cli) hint(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "tsctl: hint: %s\n", fmt.Sprintf(format, args...))
+}
+
+func (c *cli) version(args []string) int {
+	fs := c.flags("version", "")
+	if !c.parse(fs, args, 0, 0) {
+		return exitError
+	}
+	v := "devel"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	fmt.Fprintf(c.stdout, "tsctl %s\n", v)
+	return exitOK
+}

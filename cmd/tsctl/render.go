@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/tsctl/tsctl/engine"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+func (c *cli) render(args []string) int {
+	fs := c.flags("render", "")
+	var files multi
+	fs.Var(&files, "f", "configuration file or folder (repeatable; default tsctl.yaml)")
+	siteFlag := fs.String("site", "", "site whose IDs references resolve to (default $"+SiteEnv+", else "+DefaultSite+")")
+	name := fs.String("sequence", "", "name of the sequence to render (required)")
+	indent := fs.Bool("indent", false, "one element per line, indented (the site stores it on one line)")
+	if !c.parse(fs, args, 0, 0) {
+		return c.parseExit(fs)
+	}
+	if *name == "" {
+		c.errorf("--sequence is required")
+		c.commandUsage(c.stderr, fs)
+		return exitError
+	}
+	cfg, ok := c.loadConfig(files)
+	if !ok {
+		return exitError
+	}
+	url := c.siteURL(*siteFlag)
+	site, err := c.openSite(url)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	defer site.Close()
+	q, ds, err := engine.Render(context.Background(), site, cfg, *name)
+	c.printDiags(ds)
+	if err != nil {
+		c.fail(err)
+		return exitError
+	}
+	if ds.HasErrors() {
+		return exitError
+	}
+	if *indent {
+		_, _ = c.stdout.Write(tsxml.MarshalIndent(q, "  "))
+	} else {
+		out := tsxml.Marshal(q)
+		_, _ = c.stdout.Write(append(out, '\n'))
+	}
+	if strings.Contains(string(tsxml.Marshal(q)), "(known after apply)") {
+		c.warnf("some referenced objects do not exist on site %s yet; their IDs show as (known after apply)", site.Code())
+	}
+	return exitOK
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/provider/local"
+)
+
+func (c *cli) site(args []string) int {
+	subs := map[string]func([]string) int{
+		"init": c.siteInit, "show": c.siteShow, "seed": c.siteSeed, "lock": c.siteLock, "unlock": c.siteUnlock,
+	}
+	if len(args) == 0 || subs[args[0]] == nil {
+		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			c.errorf("unknown site command %q", args[0])
+		}
+		fmt.Fprintln(c.stderr, "Usage: tsctl site <init|show|seed|lock|unlock> [flags]")
+		fmt.Fprintln(c.stderr, "  init              create an embedded local site")
+		fmt.Fprintln(c.stderr, "  show              list the site's objects and locks")
+		fmt.Fprintln(c.stderr, "  seed FILE         add reference-only objects (applications, boot images, packages)")
+		fmt.Fprintln(c.stderr, "  lock NAME --user U    simulate another administrator holding a lock")
+		fmt.Fprintln(c.stderr, "  unlock NAME       release a lock")
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return exitOK
+		}
+		return exitError
+	}
+	return subs[args[0]](args[1:])
+}
+
+// openLocal opens a local: site for the site subcommands.
+func (c *cli) openLocal(url, code string, mustExist bool) (*local.Site, bool) {
+	if !strings.HasPrefix(url, "local:") {
+		c.errorf("tsctl site works on the embedded local site only (local:PATH), not %q", url)
+		return nil, false
+	}
+	dir := strings.TrimPrefix(url, "local:")
+	if mustExist && !local.Exists(dir) {
+		c.errorf("no local site in %s", dir)
+		c.hint("create one with tsctl site init --site %s", url)
+		return nil, false
+	}
+	s, err := local.Open(dir, local.Options{Code: code})
+	if err != nil {
+		c.errorf("%v", err)
+		return nil, false
+	}
+	return s, true
+}
+
+func (c *cli) siteInit(args []string) int {
+	fs := c.flags("site init", "")
+	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
+	code := fs.String("code", local.DefaultCode, "site code of the new site (three letters or digits)")
+	if !c.parse(fs, args, 0, 0) {
+		return c.parseExit(fs)
+	}
+	url := c.siteURL(*siteFlag)
+	dir := strings.TrimPrefix(url, "local:")
+	existed := strings.HasPrefix(url, "local:") && local.Exists(dir)
+	s, ok := c.openLocal(url, *code, false)
+	if !ok {
+		return exitError
+	}
+	defer s.Close()
+	if existed {
+		if !strings.EqualFold(s.Code(), *code) {
+			c.errorf("%s already holds site %s", dir, s.Code())
+			return exitError
+		}
+		fmt.Fprintf(c.stdout, "Site %s already exists in %s.\n", s.Code(), dir)
+		return exitOK
+	}
+	fmt.Fprintf(c.stdout, "Created site %s in %s.\n", s.Code(), dir)
+	return exitOK
+}
+
+func (c *cli) siteShow(args []string) int {
+	fs := c.flags("site show", "")
+	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
+	asJSON := fs.Bool("json", false, "print objects as JSON")
+	if !c.parse(fs, args, 0, 0) {
+		return c.parseExit(fs)
+	}
+	s, ok := c.openLocal(c.siteURL(*siteFlag), "", true)
+	if !ok {
+		return exitError
+	}
+	defer s.Close()
+	objs, err := s.Objects()
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	locks, err := s.Locks()
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	if *asJSON {
+		type row struct {
+			Class     string `json:"class"`
+			ID        string `json:"id"`
+			Name      string `json:"name"`
+			Version   string `json:"version,omitempty"`
+			Steps     string `json:"-"`
+			Lock      string `json:"lock,omitempty"`
+			Reference int64  `json:"references,omitempty"`
+		}
+		var rows []row
+		for _, o := range objs {
+			r := row{Class: o.Class, ID: idOf(o.Props), Name: nameOf(o.Props), Version: o.String("SedoObjectVersion"), Reference: o.Int("ReferencesCount")}
+			rows = append(rows, r)
+		}
+		b, _ := json.MarshalIndent(map[string]any{"site": s.Code(), "objects": rows}, "", "  ")
+		fmt.Fprintln(c.stdout, string(b))
+		return exitOK
+	}
+	fmt.Fprintf(c.stdout, "Site %s (%s)\n", s.Code(), s.Dir())
+	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLASS\tID\tNAME\tLOCK")
+	for _, o := range objs {
+		lock := ""
+		for p, l := range locks {
+			if strings.Contains(p, `"`+idOf(o.Props)+`"`) {
+				lock = l.String()
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.Class, idOf(o.Props), nameOf(o.Props), lock)
+	}
+	tw.Flush()
+	return exitOK
+}
+
+func idOf(p map[string]any) string {
+	if v, ok := p["PackageID"].(string); ok {
+		if pn, ok := p["ProgramName"].(string); ok {
+			return v + "/" + pn
+		}
+		return v
+	}
+	if v, ok := p["CI_ID"].(string); ok {
+		return v
+	}
+	return ""
+}
+
+func nameOf(p map[string]any) string {
+	for _, k := range []string{"Name", "ProgramName", "LocalizedDisplayName"} {
+		if v, ok := p[k].(string); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func (c *cli) siteSeed(args []string) int {
+	fs := c.flags("site seed", "FILE")
+	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
+	if !c.parse(fs, args, 1, 1) {
+		return c.parseExit(fs)
+	}
+	file := fs.parsed[0]
+	data, err := os.ReadFile(file)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	var seed local.Seed
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&seed); err != nil {
+		c.errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+		c.hint("a seed file lists applications, bootImages, packages, osImages, osUpgradePackages and driverPackages by name")
+		return exitError
+	}
+	s, ok := c.openLocal(c.siteURL(*siteFlag), "", false)
+	if !ok {
+		return exitError
+	}
+	defer s.Close()
+	res, err := s.ApplySeed(seed)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	fmt.Fprintf(c.stdout, "Seeded site %s: %d added, %d already present.\n", s.Code(), len(res.Added), len(res.Existing))
+	return exitOK
+}
+
+func (c *cli) siteLock(args []string) int {
+	fs := c.flags("site lock", "NAME")
+	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
+	user := fs.String("user", `CORP\other-admin`, "administrator who holds the lock")
+	machine := fs.String("machine", "ADMIN-PC", "computer the lock is held from")
+	if !c.parse(fs, args, 1, 1) {
+		return c.parseExit(fs)
+	}
+	s, ok := c.openLocal(c.siteURL(*siteFlag), "", true)
+	if !ok {
+		return exitError
+	}
+	defer s.Close()
+	path, err := s.FindByName(fs.parsed[0])
+	if err == nil {
+		err = s.Lock(path, *user, *machine)
+	}
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	fmt.Fprintf(c.stdout, "Locked %s for %s on %s.\n", path, *user, *machine)
+	return exitOK
+}
+
+func (c *cli) siteUnlock(args []string) int {
+	fs := c.flags("site unlock", "NAME")
+	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
+	if !c.parse(fs, args, 1, 1) {
+		return c.parseExit(fs)
+	}
+	s, ok := c.openLocal(c.siteURL(*siteFlag), "", true)
+	if !ok {
+		return exitError
+	}
+	defer s.Close()
+	path, err := s.FindByName(fs.parsed[0])
+	if err == nil {
+		err = s.Unlock(path)
+	}
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	fmt.Fprintf(c.stdout, "Unlocked %s.\n", path)
+	return exitOK
+}

@@ -1,0 +1,353 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/tsctl/tsctl/engine/desired"
+	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// Outcome is what happened to one object during apply.
+type Outcome int
+
+const (
+	Unchanged Outcome = iota
+	Created
+	Updated
+	Failed
+	Skipped
+)
+
+func (o Outcome) String() string {
+	return [...]string{"unchanged", "created", "updated", "failed", "skipped"}[o]
+}
+
+// MarshalText renders the outcome as its name.
+func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// ObjectResult is one object's outcome.
+type ObjectResult struct {
+	Address string    `json:"address"`
+	Kind    plan.Kind `json:"kind"`
+	Name    string    `json:"name"`
+	ID      string    `json:"id,omitempty"`
+	Outcome Outcome   `json:"outcome"`
+	Reason  string    `json:"reason,omitempty"`
+}
+
+// ApplyResult lists every object's outcome in plan order.
+type ApplyResult struct {
+	Objects []ObjectResult `json:"objects"`
+}
+
+// Failed reports whether any object failed or was skipped.
+func (r *ApplyResult) Failed() bool {
+	for _, o := range r.Objects {
+		if o.Outcome == Failed || o.Outcome == Skipped {
+			return true
+		}
+	}
+	return false
+}
+
+// Count returns how many objects had outcome o.
+func (r *ApplyResult) Count(o Outcome) int {
+	n := 0
+	for _, x := range r.Objects {
+		if x.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// ApplyOptions tune execution.
+type ApplyOptions struct {
+	Parallelism int                // objects applied at once (default 4)
+	User        string             // our identity: locks held by anyone else stop a write
+	OnStart     func(*plan.Object) // called when an object's writes begin
+	OnDone      func(ObjectResult) // called when an object finishes
+}
+
+// Apply executes the plan: independent objects in parallel, every object
+// after the objects it depends on, a failure skipping only its dependants.
+// Secrets are read before the first write; a missing one fails the whole
+// apply with nothing written.
+func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
+	if opts.Parallelism < 1 {
+		opts.Parallelism = 4
+	}
+	r := newResolver(p.State, p.Config, true)
+	// Read every secret up front.
+	var ds diag.List
+	for _, o := range p.Plan.Objects {
+		it := p.items[o.Address]
+		if it.seq != nil && (o.Action == plan.Create || it.stepsChanged) {
+			_, bds := (&desired.Builder{R: r}).Sequence(it.seq)
+			for _, d := range bds {
+				ds = append(ds, d)
+			}
+		}
+	}
+	if ds.HasErrors() {
+		ds.Sort()
+		return nil, ds
+	}
+
+	res := &ApplyResult{Objects: make([]ObjectResult, len(p.Plan.Objects))}
+	index := map[string]int{}
+	done := make([]chan struct{}, len(p.Plan.Objects))
+	for i, o := range p.Plan.Objects {
+		index[o.Address] = i
+		done[i] = make(chan struct{})
+		res.Objects[i] = ObjectResult{Address: o.Address, Kind: o.Kind, Name: o.Name, ID: o.ID}
+	}
+	sem := make(chan struct{}, opts.Parallelism)
+	var wg sync.WaitGroup
+	for i, o := range p.Plan.Objects {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[i])
+			out := &res.Objects[i]
+			for _, d := range o.DependsOn {
+				j, ok := index[d]
+				if !ok {
+					continue
+				}
+				<-done[j]
+				if dep := res.Objects[j]; dep.Outcome == Failed || dep.Outcome == Skipped {
+					out.Outcome, out.Reason = Skipped, fmt.Sprintf("depends on %s %q, which %s", dep.Kind, dep.Name, dep.Outcome)
+					p.report(opts, *out)
+					return
+				}
+			}
+			if o.Action == plan.NoOp {
+				out.Outcome = Unchanged
+				return
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				out.Outcome, out.Reason = Skipped, "interrupted before it started"
+				p.report(opts, *out)
+				return
+			}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				out.Outcome, out.Reason = Skipped, "interrupted before it started"
+				p.report(opts, *out)
+				return
+			}
+			if opts.OnStart != nil {
+				opts.OnStart(o)
+			}
+			// The object in flight finishes even when interrupted.
+			id, err := p.applyOne(context.WithoutCancel(ctx), r, p.items[o.Address], opts.User)
+			switch {
+			case err != nil && provider.IsKind(err, provider.KindLocked):
+				out.Outcome, out.Reason = Skipped, lockReason(err)
+			case err != nil:
+				out.Outcome, out.Reason = Failed, err.Error()
+			case o.Action == plan.Create:
+				out.Outcome, out.ID = Created, id
+			default:
+				out.Outcome = Updated
+			}
+			p.report(opts, *out)
+		}()
+	}
+	wg.Wait()
+	return res, nil
+}
+
+func (p *Planned) report(opts ApplyOptions, r ObjectResult) {
+	if opts.OnDone != nil {
+		opts.OnDone(r)
+	}
+}
+
+func lockReason(err error) string {
+	var pe *provider.Error
+	if errors.As(err, &pe) && pe.Holder != nil {
+		return pe.Holder.String()
+	}
+	return err.Error()
+}
+
+// checkLock refuses to write an object someone else holds a SEDO lock on.
+func checkLock(ctx context.Context, site provider.Site, path, user string) error {
+	li, err := provider.GetLockInformation(ctx, site, path)
+	if err != nil {
+		return fmt.Errorf("read lock of %s: %w", path, err)
+	}
+	if li.Held() && li.User != user {
+		return &provider.Error{Kind: provider.KindLocked, Op: "GetLockInformation", Msg: "object is " + li.String(), Holder: &li}
+	}
+	return nil
+}
+
+func (p *Planned) applyOne(ctx context.Context, r *resolver, it *item, user string) (string, error) {
+	site := p.State.Site
+	if it.pkg != nil {
+		return p.applyPackage(ctx, site, r, it, user)
+	}
+	return p.applySequence(ctx, site, r, it, user)
+}
+
+func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resolver, it *item, user string) (string, error) {
+	d := it.pkg
+	var id string
+	if it.site == nil {
+		in := provider.New(d.Class)
+		for k, v := range d.Props {
+			in.Props[k] = v
+		}
+		path, err := site.Put(ctx, in)
+		if err != nil {
+			return "", fmt.Errorf("create %s: %w", it, err)
+		}
+		_, keys, err := provider.ParsePath(path)
+		if err != nil {
+			return "", fmt.Errorf("create %s: %w", it, err)
+		}
+		id = keys["PackageID"]
+		r.setCreated(desired.RefKind(it.obj.Kind), it.obj.Name, id)
+	} else {
+		id = it.site.String("PackageID")
+		path := provider.Path(d.Class, "PackageID", id)
+		if err := checkLock(ctx, site, path, user); err != nil {
+			return "", err
+		}
+		in, err := site.Get(ctx, path)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", it, err)
+		}
+		changed := false
+		for k, v := range d.Props {
+			if in.String(k) != v {
+				in.Props[k], changed = v, true
+			}
+		}
+		if changed {
+			if _, err := site.Put(ctx, in); err != nil {
+				return "", fmt.Errorf("update %s: %w", it, err)
+			}
+		}
+	}
+	for _, pr := range it.changedProgs {
+		in := provider.New("SMS_Program")
+		in.Props["PackageID"] = id
+		in.Props["ProgramName"] = pr.Name
+		for k, v := range pr.Props {
+			in.Props[k] = v
+		}
+		if _, err := site.Put(ctx, in); err != nil {
+			return id, fmt.Errorf("save program %q of %s: %w", pr.Name, it, err)
+		}
+	}
+	return id, nil
+}
+
+func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *resolver, it *item, user string) (string, error) {
+	cs := it.seq
+	bootID := ""
+	if cs.BootImage != "" {
+		var err error
+		if bootID, err = r.ID(desired.RefBootImage, cs.BootImage); err != nil {
+			return "", err
+		}
+	}
+	props := desired.SequenceProps(cs, bootID)
+	var pkg *provider.Instance
+	if it.site != nil {
+		path := provider.Path(ClassTaskSequencePackage, "PackageID", it.site.String("PackageID"))
+		if err := checkLock(ctx, site, path, user); err != nil {
+			return "", err
+		}
+		var err error
+		if pkg, err = site.Get(ctx, path); err != nil {
+			return "", fmt.Errorf("read %s: %w", it, err)
+		}
+	} else {
+		pkg = provider.New(ClassTaskSequencePackage)
+	}
+	for k, v := range props {
+		if k == "Duration" {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			pkg.Props[k] = n
+			continue
+		}
+		pkg.Props[k] = v
+	}
+	if it.site != nil && !it.stepsChanged {
+		if _, err := site.Put(ctx, pkg); err != nil {
+			return "", fmt.Errorf("update %s: %w", it, err)
+		}
+		return it.site.String("PackageID"), nil
+	}
+	q, ds := (&desired.Builder{R: r}).Sequence(cs)
+	if ds.HasErrors() {
+		return "", ds
+	}
+	for _, ref := range pendingRefs(q) {
+		return "", fmt.Errorf("build %s: %s still unresolved", it, ref)
+	}
+	out, err := site.ExecMethod(ctx, ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": string(tsxml.Marshal(q))})
+	if err == nil {
+		err = returnValue(out)
+	}
+	if err != nil {
+		return "", fmt.Errorf("ImportSequence for %s: %w", it, err)
+	}
+	ts, _ := out["TaskSequence"].(*provider.Instance)
+	if ts == nil {
+		return "", fmt.Errorf("ImportSequence for %s: no TaskSequence returned", it)
+	}
+	out, err = site.ExecMethod(ctx, ClassTaskSequencePackage, "SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": ts})
+	if err == nil {
+		err = returnValue(out)
+	}
+	if err != nil {
+		return "", fmt.Errorf("SetSequence for %s: %w", it, err)
+	}
+	path, _ := out["SavedTaskSequencePackagePath"].(string)
+	_, keys, err := provider.ParsePath(path)
+	if err != nil {
+		return "", fmt.Errorf("SetSequence for %s: %w", it, err)
+	}
+	id := keys["PackageID"]
+	r.setCreated(desired.RefSequence, cs.Name, id)
+	return id, nil
+}
+
+func returnValue(out map[string]any) error {
+	switch v := out["ReturnValue"].(type) {
+	case int64:
+		if v != 0 {
+			return fmt.Errorf("ReturnValue %d", v)
+		}
+	}
+	return nil
+}
+
+// pendingRefs lists variables still holding the Pending placeholder.
+func pendingRefs(q *tsxml.Sequence) []string {
+	var out []string
+	q.Walk(func(path string, s *tsxml.Step) bool {
+		for _, v := range s.Vars {
+			if v.Value == desired.Pending {
+				out = append(out, path+": "+v.Property)
+			}
+		}
+		return true
+	})
+	return out
+}

@@ -1,0 +1,359 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/schema"
+)
+
+// Limits guard against hostile or accidental huge input.
+const (
+	MaxFileBytes = 64 << 20 // one configuration file
+	MaxNodes     = 5_000_000
+)
+
+// DefaultFile is read when no -f is given.
+const DefaultFile = "tsctl.yaml"
+
+// Files expands -f arguments: files as given, folders to their *.yaml and
+// *.yml files (sorted, not recursive).
+func Files(paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		paths = []string{DefaultFile}
+	}
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("%s: no such file or folder", p)
+			}
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return nil, err
+		}
+		var found []string
+		for _, e := range ents {
+			if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
+				found = append(found, filepath.Join(p, e.Name()))
+			}
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s: folder holds no *.yaml or *.yml file", p)
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// Load reads, validates and merges the configuration files named by paths.
+// It returns every problem found, sorted by position.
+func Load(paths []string) (*Config, diag.List) {
+	files, err := Files(paths)
+	if err != nil {
+		return nil, diag.List{{Msg: err.Error()}}
+	}
+	cfg := &Config{Files: files}
+	var ds diag.List
+	for _, f := range files {
+		data, err := readLimited(f)
+		if err != nil {
+			ds.Add(diag.Pos{File: f}, "%v", err)
+			continue
+		}
+		ds = append(ds, cfg.add(f, data)...)
+	}
+	if !ds.HasErrors() {
+		ds = append(ds, cfg.check()...)
+	}
+	ds.Sort()
+	return cfg, ds
+}
+
+// Parse validates one document given as bytes (file names the source).
+func Parse(file string, data []byte) (*Config, diag.List) {
+	cfg := &Config{Files: []string{file}}
+	ds := cfg.add(file, data)
+	if !ds.HasErrors() {
+		ds = append(ds, cfg.check()...)
+	}
+	ds.Sort()
+	return cfg, ds
+}
+
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("file is larger than %d MiB; split it into several files", MaxFileBytes>>20)
+	}
+	return data, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func (c *Config) add(file string, data []byte) diag.List {
+	var ds diag.List
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil // empty file
+		}
+		msg := err.Error()
+		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			ds.Add(diag.Pos{File: file, Line: line, Col: 1}, "invalid YAML: %s", m[2])
+		} else {
+			ds.Add(diag.Pos{File: file, Line: 1, Col: 1}, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+		}
+		return ds
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		line := extra.Line
+		if line == 0 {
+			line = 1
+		}
+		ds.AddHint(diag.Pos{File: file, Line: line, Col: 1}, "put each document in a file of its own", "more than one YAML document in a file")
+		return ds
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	if n := countNodes(root, MaxNodes); n > MaxNodes {
+		ds.AddHint(diag.Pos{File: file, Line: root.Line, Col: root.Column}, "avoid deeply nested YAML aliases",
+			"document expands to more than %d nodes (alias expansion)", MaxNodes)
+		return ds
+	}
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		return nil
+	}
+	if ds = schema.Validate(file, root); ds.HasErrors() {
+		return ds
+	}
+	return c.decode(file, root)
+}
+
+// countNodes counts nodes with aliases expanded, stopping past limit.
+func countNodes(n *yaml.Node, limit int) int {
+	count := 0
+	var walk func(*yaml.Node, int)
+	walk = func(n *yaml.Node, depth int) {
+		if count > limit || n == nil {
+			return
+		}
+		count++
+		if depth > 10000 {
+			count = limit + 1
+			return
+		}
+		if n.Kind == yaml.AliasNode {
+			walk(n.Alias, depth+1)
+			return
+		}
+		for _, c := range n.Content {
+			walk(c, depth+1)
+		}
+	}
+	walk(n, 0)
+	return count
+}
+
+func pos(file string, n *yaml.Node) diag.Pos {
+	if n == nil {
+		return diag.Pos{File: file}
+	}
+	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// mapping iterates the key/value pairs of a mapping node.
+func mapping(n *yaml.Node, fn func(key string, k, v *yaml.Node)) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		fn(n.Content[i].Value, n.Content[i], deref(n.Content[i+1]))
+	}
+}
+
+// Field returns the value node of key in mapping n, or nil.
+func Field(n *yaml.Node, key string) *yaml.Node {
+	var out *yaml.Node
+	mapping(n, func(k string, _, v *yaml.Node) {
+		if k == key {
+			out = v
+		}
+	})
+	return out
+}
+
+func (c *Config) decode(file string, root *yaml.Node) diag.List {
+	var ds diag.List
+	mapping(root, func(key string, k, v *yaml.Node) {
+		switch key {
+		case "site":
+			if c.Site != "" && !strings.EqualFold(c.Site, v.Value) {
+				ds.Add(pos(file, v), "site %q conflicts with site %q set at %s", v.Value, c.Site, c.SitePos)
+				return
+			}
+			c.Site, c.SitePos = strings.ToUpper(v.Value), pos(file, v)
+		case "packages":
+			for _, n := range deref(v).Content {
+				p := &Package{Pos: pos(file, n)}
+				if err := deref(n).Decode(p); err != nil {
+					ds.Add(pos(file, n), "%v", err)
+					continue
+				}
+				if p.Type == "" {
+					p.Type = TypePackage
+				}
+				c.Packages = append(c.Packages, p)
+			}
+		case "sequences":
+			for _, n := range deref(v).Content {
+				c.Sequences = append(c.Sequences, decodeSequence(file, deref(n), &ds))
+			}
+		}
+	})
+	return ds
+}
+
+func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
+	s := &Sequence{Pos: pos(file, n), Node: n}
+	mapping(n, func(key string, k, v *yaml.Node) {
+		switch key {
+		case "name":
+			s.Name = v.Value
+		case "description":
+			s.Description = v.Value
+		case "category":
+			s.Category = v.Value
+		case "bootImage":
+			s.BootImage, s.BootPos = v.Value, pos(file, v)
+		case "maxRunTime":
+			s.MaxRunTime, _ = strconv.Atoi(v.Value)
+		case "steps":
+			s.Steps = decodeSteps(file, v, ds)
+		}
+	})
+	return s
+}
+
+func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
+	var out []*Step
+	for _, n := range deref(list).Content {
+		n = deref(n)
+		st := &Step{Pos: pos(file, n), File: file, Node: n, Enabled: true}
+		var kinds []string
+		var stepsNode *yaml.Node
+		mapping(n, func(key string, k, v *yaml.Node) {
+			switch key {
+			case "name":
+				st.Name = v.Value
+			case "description":
+				st.Description = v.Value
+			case "enabled":
+				st.Enabled = v.Value == "true"
+			case "continueOnError":
+				st.ContinueOnError = v.Value == "true"
+			case "runIn":
+				st.RunIn = v.Value
+			case "timeout":
+				st.TimeoutSeconds = parseTimeout(v.Value)
+			case "successCodes":
+				for _, c := range v.Content {
+					x, _ := strconv.Atoi(c.Value)
+					st.SuccessCodes = append(st.SuccessCodes, x)
+				}
+			case "retryCount":
+				x, _ := strconv.Atoi(v.Value)
+				st.RetryCount = &x
+			case "condition":
+				st.Condition = v
+			case "steps":
+				stepsNode = k
+				st.Steps = decodeSteps(file, v, ds)
+			default:
+				if kindSet[key] {
+					kinds = append(kinds, key)
+					st.Kind, st.Body = key, v
+				}
+			}
+		})
+		switch len(kinds) {
+		case 0:
+			ds.AddHint(st.Pos, "add one of: "+strings.Join(Kinds, ", "), "step has no kind")
+		case 1:
+		default:
+			ds.Add(st.Pos, "step has %d kinds (%s); a step is exactly one of them", len(kinds), strings.Join(kinds, ", "))
+		}
+		if st.Kind == "group" {
+			if st.Name != "" {
+				ds.AddHint(st.Pos, "the group's name is the value of `group:`", "a group takes no `name`")
+			}
+			st.Name = st.Body.Value
+		} else if stepsNode != nil && len(kinds) == 1 {
+			ds.Add(pos(file, stepsNode), "only a group has `steps` (this is a %s step)", st.Kind)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func parseTimeout(v string) int {
+	if n, err := strconv.Atoi(v); err == nil {
+		return n * 60
+	}
+	if len(v) < 2 {
+		return 0
+	}
+	n, err := strconv.Atoi(v[:len(v)-1])
+	if err != nil {
+		return 0
+	}
+	switch v[len(v)-1] {
+	case 's':
+		return n
+	case 'm':
+		return n * 60
+	case 'h':
+		return n * 3600
+	}
+	return 0
+}

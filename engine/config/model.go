@@ -1,0 +1,122 @@
+// Package config loads tsctl configuration files: YAML decoded through
+// yaml.Node so that every value keeps its file:line:col, validated against
+// the JSON Schema, merged across files and checked for the semantic rules
+// the schema cannot express.
+package config
+
+import (
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine/diag"
+)
+
+// Config is a merged configuration.
+type Config struct {
+	Site      string
+	SitePos   diag.Pos
+	Packages  []*Package
+	Sequences []*Sequence
+	Files     []string // files read, in order
+}
+
+// PackageType is the kind of package an entry declares.
+type PackageType string
+
+const (
+	TypePackage          PackageType = "package"
+	TypeOSImage          PackageType = "osImage"
+	TypeOSUpgradePackage PackageType = "osUpgradePackage"
+	TypeDriverPackage    PackageType = "driverPackage"
+)
+
+// Package is a package, OS image, OS upgrade package or driver package.
+type Package struct {
+	Pos          diag.Pos
+	Name         string      `yaml:"name"`
+	Type         PackageType `yaml:"type"`
+	Description  string      `yaml:"description"`
+	SourcePath   string      `yaml:"sourcePath"`
+	Version      string      `yaml:"version"`
+	Manufacturer string      `yaml:"manufacturer"`
+	Language     string      `yaml:"language"`
+	Programs     []Program   `yaml:"programs"`
+}
+
+// Program is an SMS_Program of a package.
+type Program struct {
+	Name        string `yaml:"name"`
+	CommandLine string `yaml:"commandLine"`
+	Comment     string `yaml:"comment"`
+}
+
+// Sequence is a task sequence.
+type Sequence struct {
+	Pos         diag.Pos
+	Node        *yaml.Node
+	Name        string
+	Description string
+	Category    string
+	BootImage   string
+	BootPos     diag.Pos
+	MaxRunTime  int
+	Steps       []*Step
+}
+
+// Step is a step or group as written in the file; its kind-specific body is
+// decoded when the sequence is built for a site.
+type Step struct {
+	Pos             diag.Pos
+	File            string
+	Node            *yaml.Node // the step mapping
+	Kind            string     // group, runCommandLine, …, action
+	Body            *yaml.Node // value of the kind key
+	Name            string
+	Description     string
+	Enabled         bool
+	ContinueOnError bool
+	RunIn           string
+	TimeoutSeconds  int // 0 = none
+	SuccessCodes    []int
+	RetryCount      *int
+	Condition       *yaml.Node
+	Steps           []*Step
+}
+
+// Secret is a secret value's source; the value itself is read only at apply.
+type Secret struct {
+	Env  string `yaml:"env"`
+	File string `yaml:"file"`
+	Pos  diag.Pos
+	Dir  string // folder of the configuration file, for relative paths
+}
+
+// String describes the source without the value.
+func (s Secret) String() string {
+	if s.Env != "" {
+		return "env:" + s.Env
+	}
+	return "file:" + s.File
+}
+
+// Kinds lists the step kind keys in schema order.
+var Kinds = []string{
+	"group", "runCommandLine", "runPowerShellScript", "setVariable", "installApplication", "installPackage",
+	"restartComputer", "applyOperatingSystem", "partitionDisk", "applyDriverPackage", "joinDomain",
+	"runTaskSequence", "setupWindowsAndConfigMgr", "applyWindowsSettings", "action",
+}
+
+var kindSet = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range Kinds {
+		m[k] = true
+	}
+	return m
+}()
+
+// Walk visits every step of a list depth-first.
+func Walk(steps []*Step, fn func(*Step)) {
+	for _, s := range steps {
+		fn(s)
+		Walk(s.Steps, fn)
+	}
+}

@@ -1,0 +1,240 @@
+package engine
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// DiffSteps compares two normalised, comparable step trees and returns the
+// added, removed and changed steps by path. Siblings are aligned by a
+// longest common subsequence on (element, class, name), so inserting a step
+// reports only that step.
+func DiffSteps(before, after []*tsxml.Step) []plan.StepChange {
+	var out []plan.StepChange
+	diffList(before, after, "", &out)
+	return out
+}
+
+type stepKey struct {
+	kind tsxml.StepKind
+	typ  string
+	name string
+}
+
+func keyOf(s *tsxml.Step) stepKey { return stepKey{s.Kind, s.Type, s.Name} }
+
+func stepType(s *tsxml.Step) string {
+	if s.Kind == tsxml.KindGroup {
+		return "group"
+	}
+	return s.Type
+}
+
+// paths names siblings by their names, adding [n] to repeated names.
+func paths(prefix string, steps []*tsxml.Step) []string {
+	count := map[string]int{}
+	for _, s := range steps {
+		count[s.Name]++
+	}
+	seen := map[string]int{}
+	out := make([]string, len(steps))
+	for i, s := range steps {
+		p := s.Name
+		if count[s.Name] > 1 {
+			seen[s.Name]++
+			p += "[" + strconv.Itoa(seen[s.Name]) + "]"
+		}
+		if prefix != "" {
+			p = prefix + "/" + p
+		}
+		out[i] = p
+	}
+	return out
+}
+
+func diffList(a, b []*tsxml.Step, prefix string, out *[]plan.StepChange) {
+	pa, pb := paths(prefix, a), paths(prefix, b)
+	// LCS table on step keys.
+	n, m := len(a), len(b)
+	lcs := make([][]int, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if keyOf(a[i]) == keyOf(b[j]) {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	i, j := 0, 0
+	for i < n || j < m {
+		switch {
+		case i < n && j < m && keyOf(a[i]) == keyOf(b[j]):
+			if ch := stepChanges(a[i], b[j]); len(ch) > 0 {
+				*out = append(*out, plan.StepChange{Path: pb[j], Action: plan.Update, Type: stepType(b[j]), Changes: ch})
+			}
+			diffList(a[i].Steps, b[j].Steps, pb[j], out)
+			i, j = i+1, j+1
+		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
+			*out = append(*out, plan.StepChange{Path: pb[j], Action: plan.Create, Type: stepType(b[j])})
+			j++
+		default:
+			*out = append(*out, plan.StepChange{Path: pa[i], Action: plan.Delete, Type: stepType(a[i])})
+			i++
+		}
+	}
+}
+
+func optStr(p *string) (string, bool) {
+	if p == nil {
+		return "", false
+	}
+	return *p, true
+}
+
+// change records a difference between two optional values.
+func change(out *[]plan.Change, field string, before string, hasBefore bool, after string, hasAfter bool) {
+	if hasBefore == hasAfter && before == after {
+		return
+	}
+	*out = append(*out, plan.Change{Field: field, Before: before, After: after, HasBefore: hasBefore, HasAfter: hasAfter})
+}
+
+func stepChanges(a, b *tsxml.Step) []plan.Change {
+	var out []plan.Change
+	change(&out, "description", a.Description, true, b.Description, true)
+	change(&out, "enabled", strconv.FormatBool(!a.Disabled), true, strconv.FormatBool(!b.Disabled), true)
+	change(&out, "continueOnError", strconv.FormatBool(a.ContinueOnError), true, strconv.FormatBool(b.ContinueOnError), true)
+	for _, f := range []struct {
+		name string
+		x, y *string
+	}{{"runIn", a.RunIn, b.RunIn}, {"successCodeList", a.SuccessCodes, b.SuccessCodes}, {"retryCount", a.RetryCount, b.RetryCount},
+		{"runFromNet", a.RunFromNet, b.RunFromNet}, {"timeout", a.Timeout, b.Timeout}, {"action", a.Action, b.Action}} {
+		x, hx := optStr(f.x)
+		y, hy := optStr(f.y)
+		change(&out, f.name, x, hx, y, hy)
+	}
+	ca, cb := ConditionString(a.Condition), ConditionString(b.Condition)
+	change(&out, "condition", ca, ca != "", cb, cb != "")
+	change(&out, "attributes", attrString(a.Extra), len(a.Extra) > 0, attrString(b.Extra), len(b.Extra) > 0)
+	av, bv := map[string]tsxml.Variable{}, map[string]tsxml.Variable{}
+	var props []string
+	for _, v := range a.Vars {
+		av[v.Property] = v
+		props = append(props, v.Property)
+	}
+	for _, v := range b.Vars {
+		if _, ok := av[v.Property]; !ok {
+			props = append(props, v.Property)
+		}
+		bv[v.Property] = v
+	}
+	sort.Strings(props)
+	cls := tsxml.Lookup(b.Type)
+	for _, p := range props {
+		x, hx := av[p]
+		y, hy := bv[p]
+		n := len(out)
+		change(&out, p, x.Value, hx, y.Value, hy)
+		if len(out) == n && hx && hy && (x.Name != y.Name || x.Hidden != y.Hidden) {
+			out = append(out, plan.Change{Field: p + " (variable)", Before: varForm(x), After: varForm(y), HasBefore: true, HasAfter: true})
+		}
+		if len(out) > n && cls != nil {
+			if pr := cls.Prop(p); pr != nil && pr.Secret {
+				out[len(out)-1].Sensitive = true
+			}
+		}
+	}
+	return out
+}
+
+func varForm(v tsxml.Variable) string {
+	s := v.Name
+	if v.Hidden {
+		s += " hidden"
+	}
+	return s
+}
+
+func attrString(as []tsxml.Attr) string {
+	var parts []string
+	for _, a := range as {
+		parts = append(parts, a.Name+"="+strconv.Quote(a.Value))
+	}
+	return strings.Join(parts, " ")
+}
+
+// ConditionString renders a <condition> compactly on one line, e.g.
+// `_SMSTSBootUEFI equals "true" and any(wmi("SELECT …"), …)`.
+func ConditionString(e *tsxml.Elem) string {
+	if e == nil {
+		return ""
+	}
+	var parts []string
+	for _, c := range e.Children {
+		parts = append(parts, condPart(c))
+	}
+	return strings.Join(parts, " and ")
+}
+
+func condPart(e *tsxml.Elem) string {
+	switch e.Name {
+	case "operator":
+		t, _ := e.Attr("type")
+		name := map[string]string{"and": "all", "or": "any", "not": "none"}[t]
+		if name == "" {
+			name = t
+		}
+		var parts []string
+		for _, c := range e.Children {
+			parts = append(parts, condPart(c))
+		}
+		return name + "(" + strings.Join(parts, ", ") + ")"
+	case "expression":
+		t, _ := e.Attr("type")
+		t = strings.TrimSuffix(strings.TrimPrefix(t, "SMS_TaskSequence_"), "ConditionExpression")
+		vars := map[string]string{}
+		var names []string
+		for _, v := range e.Children {
+			n, _ := v.Attr("name")
+			vars[n] = v.Text
+			names = append(names, n)
+		}
+		if t == "Variable" {
+			s := vars["Variable"] + " " + vars["Operator"]
+			if v, ok := vars["Value"]; ok && v != "" {
+				s += " " + strconv.Quote(v)
+			}
+			return s
+		}
+		var args []string
+		for _, n := range names {
+			args = append(args, n+"="+strconv.Quote(vars[n]))
+		}
+		for _, a := range e.Attrs {
+			if a.Name != "type" {
+				args = append(args, a.Name+"="+strconv.Quote(a.Value))
+			}
+		}
+		return strings.ToLower(t[:1]) + t[1:] + "(" + strings.Join(args, ", ") + ")"
+	}
+	var parts []string
+	for _, c := range e.Children {
+		parts = append(parts, condPart(c))
+	}
+	s := e.Name
+	for _, a := range e.Attrs {
+		s += " " + a.Name + "=" + strconv.Quote(a.Value)
+	}
+	if len(parts) > 0 {
+		s += "(" + strings.Join(parts, ", ") + ")"
+	}
+	return s
+}

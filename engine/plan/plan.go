@@ -1,0 +1,138 @@
+// Package plan holds the types that describe a tsctl plan — the ordered
+// actions that bring a site to a configuration — and renders them as human
+// text and as a versioned JSON document built from the same data.
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// FormatVersion is the version of the JSON plan document. It changes when
+// a consumer-visible field changes meaning or disappears.
+const FormatVersion = "1.0"
+
+// Action is what a plan does to one object.
+type Action int
+
+const (
+	NoOp Action = iota
+	Create
+	Update
+	Delete
+)
+
+func (a Action) String() string {
+	return [...]string{"no-op", "create", "update", "delete"}[a]
+}
+
+// Symbol is the one-character marker used in human output.
+func (a Action) Symbol() string {
+	return [...]string{" ", "+", "~", "-"}[a]
+}
+
+// MarshalText renders the action as its name.
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText parses an action name.
+func (a *Action) UnmarshalText(b []byte) error {
+	for x := NoOp; x <= Delete; x++ {
+		if x.String() == string(b) {
+			*a = x
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown action %q", b)
+}
+
+// Kind is the kind of object an action touches.
+type Kind string
+
+const (
+	KindPackage          Kind = "package"
+	KindOSImage          Kind = "osImage"
+	KindOSUpgradePackage Kind = "osUpgradePackage"
+	KindDriverPackage    Kind = "driverPackage"
+	KindSequence         Kind = "sequence"
+)
+
+// Change is one field that differs.
+type Change struct {
+	Field     string `json:"field"`
+	Before    string `json:"before,omitempty"`
+	After     string `json:"after,omitempty"`
+	HasBefore bool   `json:"has_before"`
+	HasAfter  bool   `json:"has_after"`
+	Sensitive bool   `json:"sensitive,omitempty"`
+}
+
+// StepChange is an added, removed or changed step of a sequence.
+type StepChange struct {
+	Path    string   `json:"path"`
+	Action  Action   `json:"action"`
+	Type    string   `json:"type,omitempty"` // step class; "group" for groups
+	Changes []Change `json:"changes,omitempty"`
+}
+
+// Object is the planned action for one package or sequence.
+type Object struct {
+	Address   string       `json:"address"` // kind.name, unique in a plan
+	Kind      Kind         `json:"kind"`
+	Name      string       `json:"name"`
+	ID        string       `json:"id,omitempty"` // PackageID when the object exists
+	Action    Action       `json:"action"`
+	Changes   []Change     `json:"changes,omitempty"`
+	Steps     []StepChange `json:"step_changes,omitempty"`
+	StepCount int          `json:"step_count,omitempty"`
+	DependsOn []string     `json:"depends_on,omitempty"`
+	// Version is the object's SedoObjectVersion when the plan was made.
+	Version string `json:"observed_version,omitempty"`
+}
+
+// Summary counts the actions of a plan.
+type Summary struct {
+	Create int `json:"create"`
+	Update int `json:"update"`
+	Delete int `json:"delete"`
+	NoOp   int `json:"no_op"`
+}
+
+// Plan is the ordered list of actions for a site. Objects are in an order
+// that respects dependencies: an object comes after everything it uses.
+type Plan struct {
+	FormatVersion string    `json:"format_version"`
+	Site          string    `json:"site"` // site code
+	Target        string    `json:"target"`
+	Objects       []*Object `json:"objects"`
+	Summary       Summary   `json:"summary"`
+	// Changes is true when applying the plan would change the site.
+	Changes bool `json:"changes"`
+}
+
+// Finish computes the summary fields.
+func (p *Plan) Finish() {
+	p.FormatVersion = FormatVersion
+	p.Summary = Summary{}
+	for _, o := range p.Objects {
+		switch o.Action {
+		case Create:
+			p.Summary.Create++
+		case Update:
+			p.Summary.Update++
+		case Delete:
+			p.Summary.Delete++
+		default:
+			p.Summary.NoOp++
+		}
+	}
+	p.Changes = p.Summary.Create+p.Summary.Update+p.Summary.Delete > 0
+}
+
+// JSON renders the plan document.
+func (p *Plan) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}

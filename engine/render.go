@@ -1,0 +1,42 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/engine/desired"
+	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// Render builds the sequence named name and returns it in the normal form
+// a site stores, with references resolved against site. Secrets are not
+// read: their values are empty, as in a site's export.
+func Render(ctx context.Context, site provider.Site, cfg *config.Config, name string) (*tsxml.Sequence, diag.List, error) {
+	var cs *config.Sequence
+	for _, s := range cfg.Sequences {
+		if strings.EqualFold(s.Name, name) {
+			cs = s
+		}
+	}
+	if cs == nil {
+		var names []string
+		for _, s := range cfg.Sequences {
+			names = append(names, s.Name)
+		}
+		return nil, nil, diag.WithHint(fmt.Errorf("no sequence named %q in the configuration", name), "sequences: "+orNone(names))
+	}
+	st, err := ReadState(ctx, site, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, ds := (&desired.Builder{R: newResolver(st, cfg, false)}).Sequence(cs)
+	if ds.HasErrors() {
+		return nil, ds, nil
+	}
+	tsxml.Normalize(q, st.child)
+	return q, ds, nil
+}

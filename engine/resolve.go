@@ -1,0 +1,176 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/engine/desired"
+	"github.com/tsctl/tsctl/engine/diag"
+)
+
+type refKey struct {
+	kind desired.RefKind
+	name string
+}
+
+// resolver maps names to site IDs for the desired-state builder: objects
+// the configuration declares first (IDs known after apply creates them),
+// then objects already on the site (read-only).
+type resolver struct {
+	st          *State
+	declared    map[refKey]bool
+	declProgs   map[string]bool // lower(package)+"\x00"+lower(program) declared in the configuration
+	readSecrets bool
+
+	mu      sync.Mutex
+	created map[refKey]string
+}
+
+func newResolver(st *State, cfg *config.Config, readSecrets bool) *resolver {
+	r := &resolver{st: st, declared: map[refKey]bool{}, declProgs: map[string]bool{}, created: map[refKey]string{}, readSecrets: readSecrets}
+	for _, p := range cfg.Packages {
+		r.declared[refKey{desired.RefKind(p.Type), strings.ToLower(p.Name)}] = true
+		for _, pr := range p.Programs {
+			if p.Type == config.TypePackage {
+				r.declProgs[strings.ToLower(p.Name)+"\x00"+strings.ToLower(pr.Name)] = true
+			}
+		}
+	}
+	for _, s := range cfg.Sequences {
+		r.declared[refKey{desired.RefSequence, strings.ToLower(s.Name)}] = true
+	}
+	return r
+}
+
+// setCreated records the ID of an object apply just created.
+func (r *resolver) setCreated(kind desired.RefKind, name, id string) {
+	r.mu.Lock()
+	r.created[refKey{kind, strings.ToLower(name)}] = id
+	r.mu.Unlock()
+}
+
+func (r *resolver) ID(kind desired.RefKind, name string) (string, error) {
+	k := refKey{kind, strings.ToLower(name)}
+	r.mu.Lock()
+	id, ok := r.created[k]
+	r.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	class := refClass[kind]
+	in, err := r.st.Find(class, name)
+	if err != nil {
+		return "", err
+	}
+	if in != nil {
+		return in.String("PackageID"), nil
+	}
+	if r.declared[k] {
+		return desired.Pending, nil
+	}
+	err = fmt.Errorf("%s %q is neither declared in the configuration nor on site %s", kind, name, r.st.Site.Code())
+	if s := similar(name, r.st.Names(class)); len(s) > 0 {
+		return "", diag.WithHint(err, "did you mean "+quoteList(s)+"?")
+	}
+	if kind == desired.RefBootImage || kind == desired.RefSequence {
+		return "", err
+	}
+	return "", diag.WithHint(err, fmt.Sprintf("declare it under packages: with type: %s, or create it on the site", kind))
+}
+
+func (r *resolver) Program(pkg, prog string) error {
+	if r.declProgs[strings.ToLower(pkg)+"\x00"+strings.ToLower(prog)] {
+		return nil
+	}
+	in, err := r.st.Find(ClassPackage, pkg)
+	if err != nil || in == nil {
+		return nil // reported by ID, or declared without this program (reported by validation)
+	}
+	if r.st.Program(in.String("PackageID"), prog) != nil {
+		return nil
+	}
+	var names []string
+	for _, p := range r.st.Programs(in.String("PackageID")) {
+		names = append(names, p.String("ProgramName"))
+	}
+	return diag.WithHint(fmt.Errorf("package %q (%s) has no program %q on the site", pkg, in.String("PackageID"), prog), "programs: "+orNone(names))
+}
+
+func (r *resolver) Application(name string) (string, string, error) {
+	list, _ := r.st.Application(name)
+	switch len(list) {
+	case 1:
+		return list[0].String("ModelName"), list[0].String("LocalizedDisplayName"), nil
+	case 0:
+		err := fmt.Errorf("application %q not found on site %s", name, r.st.Site.Code())
+		var names []string
+		for _, l := range r.st.apps {
+			for _, a := range l {
+				names = append(names, a.String("LocalizedDisplayName"))
+			}
+		}
+		if s := similar(name, names); len(s) > 0 {
+			return "", "", diag.WithHint(err, "did you mean "+quoteList(s)+"?")
+		}
+		return "", "", diag.WithHint(err, "tsctl references applications but does not create them")
+	}
+	return "", "", fmt.Errorf("%d applications are named %q on the site", len(list), name)
+}
+
+func (r *resolver) Secret(s config.Secret) (string, error) {
+	if !r.readSecrets {
+		return "", nil
+	}
+	return ReadSecret(s)
+}
+
+// ReadSecret reads a secret's value from its environment variable or file.
+// Errors name the source, never the value.
+func ReadSecret(s config.Secret) (string, error) {
+	switch {
+	case s.Env != "":
+		v, ok := os.LookupEnv(s.Env)
+		if !ok || v == "" {
+			return "", diag.WithHint(fmt.Errorf("secret: environment variable %s is not set", s.Env), "export "+s.Env+" before running tsctl apply")
+		}
+		return v, nil
+	case s.File != "":
+		p := s.File
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(s.Dir, p)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return "", fmt.Errorf("secret: file %s does not exist", p)
+			}
+			return "", fmt.Errorf("secret: read %s: %w", p, err)
+		}
+		v := strings.TrimRight(string(b), "\r\n")
+		if v == "" {
+			return "", fmt.Errorf("secret: file %s is empty", p)
+		}
+		return v, nil
+	}
+	return "", errors.New("secret: no source")
+}
+
+func quoteList(s []string) string {
+	q := make([]string, len(s))
+	for i, x := range s {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return strings.Join(q, " or ")
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}

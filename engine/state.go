@@ -1,0 +1,234 @@
+// Package engine plans and applies a configuration against a site: it reads
+// the site through the provider seam (one query per class, one lazy read
+// per managed sequence), resolves references by name, diffs normalised
+// objects, orders the actions by dependency and executes them with the
+// documented SMS Provider call sequences.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/engine/desired"
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// Site classes tsctl reads.
+const (
+	ClassTaskSequencePackage = "SMS_TaskSequencePackage"
+	ClassPackage             = "SMS_Package"
+	ClassProgram             = "SMS_Program"
+	ClassImagePackage        = "SMS_ImagePackage"
+	ClassOSInstallPackage    = "SMS_OperatingSystemInstallPackage"
+	ClassDriverPackage       = "SMS_DriverPackage"
+	ClassBootImagePackage    = "SMS_BootImagePackage"
+	ClassApplication         = "SMS_ApplicationLatest"
+)
+
+var refClass = map[desired.RefKind]string{
+	desired.RefPackage:          ClassPackage,
+	desired.RefOSImage:          ClassImagePackage,
+	desired.RefOSUpgradePackage: ClassOSInstallPackage,
+	desired.RefDriverPackage:    ClassDriverPackage,
+	desired.RefBootImage:        ClassBootImagePackage,
+	desired.RefSequence:         ClassTaskSequencePackage,
+}
+
+// State is what tsctl read from a site for one plan.
+type State struct {
+	Site     provider.Site
+	byName   map[string]map[string][]*provider.Instance // class → lower(name) → instances
+	programs map[string]map[string]*provider.Instance   // PackageID → lower(program) → instance
+	apps     map[string][]*provider.Instance            // lower(display name) → applications
+	// Sequences holds the lazily read SMS_TaskSequencePackage of each
+	// managed sequence that exists, by PackageID, and its parsed Sequence.
+	Sequences map[string]*provider.Instance
+	Parsed    map[string]*tsxml.Sequence
+}
+
+// ReadState queries every class once (concurrently) and reads the managed
+// sequences that exist on the site with their lazy properties.
+func ReadState(ctx context.Context, site provider.Site, cfg *config.Config) (*State, error) {
+	st := &State{Site: site, byName: map[string]map[string][]*provider.Instance{}, programs: map[string]map[string]*provider.Instance{},
+		apps: map[string][]*provider.Instance{}, Sequences: map[string]*provider.Instance{}, Parsed: map[string]*tsxml.Sequence{}}
+	classes := []string{ClassTaskSequencePackage, ClassPackage, ClassImagePackage, ClassOSInstallPackage, ClassDriverPackage, ClassBootImagePackage, ClassProgram, ClassApplication}
+	results := make([][]*provider.Instance, len(classes))
+	errs := make([]error, len(classes))
+	var wg sync.WaitGroup
+	for i, c := range classes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = site.Query(ctx, provider.Query{Class: c})
+		}()
+	}
+	wg.Wait()
+	for i, c := range classes {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("read %s: %w", c, errs[i])
+		}
+		for _, in := range results[i] {
+			switch c {
+			case ClassProgram:
+				id := in.String("PackageID")
+				if st.programs[id] == nil {
+					st.programs[id] = map[string]*provider.Instance{}
+				}
+				st.programs[id][strings.ToLower(in.String("ProgramName"))] = in
+			case ClassApplication:
+				k := strings.ToLower(in.String("LocalizedDisplayName"))
+				st.apps[k] = append(st.apps[k], in)
+			default:
+				if st.byName[c] == nil {
+					st.byName[c] = map[string][]*provider.Instance{}
+				}
+				k := strings.ToLower(in.String("Name"))
+				st.byName[c][k] = append(st.byName[c][k], in)
+			}
+		}
+	}
+	// One lazy read per managed sequence that exists, concurrently.
+	var ids []string
+	for _, s := range cfg.Sequences {
+		if in, err := st.Find(ClassTaskSequencePackage, s.Name); err == nil && in != nil {
+			ids = append(ids, in.String("PackageID"))
+		}
+	}
+	sem := make(chan struct{}, 8)
+	var mu sync.Mutex
+	var firstErr error
+	for _, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id))
+			var q *tsxml.Sequence
+			if err == nil {
+				q, err = tsxml.Parse([]byte(in.String("Sequence")))
+				if err != nil {
+					err = fmt.Errorf("sequence %s stored on the site: %w", id, err)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("read sequence %s: %w", id, err)
+				}
+				return
+			}
+			st.Sequences[id], st.Parsed[id] = in, q
+		}()
+	}
+	wg.Wait()
+	return st, firstErr
+}
+
+// Find returns the object of class named name: nil when there is none, an
+// error when several share the name.
+func (st *State) Find(class, name string) (*provider.Instance, error) {
+	list := st.byName[class][strings.ToLower(name)]
+	switch len(list) {
+	case 0:
+		return nil, nil
+	case 1:
+		return list[0], nil
+	}
+	var ids []string
+	for _, in := range list {
+		ids = append(ids, in.String("PackageID"))
+	}
+	sort.Strings(ids)
+	return nil, fmt.Errorf("%d objects of class %s are named %q on the site (%s); rename all but one", len(list), class, name, strings.Join(ids, ", "))
+}
+
+// Names lists the names of a class's objects, for hints.
+func (st *State) Names(class string) []string {
+	var out []string
+	for _, list := range st.byName[class] {
+		for _, in := range list {
+			out = append(out, in.String("Name"))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Program returns the program of the package with PackageID id.
+func (st *State) Program(id, name string) *provider.Instance {
+	return st.programs[id][strings.ToLower(name)]
+}
+
+// Programs returns the programs of a package.
+func (st *State) Programs(id string) map[string]*provider.Instance { return st.programs[id] }
+
+// Application returns the latest application with the display name.
+func (st *State) Application(name string) ([]*provider.Instance, bool) {
+	l, ok := st.apps[strings.ToLower(name)]
+	return l, ok
+}
+
+// child reports what the site knows about a child sequence, for normalising.
+func (st *State) child(id string) (tsxml.Child, bool) {
+	for _, list := range st.byName[ClassTaskSequencePackage] {
+		for _, in := range list {
+			if in.String("PackageID") == id {
+				c := tsxml.Child{Name: in.String("Name")}
+				if q := st.Parsed[id]; q != nil {
+					c.References = q.References
+				}
+				return c, true
+			}
+		}
+	}
+	return tsxml.Child{}, false
+}
+
+// similar returns up to three names close to name, for "did you mean" hints.
+func similar(name string, names []string) []string {
+	type cand struct {
+		n string
+		d int
+	}
+	var cs []cand
+	ln := strings.ToLower(name)
+	for _, n := range names {
+		d := distance(ln, strings.ToLower(n))
+		if d <= max(2, len(name)/3) || strings.Contains(strings.ToLower(n), ln) {
+			cs = append(cs, cand{n, d})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	var out []string
+	for i := 0; i < len(cs) && i < 3; i++ {
+		out = append(out, cs[i].n)
+	}
+	return out
+}
+
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

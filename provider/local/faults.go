@@ -1,0 +1,75 @@
+package local
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tsctl/tsctl/provider"
+)
+
+// FaultsEnv is the environment variable read by FaultsFromEnv.
+const FaultsEnv = "TSCTL_LOCAL_FAULTS"
+
+// Faults injects failures and latency into a local site.
+type Faults struct {
+	Latency    time.Duration // added to every call
+	FailCall   int64         // fail the Nth call of this process (1-based); 0 = never
+	FailMethod string        // fail every call of this operation (e.g. SetSequence, Put, Get, Query)
+	Transient  bool          // injected failures are marked transient
+}
+
+// FaultsFromEnv parses TSCTL_LOCAL_FAULTS, a comma-separated list such as
+// "latency=20ms,call=7,method=SetSequence,transient".
+func FaultsFromEnv() (Faults, error) {
+	return ParseFaults(os.Getenv(FaultsEnv))
+}
+
+// ParseFaults parses a fault specification (see FaultsFromEnv).
+func ParseFaults(spec string) (Faults, error) {
+	var f Faults
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		switch k {
+		case "latency":
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return f, fmt.Errorf("%s: invalid latency %q", FaultsEnv, v)
+			}
+			f.Latency = d
+		case "call":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return f, fmt.Errorf("%s: invalid call number %q", FaultsEnv, v)
+			}
+			f.FailCall = n
+		case "method":
+			if v == "" {
+				return f, fmt.Errorf("%s: method= needs an operation name", FaultsEnv)
+			}
+			f.FailMethod = v
+		case "transient":
+			f.Transient = true
+		default:
+			return f, fmt.Errorf("%s: unknown fault %q (use latency=, call=, method=, transient)", FaultsEnv, k)
+		}
+	}
+	return f, nil
+}
+
+func (f Faults) check(n int64, op string) error {
+	if (f.FailCall != 0 && n == f.FailCall) || (f.FailMethod != "" && strings.EqualFold(f.FailMethod, op)) {
+		kind := provider.KindFailed
+		if f.Transient {
+			kind = provider.KindTransient
+		}
+		return &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("injected fault on call %d", n), Code: 0x80041001}
+	}
+	return nil
+}

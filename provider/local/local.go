@@ -1,0 +1,485 @@
+// Package local is tsctl's embedded Configuration Manager site: a durable,
+// single-writer store (bbolt) that implements the SMS Provider's behaviour
+// server-side — PackageID assignment, ImportSequence and SetSequence with
+// the site's normal form, derived references, size limits, SEDO-style locks
+// and object versions — behind the same provider.Site seam as a real site.
+// It also offers fault and latency injection for tests and benchmarks.
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tsctl/tsctl/provider"
+)
+
+var (
+	bucketObjects = []byte("objects")
+	bucketMeta    = []byte("meta")
+	bucketLocks   = []byte("locks")
+)
+
+// DefaultCode is the site code of a new local site.
+const DefaultCode = "PS1"
+
+// DBFile is the name of the store inside the site folder.
+const DBFile = "site.db"
+
+// Options configure a local site.
+type Options struct {
+	Code    string        // site code for a new site (default PS1)
+	Faults  Faults        // injected faults and latency
+	Timeout time.Duration // how long to wait for another process holding the site (default 30s)
+	User    string        // identity saved as lock holder and compared with lock owners
+}
+
+// Site is an open local site.
+type Site struct {
+	db      *bolt.DB
+	dir     string
+	code    string
+	user    string
+	faults  Faults
+	calls   atomic.Int64
+	statsMu sync.Mutex
+	stats   map[string]int
+}
+
+var siteCodeRE = regexp.MustCompile(`^[A-Z0-9]{3}$`)
+
+// Exists reports whether dir holds a local site.
+func Exists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, DBFile))
+	return err == nil
+}
+
+// Open opens the site in dir, creating a new one (holding what a new
+// primary site holds) when none exists.
+func Open(dir string, opts Options) (*Site, error) {
+	if opts.Code == "" {
+		opts.Code = DefaultCode
+	}
+	opts.Code = strings.ToUpper(opts.Code)
+	if !siteCodeRE.MatchString(opts.Code) {
+		return nil, fmt.Errorf("invalid site code %q: three letters or digits", opts.Code)
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.User == "" {
+		opts.User = CurrentUser()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open local site: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o644, &bolt.Options{Timeout: opts.Timeout})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open local site %s: another tsctl process is using it", dir)
+		}
+		return nil, fmt.Errorf("open local site %s: %w", dir, err)
+	}
+	s := &Site{db: db, dir: dir, user: opts.User, faults: opts.Faults, stats: map[string]int{}}
+	if err := s.init(opts.Code); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// CurrentUser is the identity tsctl acts as: DOMAIN\user style when known.
+func CurrentUser() string {
+	if u := os.Getenv("TSCTL_USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "unknown"
+}
+
+func (s *Site) init(code string) error {
+	// An existing site is only read, so that opening it never rewrites the file.
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			if c := meta.Get([]byte("code")); c != nil {
+				s.code = string(c)
+			}
+		}
+		return nil
+	})
+	if s.code != "" {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucketIfNotExists(bucketObjects); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucketIfNotExists(bucketLocks); err != nil {
+			return err
+		}
+		if c := meta.Get([]byte("code")); c != nil {
+			s.code = string(c)
+			return nil
+		}
+		s.code = code
+		if err := meta.Put([]byte("code"), []byte(code)); err != nil {
+			return err
+		}
+		// What a new primary site holds.
+		for _, o := range []struct{ class, name, desc string }{
+			{ClassPackage, "Configuration Manager Client Package", "Configuration Manager client installation files"},
+			{ClassPackage, "User State Migration Tool for Windows", "User State Migration Tool for Windows"},
+			{ClassBootImagePackage, "Boot image (x64)", "Boot image (x64)"},
+		} {
+			in := provider.New(o.class)
+			in.Props["Name"] = o.name
+			in.Props["Description"] = o.desc
+			if _, err := s.create(tx, in); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Code returns the site code.
+func (s *Site) Code() string { return s.code }
+
+// Dir is the folder holding the site.
+func (s *Site) Dir() string { return s.dir }
+
+// Close closes the store.
+func (s *Site) Close() error { return s.db.Close() }
+
+// Stats returns the number of provider calls made so far, by kind
+// ("query SMS_Package", "get", "put", "delete", "method SetSequence").
+func (s *Site) Stats() map[string]int {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	out := make(map[string]int, len(s.stats))
+	for k, v := range s.stats {
+		out[k] = v
+	}
+	return out
+}
+
+// enter counts a call, applies injected latency and faults.
+func (s *Site) enter(ctx context.Context, kind, op string) error {
+	n := s.calls.Add(1)
+	s.statsMu.Lock()
+	s.stats[kind]++
+	s.statsMu.Unlock()
+	if s.faults.Latency > 0 {
+		t := time.NewTimer(s.faults.Latency)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.faults.check(n, op)
+}
+
+// Query implements provider.Site.
+func (s *Site) Query(ctx context.Context, q provider.Query) ([]*provider.Instance, error) {
+	if err := s.enter(ctx, "query "+q.Class, "Query"); err != nil {
+		return nil, err
+	}
+	var out []*provider.Instance
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketObjects).Cursor()
+		prefix := []byte(q.Class + ".")
+		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
+			in, err := decode(v)
+			if err != nil {
+				return err
+			}
+			if !matches(in, q.Where) {
+				continue
+			}
+			for _, l := range lazy[q.Class] {
+				delete(in.Props, l)
+			}
+			if len(q.Select) > 0 {
+				keep := map[string]bool{}
+				for _, p := range q.Select {
+					keep[p] = true
+				}
+				for _, k := range keysOf(q.Class) {
+					keep[k] = true
+				}
+				for p := range in.Props {
+					if !keep[p] {
+						delete(in.Props, p)
+					}
+				}
+			}
+			out = append(out, in)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func matches(in *provider.Instance, where map[string]string) bool {
+	for k, v := range where {
+		if in.String(k) != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Get implements provider.Site.
+func (s *Site) Get(ctx context.Context, path string) (*provider.Instance, error) {
+	if err := s.enter(ctx, "get", "Get"); err != nil {
+		return nil, err
+	}
+	var in *provider.Instance
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		in, err = s.get(tx, path)
+		if err != nil {
+			return err
+		}
+		if in.Class == ClassTaskSequencePackage {
+			in.Props["TaskSequenceFlags"] = danglingFlag(tx, in)
+		}
+		return nil
+	})
+	return in, err
+}
+
+func (s *Site) get(tx *bolt.Tx, path string) (*provider.Instance, error) {
+	v := tx.Bucket(bucketObjects).Get([]byte(path))
+	if v == nil {
+		return nil, &provider.Error{Kind: provider.KindNotFound, Op: "Get " + path, Msg: "object not found", Code: 0x80041002}
+	}
+	return decode(v)
+}
+
+func (s *Site) save(tx *bolt.Tx, path string, in *provider.Instance) error {
+	b, err := encode(in)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketObjects).Put([]byte(path), b)
+}
+
+// Put implements provider.Site: an instance without its key creates a new
+// object with a new PackageID; with a key it updates the object in place.
+func (s *Site) Put(ctx context.Context, in *provider.Instance) (string, error) {
+	if err := s.enter(ctx, "put", "Put"); err != nil {
+		return "", err
+	}
+	op := "Put " + in.Class
+	if !known(in.Class) {
+		return "", &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "class not supported by the local site", Code: 0x80041010}
+	}
+	var path string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		p, hasKey := pathOf(in)
+		if _, isPkg := packageType[in.Class]; isPkg && !hasKey {
+			if in.Class == ClassTaskSequencePackage {
+				return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "a task sequence package is created with SetSequence"}
+			}
+			var err error
+			path, err = s.create(tx, in.Clone())
+			return err
+		}
+		if !hasKey {
+			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "key properties missing: " + strings.Join(keysOf(in.Class), ", ")}
+		}
+		if err := s.checkLock(tx, op, p); err != nil {
+			return err
+		}
+		cur, err := s.get(tx, p)
+		if provider.IsKind(err, provider.KindNotFound) {
+			if _, isPkg := packageType[in.Class]; isPkg {
+				return &provider.Error{Kind: provider.KindNotFound, Op: op, Msg: "no object at " + p, Code: 0x80041002}
+			}
+			if in.Class == ClassProgram {
+				if _, err := s.get(tx, provider.Path(ClassPackage, "PackageID", in.String("PackageID"))); err != nil {
+					return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "package " + in.String("PackageID") + " does not exist"}
+				}
+			}
+			cur, err = provider.New(in.Class), nil
+		}
+		if err != nil {
+			return err
+		}
+		ro := map[string]bool{}
+		for _, r := range readOnly[in.Class] {
+			ro[r] = true
+		}
+		for k, v := range in.Clone().Props {
+			if !ro[k] {
+				cur.Props[k] = v
+			}
+		}
+		cur.Props["SedoObjectVersion"] = newGUID()
+		cur.Props["LastRefreshTime"] = now()
+		path = p
+		return s.save(tx, p, cur)
+	})
+	return path, err
+}
+
+// create stores a new package-class object under a new PackageID.
+func (s *Site) create(tx *bolt.Tx, in *provider.Instance) (string, error) {
+	if in.String("Name") == "" {
+		return "", &provider.Error{Kind: provider.KindInvalid, Op: "Put " + in.Class, Msg: "Name is required"}
+	}
+	meta := tx.Bucket(bucketMeta)
+	var n uint64
+	if b := meta.Get([]byte("next")); b != nil {
+		n = binary.BigEndian.Uint64(b)
+	}
+	n++
+	if n > 0xFFFFF {
+		return "", &provider.Error{Kind: provider.KindFailed, Op: "Put " + in.Class, Msg: "PackageID space exhausted"}
+	}
+	var nb [8]byte
+	binary.BigEndian.PutUint64(nb[:], n)
+	if err := meta.Put([]byte("next"), nb[:]); err != nil {
+		return "", err
+	}
+	id := fmt.Sprintf("%s%05X", s.code, n)
+	in.Props["PackageID"] = id
+	in.Props["PackageType"] = packageType[in.Class]
+	in.Props["SourceSite"] = s.code
+	in.Props["SedoObjectVersion"] = newGUID()
+	in.Props["LastRefreshTime"] = now()
+	p := provider.Path(in.Class, "PackageID", id)
+	return p, s.save(tx, p, in)
+}
+
+// Delete implements provider.Site.
+func (s *Site) Delete(ctx context.Context, path string) error {
+	if err := s.enter(ctx, "delete", "Delete"); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if _, err := s.get(tx, path); err != nil {
+			return err
+		}
+		if err := s.checkLock(tx, "Delete", path); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketObjects).Delete([]byte(path))
+	})
+}
+
+// lockRecord is a SEDO lock held on an object.
+type lockRecord struct {
+	User    string    `json:"user"`
+	Machine string    `json:"machine"`
+	Time    time.Time `json:"time"`
+}
+
+func (s *Site) lockOf(tx *bolt.Tx, path string) (lockRecord, bool) {
+	v := tx.Bucket(bucketLocks).Get([]byte(path))
+	if v == nil {
+		return lockRecord{}, false
+	}
+	var l lockRecord
+	if json.Unmarshal(v, &l) != nil {
+		return lockRecord{}, false
+	}
+	return l, true
+}
+
+func (s *Site) checkLock(tx *bolt.Tx, op, path string) error {
+	l, ok := s.lockOf(tx, path)
+	if !ok || strings.EqualFold(l.User, s.user) {
+		return nil
+	}
+	li := provider.LockInfo{State: provider.LockAssigned, User: l.User, Machine: l.Machine, Site: s.code, Since: l.Time}
+	return &provider.Error{Kind: provider.KindLocked, Op: op, Msg: "object is " + li.String(), Holder: &li, Code: 0x80041001}
+}
+
+// Lock records a SEDO lock held by user on the object at path, as another
+// administrator's console would.
+func (s *Site) Lock(path, user, machine string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if _, err := s.get(tx, path); err != nil {
+			return err
+		}
+		b, _ := json.Marshal(lockRecord{User: user, Machine: machine, Time: time.Now().UTC().Truncate(time.Second)})
+		return tx.Bucket(bucketLocks).Put([]byte(path), b)
+	})
+}
+
+// Unlock releases the lock on path.
+func (s *Site) Unlock(path string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketLocks).Delete([]byte(path))
+	})
+}
+
+// Objects lists every stored object, sorted by class then path.
+func (s *Site) Objects() ([]*provider.Instance, error) {
+	var out []*provider.Instance
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketObjects).ForEach(func(k, v []byte) error {
+			in, err := decode(v)
+			if err != nil {
+				return err
+			}
+			out = append(out, in)
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Class < out[j].Class })
+	return out, err
+}
+
+// Locks lists the locks currently held, by object path.
+func (s *Site) Locks() (map[string]provider.LockInfo, error) {
+	out := map[string]provider.LockInfo{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketLocks).ForEach(func(k, v []byte) error {
+			var l lockRecord
+			if err := json.Unmarshal(v, &l); err != nil {
+				return err
+			}
+			out[string(k)] = provider.LockInfo{State: provider.LockAssigned, User: l.User, Machine: l.Machine, Site: s.code, Since: l.Time}
+			return nil
+		})
+	})
+	return out, err
+}
+
+func newGUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%08X-%04X-%04X-%04X-%012X", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func now() string { return time.Now().UTC().Format(time.RFC3339) }

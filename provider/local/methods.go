@@ -1,0 +1,245 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// MaxSequenceBytes is the largest Sequence a site stores (ConfigMgr 2010+).
+const MaxSequenceBytes = 2 << 20
+
+// ExecMethod implements provider.Site for the static methods tsctl uses:
+// SMS_TaskSequencePackage.ImportSequence / SetSequence and
+// SMS_ObjectLock.GetLockInformation.
+func (s *Site) ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error) {
+	if err := s.enter(ctx, "method "+method, method); err != nil {
+		return nil, err
+	}
+	op := class + "." + method
+	switch class + "." + method {
+	case "SMS_TaskSequencePackage.ImportSequence":
+		return s.importSequence(op, in)
+	case "SMS_TaskSequencePackage.SetSequence":
+		return s.setSequence(op, in)
+	case "SMS_ObjectLock.GetLockInformation":
+		return s.getLockInformation(op, in)
+	}
+	return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "method not supported by the local site", Code: 0x80041055}
+}
+
+func (s *Site) importSequence(op string, in map[string]any) (map[string]any, error) {
+	x, _ := in["SequenceXML"].(string)
+	if x == "" {
+		return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "SequenceXML is empty", Code: 0x80041008}
+	}
+	if len(x) > 4*MaxSequenceBytes {
+		return nil, &provider.Error{Kind: provider.KindTooLarge, Op: op, Msg: fmt.Sprintf("sequence XML is %d bytes", len(x))}
+	}
+	q, err := tsxml.Parse([]byte(x))
+	if err != nil {
+		return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "invalid sequence XML: " + err.Error(), Code: 0x80041008}
+	}
+	ts := provider.New("SMS_TaskSequence")
+	ts.Props["SchemaVersion"] = q.Version
+	ts.Handle = q
+	return map[string]any{"ReturnValue": int64(0), "TaskSequence": ts}, nil
+}
+
+// writablePackageProps are the SMS_TaskSequencePackage properties SetSequence takes from its package argument.
+var writablePackageProps = []string{"Name", "Description", "Category", "BootImageID", "Duration", "ProgramFlags", "DependentProgram", "CustomProgressMsg", "TsEnabled", "Reserved"}
+
+func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error) {
+	pkg, _ := in["TaskSequencePackage"].(*provider.Instance)
+	ts, _ := in["TaskSequence"].(*provider.Instance)
+	if pkg == nil || ts == nil {
+		return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "TaskSequencePackage and TaskSequence are required", Code: 0x80041008}
+	}
+	q, ok := ts.Handle.(*tsxml.Sequence)
+	if !ok || ts.Class != "SMS_TaskSequence" {
+		return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "TaskSequence is not an SMS_TaskSequence from this site", Code: 0x80041008}
+	}
+	q = q.Clone()
+	var path string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var cur *provider.Instance
+		if id := pkg.String("PackageID"); id != "" {
+			path = provider.Path(ClassTaskSequencePackage, "PackageID", id)
+			var err error
+			if cur, err = s.get(tx, path); err != nil {
+				return err
+			}
+			if err := s.checkLock(tx, op, path); err != nil {
+				return err
+			}
+		} else {
+			cur = provider.New(ClassTaskSequencePackage)
+		}
+		for _, k := range writablePackageProps {
+			if v, ok := pkg.Props[k]; ok {
+				cur.Props[k] = v
+			}
+		}
+		if name := cur.String("Name"); name == "" || len(name) > 100 {
+			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "Name must be 1 to 100 characters", Code: 0x80041008}
+		}
+		if b := cur.String("BootImageID"); b != "" {
+			if _, err := s.get(tx, provider.Path(ClassBootImagePackage, "PackageID", b)); err != nil {
+				return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "BootImageID " + b + " is not a boot image on this site", Code: 0x80041008}
+			}
+		}
+		tsxml.Normalize(q, func(id string) (tsxml.Child, bool) { return s.child(tx, id) })
+		if missing := s.missingRefs(tx, q.References); len(missing) > 0 {
+			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "the sequence references objects that do not exist on the site: " + strings.Join(missing, ", "), Code: 0x80041008}
+		}
+		blankSecrets(q)
+		xml := tsxml.Marshal(q)
+		if len(xml) > MaxSequenceBytes {
+			return &provider.Error{Kind: provider.KindTooLarge, Op: op, Msg: fmt.Sprintf("the sequence is %d bytes; a site stores at most %d (split it with Run Task Sequence steps)", len(xml), MaxSequenceBytes)}
+		}
+		cur.Props["Sequence"] = string(xml)
+		refs := make([]*provider.Instance, 0, len(q.References))
+		for _, r := range q.References {
+			ri := provider.New("SMS_TaskSequence_Reference")
+			if r.Application != "" {
+				ri.Props["Package"], ri.Props["Program"], ri.Props["Type"] = r.Application, "", int64(1)
+			} else {
+				ri.Props["Package"], ri.Props["Program"], ri.Props["Type"] = r.Package, r.Program, int64(0)
+			}
+			refs = append(refs, ri)
+		}
+		cur.Props["References"] = refs
+		cur.Props["ReferencesCount"] = int64(len(refs))
+		typ := int64(1)
+		if tsxml.IsOSDeployment(q) {
+			typ = 2
+		}
+		cur.Props["Type"] = typ
+		cur.Props["TaskSequenceFlags"] = int64(0)
+		if path == "" {
+			p, err := s.create(tx, cur)
+			path = p
+			return err
+		}
+		cur.Props["SedoObjectVersion"] = newGUID()
+		cur.Props["LastRefreshTime"] = now()
+		return s.save(tx, path, cur)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"ReturnValue": int64(0), "SavedTaskSequencePackagePath": path}, nil
+}
+
+// child returns what SetSequence needs to know about a child sequence.
+func (s *Site) child(tx *bolt.Tx, id string) (tsxml.Child, bool) {
+	in, err := s.get(tx, provider.Path(ClassTaskSequencePackage, "PackageID", id))
+	if err != nil {
+		return tsxml.Child{}, false
+	}
+	c := tsxml.Child{Name: in.String("Name")}
+	for _, r := range in.Objects("References") {
+		if r.Int("Type") == 1 {
+			c.References = append(c.References, tsxml.Reference{Application: r.String("Package")})
+		} else {
+			c.References = append(c.References, tsxml.Reference{Package: r.String("Package"), Program: r.String("Program")})
+		}
+	}
+	return c, true
+}
+
+func (s *Site) missingRefs(tx *bolt.Tx, refs []tsxml.Reference) []string {
+	var missing []string
+	for _, r := range refs {
+		if r.Application != "" {
+			if !s.appExists(tx, r.Application) {
+				missing = append(missing, "application "+r.Application)
+			}
+			continue
+		}
+		if !s.packageExists(tx, r.Package) {
+			missing = append(missing, "package "+r.Package)
+		}
+	}
+	sort.Strings(missing)
+	return missing
+}
+
+func (s *Site) packageExists(tx *bolt.Tx, id string) bool {
+	for _, c := range PackageClasses {
+		if tx.Bucket(bucketObjects).Get([]byte(provider.Path(c, "PackageID", id))) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Site) appExists(tx *bolt.Tx, model string) bool {
+	c := tx.Bucket(bucketObjects).Cursor()
+	prefix := []byte(ClassApplication + ".")
+	for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
+		in, err := decode(v)
+		if err == nil && strings.EqualFold(in.String("ModelName"), model) {
+			return true
+		}
+	}
+	return false
+}
+
+// danglingFlag recomputes TaskSequenceFlags bit 0 (a referenced object is missing).
+func danglingFlag(tx *bolt.Tx, in *provider.Instance) int64 {
+	s := &Site{}
+	for _, r := range in.Objects("References") {
+		if r.Int("Type") == 1 {
+			if !s.appExists(tx, r.String("Package")) {
+				return 1
+			}
+		} else if !s.packageExists(tx, r.String("Package")) {
+			return 1
+		}
+	}
+	return 0
+}
+
+// blankSecrets drops secret values: the local site never runs a sequence,
+// so it keeps no password, PIN or product key on disk.
+func blankSecrets(q *tsxml.Sequence) {
+	q.Walk(func(_ string, st *tsxml.Step) bool {
+		c := tsxml.Lookup(st.Type)
+		if c == nil {
+			return true
+		}
+		for i := range st.Vars {
+			if p := c.Prop(st.Vars[i].Property); p != nil && p.Secret {
+				st.Vars[i].Value = ""
+			}
+		}
+		return true
+	})
+}
+
+func (s *Site) getLockInformation(op string, in map[string]any) (map[string]any, error) {
+	path, _ := in["ObjectRelPath"].(string)
+	if path == "" {
+		return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "ObjectRelPath is required", Code: 0x80041008}
+	}
+	out := map[string]any{"ReturnValue": int64(0), "LockState": int64(provider.LockUnassigned),
+		"AssignedUser": "", "AssignedMachine": "", "AssignedSiteCode": "", "AssignedTimeUTC": "", "AssignedObjectLockContext": ""}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if l, ok := s.lockOf(tx, path); ok {
+			out["LockState"] = int64(provider.LockAssigned)
+			out["AssignedUser"] = l.User
+			out["AssignedMachine"] = l.Machine
+			out["AssignedSiteCode"] = s.code
+			out["AssignedTimeUTC"] = l.Time.UTC().Format("2006-01-02T15:04:05Z")
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,176 @@
+package local
+
+import (
+	"crypto/sha1"
+	"fmt"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tsctl/tsctl/provider"
+)
+
+// Seed lists reference-only objects to add to a local site: objects tsctl
+// refers to by name but does not manage (applications, boot images,
+// packages made by hand).
+type Seed struct {
+	Applications      []SeedApplication `yaml:"applications"`
+	BootImages        []SeedPackage     `yaml:"bootImages"`
+	Packages          []SeedPackage     `yaml:"packages"`
+	OSImages          []SeedPackage     `yaml:"osImages"`
+	OSUpgradePackages []SeedPackage     `yaml:"osUpgradePackages"`
+	DriverPackages    []SeedPackage     `yaml:"driverPackages"`
+}
+
+// SeedApplication is an application; its model name is derived from the
+// name when not given.
+type SeedApplication struct {
+	Name      string `yaml:"name"`
+	ModelName string `yaml:"modelName"`
+}
+
+// SeedPackage is a package-class object, with programs for packages.
+type SeedPackage struct {
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	SourcePath  string   `yaml:"sourcePath"`
+	Programs    []string `yaml:"programs"`
+}
+
+// SeedResult says what Seed added.
+type SeedResult struct {
+	Added, Existing []string
+}
+
+// ApplySeed adds the objects of a seed that do not exist yet (matched by
+// class and name), in one transaction.
+func (s *Site) ApplySeed(seed Seed) (SeedResult, error) {
+	var res SeedResult
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		existing := map[string]bool{}
+		err := tx.Bucket(bucketObjects).ForEach(func(k, v []byte) error {
+			in, err := decode(v)
+			if err != nil {
+				return err
+			}
+			name := in.String("Name")
+			if in.Class == ClassApplication {
+				name = in.String("LocalizedDisplayName")
+			}
+			existing[in.Class+"\x00"+strings.ToLower(name)] = true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		add := func(class, name string, fn func() error) error {
+			if name == "" {
+				return fmt.Errorf("seed: a %s has no name", class)
+			}
+			k := class + "\x00" + strings.ToLower(name)
+			if existing[k] {
+				res.Existing = append(res.Existing, class+" "+name)
+				return nil
+			}
+			existing[k] = true
+			res.Added = append(res.Added, class+" "+name)
+			return fn()
+		}
+		for _, a := range seed.Applications {
+			a := a
+			if err := add(ClassApplication, a.Name, func() error {
+				in := provider.New(ClassApplication)
+				sum := sha1.Sum([]byte(strings.ToLower(a.Name)))
+				model := a.ModelName
+				if model == "" {
+					model = fmt.Sprintf("ScopeId_%s/Application_%x-%x-%x-%x-%x", s.scopeID(), sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+				}
+				ciID := int64(16777216) + int64(sum[0])<<16 | int64(sum[1])<<8 | int64(sum[2])
+				in.Props["CI_ID"] = fmt.Sprint(ciID)
+				in.Props["LocalizedDisplayName"] = a.Name
+				in.Props["ModelName"] = model
+				in.Props["IsLatest"] = true
+				p, _ := pathOf(in)
+				return s.save(tx, p, in)
+			}); err != nil {
+				return err
+			}
+		}
+		for _, group := range []struct {
+			class string
+			list  []SeedPackage
+		}{{ClassBootImagePackage, seed.BootImages}, {ClassPackage, seed.Packages}, {ClassImagePackage, seed.OSImages},
+			{ClassOSInstallPackage, seed.OSUpgradePackages}, {ClassDriverPackage, seed.DriverPackages}} {
+			for _, sp := range group.list {
+				sp, class := sp, group.class
+				if err := add(class, sp.Name, func() error {
+					in := provider.New(class)
+					in.Props["Name"] = sp.Name
+					in.Props["Description"] = sp.Description
+					in.Props["PkgSourcePath"] = sp.SourcePath
+					path, err := s.create(tx, in)
+					if err != nil {
+						return err
+					}
+					for _, prog := range sp.Programs {
+						pr := provider.New(ClassProgram)
+						pr.Props["PackageID"] = in.String("PackageID")
+						pr.Props["ProgramName"] = prog
+						pr.Props["CommandLine"] = prog
+						p, _ := pathOf(pr)
+						if err := s.save(tx, p, pr); err != nil {
+							return err
+						}
+					}
+					_ = path
+					return nil
+				}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// scopeID is the site's authoring scope, derived from its code.
+func (s *Site) scopeID() string {
+	sum := sha1.Sum([]byte("tsctl-local-site:" + s.code))
+	return fmt.Sprintf("%X-%X-%X-%X-%X", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+}
+
+// FindByName returns the path of the object named name, looking at task
+// sequences first, then packages of every class.
+func (s *Site) FindByName(name string) (string, error) {
+	var found []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, class := range []string{ClassTaskSequencePackage, ClassPackage, ClassImagePackage, ClassOSInstallPackage, ClassDriverPackage, ClassBootImagePackage} {
+			c := tx.Bucket(bucketObjects).Cursor()
+			prefix := []byte(class + ".")
+			for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
+				in, err := decode(v)
+				if err != nil {
+					return err
+				}
+				if strings.EqualFold(in.String("Name"), name) {
+					found = append(found, string(k))
+				}
+			}
+			if len(found) > 0 {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("no sequence or package named %q on site %s", name, s.code)
+	case 1:
+		return found[0], nil
+	}
+	return "", fmt.Errorf("%d objects are named %q: %s", len(found), name, strings.Join(found, ", "))
+}

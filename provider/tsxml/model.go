@@ -1,0 +1,170 @@
+package tsxml
+
+import "strings"
+
+// StepKind says which XML element a Step is written as.
+type StepKind int
+
+const (
+	// KindStep is an action: <step type="SMS_TaskSequence_…Action">.
+	KindStep StepKind = iota
+	// KindGroup is a <group> holding further steps.
+	KindGroup
+	// KindSubSequence is a Run Task Sequence step: <subtasksequence>.
+	KindSubSequence
+)
+
+func (k StepKind) String() string {
+	switch k {
+	case KindStep:
+		return "step"
+	case KindGroup:
+		return "group"
+	case KindSubSequence:
+		return "subtasksequence"
+	}
+	return "unknown"
+}
+
+// Sequence is a whole <sequence> document.
+type Sequence struct {
+	Version    string
+	Attrs      []Attr      // attributes other than version, in document order
+	References []Reference // <referenceList>; derived by the site
+	GlobalVars []Variable  // <globalVarList>
+	Steps      []*Step
+}
+
+// Reference is one <reference> of a referenceList.
+type Reference struct {
+	Package     string // PackageID, or "" for an application
+	Program     string // "*" for a child sequence, else ""
+	Application string // application model name
+}
+
+// Attr is an XML attribute kept verbatim.
+type Attr struct{ Name, Value string }
+
+// Step is a group, an action step or a Run Task Sequence step.
+type Step struct {
+	Kind            StepKind
+	Type            string // step class, e.g. SMS_TaskSequence_RunCommandLineAction; "" for groups
+	Name            string
+	Description     string
+	Disabled        bool
+	ContinueOnError bool
+	RunIn           *string // runIn attribute (SupportedEnvironment)
+	SuccessCodes    *string // successCodeList attribute
+	RetryCount      *string // retryCount attribute
+	RunFromNet      *string // runFromNet attribute
+	Timeout         *string // timeout attribute, seconds
+	Extra           []Attr  // unknown attributes, verbatim
+	Condition       *Elem   // <condition>, or nil
+	Action          *string // <action> command line
+	Vars            []Variable
+	Steps           []*Step // children of a group
+	ExtraElems      []*Elem // unknown child elements, verbatim
+}
+
+// Variable is one <variable> of a defaultVarList or globalVarList.
+type Variable struct {
+	Name     string
+	Property string
+	Hidden   bool
+	Value    string
+}
+
+// Elem is a generic XML element (conditions and anything tsxml does not
+// model), kept losslessly.
+type Elem struct {
+	Name     string
+	Attrs    []Attr
+	Text     string
+	Children []*Elem
+}
+
+// Str returns a pointer to s, for the optional attributes of Step.
+func Str(s string) *string { return &s }
+
+// Attr returns the value of the attribute named name.
+func (e *Elem) Attr(name string) (string, bool) {
+	for _, a := range e.Attrs {
+		if a.Name == name {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// Var returns the value of the variable named name in the step's defaultVarList.
+func (s *Step) Var(property string) (string, bool) {
+	for _, v := range s.Vars {
+		if v.Property == property {
+			return v.Value, true
+		}
+	}
+	return "", false
+}
+
+// SetVar sets (or adds) the variable for property.
+func (s *Step) SetVar(v Variable) {
+	for i := range s.Vars {
+		if s.Vars[i].Property == v.Property {
+			s.Vars[i] = v
+			return
+		}
+	}
+	s.Vars = append(s.Vars, v)
+}
+
+// Walk calls fn for every step in document order with its path, e.g.
+// "Install/Apply Windows". It stops early when fn returns false.
+func (q *Sequence) Walk(fn func(path string, s *Step) bool) {
+	walkSteps(q.Steps, "", fn)
+}
+
+func walkSteps(steps []*Step, prefix string, fn func(string, *Step) bool) bool {
+	for _, s := range steps {
+		p := s.Name
+		if prefix != "" {
+			p = prefix + "/" + s.Name
+		}
+		if !fn(p, s) {
+			return false
+		}
+		if !walkSteps(s.Steps, p, fn) {
+			return false
+		}
+	}
+	return true
+}
+
+// Counts reports how many action steps, groups and condition expressions a sequence holds.
+func (q *Sequence) Counts() (steps, groups, conditions int) {
+	q.Walk(func(_ string, s *Step) bool {
+		if s.Kind == KindGroup {
+			groups++
+		} else {
+			steps++
+		}
+		if s.Condition != nil {
+			conditions += countExpr(s.Condition)
+		}
+		return true
+	})
+	return
+}
+
+func countExpr(e *Elem) int {
+	n := 0
+	if e.Name == "expression" {
+		n++
+	}
+	for _, c := range e.Children {
+		n += countExpr(c)
+	}
+	return n
+}
+
+// ShortType is the step class without the SMS_TaskSequence_ prefix.
+func ShortType(t string) string { return strings.TrimPrefix(t, "SMS_TaskSequence_") }

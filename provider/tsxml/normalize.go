@@ -1,0 +1,267 @@
+package tsxml
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// SchemaVersion is the sequence version current sites write.
+const SchemaVersion = "3.10"
+
+// Child is what a site knows about a child sequence named by a Run Task
+// Sequence step: its name and the references of its own sequence.
+type Child struct {
+	Name       string
+	References []Reference
+}
+
+// ChildLookup finds a child task sequence by PackageID.
+type ChildLookup func(packageID string) (Child, bool)
+
+// Normalize rewrites q into the normal form a site stores after
+// ImportSequence + SetSequence: default attribute values, MOF defaults for
+// unset properties, variable names and hidden flags from the catalogue,
+// variables sorted by property, <action> recomputed, derived Run Task
+// Sequence properties filled from the child, and referenceList and
+// globalVarList recomputed. It changes q in place.
+func Normalize(q *Sequence, children ChildLookup) {
+	if q.Version == "" {
+		q.Version = SchemaVersion
+	}
+	var globals []Variable
+	walkSteps(q.Steps, "", func(_ string, s *Step) bool {
+		globals = append(globals, normalizeStep(s, children)...)
+		return true
+	})
+	q.References = ComputeReferences(q, children)
+	q.GlobalVars = mergeGlobals(q.GlobalVars, globals)
+}
+
+func normalizeStep(s *Step, children ChildLookup) (globals []Variable) {
+	if s.Condition != nil {
+		normalizeCondition(s.Condition)
+	}
+	if s.Kind == KindGroup {
+		return nil
+	}
+	if s.SuccessCodes == nil {
+		s.SuccessCodes = Str("0")
+	}
+	if s.RetryCount == nil {
+		s.RetryCount = Str("0")
+	}
+	if s.RunFromNet == nil {
+		s.RunFromNet = Str("false")
+	}
+	c := Lookup(s.Type)
+	if s.Kind == KindSubSequence {
+		s.RunIn = nil
+	} else if s.RunIn == nil {
+		def := WinPEandFullOS
+		if c != nil && c.DefaultRunIn != "" {
+			def = c.DefaultRunIn
+		}
+		s.RunIn = Str(def)
+	}
+	if c == nil {
+		sortVars(s.Vars)
+		return nil
+	}
+	have := map[string]bool{}
+	for i := range s.Vars {
+		v := &s.Vars[i]
+		have[v.Property] = true
+		if p := c.Prop(v.Property); p != nil {
+			v.Name, v.Hidden = p.Var, p.Hidden
+		} else if a, idx, field, ok := c.ArrayOf(v.Property); ok {
+			v.Name, v.Hidden = a.Var+strconv.Itoa(idx)+field, false
+		}
+	}
+	for _, p := range c.Props {
+		if !have[p.Name] && p.Default != nil {
+			s.Vars = append(s.Vars, Variable{Name: p.Var, Property: p.Name, Hidden: p.Hidden, Value: *p.Default})
+		}
+	}
+	if c.Name == cls("SubTasksequence") {
+		fillChild(s, children)
+	}
+	vals := map[string]string{}
+	set := map[string]bool{}
+	for _, v := range s.Vars {
+		vals[v.Property], set[v.Property] = v.Value, true
+		if p := c.Prop(v.Property); p != nil && p.Global {
+			globals = append(globals, Variable{Name: p.Var, Property: p.Name, Value: v.Value})
+		}
+	}
+	if c.SuccessCodesProp != "" {
+		if v, ok := vals[c.SuccessCodesProp]; ok {
+			s.SuccessCodes = Str(v)
+		}
+	}
+	if c.RetryCountProp != "" {
+		if v, ok := vals[c.RetryCountProp]; ok {
+			s.RetryCount = Str(v)
+		}
+	}
+	if c.RunFromNetProp != "" {
+		if v, ok := vals[c.RunFromNetProp]; ok {
+			s.RunFromNet = Str(v)
+		}
+	}
+	s.Action = Str(c.ExpandCommandLine(vals, set))
+	sortVars(s.Vars)
+	return globals
+}
+
+// fillChild sets the derived TsName / TsReference* properties of a Run Task
+// Sequence step from the child sequence, as SetSequence does.
+func fillChild(s *Step, children ChildLookup) {
+	id, _ := s.Var("TsPackageID")
+	if id == "" || children == nil {
+		return
+	}
+	ch, ok := children(id)
+	if !ok {
+		return
+	}
+	var pkgs, apps []string
+	for _, r := range ch.References {
+		if r.Application != "" {
+			apps = append(apps, r.Application)
+		} else {
+			pkgs = append(pkgs, r.Package)
+		}
+	}
+	c := Lookup(s.Type)
+	for _, kv := range [][2]string{{"TsName", id + ", " + ch.Name}, {"TsReferenceApplications", strings.Join(apps, ",")}, {"TsReferencePackages", strings.Join(pkgs, ",")}} {
+		p := c.Prop(kv[0])
+		s.SetVar(Variable{Name: p.Var, Property: p.Name, Value: kv[1]})
+	}
+}
+
+func sortVars(vs []Variable) {
+	sort.SliceStable(vs, func(i, j int) bool { return vs[i].Property < vs[j].Property })
+}
+
+func normalizeCondition(e *Elem) {
+	if e.Name == "expression" {
+		sort.SliceStable(e.Children, func(i, j int) bool {
+			a, _ := e.Children[i].Attr("name")
+			b, _ := e.Children[j].Attr("name")
+			return a < b
+		})
+		return
+	}
+	for _, c := range e.Children {
+		normalizeCondition(c)
+	}
+}
+
+func mergeGlobals(existing, computed []Variable) []Variable {
+	known := map[string]bool{}
+	for _, c := range classes {
+		for _, p := range c.Props {
+			if p.Global {
+				known[p.Name] = true
+			}
+		}
+	}
+	var out []Variable
+	seen := map[string]bool{}
+	for _, v := range existing {
+		if !known[v.Property] {
+			out = append(out, v)
+			seen[v.Name] = true
+		}
+	}
+	for _, v := range computed {
+		if !seen[v.Name] {
+			out = append(out, v)
+			seen[v.Name] = true
+		}
+	}
+	return out
+}
+
+// ComputeReferences derives the referenceList from the enabled steps'
+// reference properties, in document order without duplicates; a child
+// sequence is listed with program="*" followed by its own references.
+func ComputeReferences(q *Sequence, children ChildLookup) []Reference {
+	var out []Reference
+	seen := map[Reference]bool{}
+	add := func(r Reference) {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	var visit func(steps []*Step)
+	visit = func(steps []*Step) {
+		for _, s := range steps {
+			if s.Disabled {
+				continue
+			}
+			if s.Kind == KindGroup {
+				visit(s.Steps)
+				continue
+			}
+			c := Lookup(s.Type)
+			if c == nil {
+				continue
+			}
+			for _, v := range s.Vars {
+				p := c.Prop(v.Property)
+				if p == nil || v.Value == "" {
+					continue
+				}
+				switch p.Ref {
+				case RefPackage:
+					add(Reference{Package: v.Value})
+				case RefPackageList:
+					for _, id := range splitList(v.Value) {
+						add(Reference{Package: id})
+					}
+				case RefApplications:
+					for _, app := range splitList(v.Value) {
+						add(Reference{Application: app})
+					}
+				case RefSequence:
+					add(Reference{Package: v.Value, Program: "*"})
+					if children != nil {
+						if ch, ok := children(v.Value); ok {
+							for _, r := range ch.References {
+								add(r)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	visit(q.Steps)
+	return out
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// IsOSDeployment reports whether the sequence holds an enabled step of an
+// OS-deployment class, which makes SetSequence set Type 2.
+func IsOSDeployment(q *Sequence) bool {
+	found := false
+	q.Walk(func(_ string, s *Step) bool {
+		if c := Lookup(s.Type); c != nil && c.OSDeployment {
+			found = true
+		}
+		return !found
+	})
+	return found
+}

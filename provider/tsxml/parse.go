@@ -1,0 +1,230 @@
+package tsxml
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// MaxDepth bounds element nesting so that hostile input cannot exhaust the stack.
+const MaxDepth = 256
+
+// SyntaxError is a problem in a sequence document, with the line it was found on.
+type SyntaxError struct {
+	Line int
+	Msg  string
+}
+
+func (e *SyntaxError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
+// Parse reads a <sequence> document.
+func Parse(data []byte) (*Sequence, error) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = true
+	root, err := readTree(d)
+	if err != nil {
+		return nil, err
+	}
+	return FromElem(root)
+}
+
+// readTree reads the whole document into an Elem tree.
+func readTree(d *xml.Decoder) (*Elem, error) {
+	var stack []*Elem
+	var root *Elem
+	line := func() int { l, _ := d.InputPos(); return l }
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var se *xml.SyntaxError
+			if errors.As(err, &se) {
+				return nil, &SyntaxError{Line: se.Line, Msg: se.Msg}
+			}
+			return nil, &SyntaxError{Line: line(), Msg: err.Error()}
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if len(stack) >= MaxDepth {
+				return nil, &SyntaxError{Line: line(), Msg: fmt.Sprintf("elements nested deeper than %d", MaxDepth)}
+			}
+			e := &Elem{Name: t.Name.Local}
+			for _, a := range t.Attr {
+				name := a.Name.Local
+				if a.Name.Space != "" {
+					name = a.Name.Space + ":" + name
+				}
+				e.Attrs = append(e.Attrs, Attr{Name: name, Value: a.Value})
+			}
+			if len(stack) == 0 {
+				if root != nil {
+					return nil, &SyntaxError{Line: line(), Msg: "more than one root element"}
+				}
+				root = e
+			} else {
+				p := stack[len(stack)-1]
+				p.Children = append(p.Children, e)
+			}
+			stack = append(stack, e)
+		case xml.EndElement:
+			top := stack[len(stack)-1]
+			if len(top.Children) > 0 && strings.TrimSpace(top.Text) == "" {
+				top.Text = ""
+			}
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) > 0 {
+				stack[len(stack)-1].Text += string(t)
+			} else if strings.TrimSpace(string(t)) != "" {
+				return nil, &SyntaxError{Line: line(), Msg: "text outside the root element"}
+			}
+		}
+	}
+	if root == nil {
+		return nil, &SyntaxError{Msg: "empty document: expected <sequence>"}
+	}
+	return root, nil
+}
+
+// FromElem converts a parsed <sequence> element tree into a Sequence.
+func FromElem(root *Elem) (*Sequence, error) {
+	if root.Name != "sequence" {
+		return nil, &SyntaxError{Msg: fmt.Sprintf("root element is <%s>, expected <sequence>", root.Name)}
+	}
+	q := &Sequence{}
+	for _, a := range root.Attrs {
+		if a.Name == "version" {
+			q.Version = a.Value
+		} else {
+			q.Attrs = append(q.Attrs, a)
+		}
+	}
+	for _, c := range root.Children {
+		switch c.Name {
+		case "referenceList":
+			for _, r := range c.Children {
+				if r.Name != "reference" {
+					return nil, &SyntaxError{Msg: fmt.Sprintf("unexpected <%s> in <referenceList>", r.Name)}
+				}
+				var ref Reference
+				ref.Package, _ = r.Attr("package")
+				ref.Program, _ = r.Attr("program")
+				ref.Application, _ = r.Attr("application")
+				q.References = append(q.References, ref)
+			}
+		case "globalVarList":
+			vars, err := readVars(c)
+			if err != nil {
+				return nil, err
+			}
+			q.GlobalVars = vars
+		default:
+			s, err := readStep(c)
+			if err != nil {
+				return nil, err
+			}
+			q.Steps = append(q.Steps, s)
+		}
+	}
+	return q, nil
+}
+
+func readVars(list *Elem) ([]Variable, error) {
+	vars := make([]Variable, 0, len(list.Children))
+	for _, v := range list.Children {
+		if v.Name != "variable" {
+			return nil, &SyntaxError{Msg: fmt.Sprintf("unexpected <%s> in <%s>", v.Name, list.Name)}
+		}
+		var x Variable
+		for _, a := range v.Attrs {
+			switch a.Name {
+			case "name":
+				x.Name = a.Value
+			case "property":
+				x.Property = a.Value
+			case "hidden":
+				x.Hidden = a.Value == "true"
+			}
+		}
+		x.Value = v.Text
+		vars = append(vars, x)
+	}
+	return vars, nil
+}
+
+func readStep(e *Elem) (*Step, error) {
+	s := &Step{}
+	switch e.Name {
+	case "group":
+		s.Kind = KindGroup
+	case "step":
+		s.Kind = KindStep
+	case "subtasksequence":
+		s.Kind = KindSubSequence
+	default:
+		return nil, &SyntaxError{Msg: fmt.Sprintf("unexpected element <%s> where a step or group was expected", e.Name)}
+	}
+	for _, a := range e.Attrs {
+		v := a.Value
+		switch a.Name {
+		case "type":
+			s.Type = v
+		case "name":
+			s.Name = v
+		case "description":
+			s.Description = v
+		case "disable":
+			s.Disabled = v == "true"
+		case "continueOnError":
+			s.ContinueOnError = v == "true"
+		case "runIn":
+			s.RunIn = Str(v)
+		case "successCodeList":
+			s.SuccessCodes = Str(v)
+		case "retryCount":
+			s.RetryCount = Str(v)
+		case "runFromNet":
+			s.RunFromNet = Str(v)
+		case "timeout":
+			s.Timeout = Str(v)
+		default:
+			s.Extra = append(s.Extra, a)
+		}
+	}
+	if s.Kind != KindGroup && s.Type == "" {
+		return nil, &SyntaxError{Msg: fmt.Sprintf("<%s name=%q> has no type attribute", e.Name, s.Name)}
+	}
+	for _, c := range e.Children {
+		switch {
+		case c.Name == "condition":
+			s.Condition = c
+		case c.Name == "action" && s.Kind != KindGroup:
+			s.Action = Str(c.Text)
+		case c.Name == "defaultVarList" && s.Kind != KindGroup:
+			vars, err := readVars(c)
+			if err != nil {
+				return nil, err
+			}
+			s.Vars = vars
+		case s.Kind == KindGroup && (c.Name == "group" || c.Name == "step" || c.Name == "subtasksequence"):
+			child, err := readStep(c)
+			if err != nil {
+				return nil, err
+			}
+			s.Steps = append(s.Steps, child)
+		default:
+			s.ExtraElems = append(s.ExtraElems, c)
+		}
+	}
+	return s, nil
+}

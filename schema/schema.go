@@ -1,0 +1,304 @@
+// Package schema holds tsctl's JSON Schema (draft 2020-12) and validates
+// YAML documents against it, reporting every violation at the line and
+// column of the YAML node it concerns.
+package schema
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine/diag"
+)
+
+// JSON is the schema document, as `tsctl schema` prints it.
+//
+//go:embed tsctl.schema.json
+var JSON []byte
+
+// ID is the schema's $id.
+const ID = "https://tsctl.dev/schema/tsctl.schema.json"
+
+var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft2020
+	if err := c.AddResource(ID, bytes.NewReader(JSON)); err != nil {
+		return nil, err
+	}
+	return c.Compile(ID)
+})
+
+// Validate checks a decoded YAML document (the root mapping node of one
+// file) and returns one diagnostic per violation, sorted by position.
+func Validate(file string, doc *yaml.Node) diag.List {
+	sch, err := compiled()
+	if err != nil {
+		return diag.List{{Msg: "internal error: compile schema: " + err.Error()}}
+	}
+	var ds diag.List
+	v, err := ToValue(doc)
+	if err != nil {
+		var ne *NodeError
+		if errors.As(err, &ne) {
+			ds.Add(pos(file, ne.Node), "%s", ne.Msg)
+			return ds
+		}
+		ds.Add(diag.Pos{File: file}, "%v", err)
+		return ds
+	}
+	err = sch.Validate(v)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		ds.Add(diag.Pos{File: file}, "%v", err)
+		return ds
+	}
+	for _, leaf := range leaves(ve) {
+		ds = append(ds, toDiag(file, doc, leaf)...)
+	}
+	ds.Sort()
+	return ds
+}
+
+// leaves returns the violations that explain ve, collapsing anyOf branches
+// to the one whose type matched.
+func leaves(ve *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	if len(ve.Causes) == 0 {
+		return []*jsonschema.ValidationError{ve}
+	}
+	if strings.HasSuffix(ve.KeywordLocation, "/anyOf") {
+		var typed, other []*jsonschema.ValidationError
+		for _, c := range ve.Causes {
+			for _, l := range leaves(c) {
+				if strings.HasSuffix(l.KeywordLocation, "/type") && l.InstanceLocation == ve.InstanceLocation {
+					typed = append(typed, l)
+				} else {
+					other = append(other, l)
+				}
+			}
+		}
+		if len(other) > 0 {
+			return other
+		}
+		var want []string
+		for _, t := range typed {
+			if m := typeRE.FindStringSubmatch(t.Message); m != nil {
+				want = append(want, m[1])
+			}
+		}
+		if len(want) > 0 {
+			return []*jsonschema.ValidationError{{KeywordLocation: ve.KeywordLocation, InstanceLocation: ve.InstanceLocation,
+				Message: "expected " + strings.Join(want, " or ")}}
+		}
+		return typed
+	}
+	var out []*jsonschema.ValidationError
+	for _, c := range ve.Causes {
+		out = append(out, leaves(c)...)
+	}
+	return out
+}
+
+var (
+	typeRE     = regexp.MustCompile(`^expected (\w+), but got`)
+	requiredRE = regexp.MustCompile(`^missing propert(?:y|ies): (.*)$`)
+	extraRE    = regexp.MustCompile(`^additionalProperties (.*) not allowed$`)
+	quotedRE   = regexp.MustCompile(`'([^']*)'`)
+)
+
+func toDiag(file string, doc *yaml.Node, ve *jsonschema.ValidationError) diag.List {
+	node := lookup(doc, ve.InstanceLocation)
+	where := strings.TrimPrefix(ve.InstanceLocation, "/")
+	var ds diag.List
+	if m := requiredRE.FindStringSubmatch(ve.Message); m != nil {
+		for _, q := range quotedRE.FindAllStringSubmatch(m[1], -1) {
+			ds.Add(pos(file, node), "%s: missing required property %q", describe(where), q[1])
+		}
+		return ds
+	}
+	if m := extraRE.FindStringSubmatch(ve.Message); m != nil {
+		for _, q := range quotedRE.FindAllStringSubmatch(m[1], -1) {
+			k := keyNode(node, q[1])
+			ds.Add(pos(file, k), "%s: unknown property %q", describe(where), q[1])
+		}
+		return ds
+	}
+	if last := where[strings.LastIndex(where, "/")+1:]; secretFields[last] && strings.HasPrefix(ve.Message, "expected object") {
+		ds.AddHint(pos(file, node), "write it as {env: NAME} or {file: PATH}; secrets are read when tsctl applies",
+			"%s: inline secrets are not allowed", describe(where))
+		return ds
+	}
+	ds.Add(pos(file, node), "%s: %s", describe(where), ve.Message)
+	return ds
+}
+
+// secretFields are the properties whose values are secrets.
+var secretFields = map[string]bool{"password": true, "adminPassword": true, "productKey": true}
+
+// describe turns a JSON pointer into a readable path: sequences[0].steps[2].
+func describe(ptr string) string {
+	if ptr == "" {
+		return "document"
+	}
+	var b strings.Builder
+	for _, tok := range strings.Split(ptr, "/") {
+		tok = unescape(tok)
+		if _, err := strconv.Atoi(tok); err == nil {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+func unescape(tok string) string {
+	if u, err := url.PathUnescape(tok); err == nil {
+		tok = u
+	}
+	return strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+}
+
+// lookup walks a JSON pointer through a YAML node tree.
+func lookup(n *yaml.Node, ptr string) *yaml.Node {
+	if ptr == "" {
+		return n
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = unescape(tok)
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			found := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == tok {
+					n, found = n.Content[i+1], true
+					break
+				}
+			}
+			if !found {
+				return n
+			}
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i >= len(n.Content) {
+				return n
+			}
+			n = n.Content[i]
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+func keyNode(m *yaml.Node, key string) *yaml.Node {
+	if m != nil && m.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == key {
+				return m.Content[i]
+			}
+		}
+	}
+	return m
+}
+
+func pos(file string, n *yaml.Node) diag.Pos {
+	if n == nil {
+		return diag.Pos{File: file}
+	}
+	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+// NodeError is a YAML node that cannot be represented as JSON.
+type NodeError struct {
+	Node *yaml.Node
+	Msg  string
+}
+
+func (e *NodeError) Error() string { return fmt.Sprintf("line %d: %s", e.Node.Line, e.Msg) }
+
+// ToValue converts a YAML node into the JSON value model the validator
+// expects: map[string]any, []any, string, bool, int64/float64, nil.
+// Timestamps and other non-JSON scalars stay strings; non-string keys are errors.
+func ToValue(n *yaml.Node) (any, error) {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return ToValue(n.Content[0])
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || (k.Tag != "!!str" && k.Tag != "!!merge") {
+				return nil, &NodeError{Node: k, Msg: "keys must be strings"}
+			}
+			if k.Tag == "!!merge" {
+				return nil, &NodeError{Node: k, Msg: "merge keys (<<) are not supported"}
+			}
+			v, err := ToValue(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			m[k.Value] = v
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		a := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			v, err := ToValue(c)
+			if err != nil {
+				return nil, err
+			}
+			a[i] = v
+		}
+		return a, nil
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			var b bool
+			if err := n.Decode(&b); err != nil {
+				return nil, &NodeError{Node: n, Msg: err.Error()}
+			}
+			return b, nil
+		case "!!int":
+			var i int64
+			if err := n.Decode(&i); err != nil {
+				return nil, &NodeError{Node: n, Msg: "integer out of range"}
+			}
+			return i, nil
+		case "!!float":
+			var f float64
+			if err := n.Decode(&f); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+				return nil, &NodeError{Node: n, Msg: "not a finite number"}
+			}
+			return f, nil
+		}
+		return n.Value, nil
+	}
+	return nil, &NodeError{Node: n, Msg: "unsupported YAML node"}
+}
