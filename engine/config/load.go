@@ -74,15 +74,19 @@ func Load(paths []string) (*Config, diag.List) {
 	}
 	cfg := &Config{Files: files}
 	var ds diag.List
+	structural := false
 	for _, f := range files {
 		data, err := readLimited(f)
 		if err != nil {
 			ds.Add(diag.Pos{File: f}, "%v", err)
+			structural = true
 			continue
 		}
-		ds = append(ds, cfg.add(f, data)...)
+		fds, ok := cfg.add(f, data)
+		ds = append(ds, fds...)
+		structural = structural || !ok
 	}
-	if !ds.HasErrors() {
+	if !structural {
 		ds = append(ds, cfg.check()...)
 	}
 	ds.Sort()
@@ -92,8 +96,8 @@ func Load(paths []string) (*Config, diag.List) {
 // Parse validates one document given as bytes (file names the source).
 func Parse(file string, data []byte) (*Config, diag.List) {
 	cfg := &Config{Files: []string{file}}
-	ds := cfg.add(file, data)
-	if !ds.HasErrors() {
+	ds, ok := cfg.add(file, data)
+	if ok {
 		ds = append(ds, cfg.check()...)
 	}
 	ds.Sort()
@@ -118,13 +122,15 @@ func readLimited(path string) ([]byte, error) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func (c *Config) add(file string, data []byte) diag.List {
+// add decodes one file; ok is false when YAML or schema errors prevent the
+// semantic checks from running.
+func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	var ds diag.List
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
-			return nil // empty file
+			return nil, true // empty file
 		}
 		msg := err.Error()
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
@@ -133,7 +139,7 @@ func (c *Config) add(file string, data []byte) diag.List {
 		} else {
 			ds.Add(diag.Pos{File: file, Line: 1, Col: 1}, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
 		}
-		return ds
+		return ds, false
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err != io.EOF {
@@ -142,24 +148,24 @@ func (c *Config) add(file string, data []byte) diag.List {
 			line = 1
 		}
 		ds.AddHint(diag.Pos{File: file, Line: line, Col: 1}, "put each document in a file of its own", "more than one YAML document in a file")
-		return ds
+		return ds, false
 	}
 	if len(doc.Content) == 0 {
-		return nil
+		return nil, true
 	}
 	root := doc.Content[0]
 	if n := countNodes(root, MaxNodes); n > MaxNodes {
 		ds.AddHint(diag.Pos{File: file, Line: root.Line, Col: root.Column}, "avoid deeply nested YAML aliases",
 			"document expands to more than %d nodes (alias expansion)", MaxNodes)
-		return ds
+		return ds, false
 	}
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		return nil
+		return nil, true
 	}
 	if ds = schema.Validate(file, root); ds.HasErrors() {
-		return ds
+		return ds, false
 	}
-	return c.decode(file, root)
+	return c.decode(file, root), true
 }
 
 // countNodes counts nodes with aliases expanded, stopping past limit.

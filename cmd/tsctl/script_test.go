@@ -1,0 +1,87 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"tsctl": func() { os.Exit(Main()) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar end to end against local sites.
+// Set UPDATE_GOLDEN=1 to rewrite the expected output sections.
+func TestScripts(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join(root, "testdata", "script"),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") != "",
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("EXAMPLES", filepath.Join(root, "examples"))
+			e.Setenv("TSCTL_USER", `CORP\tsctl-ci`)
+			e.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"synced":        cmdSynced,
+			"sitehash":      cmdSiteHash,
+			"siteunchanged": cmdSiteUnchanged,
+		},
+	})
+}
+
+// synced [-f path]... asserts that a plan against the default site is empty
+// (with ! it asserts there are changes).
+func cmdSynced(ts *testscript.TestScript, neg bool, args []string) {
+	err := ts.Exec("tsctl", append([]string{"plan", "--detailed-exitcode"}, args...)...)
+	switch {
+	case !neg && err != nil:
+		ts.Fatalf("plan is not empty: %v\n%s", err, ts.ReadFile("stdout"))
+	case neg && err == nil:
+		ts.Fatalf("plan is empty, expected changes")
+	}
+}
+
+// siteFile is the default local site's store in the script's work folder.
+func siteFile(ts *testscript.TestScript) string {
+	return ts.MkAbs(".tsctl/site/site.db")
+}
+
+func hashFile(ts *testscript.TestScript, p string) string {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return "absent"
+		}
+		ts.Fatalf("%v", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// sitehash records the hash of the local site's store; siteunchanged then
+// asserts the store is byte-identical.
+func cmdSiteHash(ts *testscript.TestScript, neg bool, args []string) {
+	ts.Setenv("SITE_HASH", hashFile(ts, siteFile(ts)))
+}
+
+func cmdSiteUnchanged(ts *testscript.TestScript, neg bool, args []string) {
+	now := hashFile(ts, siteFile(ts))
+	same := now == ts.Getenv("SITE_HASH")
+	if same == neg {
+		ts.Fatalf("site store changed: %v (was %s, now %s)", !same, ts.Getenv("SITE_HASH"), now)
+	}
+}
+
