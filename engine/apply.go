@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 
 	"github.com/tsctl/tsctl/engine/desired"
 	"github.com/tsctl/tsctl/engine/diag"
@@ -101,71 +100,97 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 		return nil, ds
 	}
 
-	res := &ApplyResult{Objects: make([]ObjectResult, len(p.Plan.Objects))}
+	objs := p.Plan.Objects
+	res := &ApplyResult{Objects: make([]ObjectResult, len(objs))}
 	index := map[string]int{}
-	done := make([]chan struct{}, len(p.Plan.Objects))
-	for i, o := range p.Plan.Objects {
+	for i, o := range objs {
 		index[o.Address] = i
-		done[i] = make(chan struct{})
 		res.Objects[i] = ObjectResult{Address: o.Address, Kind: o.Kind, Name: o.Name, ID: o.ID}
 	}
-	sem := make(chan struct{}, opts.Parallelism)
-	var wg sync.WaitGroup
-	for i, o := range p.Plan.Objects {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(done[i])
-			out := &res.Objects[i]
-			for _, d := range o.DependsOn {
-				j, ok := index[d]
-				if !ok {
-					continue
+	// The scheduler starts, whenever a slot is free, the first object in
+	// plan order whose dependencies have all finished; with parallelism 1
+	// objects run exactly in plan order.
+	finished := make([]bool, len(objs))
+	started := make([]bool, len(objs))
+	doneCh := make(chan int)
+	running := 0
+	for {
+		for running < opts.Parallelism {
+			i := p.nextReady(objs, index, started, finished, res, opts, ctx)
+			if i < 0 {
+				break
+			}
+			started[i] = true
+			running++
+			go func() {
+				o, out := objs[i], &res.Objects[i]
+				if opts.OnStart != nil {
+					opts.OnStart(o)
 				}
-				<-done[j]
-				if dep := res.Objects[j]; dep.Outcome == Failed || dep.Outcome == Skipped {
-					out.Outcome, out.Reason = Skipped, fmt.Sprintf("depends on %s %q, which %s", dep.Kind, dep.Name, dep.Outcome)
-					p.report(opts, *out)
-					return
+				// The object in flight finishes even when interrupted.
+				id, err := p.applyOne(context.WithoutCancel(ctx), r, p.items[o.Address], opts.User)
+				switch {
+				case err != nil && provider.IsKind(err, provider.KindLocked):
+					out.Outcome, out.Reason = Skipped, lockReason(err)
+				case err != nil:
+					out.Outcome, out.Reason = Failed, err.Error()
+				case o.Action == plan.Create:
+					out.Outcome, out.ID = Created, id
+				default:
+					out.Outcome = Updated
 				}
-			}
-			if o.Action == plan.NoOp {
-				out.Outcome = Unchanged
-				return
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				out.Outcome, out.Reason = Skipped, "interrupted before it started"
 				p.report(opts, *out)
-				return
-			}
-			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				out.Outcome, out.Reason = Skipped, "interrupted before it started"
-				p.report(opts, *out)
-				return
-			}
-			if opts.OnStart != nil {
-				opts.OnStart(o)
-			}
-			// The object in flight finishes even when interrupted.
-			id, err := p.applyOne(context.WithoutCancel(ctx), r, p.items[o.Address], opts.User)
-			switch {
-			case err != nil && provider.IsKind(err, provider.KindLocked):
-				out.Outcome, out.Reason = Skipped, lockReason(err)
-			case err != nil:
-				out.Outcome, out.Reason = Failed, err.Error()
-			case o.Action == plan.Create:
-				out.Outcome, out.ID = Created, id
-			default:
-				out.Outcome = Updated
-			}
-			p.report(opts, *out)
-		}()
+				doneCh <- i
+			}()
+		}
+		if running == 0 {
+			break
+		}
+		finished[<-doneCh] = true
+		running--
 	}
-	wg.Wait()
 	return res, nil
+}
+
+// nextReady returns the first unstarted object whose dependencies have
+// finished, settling on the way objects that need no work: no-ops, objects
+// whose dependency failed or was skipped, and everything once interrupted.
+func (p *Planned) nextReady(objs []*plan.Object, index map[string]int, started, finished []bool, res *ApplyResult, opts ApplyOptions, ctx context.Context) int {
+next:
+	for i, o := range objs {
+		if started[i] {
+			continue
+		}
+		out := &res.Objects[i]
+		for _, d := range o.DependsOn {
+			j, ok := index[d]
+			if !ok {
+				continue
+			}
+			if !finished[j] {
+				continue next
+			}
+			if dep := res.Objects[j]; dep.Outcome == Failed || dep.Outcome == Skipped {
+				started[i], finished[i] = true, true
+				out.Outcome, out.Reason = Skipped, fmt.Sprintf("depends on %s %q, which %s", dep.Kind, dep.Name, dep.Outcome)
+				p.report(opts, *out)
+				return p.nextReady(objs, index, started, finished, res, opts, ctx)
+			}
+		}
+		if o.Action == plan.NoOp {
+			started[i], finished[i] = true, true
+			out.Outcome = Unchanged
+			continue
+		}
+		if ctx.Err() != nil {
+			started[i], finished[i] = true, true
+			out.Outcome, out.Reason = Skipped, "interrupted before it started"
+			p.report(opts, *out)
+			continue
+		}
+		return i
+	}
+	return -1
 }
 
 func (p *Planned) report(opts ApplyOptions, r ObjectResult) {
