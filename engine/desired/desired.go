@@ -107,7 +107,11 @@ func (sb *stepBuilder) secret(s *config.Secret, key string) string {
 	s.Pos.File = sb.st.File
 	v, err := sb.b.R.Secret(*s)
 	if err != nil {
-		sb.ds.AddErr(sb.st.At(key), err)
+		at := sb.st.At(key)
+		if s.Pos.Line > 0 {
+			at = s.Pos
+		}
+		sb.ds.AddErr(at, err)
 	}
 	return v
 }
