@@ -223,7 +223,7 @@ func condPart(e *tsxml.Elem) string {
 				args = append(args, a.Name+"="+strconv.Quote(a.Value))
 			}
 		}
-		return strings.ToLower(t[:1]) + t[1:] + "(" + strings.Join(args, ", ") + ")"
+		return strings.ToLower(t) + "(" + strings.Join(args, ", ") + ")"
 	}
 	var parts []string
 	for _, c := range e.Children {

@@ -1,0 +1,128 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/provider/local"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+func step(name string, children ...*tsxml.Step) *tsxml.Step {
+	s := &tsxml.Step{Kind: tsxml.KindStep, Type: "T", Name: name, Vars: []tsxml.Variable{{Property: "P", Value: "1"}}}
+	if children != nil {
+		s.Kind, s.Type, s.Vars, s.Steps = tsxml.KindGroup, "", nil, children
+	}
+	return s
+}
+
+func TestDiffSteps(t *testing.T) {
+	before := []*tsxml.Step{step("G", step("a"), step("b"), step("b")), step("c")}
+	after := []*tsxml.Step{step("G", step("new"), step("a"), step("b"), step("b")), step("c")}
+	after[0].Steps[3].Vars[0].Value = "2"
+	after[1].Disabled = true
+	got := DiffSteps(before, after)
+	var lines []string
+	for _, c := range got {
+		l := c.Action.Symbol() + " " + c.Path
+		for _, ch := range c.Changes {
+			l += " " + ch.Field + ":" + ch.Before + ">" + ch.After
+		}
+		lines = append(lines, l)
+	}
+	want := "+ G/new|~ G/b[2] P:1>2|~ c enabled:true>false"
+	if g := strings.Join(lines, "|"); g != want {
+		t.Errorf("diff:\n got %s\nwant %s", g, want)
+	}
+	if d := DiffSteps(before, before); len(d) != 0 {
+		t.Errorf("identical trees differ: %+v", d)
+	}
+	removed := DiffSteps(before, before[1:])
+	if len(removed) != 1 || removed[0].Action != plan.Delete || removed[0].Path != "G" || removed[0].Type != "group" {
+		t.Errorf("removal: %+v", removed)
+	}
+}
+
+func TestConditionString(t *testing.T) {
+	q, err := tsxml.Parse([]byte(`<sequence><group name="g" description=""><condition>
+<expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">equals</variable><variable name="Value">true</variable><variable name="Variable">X</variable></expression>
+<operator type="or"><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\cimv2</variable><variable name="Query">SELECT 1</variable></expression>
+<expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">notExists</variable><variable name="Variable">Y</variable></expression></operator>
+</condition></group></sequence>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ConditionString(q.Steps[0].Condition)
+	want := `X equals "true" and any(wmi(Namespace="root\\cimv2", Query="SELECT 1"), Y notExists)`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestOrderSequences(t *testing.T) {
+	a := &plan.Object{Address: "sequence.A"}
+	b := &plan.Object{Address: "sequence.B"}
+	c := &plan.Object{Address: "sequence.C"}
+	out := orderSequences([]*plan.Object{a, b, c}, map[string][]string{"sequence.A": {"sequence.C"}, "sequence.C": {"sequence.B"}})
+	if out[0] != b || out[1] != c || out[2] != a {
+		t.Errorf("order: %s %s %s", out[0].Address, out[1].Address, out[2].Address)
+	}
+}
+
+// TestNoOpPlanCalls checks the provider-call budget of a no-op plan: one
+// query per class, one lazy read per managed sequence, and no writes.
+func TestNoOpPlanCalls(t *testing.T) {
+	ctx := context.Background()
+	cfg, ds := config.Load([]string{"../examples/windows11"})
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	site, err := local.Open(t.TempDir(), local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Close()
+	t.Setenv("JOIN_PASSWORD", "x")
+	p, ds, err := MakePlan(ctx, site, cfg, "test")
+	if err != nil || ds.HasErrors() {
+		t.Fatal(err, ds)
+	}
+	res, err := p.Apply(ctx, ApplyOptions{Parallelism: 3, User: "me"})
+	if err != nil || res.Failed() || res.Count(Created) != 6 {
+		t.Fatalf("apply: %v %+v", err, res)
+	}
+	before := site.Stats()
+	p, ds, err = MakePlan(ctx, site, cfg, "test")
+	if err != nil || ds.HasErrors() {
+		t.Fatal(err, ds)
+	}
+	if p.Plan.Changes {
+		var b strings.Builder
+		p.Plan.WriteHuman(&b, plan.Style{})
+		t.Fatalf("apply then plan is not empty:\n%s", b.String())
+	}
+	after := site.Stats()
+	calls := map[string]int{}
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			calls[k] = d
+		}
+	}
+	queries, gets := 0, calls["get"]
+	for k, v := range calls {
+		if strings.HasPrefix(k, "query ") {
+			queries++
+			if v != 1 {
+				t.Errorf("%s made %d times", k, v)
+			}
+		} else if k != "get" {
+			t.Errorf("unexpected call %s ×%d in a no-op plan", k, v)
+		}
+	}
+	if queries != 8 || gets != len(cfg.Sequences) {
+		t.Errorf("calls: %v (want 8 queries and %d gets)", calls, len(cfg.Sequences))
+	}
+}

@@ -1,0 +1,295 @@
+package local
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+var ctx = context.Background()
+
+func open(t *testing.T, opts Options) *Site {
+	t.Helper()
+	s, err := Open(t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func importSeq(t *testing.T, s *Site, xml string) *provider.Instance {
+	t.Helper()
+	out, err := s.ExecMethod(ctx, "SMS_TaskSequencePackage", "ImportSequence", map[string]any{"SequenceXML": xml})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out["TaskSequence"].(*provider.Instance)
+}
+
+func setSeq(s *Site, pkg, ts *provider.Instance) (string, error) {
+	out, err := s.ExecMethod(ctx, "SMS_TaskSequencePackage", "SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": ts})
+	if err != nil {
+		return "", err
+	}
+	return out["SavedTaskSequencePackagePath"].(string), nil
+}
+
+func newPkg(name string) *provider.Instance {
+	p := provider.New(ClassTaskSequencePackage)
+	p.Props["Name"] = name
+	return p
+}
+
+func TestNewSiteHoldsDefaults(t *testing.T) {
+	s := open(t, Options{Code: "ab1"})
+	if s.Code() != "AB1" {
+		t.Fatalf("code = %s", s.Code())
+	}
+	pk, _ := s.Query(ctx, provider.Query{Class: ClassPackage})
+	bi, _ := s.Query(ctx, provider.Query{Class: ClassBootImagePackage})
+	if len(pk) != 2 || len(bi) != 1 || bi[0].String("Name") != "Boot image (x64)" || bi[0].String("PackageID") != "AB100003" {
+		t.Fatalf("defaults: %d packages, boot images %+v", len(pk), bi)
+	}
+	if _, err := Open(t.TempDir(), Options{Code: "toolong"}); err == nil {
+		t.Error("invalid site code accepted")
+	}
+}
+
+func TestPackageIDsAndPut(t *testing.T) {
+	s := open(t, Options{})
+	in := provider.New(ClassPackage)
+	in.Props["Name"] = "Tools"
+	path, err := s.Put(ctx, in)
+	if err != nil || path != `SMS_Package.PackageID="PS100004"` {
+		t.Fatalf("Put = %q, %v", path, err)
+	}
+	got, err := s.Get(ctx, path)
+	if err != nil || got.String("Name") != "Tools" || got.Int("PackageType") != 0 || got.String("SedoObjectVersion") == "" {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+	v1 := got.String("SedoObjectVersion")
+	got.Props["Description"] = "changed"
+	if _, err := s.Put(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.Get(ctx, path)
+	if again.String("Description") != "changed" || again.String("SedoObjectVersion") == v1 {
+		t.Error("update did not change description and version")
+	}
+	// Programs need their package.
+	pr := provider.New(ClassProgram)
+	pr.Props["PackageID"], pr.Props["ProgramName"] = "PS1FFFFF", "Install"
+	if _, err := s.Put(ctx, pr); !provider.IsKind(err, provider.KindInvalid) {
+		t.Errorf("program of a missing package: %v", err)
+	}
+	pr.Props["PackageID"] = "PS100004"
+	if p, err := s.Put(ctx, pr); err != nil || p != `SMS_Program.PackageID="PS100004",ProgramName="Install"` {
+		t.Errorf("program put = %q %v", p, err)
+	}
+	if _, err := s.Get(ctx, `SMS_Package.PackageID="PS1FFFFF"`); !provider.IsKind(err, provider.KindNotFound) {
+		t.Errorf("missing object: %v", err)
+	}
+}
+
+const seqXML = `<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="a" description=""><action>x</action><defaultVarList><variable name="CommandLine" property="CommandLine">run.cmd</variable><variable name="PackageID" property="PackageID">%s</variable></defaultVarList></step></sequence>`
+
+func TestSetSequenceCreatesAndDerives(t *testing.T) {
+	s := open(t, Options{})
+	ts := importSeq(t, s, strings.Replace(seqXML, "%s", "PS100001", 1))
+	path, err := setSeq(s, newPkg("Deploy"), ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Get(ctx, path)
+	if got.Int("ReferencesCount") != 1 || got.Int("Type") != 1 || got.Int("PackageType") != 4 {
+		t.Errorf("derived fields: refs=%d type=%d", got.Int("ReferencesCount"), got.Int("Type"))
+	}
+	q, err := tsxml.Parse([]byte(got.String("Sequence")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := q.Steps[0]
+	if *st.Action != "smsswd.exe /run:PS100001 run.cmd" || *st.SuccessCodes != "0 3010" || len(q.References) != 1 {
+		t.Errorf("normal form: action=%s codes=%s refs=%v", *st.Action, *st.SuccessCodes, q.References)
+	}
+	// Lazy properties are not returned by queries.
+	list, _ := s.Query(ctx, provider.Query{Class: ClassTaskSequencePackage})
+	if _, ok := list[0].Props["Sequence"]; ok || len(list) != 1 {
+		t.Error("query returned the lazy Sequence")
+	}
+}
+
+func TestSetSequenceRefusals(t *testing.T) {
+	s := open(t, Options{})
+	ts := importSeq(t, s, strings.Replace(seqXML, "%s", "PS1ABCDE", 1))
+	if _, err := setSeq(s, newPkg("Deploy"), ts); err == nil || !strings.Contains(err.Error(), "package PS1ABCDE") {
+		t.Errorf("missing reference: %v", err)
+	}
+	pkg := newPkg("Deploy")
+	pkg.Props["BootImageID"] = "PS100001"
+	ts = importSeq(t, s, `<sequence version="3.10"/>`)
+	if _, err := setSeq(s, pkg, ts); err == nil || !strings.Contains(err.Error(), "not a boot image") {
+		t.Errorf("wrong boot image: %v", err)
+	}
+	if _, err := setSeq(s, newPkg(""), ts); !provider.IsKind(err, provider.KindInvalid) {
+		t.Errorf("empty name: %v", err)
+	}
+	big := `<sequence version="3.10"><step type="BDD_X" name="big" description=""><defaultVarList><variable name="V" property="V">` + strings.Repeat("x", MaxSequenceBytes) + `</variable></defaultVarList></step></sequence>`
+	if _, err := setSeq(s, newPkg("Big"), importSeq(t, s, big)); !provider.IsKind(err, provider.KindTooLarge) {
+		t.Errorf("2 MB limit: %v", err)
+	}
+	if _, err := s.ExecMethod(ctx, "SMS_TaskSequencePackage", "ImportSequence", map[string]any{"SequenceXML": "<sequence"}); !provider.IsKind(err, provider.KindInvalid) {
+		t.Errorf("invalid XML: %v", err)
+	}
+	objs, _ := s.Query(ctx, provider.Query{Class: ClassTaskSequencePackage})
+	if len(objs) != 0 {
+		t.Errorf("refused SetSequence stored %d sequences", len(objs))
+	}
+}
+
+func TestSecretsAreNotStored(t *testing.T) {
+	s := open(t, Options{})
+	ts := importSeq(t, s, `<sequence version="3.10"><step type="SMS_TaskSequence_JoinDomainWorkgroupAction" name="j" description=""><defaultVarList><variable name="OSDJoinPassword" property="DomainPassword">hunter2</variable></defaultVarList></step></sequence>`)
+	path, err := setSeq(s, newPkg("Join"), ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Get(ctx, path)
+	if strings.Contains(got.String("Sequence"), "hunter2") {
+		t.Error("secret stored")
+	}
+}
+
+func TestLocks(t *testing.T) {
+	s := open(t, Options{User: `CORP\me`})
+	path, err := setSeq(s, newPkg("Deploy"), importSeq(t, s, `<sequence version="3.10"/>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := s.ExecMethod(ctx, "SMS_ObjectLock", "GetLockInformation", map[string]any{"ObjectRelPath": path})
+	if out["LockState"].(int64) != 0 {
+		t.Error("new object is locked")
+	}
+	if err := s.Lock(path, `CORP\jane`, "PC7"); err != nil {
+		t.Fatal(err)
+	}
+	li, err := provider.GetLockInformation(ctx, s, path)
+	if err != nil || !li.Held() || li.User != `CORP\jane` || li.Machine != "PC7" {
+		t.Fatalf("lock info = %+v %v", li, err)
+	}
+	pkg, _ := s.Get(ctx, path)
+	_, err = setSeq(s, pkg, importSeq(t, s, `<sequence version="3.10"/>`))
+	var holder string
+	if pe, ok := err.(*provider.Error); ok && pe.Kind == provider.KindLocked {
+		holder = pe.Holder.User
+	}
+	if holder != `CORP\jane` {
+		t.Errorf("save of a locked object: %v", err)
+	}
+	if _, err := s.Put(ctx, pkg); !provider.IsKind(err, provider.KindLocked) {
+		t.Errorf("put of a locked object: %v", err)
+	}
+	if err := s.Delete(ctx, path); !provider.IsKind(err, provider.KindLocked) {
+		t.Errorf("delete of a locked object: %v", err)
+	}
+	// A lock held by ourselves does not block.
+	_ = s.Lock(path, `corp\ME`, "PC1")
+	if _, err := s.Put(ctx, pkg); err != nil {
+		t.Errorf("own lock blocked a save: %v", err)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	f, err := ParseFaults("latency=2ms, call=2, transient")
+	if err != nil || f.Latency != 2*time.Millisecond || f.FailCall != 2 || !f.Transient {
+		t.Fatalf("ParseFaults = %+v %v", f, err)
+	}
+	for _, bad := range []string{"latency=x", "call=0", "method=", "boom"} {
+		if _, err := ParseFaults(bad); err == nil {
+			t.Errorf("ParseFaults(%q) accepted", bad)
+		}
+	}
+	s := open(t, Options{Faults: f})
+	start := time.Now()
+	if _, err := s.Query(ctx, provider.Query{Class: ClassPackage}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Query(ctx, provider.Query{Class: ClassPackage}); !provider.IsKind(err, provider.KindTransient) {
+		t.Errorf("second call: %v", err)
+	}
+	if time.Since(start) < 4*time.Millisecond {
+		t.Error("latency not injected")
+	}
+	if got := s.Stats()["query SMS_Package"]; got != 2 {
+		t.Errorf("stats = %v", s.Stats())
+	}
+	s2 := open(t, Options{Faults: Faults{FailMethod: "SetSequence"}})
+	if _, err := setSeq(s2, newPkg("x"), importSeq(t, s2, `<sequence version="3.10"/>`)); !provider.IsKind(err, provider.KindFailed) {
+		t.Errorf("method fault: %v", err)
+	}
+}
+
+func TestDurableAndExclusive(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := provider.New(ClassPackage)
+	in.Props["Name"] = "Kept"
+	if _, err := s.Put(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	// A second opener waits for the first, then gives up with a clear error.
+	if _, err := Open(dir, Options{Timeout: 50 * time.Millisecond}); err == nil || !strings.Contains(err.Error(), "another tsctl process") {
+		t.Errorf("second open: %v", err)
+	}
+	s.Close()
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	list, _ := s.Query(ctx, provider.Query{Class: ClassPackage, Where: map[string]string{"Name": "Kept"}})
+	if len(list) != 1 {
+		t.Errorf("object lost across reopen")
+	}
+}
+
+func TestConcurrentSetSequence(t *testing.T) {
+	s := open(t, Options{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			out, err := s.ExecMethod(ctx, "SMS_TaskSequencePackage", "ImportSequence", map[string]any{"SequenceXML": `<sequence version="3.10"/>`})
+			if err == nil {
+				_, err = setSeq(s, newPkg("seq"+string(rune('A'+i))), out["TaskSequence"].(*provider.Instance))
+			}
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, _ := s.Query(ctx, provider.Query{Class: ClassTaskSequencePackage})
+	ids := map[string]bool{}
+	for _, in := range list {
+		ids[in.String("PackageID")] = true
+	}
+	if len(ids) != 20 {
+		t.Errorf("%d distinct IDs for 20 sequences", len(ids))
+	}
+}
