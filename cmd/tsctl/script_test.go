@@ -84,4 +84,3 @@ func cmdSiteUnchanged(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("site store changed: %v (was %s, now %s)", !same, ts.Getenv("SITE_HASH"), now)
 	}
 }
-
