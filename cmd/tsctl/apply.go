@@ -32,7 +32,7 @@ func (c *cli) apply(args []string) int {
 		return exitError
 	}
 	url := c.siteURL(*siteFlag)
-	site, err := c.openSite(url)
+	site, err := c.openSite(url, false)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError

@@ -42,8 +42,10 @@ func (c *cli) siteURL(flagValue string) string {
 	return DefaultSite
 }
 
-// openSite connects to the site a URL names.
-func (c *cli) openSite(url string) (provider.Site, error) {
+// openSite connects to the site a URL names. A read-only caller (plan,
+// render) never creates a local site: when none exists yet it works on a
+// new one in a temporary folder, removed on Close.
+func (c *cli) openSite(url string, readOnly bool) (provider.Site, error) {
 	switch {
 	case strings.HasPrefix(url, "local:"):
 		dir := strings.TrimPrefix(url, "local:")
@@ -53,6 +55,19 @@ func (c *cli) openSite(url string) (provider.Site, error) {
 		faults, err := local.FaultsFromEnv()
 		if err != nil {
 			return nil, err
+		}
+		if readOnly && !local.Exists(dir) {
+			tmp, err := os.MkdirTemp("", "tsctl-site-")
+			if err != nil {
+				return nil, err
+			}
+			s, err := local.Open(tmp, local.Options{Faults: faults})
+			if err != nil {
+				os.RemoveAll(tmp)
+				return nil, err
+			}
+			c.notef("no site in %s yet: planning against a new, empty one (apply creates it)", dir)
+			return &tempSite{Site: s, dir: tmp}, nil
 		}
 		return local.Open(dir, local.Options{Faults: faults})
 	case strings.HasPrefix(url, "wmi://"), strings.HasPrefix(url, "https://"):
@@ -144,4 +159,16 @@ func (c *cli) fail(err error) {
 	if h := diag.HintOf(err); h != "" {
 		c.hint("%s", h)
 	}
+}
+
+// tempSite is a throwaway local site removed when closed.
+type tempSite struct {
+	*local.Site
+	dir string
+}
+
+func (t *tempSite) Close() error {
+	err := t.Site.Close()
+	os.RemoveAll(t.dir)
+	return err
 }

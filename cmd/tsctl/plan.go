@@ -24,7 +24,7 @@ func (c *cli) plan(args []string) int {
 		return exitError
 	}
 	url := c.siteURL(*siteFlag)
-	site, err := c.openSite(url)
+	site, err := c.openSite(url, true)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError
