@@ -37,9 +37,10 @@ type Prop struct {
 // Array describes an embedded-object array flattened into variables:
 // <Var>=count (hidden) then <Var><i><Field> / <Name><i><Field>.
 type Array struct {
-	Name   string // WMI property, e.g. Partitions
-	Var    string // variable prefix, e.g. OSDPartitions
-	Fields []string
+	Name    string // WMI property, e.g. Partitions
+	Var     string // variable prefix, e.g. OSDPartitions
+	Fields  []string
+	Derived bool // filled from the referenced objects, not authored
 }
 
 // Class describes one built-in step class.
@@ -199,14 +200,14 @@ func init() {
 		RetryCountProp: "RetryCount",
 		Props: []Prop{
 			pr("ApplicationName", "ApplicationName", hidden, arg(1), ref(RefApplications)),
-			pr("AppInfo", "OSDApp", hidden),
+			pr("AppInfo", "OSDApp", hidden, derived),
 			pr("BaseVariableName", "BaseVariableName", hidden, arg(2)),
 			pr("ClearCache", "OSDAppClearCache", def("false")),
 			pr("ContinueOnInstallError", "ContinueOnInstallError", hidden, def("false"), arg(3)),
-			pr("NumApps", "OSDAppCount"),
+			pr("NumApps", "OSDAppCount", derived),
 			pr("RetryCount", "RetryCount", hidden, def("2")),
 		},
-		Arrays: []Array{{Name: "AppInfo", Var: "OSDApp", Fields: []string{"Description", "DisplayName", "Name"}}},
+		Arrays: []Array{{Name: "AppInfo", Var: "OSDApp", Fields: []string{"Description", "DisplayName", "Name"}, Derived: true}},
 	})
 	register(&Class{
 		Name: cls("InstallSoftwareAction"), DefaultRunIn: FullOS,

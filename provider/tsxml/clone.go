@@ -80,6 +80,9 @@ func Comparable(q *Sequence) *Sequence {
 			if p != nil && p.Derived {
 				continue
 			}
+			if a, _, _, ok := cl.ArrayOf(v.Property); ok && a.Derived {
+				continue
+			}
 			if p != nil && p.Secret {
 				v.Value = ""
 			}

@@ -254,6 +254,8 @@ func TestCatalogueMatchesCorpus(t *testing.T) {
 					if !strings.HasPrefix(v.Name, a.Var) || v.Hidden {
 						t.Errorf("%s: %s: array element %s stored as %s", name, path, v.Property, v.Name)
 					}
+				} else {
+					t.Errorf("%s: %s: %s has property %s, which the catalogue lacks", name, path, ShortType(s.Type), v.Property)
 				}
 			}
 			return true
@@ -261,6 +263,9 @@ func TestCatalogueMatchesCorpus(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Error("no catalogued property found in the corpus")
+	}
+	if n := len(Classes()); n < 36 {
+		t.Errorf("catalogue holds %d classes, want the 35 built-in actions and Run Task Sequence", n)
 	}
 }
 
@@ -293,4 +298,34 @@ func FuzzParse(f *testing.F) {
 		Normalize(back, nil)
 		_ = Comparable(back)
 	})
+}
+
+// TestNormalFormMatchesRealSites: real stored sequences are already in the
+// normal form tsctl computes — defaults, variable names, hidden flags,
+// attribute mirrors, sorting — and every <action> tsctl derives from a class
+// CommandLine equals the one the site wrote. The one exception is a 2020
+// export whose Enable BitLocker line predates the /crypt and /ignoretpm
+// arguments current sites write.
+func TestNormalFormMatchesRealSites(t *testing.T) {
+	for name, data := range corpusSequences(t) {
+		q := mustParse(t, data)
+		n := q.Clone()
+		Normalize(n, nil)
+		if a, b := Comparable(q), Comparable(n); !reflect.DeepEqual(a.Steps, b.Steps) || !reflect.DeepEqual(a.GlobalVars, b.GlobalVars) {
+			t.Errorf("%s: normalising a stored sequence changed it:\n%s\n%s", name, Marshal(a), Marshal(b))
+		}
+		var real, ours []*Step
+		walkSteps(q.Steps, "", func(_ string, s *Step) bool { real = append(real, s); return true })
+		walkSteps(n.Steps, "", func(_ string, s *Step) bool { ours = append(ours, s); return true })
+		for i := range real {
+			r, o := real[i], ours[i]
+			if Lookup(r.Type) == nil || r.Action == nil || *r.Action == *o.Action {
+				continue
+			}
+			if strings.HasPrefix(name, "forevanyeung") && r.Type == cls("EnableBitLockerAction") && strings.HasPrefix(*o.Action, *r.Action) {
+				continue
+			}
+			t.Errorf("%s: %s: site wrote %q, tsctl derives %q", name, r.Name, *r.Action, *o.Action)
+		}
+	}
 }
