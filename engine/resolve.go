@@ -174,3 +174,12 @@ func orNone(names []string) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// CheckID checks that an object referenced by PackageID exists on the site.
+func (r *resolver) CheckID(kind desired.RefKind, id string) error {
+	if r.st.HasID(id) {
+		return nil
+	}
+	return diag.WithHint(fmt.Errorf("no object with PackageID %s on site %s", id, r.st.Site.Code()),
+		fmt.Sprintf("reference the %s by name, or create it on the site first", kind))
+}

@@ -49,6 +49,7 @@ type State struct {
 	// managed sequence that exists, by PackageID, and its parsed Sequence.
 	Sequences map[string]*provider.Instance
 	Parsed    map[string]*tsxml.Sequence
+	ids       map[string]bool
 }
 
 // ReadState queries every class once (concurrently) and reads the managed
@@ -89,6 +90,14 @@ func ReadState(ctx context.Context, site provider.Site, cfg *config.Config) (*St
 				}
 				k := strings.ToLower(in.String("Name"))
 				st.byName[c][k] = append(st.byName[c][k], in)
+			}
+		}
+	}
+	st.ids = map[string]bool{}
+	for _, byName := range st.byName {
+		for _, list := range byName {
+			for _, in := range list {
+				st.ids[strings.ToUpper(in.String("PackageID"))] = true
 			}
 		}
 	}
@@ -231,4 +240,9 @@ func distance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// HasID reports whether a package-class object with PackageID id exists.
+func (st *State) HasID(id string) bool {
+	return st.ids[strings.ToUpper(id)]
 }

@@ -73,7 +73,7 @@ func TestValidatePositions(t *testing.T) {
       - setVariable: {name: A, value: "1", extra1: 1, extra2: 2}
 `)
 	for _, want := range []string{
-		"x.yaml:4:51: sequences[0].steps[0].runCommandLine.package: expected string, but got number",
+		"x.yaml:4:51: sequences[0].steps[0].runCommandLine.package: expected string or object",
 		"x.yaml:6:18: sequences[0].steps[1].timeout: ",
 		`x.yaml:7:44: sequences[0].steps[2].setVariable: unknown property "extra1"`,
 		`x.yaml:7:55: sequences[0].steps[2].setVariable: unknown property "extra2"`,

@@ -176,23 +176,6 @@ func (a *Action) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// StepNames are the console's default step names, used when a step has no name.
-var StepNames = map[string]string{
-	"runCommandLine":           "Run Command Line",
-	"runPowerShellScript":      "Run PowerShell Script",
-	"setVariable":              "Set Task Sequence Variable",
-	"installApplication":       "Install Application",
-	"installPackage":           "Install Package",
-	"restartComputer":          "Restart Computer",
-	"applyOperatingSystem":     "Apply Operating System Image",
-	"partitionDisk":            "Format and Partition Disk",
-	"applyDriverPackage":       "Apply Driver Package",
-	"joinDomain":               "Join Domain or Workgroup",
-	"runTaskSequence":          "Run Task Sequence",
-	"setupWindowsAndConfigMgr": "Setup Windows and Configuration Manager",
-	"applyWindowsSettings":     "Apply Windows Settings",
-}
-
 // UnmarshalYAML records where the secret was declared.
 func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 	type plain Secret

@@ -16,7 +16,7 @@ func diagPos(n *yaml.Node) diag.Pos { return diag.Pos{Line: n.Line, Col: n.Colum
 func (s *Step) At(key string) diag.Pos {
 	n := s.Body
 	if key != "" {
-		if f := Field(s.Body, key); f != nil {
+		if f := Lookup(s.Body, key); f != nil {
 			n = f
 		}
 	}
@@ -82,10 +82,10 @@ func (c *Config) check() diag.List {
 				return
 			}
 			if st.Name == "" {
-				if n, ok := StepNames[st.Kind]; ok {
-					st.Name = n
+				if k := KindOf(st.Kind); k != nil {
+					st.Name = k.Title
 				} else if st.Kind == "action" {
-					st.Name = strings.TrimPrefix(Field(st.Body, "type").Value, "SMS_TaskSequence_")
+					st.Name = strings.TrimPrefix(Lookup(st.Body, "type").Value, "SMS_TaskSequence_")
 				}
 			}
 			c.checkStep(st, &ds, declared, wrongType)

@@ -218,8 +218,8 @@ func mapping(n *yaml.Node, fn func(key string, k, v *yaml.Node)) {
 	}
 }
 
-// Field returns the value node of key in mapping n, or nil.
-func Field(n *yaml.Node, key string) *yaml.Node {
+// Lookup returns the value node of key in mapping n, or nil.
+func Lookup(n *yaml.Node, key string) *yaml.Node {
 	var out *yaml.Node
 	mapping(n, func(k string, _, v *yaml.Node) {
 		if k == key {
@@ -316,7 +316,7 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 				stepsNode = k
 				st.Steps = decodeSteps(file, v, ds)
 			default:
-				if kindSet[key] {
+				if isKind(key) {
 					kinds = append(kinds, key)
 					st.Kind, st.Body = key, v
 				}
@@ -324,7 +324,7 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 		})
 		switch len(kinds) {
 		case 0:
-			ds.AddHint(st.Pos, "add one of: "+strings.Join(Kinds, ", "), "step has no kind")
+			ds.AddHint(st.Pos, "add one of: "+strings.Join(KindKeys(), ", "), "step has no kind")
 		case 1:
 		default:
 			ds.Add(st.Pos, "step has %d kinds (%s); a step is exactly one of them", len(kinds), strings.Join(kinds, ", "))

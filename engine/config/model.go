@@ -98,20 +98,19 @@ func (s Secret) String() string {
 	return "file:" + s.File
 }
 
-// Kinds lists the step kind keys in schema order.
-var Kinds = []string{
-	"group", "runCommandLine", "runPowerShellScript", "setVariable", "installApplication", "installPackage",
-	"restartComputer", "applyOperatingSystem", "partitionDisk", "applyDriverPackage", "joinDomain",
-	"runTaskSequence", "setupWindowsAndConfigMgr", "applyWindowsSettings", "action",
+// KindKeys lists every step kind key: group, the typed forms, and the
+// generic forms action and xml.
+func KindKeys() []string {
+	keys := []string{"group"}
+	for _, k := range kindList {
+		keys = append(keys, k.Key)
+	}
+	return append(keys, "action", "xml")
 }
 
-var kindSet = func() map[string]bool {
-	m := map[string]bool{}
-	for _, k := range Kinds {
-		m[k] = true
-	}
-	return m
-}()
+func isKind(key string) bool {
+	return key == "group" || key == "action" || key == "xml" || kindByKey[key] != nil
+}
 
 // Walk visits every step of a list depth-first.
 func Walk(steps []*Step, fn func(*Step)) {

@@ -6,6 +6,7 @@ package desired
 import (
 	"encoding/base64"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -18,16 +19,37 @@ import (
 )
 
 // RefKind names the kind of site object a reference points to.
-type RefKind string
+type RefKind = config.RefKind
 
 const (
-	RefPackage          RefKind = "package"
-	RefOSImage          RefKind = "osImage"
-	RefOSUpgradePackage RefKind = "osUpgradePackage"
-	RefDriverPackage    RefKind = "driverPackage"
-	RefBootImage        RefKind = "bootImage"
-	RefApplication      RefKind = "application"
-	RefSequence         RefKind = "sequence"
+	RefPackage          = config.RefPackage
+	RefOSImage          = config.RefOSImage
+	RefOSUpgradePackage = config.RefOSUpgradePackage
+	RefDriverPackage    = config.RefDriverPackage
+	RefBootImage        = config.RefBootImage
+	RefApplication      = config.RefApplication
+	RefSequence         = config.RefSequence
+)
+
+// Field, Kind and the field types come from the configuration format.
+type (
+	Field = config.Field
+	Kind  = config.Kind
+)
+
+const (
+	TString  = config.TString
+	TBool    = config.TBool
+	TInt     = config.TInt
+	TEnum    = config.TEnum
+	TSecret  = config.TSecret
+	TRef     = config.TRef
+	TRefList = config.TRefList
+	TScript  = config.TScript
+	TApps    = config.TApps
+	TObject  = config.TObject
+	TArray   = config.TArray
+	TRules   = config.TRules
 )
 
 // Pending is the value of an ID not known until apply creates the object.
@@ -44,6 +66,8 @@ type Resolver interface {
 	// Secret returns a secret's value; nil Resolver-side support means
 	// planning, where secrets are not read.
 	Secret(s config.Secret) (string, error)
+	// CheckID checks a reference given by ID rather than by name.
+	CheckID(kind RefKind, id string) error
 }
 
 // Builder builds sequences for one resolver.
@@ -119,7 +143,11 @@ func (sb *stepBuilder) secret(s *config.Secret, key string) string {
 func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 	x := &tsxml.Step{Name: st.Name, Description: st.Description, Disabled: !st.Enabled, ContinueOnError: st.ContinueOnError}
 	if st.Condition != nil {
-		x.Condition = &tsxml.Elem{Name: "condition", Children: conditionChildren(st.Condition)}
+		kids, err := conditionChildren(st.Condition)
+		if err != nil {
+			ds.Add(st.Pos, "%v", err)
+		}
+		x.Condition = &tsxml.Elem{Name: "condition", Children: kids}
 	}
 	if st.Kind == "group" {
 		x.Kind = tsxml.KindGroup
@@ -133,7 +161,7 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 		x.Timeout = tsxml.Str(strconv.Itoa(st.TimeoutSeconds))
 	}
 	sb := &stepBuilder{b: b, st: st, x: x, ds: ds}
-	class := classOf[st.Kind]
+	class := ClassOf(st.Kind)
 	if st.Kind == "action" {
 		var a config.Action
 		if err := st.DecodeBody(&a); err != nil {
@@ -178,275 +206,17 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 	return x
 }
 
-var classOf = map[string]string{
-	"runCommandLine":           "SMS_TaskSequence_RunCommandLineAction",
-	"runPowerShellScript":      "SMS_TaskSequence_RunPowerShellScriptAction",
-	"setVariable":              "SMS_TaskSequence_SetVariableAction",
-	"installApplication":       "SMS_TaskSequence_InstallApplicationAction",
-	"installPackage":           "SMS_TaskSequence_InstallSoftwareAction",
-	"restartComputer":          "SMS_TaskSequence_RebootAction",
-	"applyOperatingSystem":     "SMS_TaskSequence_ApplyOperatingSystemAction",
-	"partitionDisk":            "SMS_TaskSequence_PartitionDiskAction",
-	"applyDriverPackage":       "SMS_TaskSequence_ApplyDriverPackageAction",
-	"joinDomain":               "SMS_TaskSequence_JoinDomainWorkgroupAction",
-	"runTaskSequence":          "SMS_TaskSequence_SubTasksequence",
-	"setupWindowsAndConfigMgr": "SMS_TaskSequence_SetupWindowsAndSMSAction",
-	"applyWindowsSettings":     "SMS_TaskSequence_ApplyWindowsSettingsAction",
-}
-
 // ClassOf returns the step class of a typed step kind.
-func ClassOf(kind string) string { return classOf[kind] }
+func ClassOf(kind string) string {
+	if k := config.KindOf(kind); k != nil {
+		return k.Class
+	}
+	return ""
+}
 
 func (sb *stepBuilder) body() error {
 	st := sb.st
-	switch st.Kind {
-	case "runCommandLine":
-		var b config.RunCommandLine
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		sb.set("CommandLine", b.CommandLine)
-		if b.Package != "" {
-			sb.set("PackageID", sb.ref(RefPackage, b.Package, "package"))
-		}
-		if b.WorkingDirectory != "" {
-			sb.set("WorkingDirectory", b.WorkingDirectory)
-		}
-		sb.setBool("DisableWow64Redirection", b.Disable64BitRedirection)
-		if b.OutputVariable != "" {
-			sb.set("OutputVariableName", b.OutputVariable)
-		}
-		sb.runAs(b.RunAs)
-	case "runPowerShellScript":
-		var b config.RunPowerShellScript
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		if b.Script != nil {
-			sb.set("SourceScript", EncodeScript(*b.Script))
-		} else {
-			sb.set("PackageID", sb.ref(RefPackage, b.Package, "package"))
-			sb.set("ScriptName", b.ScriptName)
-		}
-		sb.set("Parameters", b.Parameters)
-		if b.ExecutionPolicy == "" {
-			b.ExecutionPolicy = "AllSigned"
-		}
-		sb.set("ExecutionPolicy", b.ExecutionPolicy)
-		if b.OutputVariable != "" {
-			sb.set("OutputVariableName", b.OutputVariable)
-		}
-		if b.WorkingDirectory != "" {
-			sb.set("WorkingDirectory", b.WorkingDirectory)
-		}
-		sb.runAs(b.RunAs)
-	case "setVariable":
-		var b config.SetVariable
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		sb.set("VariableName", b.Name)
-		sb.set("VariableValue", b.Value)
-		sb.setBool("DoNotShowVariableValue", b.Masked)
-	case "installApplication":
-		var b config.InstallApplication
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		if b.BaseVariable != "" {
-			sb.set("BaseVariableName", b.BaseVariable)
-		} else {
-			var models []string
-			for i, name := range b.Applications {
-				model, display, err := sb.b.R.Application(name)
-				if err != nil {
-					sb.ds.AddErr(st.At("applications"), err)
-					continue
-				}
-				models = append(models, model)
-				sb.set(fmt.Sprintf("AppInfo%dName", i), model)
-				sb.set(fmt.Sprintf("AppInfo%dDisplayName", i), display)
-			}
-			sb.set("ApplicationName", strings.Join(models, ","))
-			sb.set("AppInfo", strconv.Itoa(len(b.Applications)))
-			sb.set("NumApps", strconv.Itoa(len(b.Applications)))
-		}
-		sb.setBool("ContinueOnInstallError", b.ContinueOnInstallError)
-		sb.setBool("ClearCache", b.ClearCache)
-	case "installPackage":
-		var b config.InstallPackage
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		if b.BaseVariable != "" {
-			sb.set("BaseVariableName", b.BaseVariable)
-		} else {
-			sb.set("PackageID", sb.ref(RefPackage, b.Package, "package"))
-			if err := sb.b.R.Program(b.Package, b.Program); err != nil {
-				sb.ds.AddErr(st.At("program"), err)
-			}
-			sb.set("ProgramName", b.Program)
-		}
-		if b.ContinueOnInstallError != nil {
-			sb.setBool("ContinueOnInstallError", *b.ContinueOnInstallError)
-		}
-	case "restartComputer":
-		var b config.RestartComputer
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		target := "HD"
-		if b.Target == "WinPE" {
-			target = "WinPE"
-		}
-		sb.set("Target", target)
-		if b.Message != nil {
-			sb.set("Message", *b.Message)
-		}
-		if b.MessageTimeout != nil {
-			sb.set("MessageTimeout", strconv.Itoa(*b.MessageTimeout))
-		}
-	case "applyOperatingSystem":
-		var b config.ApplyOperatingSystem
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		if b.Image != "" {
-			sb.set("ImagePackageID", sb.ref(RefOSImage, b.Image, "image"))
-			idx := 1
-			if b.Index != nil {
-				idx = *b.Index
-			}
-			sb.set("ImageIndex", strconv.Itoa(idx))
-		} else {
-			sb.set("InstallPackageID", sb.ref(RefOSUpgradePackage, b.OSUpgradePackage, "osUpgradePackage"))
-			ed := 1
-			if b.Edition != nil {
-				ed = *b.Edition
-			}
-			sb.set("InstallEditionIndex", strconv.Itoa(ed))
-		}
-		if a := b.AnswerFile; a != nil {
-			sb.set("ConfigFilePackage", sb.ref(RefPackage, a.Package, "answerFile"))
-			sb.set("ConfigFileName", a.File)
-		}
-		if d := b.Destination; d != nil {
-			switch {
-			case d.Disk != nil:
-				sb.set("DestinationDisk", strconv.Itoa(*d.Disk))
-				if d.Partition != nil {
-					sb.set("DestinationPartition", strconv.Itoa(*d.Partition))
-				}
-			case d.Drive != "":
-				sb.set("DestinationLogicalDrive", strings.ToUpper(d.Drive))
-			case d.Variable != "":
-				sb.set("DestinationVariable", d.Variable)
-			}
-		}
-		sb.setBool("RunFromNet", b.RunFromNetwork)
-	case "partitionDisk":
-		var b config.PartitionDisk
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		sb.set("DiskIndex", strconv.Itoa(b.Disk))
-		if b.DiskVariable != "" {
-			sb.set("DiskIndexVariable", b.DiskVariable)
-		}
-		sb.set("PartitionStyle", b.Style)
-		sb.setBool("GPTBootDisk", b.GPTBootDisk)
-		sb.setBool("DiskpartBiosCompatibilityMode", b.BiosCompatibilityMode)
-		sb.set("Partitions", strconv.Itoa(len(b.Partitions)))
-		for i, p := range b.Partitions {
-			f := func(field, v string) { sb.set("Partitions"+strconv.Itoa(i)+field, v) }
-			assign, quick := true, true
-			if p.AssignDriveLetter != nil {
-				assign = *p.AssignDriveLetter
-			}
-			if p.QuickFormat != nil {
-				quick = *p.QuickFormat
-			}
-			units := p.SizeUnits
-			if units == "" {
-				units = "MB"
-			}
-			f("AssignVolumeLetter", strconv.FormatBool(assign))
-			f("Bootable", strconv.FormatBool(p.Bootable))
-			if p.FileSystem != "" {
-				f("FileSystem", p.FileSystem)
-			}
-			f("QuickFormat", strconv.FormatBool(quick))
-			f("Size", strconv.Itoa(p.Size))
-			f("SizeUnits", units)
-			f("Type", p.Type)
-			if p.DriveLetterVariable != "" {
-				f("VolumeLetterVariable", p.DriveLetterVariable)
-			}
-			if p.Name != "" {
-				f("VolumeName", p.Name)
-			}
-		}
-	case "applyDriverPackage":
-		var b config.ApplyDriverPackage
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		sb.set("DriverPackageID", sb.ref(RefDriverPackage, b.Package, "package"))
-		sb.setBool("Recurse", b.Recurse)
-		sb.setBool("UnsignedDriver", b.UnsignedDrivers)
-	case "joinDomain":
-		var b config.JoinDomain
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		if b.Workgroup != "" {
-			sb.set("Type", "1")
-			sb.set("WorkgroupName", b.Workgroup)
-		} else {
-			sb.set("Type", "0")
-			sb.set("DomainName", b.Domain)
-			if b.OU != "" {
-				sb.set("DomainOUName", b.OU)
-			}
-			sb.set("DomainUsername", b.Account)
-			sb.set("DomainPassword", sb.secret(b.Password, "password"))
-		}
-		sb.setBool("SkipReboot", b.SkipReboot)
-	case "runTaskSequence":
-		sb.set("TsPackageID", sb.ref(RefSequence, st.Body.Value, ""))
-	case "setupWindowsAndConfigMgr":
-		var b config.SetupWindowsAndConfigMgr
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		if b.ClientPackage == "" {
-			b.ClientPackage = "Configuration Manager Client Package"
-		}
-		sb.set("ClientPackageID", sb.ref(RefPackage, b.ClientPackage, "clientPackage"))
-		if b.InstallProperties != "" {
-			sb.set("ClientInstallProperties", b.InstallProperties)
-		}
-	case "applyWindowsSettings":
-		var b config.ApplyWindowsSettings
-		if err := st.DecodeBody(&b); err != nil {
-			return err
-		}
-		sb.set("RegisteredUserName", b.RegisteredUser)
-		sb.set("RegisteredOrgName", b.RegisteredOrganization)
-		sb.set("TimeZone", b.TimeZone)
-		if b.ComputerName != "" {
-			sb.set("ComputerName", b.ComputerName)
-		}
-		if b.AdminPassword != nil {
-			sb.setBool("RandomAdminPassword", false)
-			sb.set("AdminPassword", sb.secret(b.AdminPassword, "adminPassword"))
-		} else {
-			sb.setBool("RandomAdminPassword", true)
-		}
-		if b.ProductKey != nil {
-			sb.set("ProductKey", sb.secret(b.ProductKey, "productKey"))
-		}
-	case "action":
+	if st.Kind == "action" {
 		var a config.Action
 		if err := st.DecodeBody(&a); err != nil {
 			return err
@@ -461,20 +231,174 @@ func (sb *stepBuilder) body() error {
 				sb.x.Vars = append(sb.x.Vars, tsxml.Variable{Name: v.Name, Property: v.Property, Hidden: v.Hidden, Value: v.Value})
 			}
 		}
-	default:
+		return nil
+	}
+	k := config.KindOf(st.Kind)
+	if k == nil {
 		return fmt.Errorf("unknown step kind %q", st.Kind)
+	}
+	body := st.Body
+	props, present := map[string]string{}, map[string]bool{}
+	if body.Kind == yaml.ScalarNode {
+		if k.Shorthand == "" {
+			if body.ShortTag() != "!!null" {
+				return fmt.Errorf("%s takes a mapping", st.Kind)
+			}
+		} else {
+			for _, fl := range k.Fields {
+				if fl.YAML == k.Shorthand {
+					sb.field(fl, body, fl.Prop, props, present)
+				}
+			}
+		}
+	} else {
+		sb.fields(k.Fields, body, "", props, present)
+	}
+	for _, fl := range k.Fields {
+		if fl.Default != "" && !present[fl.Prop] && fl.Type != TObject && fl.Type != TArray {
+			if fl.Type == TRef {
+				props[fl.Prop], present[fl.Prop] = sb.ref(fl.Ref, fl.Default, ""), true
+			} else {
+				props[fl.Prop], present[fl.Prop] = fl.Default, true
+			}
+		}
+	}
+	if k.Derive != nil {
+		k.Derive(props, present)
+	}
+	if st.Kind == "installPackage" {
+		if pkg, prog := config.Lookup(body, "package"), config.Lookup(body, "program"); pkg != nil && pkg.Kind == yaml.ScalarNode && prog != nil {
+			if err := sb.b.R.Program(pkg.Value, prog.Value); err != nil {
+				sb.ds.AddErr(st.At("program"), err)
+			}
+		}
+	}
+	keys := make([]string, 0, len(props))
+	for p := range props {
+		keys = append(keys, p)
+	}
+	sort.Strings(keys)
+	for _, p := range keys {
+		sb.set(p, props[p])
 	}
 	return nil
 }
 
-func (sb *stepBuilder) runAs(r *config.RunAs) {
-	if r == nil {
-		sb.setBool("RunAsUser", false)
-		return
+// fields applies the fields of a mapping node; prefix is prepended to
+// property names (array elements).
+func (sb *stepBuilder) fields(fs []Field, m *yaml.Node, prefix string, props map[string]string, present map[string]bool) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		key, v := m.Content[i].Value, deref(m.Content[i+1])
+		for _, fl := range fs {
+			if fl.YAML == key {
+				sb.field(fl, v, prefix+fl.Prop, props, present)
+			}
+		}
 	}
-	sb.setBool("RunAsUser", true)
-	sb.set("UserName", r.User)
-	sb.set("UserPassword", sb.secret(r.Password, "runAs"))
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func (sb *stepBuilder) field(fl Field, v *yaml.Node, prop string, props map[string]string, present map[string]bool) {
+	put := func(val string) { props[prop], present[prop] = val, true }
+	switch fl.Type {
+	case TString, TInt:
+		put(v.Value)
+	case TBool:
+		b, _ := strconv.ParseBool(v.Value)
+		put(strconv.FormatBool(b))
+	case TEnum:
+		if m, ok := fl.Map[v.Value]; ok {
+			put(m)
+		} else {
+			put(v.Value)
+		}
+	case TSecret:
+		var s config.Secret
+		if err := v.Decode(&s); err != nil {
+			sb.ds.AddErr(sb.pos(v), err)
+			return
+		}
+		put(sb.secret(&s, fl.YAML))
+	case TRef:
+		put(sb.refNode(fl.Ref, v))
+	case TRefList:
+		var ids []string
+		for _, c := range v.Content {
+			ids = append(ids, sb.refNode(fl.Ref, deref(c)))
+		}
+		put(strings.Join(ids, ","))
+	case TScript:
+		put(EncodeScript(crlf(v.Value)))
+	case TApps:
+		var models []string
+		for i, c := range v.Content {
+			c = deref(c)
+			model, display := "", ""
+			if id := config.Lookup(c, "id"); id != nil {
+				model = id.Value
+			} else {
+				var err error
+				if model, display, err = sb.b.R.Application(c.Value); err != nil {
+					sb.ds.AddErr(sb.pos(c), err)
+					continue
+				}
+			}
+			models = append(models, model)
+			props[fmt.Sprintf("AppInfo%dName", i)] = model
+			if display != "" {
+				props[fmt.Sprintf("AppInfo%dDisplayName", i)] = display
+			}
+		}
+		put(strings.Join(models, ","))
+		props["AppInfo"] = strconv.Itoa(len(v.Content))
+		props["NumApps"] = strconv.Itoa(len(v.Content))
+	case TObject:
+		sb.fields(fl.Sub, v, strings.TrimSuffix(prop, fl.Prop), props, present)
+	case TArray:
+		for i, el := range v.Content {
+			el = deref(el)
+			ep := prop + strconv.Itoa(i)
+			sb.fields(fl.Sub, el, ep, props, present)
+			for _, sub := range fl.Sub {
+				if sub.Default != "" && !present[ep+sub.Prop] {
+					props[ep+sub.Prop] = sub.Default
+				}
+			}
+		}
+		put(strconv.Itoa(len(v.Content)))
+	case TRules:
+		put(sb.rules(v))
+	}
+}
+
+func (sb *stepBuilder) pos(n *yaml.Node) diag.Pos {
+	return diag.Pos{File: sb.st.File, Line: n.Line, Col: n.Column}
+}
+
+// refNode resolves a reference written as a name or as {id: PackageID}.
+func (sb *stepBuilder) refNode(kind RefKind, v *yaml.Node) string {
+	if id := config.Lookup(v, "id"); id != nil {
+		if err := sb.b.R.CheckID(kind, id.Value); err != nil {
+			sb.ds.AddErr(sb.pos(id), err)
+		}
+		return id.Value
+	}
+	id, err := sb.b.R.ID(kind, v.Value)
+	if err != nil {
+		sb.ds.AddErr(sb.pos(v), err)
+	}
+	return id
+}
+
+// crlf gives a script Windows line ends, as the console stores them.
+func crlf(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
 }
 
 // EncodeScript stores an inline PowerShell script the way the console
@@ -503,99 +427,6 @@ func DecodeScript(enc string) (string, error) {
 		u[i] = uint16(b[2+2*i]) | uint16(b[3+2*i])<<8
 	}
 	return string(utf16.Decode(u)), nil
-}
-
-// conditionChildren converts a condition node into the children of <condition>:
-// a top-level `all` is the condition's own implicit AND.
-func conditionChildren(n *yaml.Node) []*tsxml.Elem {
-	if all := config.Field(n, "all"); all != nil {
-		var out []*tsxml.Elem
-		for _, c := range all.Content {
-			out = append(out, conditionElem(c))
-		}
-		return out
-	}
-	return []*tsxml.Elem{conditionElem(n)}
-}
-
-func expr(class string, kv ...string) *tsxml.Elem {
-	e := &tsxml.Elem{Name: "expression", Attrs: []tsxml.Attr{{Name: "type", Value: "SMS_TaskSequence_" + class}}}
-	for i := 0; i+1 < len(kv); i += 2 {
-		e.Children = append(e.Children, &tsxml.Elem{Name: "variable", Attrs: []tsxml.Attr{{Name: "name", Value: kv[i]}}, Text: kv[i+1]})
-	}
-	return e
-}
-
-func conditionElem(n *yaml.Node) *tsxml.Elem {
-	for n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	var out *tsxml.Elem
-	get := func(m *yaml.Node, k string) (string, bool) {
-		if f := config.Field(m, k); f != nil {
-			return f.Value, true
-		}
-		return "", false
-	}
-	opt := func(m *yaml.Node, kv []string, pairs ...string) []string {
-		for i := 0; i+1 < len(pairs); i += 2 {
-			if v, ok := get(m, pairs[i]); ok {
-				kv = append(kv, pairs[i+1], v)
-			}
-		}
-		return kv
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, v := n.Content[i].Value, n.Content[i+1]
-		switch key {
-		case "variable":
-			name, _ := get(v, "name")
-			kv := []string{"Variable", name}
-			for j := 0; j+1 < len(v.Content); j += 2 {
-				op := v.Content[j].Value
-				switch op {
-				case "name":
-				case "exists", "notExists":
-					kv = append(kv, "Operator", op)
-				default:
-					kv = append(kv, "Operator", op, "Value", v.Content[j+1].Value)
-				}
-			}
-			out = expr("VariableConditionExpression", kv...)
-		case "wmi":
-			ns, ok := get(v, "namespace")
-			if !ok {
-				ns = `root\cimv2`
-			}
-			q, _ := get(v, "query")
-			out = expr("WMIConditionExpression", "Namespace", ns, "Query", q)
-		case "file":
-			out = expr("FileConditionExpression", opt(v, nil, "path", "Path", "version", "Version", "versionOperator", "VersionOperator", "dateTime", "DateTime", "dateTimeOperator", "DateTimeOperator")...)
-		case "folder":
-			out = expr("FolderConditionExpression", opt(v, nil, "path", "Path", "dateTime", "DateTime", "dateTimeOperator", "DateTimeOperator")...)
-		case "registry":
-			kv := opt(v, nil, "key", "KeyPath", "value", "Value", "type", "Type", "data", "Data")
-			op, _ := get(v, "operator")
-			if op == "notExists" {
-				op = "nonExists" // the class's own spelling
-			}
-			out = expr("RegistryConditionExpression", append(kv, "Operator", op)...)
-		case "software":
-			op := "ThisVersion"
-			if any, _ := get(v, "anyVersion"); any == "true" {
-				op = "AnyVersion"
-			}
-			kv := opt(v, nil, "productCode", "ProductCode", "upgradeCode", "UpgradeCode", "productName", "ProductName", "version", "Version")
-			out = expr("SoftwareConditionExpression", append(kv, "Operator", op)...)
-		case "all", "any", "none":
-			t := map[string]string{"all": "and", "any": "or", "none": "not"}[key]
-			out = &tsxml.Elem{Name: "operator", Attrs: []tsxml.Attr{{Name: "type", Value: t}}}
-			for _, c := range v.Content {
-				out.Children = append(out.Children, conditionElem(c))
-			}
-		}
-	}
-	return out
 }
 
 // Package is a package-class object the configuration declares.

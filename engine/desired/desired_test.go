@@ -38,6 +38,7 @@ func (fakeResolver) Application(name string) (string, string, error) {
 	return "ScopeId_1/Application_" + name, name, nil
 }
 func (fakeResolver) Secret(s config.Secret) (string, error) { return "secret-from-" + s.Env, nil }
+func (fakeResolver) CheckID(RefKind, string) error          { return nil }
 
 func TestBuildSteps(t *testing.T) {
 	cfg, ds := config.Parse("t.yaml", []byte(`sequences:

@@ -228,3 +228,10 @@ func readStep(e *Elem) (*Step, error) {
 	}
 	return s, nil
 }
+
+// ParseElem reads one XML element (and its children) into an Elem.
+func ParseElem(data []byte) (*Elem, error) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = true
+	return readTree(d)
+}

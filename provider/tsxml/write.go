@@ -218,3 +218,28 @@ func escapeAttr(b *strings.Builder, s string) {
 		}
 	}
 }
+
+// WriteFull writes e the way the console writes documents nested in
+// properties (Set Dynamic Variables rules): compact, with every element
+// given an end tag, even when empty.
+func WriteFull(b *strings.Builder, e *Elem) {
+	b.WriteByte('<')
+	b.WriteString(e.Name)
+	for _, a := range e.Attrs {
+		b.WriteByte(' ')
+		b.WriteString(a.Name)
+		b.WriteString(`="`)
+		escapeAttr(b, a.Value)
+		b.WriteByte('"')
+	}
+	b.WriteByte('>')
+	if len(e.Children) == 0 {
+		escapeText(b, e.Text)
+	}
+	for _, c := range e.Children {
+		WriteFull(b, c)
+	}
+	b.WriteString("</")
+	b.WriteString(e.Name)
+	b.WriteByte('>')
+}

@@ -1,0 +1,235 @@
+package desired
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// conditionChildren converts a condition node into the children of <condition>:
+// a top-level `all` is the condition's own implicit AND.
+func conditionChildren(n *yaml.Node) ([]*tsxml.Elem, error) {
+	n = deref(n)
+	if all := config.Lookup(n, "all"); all != nil && len(n.Content) == 2 {
+		var out []*tsxml.Elem
+		for _, c := range all.Content {
+			e, err := conditionElem(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+		}
+		return out, nil
+	}
+	e, err := conditionElem(n)
+	if err != nil {
+		return nil, err
+	}
+	return []*tsxml.Elem{e}, nil
+}
+
+func expr(class string, attrs []tsxml.Attr, kv ...string) *tsxml.Elem {
+	e := &tsxml.Elem{Name: "expression", Attrs: append([]tsxml.Attr{{Name: "type", Value: "SMS_TaskSequence_" + class}}, attrs...)}
+	for i := 0; i+1 < len(kv); i += 2 {
+		e.Children = append(e.Children, &tsxml.Elem{Name: "variable", Attrs: []tsxml.Attr{{Name: "name", Value: kv[i]}}, Text: kv[i+1]})
+	}
+	return e
+}
+
+func get(m *yaml.Node, k string) (string, bool) {
+	if f := config.Lookup(m, k); f != nil {
+		return f.Value, true
+	}
+	return "", false
+}
+
+// opt appends name/value pairs for the YAML keys present: yamlKey, Name, …
+func opt(m *yaml.Node, kv []string, pairs ...string) []string {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if v, ok := get(m, pairs[i]); ok {
+			kv = append(kv, pairs[i+1], v)
+		}
+	}
+	return kv
+}
+
+// mapPairs returns a mapping's key/value pairs in file order.
+func mapPairs(m *yaml.Node) [][2]string {
+	var out [][2]string
+	m = deref(m)
+	if m == nil {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		out = append(out, [2]string{m.Content[i].Value, deref(m.Content[i+1]).Value})
+	}
+	return out
+}
+
+func conditionElem(n *yaml.Node) (*tsxml.Elem, error) {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode || len(n.Content) != 2 {
+		return nil, fmt.Errorf("line %d: a condition has exactly one key", n.Line)
+	}
+	key, v := n.Content[0].Value, deref(n.Content[1])
+	switch key {
+	case "variable":
+		name, _ := get(v, "name")
+		kv := []string{"Variable", name}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			switch op := v.Content[j].Value; op {
+			case "name":
+			case "exists", "notExists":
+				kv = append(kv, "Operator", op)
+			default:
+				kv = append(kv, "Operator", op, "Value", v.Content[j+1].Value)
+			}
+		}
+		return expr("VariableConditionExpression", nil, kv...), nil
+	case "wmi":
+		ns, ok := get(v, "namespace")
+		if !ok {
+			ns = `root\cimv2`
+		}
+		q, _ := get(v, "query")
+		var attrs []tsxml.Attr
+		if x, ok := get(v, "ignoreQueryFailure"); ok {
+			attrs = append(attrs, tsxml.Attr{Name: "ignoreQueryFailure", Value: x})
+		}
+		return expr("WMIConditionExpression", attrs, "Namespace", ns, "Query", q), nil
+	case "file":
+		return expr("FileConditionExpression", nil, opt(v, nil, "path", "Path", "version", "Version", "versionOperator", "VersionOperator", "dateTime", "DateTime", "dateTimeOperator", "DateTimeOperator")...), nil
+	case "folder":
+		return expr("FolderConditionExpression", nil, opt(v, nil, "path", "Path", "dateTime", "DateTime", "dateTimeOperator", "DateTimeOperator")...), nil
+	case "registry":
+		kv := opt(v, nil, "key", "KeyPath", "value", "Value", "type", "Type", "data", "Data")
+		op, _ := get(v, "operator")
+		if op == "notExists" {
+			op = "nonExists" // the class's own spelling
+		}
+		return expr("RegistryConditionExpression", nil, append(kv, "Operator", op)...), nil
+	case "software":
+		op := "ThisVersion"
+		if any, _ := get(v, "anyVersion"); any == "true" {
+			op = "AnyVersion"
+		}
+		kv := opt(v, nil, "productCode", "ProductCode", "upgradeCode", "UpgradeCode", "productName", "ProductName", "version", "Version")
+		return expr("SoftwareConditionExpression", nil, append(kv, "Operator", op)...), nil
+	case "makeModel":
+		return expr("MakeModelConditionExpression", nil, opt(v, nil, "make", "Make", "model", "Model")...), nil
+	case "computer":
+		return expr("ComputerConditionExpression", nil, opt(v, nil, "assetTag", "AssetTag", "macAddress", "MACAddress", "serialNumber", "SerialNumber", "uuid", "UUID")...), nil
+	case "all", "any", "none":
+		t := map[string]string{"all": "and", "any": "or", "none": "not"}[key]
+		out := &tsxml.Elem{Name: "operator", Attrs: []tsxml.Attr{{Name: "type", Value: t}}}
+		for _, c := range v.Content {
+			e, err := conditionElem(c)
+			if err != nil {
+				return nil, err
+			}
+			out.Children = append(out.Children, e)
+		}
+		return out, nil
+	case "osGroup":
+		out := &tsxml.Elem{Name: "osConditionGroup", Attrs: []tsxml.Attr{{Name: "type", Value: "or"}}}
+		for _, g := range v.Content {
+			g = deref(g)
+			name, _ := get(g, "name")
+			eg := &tsxml.Elem{Name: "osExpressionGroup", Attrs: []tsxml.Attr{{Name: "type", Value: "and"}, {Name: "name", Value: name}}}
+			pk := &tsxml.Elem{Name: "platformKey"}
+			for _, p := range [][2]string{{"arch", "arch"}, {"type", "type"}, {"minVersion", "minVer"}, {"maxVersion", "maxVer"}} {
+				if x, ok := get(g, p[0]); ok {
+					pk.Attrs = append(pk.Attrs, tsxml.Attr{Name: p[1], Value: x})
+				}
+			}
+			eg.Children = append(eg.Children, pk)
+			if cs := config.Lookup(g, "conditions"); cs != nil {
+				for _, c := range cs.Content {
+					e, err := conditionElem(c)
+					if err != nil {
+						return nil, err
+					}
+					eg.Children = append(eg.Children, e)
+				}
+			}
+			out.Children = append(out.Children, eg)
+		}
+		return out, nil
+	case "expression":
+		t, _ := get(v, "type")
+		if !strings.Contains(t, "_") {
+			t = "SMS_TaskSequence_" + t
+		}
+		e := &tsxml.Elem{Name: "expression", Attrs: []tsxml.Attr{{Name: "type", Value: t}}}
+		for _, a := range mapPairs(config.Lookup(v, "attributes")) {
+			e.Attrs = append(e.Attrs, tsxml.Attr{Name: a[0], Value: a[1]})
+		}
+		for _, p := range mapPairs(config.Lookup(v, "variables")) {
+			e.Children = append(e.Children, &tsxml.Elem{Name: "variable", Attrs: []tsxml.Attr{{Name: "name", Value: p[0]}}, Text: p[1]})
+		}
+		return e, nil
+	case "xml":
+		e, err := tsxml.ParseElem([]byte(v.Value))
+		if err != nil {
+			return nil, fmt.Errorf("line %d: condition xml: %w", v.Line, err)
+		}
+		return e, nil
+	}
+	return nil, fmt.Errorf("line %d: unknown condition %q", n.Line, key)
+}
+
+// rules builds the Set Dynamic Variables Rules document the console writes.
+func (sb *stepBuilder) rules(list *yaml.Node) string {
+	var b strings.Builder
+	b.WriteString("<Rules>")
+	for _, r := range list.Content {
+		r = deref(r)
+		b.WriteString("<Rule>")
+		if c := config.Lookup(r, "condition"); c != nil {
+			kids, err := conditionChildren(c)
+			if err != nil {
+				sb.ds.AddErr(sb.pos(c), err)
+			}
+			tsxml.WriteFull(&b, &tsxml.Elem{Name: "condition", Children: sortedExprVars(kids)})
+		}
+		b.WriteString("<Variables>")
+		vars := deref(config.Lookup(r, "variables"))
+		if vars != nil {
+			for i := 0; i+1 < len(vars.Content); i += 2 {
+				name, v := vars.Content[i].Value, deref(vars.Content[i+1])
+				secret, value := "false", v.Value
+				if v.Kind == yaml.MappingNode {
+					var s config.Secret
+					if err := v.Decode(&s); err != nil {
+						sb.ds.AddErr(sb.pos(v), err)
+						continue
+					}
+					secret, value = "true", sb.secret(&s, "rules")
+				}
+				tsxml.WriteFull(&b, &tsxml.Elem{Name: "Variable", Attrs: []tsxml.Attr{{Name: "Name", Value: name}, {Name: "IsSecret", Value: secret}}, Text: value})
+			}
+		}
+		b.WriteString("</Variables></Rule>")
+	}
+	b.WriteString("</Rules>\n")
+	return b.String()
+}
+
+func sortedExprVars(es []*tsxml.Elem) []*tsxml.Elem {
+	for _, e := range es {
+		if e.Name == "expression" {
+			sort.SliceStable(e.Children, func(i, j int) bool {
+				a, _ := e.Children[i].Attr("name")
+				b, _ := e.Children[j].Attr("name")
+				return a < b
+			})
+		}
+		sortedExprVars(e.Children)
+	}
+	return es
+}
