@@ -88,6 +88,9 @@ func (c *Config) check() diag.List {
 					st.Name = strings.TrimPrefix(Lookup(st.Body, "type").Value, "SMS_TaskSequence_")
 				}
 			}
+			if st.Kind == "xml" && st.Name != "" {
+				ds.Add(st.Pos, "a step given as xml takes its name from the XML")
+			}
 			c.checkStep(st, &ds, declared, wrongType)
 		})
 	}

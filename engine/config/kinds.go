@@ -99,7 +99,7 @@ var runAs = fobj("runAs", "Run the step as another account instead of the local 
 	f("password", "UserPassword", TSecret, "Password of the account (UserPassword, Secret)."))
 
 func runAsDerive(props map[string]string, present map[string]bool) {
-	if present["UserName"] {
+	if props["UserName"] != "" && !present["RunAsUser"] {
 		props["RunAsUser"] = "true"
 	}
 }
@@ -147,6 +147,10 @@ func init() {
 		f("baseVariable", "BaseVariableName", TString, "Base variable of a dynamic application list (BaseVariableName)."),
 		f("continueOnInstallError", "ContinueOnInstallError", TBool, "Continue with the next application when one fails (ContinueOnInstallError)."),
 		f("clearCache", "ClearCache", TBool, "Clear application content from the cache after installing (ClearCache)."),
+	}, Derive: func(p map[string]string, present map[string]bool) {
+		if !present["ApplicationName"] {
+			p["ApplicationName"] = "" // the console writes it even for a base variable
+		}
 	}})
 	addKind(&Kind{Key: "installPackage", Class: "InstallSoftwareAction", Title: "Install Package", Fields: []Field{
 		fref("package", "PackageID", RefPackage, "Package (PackageID)."),
@@ -253,6 +257,7 @@ func init() {
 		f("dnsSuffixSearchOrder", "DNSSuffixSearchOrder", TString, "DNS suffix search order (DNSSuffixSearchOrder)."),
 		f("tcpIpFiltering", "EnableTCPIPFiltering", TBool, "Enable TCP/IP filtering (EnableTCPIPFiltering)."),
 		{YAML: "adapters", Prop: "Adapters", Type: TArray, Desc: "Network adapter settings by adapter (Adapters, NumAdapters).", Sub: adapterFields()},
+		f("adapterCount", "NumAdapters", TInt, "Number of adapters (NumAdapters) when no adapters are listed; otherwise taken from adapters."),
 	}, Derive: func(p map[string]string, present map[string]bool) {
 		if present["WorkgroupName"] || !present["DomainName"] {
 			p["NetworkJoinType"] = "1"
@@ -261,8 +266,6 @@ func init() {
 		}
 		if v, ok := p["Adapters"]; ok {
 			p["NumAdapters"] = v
-		} else {
-			p["NumAdapters"] = "0"
 		}
 	}})
 	addKind(&Kind{Key: "applyWindowsSettings", Class: "ApplyWindowsSettingsAction", Title: "Apply Windows Settings", Fields: []Field{

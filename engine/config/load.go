@@ -312,6 +312,8 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 				st.RetryCount = &x
 			case "condition":
 				st.Condition = v
+			case "attributes":
+				mapping(v, func(k string, _, val *yaml.Node) { st.Attributes = append(st.Attributes, [2]string{k, val.Value}) })
 			case "steps":
 				stepsNode = k
 				st.Steps = decodeSteps(file, v, ds)
@@ -362,4 +364,23 @@ func parseTimeout(v string) int {
 		return n * 3600
 	}
 	return 0
+}
+
+// DecodeStep decodes one step mapping as it would appear in file, giving it
+// its default name.
+func DecodeStep(file string, n *yaml.Node) (*Step, diag.List) {
+	var ds diag.List
+	list := &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n}}
+	steps := decodeSteps(file, list, &ds)
+	if len(steps) != 1 {
+		return nil, ds
+	}
+	Walk(steps, func(st *Step) {
+		if st.Name == "" {
+			if k := KindOf(st.Kind); k != nil {
+				st.Name = k.Title
+			}
+		}
+	})
+	return steps[0], ds
 }

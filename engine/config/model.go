@@ -79,6 +79,7 @@ type Step struct {
 	SuccessCodes    []int
 	RetryCount      *int
 	Condition       *yaml.Node
+	Attributes      [][2]string // extra XML attributes, verbatim
 	Steps           []*Step
 }
 

@@ -11,14 +11,14 @@ import (
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
-// conditionChildren converts a condition node into the children of <condition>:
+// ConditionChildren converts a condition node into the children of <condition>:
 // a top-level `all` is the condition's own implicit AND.
-func conditionChildren(n *yaml.Node) ([]*tsxml.Elem, error) {
+func ConditionChildren(n *yaml.Node) ([]*tsxml.Elem, error) {
 	n = deref(n)
 	if all := config.Lookup(n, "all"); all != nil && len(n.Content) == 2 {
 		var out []*tsxml.Elem
 		for _, c := range all.Content {
-			e, err := conditionElem(c)
+			e, err := ConditionElem(c)
 			if err != nil {
 				return nil, err
 			}
@@ -26,7 +26,7 @@ func conditionChildren(n *yaml.Node) ([]*tsxml.Elem, error) {
 		}
 		return out, nil
 	}
-	e, err := conditionElem(n)
+	e, err := ConditionElem(n)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func mapPairs(m *yaml.Node) [][2]string {
 	return out
 }
 
-func conditionElem(n *yaml.Node) (*tsxml.Elem, error) {
+func ConditionElem(n *yaml.Node) (*tsxml.Elem, error) {
 	n = deref(n)
 	if n.Kind != yaml.MappingNode || len(n.Content) != 2 {
 		return nil, fmt.Errorf("line %d: a condition has exactly one key", n.Line)
@@ -128,7 +128,7 @@ func conditionElem(n *yaml.Node) (*tsxml.Elem, error) {
 		t := map[string]string{"all": "and", "any": "or", "none": "not"}[key]
 		out := &tsxml.Elem{Name: "operator", Attrs: []tsxml.Attr{{Name: "type", Value: t}}}
 		for _, c := range v.Content {
-			e, err := conditionElem(c)
+			e, err := ConditionElem(c)
 			if err != nil {
 				return nil, err
 			}
@@ -150,7 +150,7 @@ func conditionElem(n *yaml.Node) (*tsxml.Elem, error) {
 			eg.Children = append(eg.Children, pk)
 			if cs := config.Lookup(g, "conditions"); cs != nil {
 				for _, c := range cs.Content {
-					e, err := conditionElem(c)
+					e, err := ConditionElem(c)
 					if err != nil {
 						return nil, err
 					}
@@ -191,7 +191,7 @@ func (sb *stepBuilder) rules(list *yaml.Node) string {
 		r = deref(r)
 		b.WriteString("<Rule>")
 		if c := config.Lookup(r, "condition"); c != nil {
-			kids, err := conditionChildren(c)
+			kids, err := ConditionChildren(c)
 			if err != nil {
 				sb.ds.AddErr(sb.pos(c), err)
 			}

@@ -83,6 +83,13 @@ func (b *Builder) Sequence(s *config.Sequence) (*tsxml.Sequence, diag.List) {
 	return q, ds
 }
 
+// Step builds one step (and, for a group, its children).
+func (b *Builder) Step(st *config.Step) (*tsxml.Step, diag.List) {
+	var ds diag.List
+	x := b.step(st, &ds)
+	return x, ds
+}
+
 func (b *Builder) steps(in []*config.Step, ds *diag.List) []*tsxml.Step {
 	var out []*tsxml.Step
 	for _, st := range in {
@@ -141,13 +148,24 @@ func (sb *stepBuilder) secret(s *config.Secret, key string) string {
 }
 
 func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
+	if st.Kind == "xml" {
+		x, err := tsxml.ParseStep([]byte(st.Body.Value))
+		if err != nil {
+			ds.Add(st.At(""), "step xml: %v", err)
+			return nil
+		}
+		return x
+	}
 	x := &tsxml.Step{Name: st.Name, Description: st.Description, Disabled: !st.Enabled, ContinueOnError: st.ContinueOnError}
 	if st.Condition != nil {
-		kids, err := conditionChildren(st.Condition)
+		kids, err := ConditionChildren(st.Condition)
 		if err != nil {
 			ds.Add(st.Pos, "%v", err)
 		}
 		x.Condition = &tsxml.Elem{Name: "condition", Children: kids}
+	}
+	for _, a := range st.Attributes {
+		x.Extra = append(x.Extra, tsxml.Attr{Name: a[0], Value: a[1]})
 	}
 	if st.Kind == "group" {
 		x.Kind = tsxml.KindGroup

@@ -40,7 +40,7 @@ func Normalize(q *Sequence, children ChildLookup) {
 
 func normalizeStep(s *Step, children ChildLookup) (globals []Variable) {
 	if s.Condition != nil {
-		normalizeCondition(s.Condition)
+		NormalizeCondition(s.Condition)
 	}
 	if s.Kind == KindGroup {
 		return nil
@@ -86,6 +86,7 @@ func normalizeStep(s *Step, children ChildLookup) (globals []Variable) {
 	if c.Name == cls("SubTasksequence") {
 		fillChild(s, children)
 	}
+	sortVars(s.Vars)
 	vals := map[string]string{}
 	set := map[string]bool{}
 	for _, v := range s.Vars {
@@ -144,7 +145,9 @@ func sortVars(vs []Variable) {
 	sort.SliceStable(vs, func(i, j int) bool { return vs[i].Property < vs[j].Property })
 }
 
-func normalizeCondition(e *Elem) {
+// NormalizeCondition sorts the variables of every expression by name, as
+// sites store them.
+func NormalizeCondition(e *Elem) {
 	if e.Name == "expression" {
 		sort.SliceStable(e.Children, func(i, j int) bool {
 			a, _ := e.Children[i].Attr("name")
@@ -154,7 +157,7 @@ func normalizeCondition(e *Elem) {
 		return
 	}
 	for _, c := range e.Children {
-		normalizeCondition(c)
+		NormalizeCondition(c)
 	}
 }
 

@@ -235,3 +235,12 @@ func ParseElem(data []byte) (*Elem, error) {
 	d.Strict = true
 	return readTree(d)
 }
+
+// ParseStep reads one <step>, <group> or <subtasksequence> element.
+func ParseStep(data []byte) (*Step, error) {
+	e, err := ParseElem(data)
+	if err != nil {
+		return nil, err
+	}
+	return readStep(e)
+}

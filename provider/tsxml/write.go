@@ -243,3 +243,10 @@ func WriteFull(b *strings.Builder, e *Elem) {
 	b.WriteString(e.Name)
 	b.WriteByte('>')
 }
+
+// MarshalElem writes one element compactly.
+func MarshalElem(e *Elem) []byte {
+	w := &writer{}
+	w.elem(e)
+	return []byte(w.b.String())
+}

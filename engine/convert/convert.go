@@ -1,0 +1,580 @@
+// Package convert turns task sequences as sites store them into tsctl
+// YAML: each step in its typed form when that form reproduces the step
+// exactly (checked by building the step back), otherwise in the lossless
+// generic form; references by name where a name is known.
+package convert
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/engine/desired"
+	"github.com/tsctl/tsctl/provider/export"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// Names names the objects a sequence references.
+type Names interface {
+	// Name returns the name of the object of kind with PackageID id.
+	Name(kind config.RefKind, id string) (string, bool)
+	// AppName returns the display name of the application with a model name.
+	AppName(model string) (string, bool)
+}
+
+// Report collects what a conversion could not express in the typed forms.
+type Report struct {
+	Generic []string // steps kept in the generic form: "sequence: path (class)"
+	IDs     []string // references kept by PackageID
+	Secrets []string // secrets to provide: "sequence: path: ENV"
+}
+
+// Converter converts sequences with one set of names.
+type Converter struct {
+	Names  Names
+	Report Report
+
+	seq     string            // sequence being converted, for messages
+	reverse map[refKey]string // names handed out → IDs, for verification
+	apps    map[string]string // application names handed out → model names
+	usedEnv map[string]bool   // secret placeholders already used
+}
+
+type refKey struct {
+	kind config.RefKind
+	name string
+}
+
+// New returns a converter.
+func New(names Names) *Converter {
+	return &Converter{Names: names, reverse: map[refKey]string{}, apps: map[string]string{}, usedEnv: map[string]bool{}}
+}
+
+// Sequence converts an exported sequence into a `sequences:` entry.
+func (c *Converter) Sequence(s *export.Sequence) *yaml.Node {
+	c.seq = s.Name
+	m := mapping()
+	add(m, "name", str(s.Name))
+	if s.Description != "" {
+		add(m, "description", str(s.Description))
+	}
+	if s.Category != "" {
+		add(m, "category", str(s.Category))
+	}
+	if s.BootImageID != "" {
+		add(m, "bootImage", c.ref(config.RefBootImage, s.BootImageID, "boot image"))
+	}
+	if s.Duration != 0 {
+		add(m, "maxRunTime", integer(s.Duration))
+	}
+	add(m, "steps", c.steps(s.Sequence.Steps, ""))
+	return m
+}
+
+func (c *Converter) steps(steps []*tsxml.Step, prefix string) *yaml.Node {
+	list := seq()
+	for _, s := range steps {
+		p := s.Name
+		if prefix != "" {
+			p = prefix + "/" + s.Name
+		}
+		list.Content = append(list.Content, c.step(s, p))
+	}
+	return list
+}
+
+func (c *Converter) note(list *[]string, format string, args ...any) {
+	*list = append(*list, c.seq+": "+fmt.Sprintf(format, args...))
+}
+
+func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
+	if len(s.ExtraElems) > 0 {
+		c.note(&c.Report.Generic, "%s (%s, kept as XML)", path, tsxml.ShortType(s.Type))
+		m := mapping()
+		add(m, "xml", str(string(tsxml.MarshalElem(stepElem(s)))))
+		return m
+	}
+	if s.Kind == tsxml.KindGroup {
+		m := mapping()
+		add(m, "group", str(s.Name))
+		c.common(m, s, nil, false)
+		add(m, "steps", c.steps(s.Steps, path))
+		return m
+	}
+	if k := config.KindForClass(s.Type); k != nil {
+		saved := len(c.Report.IDs)
+		savedSecrets := len(c.Report.Secrets)
+		if n := c.typed(s, k, path); n != nil && c.verify(n, s) {
+			return n
+		}
+		c.Report.IDs = c.Report.IDs[:saved]
+		c.Report.Secrets = c.Report.Secrets[:savedSecrets]
+		c.note(&c.Report.Generic, "%s (%s)", path, tsxml.ShortType(s.Type))
+	} else {
+		c.note(&c.Report.Generic, "%s (%s)", path, s.Type)
+	}
+	return c.generic(s)
+}
+
+// stepElem rebuilds the XML element of a step.
+func stepElem(s *tsxml.Step) *tsxml.Elem {
+	q := &tsxml.Sequence{Steps: []*tsxml.Step{s}}
+	root, _ := tsxml.ParseElem(tsxml.Marshal(q))
+	return root.Children[0]
+}
+
+// common adds the options every step has; cls is nil for groups.
+func (c *Converter) common(m *yaml.Node, s *tsxml.Step, cls *tsxml.Class, typed bool) {
+	if s.Kind != tsxml.KindGroup {
+		add(m, "name", str(s.Name))
+	}
+	if s.Description != "" {
+		add(m, "description", str(s.Description))
+	}
+	if s.Disabled {
+		add(m, "enabled", boolean(false))
+	}
+	if s.ContinueOnError {
+		add(m, "continueOnError", boolean(true))
+	}
+	if s.Kind == tsxml.KindStep && s.RunIn != nil {
+		def := tsxml.WinPEandFullOS
+		if cls != nil && cls.DefaultRunIn != "" {
+			def = cls.DefaultRunIn
+		}
+		if *s.RunIn != def {
+			add(m, "runIn", str(*s.RunIn))
+		}
+	}
+	if s.Timeout != nil {
+		if n, err := strconv.Atoi(*s.Timeout); err == nil && n > 0 {
+			if n%60 == 0 {
+				add(m, "timeout", integer(n/60))
+			} else {
+				add(m, "timeout", str(strconv.Itoa(n)+"s"))
+			}
+		}
+	}
+	if s.Kind != tsxml.KindGroup {
+		codes, def := s.SuccessCodes, "0"
+		if cls != nil && cls.SuccessCodesProp != "" {
+			if v, ok := s.Var(cls.SuccessCodesProp); ok {
+				codes = &v
+			}
+			if p := cls.Prop(cls.SuccessCodesProp); p.Default != nil {
+				def = *p.Default
+			}
+		}
+		if codes != nil && *codes != def {
+			if list := intList(*codes); list != nil {
+				add(m, "successCodes", list)
+			}
+		}
+		retry, rdef := s.RetryCount, "0"
+		if cls != nil && cls.Prop("RetryCount") != nil {
+			retry = nil
+			if v, ok := s.Var("RetryCount"); ok {
+				retry = &v
+			}
+			if p := cls.Prop("RetryCount"); p.Default != nil {
+				rdef = *p.Default
+			} else {
+				rdef = ""
+			}
+		}
+		if retry != nil && *retry != rdef {
+			if n, err := strconv.Atoi(*retry); err == nil {
+				add(m, "retryCount", integer(n))
+			}
+		}
+	}
+	if s.Condition != nil {
+		add(m, "condition", conditionNode(s.Condition.Children))
+	}
+	if len(s.Extra) > 0 {
+		attrs := mapping()
+		for _, a := range s.Extra {
+			add(attrs, a.Name, str(a.Value))
+		}
+		add(m, "attributes", attrs)
+	}
+}
+
+func intList(s string) *yaml.Node {
+	list := flow(seq())
+	for _, f := range strings.Fields(s) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil
+		}
+		list.Content = append(list.Content, integer(n))
+	}
+	if len(list.Content) == 0 {
+		return nil
+	}
+	return list
+}
+
+// generic writes the step in the lossless `action` form.
+func (c *Converter) generic(s *tsxml.Step) *yaml.Node {
+	m := mapping()
+	c.common(m, s, tsxml.Lookup(s.Type), false)
+	body := mapping()
+	add(body, "type", str(s.Type))
+	if s.Action != nil && tsxml.Lookup(s.Type) == nil {
+		add(body, "command", str(*s.Action))
+	}
+	if len(s.Vars) > 0 {
+		vars := seq()
+		for _, v := range s.Vars {
+			vm := flow(mapping())
+			add(vm, "name", str(v.Name))
+			add(vm, "property", str(v.Property))
+			add(vm, "value", str(v.Value))
+			if v.Hidden {
+				add(vm, "hidden", boolean(true))
+			}
+			vars.Content = append(vars.Content, vm)
+		}
+		add(body, "variables", vars)
+	}
+	add(m, "action", body)
+	return m
+}
+
+// ref names a referenced object, or keeps it by ID when no name is known.
+func (c *Converter) ref(kind config.RefKind, id, what string) *yaml.Node {
+	if c.Names != nil {
+		if name, ok := c.Names.Name(kind, id); ok && name != "" {
+			k := refKey{kind, strings.ToLower(name)}
+			if prev, dup := c.reverse[k]; !dup || prev == id {
+				c.reverse[k] = id
+				return str(name)
+			}
+		}
+	}
+	c.note(&c.Report.IDs, "%s %s", what, id)
+	m := flow(mapping())
+	add(m, "id", str(id))
+	return m
+}
+
+var envRE = regexp.MustCompile(`[^A-Z0-9]+`)
+
+// secret returns an environment placeholder for a secret the export blanked.
+func (c *Converter) secret(path, field string) *yaml.Node {
+	base := strings.Trim(envRE.ReplaceAllString(strings.ToUpper(path+"_"+field), "_"), "_")
+	if base == "" || (base[0] >= '0' && base[0] <= '9') {
+		base = "SECRET_" + base
+	}
+	name := base
+	for i := 2; c.usedEnv[name]; i++ {
+		name = fmt.Sprintf("%s_%d", base, i)
+	}
+	c.usedEnv[name] = true
+	c.note(&c.Report.Secrets, "%s: %s", path, name)
+	m := flow(mapping())
+	add(m, "env", str(name))
+	return m
+}
+
+// typed writes the step in its typed form, or returns nil when some of the
+// step's variables have no field in that form.
+func (c *Converter) typed(s *tsxml.Step, k *config.Kind, path string) *yaml.Node {
+	cls := tsxml.Lookup(s.Type)
+	vars := map[string]string{}
+	for _, v := range s.Vars {
+		vars[v.Property] = v.Value
+	}
+	consumed := map[string]bool{}
+	if cls.SuccessCodesProp != "" {
+		consumed[cls.SuccessCodesProp] = true
+	}
+	if cls.Prop("RetryCount") != nil {
+		consumed["RetryCount"] = true
+	}
+	for _, p := range cls.Props {
+		if p.Derived {
+			consumed[p.Name] = true
+		}
+	}
+	for _, a := range cls.Arrays {
+		if a.Derived {
+			for prop := range vars {
+				if ar, _, _, ok := cls.ArrayOf(prop); ok && ar.Name == a.Name {
+					consumed[prop] = true
+				}
+			}
+		}
+	}
+	if k.Derive != nil {
+		probe, present := map[string]string{}, map[string]bool{}
+		for p := range vars {
+			present[p] = true
+		}
+		k.Derive(probe, present)
+		for p := range probe {
+			consumed[p] = true
+		}
+	}
+	body := mapping()
+	c.fields(body, k.Fields, cls, vars, "", consumed, path)
+	for p := range vars {
+		if !consumed[p] {
+			return nil // a property the typed form cannot hold
+		}
+	}
+	m := mapping()
+	c.common(m, s, cls, true)
+	if k.Shorthand != "" && len(body.Content) == 2 && body.Content[0].Value == k.Shorthand && body.Content[1].Kind == yaml.ScalarNode {
+		add(m, k.Key, body.Content[1])
+	} else if len(k.Fields) == 0 {
+		add(m, k.Key, flow(mapping()))
+	} else {
+		add(m, k.Key, body)
+	}
+	return m
+}
+
+func (c *Converter) fields(body *yaml.Node, fields []config.Field, cls *tsxml.Class, vars map[string]string, prefix string, consumed map[string]bool, path string) {
+	for _, f := range fields {
+		prop := prefix + f.Prop
+		if f.Type == config.TObject {
+			sub := flow(mapping())
+			c.fields(sub, f.Sub, cls, vars, prefix, consumed, path)
+			if len(sub.Content) > 0 {
+				add(body, f.YAML, sub)
+			}
+			continue
+		}
+		v, ok := vars[prop]
+		if !ok {
+			continue
+		}
+		if consumed[prop] && f.Type != config.TApps {
+			continue // already written by an earlier field for the same property
+		}
+		consumed[prop] = true
+		if prefix == "" && f.Default != "" && v == f.Default && f.Type != config.TRef {
+			continue
+		}
+		if p := cls.Prop(prop); p != nil && p.Default != nil && *p.Default == v && prefix == "" {
+			continue
+		}
+		if f.Type == config.TApps && v == "" {
+			continue // no applications: the base-variable form
+		}
+		n := c.value(f, cls, prop, v, vars, consumed, path)
+		if n == nil {
+			delete(consumed, prop)
+			continue
+		}
+		add(body, f.YAML, n)
+	}
+}
+
+func (c *Converter) value(f config.Field, cls *tsxml.Class, prop, v string, vars map[string]string, consumed map[string]bool, path string) *yaml.Node {
+	switch f.Type {
+	case config.TString:
+		return str(v)
+	case config.TBool:
+		b, err := strconv.ParseBool(v)
+		if err != nil || (v != "true" && v != "false") {
+			return nil
+		}
+		return boolean(b)
+	case config.TInt:
+		n, err := strconv.Atoi(v)
+		if err != nil || strconv.Itoa(n) != v {
+			return nil
+		}
+		return integer(n)
+	case config.TEnum:
+		for y, stored := range f.Map {
+			if stored == v {
+				return str(y)
+			}
+		}
+		return str(v)
+	case config.TSecret:
+		return c.secret(path, f.YAML)
+	case config.TRef:
+		return c.ref(f.Ref, v, prop)
+	case config.TRefList:
+		list := flow(seq())
+		for _, id := range strings.Split(v, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				list.Content = append(list.Content, c.ref(f.Ref, id, prop))
+			}
+		}
+		return list
+	case config.TScript:
+		text, err := desired.DecodeScript(v)
+		if err != nil {
+			return nil
+		}
+		lf := strings.ReplaceAll(text, "\r\n", "\n")
+		if desired.EncodeScript(strings.ReplaceAll(lf, "\n", "\r\n")) != v {
+			return nil // scriptBase64 holds it
+		}
+		return str(lf)
+	case config.TApps:
+		list := seq()
+		for _, model := range strings.Split(v, ",") {
+			if model = strings.TrimSpace(model); model == "" {
+				continue
+			}
+			if c.Names != nil {
+				if name, ok := c.Names.AppName(model); ok {
+					c.apps[strings.ToLower(name)] = model
+					list.Content = append(list.Content, str(name))
+					continue
+				}
+			}
+			c.note(&c.Report.IDs, "application %s", model)
+			m := flow(mapping())
+			add(m, "id", str(model))
+			list.Content = append(list.Content, m)
+		}
+		if len(list.Content) == 0 {
+			return nil
+		}
+		return list
+	case config.TArray:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil
+		}
+		list := seq()
+		for i := 0; i < n; i++ {
+			el := flow(mapping())
+			ep := prop + strconv.Itoa(i)
+			for _, sub := range f.Sub {
+				sv, ok := vars[ep+sub.Prop]
+				if !ok {
+					continue
+				}
+				consumed[ep+sub.Prop] = true
+				if sub.Default != "" && sv == sub.Default {
+					continue
+				}
+				node := c.value(sub, cls, ep+sub.Prop, sv, vars, consumed, path)
+				if node == nil {
+					delete(consumed, ep+sub.Prop)
+					continue
+				}
+				add(el, sub.YAML, node)
+			}
+			list.Content = append(list.Content, el)
+		}
+		return list
+	case config.TRules:
+		return c.rules(v, path)
+	}
+	return nil
+}
+
+// rules converts a Set Dynamic Variables Rules document.
+func (c *Converter) rules(doc, path string) *yaml.Node {
+	root, err := tsxml.ParseElem([]byte(doc))
+	if err != nil || root.Name != "Rules" {
+		return nil
+	}
+	list := seq()
+	for _, r := range root.Children {
+		if r.Name != "Rule" {
+			return nil
+		}
+		rm := mapping()
+		for _, part := range r.Children {
+			switch part.Name {
+			case "condition":
+				add(rm, "condition", conditionNode(part.Children))
+			case "Variables":
+				vars := mapping()
+				for _, v := range part.Children {
+					name, _ := v.Attr("Name")
+					if sec, _ := v.Attr("IsSecret"); sec == "true" {
+						add(vars, name, c.secret(path, name))
+					} else {
+						add(vars, name, str(v.Text))
+					}
+				}
+				add(rm, "variables", vars)
+			default:
+				return nil
+			}
+		}
+		list.Content = append(list.Content, rm)
+	}
+	return list
+}
+
+// verify builds the converted step back and compares it with the original.
+func (c *Converter) verify(n *yaml.Node, orig *tsxml.Step) bool {
+	st, ds := config.DecodeStep("convert.yaml", n)
+	if st == nil || ds.HasErrors() {
+		return false
+	}
+	got, bds := (&desired.Builder{R: verifyResolver{c}}).Step(st)
+	if got == nil || bds.HasErrors() {
+		return false
+	}
+	return Same(orig, got)
+}
+
+// Same reports whether two steps are the same step once both are in a
+// site's normal form and reduced to what an author controls.
+func Same(a, b *tsxml.Step) bool {
+	qa := &tsxml.Sequence{Steps: []*tsxml.Step{a.Clone()}}
+	qb := &tsxml.Sequence{Steps: []*tsxml.Step{b.Clone()}}
+	tsxml.Normalize(qa, nil)
+	tsxml.Normalize(qb, nil)
+	return reflect.DeepEqual(tsxml.Comparable(qa).Steps, tsxml.Comparable(qb).Steps)
+}
+
+// verifyResolver resolves the names the converter handed out back to IDs.
+type verifyResolver struct{ c *Converter }
+
+func (v verifyResolver) ID(kind desired.RefKind, name string) (string, error) {
+	if id, ok := v.c.reverse[refKey{kind, strings.ToLower(name)}]; ok {
+		return id, nil
+	}
+	return "", fmt.Errorf("unknown %s %q", kind, name)
+}
+func (verifyResolver) Program(string, string) error { return nil }
+func (v verifyResolver) Application(name string) (string, string, error) {
+	if m, ok := v.c.apps[strings.ToLower(name)]; ok {
+		return m, name, nil
+	}
+	return "", "", fmt.Errorf("unknown application %q", name)
+}
+func (verifyResolver) Secret(config.Secret) (string, error)  { return "", nil }
+func (verifyResolver) CheckID(desired.RefKind, string) error { return nil }
+
+// Document renders converted sequences as one YAML file.
+func Document(header string, seqs []*yaml.Node) ([]byte, error) {
+	root := mapping()
+	add(root, "sequences", seq(seqs...))
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}, HeadComment: header}
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return []byte(b.String()), nil
+}
+
+// Sorted returns a copy of list sorted, for stable warnings.
+func Sorted(list []string) []string {
+	out := append([]string(nil), list...)
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,95 @@
+package convert
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine"
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/engine/desired"
+	"github.com/tsctl/tsctl/provider/export"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// corpus reads ../shared/corpus as one export (sequences and references).
+func corpus(t *testing.T) *export.Export {
+	dir := filepath.Join("..", "..", "..", "shared", "corpus")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Skipf("corpus not available (%v): the corpus tests run where ../shared/corpus exists", err)
+	}
+	var files []string
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".xml") {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	ex, err := export.ReadFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
+}
+
+type nameResolver struct{ c *Converter }
+
+func (r nameResolver) ID(kind desired.RefKind, name string) (string, error) {
+	return verifyResolver{r.c}.ID(kind, name)
+}
+func (nameResolver) Program(string, string) error { return nil }
+func (r nameResolver) Application(name string) (string, string, error) {
+	return verifyResolver{r.c}.Application(name)
+}
+func (nameResolver) Secret(config.Secret) (string, error)  { return "", nil }
+func (nameResolver) CheckID(desired.RefKind, string) error { return nil }
+
+func TestCorpusConverts(t *testing.T) {
+	ex := corpus(t)
+	if len(ex.Sequences) < 8 {
+		t.Fatalf("read %d sequences from the corpus", len(ex.Sequences))
+	}
+	for _, s := range ex.Sequences {
+		t.Run(filepath.Base(s.Source), func(t *testing.T) {
+			c := New(ExportNames{ex})
+			node := c.Sequence(s)
+			for _, g := range c.Report.Generic {
+				if !strings.Contains(g, "(BDD_") {
+					t.Errorf("generic form for a built-in class: %s", g)
+				}
+			}
+			doc, err := Document("", []*yaml.Node{node})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, ds := config.Parse("converted.yaml", doc)
+			if ds.HasErrors() {
+				t.Fatalf("converted YAML is invalid:\n%s\n%s", ds, doc)
+			}
+			got, ds := (&desired.Builder{R: nameResolver{c}}).Sequence(cfg.Sequences[0])
+			if ds.HasErrors() {
+				t.Fatal(ds)
+			}
+			want := s.Sequence.Clone()
+			tsxml.Normalize(want, nil)
+			tsxml.Normalize(got, nil)
+			a, b := tsxml.Comparable(want), tsxml.Comparable(got)
+			if !reflect.DeepEqual(a.GlobalVars, b.GlobalVars) {
+				t.Errorf("globals differ: %v → %v", a.GlobalVars, b.GlobalVars)
+			}
+			for _, d := range engine.DiffSteps(a.Steps, b.Steps) {
+				t.Errorf("round trip changes %s %q: %+v", d.Action, d.Path, d.Changes)
+			}
+			// Converting the rebuilt sequence gives the same YAML.
+			again, err := Document("", []*yaml.Node{New(ExportNames{ex}).Sequence(&export.Sequence{Name: s.Name, Description: s.Description,
+				Category: s.Category, BootImageID: s.BootImageID, Duration: s.Duration, Sequence: got})})
+			if err != nil || string(again) != string(doc) {
+				t.Errorf("convert is not stable:\n%s\n---\n%s", doc, again)
+			}
+		})
+	}
+}
