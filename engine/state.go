@@ -246,3 +246,11 @@ func distance(a, b string) int {
 func (st *State) HasID(id string) bool {
 	return st.ids[strings.ToUpper(id)]
 }
+
+// ClassOfRef returns the SMS Provider class objects of a reference kind live in.
+func ClassOfRef(kind desired.RefKind) string {
+	if kind == desired.RefApplication {
+		return ClassApplication
+	}
+	return refClass[kind]
+}

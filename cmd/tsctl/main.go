@@ -40,6 +40,7 @@ func init() {
 		{"plan", "show the actions that bring a site to the configuration", (*cli).plan},
 		{"apply", "plan, confirm and execute the actions", (*cli).apply},
 		{"render", "print the sequence XML a site would store for one sequence", (*cli).render},
+		{"convert", "turn sequence XML, export object.xml or export .zip files into YAML", (*cli).convert},
 		{"schema", "print the JSON Schema of the configuration", (*cli).schema},
 		{"site", "manage the embedded local site (init, show, seed, lock, unlock)", (*cli).site},
 		{"version", "print the version", (*cli).version},

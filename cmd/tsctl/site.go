@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tsctl/tsctl/engine"
+	"github.com/tsctl/tsctl/engine/convert"
+	"github.com/tsctl/tsctl/provider/export"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -162,12 +166,15 @@ func nameOf(p map[string]any) string {
 }
 
 func (c *cli) siteSeed(args []string) int {
-	fs := c.flags("site seed", "FILE")
+	fs := c.flags("site seed", "FILE...")
 	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
-	if !c.parse(fs, args, 1, 1) {
+	if !c.parse(fs, args, 1, -1) {
 		return c.parseExit(fs)
 	}
 	file := fs.parsed[0]
+	if ext := strings.ToLower(filepath.Ext(file)); len(fs.parsed) > 1 || ext == ".xml" || ext == ".zip" {
+		return c.seedExport(*siteFlag, fs.parsed)
+	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		c.errorf("%v", err)
@@ -241,4 +248,36 @@ func (c *cli) siteUnlock(args []string) int {
 	}
 	fmt.Fprintf(c.stdout, "Unlocked %s.\n", path)
 	return exitOK
+}
+
+// seedExport adds every object an export references, under its original
+// ID and name, so that the converted sequences apply to this site.
+func (c *cli) seedExport(siteFlag string, files []string) int {
+	ex, err := export.ReadFiles(files)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	s, ok := c.openLocal(c.siteURL(siteFlag), "", false)
+	if !ok {
+		return exitError
+	}
+	defer s.Close()
+	res, err := s.AddStubs(LocalStubs(convert.Stubs(ex)))
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	fmt.Fprintf(c.stdout, "Seeded site %s from %d %s: %d added, %d already present.\n", s.Code(),
+		len(ex.Sequences), plural(len(ex.Sequences), "sequence", "sequences"), len(res.Added), len(res.Existing))
+	return exitOK
+}
+
+// LocalStubs maps conversion stubs to local-site classes.
+func LocalStubs(in []convert.Stub) []local.Stub {
+	out := make([]local.Stub, 0, len(in))
+	for _, st := range in {
+		out = append(out, local.Stub{Class: engine.ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
+	}
+	return out
 }

@@ -1,0 +1,140 @@
+package convert
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/provider/export"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// Stub is an object an export references: what a site must hold, under the
+// same ID and name, for the exported sequences to apply to it.
+type Stub struct {
+	Kind        config.RefKind // package kind; RefApplication for applications
+	ID          string         // PackageID, or an application's model name
+	Name        string
+	Description string
+	Programs    []string
+}
+
+// Stubs lists the objects the export's sequences reference, named from
+// ReferencesInfo where it has them, else from what the steps say (a Run
+// Task Sequence step's TsName), else by ID. Sequences the export itself
+// holds are not stubs.
+func Stubs(ex *export.Export) []Stub {
+	own := map[string]bool{}
+	for _, s := range ex.Sequences {
+		if s.PackageID != "" {
+			own[s.PackageID] = true
+		}
+	}
+	stubs := map[string]*Stub{}
+	addPkg := func(kind config.RefKind, id, name string) *Stub {
+		if id == "" || own[id] {
+			return nil
+		}
+		if st, ok := stubs[id]; ok {
+			return st
+		}
+		st := &Stub{Kind: kind, ID: id, Name: id}
+		if r, ok := ex.Refs[id]; ok {
+			if k, ok := refKinds[r.Type]; ok {
+				st.Kind = k
+			}
+			if r.Name != "" {
+				st.Name = r.Name
+			}
+			st.Description = r.Description
+		} else if name != "" {
+			st.Name = name
+		}
+		stubs[id] = st
+		return st
+	}
+	for _, s := range ex.Sequences {
+		if s.BootImageID != "" {
+			addPkg(config.RefBootImage, s.BootImageID, "")
+		}
+		s.Sequence.Walk(func(_ string, step *tsxml.Step) bool {
+			cls := tsxml.Lookup(step.Type)
+			if cls == nil {
+				return true
+			}
+			kind := config.KindForClass(step.Type)
+			for _, v := range step.Vars {
+				p := cls.Prop(v.Property)
+				if p == nil || v.Value == "" {
+					continue
+				}
+				switch p.Ref {
+				case tsxml.RefPackage, tsxml.RefSequence:
+					rk := refKindOf(kind, v.Property)
+					name := ""
+					if p.Ref == tsxml.RefSequence {
+						rk = config.RefSequence
+						if tn, ok := step.Var("TsName"); ok {
+							if _, after, found := strings.Cut(tn, ", "); found {
+								name = after
+							}
+						}
+					}
+					if st := addPkg(rk, v.Value, name); st != nil && v.Property == "PackageID" && step.Type == "SMS_TaskSequence_InstallSoftwareAction" {
+						if prog, ok := step.Var("ProgramName"); ok && prog != "" && !contains(st.Programs, prog) {
+							st.Programs = append(st.Programs, prog)
+						}
+					}
+				case tsxml.RefPackageList:
+					for _, id := range strings.Split(v.Value, ",") {
+						addPkg(config.RefPackage, strings.TrimSpace(id), "")
+					}
+				case tsxml.RefApplications:
+					for _, m := range strings.Split(v.Value, ",") {
+						if m = strings.TrimSpace(m); m != "" && stubs[m] == nil {
+							stubs[m] = &Stub{Kind: config.RefApplication, ID: m, Name: m}
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	out := make([]Stub, 0, len(stubs))
+	for _, st := range stubs {
+		out = append(out, *st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// refKindOf returns the reference kind the typed form gives a property.
+func refKindOf(k *config.Kind, prop string) config.RefKind {
+	if k != nil {
+		var find func([]config.Field) config.RefKind
+		find = func(fs []config.Field) config.RefKind {
+			for _, f := range fs {
+				if f.Prop == prop && f.Ref != "" {
+					return f.Ref
+				}
+				if r := find(f.Sub); r != "" {
+					return r
+				}
+			}
+			return ""
+		}
+		if r := find(k.Fields); r != "" {
+			return r
+		}
+	}
+	return config.RefPackage
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/engine/convert"
+	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/export"
+	"github.com/tsctl/tsctl/provider/local"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// TestCorpusApplyThenPlan takes every real sequence in ../shared/corpus
+// through the migration path: seed a fresh local site with the objects the
+// export references (original IDs and names), convert to YAML, apply, check
+// that the site stores the original sequence (in canonical form), and plan
+// again: the plan must be empty.
+func TestCorpusApplyThenPlan(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "corpus")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Skipf("corpus not available (%v): the corpus tests run where ../shared/corpus exists", err)
+	}
+	var files []string
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".xml") {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	ex, err := export.ReadFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	site, err := local.Open(t.TempDir(), local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Close()
+	var stubs []local.Stub
+	for _, st := range convert.Stubs(ex) {
+		stubs = append(stubs, local.Stub{Class: ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
+	}
+	if _, err := site.AddStubs(stubs); err != nil {
+		t.Fatal(err)
+	}
+	cv := convert.New(convert.ExportNames{Ex: ex})
+	var nodes []*yaml.Node
+	for _, s := range ex.Sequences {
+		nodes = append(nodes, cv.Sequence(s))
+	}
+	doc, err := convert.Document("", nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cv.Report.Secrets {
+		t.Setenv(regexp.MustCompile(`[A-Z0-9_]+$`).FindString(s), "placeholder")
+	}
+	cfg, ds := config.Parse("corpus.yaml", doc)
+	if ds.HasErrors() {
+		t.Fatalf("%v\n%s", ds, doc)
+	}
+	p, ds, err := MakePlan(ctx, site, cfg, "test")
+	if err != nil || ds.HasErrors() {
+		t.Fatal(err, ds)
+	}
+	res, err := p.Apply(ctx, ApplyOptions{User: "me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Objects {
+		if r.Outcome != Created {
+			t.Errorf("%s: %s %s", r.Address, r.Outcome, r.Reason)
+		}
+	}
+	for _, s := range ex.Sequences {
+		t.Run(filepath.Base(s.Source), func(t *testing.T) {
+			found, err := site.Query(ctx, provider.Query{Class: ClassTaskSequencePackage, Where: map[string]string{"Name": s.Name}})
+			if err != nil || len(found) != 1 {
+				t.Fatalf("sequence %q on the site: %d, %v", s.Name, len(found), err)
+			}
+			in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", found[0].String("PackageID")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored, err := tsxml.Parse([]byte(in.String("Sequence")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := s.Sequence.Clone()
+			tsxml.Normalize(want, nil)
+			tsxml.Normalize(stored, nil)
+			a, b := tsxml.Comparable(want), tsxml.Comparable(stored)
+			if !reflect.DeepEqual(a.GlobalVars, b.GlobalVars) {
+				t.Errorf("globalVarList: %v → %v", a.GlobalVars, b.GlobalVars)
+			}
+			for _, d := range DiffSteps(a.Steps, b.Steps) {
+				t.Errorf("the site stores a different sequence: %s %q %+v", d.Action, d.Path, d.Changes)
+			}
+			if in.String("Description") != s.Description || in.String("Category") != s.Category || in.Int("Duration") != int64(s.Duration) {
+				t.Errorf("package properties: %q %q %d", in.String("Description"), in.String("Category"), in.Int("Duration"))
+			}
+		})
+	}
+	p, ds, err = MakePlan(ctx, site, cfg, "test")
+	if err != nil || ds.HasErrors() {
+		t.Fatal(err, ds)
+	}
+	if p.Plan.Changes {
+		var b strings.Builder
+		p.Plan.WriteHuman(&b, plan.Style{})
+		t.Errorf("apply then plan is not empty:\n%s", b.String())
+	}
+}
