@@ -42,6 +42,7 @@ type Sequence struct {
 	BootImageID string
 	Duration    int
 	Sequence    *tsxml.Sequence
+	XML         string // the Sequence text as read, when it came from a site
 }
 
 // Ref describes an object a sequence references (SMS_TaskSequenceReferencesInfo).

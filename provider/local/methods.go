@@ -98,7 +98,7 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 		if missing := s.missingRefs(tx, q.References); len(missing) > 0 {
 			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "the sequence references objects that do not exist on the site: " + strings.Join(missing, ", "), Code: 0x80041008}
 		}
-		blankSecrets(q)
+		tsxml.BlankSecrets(q) // the local site never runs a sequence: it keeps no secret
 		xml := tsxml.Marshal(q)
 		if len(xml) > MaxSequenceBytes {
 			return &provider.Error{Kind: provider.KindTooLarge, Op: op, Msg: fmt.Sprintf("the sequence is %d bytes; a site stores at most %d (split it with Run Task Sequence steps)", len(xml), MaxSequenceBytes)}
@@ -205,23 +205,6 @@ func danglingFlag(tx *bolt.Tx, in *provider.Instance) int64 {
 		}
 	}
 	return 0
-}
-
-// blankSecrets drops secret values: the local site never runs a sequence,
-// so it keeps no password, PIN or product key on disk.
-func blankSecrets(q *tsxml.Sequence) {
-	q.Walk(func(_ string, st *tsxml.Step) bool {
-		c := tsxml.Lookup(st.Type)
-		if c == nil {
-			return true
-		}
-		for i := range st.Vars {
-			if p := c.Prop(st.Vars[i].Property); p != nil && p.Secret {
-				st.Vars[i].Value = ""
-			}
-		}
-		return true
-	})
 }
 
 func (s *Site) getLockInformation(op string, in map[string]any) (map[string]any, error) {

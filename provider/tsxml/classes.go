@@ -32,6 +32,9 @@ type Prop struct {
 	Global  bool    // [Global]: also written to <globalVarList>
 	Arg     int     // CommandLineArg index, 0 = none
 	Derived bool    // computed by the site from other objects; never authored
+	// SecretsInside marks a document property whose parts may be secret
+	// (Set Dynamic Variables rules with IsSecret="true").
+	SecretsInside bool
 }
 
 // Array describes an embedded-object array flattened into variables:

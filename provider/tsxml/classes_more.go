@@ -235,7 +235,7 @@ func init() {
 	register(&Class{
 		Name: cls("SetDynamicVariablesAction"), DefaultRunIn: WinPEandFullOS,
 		CommandLine: "OSDSetDynamicVariables.exe",
-		Props:       []Prop{pr("Rules", "OSDSetDynamicVariablesRules")},
+		Props:       []Prop{pr("Rules", "OSDSetDynamicVariablesRules", func(p *Prop) { p.SecretsInside = true })},
 	})
 	register(&Class{
 		Name: cls("UpgradeOperatingSystemAction"), DefaultRunIn: FullOS, OSDeployment: true,

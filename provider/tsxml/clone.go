@@ -83,8 +83,8 @@ func Comparable(q *Sequence) *Sequence {
 			if a, _, _, ok := cl.ArrayOf(v.Property); ok && a.Derived {
 				continue
 			}
-			if p != nil && p.Secret {
-				v.Value = ""
+			if p != nil {
+				v.Value = p.blankSecret(v.Value)
 			}
 			kept = append(kept, v)
 		}

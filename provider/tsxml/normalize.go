@@ -268,3 +268,63 @@ func IsOSDeployment(q *Sequence) bool {
 	})
 	return found
 }
+
+// BlankRuleSecrets returns a Set Dynamic Variables Rules document with the
+// values of its secret variables (IsSecret="true") removed, keeping the
+// console's formatting. A document that does not parse is returned as is.
+func BlankRuleSecrets(doc string) string {
+	root, err := ParseElem([]byte(doc))
+	if err != nil || root.Name != "Rules" {
+		return doc
+	}
+	changed := false
+	var walk func(e *Elem)
+	walk = func(e *Elem) {
+		if e.Name == "Variable" {
+			if v, _ := e.Attr("IsSecret"); v == "true" && e.Text != "" {
+				e.Text, changed = "", true
+			}
+		}
+		for _, c := range e.Children {
+			walk(c)
+		}
+	}
+	walk(root)
+	if !changed {
+		return doc
+	}
+	var b strings.Builder
+	WriteFull(&b, root)
+	if strings.HasSuffix(doc, "\n") {
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// blankSecret returns v with secret content removed, per property.
+func (p *Prop) blankSecret(v string) string {
+	switch {
+	case p.Secret:
+		return ""
+	case p.SecretsInside:
+		return BlankRuleSecrets(v)
+	}
+	return v
+}
+
+// BlankSecrets removes secret values from every step of q, as a site does
+// when it exports a sequence.
+func BlankSecrets(q *Sequence) {
+	q.Walk(func(_ string, st *Step) bool {
+		c := Lookup(st.Type)
+		if c == nil {
+			return true
+		}
+		for i := range st.Vars {
+			if p := c.Prop(st.Vars[i].Property); p != nil {
+				st.Vars[i].Value = p.blankSecret(st.Vars[i].Value)
+			}
+		}
+		return true
+	})
+}

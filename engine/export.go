@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/export"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// SiteNames names references from what a site holds.
+type SiteNames struct {
+	byID map[string]struct {
+		kind config.RefKind
+		name string
+	}
+	apps map[string]string
+}
+
+// Name implements convert.Names.
+func (n *SiteNames) Name(kind config.RefKind, id string) (string, bool) {
+	o, ok := n.byID[strings.ToUpper(id)]
+	if !ok || o.kind != kind {
+		return "", false
+	}
+	return o.name, true
+}
+
+// AppName implements convert.Names.
+func (n *SiteNames) AppName(model string) (string, bool) {
+	name, ok := n.apps[strings.ToLower(model)]
+	return name, ok
+}
+
+// Exported is what Export read from a site.
+type Exported struct {
+	Sequences []*export.Sequence
+	Names     *SiteNames
+}
+
+// Export reads the sequences whose names match any of globs (all when none)
+// with one query per class and one lazy read per sequence, and the names of
+// everything they may reference.
+func Export(ctx context.Context, site provider.Site, globs []string) (*Exported, error) {
+	for _, g := range globs {
+		if _, err := path.Match(g, ""); err != nil {
+			return nil, fmt.Errorf("--name %q: %w", g, err)
+		}
+	}
+	st, err := ReadState(ctx, site, &config.Config{})
+	if err != nil {
+		return nil, err
+	}
+	names := &SiteNames{byID: map[string]struct {
+		kind config.RefKind
+		name string
+	}{}, apps: map[string]string{}}
+	kindOf := map[string]config.RefKind{}
+	for k, c := range refClass {
+		kindOf[c] = k
+	}
+	var seqs []*provider.Instance
+	for class, byName := range st.byName {
+		for _, list := range byName {
+			for _, in := range list {
+				names.byID[strings.ToUpper(in.String("PackageID"))] = struct {
+					kind config.RefKind
+					name string
+				}{kindOf[class], in.String("Name")}
+				if class == ClassTaskSequencePackage && matchAny(globs, in.String("Name")) {
+					seqs = append(seqs, in)
+				}
+			}
+		}
+	}
+	for _, list := range st.apps {
+		for _, a := range list {
+			names.apps[strings.ToLower(a.String("ModelName"))] = a.String("LocalizedDisplayName")
+		}
+	}
+	sort.Slice(seqs, func(i, j int) bool { return seqs[i].String("Name") < seqs[j].String("Name") })
+	out := &Exported{Names: names, Sequences: make([]*export.Sequence, len(seqs))}
+	errs := make([]error, len(seqs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i, q := range seqs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			id := q.String("PackageID")
+			in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id))
+			if err != nil {
+				errs[i] = fmt.Errorf("read sequence %s: %w", id, err)
+				return
+			}
+			parsed, err := tsxml.Parse([]byte(in.String("Sequence")))
+			if err != nil {
+				errs[i] = fmt.Errorf("sequence %s stored on the site: %w", id, err)
+				return
+			}
+			out.Sequences[i] = &export.Sequence{Source: site.Code() + ":" + id, PackageID: id, Name: in.String("Name"),
+				Description: in.String("Description"), Category: in.String("Category"), BootImageID: in.String("BootImageID"),
+				Duration: int(in.Int("Duration")), Sequence: parsed, XML: in.String("Sequence")}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func matchAny(globs []string, name string) bool {
+	if len(globs) == 0 {
+		return true
+	}
+	for _, g := range globs {
+		if ok, _ := path.Match(strings.ToLower(g), strings.ToLower(name)); ok {
+			return true
+		}
+	}
+	return false
+}
