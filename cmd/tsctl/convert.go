@@ -63,26 +63,7 @@ func (c *cli) convert(args []string) int {
 			fmt.Fprintf(c.stdout, "%s\n", filepath.Join(*out, name))
 		}
 	}
-	rep := cv.Report
-	if len(rep.Generic) > 0 {
-		c.warnf("%d %s kept in the generic action form (no typed form holds them exactly):", len(rep.Generic), plural(len(rep.Generic), "step", "steps"))
-		for _, g := range rep.Generic {
-			fmt.Fprintf(c.stderr, "  %s\n", g)
-		}
-	}
-	if len(rep.IDs) > 0 {
-		c.warnf("%d %s kept as {id: …} because the export does not name them:", len(rep.IDs), plural(len(rep.IDs), "reference", "references"))
-		for _, r := range convert.Sorted(rep.IDs) {
-			fmt.Fprintf(c.stderr, "  %s\n", r)
-		}
-		c.hint("add the export's ReferencesInfo.xml to name them, or replace {id: …} with names")
-	}
-	if len(rep.Secrets) > 0 {
-		c.warnf("%d %s blanked by the export; set these environment variables before tsctl apply:", len(rep.Secrets), plural(len(rep.Secrets), "secret was", "secrets were"))
-		for _, s := range rep.Secrets {
-			fmt.Fprintf(c.stderr, "  %s\n", s)
-		}
-	}
+	c.reportConversion(cv.Report)
 	return exitOK
 }
 
@@ -90,10 +71,13 @@ func header(sources []string) string {
 	return "Converted by tsctl convert from " + strings.Join(sources, ", ") + "\nyaml-language-server: $schema=https://tsctl.dev/schema/tsctl.schema.json"
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+var (
+	unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+	dashes     = regexp.MustCompile(`-{2,}`)
+)
 
 func fileName(name string, used map[string]bool) string {
-	base := strings.Trim(unsafeName.ReplaceAllString(name, "-"), "-.")
+	base := strings.Trim(dashes.ReplaceAllString(unsafeName.ReplaceAllString(name, "-"), "-"), "-.")
 	if base == "" {
 		base = "sequence"
 	}
@@ -120,4 +104,27 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// reportConversion warns about what the typed forms could not hold.
+func (c *cli) reportConversion(rep convert.Report) {
+	if len(rep.Generic) > 0 {
+		c.warnf("%d %s kept in the generic form (no typed form holds them exactly):", len(rep.Generic), plural(len(rep.Generic), "step", "steps"))
+		for _, g := range rep.Generic {
+			fmt.Fprintf(c.stderr, "  %s\n", g)
+		}
+	}
+	if len(rep.IDs) > 0 {
+		c.warnf("%d %s kept as {id: …} because no name is known:", len(rep.IDs), plural(len(rep.IDs), "reference", "references"))
+		for _, r := range convert.Sorted(rep.IDs) {
+			fmt.Fprintf(c.stderr, "  %s\n", r)
+		}
+		c.hint("add the export's ReferencesInfo.xml to name them, or replace {id: …} with names")
+	}
+	if len(rep.Secrets) > 0 {
+		c.warnf("%d %s not exported; set these environment variables before tsctl apply:", len(rep.Secrets), plural(len(rep.Secrets), "secret is", "secrets are"))
+		for _, s := range rep.Secrets {
+			fmt.Fprintf(c.stderr, "  %s\n", s)
+		}
+	}
 }

@@ -41,6 +41,7 @@ func init() {
 		{"apply", "plan, confirm and execute the actions", (*cli).apply},
 		{"render", "print the sequence XML a site would store for one sequence", (*cli).render},
 		{"convert", "turn sequence XML, export object.xml or export .zip files into YAML", (*cli).convert},
+		{"export", "read sequences from a site as YAML (or --xml), references by name", (*cli).export},
 		{"schema", "print the JSON Schema of the configuration", (*cli).schema},
 		{"site", "manage the embedded local site (init, show, seed, lock, unlock)", (*cli).site},
 		{"version", "print the version", (*cli).version},

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,8 +29,17 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") != "",
+		Condition: func(cond string) (bool, error) {
+			if cond == "corpus" {
+				_, err := os.Stat(filepath.Join(root, "..", "shared", "corpus"))
+				return err == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("EXAMPLES", filepath.Join(root, "examples"))
+			e.Setenv("FIXTURES", filepath.Join(root, "provider", "export", "testdata"))
+			e.Setenv("CORPUS", filepath.Join(root, "..", "shared", "corpus"))
 			e.Setenv("TSCTL_USER", `CORP\tsctl-ci`)
 			e.Setenv("NO_COLOR", "1")
 			return nil

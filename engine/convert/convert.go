@@ -262,6 +262,7 @@ func (c *Converter) ref(kind config.RefKind, id, what string) *yaml.Node {
 	c.note(&c.Report.IDs, "%s %s", what, id)
 	m := flow(mapping())
 	add(m, "id", str(id))
+	m.LineComment = "no name known for " + what + " " + id
 	return m
 }
 
@@ -440,6 +441,7 @@ func (c *Converter) value(f config.Field, cls *tsxml.Class, prop, v string, vars
 			c.note(&c.Report.IDs, "application %s", model)
 			m := flow(mapping())
 			add(m, "id", str(model))
+			m.LineComment = "no name known for this application"
 			list.Content = append(list.Content, m)
 		}
 		if len(list.Content) == 0 {

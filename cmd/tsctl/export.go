@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine"
+	"github.com/tsctl/tsctl/engine/convert"
+)
+
+func (c *cli) export(args []string) int {
+	fs := c.flags("export", "")
+	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
+	var names multi
+	fs.Var(&names, "name", "export the sequences whose names match this glob (repeatable; default all)")
+	out := fs.String("out", "", "write one YAML file per sequence into this folder instead of stdout")
+	asXML := fs.Bool("xml", false, "print the Sequence XML the site stores instead of YAML (one sequence)")
+	if !c.parse(fs, args, 0, 0) {
+		return c.parseExit(fs)
+	}
+	url := c.siteURL(*siteFlag)
+	site, err := c.openSite(url, true)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	defer site.Close()
+	ex, err := engine.Export(context.Background(), site, names)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	if len(ex.Sequences) == 0 {
+		c.errorf("no task sequence on site %s matches %v", site.Code(), []string(names))
+		return exitError
+	}
+	if *asXML {
+		if len(ex.Sequences) != 1 {
+			c.errorf("--xml prints one sequence; %d match", len(ex.Sequences))
+			for _, s := range ex.Sequences {
+				fmt.Fprintf(c.stderr, "  %s (%s)\n", s.Name, s.PackageID)
+			}
+			return exitError
+		}
+		fmt.Fprintln(c.stdout, ex.Sequences[0].XML)
+		return exitOK
+	}
+	cv := convert.New(ex.Names)
+	var nodes []*yaml.Node
+	for _, s := range ex.Sequences {
+		nodes = append(nodes, cv.Sequence(s))
+	}
+	if *out == "" {
+		doc, err := convert.Document("Exported by tsctl export from site "+site.Code(), nodes)
+		if err != nil {
+			c.errorf("%v", err)
+			return exitError
+		}
+		_, _ = c.stdout.Write(doc)
+	} else {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			c.errorf("%v", err)
+			return exitError
+		}
+		used := map[string]bool{}
+		for i, s := range ex.Sequences {
+			doc, err := convert.Document("Exported by tsctl export from site "+site.Code()+", "+s.PackageID, nodes[i:i+1])
+			if err != nil {
+				c.errorf("%v", err)
+				return exitError
+			}
+			p := filepath.Join(*out, fileName(s.Name, used))
+			if err := writeFileAtomic(p, doc); err != nil {
+				c.errorf("%v", err)
+				return exitError
+			}
+			fmt.Fprintln(c.stdout, p)
+		}
+	}
+	c.reportConversion(cv.Report)
+	return exitOK
+}
