@@ -93,3 +93,41 @@ func TestCorpusConverts(t *testing.T) {
 		})
 	}
 }
+
+// TestCorpusTable prints the README's corpus table:
+// go test ./engine/convert -run TestCorpusTable -v
+func TestCorpusTable(t *testing.T) {
+	ex := corpus(t)
+	t.Log("| file | steps | groups | conditions | generic steps | round trip |")
+	t.Log("|---|---|---|---|---|---|")
+	for _, s := range ex.Sequences {
+		c := New(ExportNames{ex})
+		node := c.Sequence(s)
+		doc, err := Document("", []*yaml.Node{node})
+		ok := err == nil
+		if ok {
+			cfg, ds := config.Parse("c.yaml", doc)
+			ok = !ds.HasErrors()
+			if ok {
+				got, ds := (&desired.Builder{R: nameResolver{c}}).Sequence(cfg.Sequences[0])
+				want := s.Sequence.Clone()
+				tsxml.Normalize(want, nil)
+				tsxml.Normalize(got, nil)
+				ok = !ds.HasErrors() && len(engine.DiffSteps(tsxml.Comparable(want).Steps, tsxml.Comparable(got).Steps)) == 0
+			}
+		}
+		steps, groups, conds := s.Sequence.Counts()
+		builtin := 0
+		for _, g := range c.Report.Generic {
+			if !strings.Contains(g, "(BDD_") {
+				builtin++
+			}
+		}
+		verdict := "OK"
+		if !ok {
+			verdict = "FAILED"
+			t.Errorf("%s does not round-trip", s.Source)
+		}
+		t.Logf("| %s | %d | %d | %d | %d (%d built-in) | %s |", filepath.Base(s.Source), steps, groups, conds, len(c.Report.Generic), builtin, verdict)
+	}
+}
