@@ -38,7 +38,7 @@ func TestAllKindsRoundTrip(t *testing.T) {
 	if _, err := site.ApplySeed(local.Seed{Applications: []local.SeedApplication{{Name: "7-Zip"}, {Name: "Notepad++"}}}); err != nil {
 		t.Fatal(err)
 	}
-	p, ds, err := MakePlan(ctx, site, cfg, "test")
+	p, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
 	if err != nil || ds.HasErrors() {
 		t.Fatal(err, ds)
 	}
@@ -49,7 +49,7 @@ func TestAllKindsRoundTrip(t *testing.T) {
 	if res.Failed() {
 		t.Fatalf("apply: %+v", res.Objects)
 	}
-	p, ds, err = MakePlan(ctx, site, cfg, "test")
+	p, ds, err = MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
 	if err != nil || ds.HasErrors() {
 		t.Fatal(err, ds)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/tsctl/tsctl/engine/desired"
 	"github.com/tsctl/tsctl/engine/diag"
@@ -20,12 +22,13 @@ const (
 	Unchanged Outcome = iota
 	Created
 	Updated
+	Deleted
 	Failed
 	Skipped
 )
 
 func (o Outcome) String() string {
-	return [...]string{"unchanged", "created", "updated", "failed", "skipped"}[o]
+	return [...]string{"unchanged", "created", "updated", "deleted", "failed", "skipped"}[o]
 }
 
 // MarshalText renders the outcome as its name.
@@ -71,6 +74,7 @@ func (r *ApplyResult) Count(o Outcome) int {
 type ApplyOptions struct {
 	Parallelism int                // objects applied at once (default 4)
 	User        string             // our identity: locks held by anyone else stop a write
+	LockTimeout time.Duration      // how long to wait for someone else's lock before skipping
 	OnStart     func(*plan.Object) // called when an object's writes begin
 	OnDone      func(ObjectResult) // called when an object finishes
 }
@@ -128,7 +132,7 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 					opts.OnStart(o)
 				}
 				// The object in flight finishes even when interrupted.
-				id, err := p.applyOne(context.WithoutCancel(ctx), r, p.items[o.Address], opts.User)
+				id, err := p.applyOne(context.WithoutCancel(ctx), r, p.items[o.Address], opts)
 				switch {
 				case err != nil && provider.IsKind(err, provider.KindLocked):
 					out.Outcome, out.Reason = Skipped, lockReason(err)
@@ -136,6 +140,8 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 					out.Outcome, out.Reason = Failed, err.Error()
 				case o.Action == plan.Create:
 					out.Outcome, out.ID = Created, id
+				case o.Action == plan.Delete:
+					out.Outcome = Deleted
 				default:
 					out.Outcome = Updated
 				}
@@ -207,27 +213,54 @@ func lockReason(err error) string {
 	return err.Error()
 }
 
-// checkLock refuses to write an object someone else holds a SEDO lock on.
-func checkLock(ctx context.Context, site provider.Site, path, user string) error {
-	li, err := provider.GetLockInformation(ctx, site, path)
-	if err != nil {
-		return fmt.Errorf("read lock of %s: %w", path, err)
+// checkLock refuses to write an object someone else holds a SEDO lock on,
+// after waiting up to timeout for it to be released. It never takes or
+// releases a lock itself.
+func checkLock(ctx context.Context, site provider.Site, path, user string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		li, err := provider.GetLockInformation(ctx, site, path)
+		if err != nil {
+			return fmt.Errorf("read lock of %s: %w", path, err)
+		}
+		if !li.Held() || strings.EqualFold(li.User, user) {
+			return nil
+		}
+		wait := min(2*time.Second, max(timeout/10, 50*time.Millisecond))
+		if timeout <= 0 || time.Now().Add(wait).After(deadline) {
+			msg := "object is " + li.String()
+			if timeout > 0 {
+				msg += " (waited " + timeout.String() + ")"
+			}
+			return &provider.Error{Kind: provider.KindLocked, Op: "GetLockInformation", Msg: msg, Holder: &li}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
 	}
-	if li.Held() && li.User != user {
-		return &provider.Error{Kind: provider.KindLocked, Op: "GetLockInformation", Msg: "object is " + li.String(), Holder: &li}
-	}
-	return nil
 }
 
-func (p *Planned) applyOne(ctx context.Context, r *resolver, it *item, user string) (string, error) {
+func (p *Planned) applyOne(ctx context.Context, r *resolver, it *item, opts ApplyOptions) (string, error) {
 	site := p.State.Site
-	if it.pkg != nil {
-		return p.applyPackage(ctx, site, r, it, user)
+	lock := func(path string) error { return checkLock(ctx, site, path, opts.User, opts.LockTimeout) }
+	switch {
+	case it.deletePath != "":
+		if err := lock(it.deletePath); err != nil {
+			return "", err
+		}
+		if err := site.Delete(ctx, it.deletePath); err != nil {
+			return "", fmt.Errorf("delete %s: %w", it, err)
+		}
+		return it.obj.ID, nil
+	case it.pkg != nil:
+		return p.applyPackage(ctx, site, r, it, lock)
 	}
-	return p.applySequence(ctx, site, r, it, user)
+	return p.applySequence(ctx, site, r, it, lock)
 }
 
-func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resolver, it *item, user string) (string, error) {
+func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error) (string, error) {
 	d := it.pkg
 	var id string
 	if it.site == nil {
@@ -235,6 +268,7 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 		for k, v := range d.Props {
 			in.Props[k] = v
 		}
+		in.Props["ISVString"] = OwnerMark
 		path, err := site.Put(ctx, in)
 		if err != nil {
 			return "", fmt.Errorf("create %s: %w", it, err)
@@ -248,7 +282,7 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 	} else {
 		id = it.site.String("PackageID")
 		path := provider.Path(d.Class, "PackageID", id)
-		if err := checkLock(ctx, site, path, user); err != nil {
+		if err := lock(path); err != nil {
 			return "", err
 		}
 		in, err := site.Get(ctx, path)
@@ -281,7 +315,7 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 	return id, nil
 }
 
-func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *resolver, it *item, user string) (string, error) {
+func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error) (string, error) {
 	cs := it.seq
 	bootID := ""
 	if cs.BootImage != "" {
@@ -294,7 +328,7 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 	var pkg *provider.Instance
 	if it.site != nil {
 		path := provider.Path(ClassTaskSequencePackage, "PackageID", it.site.String("PackageID"))
-		if err := checkLock(ctx, site, path, user); err != nil {
+		if err := lock(path); err != nil {
 			return "", err
 		}
 		var err error
@@ -303,6 +337,7 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 		}
 	} else {
 		pkg = provider.New(ClassTaskSequencePackage)
+		pkg.Props["ISVString"] = OwnerMark
 	}
 	for k, v := range props {
 		if k == "Duration" {

@@ -70,7 +70,7 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 	if ds.HasErrors() {
 		t.Fatalf("%v\n%s", ds, doc)
 	}
-	p, ds, err := MakePlan(ctx, site, cfg, "test")
+	p, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
 	if err != nil || ds.HasErrors() {
 		t.Fatal(err, ds)
 	}
@@ -112,7 +112,7 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 			}
 		})
 	}
-	p, ds, err = MakePlan(ctx, site, cfg, "test")
+	p, ds, err = MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
 	if err != nil || ds.HasErrors() {
 		t.Fatal(err, ds)
 	}

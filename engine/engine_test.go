@@ -86,7 +86,7 @@ func TestNoOpPlanCalls(t *testing.T) {
 	}
 	defer site.Close()
 	t.Setenv("JOIN_PASSWORD", "x")
-	p, ds, err := MakePlan(ctx, site, cfg, "test")
+	p, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
 	if err != nil || ds.HasErrors() {
 		t.Fatal(err, ds)
 	}
@@ -95,7 +95,7 @@ func TestNoOpPlanCalls(t *testing.T) {
 		t.Fatalf("apply: %v %+v", err, res)
 	}
 	before := site.Stats()
-	p, ds, err = MakePlan(ctx, site, cfg, "test")
+	p, ds, err = MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
 	if err != nil || ds.HasErrors() {
 		t.Fatal(err, ds)
 	}

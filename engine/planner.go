@@ -31,7 +31,16 @@ type item struct {
 	site         *provider.Instance // nil when the object does not exist
 	stepsChanged bool
 	changedProgs []desired.Program
+	wantRefs     []tsxml.Reference // references the sequence will have
+	highImpact   bool              // partitions disks or applies an OS
+	size         int               // bytes of the normalised sequence XML
+	deletePath   string            // object to delete (Delete actions)
 }
+
+// OwnerMark is the value of ISVString on the objects tsctl creates. It is
+// how --prune knows an object is tsctl's to delete: administrators do not
+// edit ISVString (the console does not show it), and the SMS Provider keeps it.
+const OwnerMark = "tsctl:managed"
 
 // trackingResolver records which declared objects a build referenced.
 type trackingResolver struct {
@@ -49,11 +58,20 @@ func (t *trackingResolver) ID(kind desired.RefKind, name string) (string, error)
 
 func address(kind plan.Kind, name string) string { return string(kind) + "." + name }
 
+// PlanOptions tune planning.
+type PlanOptions struct {
+	Target         string   // the site URL, for messages and the plan
+	Prune          bool     // plan deletion of owned objects the configuration no longer holds
+	Targets        []string // plan only these objects (by name) and what they depend on
+	ReplaceSecrets bool     // push secrets again even when nothing else changed
+}
+
 // MakePlan reads the site and plans the changes that bring it to cfg.
 // Problems with the configuration against this site (unknown references,
 // ambiguous names) come back as diagnostics; a failure to read the site as
 // an error.
-func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, target string) (*Planned, diag.List, error) {
+func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts PlanOptions) (*Planned, diag.List, error) {
+	target := opts.Target
 	var ds diag.List
 	if cfg.Site != "" && !strings.EqualFold(cfg.Site, site.Code()) {
 		ds.AddHint(cfg.SitePos, "point --site at site "+cfg.Site+", or change `site:`", "the configuration is for site %s, but %s is site %s", cfg.Site, target, site.Code())
@@ -66,7 +84,17 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, targe
 	r := newResolver(st, cfg, false)
 	p := &Planned{Plan: &plan.Plan{Site: site.Code(), Target: target}, State: st, Config: cfg, items: map[string]*item{}}
 	var pkgObjs, seqObjs []*plan.Object
+	var deletes []*item
 	for _, cp := range cfg.Packages {
+		if cp.Absent {
+			in, err := st.Find(desired.Classes[cp.Type], cp.Name)
+			if err != nil {
+				ds.AddErr(cp.Pos, err)
+			} else if in != nil {
+				deletes = append(deletes, deleteItem(plan.Kind(cp.Type), desired.Classes[cp.Type], in, "absent"))
+			}
+			continue
+		}
 		it, err := planPackage(st, cp)
 		if err != nil {
 			ds.AddErr(cp.Pos, err)
@@ -77,8 +105,17 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, targe
 	}
 	deps := map[string][]string{}
 	for _, cs := range cfg.Sequences {
+		if cs.Absent {
+			in, err := st.Find(ClassTaskSequencePackage, cs.Name)
+			if err != nil {
+				ds.AddErr(cs.Pos, err)
+			} else if in != nil {
+				deletes = append(deletes, deleteItem(plan.KindSequence, ClassTaskSequencePackage, in, "absent"))
+			}
+			continue
+		}
 		tr := &trackingResolver{resolver: r, used: map[refKey]bool{}}
-		it, sds := planSequence(st, tr, cs)
+		it, sds := planSequence(st, tr, cs, opts.ReplaceSecrets)
 		ds = append(ds, sds...)
 		if it == nil {
 			continue
@@ -99,9 +136,223 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, targe
 	if ds.HasErrors() {
 		return nil, ds, nil
 	}
+	ds = append(ds, config.Lint(cfg)...)
+	for _, o := range seqObjs {
+		it := p.items[o.Address]
+		if (o.Action == plan.Create || it.stepsChanged) && it.highImpact {
+			ds.Warn(it.seq.Pos, config.LintHighImpact, "deploy it to a test collection first",
+				"sequence %q partitions disks or applies an operating system and is changing: high impact", it.seq.Name)
+		}
+		if it.size > tsxml.MaxStoredBytes {
+			ds.AddHint(it.seq.Pos, "split it into child sequences run with runTaskSequence", "[%s] sequence %q is %d bytes; a site stores at most %d", config.LintTooLarge, it.seq.Name, it.size, tsxml.MaxStoredBytes)
+		}
+	}
+	ds.Sort()
+	if ds.HasErrors() {
+		return nil, ds, nil
+	}
+	if opts.Prune {
+		deletes = append(deletes, pruneItems(st, cfg)...)
+	}
+	if len(deletes) > 0 {
+		if err := p.checkDeletes(ctx, deletes, &ds); err != nil {
+			return nil, nil, err
+		}
+		if ds.HasErrors() {
+			return nil, ds, nil
+		}
+	}
 	p.Plan.Objects = append(pkgObjs, orderSequences(seqObjs, deps)...)
+	for _, it := range orderDeletes(deletes) {
+		p.items[it.obj.Address] = it
+		p.Plan.Objects = append(p.Plan.Objects, it.obj)
+	}
+	if len(opts.Targets) > 0 {
+		if err := p.narrow(opts.Targets, &ds); err != nil || ds.HasErrors() {
+			return nil, ds, err
+		}
+	}
 	p.Plan.Finish()
 	return p, ds, nil
+}
+
+func deleteItem(kind plan.Kind, class string, in *provider.Instance, reason string) *item {
+	id := in.String("PackageID")
+	name := in.String("Name")
+	addr := address(kind, name)
+	if reason == "absent" {
+		reason = "delete_because_absent"
+	} else {
+		reason = "delete_because_not_in_configuration"
+	}
+	return &item{obj: &plan.Object{Address: addr, Kind: kind, Name: name, ID: id, Action: plan.Delete, Version: in.String("SedoObjectVersion"), Reason: reason},
+		site: in, deletePath: provider.Path(class, "PackageID", id)}
+}
+
+// pruneItems plans the deletion of objects tsctl created (OwnerMark) that
+// the configuration no longer declares.
+func pruneItems(st *State, cfg *config.Config) []*item {
+	declared := map[string]bool{}
+	for _, p := range cfg.Packages {
+		declared[desired.Classes[p.Type]+"\x00"+strings.ToLower(p.Name)] = true
+	}
+	for _, s := range cfg.Sequences {
+		declared[ClassTaskSequencePackage+"\x00"+strings.ToLower(s.Name)] = true
+	}
+	kinds := map[string]plan.Kind{ClassTaskSequencePackage: plan.KindSequence}
+	for t, c := range desired.Classes {
+		kinds[c] = plan.Kind(t)
+	}
+	var out []*item
+	for class, kind := range kinds {
+		for _, list := range st.byName[class] {
+			for _, in := range list {
+				if in.String("ISVString") == OwnerMark && !declared[class+"\x00"+strings.ToLower(in.String("Name"))] {
+					out = append(out, deleteItem(kind, class, in, "prune"))
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].obj.Address < out[j].obj.Address })
+	return out
+}
+
+// orderDeletes deletes sequences before packages, and a sequence before
+// the children it runs.
+func orderDeletes(items []*item) []*item {
+	var seqs, pkgs []*item
+	for _, it := range items {
+		if it.obj.Kind == plan.KindSequence {
+			seqs = append(seqs, it)
+		} else {
+			pkgs = append(pkgs, it)
+		}
+	}
+	runs := func(a, b *item) bool { // does sequence a run sequence b?
+		for _, r := range a.site.Objects("References") {
+			if r.String("Package") == b.obj.ID && r.String("Program") == "*" {
+				return true
+			}
+		}
+		return false
+	}
+	sort.SliceStable(seqs, func(i, j int) bool { return runs(seqs[i], seqs[j]) && !runs(seqs[j], seqs[i]) })
+	return append(seqs, pkgs...)
+}
+
+// checkDeletes refuses to delete an object a remaining sequence uses.
+func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, ds *diag.List) error {
+	st := p.State
+	deleting := map[string]bool{}
+	for _, d := range deletes {
+		deleting[d.obj.ID] = true
+	}
+	type user struct{ name, id string }
+	uses := map[string][]user{}
+	managed := map[string]bool{}
+	for _, it := range p.items {
+		if it.seq == nil {
+			continue
+		}
+		id := ""
+		if it.site != nil {
+			id = it.site.String("PackageID")
+			managed[id] = true
+		}
+		for _, r := range it.wantRefs {
+			uses[r.Package] = append(uses[r.Package], user{it.seq.Name, id})
+		}
+	}
+	// Sequences on the site that the configuration does not manage keep
+	// their current references: read them.
+	for _, list := range st.byName[ClassTaskSequencePackage] {
+		for _, in := range list {
+			id := in.String("PackageID")
+			if managed[id] || deleting[id] {
+				continue
+			}
+			full := st.Sequences[id]
+			if full == nil {
+				var err error
+				if full, err = st.Site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id)); err != nil {
+					return fmt.Errorf("read sequence %s: %w", id, err)
+				}
+			}
+			for _, r := range full.Objects("References") {
+				uses[r.String("Package")] = append(uses[r.String("Package")], user{in.String("Name"), id})
+			}
+		}
+	}
+	for _, d := range deletes {
+		var names []string
+		for _, u := range uses[d.obj.ID] {
+			if !deleting[u.id] || u.id == "" {
+				n := fmt.Sprintf("%q", u.name)
+				if u.id != "" {
+					n += " (" + u.id + ")"
+				}
+				names = append(names, n)
+			}
+		}
+		if len(names) > 0 {
+			sort.Strings(names)
+			ds.AddHint(diag.Pos{}, "remove the references first, or keep the object",
+				"cannot delete %s %q (%s): used by sequence %s", d.obj.Kind, d.obj.Name, d.obj.ID, strings.Join(dedupe(names), ", "))
+		}
+	}
+	return nil
+}
+
+func dedupe(s []string) []string {
+	var out []string
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// narrow keeps the named objects and everything they depend on.
+func (p *Planned) narrow(targets []string, ds *diag.List) error {
+	keep := map[string]bool{}
+	byAddr := map[string]*plan.Object{}
+	for _, o := range p.Plan.Objects {
+		byAddr[o.Address] = o
+	}
+	var add func(o *plan.Object)
+	add = func(o *plan.Object) {
+		if keep[o.Address] {
+			return
+		}
+		keep[o.Address] = true
+		for _, d := range o.DependsOn {
+			if x := byAddr[d]; x != nil {
+				add(x)
+			}
+		}
+	}
+	for _, t := range targets {
+		found := false
+		for _, o := range p.Plan.Objects {
+			if strings.EqualFold(o.Name, t) {
+				add(o)
+				found = true
+			}
+		}
+		if !found {
+			ds.Add(diag.Pos{}, "--target %q: no such object in the plan", t)
+		}
+	}
+	var out []*plan.Object
+	for _, o := range p.Plan.Objects {
+		if keep[o.Address] {
+			out = append(out, o)
+		}
+	}
+	p.Plan.Objects = out
+	p.Plan.Partial = true
+	return nil
 }
 
 // seqObjFor returns a placeholder object for a declared sequence so that
@@ -196,7 +447,7 @@ func planPackage(st *State, cp *config.Package) (*item, error) {
 	return it, nil
 }
 
-func planSequence(st *State, r desired.Resolver, cs *config.Sequence) (*item, diag.List) {
+func planSequence(st *State, r desired.Resolver, cs *config.Sequence, replaceSecrets bool) (*item, diag.List) {
 	var ds diag.List
 	obj := &plan.Object{Address: address(plan.KindSequence, cs.Name), Kind: plan.KindSequence, Name: cs.Name}
 	it := &item{obj: obj, seq: cs}
@@ -219,6 +470,9 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence) (*item, di
 		return nil, ds
 	}
 	tsxml.Normalize(want, st.child)
+	it.wantRefs = want.References
+	it.highImpact = highImpact(want)
+	it.size = len(tsxml.Marshal(want))
 	props := desired.SequenceProps(cs, bootID)
 	if in == nil {
 		obj.Action = plan.Create
@@ -252,6 +506,10 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence) (*item, di
 	if len(obj.Steps) > 0 {
 		it.stepsChanged = true
 	}
+	if replaceSecrets && hasSecrets(want) {
+		obj.Changes = append(obj.Changes, plan.Change{Field: "secrets", HasBefore: true, HasAfter: true, Sensitive: true})
+		it.stepsChanged = true
+	}
 	if len(obj.Changes) > 0 || it.stepsChanged {
 		obj.Action = plan.Update
 	}
@@ -278,3 +536,34 @@ func sortedKeys(m map[string]string) []string {
 
 // String describes a planned object for messages.
 func (it *item) String() string { return fmt.Sprintf("%s %q", it.obj.Kind, it.obj.Name) }
+
+// hasSecrets reports whether a sequence sets any secret value.
+func hasSecrets(q *tsxml.Sequence) bool {
+	found := false
+	q.Walk(func(_ string, s *tsxml.Step) bool {
+		c := tsxml.Lookup(s.Type)
+		if c == nil {
+			return true
+		}
+		for _, v := range s.Vars {
+			if p := c.Prop(v.Property); p != nil && (p.Secret || (p.SecretsInside && strings.Contains(v.Value, `IsSecret="true"`))) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// highImpact reports whether a sequence partitions disks or applies an OS.
+func highImpact(q *tsxml.Sequence) bool {
+	found := false
+	q.Walk(func(_ string, s *tsxml.Step) bool {
+		switch tsxml.ShortType(s.Type) {
+		case "PartitionDiskAction", "ApplyOperatingSystemAction", "ApplyDataImageAction", "UpgradeOperatingSystemAction", "ConvertDiskAction":
+			found = found || !s.Disabled
+		}
+		return !found
+	})
+	return found
+}

@@ -23,6 +23,7 @@ type refKey struct {
 // then objects already on the site (read-only).
 type resolver struct {
 	st          *State
+	cfg         *config.Config
 	declared    map[refKey]bool
 	declProgs   map[string]bool // lower(package)+"\x00"+lower(program) declared in the configuration
 	readSecrets bool
@@ -32,8 +33,11 @@ type resolver struct {
 }
 
 func newResolver(st *State, cfg *config.Config, readSecrets bool) *resolver {
-	r := &resolver{st: st, declared: map[refKey]bool{}, declProgs: map[string]bool{}, created: map[refKey]string{}, readSecrets: readSecrets}
+	r := &resolver{st: st, cfg: cfg, declared: map[refKey]bool{}, declProgs: map[string]bool{}, created: map[refKey]string{}, readSecrets: readSecrets}
 	for _, p := range cfg.Packages {
+		if p.Absent {
+			continue
+		}
 		r.declared[refKey{desired.RefKind(p.Type), strings.ToLower(p.Name)}] = true
 		for _, pr := range p.Programs {
 			if p.Type == config.TypePackage {
@@ -42,7 +46,9 @@ func newResolver(st *State, cfg *config.Config, readSecrets bool) *resolver {
 		}
 	}
 	for _, s := range cfg.Sequences {
-		r.declared[refKey{desired.RefSequence, strings.ToLower(s.Name)}] = true
+		if !s.Absent {
+			r.declared[refKey{desired.RefSequence, strings.ToLower(s.Name)}] = true
+		}
 	}
 	return r
 }
@@ -61,6 +67,9 @@ func (r *resolver) ID(kind desired.RefKind, name string) (string, error) {
 	r.mu.Unlock()
 	if ok {
 		return id, nil
+	}
+	if r.cfg != nil && r.cfg.IsAbsent(string(kind), name) {
+		return "", diag.WithHint(fmt.Errorf("%s %q is declared absent", kind, name), "remove the reference, or drop absent: true")
 	}
 	class := refClass[kind]
 	in, err := r.st.Find(class, name)

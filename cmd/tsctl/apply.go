@@ -4,34 +4,64 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
-
-	"github.com/tsctl/tsctl/engine/diag"
-	"github.com/tsctl/tsctl/provider/local"
+	"time"
 
 	"github.com/tsctl/tsctl/engine"
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/engine/planfile"
+	"github.com/tsctl/tsctl/provider/local"
 )
 
 func (c *cli) apply(args []string) int {
-	fs := c.flags("apply", "")
-	var files multi
-	fs.Var(&files, "f", "configuration file or folder (repeatable; default tsctl.yaml)")
-	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
+	fs := c.flags("apply", "[PLANFILE]")
+	pf := c.addPlanFlags(fs)
 	auto := fs.Bool("auto-approve", false, "apply without asking for confirmation")
 	parallelism := fs.Int("parallelism", 4, "objects applied at once")
-	if !c.parse(fs, args, 0, 0) {
+	lockTimeout := fs.Duration("lock-timeout", 0, "wait this long for an object locked by someone else (e.g. 2m); 0 skips it at once")
+	if !c.parse(fs, args, 0, 1) {
 		return c.parseExit(fs)
 	}
 	if *parallelism < 1 {
 		c.errorf("--parallelism must be at least 1")
 		return exitError
 	}
-	cfg, ok := c.loadConfig(files)
+	var saved *planfile.File
+	if len(fs.parsed) == 1 {
+		if len(pf.files) > 0 || *pf.prune || len(pf.targets) > 0 || *pf.replaceSecrets {
+			c.errorf("a saved plan carries its configuration and options; -f, --prune, --target and --replace-secrets go to tsctl plan")
+			return exitError
+		}
+		var err error
+		if saved, err = planfile.Read(fs.parsed[0]); err != nil {
+			c.errorf("%v", err)
+			return exitError
+		}
+		pf.files = saved.Configuration.Files
+		*pf.prune, pf.targets, *pf.replaceSecrets = saved.Options.Prune, saved.Options.Targets, saved.Options.ReplaceSecrets
+		if *pf.site == "" {
+			*pf.site = saved.Plan.Target
+		} else if *pf.site != saved.Plan.Target {
+			c.errorf("the plan was made for %s, not %s; nothing was changed", saved.Plan.Target, *pf.site)
+			return exitError
+		}
+	}
+	cfg, ok := c.loadConfig(pf.files)
 	if !ok {
 		return exitError
 	}
-	url := c.siteURL(*siteFlag)
+	if saved != nil {
+		conf, err := planfile.HashFiles(cfg.Files)
+		if err != nil || conf.SHA256 != saved.Configuration.SHA256 {
+			c.errorf("stale plan: the configuration changed since the plan was made; run tsctl plan again")
+			c.hint("nothing was changed")
+			return exitError
+		}
+	}
+	url := c.siteURL(*pf.site)
 	site, err := c.openSite(url, false)
 	if err != nil {
 		c.errorf("%v", err)
@@ -40,31 +70,29 @@ func (c *cli) apply(args []string) int {
 	defer site.Close()
 	ctx, stop := c.interruptible()
 	defer stop()
-	p, ok := c.makePlan(ctx, site, cfg, url)
+	p, ok := c.makePlan(ctx, site, cfg, pf.options(url), false)
 	if !ok {
 		return exitError
+	}
+	if saved != nil {
+		if err := planfile.Check(saved.Plan, p.Plan); err != nil {
+			c.errorf("%v", err)
+			c.hint("nothing was changed")
+			return exitError
+		}
 	}
 	p.Plan.WriteHuman(c.stdout, plan.Style{Color: colorOK(c.stdout)})
 	if !p.Plan.Changes {
 		return exitOK
 	}
-	if !*auto {
-		if !isTerminal(c.stdin) {
-			c.errorf("no terminal to ask for confirmation; nothing was changed")
-			c.hint("review the plan and run tsctl apply --auto-approve, or run apply from a terminal")
-			return exitError
-		}
-		fmt.Fprint(c.stdout, "\nDo you want to perform these actions on site "+site.Code()+"?\n  Only 'yes' will be accepted: ")
-		line, _ := bufio.NewReader(c.stdin).ReadString('\n')
-		if strings.TrimSpace(line) != "yes" {
-			c.errorf("apply cancelled; nothing was changed")
-			return exitError
-		}
+	if saved == nil && !*auto && !c.confirm(p.Plan, site.Code()) {
+		return exitError
 	}
 	fmt.Fprintln(c.stdout)
 	res, err := p.Apply(ctx, engine.ApplyOptions{
 		Parallelism: *parallelism,
 		User:        currentUser(),
+		LockTimeout: *lockTimeout,
 		OnDone: func(r engine.ObjectResult) {
 			msg := fmt.Sprintf("%s %q: %s", r.Kind, r.Name, r.Outcome)
 			if r.ID != "" && r.Outcome == engine.Created {
@@ -80,6 +108,36 @@ func (c *cli) apply(args []string) int {
 		c.printApplyError(err)
 		return exitError
 	}
+	return c.applySummary(res)
+}
+
+// confirm asks for approval on the terminal: "yes" for changes, the number
+// of deletions when the plan deletes.
+func (c *cli) confirm(p *plan.Plan, site string) bool {
+	if !isTerminal(c.stdin) {
+		c.errorf("no terminal to ask for confirmation; nothing was changed")
+		c.hint("review the plan and run tsctl apply --auto-approve, or run apply from a terminal")
+		return false
+	}
+	in := bufio.NewReader(c.stdin)
+	fmt.Fprint(c.stdout, "\nDo you want to perform these actions on site "+site+"?\n  Only 'yes' will be accepted: ")
+	line, _ := in.ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		c.errorf("apply cancelled; nothing was changed")
+		return false
+	}
+	if n := p.Summary.Delete; n > 0 {
+		fmt.Fprintf(c.stdout, "\nThis deletes %d %s from site %s. There is no undo.\n  Type the number of deletions to confirm: ", n, plural(n, "object", "objects"), site)
+		line, _ = in.ReadString('\n')
+		if strings.TrimSpace(line) != strconv.Itoa(n) {
+			c.errorf("apply cancelled; nothing was changed")
+			return false
+		}
+	}
+	return true
+}
+
+func (c *cli) applySummary(res *engine.ApplyResult) int {
 	for _, r := range res.Objects {
 		if r.Outcome == engine.Unchanged {
 			continue
@@ -93,8 +151,8 @@ func (c *cli) apply(args []string) int {
 		}
 		fmt.Fprintln(c.stdout, line)
 	}
-	summary := fmt.Sprintf("%d created, %d updated, %d unchanged, %d failed, %d skipped.",
-		res.Count(engine.Created), res.Count(engine.Updated), res.Count(engine.Unchanged), res.Count(engine.Failed), res.Count(engine.Skipped))
+	summary := fmt.Sprintf("%d created, %d updated, %d deleted, %d unchanged, %d failed, %d skipped.",
+		res.Count(engine.Created), res.Count(engine.Updated), res.Count(engine.Deleted), res.Count(engine.Unchanged), res.Count(engine.Failed), res.Count(engine.Skipped))
 	if res.Failed() {
 		fmt.Fprintln(c.stdout, "Apply incomplete: "+summary)
 		c.hint("fix the cause and run tsctl apply again; finished objects are not redone")
@@ -115,3 +173,7 @@ func (c *cli) printApplyError(err error) {
 }
 
 func currentUser() string { return local.CurrentUser() }
+
+func now() time.Time { return time.Now().UTC() }
+
+var _ = config.DefaultFile

@@ -93,11 +93,31 @@ func (c *cli) loadConfig(paths []string) (*config.Config, bool) {
 	return cfg, true
 }
 
+// setFormat selects the output format; false means it was not valid.
+func (c *cli) setFormat(f string) bool {
+	switch f {
+	case "human", "json", "markdown", "github":
+		c.format = f
+		return true
+	}
+	c.errorf("unknown --format %q: use human, json, markdown or github", f)
+	return false
+}
+
 func (c *cli) printDiags(ds diag.List) {
+	if c.format == "github" {
+		for _, d := range ds {
+			c.githubAnnotation(d)
+		}
+		return
+	}
 	for _, d := range ds {
 		prefix := ""
 		if d.Severity == diag.Warning {
 			prefix = "warning: "
+		}
+		if d.Code != "" {
+			prefix += d.Code + ": "
 		}
 		if p := d.Pos.String(); p != "" {
 			fmt.Fprintf(c.stderr, "%s: %s%s\n", p, prefix, d.Msg)
@@ -171,4 +191,32 @@ func (t *tempSite) Close() error {
 	err := t.Site.Close()
 	os.RemoveAll(t.dir)
 	return err
+}
+
+// githubAnnotation prints a diagnostic as a GitHub Actions workflow command.
+func (c *cli) githubAnnotation(d diag.Diagnostic) {
+	level := "error"
+	if d.Severity == diag.Warning {
+		level = "warning"
+	}
+	esc := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+	msg := d.Msg
+	if d.Code != "" {
+		msg = d.Code + ": " + msg
+	}
+	if d.Hint != "" {
+		msg += "\nhint: " + d.Hint
+	}
+	var loc []string
+	if d.Pos.File != "" {
+		loc = append(loc, "file="+prop.Replace(d.Pos.File))
+	}
+	if d.Pos.Line > 0 {
+		loc = append(loc, fmt.Sprintf("line=%d", d.Pos.Line), fmt.Sprintf("col=%d", d.Pos.Col))
+	}
+	if d.Code != "" {
+		loc = append(loc, "title="+prop.Replace(d.Code))
+	}
+	fmt.Fprintf(c.stdout, "::%s %s::%s\n", level, strings.Join(loc, ","), esc.Replace(msg))
 }

@@ -24,6 +24,7 @@ const (
 type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	format         string // human, json, markdown or github
 }
 
 type command struct {
@@ -39,6 +40,7 @@ func init() {
 		{"validate", "check configuration files offline", (*cli).validate},
 		{"plan", "show the actions that bring a site to the configuration", (*cli).plan},
 		{"apply", "plan, confirm and execute the actions", (*cli).apply},
+		{"show", "print a saved plan (human, --json or --format markdown)", (*cli).show},
 		{"render", "print the sequence XML a site would store for one sequence", (*cli).render},
 		{"convert", "turn sequence XML, export object.xml or export .zip files into YAML", (*cli).convert},
 		{"export", "read sequences from a site as YAML (or --xml), references by name", (*cli).export},

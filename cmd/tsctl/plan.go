@@ -2,47 +2,87 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/engine/planfile"
 	"github.com/tsctl/tsctl/provider"
 )
 
+// planFlags are the flags plan and apply share.
+type planFlags struct {
+	files          multi
+	site           *string
+	prune          *bool
+	targets        multi
+	replaceSecrets *bool
+}
+
+func (c *cli) addPlanFlags(fs *flagSet) *planFlags {
+	pf := &planFlags{}
+	fs.Var(&pf.files, "f", "configuration file or folder (repeatable; default tsctl.yaml)")
+	pf.site = fs.String("site", "", "site URL: local:PATH, wmi://SERVER/SITECODE or https://SERVER/AdminService (default $"+SiteEnv+", else "+DefaultSite+")")
+	pf.prune = fs.Bool("prune", false, "also delete objects tsctl created that the configuration no longer holds")
+	fs.Var(&pf.targets, "target", "plan only this object (by name) and what it depends on (repeatable)")
+	pf.replaceSecrets = fs.Bool("replace-secrets", false, "push secrets again (after rotating them) even when nothing else changed")
+	return pf
+}
+
+func (pf *planFlags) options(url string) engine.PlanOptions {
+	return engine.PlanOptions{Target: url, Prune: *pf.prune, Targets: pf.targets, ReplaceSecrets: *pf.replaceSecrets}
+}
+
 func (c *cli) plan(args []string) int {
 	fs := c.flags("plan", "")
-	var files multi
-	fs.Var(&files, "f", "configuration file or folder (repeatable; default tsctl.yaml)")
-	siteFlag := fs.String("site", "", "site URL: local:PATH, wmi://SERVER/SITECODE or https://SERVER/AdminService (default $"+SiteEnv+", else "+DefaultSite+")")
-	asJSON := fs.Bool("json", false, "print the plan as a JSON document")
+	pf := c.addPlanFlags(fs)
+	asJSON := fs.Bool("json", false, "print the plan as a JSON document (same as --format json)")
+	format := fs.String("format", "human", "output: human, json, markdown (a compact pull-request comment) or github (annotations for diagnostics)")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	out := fs.String("out", "", "save the plan to this file, for tsctl apply PLANFILE")
+	strict := fs.Bool("strict", false, "fail on lint warnings")
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
-	cfg, ok := c.loadConfig(files)
+	if *asJSON {
+		*format = "json"
+	}
+	if !c.setFormat(*format) {
+		return exitError
+	}
+	cfg, ok := c.loadConfig(pf.files)
 	if !ok {
 		return exitError
 	}
-	url := c.siteURL(*siteFlag)
+	url := c.siteURL(*pf.site)
 	site, err := c.openSite(url, true)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError
 	}
 	defer site.Close()
-	p, ok := c.makePlan(context.Background(), site, cfg, url)
+	opts := pf.options(url)
+	p, ok := c.makePlan(context.Background(), site, cfg, opts, *strict)
 	if !ok {
 		return exitError
 	}
-	if *asJSON {
-		b, err := p.Plan.JSON()
+	if *out != "" {
+		conf, err := planfile.HashFiles(cfg.Files)
+		if err == nil {
+			err = planfile.Write(*out, &planfile.File{Created: now(), Configuration: conf, Plan: p.Plan,
+				Options: planfile.Options{Prune: opts.Prune, Targets: opts.Targets, ReplaceSecrets: opts.ReplaceSecrets}})
+		}
 		if err != nil {
 			c.errorf("%v", err)
 			return exitError
 		}
-		_, _ = c.stdout.Write(b)
-	} else {
-		p.Plan.WriteHuman(c.stdout, plan.Style{Color: colorOK(c.stdout)})
+	}
+	if code := c.writePlan(p.Plan); code != exitOK {
+		return code
+	}
+	if *out != "" {
+		c.notef("saved the plan to %s; run tsctl apply %s to execute exactly this plan", *out, *out)
 	}
 	if *detailed && p.Plan.Changes {
 		return exitChanges
@@ -50,17 +90,67 @@ func (c *cli) plan(args []string) int {
 	return exitOK
 }
 
+// writePlan prints a plan in the selected format.
+func (c *cli) writePlan(p *plan.Plan) int {
+	switch c.format {
+	case "json":
+		b, err := p.JSON()
+		if err != nil {
+			c.errorf("%v", err)
+			return exitError
+		}
+		_, _ = c.stdout.Write(b)
+	case "markdown":
+		p.WriteMarkdown(c.stdout)
+	default:
+		p.WriteHuman(c.stdout, plan.Style{Color: colorOK(c.stdout)})
+	}
+	return exitOK
+}
+
 // makePlan plans and prints diagnostics; false means an error was reported.
-func (c *cli) makePlan(ctx context.Context, site provider.Site, cfg *config.Config, url string) (*engine.Planned, bool) {
-	p, ds, err := engine.MakePlan(ctx, site, cfg, url)
+func (c *cli) makePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts engine.PlanOptions, strict bool) (*engine.Planned, bool) {
+	p, ds, err := engine.MakePlan(ctx, site, cfg, opts)
 	c.printDiags(ds)
 	if err != nil {
-		c.errorf("%v", err)
+		c.fail(err)
 		return nil, false
 	}
 	if ds.HasErrors() {
 		c.errorf("the configuration does not fit site %s; nothing was changed", site.Code())
 		return nil, false
 	}
+	if strict && len(ds) > 0 {
+		c.errorf("%d lint %s and --strict is set; nothing was changed", len(ds), plural(len(ds), "warning", "warnings"))
+		return nil, false
+	}
+	if len(opts.Targets) > 0 {
+		c.warnf("the plan is partial: only %v and what they depend on; other changes are not shown", []string(opts.Targets))
+	}
 	return p, true
+}
+
+func (c *cli) show(args []string) int {
+	fs := c.flags("show", "PLANFILE")
+	asJSON := fs.Bool("json", false, "print the plan as a JSON document")
+	format := fs.String("format", "human", "output: human, json or markdown")
+	if !c.parse(fs, args, 1, 1) {
+		return c.parseExit(fs)
+	}
+	if *asJSON {
+		*format = "json"
+	}
+	if !c.setFormat(*format) {
+		return exitError
+	}
+	f, err := planfile.Read(fs.parsed[0])
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	if c.format == "human" {
+		fmt.Fprintf(c.stdout, "Plan for site %s (%s), made %s from %d configuration %s.\n\n", f.Plan.Site, f.Plan.Target,
+			f.Created.UTC().Format("2006-01-02 15:04 UTC"), len(f.Configuration.Files), plural(len(f.Configuration.Files), "file", "files"))
+	}
+	return c.writePlan(f.Plan)
 }

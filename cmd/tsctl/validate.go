@@ -1,21 +1,84 @@
 package main
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/engine/diag"
+)
 
 func (c *cli) validate(args []string) int {
 	fs := c.flags("validate", "")
 	var files multi
 	fs.Var(&files, "f", "configuration file or folder (repeatable; default tsctl.yaml)")
+	format := fs.String("format", "human", "output: human, json or github (workflow annotations)")
+	asJSON := fs.Bool("json", false, "print the diagnostics as JSON (same as --format json)")
+	strict := fs.Bool("strict", false, "fail on lint warnings")
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
-	cfg, ok := c.loadConfig(files)
-	if !ok {
+	if *asJSON {
+		*format = "json"
+	}
+	if !c.setFormat(*format) {
 		return exitError
+	}
+	cfg, ds := config.Load(files)
+	if !ds.HasErrors() {
+		ds = append(ds, config.Lint(cfg)...)
+		ds.Sort()
+	}
+	failed := ds.HasErrors() || (*strict && len(ds) > 0)
+	if c.format == "json" {
+		type jd struct {
+			Severity string `json:"severity"`
+			Code     string `json:"code,omitempty"`
+			File     string `json:"file,omitempty"`
+			Line     int    `json:"line,omitempty"`
+			Column   int    `json:"column,omitempty"`
+			Message  string `json:"message"`
+			Hint     string `json:"hint,omitempty"`
+		}
+		out := struct {
+			Valid       bool `json:"valid"`
+			Diagnostics []jd `json:"diagnostics"`
+		}{Valid: !failed, Diagnostics: []jd{}}
+		for _, d := range ds {
+			out.Diagnostics = append(out.Diagnostics, jd{d.Severity.String(), d.Code, d.Pos.File, d.Pos.Line, d.Pos.Col, d.Msg, d.Hint})
+		}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		fmt.Fprintln(c.stdout, string(b))
+		if failed {
+			return exitError
+		}
+		return exitOK
+	}
+	c.printDiags(ds)
+	if ds.HasErrors() {
+		c.errorf("%d %s in the configuration; nothing was changed", countErrors(ds), plural(countErrors(ds), "problem", "problems"))
+		return exitError
+	}
+	if *strict && len(ds) > 0 {
+		c.errorf("%d lint %s and --strict is set", len(ds), plural(len(ds), "warning", "warnings"))
+		return exitError
+	}
+	if c.format == "github" {
+		return exitOK
 	}
 	fmt.Fprintf(c.stdout, "Configuration is valid: %d %s, %d %s in %d %s.\n",
 		len(cfg.Packages), plural(len(cfg.Packages), "package", "packages"),
 		len(cfg.Sequences), plural(len(cfg.Sequences), "sequence", "sequences"),
 		len(cfg.Files), plural(len(cfg.Files), "file", "files"))
 	return exitOK
+}
+
+func countErrors(ds diag.List) int {
+	n := 0
+	for _, d := range ds {
+		if d.Severity == diag.Error {
+			n++
+		}
+	}
+	return n
 }

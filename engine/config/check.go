@@ -64,10 +64,29 @@ func (c *Config) check() diag.List {
 		}
 	}
 	seqs := map[string]*Sequence{}
+	absent := map[string]bool{}
+	for _, p := range c.Packages {
+		if p.Absent {
+			absent[string(p.Type)+"\x00"+strings.ToLower(p.Name)] = true
+			if len(p.Programs) > 0 || p.SourcePath != "" || p.Description != "" {
+				ds.Add(p.Pos, "%s %q is absent: it takes no other properties", p.Type, p.Name)
+			}
+		}
+	}
 	for _, s := range c.Sequences {
 		dup("sequence", s.Name, s.Pos)
 		seqs[strings.ToLower(s.Name)] = s
+		switch {
+		case s.Absent:
+			absent["sequence\x00"+strings.ToLower(s.Name)] = true
+			if len(s.Steps) > 0 {
+				ds.Add(s.Pos, "sequence %q is absent: it takes no steps", s.Name)
+			}
+		case !s.HasSteps:
+			ds.AddHint(s.Pos, "add steps: [] for an empty sequence, or absent: true to delete it", "sequence %q has no steps", s.Name)
+		}
 	}
+	c.absent = absent
 	declared := func(name string, t PackageType) *Package { return pkgs[strings.ToLower(name)+"\x00"+string(t)] }
 	wrongType := func(name string, want PackageType, p diag.Pos) {
 		for _, t := range []PackageType{TypePackage, TypeOSImage, TypeOSUpgradePackage, TypeDriverPackage} {

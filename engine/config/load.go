@@ -275,7 +275,9 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 		case "maxRunTime":
 			s.MaxRunTime, _ = strconv.Atoi(v.Value)
 		case "steps":
-			s.Steps = decodeSteps(file, v, ds)
+			s.Steps, s.HasSteps = decodeSteps(file, v, ds), true
+		case "absent":
+			s.Absent = v.Value == "true"
 		}
 	})
 	return s

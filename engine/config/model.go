@@ -5,6 +5,8 @@
 package config
 
 import (
+	"strings"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/engine/diag"
@@ -17,6 +19,12 @@ type Config struct {
 	Packages  []*Package
 	Sequences []*Sequence
 	Files     []string // files read, in order
+	absent    map[string]bool
+}
+
+// IsAbsent reports whether the object of kind named name is declared absent.
+func (c *Config) IsAbsent(kind, name string) bool {
+	return c.absent[kind+"\x00"+strings.ToLower(name)]
 }
 
 // PackageType is the kind of package an entry declares.
@@ -40,6 +48,7 @@ type Package struct {
 	Manufacturer string      `yaml:"manufacturer"`
 	Language     string      `yaml:"language"`
 	Programs     []Program   `yaml:"programs"`
+	Absent       bool        `yaml:"absent"`
 }
 
 // Program is an SMS_Program of a package.
@@ -60,6 +69,8 @@ type Sequence struct {
 	BootPos     diag.Pos
 	MaxRunTime  int
 	Steps       []*Step
+	Absent      bool
+	HasSteps    bool
 }
 
 // Step is a step or group as written in the file; its kind-specific body is

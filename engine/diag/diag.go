@@ -43,6 +43,7 @@ func (p Pos) String() string {
 // Diagnostic is one problem.
 type Diagnostic struct {
 	Severity Severity
+	Code     string // stable lint code (TS001…), "" for errors of the configuration
 	Pos      Pos
 	Msg      string
 	Hint     string
@@ -77,6 +78,11 @@ func (l List) HasErrors() bool {
 		}
 	}
 	return false
+}
+
+// Warn appends a lint warning with a stable code.
+func (l *List) Warn(pos Pos, code, hint, format string, args ...any) {
+	*l = append(*l, Diagnostic{Severity: Warning, Code: code, Pos: pos, Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 // Sort orders diagnostics by file, line and column and drops exact duplicates.

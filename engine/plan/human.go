@@ -46,13 +46,38 @@ func (p *Plan) WriteHuman(w io.Writer, st Style) {
 	}
 	fmt.Fprintln(w)
 	for _, o := range p.Objects {
-		if o.Action == NoOp {
+		if o.Action == NoOp || o.Action == Delete {
 			continue
 		}
 		o.writeHuman(w, st)
 		fmt.Fprintln(w)
 	}
+	if p.Summary.Delete > 0 {
+		fmt.Fprintln(w, st.paint(Delete, st.bold("Destroy: these objects will be deleted from the site. There is no undo.")))
+		fmt.Fprintln(w)
+		for _, o := range p.Objects {
+			if o.Action == Delete {
+				o.writeHuman(w, st)
+			}
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Destroy: %d to delete (%d declared absent, %d pruned: created by tsctl, no longer in the configuration).\n",
+			p.Summary.Delete, p.countReason("delete_because_absent"), p.countReason("delete_because_not_in_configuration"))
+	}
+	if p.Partial {
+		fmt.Fprintln(w, "Note: --target narrowed this plan; it may not hold every change the configuration needs.")
+	}
 	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to delete.\n", p.Summary.Create, p.Summary.Update, p.Summary.Delete)
+}
+
+func (p *Plan) countReason(r string) int {
+	n := 0
+	for _, o := range p.Objects {
+		if o.Action == Delete && o.Reason == r {
+			n++
+		}
+	}
+	return n
 }
 
 func (o *Object) writeHuman(w io.Writer, st Style) {
@@ -71,6 +96,11 @@ func (o *Object) writeHuman(w io.Writer, st Style) {
 		head += " will be updated in place"
 	case Delete:
 		head += " will be deleted"
+		if o.Reason == "delete_because_absent" {
+			head += " (declared absent)"
+		} else if o.Reason != "" {
+			head += " (created by tsctl, no longer in the configuration)"
+		}
 	}
 	fmt.Fprintln(w, st.paint(o.Action, st.bold(head)))
 	width := 0
@@ -110,7 +140,7 @@ func (c Change) human(width int, st Style) string {
 		}
 		return quote(v)
 	}
-	pad := strings.Repeat(" ", width-len(c.Field))
+	pad := strings.Repeat(" ", max(0, width-len(c.Field)))
 	switch {
 	case !c.HasBefore:
 		return st.paint(Create, "+ "+c.Field+pad+" = "+val(c.After, true))
@@ -128,4 +158,67 @@ func quote(v string) string {
 		q = q[:max-4] + "…\""
 	}
 	return q
+}
+
+// WriteMarkdown renders a compact plan for a pull-request comment: a
+// summary table, with each object's field and step changes folded away.
+func (p *Plan) WriteMarkdown(w io.Writer) {
+	fmt.Fprintf(w, "### tsctl plan for site %s\n\n", p.Site)
+	if !p.Changes {
+		fmt.Fprintf(w, "No changes. Site %s matches the configuration.\n", p.Site)
+		return
+	}
+	fmt.Fprintf(w, "**Plan: %d to create, %d to update, %d to delete.**", p.Summary.Create, p.Summary.Update, p.Summary.Delete)
+	if p.Partial {
+		fmt.Fprint(w, " _(partial: --target)_")
+	}
+	fmt.Fprint(w, "\n\n| | object | id | changes |\n|---|---|---|---|\n")
+	for _, o := range p.Objects {
+		if o.Action == NoOp {
+			continue
+		}
+		what := ""
+		switch {
+		case o.Action == Create && o.Kind == KindSequence:
+			what = fmt.Sprintf("new, %d steps", o.StepCount)
+		case o.Action == Create:
+			what = "new"
+		case o.Action == Delete:
+			what = "**delete**"
+		default:
+			what = fmt.Sprintf("%d %s, %d %s", len(o.Changes), plural(len(o.Changes), "field", "fields"), len(o.Steps), plural(len(o.Steps), "step", "steps"))
+		}
+		fmt.Fprintf(w, "| `%s` | %s `%s` | %s | %s |\n", o.Action.Symbol(), o.Kind, mdEscape(o.Name), o.ID, what)
+	}
+	for _, o := range p.Objects {
+		if o.Action != Update || len(o.Changes)+len(o.Steps) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n<details><summary>%s <code>%s</code></summary>\n\n```diff\n", o.Kind, htmlEscape(o.Name))
+		var b strings.Builder
+		for _, c := range o.Changes {
+			fmt.Fprintf(&b, "%s\n", c.human(0, Style{}))
+		}
+		for _, s := range o.Steps {
+			fmt.Fprintf(&b, "%s step %q\n", s.Action.Symbol(), s.Path)
+			for _, c := range s.Changes {
+				fmt.Fprintf(&b, "    %s\n", c.human(0, Style{}))
+			}
+		}
+		fmt.Fprint(w, strings.ReplaceAll(b.String(), "```", "` ` `"))
+		fmt.Fprint(w, "```\n\n</details>\n")
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "`", "'") }
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }

@@ -87,6 +87,9 @@ type Object struct {
 	DependsOn []string     `json:"depends_on,omitempty"`
 	// Version is the object's SedoObjectVersion when the plan was made.
 	Version string `json:"observed_version,omitempty"`
+	// Reason explains a deletion: delete_because_absent or
+	// delete_because_not_in_configuration (--prune).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Summary counts the actions of a plan.
@@ -107,6 +110,8 @@ type Plan struct {
 	Summary       Summary   `json:"summary"`
 	// Changes is true when applying the plan would change the site.
 	Changes bool `json:"changes"`
+	// Partial is true when --target narrowed the plan.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Finish computes the summary fields.

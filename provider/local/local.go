@@ -390,6 +390,21 @@ func (s *Site) Delete(ctx context.Context, path string) error {
 		if err := s.checkLock(tx, "Delete", path); err != nil {
 			return err
 		}
+		// Deleting a package deletes its programs, as the SMS Provider does.
+		if class, keys, err := provider.ParsePath(path); err == nil && class == ClassPackage {
+			c := tx.Bucket(bucketObjects).Cursor()
+			prefix := []byte(provider.Path(ClassProgram, "PackageID", keys["PackageID"]) + ",")
+			var progs [][]byte
+			for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Next() {
+				progs = append(progs, append([]byte(nil), k...))
+			}
+			for _, k := range progs {
+				if err := tx.Bucket(bucketObjects).Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+		tx.Bucket(bucketLocks).Delete([]byte(path))
 		return tx.Bucket(bucketObjects).Delete([]byte(path))
 	})
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // MaxSequenceBytes is the largest Sequence a site stores (ConfigMgr 2010+).
-const MaxSequenceBytes = 2 << 20
+const MaxSequenceBytes = tsxml.MaxStoredBytes
 
 // ExecMethod implements provider.Site for the static methods tsctl uses:
 // SMS_TaskSequencePackage.ImportSequence / SetSequence and
@@ -53,7 +53,7 @@ func (s *Site) importSequence(op string, in map[string]any) (map[string]any, err
 }
 
 // writablePackageProps are the SMS_TaskSequencePackage properties SetSequence takes from its package argument.
-var writablePackageProps = []string{"Name", "Description", "Category", "BootImageID", "Duration", "ProgramFlags", "DependentProgram", "CustomProgressMsg", "TsEnabled", "Reserved"}
+var writablePackageProps = []string{"Name", "Description", "Category", "BootImageID", "Duration", "ProgramFlags", "DependentProgram", "CustomProgressMsg", "TsEnabled", "Reserved", "ISVString"}
 
 func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error) {
 	pkg, _ := in["TaskSequencePackage"].(*provider.Instance)

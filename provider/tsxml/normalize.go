@@ -328,3 +328,7 @@ func BlankSecrets(q *Sequence) {
 		return true
 	})
 }
+
+// MaxStoredBytes is the largest Sequence a site stores (ConfigMgr 2010 and
+// later refuse bigger ones).
+const MaxStoredBytes = 2 << 20

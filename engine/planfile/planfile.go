@@ -1,0 +1,184 @@
+// Package planfile writes and reads saved plans: the plan a change board
+// approved, with what it was computed from — the configuration's hash, the
+// site, and each object's observed version — so that apply can execute
+// exactly that plan or refuse a stale one. Plan files never hold secrets.
+package planfile
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"time"
+
+	"github.com/tsctl/tsctl/engine/plan"
+)
+
+// Kind identifies a tsctl plan file.
+const Kind = "tsctl-plan"
+
+// FormatVersion is the version of the plan file layout.
+const FormatVersion = "1.0"
+
+// Options are the planning options a saved plan was made with.
+type Options struct {
+	Prune          bool     `json:"prune,omitempty"`
+	Targets        []string `json:"targets,omitempty"`
+	ReplaceSecrets bool     `json:"replace_secrets,omitempty"`
+}
+
+// Configuration identifies the configuration a plan was made from.
+type Configuration struct {
+	Files  []string `json:"files"`  // absolute paths, in load order
+	SHA256 string   `json:"sha256"` // over every file's path and content
+}
+
+// File is a saved plan.
+type File struct {
+	Kind          string        `json:"kind"`
+	FormatVersion string        `json:"format_version"`
+	Created       time.Time     `json:"created"`
+	Configuration Configuration `json:"configuration"`
+	Options       Options       `json:"options"`
+	Plan          *plan.Plan    `json:"plan"`
+}
+
+// HashFiles hashes configuration files by path and content.
+func HashFiles(files []string) (Configuration, error) {
+	h := sha256.New()
+	var abs []string
+	for _, f := range files {
+		a, err := filepath.Abs(f)
+		if err != nil {
+			return Configuration{}, err
+		}
+		b, err := os.ReadFile(a)
+		if err != nil {
+			return Configuration{}, err
+		}
+		abs = append(abs, a)
+		fmt.Fprintf(h, "%s\x00%d\x00", a, len(b))
+		h.Write(b)
+	}
+	return Configuration{Files: abs, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// Write saves f atomically: a reader sees the old file or the whole new one.
+func Write(path string, f *File) error {
+	f.Kind, f.FormatVersion = Kind, FormatVersion
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tsctl-plan-*")
+	if err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write plan: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write plan: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
+// ErrNotPlan marks a file that is not a tsctl plan file.
+var ErrNotPlan = errors.New("not a tsctl plan file")
+
+// Read loads a saved plan.
+func Read(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, 256<<20))
+	if err != nil {
+		return nil, err
+	}
+	var f File
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&f); err != nil || f.Kind != Kind {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotPlan)
+	}
+	if f.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("%s: plan file format %s; this tsctl reads %s", path, f.FormatVersion, FormatVersion)
+	}
+	if f.Plan == nil {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotPlan)
+	}
+	return &f, nil
+}
+
+// StaleError says why a saved plan no longer applies.
+type StaleError struct{ Reason string }
+
+func (e *StaleError) Error() string { return "stale plan: " + e.Reason + "; run tsctl plan again" }
+
+// Check compares a saved plan with a plan made now from the same
+// configuration: every object must have the version it had, objects that
+// were absent must still be absent, and the actions must be the same.
+func Check(saved, now *plan.Plan) error {
+	if saved.Site != now.Site {
+		return &StaleError{fmt.Sprintf("the plan is for site %s, this is site %s", saved.Site, now.Site)}
+	}
+	byAddr := map[string]*plan.Object{}
+	for _, o := range now.Objects {
+		byAddr[o.Address] = o
+	}
+	for _, o := range saved.Objects {
+		n := byAddr[o.Address]
+		what := fmt.Sprintf("%s %q", o.Kind, o.Name)
+		switch {
+		case n == nil:
+			return &StaleError{what + " is no longer planned"}
+		case o.ID == "" && n.ID != "":
+			return &StaleError{fmt.Sprintf("%s was created on the site (%s) since the plan was made", what, n.ID)}
+		case o.ID != "" && n.ID == "":
+			return &StaleError{what + " was deleted from the site since the plan was made"}
+		case o.Version != n.Version:
+			return &StaleError{what + " changed on the site since the plan was made"}
+		}
+		if !reflect.DeepEqual(normal(o), normal(n)) {
+			return &StaleError{what + " would now be planned differently"}
+		}
+		delete(byAddr, o.Address)
+	}
+	for _, n := range now.Objects {
+		if _, extra := byAddr[n.Address]; extra && n.Action != plan.NoOp {
+			return &StaleError{fmt.Sprintf("%s %q now needs a change the plan does not hold", n.Kind, n.Name)}
+		}
+	}
+	return nil
+}
+
+// normal strips nothing but makes nil and empty slices compare equal.
+func normal(o *plan.Object) plan.Object {
+	c := *o
+	if len(c.Changes) == 0 {
+		c.Changes = nil
+	}
+	if len(c.Steps) == 0 {
+		c.Steps = nil
+	}
+	if len(c.DependsOn) == 0 {
+		c.DependsOn = nil
+	}
+	return c
+}
