@@ -208,7 +208,7 @@ func (p *Planned) report(opts ApplyOptions, r ObjectResult) {
 func lockReason(err error) string {
 	var pe *provider.Error
 	if errors.As(err, &pe) && pe.Holder != nil {
-		return pe.Holder.String()
+		return strings.TrimPrefix(pe.Msg, "object is ")
 	}
 	return err.Error()
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -48,6 +49,7 @@ func TestScripts(t *testing.T) {
 			"synced":        cmdSynced,
 			"sitehash":      cmdSiteHash,
 			"siteunchanged": cmdSiteUnchanged,
+			"sleep":         cmdSleep,
 		},
 	})
 }
@@ -93,4 +95,14 @@ func cmdSiteUnchanged(ts *testscript.TestScript, neg bool, args []string) {
 	if same == neg {
 		ts.Fatalf("site store changed: %v (was %s, now %s)", !same, ts.Getenv("SITE_HASH"), now)
 	}
+}
+
+// sleep DURATION pauses the script (for signals sent to background commands).
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }
