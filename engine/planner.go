@@ -147,6 +147,9 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 			ds.AddHint(it.seq.Pos, "split it into child sequences run with runTaskSequence", "[%s] sequence %q is %d bytes; a site stores at most %d", config.LintTooLarge, it.seq.Name, it.size, tsxml.MaxStoredBytes)
 		}
 	}
+	if err := p.lintDangling(ctx, &ds); err != nil {
+		return nil, nil, err
+	}
 	ds.Sort()
 	if ds.HasErrors() {
 		return nil, ds, nil
@@ -566,4 +569,37 @@ func highImpact(q *tsxml.Sequence) bool {
 		return !found
 	})
 	return found
+}
+
+// lintDangling warns about child sequences the configuration runs but does
+// not manage whose references are missing on the site (TaskSequenceFlags
+// bit 0): one lazy read per such child.
+func (p *Planned) lintDangling(ctx context.Context, ds *diag.List) error {
+	managed := map[string]bool{}
+	for _, it := range p.items {
+		if it.seq != nil && it.site != nil {
+			managed[it.site.String("PackageID")] = true
+		}
+	}
+	checked := map[string]bool{}
+	for _, it := range p.items {
+		if it.seq == nil {
+			continue
+		}
+		for _, r := range it.wantRefs {
+			if r.Program != "*" || managed[r.Package] || checked[r.Package] || r.Package == desired.Pending {
+				continue
+			}
+			checked[r.Package] = true
+			in, err := p.State.Site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", r.Package))
+			if err != nil {
+				return fmt.Errorf("read child sequence %s: %w", r.Package, err)
+			}
+			if in.Int("TaskSequenceFlags")&1 != 0 {
+				ds.Warn(it.seq.Pos, config.LintDangling, "fix the child sequence on the site, or manage it with tsctl",
+					"sequence %q runs %q (%s), which references objects missing on the site", it.seq.Name, in.String("Name"), r.Package)
+			}
+		}
+	}
+	return nil
 }

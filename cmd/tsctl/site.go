@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -19,18 +20,19 @@ import (
 
 func (c *cli) site(args []string) int {
 	subs := map[string]func([]string) int{
-		"init": c.siteInit, "show": c.siteShow, "seed": c.siteSeed, "lock": c.siteLock, "unlock": c.siteUnlock,
+		"init": c.siteInit, "show": c.siteShow, "seed": c.siteSeed, "lock": c.siteLock, "unlock": c.siteUnlock, "delete": c.siteDelete,
 	}
 	if len(args) == 0 || subs[args[0]] == nil {
 		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 			c.errorf("unknown site command %q", args[0])
 		}
-		fmt.Fprintln(c.stderr, "Usage: tsctl site <init|show|seed|lock|unlock> [flags]")
+		fmt.Fprintln(c.stderr, "Usage: tsctl site <init|show|seed|lock|unlock|delete> [flags]")
 		fmt.Fprintln(c.stderr, "  init              create an embedded local site")
 		fmt.Fprintln(c.stderr, "  show              list the site's objects and locks")
 		fmt.Fprintln(c.stderr, "  seed FILE         add reference-only objects (applications, boot images, packages)")
 		fmt.Fprintln(c.stderr, "  lock NAME --user U    simulate another administrator holding a lock")
 		fmt.Fprintln(c.stderr, "  unlock NAME       release a lock")
+		fmt.Fprintln(c.stderr, "  delete NAME       delete an object as an administrator would in the console (no checks)")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return exitOK
 		}
@@ -280,4 +282,27 @@ func LocalStubs(in []convert.Stub) []local.Stub {
 		out = append(out, local.Stub{Class: engine.ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
 	}
 	return out
+}
+
+func (c *cli) siteDelete(args []string) int {
+	fs := c.flags("site delete", "NAME")
+	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
+	if !c.parse(fs, args, 1, 1) {
+		return c.parseExit(fs)
+	}
+	s, ok := c.openLocal(c.siteURL(*siteFlag), "", true)
+	if !ok {
+		return exitError
+	}
+	defer s.Close()
+	path, err := s.FindByName(fs.parsed[0])
+	if err == nil {
+		err = s.Delete(context.Background(), path)
+	}
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	fmt.Fprintf(c.stdout, "Deleted %s.\n", path)
+	return exitOK
 }

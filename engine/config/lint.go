@@ -13,6 +13,7 @@ const (
 	LintDuplicateNames = "TS003" // two steps of one group share a name
 	LintUnnamedStep    = "TS004" // a step relies on the console's default name
 	LintTooLarge       = "TS005" // the sequence XML is over the site's 2 MB limit (an error)
+	LintDangling       = "TS006" // a child sequence tsctl does not manage references missing objects
 )
 
 // Lint reports risky or sloppy configuration as warnings with stable codes.
