@@ -1,111 +1,197 @@
 package local
 
 import (
-	"encoding/json"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/tsctl/tsctl/provider"
 )
 
-// stored is the on-disk form of an instance: property values tagged with
-// their type so that integers, booleans and embedded objects survive JSON.
-type stored struct {
-	Class string           `json:"class"`
-	Props map[string]value `json:"props"`
-}
+// Records are stored in a compact binary form: a version byte, then the
+// instance. Sequences of tens of kilobytes decode without unescaping.
+//
+//	instance := class:str count:uvarint (name:str value)*
+//	value    := tag:byte payload
+//	str      := len:uvarint bytes
+const recordVersion = 2
 
-type value struct {
-	S *string  `json:"s,omitempty"`
-	I *int64   `json:"i,omitempty"`
-	B *bool    `json:"b,omitempty"`
-	L []string `json:"l,omitempty"`
-	O []stored `json:"o,omitempty"`
-	E *stored  `json:"e,omitempty"`
-	N bool     `json:"n,omitempty"` // null
-	A bool     `json:"a,omitempty"` // empty list / array marker
-}
+const (
+	tagNull byte = iota
+	tagString
+	tagInt
+	tagTrue
+	tagFalse
+	tagStrings
+	tagObject
+	tagObjects
+)
 
 func encode(in *provider.Instance) ([]byte, error) {
-	s, err := toStored(in)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(s)
+	b := make([]byte, 0, 256)
+	b = append(b, recordVersion)
+	return appendInstance(b, in)
 }
 
-func toStored(in *provider.Instance) (stored, error) {
-	s := stored{Class: in.Class, Props: make(map[string]value, len(in.Props))}
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendInstance(b []byte, in *provider.Instance) ([]byte, error) {
+	b = appendStr(b, in.Class)
+	b = binary.AppendUvarint(b, uint64(len(in.Props)))
 	for k, v := range in.Props {
-		var x value
+		b = appendStr(b, k)
 		switch t := v.(type) {
 		case nil:
-			x.N = true
+			b = append(b, tagNull)
 		case string:
-			x.S = &t
+			b = appendStr(append(b, tagString), t)
 		case int64:
-			x.I = &t
+			b = binary.AppendVarint(append(b, tagInt), t)
 		case int:
-			n := int64(t)
-			x.I = &n
+			b = binary.AppendVarint(append(b, tagInt), int64(t))
 		case bool:
-			x.B = &t
-		case []string:
-			x.L, x.A = t, true
-		case *provider.Instance:
-			e, err := toStored(t)
-			if err != nil {
-				return s, err
+			if t {
+				b = append(b, tagTrue)
+			} else {
+				b = append(b, tagFalse)
 			}
-			x.E = &e
+		case []string:
+			b = binary.AppendUvarint(append(b, tagStrings), uint64(len(t)))
+			for _, s := range t {
+				b = appendStr(b, s)
+			}
+		case *provider.Instance:
+			var err error
+			if b, err = appendInstance(append(b, tagObject), t); err != nil {
+				return nil, err
+			}
 		case []*provider.Instance:
-			x.A = true
+			b = binary.AppendUvarint(append(b, tagObjects), uint64(len(t)))
 			for _, o := range t {
-				e, err := toStored(o)
-				if err != nil {
-					return s, err
+				var err error
+				if b, err = appendInstance(b, o); err != nil {
+					return nil, err
 				}
-				x.O = append(x.O, e)
 			}
 		default:
-			return s, fmt.Errorf("property %s of %s: unsupported value type %T", k, in.Class, v)
+			return nil, fmt.Errorf("property %s of %s: unsupported value type %T", k, in.Class, v)
 		}
-		s.Props[k] = x
 	}
-	return s, nil
+	return b, nil
+}
+
+var errCorrupt = errors.New("corrupt object record")
+
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errCorrupt
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) str() string {
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		r.err = errCorrupt
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *reader) byte() byte {
+	if r.err != nil || len(r.b) == 0 {
+		r.err = errCorrupt
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+// count reads a length and checks it against the bytes left, so a corrupt
+// record cannot make the decoder allocate without bound.
+func (r *reader) count() int {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) || n > math.MaxInt32 {
+		r.err = errCorrupt
+		return 0
+	}
+	return int(n)
 }
 
 func decode(b []byte) (*provider.Instance, error) {
-	var s stored
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("corrupt object record: %w", err)
+	if len(b) == 0 || b[0] != recordVersion {
+		return nil, fmt.Errorf("%w: unknown record version", errCorrupt)
 	}
-	return fromStored(s), nil
+	r := &reader{b: b[1:]}
+	in := r.instance(0)
+	if r.err != nil {
+		return nil, r.err
+	}
+	return in, nil
 }
 
-func fromStored(s stored) *provider.Instance {
-	in := provider.New(s.Class)
-	for k, x := range s.Props {
-		switch {
-		case x.S != nil:
-			in.Props[k] = *x.S
-		case x.I != nil:
-			in.Props[k] = *x.I
-		case x.B != nil:
-			in.Props[k] = *x.B
-		case x.E != nil:
-			in.Props[k] = fromStored(*x.E)
-		case x.L != nil:
-			in.Props[k] = x.L
-		case x.O != nil:
-			objs := make([]*provider.Instance, len(x.O))
-			for i, o := range x.O {
-				objs[i] = fromStored(o)
-			}
-			in.Props[k] = objs
-		case x.A:
-			in.Props[k] = []string{}
-		default:
+func (r *reader) instance(depth int) *provider.Instance {
+	if depth > 32 {
+		r.err = errCorrupt
+		return nil
+	}
+	in := provider.New(r.str())
+	n := r.count()
+	for i := 0; i < n && r.err == nil; i++ {
+		k := r.str()
+		switch r.byte() {
+		case tagNull:
 			in.Props[k] = nil
+		case tagString:
+			in.Props[k] = r.str()
+		case tagInt:
+			v, m := binary.Varint(r.b)
+			if m <= 0 {
+				r.err = errCorrupt
+				break
+			}
+			r.b = r.b[m:]
+			in.Props[k] = v
+		case tagTrue:
+			in.Props[k] = true
+		case tagFalse:
+			in.Props[k] = false
+		case tagStrings:
+			c := r.count()
+			list := make([]string, 0, c)
+			for j := 0; j < c && r.err == nil; j++ {
+				list = append(list, r.str())
+			}
+			in.Props[k] = list
+		case tagObject:
+			in.Props[k] = r.instance(depth + 1)
+		case tagObjects:
+			c := r.count()
+			list := make([]*provider.Instance, 0, c)
+			for j := 0; j < c && r.err == nil; j++ {
+				list = append(list, r.instance(depth+1))
+			}
+			in.Props[k] = list
+		default:
+			r.err = errCorrupt
 		}
 	}
 	return in

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -292,4 +293,49 @@ func TestConcurrentSetSequence(t *testing.T) {
 	if len(ids) != 20 {
 		t.Errorf("%d distinct IDs for 20 sequences", len(ids))
 	}
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	in := provider.New("X")
+	in.Props["s"], in.Props["i"], in.Props["t"], in.Props["f"], in.Props["n"] = "a\x00<b>", int64(-7), true, false, nil
+	in.Props["l"], in.Props["e"] = []string{"x", ""}, []string{}
+	sub := provider.New("Y")
+	sub.Props["k"] = "v"
+	in.Props["o"], in.Props["os"] = sub, []*provider.Instance{sub, provider.New("Z")}
+	b, err := encode(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Errorf("round trip:\n%#v\n%#v", in, out)
+	}
+	for i := range b {
+		if _, err := decode(b[:i]); err == nil && i > 0 {
+			t.Errorf("truncated record of %d bytes decoded", i)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	in := provider.New("SMS_Package")
+	in.Props["Name"], in.Props["N"] = "x", int64(3)
+	b, _ := encode(in)
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := decode(data)
+		if err != nil {
+			return
+		}
+		again, err := encode(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := decode(again); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -27,17 +27,17 @@ func (e *SyntaxError) Error() string {
 
 // Parse reads a <sequence> document.
 func Parse(data []byte) (*Sequence, error) {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true
-	root, err := readTree(d)
+	root, err := scan(data)
 	if err != nil {
 		return nil, err
 	}
 	return FromElem(root)
 }
 
-// readTree reads the whole document into an Elem tree.
-func readTree(d *xml.Decoder) (*Elem, error) {
+// readTreeStd reads a document with encoding/xml; tests compare scan with it.
+func readTreeStd(data []byte) (*Elem, error) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = true
 	var stack []*Elem
 	var root *Elem
 	line := func() int { l, _ := d.InputPos(); return l }
@@ -231,9 +231,7 @@ func readStep(e *Elem) (*Step, error) {
 
 // ParseElem reads one XML element (and its children) into an Elem.
 func ParseElem(data []byte) (*Elem, error) {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true
-	return readTree(d)
+	return scan(data)
 }
 
 // ParseStep reads one <step>, <group> or <subtasksequence> element.
