@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/desired"
@@ -104,7 +106,8 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		pkgObjs = append(pkgObjs, it.obj)
 	}
 	deps := map[string][]string{}
-	for _, cs := range cfg.Sequences {
+	planned := p.planSequences(st, r, cfg, opts)
+	for i, cs := range cfg.Sequences {
 		if cs.Absent {
 			in, err := st.Find(ClassTaskSequencePackage, cs.Name)
 			if err != nil {
@@ -114,8 +117,7 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 			}
 			continue
 		}
-		tr := &trackingResolver{resolver: r, used: map[refKey]bool{}}
-		it, sds := planSequence(st, tr, cs, opts.ReplaceSecrets)
+		tr, it, sds := planned[i].tr, planned[i].it, planned[i].ds
 		ds = append(ds, sds...)
 		if it == nil {
 			continue
@@ -475,10 +477,10 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, replaceSec
 	tsxml.Normalize(want, st.child)
 	it.wantRefs = want.References
 	it.highImpact = highImpact(want)
-	it.size = len(tsxml.Marshal(want))
 	props := desired.SequenceProps(cs, bootID)
 	if in == nil {
 		obj.Action = plan.Create
+		it.size = len(tsxml.Marshal(want))
 		steps, _, _ := want.Counts()
 		obj.StepCount = steps
 		for _, k := range sortedKeys(props) {
@@ -494,7 +496,25 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, replaceSec
 	for _, k := range sortedKeys(props) {
 		change(&obj.Changes, k, it.site.String(k), true, props[k], true)
 	}
-	have := st.Parsed[obj.ID].Clone()
+	// Fast path: a site that stores exactly tsctl's normal form of the
+	// desired sequence holds the same sequence; no need to parse and diff.
+	stored := it.site.String("Sequence")
+	if x := tsxml.Marshal(want); string(x) == stored {
+		it.size = len(x)
+		if replaceSecrets && hasSecrets(want) {
+			obj.Changes = append(obj.Changes, plan.Change{Field: "secrets", HasBefore: true, HasAfter: true, Sensitive: true})
+			it.stepsChanged = true
+		}
+		if len(obj.Changes) > 0 {
+			obj.Action = plan.Update
+		}
+		return it, ds
+	}
+	have, err := st.Parse(it.site)
+	if err != nil {
+		ds.AddErr(cs.Pos, err)
+		return nil, ds
+	}
 	tsxml.Normalize(have, st.child)
 	hc, wc := tsxml.Comparable(have), tsxml.Comparable(want)
 	obj.Steps = DiffSteps(hc.Steps, wc.Steps)
@@ -515,6 +535,9 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, replaceSec
 	}
 	if len(obj.Changes) > 0 || it.stepsChanged {
 		obj.Action = plan.Update
+	}
+	if it.stepsChanged {
+		it.size = len(tsxml.Marshal(want))
 	}
 	return it, ds
 }
@@ -602,4 +625,38 @@ func (p *Planned) lintDangling(ctx context.Context, ds *diag.List) error {
 		}
 	}
 	return nil
+}
+
+type sequencePlan struct {
+	tr *trackingResolver
+	it *item
+	ds diag.List
+}
+
+// planSequences plans every sequence, on all cores: each sequence's build,
+// normalisation and diff is independent, and the resolver only reads.
+func (p *Planned) planSequences(st *State, r *resolver, cfg *config.Config, opts PlanOptions) []sequencePlan {
+	out := make([]sequencePlan, len(cfg.Sequences))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				cs := cfg.Sequences[i]
+				tr := &trackingResolver{resolver: r, used: map[refKey]bool{}}
+				it, ds := planSequence(st, tr, cs, opts.ReplaceSecrets)
+				out[i] = sequencePlan{tr, it, ds}
+			}
+		}()
+	}
+	for i, cs := range cfg.Sequences {
+		if !cs.Absent {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
+	return out
 }

@@ -46,17 +46,17 @@ type State struct {
 	programs map[string]map[string]*provider.Instance   // PackageID → lower(program) → instance
 	apps     map[string][]*provider.Instance            // lower(display name) → applications
 	// Sequences holds the lazily read SMS_TaskSequencePackage of each
-	// managed sequence that exists, by PackageID, and its parsed Sequence.
+	// managed sequence that exists, by PackageID.
 	Sequences map[string]*provider.Instance
-	Parsed    map[string]*tsxml.Sequence
 	ids       map[string]bool
+	seqByID   map[string]*provider.Instance // task sequence packages by PackageID
 }
 
 // ReadState queries every class once (concurrently) and reads the managed
 // sequences that exist on the site with their lazy properties.
 func ReadState(ctx context.Context, site provider.Site, cfg *config.Config) (*State, error) {
 	st := &State{Site: site, byName: map[string]map[string][]*provider.Instance{}, programs: map[string]map[string]*provider.Instance{},
-		apps: map[string][]*provider.Instance{}, Sequences: map[string]*provider.Instance{}, Parsed: map[string]*tsxml.Sequence{}}
+		apps: map[string][]*provider.Instance{}, Sequences: map[string]*provider.Instance{}}
 	classes := []string{ClassTaskSequencePackage, ClassPackage, ClassImagePackage, ClassOSInstallPackage, ClassDriverPackage, ClassBootImagePackage, ClassProgram, ClassApplication}
 	results := make([][]*provider.Instance, len(classes))
 	errs := make([]error, len(classes))
@@ -94,10 +94,14 @@ func ReadState(ctx context.Context, site provider.Site, cfg *config.Config) (*St
 		}
 	}
 	st.ids = map[string]bool{}
-	for _, byName := range st.byName {
+	st.seqByID = map[string]*provider.Instance{}
+	for class, byName := range st.byName {
 		for _, list := range byName {
 			for _, in := range list {
 				st.ids[strings.ToUpper(in.String("PackageID"))] = true
+				if class == ClassTaskSequencePackage {
+					st.seqByID[in.String("PackageID")] = in
+				}
 			}
 		}
 	}
@@ -117,13 +121,6 @@ func ReadState(ctx context.Context, site provider.Site, cfg *config.Config) (*St
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id))
-			var q *tsxml.Sequence
-			if err == nil {
-				q, err = tsxml.Parse([]byte(in.String("Sequence")))
-				if err != nil {
-					err = fmt.Errorf("sequence %s stored on the site: %w", id, err)
-				}
-			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -132,7 +129,7 @@ func ReadState(ctx context.Context, site provider.Site, cfg *config.Config) (*St
 				}
 				return
 			}
-			st.Sequences[id], st.Parsed[id] = in, q
+			st.Sequences[id] = in
 		}()
 	}
 	wg.Wait()
@@ -185,18 +182,31 @@ func (st *State) Application(name string) ([]*provider.Instance, bool) {
 
 // child reports what the site knows about a child sequence, for normalising.
 func (st *State) child(id string) (tsxml.Child, bool) {
-	for _, list := range st.byName[ClassTaskSequencePackage] {
-		for _, in := range list {
-			if in.String("PackageID") == id {
-				c := tsxml.Child{Name: in.String("Name")}
-				if q := st.Parsed[id]; q != nil {
-					c.References = q.References
-				}
-				return c, true
-			}
+	in := st.seqByID[id]
+	if in == nil {
+		return tsxml.Child{}, false
+	}
+	c := tsxml.Child{Name: in.String("Name")}
+	if full := st.Sequences[id]; full != nil {
+		in = full // its lazy References, when the child is managed too
+	}
+	for _, r := range in.Objects("References") {
+		if r.Int("Type") == 1 {
+			c.References = append(c.References, tsxml.Reference{Application: r.String("Package")})
+		} else {
+			c.References = append(c.References, tsxml.Reference{Package: r.String("Package"), Program: r.String("Program")})
 		}
 	}
-	return tsxml.Child{}, false
+	return c, true
+}
+
+// Parse returns the sequence a task sequence package stores.
+func (st *State) Parse(in *provider.Instance) (*tsxml.Sequence, error) {
+	q, err := tsxml.Parse([]byte(in.String("Sequence")))
+	if err != nil {
+		return nil, fmt.Errorf("sequence %s stored on the site: %w", in.String("PackageID"), err)
+	}
+	return q, nil
 }
 
 // similar returns up to three names close to name, for "did you mean" hints.

@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,14 +30,29 @@ var JSON []byte
 // ID is the schema's $id.
 const ID = "https://tsctl.dev/schema/tsctl.schema.json"
 
-var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
+// schemas holds the compiled schema and its sequence definition, which
+// Validate applies to each sequence in parallel.
+type schemas struct {
+	root, sequence *jsonschema.Schema
+}
+
+var compiled = sync.OnceValues(func() (schemas, error) {
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
 	if err := c.AddResource(ID, bytes.NewReader(JSON)); err != nil {
-		return nil, err
+		return schemas{}, err
 	}
-	return c.Compile(ID)
+	root, err := c.Compile(ID)
+	if err != nil {
+		return schemas{}, err
+	}
+	seq, err := c.Compile(ID + "#/$defs/sequence")
+	return schemas{root, seq}, err
 })
+
+// parallelFrom is the number of sequences from which Validate checks them
+// concurrently.
+const parallelFrom = 64
 
 // Validate checks a decoded YAML document (the root mapping node of one
 // file) and returns one diagnostic per violation, sorted by position.
@@ -45,8 +61,52 @@ func Validate(file string, doc *yaml.Node) diag.List {
 	if err != nil {
 		return diag.List{{Msg: "internal error: compile schema: " + err.Error()}}
 	}
+	// Large documents: validate the document without its sequences, then
+	// each sequence on its own, on every core.
+	var items []*yaml.Node
+	if seqs := field(doc, "sequences"); seqs != nil && seqs.Kind == yaml.SequenceNode && len(seqs.Content) >= parallelFrom {
+		items = seqs.Content
+		shallow := *doc
+		shallow.Content = nil
+		for i := 0; i+1 < len(doc.Content); i += 2 {
+			if doc.Content[i].Value == "sequences" {
+				continue
+			}
+			shallow.Content = append(shallow.Content, doc.Content[i], doc.Content[i+1])
+		}
+		ds := validateAt(file, doc, &shallow, "", sch.root)
+		results := make([]diag.List, len(items))
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					results[i] = validateAt(file, doc, items[i], "/sequences/"+strconv.Itoa(i), sch.sequence)
+				}
+			}()
+		}
+		for i := range items {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		for _, r := range results {
+			ds = append(ds, r...)
+		}
+		ds.Sort()
+		return ds
+	}
+	ds := validateAt(file, doc, doc, "", sch.root)
+	ds.Sort()
+	return ds
+}
+
+// validateAt validates node against sch; prefix is node's JSON pointer in doc.
+func validateAt(file string, doc, node *yaml.Node, prefix string, sch *jsonschema.Schema) diag.List {
 	var ds diag.List
-	v, err := ToValue(doc)
+	v, err := ToValue(node)
 	if err != nil {
 		var ne *NodeError
 		if errors.As(err, &ne) {
@@ -66,10 +126,33 @@ func Validate(file string, doc *yaml.Node) diag.List {
 		return ds
 	}
 	for _, leaf := range leaves(ve) {
+		if prefix != "" {
+			c := *leaf
+			c.InstanceLocation = prefix + leaf.InstanceLocation
+			leaf = &c
+		}
 		ds = append(ds, toDiag(file, doc, leaf)...)
 	}
-	ds.Sort()
 	return ds
+}
+
+func field(m *yaml.Node, key string) *yaml.Node {
+	for m != nil && m.Kind == yaml.AliasNode {
+		m = m.Alias
+	}
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			v := m.Content[i+1]
+			for v.Kind == yaml.AliasNode {
+				v = v.Alias
+			}
+			return v
+		}
+	}
+	return nil
 }
 
 // leaves returns the violations that explain ve, collapsing anyOf branches

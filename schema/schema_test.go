@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -101,5 +102,27 @@ func TestToValue(t *testing.T) {
 	_ = yaml.Unmarshal([]byte("? [a]\n: b\n"), &doc)
 	if _, err := ToValue(&doc); err == nil {
 		t.Error("non-string key accepted")
+	}
+}
+
+// TestParallelValidationPositions checks that a large document, validated
+// a sequence at a time, reports the same positions.
+func TestParallelValidationPositions(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("sequences:\n")
+	for i := 0; i < parallelFrom+5; i++ {
+		b.WriteString("  - name: s\n    steps:\n      - runCommandLine: echo\n")
+	}
+	b.WriteString("  - name: bad\n    colour: red\n    steps:\n      - setVariable: {name: A}\nextra: 1\n")
+	got := validate(t, b.String())
+	line := 2 + 3*(parallelFrom+5)
+	for _, want := range []string{
+		fmt.Sprintf("x.yaml:%d:5: sequences[%d]: unknown property \"colour\"", line+1, parallelFrom+5),
+		fmt.Sprintf("x.yaml:%d:22: sequences[%d].steps[0].setVariable: missing required property \"value\"", line+3, parallelFrom+5),
+		fmt.Sprintf("x.yaml:%d:1: document: unknown property \"extra\"", line+4),
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
 	}
 }

@@ -29,7 +29,8 @@ import (
 )
 
 var (
-	bucketObjects = []byte("objects")
+	bucketObjects = []byte("objects") // instances without their lazy properties
+	bucketLazy    = []byte("lazy")    // the lazy properties, read only by Get
 	bucketMeta    = []byte("meta")
 	bucketLocks   = []byte("locks")
 )
@@ -137,6 +138,9 @@ func (s *Site) init(code string) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketLocks); err != nil {
 			return err
 		}
+		if _, err := tx.CreateBucketIfNotExists(bucketLazy); err != nil {
+			return err
+		}
 		if c := meta.Get([]byte("code")); c != nil {
 			s.code = string(c)
 			return nil
@@ -221,9 +225,6 @@ func (s *Site) Query(ctx context.Context, q provider.Query) ([]*provider.Instanc
 			if !matches(in, q.Where) {
 				continue
 			}
-			for _, l := range lazy[q.Class] {
-				delete(in.Props, l)
-			}
 			if len(q.Select) > 0 {
 				keep := map[string]bool{}
 				for _, p := range q.Select {
@@ -279,15 +280,53 @@ func (s *Site) get(tx *bolt.Tx, path string) (*provider.Instance, error) {
 	if v == nil {
 		return nil, &provider.Error{Kind: provider.KindNotFound, Op: "Get " + path, Msg: "object not found", Code: 0x80041002}
 	}
-	return decode(v)
+	in, err := decode(v)
+	if err != nil {
+		return nil, err
+	}
+	if lv := tx.Bucket(bucketLazy).Get([]byte(path)); lv != nil {
+		l, err := decode(lv)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range l.Props {
+			in.Props[k] = v
+		}
+	}
+	return in, nil
 }
 
+// save stores an instance, its lazy properties apart so that queries never
+// read them.
 func (s *Site) save(tx *bolt.Tx, path string, in *provider.Instance) error {
-	b, err := encode(in)
+	base := &provider.Instance{Class: in.Class, Props: make(map[string]any, len(in.Props))}
+	lz := &provider.Instance{Class: in.Class, Props: map[string]any{}}
+	isLazy := map[string]bool{}
+	for _, l := range lazy[in.Class] {
+		isLazy[l] = true
+	}
+	for k, v := range in.Props {
+		if isLazy[k] {
+			lz.Props[k] = v
+		} else {
+			base.Props[k] = v
+		}
+	}
+	b, err := encode(base)
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketObjects).Put([]byte(path), b)
+	if err := tx.Bucket(bucketObjects).Put([]byte(path), b); err != nil {
+		return err
+	}
+	if len(lz.Props) == 0 {
+		return tx.Bucket(bucketLazy).Delete([]byte(path))
+	}
+	lb, err := encode(lz)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketLazy).Put([]byte(path), lb)
 }
 
 // Put implements provider.Site: an instance without its key creates a new
@@ -405,6 +444,7 @@ func (s *Site) Delete(ctx context.Context, path string) error {
 			}
 		}
 		tx.Bucket(bucketLocks).Delete([]byte(path))
+		tx.Bucket(bucketLazy).Delete([]byte(path))
 		return tx.Bucket(bucketObjects).Delete([]byte(path))
 	})
 }
