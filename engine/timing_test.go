@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"os"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -20,6 +21,10 @@ func TestTimingBreakdown(t *testing.T) {
 	b := &testing.B{}
 	file, dir := benchSetup(b)
 	data, _ := os.ReadFile(file)
+	if f, err := os.Create(os.Getenv("TSCTL_TIMING")); err == nil {
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	t0 := time.Now()
 	var n yaml.Node
 	yaml.Unmarshal(data, &n)

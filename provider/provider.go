@@ -123,7 +123,7 @@ func (q Query) WQL() string {
 
 // EscapeWQL escapes a string literal for a WQL single-quoted string.
 func EscapeWQL(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
+	return wqlEscaper.Replace(s)
 }
 
 // Site is a Configuration Manager site reached through its SMS Provider.
@@ -198,7 +198,7 @@ func Path(class string, kv ...string) string {
 		}
 		b.WriteString(kv[i])
 		b.WriteString(`="`)
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(kv[i+1]))
+		b.WriteString(pathEscaper.Replace(kv[i+1]))
 		b.WriteByte('"')
 	}
 	return b.String()
@@ -246,3 +246,8 @@ func ParsePath(p string) (class string, keys map[string]string, err error) {
 	}
 	return class, keys, nil
 }
+
+var (
+	pathEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	wqlEscaper  = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+)

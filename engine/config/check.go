@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -119,136 +120,151 @@ func (c *Config) check() diag.List {
 
 func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, PackageType) *Package, wrongType func(string, PackageType, diag.Pos)) {
 	bad := func(key, format string, args ...any) { ds.Add(st.At(key), format, args...) }
+	body := deref(st.Body)
+	get := func(n *yaml.Node, key string) (string, bool) {
+		if v := deref(Lookup(n, key)); v != nil {
+			return v.Value, true
+		}
+		return "", false
+	}
+	has := func(key string) bool { _, ok := get(body, key); return ok }
+	str := func(key string) string { v, _ := get(body, key); return v }
+	// name returns a reference given by name ("" when absent or given by {id}).
+	name := func(n *yaml.Node, key string) string {
+		if v := deref(Lookup(n, key)); v != nil && v.Kind == yaml.ScalarNode {
+			return v.Value
+		}
+		return ""
+	}
 	switch st.Kind {
 	case "runCommandLine":
-		var b RunCommandLine
-		if st.DecodeBody(&b) == nil && b.Package != "" {
-			wrongType(b.Package, TypePackage, st.At("package"))
+		if p := name(body, "package"); p != "" {
+			wrongType(p, TypePackage, st.At("package"))
 		}
 	case "runPowerShellScript":
-		var b RunPowerShellScript
-		if st.DecodeBody(&b) != nil {
-			return
-		}
-		inline, pkg := b.Script != nil, b.Package != "" || b.ScriptName != ""
+		inline := has("script") || has("scriptBase64")
+		pkg := has("package") || has("scriptName")
 		switch {
+		case has("script") && has("scriptBase64"):
+			bad("script", "runPowerShellScript: give script or scriptBase64, not both")
 		case inline && pkg:
 			bad("script", "runPowerShellScript: give either script or package with scriptName, not both")
 		case !inline && !pkg:
 			bad("", "runPowerShellScript: give script, or package with scriptName")
-		case pkg && (b.Package == "" || b.ScriptName == ""):
+		case pkg && (!has("package") || !has("scriptName")):
 			bad("", "runPowerShellScript: package and scriptName go together")
 		}
 	case "installApplication":
-		var b InstallApplication
-		if st.DecodeBody(&b) == nil && (len(b.Applications) > 0) == (b.BaseVariable != "") {
+		if has("applications") == has("baseVariable") {
 			bad("", "installApplication: give either applications or baseVariable")
 		}
 	case "installPackage":
-		var b InstallPackage
-		if st.DecodeBody(&b) != nil {
-			return
-		}
-		if (b.Package != "") == (b.BaseVariable != "") {
+		if has("package") == has("baseVariable") {
 			bad("", "installPackage: give either package with program, or baseVariable")
 			return
 		}
-		if b.Package != "" && b.Program == "" {
-			bad("package", "installPackage: package %q needs a program", b.Package)
+		pkgName := name(body, "package")
+		if has("package") && !has("program") {
+			bad("package", "installPackage: package %q needs a program", pkgName)
 			return
 		}
-		if b.Package != "" {
-			wrongType(b.Package, TypePackage, st.At("package"))
-			if p := declared(b.Package, TypePackage); p != nil {
+		if pkgName != "" {
+			wrongType(pkgName, TypePackage, st.At("package"))
+			if p := declared(pkgName, TypePackage); p != nil {
+				prog := str("program")
 				found := false
 				var names []string
 				for _, pr := range p.Programs {
 					names = append(names, pr.Name)
-					if strings.EqualFold(pr.Name, b.Program) {
+					if strings.EqualFold(pr.Name, prog) {
 						found = true
 					}
 				}
 				if !found {
-					ds.AddHint(st.At("program"), "programs of "+p.Name+": "+orNone(names), "package %q has no program %q", b.Package, b.Program)
+					ds.AddHint(st.At("program"), "programs of "+p.Name+": "+orNone(names), "package %q has no program %q", pkgName, prog)
 				}
 			}
 		}
 	case "applyOperatingSystem":
-		var b ApplyOperatingSystem
-		if st.DecodeBody(&b) != nil {
-			return
-		}
-		if (b.Image != "") == (b.OSUpgradePackage != "") {
+		if has("image") == has("osUpgradePackage") {
 			bad("", "applyOperatingSystem: give either image (with index) or osUpgradePackage (with edition)")
 		}
-		if b.Image != "" {
-			wrongType(b.Image, TypeOSImage, st.At("image"))
-			if b.Edition != nil {
+		if has("image") {
+			if n := name(body, "image"); n != "" {
+				wrongType(n, TypeOSImage, st.At("image"))
+			}
+			if has("edition") {
 				bad("edition", "applyOperatingSystem: edition goes with osUpgradePackage; use index for an image")
 			}
 		}
-		if b.OSUpgradePackage != "" {
-			wrongType(b.OSUpgradePackage, TypeOSUpgradePackage, st.At("osUpgradePackage"))
-			if b.Index != nil {
+		if has("osUpgradePackage") {
+			if n := name(body, "osUpgradePackage"); n != "" {
+				wrongType(n, TypeOSUpgradePackage, st.At("osUpgradePackage"))
+			}
+			if has("index") {
 				bad("index", "applyOperatingSystem: index goes with image; use edition for an OS upgrade package")
 			}
 		}
-		if d := b.Destination; d != nil {
+		if d := deref(Lookup(body, "destination")); d != nil {
+			_, disk := get(d, "disk")
+			_, part := get(d, "partition")
+			_, drive := get(d, "drive")
+			_, variable := get(d, "variable")
 			n := 0
-			if d.Disk != nil || d.Partition != nil {
+			if disk || part {
 				n++
-				if d.Disk == nil || d.Partition == nil {
+				if disk != part {
 					bad("destination", "applyOperatingSystem: destination disk and partition go together")
 				}
 			}
-			if d.Drive != "" {
+			if drive {
 				n++
 			}
-			if d.Variable != "" {
+			if variable {
 				n++
 			}
 			if n > 1 {
 				bad("destination", "applyOperatingSystem: destination is one of disk+partition, drive or variable")
 			}
 		}
-		if b.AnswerFile != nil {
-			wrongType(b.AnswerFile.Package, TypePackage, st.At("answerFile"))
+		if a := deref(Lookup(body, "answerFile")); a != nil {
+			if n := name(a, "package"); n != "" {
+				wrongType(n, TypePackage, st.At("answerFile"))
+			}
 		}
 	case "applyDriverPackage":
-		var b ApplyDriverPackage
-		if st.DecodeBody(&b) == nil {
-			wrongType(b.Package, TypeDriverPackage, st.At("package"))
+		if n := name(body, "package"); n != "" {
+			wrongType(n, TypeDriverPackage, st.At("package"))
 		}
 	case "joinDomain":
-		var b JoinDomain
-		if st.DecodeBody(&b) != nil {
-			return
-		}
+		domain, workgroup := has("domain"), has("workgroup")
 		switch {
-		case b.Domain != "" && b.Workgroup != "":
+		case domain && workgroup:
 			bad("workgroup", "joinDomain: give either domain or workgroup")
-		case b.Domain == "" && b.Workgroup == "":
+		case !domain && !workgroup:
 			bad("", "joinDomain: give domain (with account and password) or workgroup")
-		case b.Domain != "" && (b.Account == "" || b.Password == nil):
+		case domain && (!has("account") || !has("password")):
 			ds.AddHint(st.At("domain"), "password: {env: JOIN_PASSWORD}", "joinDomain: joining a domain needs account and password")
-		case b.Workgroup != "" && (b.Account != "" || b.Password != nil || b.OU != ""):
+		case workgroup && (has("account") || has("password") || has("ou")):
 			bad("workgroup", "joinDomain: account, password and ou apply to a domain join only")
 		}
 	case "partitionDisk":
-		var b PartitionDisk
-		if st.DecodeBody(&b) != nil {
-			return
-		}
-		for i, p := range b.Partitions {
-			if strings.EqualFold(p.SizeUnits, "Percent") && p.Size > 100 {
-				ds.Add(st.At("partitions"), "partitionDisk: partition %d is %d percent", i+1, p.Size)
-			}
-			if (p.Type == "EFI" || p.Type == "MSR") && b.Style != "GPT" {
-				ds.Add(st.At("partitions"), "partitionDisk: an %s partition needs style GPT", p.Type)
+		style := str("style")
+		if parts := deref(Lookup(body, "partitions")); parts != nil {
+			for i, p := range parts.Content {
+				units, _ := get(deref(p), "sizeUnits")
+				size, _ := get(deref(p), "size")
+				typ, _ := get(deref(p), "type")
+				if n, err := strconv.Atoi(size); err == nil && strings.EqualFold(units, "Percent") && n > 100 {
+					ds.Add(st.At("partitions"), "partitionDisk: partition %d is %d percent", i+1, n)
+				}
+				if (strings.EqualFold(typ, "EFI") || strings.EqualFold(typ, "MSR")) && !strings.EqualFold(style, "GPT") {
+					ds.Add(st.At("partitions"), "partitionDisk: an %s partition needs style GPT", typ)
+				}
 			}
 		}
 	case "runTaskSequence":
-		if strings.EqualFold(st.Body.Value, "") {
+		if body.Kind == yaml.ScalarNode && body.Value == "" {
 			bad("", "runTaskSequence: name the child sequence")
 		}
 	}
@@ -280,7 +296,7 @@ func (c *Config) checkCycles(seqs map[string]*Sequence) diag.List {
 			if st.Kind != "runTaskSequence" {
 				return
 			}
-			child := seqs[strings.ToLower(st.Body.Value)]
+			child := seqs[strings.ToLower(st.ChildName())]
 			if child == nil {
 				return
 			}
@@ -323,10 +339,26 @@ func (s *Sequence) Dependencies() []string {
 	var out []string
 	seen := map[string]bool{}
 	Walk(s.Steps, func(st *Step) {
-		if st.Kind == "runTaskSequence" && !seen[strings.ToLower(st.Body.Value)] {
-			seen[strings.ToLower(st.Body.Value)] = true
-			out = append(out, st.Body.Value)
+		if n := st.ChildName(); st.Kind == "runTaskSequence" && n != "" && !seen[strings.ToLower(n)] {
+			seen[strings.ToLower(n)] = true
+			out = append(out, n)
 		}
 	})
 	return out
+}
+
+// ChildName is the child sequence a Run Task Sequence step names ("" when
+// it is given by {id}).
+func (s *Step) ChildName() string {
+	b := deref(s.Body)
+	if b == nil {
+		return ""
+	}
+	if b.Kind == yaml.ScalarNode {
+		return b.Value
+	}
+	if v := deref(Lookup(b, "sequence")); v != nil && v.Kind == yaml.ScalarNode {
+		return v.Value
+	}
+	return ""
 }

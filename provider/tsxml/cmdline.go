@@ -10,14 +10,25 @@ import (
 // CommandLineArg(n) (booleans as True/False), <?n: …> is kept only when that
 // property is set, and %%X%% becomes %X%.
 func (c *Class) ExpandCommandLine(vars map[string]string, isSet map[string]bool) string {
+	return c.expandWith(func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok && isSet[name]
+	})
+}
+
+// expandWith expands the command line with property values from lookup.
+func (c *Class) expandWith(lookup func(string) (string, bool)) string {
+	if !strings.ContainsAny(c.CommandLine, "%<") {
+		return c.CommandLine
+	}
 	arg := map[int]string{}
 	set := map[int]bool{}
 	for _, p := range c.Props {
 		if p.Arg == 0 {
 			continue
 		}
-		v, ok := vars[p.Name]
-		if !ok || !isSet[p.Name] {
+		v, ok := lookup(p.Name)
+		if !ok {
 			continue
 		}
 		switch v {

@@ -68,10 +68,8 @@ func normalizeStep(s *Step, children ChildLookup) (globals []Variable) {
 		sortVars(s.Vars)
 		return nil
 	}
-	have := map[string]bool{}
 	for i := range s.Vars {
 		v := &s.Vars[i]
-		have[v.Property] = true
 		if p := c.Prop(v.Property); p != nil {
 			v.Name, v.Hidden = p.Var, p.Hidden
 		} else if a, idx, field, ok := c.ArrayOf(v.Property); ok {
@@ -79,39 +77,37 @@ func normalizeStep(s *Step, children ChildLookup) (globals []Variable) {
 		}
 	}
 	for _, p := range c.Props {
-		if !have[p.Name] && p.Default != nil {
-			s.Vars = append(s.Vars, Variable{Name: p.Var, Property: p.Name, Hidden: p.Hidden, Value: *p.Default})
+		if p.Default != nil {
+			if _, ok := s.Var(p.Name); !ok {
+				s.Vars = append(s.Vars, Variable{Name: p.Var, Property: p.Name, Hidden: p.Hidden, Value: *p.Default})
+			}
 		}
 	}
 	if c.Name == cls("SubTasksequence") {
 		fillChild(s, children)
 	}
 	sortVars(s.Vars)
-	vals := map[string]string{}
-	set := map[string]bool{}
 	for _, v := range s.Vars {
-		vals[v.Property], set[v.Property] = v.Value, true
 		if p := c.Prop(v.Property); p != nil && p.Global {
 			globals = append(globals, Variable{Name: p.Var, Property: p.Name, Value: v.Value})
 		}
 	}
 	if c.SuccessCodesProp != "" {
-		if v, ok := vals[c.SuccessCodesProp]; ok {
+		if v, ok := s.Var(c.SuccessCodesProp); ok {
 			s.SuccessCodes = Str(v)
 		}
 	}
 	if c.RetryCountProp != "" {
-		if v, ok := vals[c.RetryCountProp]; ok {
+		if v, ok := s.Var(c.RetryCountProp); ok {
 			s.RetryCount = Str(v)
 		}
 	}
 	if c.RunFromNetProp != "" {
-		if v, ok := vals[c.RunFromNetProp]; ok {
+		if v, ok := s.Var(c.RunFromNetProp); ok {
 			s.RunFromNet = Str(v)
 		}
 	}
-	s.Action = Str(c.ExpandCommandLine(vals, set))
-	sortVars(s.Vars)
+	s.Action = Str(c.expandWith(s.Var))
 	return globals
 }
 
@@ -142,7 +138,12 @@ func fillChild(s *Step, children ChildLookup) {
 }
 
 func sortVars(vs []Variable) {
-	sort.SliceStable(vs, func(i, j int) bool { return vs[i].Property < vs[j].Property })
+	for i := 1; i < len(vs); i++ {
+		if vs[i-1].Property > vs[i].Property {
+			sort.SliceStable(vs, func(i, j int) bool { return vs[i].Property < vs[j].Property })
+			return
+		}
+	}
 }
 
 // NormalizeCondition sorts the variables of every expression by name, as

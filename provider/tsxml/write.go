@@ -18,6 +18,7 @@ type writer struct {
 
 func marshal(q *Sequence, indent string) []byte {
 	w := &writer{indent: indent}
+	w.b.Grow(4096)
 	w.open("sequence", append([]Attr{{"version", q.Version}}, q.Attrs...), false)
 	w.depth++
 	if len(q.References) > 0 {
@@ -180,6 +181,10 @@ func (w *writer) elem(e *Elem) {
 }
 
 func escapeText(b *strings.Builder, s string) {
+	if !strings.ContainsAny(s, "&<>\r") {
+		b.WriteString(s)
+		return
+	}
 	for _, r := range s {
 		switch r {
 		case '&':
@@ -197,6 +202,10 @@ func escapeText(b *strings.Builder, s string) {
 }
 
 func escapeAttr(b *strings.Builder, s string) {
+	if !strings.ContainsAny(s, "&<>\"\n\r\t") {
+		b.WriteString(s)
+		return
+	}
 	for _, r := range s {
 		switch r {
 		case '&':
