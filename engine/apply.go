@@ -285,10 +285,7 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 		if err := lock(path); err != nil {
 			return "", err
 		}
-		in, err := site.Get(ctx, path)
-		if err != nil {
-			return "", fmt.Errorf("read %s: %w", it, err)
-		}
+		in := it.site.Clone() // read by this run's plan; not read again
 		changed := false
 		for k, v := range d.Props {
 			if in.String(k) != v {
@@ -331,10 +328,8 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 		if err := lock(path); err != nil {
 			return "", err
 		}
-		var err error
-		if pkg, err = site.Get(ctx, path); err != nil {
-			return "", fmt.Errorf("read %s: %w", it, err)
-		}
+		pkg = it.site.Clone() // read (with its lazy properties) by this run's plan
+		delete(pkg.Props, "Sequence")
 	} else {
 		pkg = provider.New(ClassTaskSequencePackage)
 		pkg.Props["ISVString"] = OwnerMark

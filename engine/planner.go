@@ -106,7 +106,10 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		pkgObjs = append(pkgObjs, it.obj)
 	}
 	deps := map[string][]string{}
-	planned := p.planSequences(st, r, cfg, opts)
+	planned, err := p.planSequences(ctx, st, r, cfg, opts)
+	if err != nil {
+		return nil, nil, err
+	}
 	for i, cs := range cfg.Sequences {
 		if cs.Absent {
 			in, err := st.Find(ClassTaskSequencePackage, cs.Name)
@@ -276,7 +279,7 @@ func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, ds *diag.Li
 			if managed[id] || deleting[id] {
 				continue
 			}
-			full := st.Sequences[id]
+			full := st.sequence(id)
 			if full == nil {
 				var err error
 				if full, err = st.Site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id)); err != nil {
@@ -452,7 +455,7 @@ func planPackage(st *State, cp *config.Package) (*item, error) {
 	return it, nil
 }
 
-func planSequence(st *State, r desired.Resolver, cs *config.Sequence, replaceSecrets bool) (*item, diag.List) {
+func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *provider.Instance, replaceSecrets bool) (*item, diag.List) {
 	var ds diag.List
 	obj := &plan.Object{Address: address(plan.KindSequence, cs.Name), Kind: plan.KindSequence, Name: cs.Name}
 	it := &item{obj: obj, seq: cs}
@@ -467,8 +470,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, replaceSec
 	b := &desired.Builder{R: r}
 	want, bds := b.Sequence(cs)
 	ds = append(ds, bds...)
-	in, err := st.Find(ClassTaskSequencePackage, cs.Name)
-	if err != nil {
+	if _, err := st.Find(ClassTaskSequencePackage, cs.Name); err != nil {
 		ds.AddErr(cs.Pos, err)
 	}
 	if ds.HasErrors() {
@@ -478,7 +480,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, replaceSec
 	it.wantRefs = want.References
 	it.highImpact = highImpact(want)
 	props := desired.SequenceProps(cs, bootID)
-	if in == nil {
+	if full == nil {
 		obj.Action = plan.Create
 		it.size = len(tsxml.Marshal(want))
 		steps, _, _ := want.Counts()
@@ -490,8 +492,8 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, replaceSec
 		}
 		return it, ds
 	}
-	it.site = st.Sequences[in.String("PackageID")]
-	obj.ID = in.String("PackageID")
+	it.site = full
+	obj.ID = full.String("PackageID")
 	obj.Version = it.site.String("SedoObjectVersion")
 	for _, k := range sortedKeys(props) {
 		change(&obj.Changes, k, it.site.String(k), true, props[k], true)
@@ -499,8 +501,8 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, replaceSec
 	// Fast path: a site that stores exactly tsctl's normal form of the
 	// desired sequence holds the same sequence; no need to parse and diff.
 	stored := it.site.String("Sequence")
-	if x := tsxml.Marshal(want); string(x) == stored {
-		it.size = len(x)
+	if same, n := tsxml.Stores(want, stored); same {
+		it.size = n
 		if replaceSecrets && hasSecrets(want) {
 			obj.Changes = append(obj.Changes, plan.Change{Field: "secrets", HasBefore: true, HasAfter: true, Sensitive: true})
 			it.stepsChanged = true
@@ -633,30 +635,68 @@ type sequencePlan struct {
 	ds diag.List
 }
 
-// planSequences plans every sequence, on all cores: each sequence's build,
-// normalisation and diff is independent, and the resolver only reads.
-func (p *Planned) planSequences(st *State, r *resolver, cfg *config.Config, opts PlanOptions) []sequencePlan {
-	out := make([]sequencePlan, len(cfg.Sequences))
-	next := make(chan int)
+// planSequences plans every sequence on all cores, children before the
+// sequences that run them. Each managed sequence that exists is read from
+// the site (one Get, with its lazy Sequence) just before it is planned, and
+// its Sequence text is dropped once it is compared, unless apply needs it.
+func (p *Planned) planSequences(ctx context.Context, st *State, r *resolver, cfg *config.Config, opts PlanOptions) ([]sequencePlan, error) {
+	n := len(cfg.Sequences)
+	out := make([]sequencePlan, n)
+	index := map[string]int{}
+	for i, cs := range cfg.Sequences {
+		index[strings.ToLower(cs.Name)] = i
+	}
+	done := make([]chan struct{}, n)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	errs := make([]error, n)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+	for i, cs := range cfg.Sequences {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				cs := cfg.Sequences[i]
-				tr := &trackingResolver{resolver: r, used: map[refKey]bool{}}
-				it, ds := planSequence(st, tr, cs, opts.ReplaceSecrets)
-				out[i] = sequencePlan{tr, it, ds}
+			defer close(done[i])
+			if cs.Absent {
+				return
 			}
+			for _, d := range cs.Dependencies() {
+				if j, ok := index[strings.ToLower(d)]; ok && j != i {
+					<-done[j]
+				}
+			}
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var full *provider.Instance
+			if in, err := st.Find(ClassTaskSequencePackage, cs.Name); err == nil && in != nil {
+				id := in.String("PackageID")
+				if full, err = st.Site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id)); err != nil {
+					errs[i] = fmt.Errorf("read sequence %s: %w", id, err)
+					return
+				}
+			}
+			tr := &trackingResolver{resolver: r, used: map[refKey]bool{}}
+			it, ds := planSequence(st, tr, cs, full, opts.ReplaceSecrets)
+			if full != nil {
+				keep := full
+				if it == nil || !it.stepsChanged {
+					keep = full.Clone()
+					delete(keep.Props, "Sequence")
+				}
+				if it != nil {
+					it.site = keep
+				}
+				st.setSequence(full.String("PackageID"), keep)
+			}
+			out[i] = sequencePlan{tr, it, ds}
 		}()
 	}
-	for i, cs := range cfg.Sequences {
-		if !cs.Absent {
-			next <- i
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
 		}
 	}
-	close(next)
-	wg.Wait()
-	return out
+	return out, nil
 }

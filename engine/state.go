@@ -46,14 +46,16 @@ type State struct {
 	programs map[string]map[string]*provider.Instance   // PackageID → lower(program) → instance
 	apps     map[string][]*provider.Instance            // lower(display name) → applications
 	// Sequences holds the lazily read SMS_TaskSequencePackage of each
-	// managed sequence that exists, by PackageID.
+	// managed sequence that exists, by PackageID, filled as planning reads
+	// them (without the Sequence text of unchanged ones). Guarded by mu.
 	Sequences map[string]*provider.Instance
+	mu        sync.Mutex
 	ids       map[string]bool
 	seqByID   map[string]*provider.Instance // task sequence packages by PackageID
 }
 
-// ReadState queries every class once (concurrently) and reads the managed
-// sequences that exist on the site with their lazy properties.
+// ReadState queries every class once, concurrently. Planning then reads
+// each managed sequence that exists (one Get each) just before planning it.
 func ReadState(ctx context.Context, site provider.Site, cfg *config.Config) (*State, error) {
 	st := &State{Site: site, byName: map[string]map[string][]*provider.Instance{}, programs: map[string]map[string]*provider.Instance{},
 		apps: map[string][]*provider.Instance{}, Sequences: map[string]*provider.Instance{}}
@@ -105,35 +107,7 @@ func ReadState(ctx context.Context, site provider.Site, cfg *config.Config) (*St
 			}
 		}
 	}
-	// One lazy read per managed sequence that exists, concurrently.
-	var ids []string
-	for _, s := range cfg.Sequences {
-		if in, err := st.Find(ClassTaskSequencePackage, s.Name); err == nil && in != nil {
-			ids = append(ids, in.String("PackageID"))
-		}
-	}
-	sem := make(chan struct{}, 8)
-	var mu sync.Mutex
-	var firstErr error
-	for _, id := range ids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id))
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("read sequence %s: %w", id, err)
-				}
-				return
-			}
-			st.Sequences[id] = in
-		}()
-	}
-	wg.Wait()
-	return st, firstErr
+	return st, nil
 }
 
 // Find returns the object of class named name: nil when there is none, an
@@ -187,7 +161,10 @@ func (st *State) child(id string) (tsxml.Child, bool) {
 		return tsxml.Child{}, false
 	}
 	c := tsxml.Child{Name: in.String("Name")}
-	if full := st.Sequences[id]; full != nil {
+	st.mu.Lock()
+	full := st.Sequences[id]
+	st.mu.Unlock()
+	if full != nil {
 		in = full // its lazy References, when the child is managed too
 	}
 	for _, r := range in.Objects("References") {
@@ -263,4 +240,18 @@ func ClassOfRef(kind desired.RefKind) string {
 		return ClassApplication
 	}
 	return refClass[kind]
+}
+
+// setSequence records what planning read of a managed sequence.
+func (st *State) setSequence(id string, in *provider.Instance) {
+	st.mu.Lock()
+	st.Sequences[id] = in
+	st.mu.Unlock()
+}
+
+// sequence returns what planning read of a managed sequence, or nil.
+func (st *State) sequence(id string) *provider.Instance {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.Sequences[id]
 }

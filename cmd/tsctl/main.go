@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 )
 
@@ -53,6 +54,13 @@ func init() {
 // Main runs tsctl with os.Args and returns the exit code.
 func Main() int {
 	tuneGC()
+	if p := os.Getenv("TSCTL_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	return c.main(os.Args[1:])
 }
@@ -120,15 +128,13 @@ func (c *cli) version(args []string) int {
 	return exitOK
 }
 
-// tuneGC trades memory for speed on large configurations: the collector
-// runs when the heap grows fourfold rather than twofold, but never lets it
-// pass a soft limit well under the 300 MB tsctl aims for. GOGC and
-// GOMEMLIMIT set by the user win.
+// tuneGC keeps the heap under a soft limit on large configurations, so
+// that peak memory stays under the 300 MB tsctl aims for. GOMEMLIMIT set by
+// the user wins.
 func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(200 << 20)
+		debug.SetMemoryLimit(memoryLimit)
 	}
 }
+
+const memoryLimit = 240 << 20

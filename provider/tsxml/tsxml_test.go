@@ -50,7 +50,7 @@ func TestParseFixture(t *testing.T) {
 func TestMarshalRoundTrip(t *testing.T) {
 	q := mustParse(t, readFile(t, "testdata/small.xml"))
 	for _, indent := range []string{"", "  "} {
-		out := marshal(q, indent)
+		out := []byte(marshal(q, indent))
 		back := mustParse(t, out)
 		if !reflect.DeepEqual(q, back) {
 			t.Errorf("indent %q: round trip differs:\n%s", indent, out)

@@ -2,39 +2,71 @@ package tsxml
 
 import (
 	"strings"
+	"sync"
 )
 
 // Marshal writes the sequence compactly, the way a site stores it.
-func Marshal(q *Sequence) []byte { return marshal(q, "") }
+func Marshal(q *Sequence) []byte { return []byte(marshal(q, "")) }
+
+// MarshalString is Marshal as a string.
+func MarshalString(q *Sequence) string { return marshal(q, "") }
+
+var bufPool = sync.Pool{New: func() any { return new(strings.Builder) }}
+
+// Stores reports whether stored is exactly the compact XML of q, and the
+// length of that XML, without keeping a copy of it.
+func Stores(q *Sequence, stored string) (bool, int) {
+	w := &writer{}
+	b := bufPool.Get().(*strings.Builder)
+	b.Reset()
+	b.Grow(len(stored) + 64)
+	w.b = b
+	w.write(q)
+	out := b.String()
+	equal, n := out == stored, len(out)
+	if n < 1<<20 {
+		bufPool.Put(b)
+	}
+	return equal, n
+}
 
 // MarshalIndent writes the sequence with one element per line, indented by indent.
-func MarshalIndent(q *Sequence, indent string) []byte { return marshal(q, indent) }
+func MarshalIndent(q *Sequence, indent string) []byte { return []byte(marshal(q, indent)) }
 
 type writer struct {
-	b      strings.Builder
+	b      *strings.Builder
 	indent string
 	depth  int
 }
 
-func marshal(q *Sequence, indent string) []byte {
-	w := &writer{indent: indent}
+func marshal(q *Sequence, indent string) string {
+	w := &writer{indent: indent, b: new(strings.Builder)}
 	w.b.Grow(4096)
-	w.open("sequence", append([]Attr{{"version", q.Version}}, q.Attrs...), false)
+	w.write(q)
+	return w.b.String()
+}
+
+func (w *writer) write(q *Sequence) {
+	w.start("sequence")
+	w.attr("version", q.Version)
+	w.attrs(q.Attrs)
+	w.b.WriteByte('>')
 	w.depth++
 	if len(q.References) > 0 {
-		w.open("referenceList", nil, false)
+		w.start("referenceList")
+		w.b.WriteByte('>')
 		w.depth++
 		for _, r := range q.References {
-			var as []Attr
+			w.start("reference")
 			if r.Application != "" {
-				as = append(as, Attr{"application", r.Application})
+				w.attr("application", r.Application)
 			} else {
-				as = append(as, Attr{"package", r.Package})
+				w.attr("package", r.Package)
 				if r.Program != "" {
-					as = append(as, Attr{"program", r.Program})
+					w.attr("program", r.Program)
 				}
 			}
-			w.open("reference", as, true)
+			w.b.WriteString(" />")
 		}
 		w.depth--
 		w.close("referenceList")
@@ -47,10 +79,9 @@ func marshal(q *Sequence, indent string) []byte {
 	}
 	w.depth--
 	w.close("sequence")
-	if indent != "" {
+	if w.indent != "" {
 		w.b.WriteByte('\n')
 	}
-	return []byte(w.b.String())
 }
 
 func (w *writer) nl() {
@@ -65,22 +96,37 @@ func (w *writer) nl() {
 	}
 }
 
-func (w *writer) open(name string, attrs []Attr, selfClose bool) {
+// start writes "<name" on a new line when indenting; attributes follow.
+func (w *writer) start(name string) {
 	w.nl()
 	w.b.WriteByte('<')
 	w.b.WriteString(name)
-	for _, a := range attrs {
-		w.b.WriteByte(' ')
-		w.b.WriteString(a.Name)
-		w.b.WriteString(`="`)
-		escapeAttr(&w.b, a.Value)
-		w.b.WriteByte('"')
+}
+
+func (w *writer) attr(name, value string) {
+	w.b.WriteByte(' ')
+	w.b.WriteString(name)
+	w.b.WriteString(`="`)
+	escapeAttr(w.b, value)
+	w.b.WriteByte('"')
+}
+
+func (w *writer) attrs(as []Attr) {
+	for _, a := range as {
+		w.attr(a.Name, a.Value)
 	}
-	if selfClose {
+}
+
+// end finishes a start tag: self-closed when text is empty, else with the
+// text and the end tag.
+func (w *writer) end(name, text string) {
+	if text == "" {
 		w.b.WriteString(" />")
-	} else {
-		w.b.WriteByte('>')
+		return
 	}
+	w.b.WriteByte('>')
+	escapeText(w.b, text)
+	w.closeInline(name)
 }
 
 func (w *writer) close(name string) {
@@ -94,29 +140,22 @@ func (w *writer) closeInline(name string) {
 	w.b.WriteByte('>')
 }
 
-func (w *writer) leaf(name string, attrs []Attr, text string) {
-	if text == "" {
-		w.open(name, attrs, true)
-		return
-	}
-	w.open(name, attrs, false)
-	escapeText(&w.b, text)
-	w.closeInline(name)
-}
-
 func (w *writer) vars(list string, vars []Variable) {
+	w.start(list)
 	if len(vars) == 0 {
-		w.open(list, nil, true)
+		w.b.WriteString(" />")
 		return
 	}
-	w.open(list, nil, false)
+	w.b.WriteByte('>')
 	w.depth++
 	for _, v := range vars {
-		as := []Attr{{"name", v.Name}, {"property", v.Property}}
+		w.start("variable")
+		w.attr("name", v.Name)
+		w.attr("property", v.Property)
 		if v.Hidden {
-			as = append(as, Attr{"hidden", "true"})
+			w.attr("hidden", "true")
 		}
-		w.leaf("variable", as, v.Value)
+		w.end("variable", v.Value)
 	}
 	w.depth--
 	w.close(list)
@@ -124,27 +163,28 @@ func (w *writer) vars(list string, vars []Variable) {
 
 func (w *writer) step(s *Step) {
 	name := s.Kind.String()
-	var as []Attr
+	w.start(name)
 	if s.Kind != KindGroup {
-		as = append(as, Attr{"type", s.Type})
+		w.attr("type", s.Type)
 	}
-	as = append(as, Attr{"name", s.Name}, Attr{"description", s.Description})
+	w.attr("name", s.Name)
+	w.attr("description", s.Description)
 	if s.Disabled {
-		as = append(as, Attr{"disable", "true"})
+		w.attr("disable", "true")
 	}
 	if s.ContinueOnError {
-		as = append(as, Attr{"continueOnError", "true"})
+		w.attr("continueOnError", "true")
 	}
-	for _, o := range []struct {
+	for _, o := range [...]struct {
 		n string
 		v *string
 	}{{"runIn", s.RunIn}, {"successCodeList", s.SuccessCodes}, {"retryCount", s.RetryCount}, {"runFromNet", s.RunFromNet}, {"timeout", s.Timeout}} {
 		if o.v != nil {
-			as = append(as, Attr{o.n, *o.v})
+			w.attr(o.n, *o.v)
 		}
 	}
-	as = append(as, s.Extra...)
-	w.open(name, as, false)
+	w.attrs(s.Extra)
+	w.b.WriteByte('>')
 	w.depth++
 	if s.Condition != nil {
 		w.elem(s.Condition)
@@ -155,7 +195,8 @@ func (w *writer) step(s *Step) {
 		}
 	} else {
 		if s.Action != nil {
-			w.leaf("action", nil, *s.Action)
+			w.start("action")
+			w.end("action", *s.Action)
 		}
 		w.vars("defaultVarList", s.Vars)
 	}
@@ -167,11 +208,13 @@ func (w *writer) step(s *Step) {
 }
 
 func (w *writer) elem(e *Elem) {
+	w.start(e.Name)
+	w.attrs(e.Attrs)
 	if len(e.Children) == 0 {
-		w.leaf(e.Name, e.Attrs, e.Text)
+		w.end(e.Name, e.Text)
 		return
 	}
-	w.open(e.Name, e.Attrs, false)
+	w.b.WriteByte('>')
 	w.depth++
 	for _, c := range e.Children {
 		w.elem(c)
@@ -255,7 +298,7 @@ func WriteFull(b *strings.Builder, e *Elem) {
 
 // MarshalElem writes one element compactly.
 func MarshalElem(e *Elem) []byte {
-	w := &writer{}
+	w := &writer{b: new(strings.Builder)}
 	w.elem(e)
 	return []byte(w.b.String())
 }
