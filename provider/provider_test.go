@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"context"
 	"testing"
+	"time"
 )
 
 func TestPathRoundTrip(t *testing.T) {
@@ -56,4 +58,59 @@ func FuzzParsePath(f *testing.F) {
 			}
 		}
 	})
+}
+
+type flaky struct {
+	Site
+	fails int
+	calls int
+}
+
+func (f *flaky) Get(ctx context.Context, path string) (*Instance, error) {
+	f.calls++
+	if f.calls <= f.fails {
+		return nil, &Error{Kind: KindTransient, Op: "Get", Msg: "connection reset"}
+	}
+	return New("X"), nil
+}
+
+func (f *flaky) Put(ctx context.Context, in *Instance) (string, error) {
+	f.calls++
+	return "", &Error{Kind: KindTransient, Op: "Put", Msg: "timeout"}
+}
+
+func TestRetrying(t *testing.T) {
+	f := &flaky{fails: 2}
+	r := NewRetrying(f)
+	r.Base = time.Millisecond
+	if _, err := r.Get(context.Background(), "p"); err != nil || f.calls != 3 || r.Retries() != 2 {
+		t.Errorf("get: %v after %d calls, %d retries", err, f.calls, r.Retries())
+	}
+	f2 := &flaky{fails: 10}
+	r2 := NewRetrying(f2)
+	r2.Base = time.Millisecond
+	if _, err := r2.Get(context.Background(), "p"); err == nil || f2.calls != 4 {
+		t.Errorf("gives up after 4 tries: %v after %d", err, f2.calls)
+	}
+	// A create is never retried: the first attempt may have succeeded.
+	f3 := &flaky{}
+	r3 := NewRetrying(f3)
+	if _, err := r3.Put(context.Background(), New("SMS_Package")); err == nil || f3.calls != 1 {
+		t.Errorf("create retried: %d calls", f3.calls)
+	}
+	in := New("SMS_Package")
+	in.Props["PackageID"] = "PS100001"
+	r3.Base = time.Millisecond
+	if _, err := r3.Put(context.Background(), in); err == nil || f3.calls != 5 {
+		t.Errorf("update not retried: %d calls", f3.calls)
+	}
+}
+
+func TestCounting(t *testing.T) {
+	c := NewCounting(&flaky{})
+	c.Get(context.Background(), "a")
+	c.Get(context.Background(), "b")
+	if got := c.Summary(); got != "2 calls: get 2" {
+		t.Errorf("summary = %q", got)
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -22,6 +23,9 @@ func (c *cli) apply(args []string) int {
 	auto := fs.Bool("auto-approve", false, "apply without asking for confirmation")
 	parallelism := fs.Int("parallelism", 4, "objects applied at once")
 	lockTimeout := fs.Duration("lock-timeout", 0, "wait this long for an object locked by someone else (e.g. 2m); 0 skips it at once")
+	quiet := fs.Bool("quiet", false, "print no progress, only the summary")
+	jsonEvents := fs.Bool("json", false, "print the plan and one JSON event per line (start, done, summary) instead of text")
+	stats := fs.Bool("stats", false, "report the provider calls made, by kind, and retries")
 	if !c.parse(fs, args, 0, 1) {
 		return c.parseExit(fs)
 	}
@@ -81,32 +85,46 @@ func (c *cli) apply(args []string) int {
 			return exitError
 		}
 	}
-	p.Plan.WriteHuman(c.stdout, plan.Style{Color: colorOK(c.stdout)})
+	defer c.printStats(*stats)
+	if *jsonEvents {
+		b, _ := json.Marshal(map[string]any{"event": "plan", "plan": p.Plan})
+		fmt.Fprintln(c.stdout, string(b))
+	} else {
+		p.Plan.WriteHuman(c.stdout, plan.Style{Color: colorOK(c.stdout)})
+	}
 	if !p.Plan.Changes {
 		return exitOK
 	}
 	if saved == nil && !*auto && !c.confirm(p.Plan, site.Code()) {
 		return exitError
 	}
-	fmt.Fprintln(c.stdout)
+	if !*jsonEvents {
+		fmt.Fprintln(c.stdout)
+	}
+	prog := c.newProgress(p.Plan, *jsonEvents, *quiet)
 	res, err := p.Apply(ctx, engine.ApplyOptions{
 		Parallelism: *parallelism,
 		User:        currentUser(),
 		LockTimeout: *lockTimeout,
-		OnDone: func(r engine.ObjectResult) {
-			msg := fmt.Sprintf("%s %q: %s", r.Kind, r.Name, r.Outcome)
-			if r.ID != "" && r.Outcome == engine.Created {
-				msg += " (" + r.ID + ")"
-			}
-			if r.Reason != "" {
-				msg += ": " + r.Reason
-			}
-			c.notef("%s", msg)
-		},
+		OnStart:     prog.started,
+		OnDone:      prog.finished,
 	})
+	prog.close()
 	if err != nil {
 		c.printApplyError(err)
 		return exitError
+	}
+	if *jsonEvents {
+		ev := map[string]any{"event": "summary", "objects": res.Objects, "retries": c.retrying.Retries(), "calls": c.counting.Calls()}
+		for _, o := range []engine.Outcome{engine.Created, engine.Updated, engine.Deleted, engine.Unchanged, engine.Failed, engine.Skipped} {
+			ev[o.String()] = res.Count(o)
+		}
+		b, _ := json.Marshal(ev)
+		fmt.Fprintln(c.stdout, string(b))
+		if res.Failed() {
+			return exitError
+		}
+		return exitOK
 	}
 	return c.applySummary(res)
 }
@@ -153,6 +171,9 @@ func (c *cli) applySummary(res *engine.ApplyResult) int {
 	}
 	summary := fmt.Sprintf("%d created, %d updated, %d deleted, %d unchanged, %d failed, %d skipped.",
 		res.Count(engine.Created), res.Count(engine.Updated), res.Count(engine.Deleted), res.Count(engine.Unchanged), res.Count(engine.Failed), res.Count(engine.Skipped))
+	if n := c.retrying.Retries(); n > 0 {
+		summary += fmt.Sprintf(" %d transient %s retried.", n, plural(n, "error", "errors"))
+	}
 	if res.Failed() {
 		fmt.Fprintln(c.stdout, "Apply incomplete: "+summary)
 		c.hint("fix the cause and run tsctl apply again; finished objects are not redone")

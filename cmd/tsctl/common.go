@@ -42,10 +42,28 @@ func (c *cli) siteURL(flagValue string) string {
 	return DefaultSite
 }
 
-// openSite connects to the site a URL names. A read-only caller (plan,
-// render) never creates a local site: when none exists yet it works on a
-// new one in a temporary folder, removed on Close.
+// openSite connects to the site a URL names, counting its calls and
+// retrying transient failures. A read-only caller (plan, render) never
+// creates a local site: when none exists yet it works on a new one in a
+// temporary folder, removed on Close.
 func (c *cli) openSite(url string, readOnly bool) (provider.Site, error) {
+	s, err := c.openRaw(url, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	c.counting = provider.NewCounting(s)
+	c.retrying = provider.NewRetrying(c.counting)
+	return c.retrying, nil
+}
+
+// printStats reports the provider calls made, when --stats asked for them.
+func (c *cli) printStats(on bool) {
+	if on && c.counting != nil {
+		c.notef("provider %s; %d %s", c.counting.Summary(), c.retrying.Retries(), plural(c.retrying.Retries(), "retry", "retries"))
+	}
+}
+
+func (c *cli) openRaw(url string, readOnly bool) (provider.Site, error) {
 	switch {
 	case strings.HasPrefix(url, "local:"):
 		dir := strings.TrimPrefix(url, "local:")
@@ -146,8 +164,8 @@ func colorOK(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
+func isTerminal(s any) bool {
+	f, ok := s.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

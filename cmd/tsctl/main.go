@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/tsctl/tsctl/provider"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
@@ -26,6 +28,8 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	format         string // human, json, markdown or github
+	counting       *provider.Counting
+	retrying       *provider.Retrying
 }
 
 type command struct {

@@ -42,6 +42,7 @@ func (c *cli) plan(args []string) int {
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
 	out := fs.String("out", "", "save the plan to this file, for tsctl apply PLANFILE")
 	strict := fs.Bool("strict", false, "fail on lint warnings")
+	stats := fs.Bool("stats", false, "report the provider calls made, by kind")
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
@@ -62,6 +63,7 @@ func (c *cli) plan(args []string) int {
 		return exitError
 	}
 	defer site.Close()
+	defer c.printStats(*stats)
 	opts := pf.options(url)
 	p, ok := c.makePlan(context.Background(), site, cfg, opts, *strict)
 	if !ok {

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tsctl/tsctl/engine"
+	"github.com/tsctl/tsctl/engine/plan"
+)
+
+// progress reports apply's progress: a live line on a terminal, one line
+// per finished object elsewhere, JSON events with --json, nothing with --quiet.
+type progress struct {
+	c        *cli
+	mode     string // live, lines, json, quiet
+	total    int
+	start    time.Time
+	mu       sync.Mutex
+	done     int
+	inFlight int
+	running  map[string]bool
+	stop     chan struct{}
+	stopped  sync.WaitGroup
+}
+
+func (c *cli) newProgress(p *plan.Plan, jsonEvents, quiet bool) *progress {
+	pr := &progress{c: c, start: time.Now(), stop: make(chan struct{}), running: map[string]bool{}}
+	for _, o := range p.Objects {
+		if o.Action != plan.NoOp {
+			pr.total++
+		}
+	}
+	switch {
+	case jsonEvents:
+		pr.mode = "json"
+	case quiet:
+		pr.mode = "quiet"
+	case isTerminal(c.stderr):
+		pr.mode = "live"
+		pr.stopped.Add(1)
+		go pr.tick()
+	default:
+		pr.mode = "lines"
+	}
+	return pr
+}
+
+func (p *progress) event(v map[string]any) {
+	b, _ := json.Marshal(v)
+	p.mu.Lock()
+	fmt.Fprintln(p.c.stdout, string(b))
+	p.mu.Unlock()
+}
+
+func (p *progress) started(o *plan.Object) {
+	p.mu.Lock()
+	p.inFlight++
+	p.running[o.Address] = true
+	p.mu.Unlock()
+	if p.mode == "json" {
+		p.event(map[string]any{"event": "start", "address": o.Address, "action": o.Action.String()})
+	}
+}
+
+func (p *progress) finished(r engine.ObjectResult) {
+	p.mu.Lock()
+	if p.running[r.Address] {
+		delete(p.running, r.Address)
+		p.inFlight--
+	}
+	p.done++
+	p.mu.Unlock()
+	switch p.mode {
+	case "json":
+		ev := map[string]any{"event": "done", "address": r.Address, "kind": r.Kind, "name": r.Name, "outcome": r.Outcome.String()}
+		if r.ID != "" {
+			ev["id"] = r.ID
+		}
+		if r.Reason != "" {
+			ev["reason"] = r.Reason
+		}
+		p.event(ev)
+	case "lines", "live":
+		msg := fmt.Sprintf("%s %q: %s", r.Kind, r.Name, r.Outcome)
+		if r.ID != "" && r.Outcome == engine.Created {
+			msg += " (" + r.ID + ")"
+		}
+		if r.Reason != "" {
+			msg += ": " + r.Reason
+		}
+		p.mu.Lock()
+		if p.mode == "live" {
+			fmt.Fprint(p.c.stderr, "\r\x1b[K")
+		}
+		p.c.notef("%s", msg)
+		p.mu.Unlock()
+	}
+}
+
+func (p *progress) tick() {
+	defer p.stopped.Done()
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			p.mu.Lock()
+			fmt.Fprint(p.c.stderr, "\r\x1b[K")
+			p.mu.Unlock()
+			return
+		case <-t.C:
+			p.mu.Lock()
+			el := time.Since(p.start).Truncate(time.Second)
+			eta := "?"
+			if p.done > 0 {
+				eta = (time.Duration(float64(time.Since(p.start)) / float64(p.done) * float64(p.total-p.done))).Truncate(time.Second).String()
+			}
+			fmt.Fprintf(p.c.stderr, "\r\x1b[Ktsctl: applying %d/%d, %d in flight, %s elapsed, about %s left", p.done, p.total, p.inFlight, el, eta)
+			p.mu.Unlock()
+		}
+	}
+}
+
+func (p *progress) close() {
+	if p.mode == "live" {
+		close(p.stop)
+		p.stopped.Wait()
+	}
+}
