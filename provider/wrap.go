@@ -106,7 +106,9 @@ type Retrying struct {
 }
 
 // NewRetrying wraps s.
-func NewRetrying(s Site) *Retrying { return &Retrying{Site: s, Attempts: 4, Base: 200 * time.Millisecond} }
+func NewRetrying(s Site) *Retrying {
+	return &Retrying{Site: s, Attempts: 4, Base: 200 * time.Millisecond}
+}
 
 // Retries returns how many retries were made.
 func (r *Retrying) Retries() int { return int(r.retries.Load()) }
