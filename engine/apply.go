@@ -88,14 +88,15 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 		opts.Parallelism = 4
 	}
 	r := newResolver(p.State, p.Config, true)
-	// Read every secret up front.
+	// Read every secret the writes need before the first write.
 	var ds diag.List
 	for _, o := range p.Plan.Objects {
 		it := p.items[o.Address]
 		if it.seq != nil && (o.Action == plan.Create || it.stepsChanged) {
-			_, bds := (&desired.Builder{R: r}).Sequence(it.seq)
-			for _, d := range bds {
-				ds = append(ds, d)
+			for _, s := range it.seq.Secrets() {
+				if _, err := ReadSecret(s); err != nil {
+					ds.AddErr(s.Pos, err)
+				}
 			}
 		}
 	}

@@ -25,7 +25,12 @@ func main() {
 		os.Exit(1)
 	}
 	w := bufio.NewWriter(os.Stdout)
-	if err := workload.Write(w, s); err == nil {
+	err := workload.Write(w, s)
+	if err == nil {
 		err = w.Flush()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tsctl-gen: error:", err)
+		os.Exit(1)
 	}
 }

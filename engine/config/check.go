@@ -362,3 +362,35 @@ func (s *Step) ChildName() string {
 	}
 	return ""
 }
+
+// Secrets lists the secrets a sequence's steps read, wherever they are
+// written ({env: NAME} or {file: PATH} mappings), with their positions.
+func (s *Sequence) Secrets() []Secret {
+	var out []Secret
+	var walk func(st *Step, n *yaml.Node)
+	walk = func(st *Step, n *yaml.Node) {
+		n = deref(n)
+		if n == nil {
+			return
+		}
+		if n.Kind == yaml.MappingNode && len(n.Content) == 2 && (n.Content[0].Value == "env" || n.Content[0].Value == "file") {
+			sec := Secret{Pos: pos(st.File, n), Dir: st.SecretDir()}
+			if n.Content[0].Value == "env" {
+				sec.Env = n.Content[1].Value
+			} else {
+				sec.File = n.Content[1].Value
+			}
+			out = append(out, sec)
+			return
+		}
+		for _, c := range n.Content {
+			walk(st, c)
+		}
+	}
+	Walk(s.Steps, func(st *Step) {
+		if st.Kind != "group" && st.Body != nil {
+			walk(st, st.Body)
+		}
+	})
+	return out
+}

@@ -65,10 +65,13 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 	if !ok || ts.Class != "SMS_TaskSequence" {
 		return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "TaskSequence is not an SMS_TaskSequence from this site", Code: 0x80041008}
 	}
-	q = q.Clone()
 	var path string
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var cur *provider.Instance
+	var cur *provider.Instance
+	// The work — normalising, checking references, writing the XML — runs
+	// in a read transaction, concurrently with other saves; the write
+	// transaction that follows only re-checks and stores.
+	q = q.Clone()
+	err := s.db.View(func(tx *bolt.Tx) error {
 		if id := pkg.String("PackageID"); id != "" {
 			path = provider.Path(ClassTaskSequencePackage, "PackageID", id)
 			var err error
@@ -98,33 +101,55 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 		if missing := s.missingRefs(tx, q.References); len(missing) > 0 {
 			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "the sequence references objects that do not exist on the site: " + strings.Join(missing, ", "), Code: 0x80041008}
 		}
-		tsxml.BlankSecrets(q) // the local site never runs a sequence: it keeps no secret
-		xml := tsxml.Marshal(q)
-		if len(xml) > MaxSequenceBytes {
-			return &provider.Error{Kind: provider.KindTooLarge, Op: op, Msg: fmt.Sprintf("the sequence is %d bytes; a site stores at most %d (split it with Run Task Sequence steps)", len(xml), MaxSequenceBytes)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	tsxml.BlankSecrets(q) // the local site never runs a sequence: it keeps no secret
+	xml := tsxml.Marshal(q)
+	if len(xml) > MaxSequenceBytes {
+		return nil, &provider.Error{Kind: provider.KindTooLarge, Op: op, Msg: fmt.Sprintf("the sequence is %d bytes; a site stores at most %d (split it with Run Task Sequence steps)", len(xml), MaxSequenceBytes)}
+	}
+	cur.Props["Sequence"] = string(xml)
+	refs := make([]*provider.Instance, 0, len(q.References))
+	for _, r := range q.References {
+		ri := provider.New("SMS_TaskSequence_Reference")
+		if r.Application != "" {
+			ri.Props["Package"], ri.Props["Program"], ri.Props["Type"] = r.Application, "", int64(1)
+		} else {
+			ri.Props["Package"], ri.Props["Program"], ri.Props["Type"] = r.Package, r.Program, int64(0)
 		}
-		cur.Props["Sequence"] = string(xml)
-		refs := make([]*provider.Instance, 0, len(q.References))
-		for _, r := range q.References {
-			ri := provider.New("SMS_TaskSequence_Reference")
-			if r.Application != "" {
-				ri.Props["Package"], ri.Props["Program"], ri.Props["Type"] = r.Application, "", int64(1)
-			} else {
-				ri.Props["Package"], ri.Props["Program"], ri.Props["Type"] = r.Package, r.Program, int64(0)
-			}
-			refs = append(refs, ri)
+		refs = append(refs, ri)
+	}
+	cur.Props["References"] = refs
+	cur.Props["ReferencesCount"] = int64(len(refs))
+	typ := int64(1)
+	if tsxml.IsOSDeployment(q) {
+		typ = 2
+	}
+	cur.Props["Type"] = typ
+	cur.Props["TaskSequenceFlags"] = int64(0)
+	version := cur.String("SedoObjectVersion")
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if missing := s.missingRefs(tx, q.References); len(missing) > 0 {
+			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "the sequence references objects that do not exist on the site: " + strings.Join(missing, ", "), Code: 0x80041008}
 		}
-		cur.Props["References"] = refs
-		cur.Props["ReferencesCount"] = int64(len(refs))
-		typ := int64(1)
-		if tsxml.IsOSDeployment(q) {
-			typ = 2
-		}
-		cur.Props["Type"] = typ
-		cur.Props["TaskSequenceFlags"] = int64(0)
 		if path == "" {
 			p, err := s.create(tx, cur)
 			path = p
+			return err
+		}
+		// Refuse a save that raced with another: the object must still be
+		// the version read above and unlocked.
+		now0, err := s.get(tx, path)
+		if err != nil {
+			return err
+		}
+		if now0.String("SedoObjectVersion") != version {
+			return &provider.Error{Kind: provider.KindTransient, Op: op, Msg: "the object changed while it was being saved; try again"}
+		}
+		if err := s.checkLock(tx, op, path); err != nil {
 			return err
 		}
 		cur.Props["SedoObjectVersion"] = newGUID()
