@@ -679,9 +679,8 @@ func (p *Planned) planSequences(ctx context.Context, st *State, r *resolver, cfg
 			tr := &trackingResolver{resolver: r, used: map[refKey]bool{}}
 			it, ds := planSequence(st, tr, cs, full, opts.ReplaceSecrets)
 			if full != nil {
-				keep := full
+				keep := full // read by this worker alone; trimmed in place
 				if it == nil || !it.stepsChanged {
-					keep = full.Clone()
 					delete(keep.Props, "Sequence")
 				}
 				if it != nil {

@@ -142,3 +142,13 @@ func tuneGC() {
 }
 
 const memoryLimit = 240 << 20
+
+// writeHeapProfile writes a heap profile to $TSCTL_MEMPROFILE, for tuning.
+func writeHeapProfile() {
+	if p := os.Getenv("TSCTL_MEMPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			_ = pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
+	}
+}

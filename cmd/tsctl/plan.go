@@ -69,6 +69,7 @@ func (c *cli) plan(args []string) int {
 	if !ok {
 		return exitError
 	}
+	writeHeapProfile()
 	if *out != "" {
 		conf, err := planfile.HashFiles(cfg.Files)
 		if err == nil {
