@@ -30,45 +30,68 @@ func (c *cli) convert(args []string) int {
 		return exitError
 	}
 	cv := convert.New(convert.ExportNames{Ex: ex})
-	var nodes []*yaml.Node
-	var sources []string
+	var docs []convertedDoc
 	for _, s := range ex.Sequences {
-		nodes = append(nodes, cv.Sequence(s))
-		sources = append(sources, s.Source)
+		docs = append(docs, convertedDoc{name: s.Name, source: s.Source, node: cv.Sequence(s)})
 	}
-	if *out == "" {
-		doc, err := convert.Document(header(sources), nodes)
-		if err != nil {
-			c.errorf("%v", err)
-			return exitError
-		}
-		_, _ = c.stdout.Write(doc)
-	} else {
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			c.errorf("%v", err)
-			return exitError
-		}
-		used := map[string]bool{}
-		for i := range nodes {
-			doc, err := convert.Document(header(sources[i:i+1]), nodes[i:i+1])
-			if err != nil {
-				c.errorf("%v", err)
-				return exitError
-			}
-			name := fileName(ex.Sequences[i].Name, used)
-			if err := writeFileAtomic(filepath.Join(*out, name), doc); err != nil {
-				c.errorf("%v", err)
-				return exitError
-			}
-			fmt.Fprintf(c.stdout, "%s\n", filepath.Join(*out, name))
-		}
+	if !c.writeConverted(docs, *out, "Converted by tsctl convert from ") {
+		return exitError
 	}
 	c.reportConversion(cv.Report)
 	return exitOK
 }
 
-func header(sources []string) string {
-	return "Converted by tsctl convert from " + strings.Join(sources, ", ") + "\nyaml-language-server: $schema=https://tsctl.dev/schema/tsctl.schema.json"
+// convertedDoc is one converted sequence and where it came from.
+type convertedDoc struct {
+	name, source string
+	node         *yaml.Node
+}
+
+// writeConverted writes converted sequences as one document on stdout, or
+// as one file per sequence in dir; false means an error was reported.
+func (c *cli) writeConverted(docs []convertedDoc, dir, origin string) bool {
+	header := func(ds []convertedDoc) string {
+		var srcs []string
+		for _, d := range ds {
+			srcs = append(srcs, d.source)
+		}
+		return origin + strings.Join(srcs, ", ") + "\nyaml-language-server: $schema=https://tsctl.dev/schema/tsctl.schema.json"
+	}
+	nodes := func(ds []convertedDoc) []*yaml.Node {
+		var out []*yaml.Node
+		for _, d := range ds {
+			out = append(out, d.node)
+		}
+		return out
+	}
+	if dir == "" {
+		doc, err := convert.Document(header(docs), nodes(docs))
+		if err != nil {
+			c.errorf("%v", err)
+			return false
+		}
+		_, _ = c.stdout.Write(doc)
+		return true
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		c.errorf("%v", err)
+		return false
+	}
+	used := map[string]bool{}
+	for i := range docs {
+		doc, err := convert.Document(header(docs[i:i+1]), nodes(docs[i:i+1]))
+		if err == nil {
+			p := filepath.Join(dir, fileName(docs[i].name, used))
+			if err = writeFileAtomic(p, doc); err == nil {
+				fmt.Fprintln(c.stdout, p)
+			}
+		}
+		if err != nil {
+			c.errorf("%v", err)
+			return false
+		}
+	}
+	return true
 }
 
 var (

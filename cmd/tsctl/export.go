@@ -3,10 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/engine/convert"
@@ -50,36 +46,12 @@ func (c *cli) export(args []string) int {
 		return exitOK
 	}
 	cv := convert.New(ex.Names)
-	var nodes []*yaml.Node
+	var docs []convertedDoc
 	for _, s := range ex.Sequences {
-		nodes = append(nodes, cv.Sequence(s))
+		docs = append(docs, convertedDoc{name: s.Name, source: s.PackageID, node: cv.Sequence(s)})
 	}
-	if *out == "" {
-		doc, err := convert.Document("Exported by tsctl export from site "+site.Code(), nodes)
-		if err != nil {
-			c.errorf("%v", err)
-			return exitError
-		}
-		_, _ = c.stdout.Write(doc)
-	} else {
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			c.errorf("%v", err)
-			return exitError
-		}
-		used := map[string]bool{}
-		for i, s := range ex.Sequences {
-			doc, err := convert.Document("Exported by tsctl export from site "+site.Code()+", "+s.PackageID, nodes[i:i+1])
-			if err != nil {
-				c.errorf("%v", err)
-				return exitError
-			}
-			p := filepath.Join(*out, fileName(s.Name, used))
-			if err := writeFileAtomic(p, doc); err != nil {
-				c.errorf("%v", err)
-				return exitError
-			}
-			fmt.Fprintln(c.stdout, p)
-		}
+	if !c.writeConverted(docs, *out, "Exported by tsctl export from site "+site.Code()+": ") {
+		return exitError
 	}
 	c.reportConversion(cv.Report)
 	return exitOK

@@ -204,11 +204,13 @@ func (c *cli) siteSeed(args []string) int {
 	return exitOK
 }
 
-func (c *cli) siteLock(args []string) int {
-	fs := c.flags("site lock", "NAME")
+// siteObject runs a site subcommand that acts on one object named NAME.
+func (c *cli) siteObject(name string, args []string, extra func(*flagSet), act func(s *local.Site, path string) (string, error)) int {
+	fs := c.flags("site "+name, "NAME")
 	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
-	user := fs.String("user", `CORP\other-admin`, "administrator who holds the lock")
-	machine := fs.String("machine", "ADMIN-PC", "computer the lock is held from")
+	if extra != nil {
+		extra(fs)
+	}
 	if !c.parse(fs, args, 1, 1) {
 		return c.parseExit(fs)
 	}
@@ -218,38 +220,38 @@ func (c *cli) siteLock(args []string) int {
 	}
 	defer s.Close()
 	path, err := s.FindByName(fs.parsed[0])
+	var msg string
 	if err == nil {
-		err = s.Lock(path, *user, *machine)
+		msg, err = act(s, path)
 	}
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError
 	}
-	fmt.Fprintf(c.stdout, "Locked %s for %s on %s.\n", path, *user, *machine)
+	fmt.Fprintln(c.stdout, msg)
 	return exitOK
 }
 
+func (c *cli) siteLock(args []string) int {
+	var user, machine *string
+	return c.siteObject("lock", args, func(fs *flagSet) {
+		user = fs.String("user", `CORP\other-admin`, "administrator who holds the lock")
+		machine = fs.String("machine", "ADMIN-PC", "computer the lock is held from")
+	}, func(s *local.Site, path string) (string, error) {
+		return fmt.Sprintf("Locked %s for %s on %s.", path, *user, *machine), s.Lock(path, *user, *machine)
+	})
+}
+
 func (c *cli) siteUnlock(args []string) int {
-	fs := c.flags("site unlock", "NAME")
-	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
-	if !c.parse(fs, args, 1, 1) {
-		return c.parseExit(fs)
-	}
-	s, ok := c.openLocal(c.siteURL(*siteFlag), "", true)
-	if !ok {
-		return exitError
-	}
-	defer s.Close()
-	path, err := s.FindByName(fs.parsed[0])
-	if err == nil {
-		err = s.Unlock(path)
-	}
-	if err != nil {
-		c.errorf("%v", err)
-		return exitError
-	}
-	fmt.Fprintf(c.stdout, "Unlocked %s.\n", path)
-	return exitOK
+	return c.siteObject("unlock", args, nil, func(s *local.Site, path string) (string, error) {
+		return "Unlocked " + path + ".", s.Unlock(path)
+	})
+}
+
+func (c *cli) siteDelete(args []string) int {
+	return c.siteObject("delete", args, nil, func(s *local.Site, path string) (string, error) {
+		return "Deleted " + path + ".", s.Delete(context.Background(), path)
+	})
 }
 
 // seedExport adds every object an export references, under its original
@@ -282,27 +284,4 @@ func LocalStubs(in []convert.Stub) []local.Stub {
 		out = append(out, local.Stub{Class: engine.ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
 	}
 	return out
-}
-
-func (c *cli) siteDelete(args []string) int {
-	fs := c.flags("site delete", "NAME")
-	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
-	if !c.parse(fs, args, 1, 1) {
-		return c.parseExit(fs)
-	}
-	s, ok := c.openLocal(c.siteURL(*siteFlag), "", true)
-	if !ok {
-		return exitError
-	}
-	defer s.Close()
-	path, err := s.FindByName(fs.parsed[0])
-	if err == nil {
-		err = s.Delete(context.Background(), path)
-	}
-	if err != nil {
-		c.errorf("%v", err)
-		return exitError
-	}
-	fmt.Fprintf(c.stdout, "Deleted %s.\n", path)
-	return exitOK
 }
