@@ -13,6 +13,7 @@ import (
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/adminservice"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -56,6 +57,25 @@ func (c *cli) openSite(url string, readOnly bool) (provider.Site, error) {
 	return c.retrying, nil
 }
 
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// localSiteURL picks the local site for the site subcommands: the flag,
+// else $TSCTL_SITE when it is a local: URL, else the default.
+func (c *cli) localSiteURL(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if v := os.Getenv(SiteEnv); strings.HasPrefix(v, "local:") {
+		return v
+	}
+	return DefaultSite
+}
+
 // printStats reports the provider calls made, when --stats asked for them.
 func (c *cli) printStats(on bool) {
 	if on && c.counting != nil {
@@ -88,8 +108,24 @@ func (c *cli) openRaw(url string, readOnly bool) (provider.Site, error) {
 			return &tempSite{Site: s, dir: tmp}, nil
 		}
 		return local.Open(dir, local.Options{Faults: faults})
-	case strings.HasPrefix(url, "wmi://"), strings.HasPrefix(url, "https://"):
-		return nil, fmt.Errorf("site %q: remote sites (wmi://, https://) are not supported by this build yet; use a local: site", url)
+	case strings.HasPrefix(url, "https://"):
+		opt := adminservice.Options{
+			CAFile:             firstNonEmpty(c.caFile, os.Getenv("TSCTL_CA_FILE")),
+			InsecureSkipVerify: c.insecure || os.Getenv("TSCTL_INSECURE_SKIP_VERIFY") == "1",
+			Token:              os.Getenv("TSCTL_TOKEN"),
+			Username:           os.Getenv("TSCTL_USERNAME"),
+			Password:           os.Getenv("TSCTL_PASSWORD"),
+		}
+		if opt.InsecureSkipVerify {
+			c.warnf("TLS certificate verification is off (--insecure-skip-verify): anyone on the path can read and change what tsctl sends")
+		}
+		s, err := adminservice.Open(context.Background(), url, opt)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	case strings.HasPrefix(url, "wmi://"):
+		return openWMI(url)
 	}
 	return nil, fmt.Errorf("site %q: unknown scheme; use local:PATH, wmi://SERVER/SITECODE or https://SERVER/AdminService", url)
 }

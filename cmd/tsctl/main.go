@@ -30,6 +30,8 @@ type cli struct {
 	format         string // human, json, markdown or github
 	counting       *provider.Counting
 	retrying       *provider.Retrying
+	caFile         string // --ca-file
+	insecure       bool   // --insecure-skip-verify
 }
 
 type command struct {

@@ -27,6 +27,8 @@ func (c *cli) addPlanFlags(fs *flagSet) *planFlags {
 	pf.prune = fs.Bool("prune", false, "also delete objects tsctl created that the configuration no longer holds")
 	fs.Var(&pf.targets, "target", "plan only this object (by name) and what it depends on (repeatable)")
 	pf.replaceSecrets = fs.Bool("replace-secrets", false, "push secrets again (after rotating them) even when nothing else changed")
+	fs.StringVar(&c.caFile, "ca-file", "", "https sites: also trust the CA certificates in this PEM file (or $TSCTL_CA_FILE)")
+	fs.BoolVar(&c.insecure, "insecure-skip-verify", false, "https sites: do not verify the server certificate (test sites only; warned on every run)")
 	return pf
 }
 

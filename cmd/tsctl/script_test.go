@@ -50,6 +50,7 @@ func TestScripts(t *testing.T) {
 			"sitehash":      cmdSiteHash,
 			"siteunchanged": cmdSiteUnchanged,
 			"sleep":         cmdSleep,
+			"envfromfile":   cmdEnvFromFile,
 		},
 	})
 }
@@ -105,4 +106,24 @@ func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
 	time.Sleep(d)
+}
+
+// envfromfile NAME FILE waits (up to 20 s) for FILE to exist and sets the
+// environment variable NAME to its content: a background command's output.
+func cmdEnvFromFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: envfromfile NAME FILE")
+	}
+	p := ts.MkAbs(args[1])
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if b, err := os.ReadFile(p); err == nil && len(b) > 0 {
+			ts.Setenv(args[0], string(b))
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s did not appear", args[1])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -20,19 +20,20 @@ import (
 
 func (c *cli) site(args []string) int {
 	subs := map[string]func([]string) int{
-		"init": c.siteInit, "show": c.siteShow, "seed": c.siteSeed, "lock": c.siteLock, "unlock": c.siteUnlock, "delete": c.siteDelete,
+		"init": c.siteInit, "serve": c.siteServe, "show": c.siteShow, "seed": c.siteSeed, "lock": c.siteLock, "unlock": c.siteUnlock, "delete": c.siteDelete,
 	}
 	if len(args) == 0 || subs[args[0]] == nil {
 		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 			c.errorf("unknown site command %q", args[0])
 		}
-		fmt.Fprintln(c.stderr, "Usage: tsctl site <init|show|seed|lock|unlock|delete> [flags]")
+		fmt.Fprintln(c.stderr, "Usage: tsctl site <init|show|seed|lock|unlock|delete|serve> [flags]")
 		fmt.Fprintln(c.stderr, "  init              create an embedded local site")
 		fmt.Fprintln(c.stderr, "  show              list the site's objects and locks")
 		fmt.Fprintln(c.stderr, "  seed FILE         add reference-only objects (applications, boot images, packages)")
 		fmt.Fprintln(c.stderr, "  lock NAME --user U    simulate another administrator holding a lock")
 		fmt.Fprintln(c.stderr, "  unlock NAME       release a lock")
 		fmt.Fprintln(c.stderr, "  delete NAME       delete an object as an administrator would in the console (no checks)")
+		fmt.Fprintln(c.stderr, "  serve             serve the site over the AdminService REST routes on loopback (HTTPS)")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return exitOK
 		}
@@ -68,7 +69,7 @@ func (c *cli) siteInit(args []string) int {
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
-	url := c.siteURL(*siteFlag)
+	url := c.localSiteURL(*siteFlag)
 	dir := strings.TrimPrefix(url, "local:")
 	existed := strings.HasPrefix(url, "local:") && local.Exists(dir)
 	s, ok := c.openLocal(url, *code, false)
@@ -95,7 +96,7 @@ func (c *cli) siteShow(args []string) int {
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
-	s, ok := c.openLocal(c.siteURL(*siteFlag), "", true)
+	s, ok := c.openLocal(c.localSiteURL(*siteFlag), "", true)
 	if !ok {
 		return exitError
 	}
@@ -190,7 +191,7 @@ func (c *cli) siteSeed(args []string) int {
 		c.hint("a seed file lists applications, bootImages, packages, osImages, osUpgradePackages and driverPackages by name")
 		return exitError
 	}
-	s, ok := c.openLocal(c.siteURL(*siteFlag), "", false)
+	s, ok := c.openLocal(c.localSiteURL(*siteFlag), "", false)
 	if !ok {
 		return exitError
 	}
@@ -214,7 +215,7 @@ func (c *cli) siteObject(name string, args []string, extra func(*flagSet), act f
 	if !c.parse(fs, args, 1, 1) {
 		return c.parseExit(fs)
 	}
-	s, ok := c.openLocal(c.siteURL(*siteFlag), "", true)
+	s, ok := c.openLocal(c.localSiteURL(*siteFlag), "", true)
 	if !ok {
 		return exitError
 	}
@@ -262,7 +263,7 @@ func (c *cli) seedExport(siteFlag string, files []string) int {
 		c.errorf("%v", err)
 		return exitError
 	}
-	s, ok := c.openLocal(c.siteURL(siteFlag), "", false)
+	s, ok := c.openLocal(c.localSiteURL(siteFlag), "", false)
 	if !ok {
 		return exitError
 	}

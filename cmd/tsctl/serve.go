@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/adminservice"
+	"github.com/tsctl/tsctl/provider/local"
+)
+
+// siteServe puts the local site behind the AdminService routes on loopback.
+func (c *cli) siteServe(args []string) int {
+	fs := c.flags("site serve", "")
+	siteFlag := fs.String("site", "", "local site to serve (default "+DefaultSite+")")
+	listen := fs.String("listen", "127.0.0.1:8443", "address to listen on; port 0 picks a free one")
+	useTLS := fs.Bool("tls", true, "serve HTTPS with a freshly generated certificate (clients trust it with --ca-file)")
+	certOut := fs.String("cert-out", "", "write the generated certificate (PEM) here, for clients' --ca-file")
+	urlOut := fs.String("url-out", "", "write the site URL here once listening")
+	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback listen address")
+	if !c.parse(fs, args, 0, 0) {
+		return c.parseExit(fs)
+	}
+	url := c.localSiteURL(*siteFlag)
+	dir := strings.TrimPrefix(url, "local:")
+	if !local.Exists(dir) {
+		c.errorf("no local site in %s", dir)
+		c.hint("create one with tsctl site init --site %s", url)
+		return exitError
+	}
+	host, _, err := net.SplitHostPort(*listen)
+	if err != nil {
+		c.errorf("--listen %q: %v", *listen, err)
+		return exitError
+	}
+	if ip := net.ParseIP(host); !*allowRemote && (ip == nil || !ip.IsLoopback()) && host != "localhost" {
+		c.errorf("--listen %s is not a loopback address; the local site is for tests and demos", *listen)
+		c.hint("use 127.0.0.1, or pass --allow-remote if you really mean it")
+		return exitError
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	faults, err := local.FaultsFromEnv()
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	open := func() (provider.Site, error) {
+		return local.Open(dir, local.Options{Faults: faults, Timeout: 60 * time.Second})
+	}
+	srv := &http.Server{Handler: adminservice.Handler(open), ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog: log.New(c.stderr, "tsctl: serve: ", 0)}
+	scheme := "http"
+	if *useTLS {
+		cert, pemBytes, err := selfSigned(host)
+		if err != nil {
+			c.errorf("generate certificate: %v", err)
+			return exitError
+		}
+		if *certOut != "" {
+			if err := writeFileAtomic(*certOut, pemBytes); err != nil {
+				c.errorf("%v", err)
+				return exitError
+			}
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+		scheme = "https"
+	}
+	siteURL := fmt.Sprintf("%s://%s/AdminService", scheme, ln.Addr().String())
+	if *urlOut != "" {
+		if err := writeFileAtomic(*urlOut, []byte(siteURL)); err != nil {
+			c.errorf("%v", err)
+			return exitError
+		}
+	}
+	c.notef("serving %s at %s (Ctrl-C stops)", dir, siteURL)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+		c.errorf("%v", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// selfSigned makes a certificate for host and loopback names.
+func selfSigned(host string) (tls.Certificate, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "tsctl local site"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(30 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+		DNSNames:    []string{"localhost"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+	}
+	if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() {
+		tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+	} else if ip == nil && host != "" && host != "localhost" {
+		tmpl.DNSNames = append(tmpl.DNSNames, host)
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pemBytes, nil
+}

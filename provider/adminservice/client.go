@@ -1,0 +1,343 @@
+// Package adminservice reaches a Configuration Manager site through its
+// AdminService REST API (OData v4 over HTTPS, the WMI route
+// https://SERVER/AdminService/wmi/...), from any OS. It implements the
+// provider.Site primitives: collection queries with $filter/$select,
+// keyed GETs (lazy properties included), create/update/delete, and static
+// methods as POST wmi/<Class>.<Method> with embedded objects typed by
+// @odata.type.
+package adminservice
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tsctl/tsctl/provider"
+)
+
+// Options configure a client.
+type Options struct {
+	CAFile             string        // extra trusted roots (PEM), besides the system's
+	InsecureSkipVerify bool          // do not verify the server certificate (warned by the CLI)
+	Token              string        // bearer token (AdminService_TokenAuth, CMG)
+	Username, Password string        // for NTLM or Basic, when the server asks
+	Timeout            time.Duration // per request (default 60s)
+	Transport          http.RoundTripper
+}
+
+// Client is an AdminService site.
+type Client struct {
+	base string // https://server/AdminService
+	http *http.Client
+	opt  Options
+	code string
+}
+
+// Open connects to base (https://SERVER/AdminService) and reads the site code.
+func Open(ctx context.Context, base string, opt Options) (*Client, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("site %q: expected https://SERVER/AdminService", base)
+	}
+	if opt.Timeout == 0 {
+		opt.Timeout = 60 * time.Second
+	}
+	rt := opt.Transport
+	if rt == nil {
+		tlsc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opt.InsecureSkipVerify}
+		if opt.CAFile != "" {
+			pem, err := os.ReadFile(opt.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("read CA file: %w", err)
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil || pool == nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("CA file %s holds no PEM certificate", opt.CAFile)
+			}
+			tlsc.RootCAs = pool
+		}
+		rt = &http.Transport{TLSClientConfig: tlsc, Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16,
+			DialContext: (&net.Dialer{Timeout: 15 * time.Second}).DialContext, TLSHandshakeTimeout: 15 * time.Second}
+	}
+	c := &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Transport: rt, Timeout: opt.Timeout}, opt: opt}
+	sites, err := c.Query(ctx, provider.Query{Class: "SMS_Site", Select: []string{"SiteCode"}})
+	if err != nil {
+		return nil, err
+	}
+	if len(sites) == 0 || sites[0].String("SiteCode") == "" {
+		return nil, fmt.Errorf("%s: the AdminService lists no site", base)
+	}
+	c.code = sites[0].String("SiteCode")
+	return c, nil
+}
+
+// Code implements provider.Site.
+func (c *Client) Code() string { return c.code }
+
+// Close implements provider.Site.
+func (c *Client) Close() error { c.http.CloseIdleConnections(); return nil }
+
+// odataError is the body of a failed request.
+type odataError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// do sends one request and decodes a JSON reply into out (when not nil).
+func (c *Client) do(ctx context.Context, op, method, rel string, body any, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: err.Error()}
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+"/"+rel, rd)
+	if err != nil {
+		return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: err.Error()}
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	switch {
+	case c.opt.Token != "":
+		req.Header.Set("Authorization", "Bearer "+c.opt.Token)
+	case c.opt.Username != "":
+		req.SetBasicAuth(c.opt.Username, c.opt.Password)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return transportError(op, c.base, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return &provider.Error{Kind: provider.KindTransient, Op: op, Msg: "reading the reply: " + err.Error()}
+	}
+	if resp.StatusCode >= 300 {
+		var oe odataError
+		msg := strings.TrimSpace(string(data))
+		if json.Unmarshal(data, &oe) == nil && oe.Error.Message != "" {
+			msg = oe.Error.Message
+			if oe.Error.Code != "" {
+				msg += " (" + oe.Error.Code + ")"
+			}
+		}
+		if len(msg) > 300 {
+			msg = msg[:300] + "…"
+		}
+		kind := provider.KindFailed
+		switch {
+		case resp.StatusCode == 401:
+			kind, msg = provider.KindDenied, "authentication failed: "+msg
+		case resp.StatusCode == 403:
+			kind, msg = provider.KindDenied, "access denied: "+msg
+		case resp.StatusCode == 404:
+			kind = provider.KindNotFound
+		case resp.StatusCode == 409 || resp.StatusCode == 423:
+			kind = provider.KindLocked
+		case resp.StatusCode == 400:
+			kind = provider.KindInvalid
+		case resp.StatusCode >= 500:
+			kind = provider.KindTransient
+		}
+		return &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, msg)}
+	}
+	if out == nil || len(data) == 0 {
+		return nil
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	if err := d.Decode(out); err != nil {
+		return &provider.Error{Kind: provider.KindFailed, Op: op, Msg: "invalid JSON reply: " + err.Error()}
+	}
+	return nil
+}
+
+// transportError maps connection problems to clear, retryable errors.
+func transportError(op, base string, err error) error {
+	var ce *tls.CertificateVerificationError
+	var ue x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ie x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ue), errors.As(err, &he), errors.As(err, &ie):
+		return &provider.Error{Kind: provider.KindDenied, Op: op, Msg: "TLS: the server certificate is not trusted: " + err.Error() +
+			"; pass --ca-file with the issuing CA, or --insecure-skip-verify for a test site"}
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return &provider.Error{Kind: provider.KindTransient, Op: op, Msg: "cannot reach " + base + ": " + err.Error()}
+}
+
+// key renders a class's key for a URL: ('PS100001') or (16777219).
+func keyOf(path string) (class, key string, err error) {
+	class, keys, err := provider.ParsePath(path)
+	if err != nil {
+		return "", "", err
+	}
+	if len(keys) != 1 {
+		// Composite keys (SMS_Program) go as a filter.
+		return class, "", nil
+	}
+	for _, v := range keys {
+		return class, "('" + strings.ReplaceAll(v, "'", "''") + "')", nil
+	}
+	return "", "", nil
+}
+
+func filterOf(where map[string]string) string {
+	keys := make([]string, 0, len(where))
+	for k := range where {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, k+" eq '"+strings.ReplaceAll(where[k], "'", "''")+"'")
+	}
+	return strings.Join(parts, " and ")
+}
+
+// Query implements provider.Site.
+func (c *Client) Query(ctx context.Context, q provider.Query) ([]*provider.Instance, error) {
+	v := url.Values{}
+	if len(q.Select) > 0 {
+		v.Set("$select", strings.Join(q.Select, ","))
+	}
+	if len(q.Where) > 0 {
+		v.Set("$filter", filterOf(q.Where))
+	}
+	rel := "wmi/" + q.Class
+	if len(v) > 0 {
+		rel += "?" + v.Encode()
+	}
+	var out struct {
+		Value []map[string]any `json:"value"`
+	}
+	if err := c.do(ctx, "query "+q.Class, http.MethodGet, rel, nil, &out); err != nil {
+		return nil, err
+	}
+	list := make([]*provider.Instance, 0, len(out.Value))
+	for _, m := range out.Value {
+		list = append(list, FromJSON(q.Class, m))
+	}
+	return list, nil
+}
+
+// Get implements provider.Site.
+func (c *Client) Get(ctx context.Context, path string) (*provider.Instance, error) {
+	class, key, err := keyOf(path)
+	if err != nil {
+		return nil, &provider.Error{Kind: provider.KindInvalid, Op: "Get", Msg: err.Error()}
+	}
+	rel := "wmi/" + class + key
+	if key == "" {
+		_, keys, _ := provider.ParsePath(path)
+		rel = "wmi/" + class + "?" + url.Values{"$filter": {filterOf(keys)}}.Encode()
+	}
+	var out struct {
+		Value []map[string]any `json:"value"`
+	}
+	if err := c.do(ctx, "Get "+path, http.MethodGet, rel, nil, &out); err != nil {
+		return nil, err
+	}
+	if len(out.Value) == 0 {
+		return nil, &provider.Error{Kind: provider.KindNotFound, Op: "Get " + path, Msg: "object not found"}
+	}
+	return FromJSON(class, out.Value[0]), nil
+}
+
+// Put implements provider.Site: POST creates, PUT on the keyed URL updates.
+func (c *Client) Put(ctx context.Context, in *provider.Instance) (string, error) {
+	body := ToJSON(in, false)
+	keys := keyProps[in.Class]
+	if keys == nil {
+		keys = []string{"PackageID"}
+	}
+	hasKey := true
+	for _, k := range keys {
+		if in.String(k) == "" {
+			hasKey = false
+		}
+	}
+	var out map[string]any
+	if !hasKey || len(keys) > 1 {
+		if err := c.do(ctx, "Put "+in.Class, http.MethodPost, "wmi/"+in.Class, body, &out); err != nil {
+			return "", err
+		}
+	} else {
+		rel := "wmi/" + in.Class + "('" + strings.ReplaceAll(in.String(keys[0]), "'", "''") + "')"
+		if err := c.do(ctx, "Put "+in.Class, http.MethodPut, rel, body, &out); err != nil {
+			return "", err
+		}
+	}
+	if v, ok := out["value"].([]any); ok && len(v) > 0 {
+		out, _ = v[0].(map[string]any)
+	}
+	got := FromJSON(in.Class, out)
+	var kv []string
+	for _, k := range keys {
+		v := got.String(k)
+		if v == "" {
+			v = in.String(k)
+		}
+		kv = append(kv, k, v)
+	}
+	return provider.Path(in.Class, kv...), nil
+}
+
+// keyProps are the key properties of classes whose key is not PackageID.
+var keyProps = map[string][]string{"SMS_Program": {"PackageID", "ProgramName"}}
+
+// Delete implements provider.Site.
+func (c *Client) Delete(ctx context.Context, path string) error {
+	class, key, err := keyOf(path)
+	if err != nil || key == "" {
+		return &provider.Error{Kind: provider.KindInvalid, Op: "Delete", Msg: "cannot delete " + path}
+	}
+	return c.do(ctx, "Delete "+path, http.MethodDelete, "wmi/"+class+key, nil, nil)
+}
+
+// ExecMethod implements provider.Site: POST wmi/<Class>.<Method>.
+func (c *Client) ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error) {
+	body := map[string]any{}
+	for k, v := range in {
+		body[k] = valueToJSON(v)
+	}
+	var out map[string]any
+	op := class + "." + method
+	if err := c.do(ctx, op, http.MethodPost, "wmi/"+class+"."+method, body, &out); err != nil {
+		return nil, err
+	}
+	res := map[string]any{}
+	for k, v := range out {
+		if strings.HasPrefix(k, "@odata") {
+			continue
+		}
+		res[k] = valueFromJSON(v)
+	}
+	if rv, ok := res["ReturnValue"].(int64); ok && rv != 0 {
+		return nil, &provider.Error{Kind: provider.KindFailed, Op: op, Msg: fmt.Sprintf("ReturnValue %d", rv)}
+	}
+	return res, nil
+}
