@@ -3,13 +3,19 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/adminservice"
+	"github.com/tsctl/tsctl/provider/local"
 )
 
 func TestMain(m *testing.M) {
@@ -20,7 +26,15 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs testdata/script/*.txtar end to end against local sites.
 // Set UPDATE_GOLDEN=1 to rewrite the expected output sections.
-func TestScripts(t *testing.T) {
+func TestScripts(t *testing.T) { runScripts(t, false) }
+
+// TestScriptsHTTPS runs the same scripts with every site call going over
+// HTTPS to the script's local site served by the AdminService handler.
+// Lines marked [!https] hold for the embedded site only (its own notes and
+// URL); scripts that inject faults into the site process skip themselves.
+func TestScriptsHTTPS(t *testing.T) { runScripts(t, true) }
+
+func runScripts(t *testing.T, https bool) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +45,9 @@ func TestScripts(t *testing.T) {
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") != "",
 		Condition: func(cond string) (bool, error) {
+			if cond == "https" {
+				return https, nil
+			}
 			if cond == "corpus" {
 				_, err := os.Stat(filepath.Join(root, "..", "shared", "corpus"))
 				return err == nil, nil
@@ -43,6 +60,9 @@ func TestScripts(t *testing.T) {
 			e.Setenv("CORPUS", filepath.Join(root, "..", "shared", "corpus"))
 			e.Setenv("TSCTL_USER", `CORP\tsctl-ci`)
 			e.Setenv("NO_COLOR", "1")
+			if https {
+				return serveOverTLS(e)
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -126,4 +146,23 @@ func cmdEnvFromFile(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// serveOverTLS serves the script's default local site over HTTPS for the
+// script's lifetime and points tsctl at it.
+func serveOverTLS(e *testscript.Env) error {
+	dir := filepath.Join(e.WorkDir, ".tsctl", "site")
+	open := func() (provider.Site, error) {
+		return local.Open(dir, local.Options{Timeout: time.Minute})
+	}
+	srv := httptest.NewTLSServer(adminservice.Handler(open))
+	e.Defer(srv.Close)
+	ca := filepath.Join(e.WorkDir, ".tsctl-ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(ca, pemBytes, 0o644); err != nil {
+		return err
+	}
+	e.Setenv("TSCTL_SITE", srv.URL+"/AdminService")
+	e.Setenv("TSCTL_CA_FILE", ca)
+	return nil
 }
