@@ -24,6 +24,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure/go-ntlmssp"
+
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -32,7 +34,7 @@ type Options struct {
 	CAFile             string        // extra trusted roots (PEM), besides the system's
 	InsecureSkipVerify bool          // do not verify the server certificate (warned by the CLI)
 	Token              string        // bearer token (AdminService_TokenAuth, CMG)
-	Username, Password string        // for NTLM or Basic, when the server asks
+	Username, Password string        // Windows authentication (NTLM, also inside Negotiate) or Basic, when the server asks; DOMAIN\user or user@domain
 	Timeout            time.Duration // per request (default 60s)
 	Transport          http.RoundTripper
 }
@@ -74,6 +76,10 @@ func Open(ctx context.Context, base string, opt Options) (*Client, error) {
 		rt = &http.Transport{TLSClientConfig: tlsc, Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16,
 			DialContext: (&net.Dialer{Timeout: 15 * time.Second}).DialContext, TLSHandshakeTimeout: 15 * time.Second}
 	}
+	// On-premises AdminService uses Windows authentication: the negotiator
+	// answers an NTLM or Negotiate challenge with the credentials (and Basic
+	// only when the server asks for it); without credentials it is inert.
+	rt = ntlmssp.Negotiator{RoundTripper: rt, AllowBasicAuth: true}
 	c := &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Transport: rt, Timeout: opt.Timeout}, opt: opt}
 	sites, err := c.Query(ctx, provider.Query{Class: "SMS_Site", Select: []string{"SiteCode"}})
 	if err != nil {
@@ -149,6 +155,12 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 		switch {
 		case resp.StatusCode == 401:
 			kind, msg = provider.KindDenied, "authentication failed: "+msg
+			if offers := resp.Header.Values("Www-Authenticate"); len(offers) > 0 {
+				msg += " (the server offers " + schemes(offers) + ")"
+			}
+			if c.opt.Token == "" && c.opt.Username == "" {
+				msg += "; no credentials were given: set TSCTL_USERNAME (DOMAIN\\user) and TSCTL_PASSWORD, or TSCTL_TOKEN"
+			}
 		case resp.StatusCode == 403:
 			kind, msg = provider.KindDenied, "access denied: "+msg
 		case resp.StatusCode == 404:
@@ -171,6 +183,18 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 		return &provider.Error{Kind: provider.KindFailed, Op: op, Msg: "invalid JSON reply: " + err.Error()}
 	}
 	return nil
+}
+
+// schemes lists the authentication schemes of WWW-Authenticate headers.
+func schemes(offers []string) string {
+	var names []string
+	for _, o := range offers {
+		name, _, _ := strings.Cut(strings.TrimSpace(o), " ")
+		if name != "" {
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // transportError maps connection problems to clear, retryable errors.
