@@ -3,12 +3,15 @@
 package main
 
 import (
-	"fmt"
+	"context"
+	"os"
 
 	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/wmi"
 )
 
-// openWMI will connect through WMI/DCOM; the WMI provider is not in this build yet.
+// openWMI connects through WMI/DCOM to the site's SMS Provider, as the
+// signed-in user or as $TSCTL_USERNAME / $TSCTL_PASSWORD.
 func openWMI(url string) (provider.Site, error) {
-	return nil, fmt.Errorf("site %q: the WMI provider is not in this build yet; use an https:// AdminService URL", url)
+	return wmi.Open(context.Background(), url, os.Getenv("TSCTL_USERNAME"), os.Getenv("TSCTL_PASSWORD"))
 }

@@ -1,0 +1,204 @@
+package wmi
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tsctl/tsctl/provider"
+)
+
+func TestParseURL(t *testing.T) {
+	good := map[string]Target{
+		"wmi://cm01.contoso.com/PS1": {Server: "cm01.contoso.com", SiteCode: "PS1"},
+		"wmi://cm01/ps1":             {Server: "cm01", SiteCode: "PS1"},
+		"wmi://cm01":                 {Server: "cm01"},
+		"wmi:///PS1":                 {SiteCode: "PS1"},
+		"wmi://./PS1":                {SiteCode: "PS1"},
+		"wmi://localhost/PS1":        {SiteCode: "PS1"},
+	}
+	for in, want := range good {
+		got, err := ParseURL(in)
+		if err != nil || got != want {
+			t.Errorf("ParseURL(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"https://cm01/PS1", "wmi://cm01/PS12", "wmi://cm01/P$1", "wmi://u:p@cm01/PS1", "wmi://cm01:135/PS1", "wmi://cm01/PS1?x=1"} {
+		if _, err := ParseURL(in); err == nil {
+			t.Errorf("ParseURL(%q) accepted", in)
+		}
+	}
+	if Namespace("PS1") != `root\SMS\site_PS1` {
+		t.Error(Namespace("PS1"))
+	}
+}
+
+func TestMapError(t *testing.T) {
+	cases := []struct {
+		hr   uint32
+		ext  *ExtendedStatus
+		kind provider.ErrorKind
+		msg  string
+	}{
+		{0x80041002, nil, provider.KindNotFound, "Not found (HRESULT 0x80041002)"},
+		{0x80041003, nil, provider.KindDenied, "security role"},
+		{0x80070005, nil, provider.KindDenied, "HRESULT 0x80070005"},
+		{0x800706BA, nil, provider.KindTransient, "HRESULT 0x800706BA"},
+		{0x80041008, nil, provider.KindInvalid, "HRESULT 0x80041008"},
+		{0x80041001, &ExtendedStatus{Description: "Sequence exceeds the maximum size", ErrorCode: 1078462229}, provider.KindFailed, "SMS_ExtendedStatus 1078462229: Sequence exceeds the maximum size"},
+	}
+	for _, tc := range cases {
+		err := MapError("SetSequence", tc.hr, "Not found", tc.ext)
+		var pe *provider.Error
+		if !errors.As(err, &pe) || pe.Kind != tc.kind || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("MapError(0x%08X) = %v (kind %v); want kind %v with %q", tc.hr, err, pe.Kind, tc.kind, tc.msg)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	cases := []struct{ in, want any }{
+		{int32(-3), int64(-3)}, {uint32(4000000000), int64(4000000000)}, {uint8(7), int64(7)}, {int16(2), int64(2)},
+		{"x", "x"}, {true, true}, {nil, nil},
+	}
+	for _, tc := range cases {
+		if got := Normalize(tc.in); got != tc.want {
+			t.Errorf("Normalize(%#v) = %#v, want %#v", tc.in, got, tc.want)
+		}
+	}
+	if got := Normalize([]any{"a", "b"}).([]string); len(got) != 2 || got[1] != "b" {
+		t.Errorf("strings: %v", got)
+	}
+	if got := Normalize([]any{int32(1), uint8(2)}).([]int64); len(got) != 2 || got[1] != 2 {
+		t.Errorf("ints: %v", got)
+	}
+}
+
+func TestWorker(t *testing.T) {
+	var set, torn atomic.Bool
+	w, err := StartWorker(func() error { set.Store(true); return nil }, func() { torn.Store(true) })
+	if err != nil || !set.Load() {
+		t.Fatal(err)
+	}
+	// Calls run one at a time.
+	var running, overlap atomic.Int32
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			errs <- w.Do(context.Background(), func() error {
+				if running.Add(1) > 1 {
+					overlap.Add(1)
+				}
+				time.Sleep(time.Millisecond)
+				running.Add(-1)
+				return nil
+			})
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if overlap.Load() != 0 {
+		t.Error("calls overlapped")
+	}
+	// Errors and panics come back as errors.
+	if err := w.Do(context.Background(), func() error { return errors.New("boom") }); err == nil || err.Error() != "boom" {
+		t.Errorf("error: %v", err)
+	}
+	if err := w.Do(context.Background(), func() error { panic("couldn't initialize") }); err == nil || !strings.Contains(err.Error(), "couldn't initialize") {
+		t.Errorf("panic: %v", err)
+	}
+	// A cancelled call that has not started returns at once.
+	block := make(chan struct{})
+	go w.Do(context.Background(), func() error { <-block; return nil })
+	time.Sleep(5 * time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := w.Do(ctx, func() error { t.Error("ran after cancel"); return nil }); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	close(block)
+	w.Stop()
+	w.Stop()
+	if !torn.Load() {
+		t.Error("teardown did not run")
+	}
+	if err := w.Do(context.Background(), func() error { return nil }); !errors.Is(err, ErrStopped) {
+		t.Errorf("after stop: %v", err)
+	}
+	if _, err := StartWorker(func() error { return errors.New("no COM") }, nil); err == nil {
+		t.Error("setup failure ignored")
+	}
+}
+
+// fakeConn records what the Site asks of its connection.
+type fakeConn struct {
+	calls []string
+	out   map[string]any
+}
+
+func (f *fakeConn) Query(wql string) ([]*provider.Instance, error) {
+	f.calls = append(f.calls, "query "+wql)
+	return []*provider.Instance{{Class: "SMS_Package", Props: map[string]any{"Name": "x"}}}, nil
+}
+func (f *fakeConn) Get(path string) (*provider.Instance, error) {
+	f.calls = append(f.calls, "get "+path)
+	return provider.New("SMS_Package"), nil
+}
+func (f *fakeConn) Put(in *provider.Instance) (string, error) {
+	f.calls = append(f.calls, "put "+in.Class)
+	return `SMS_Package.PackageID="PS100001"`, nil
+}
+func (f *fakeConn) Delete(path string) error { f.calls = append(f.calls, "delete "+path); return nil }
+func (f *fakeConn) Exec(class, method string, in map[string]any) (map[string]any, error) {
+	f.calls = append(f.calls, "exec "+class+"."+method)
+	return f.out, nil
+}
+func (f *fakeConn) LastError() *ExtendedStatus { return nil }
+func (f *fakeConn) Close() error               { f.calls = append(f.calls, "close"); return nil }
+
+func TestSite(t *testing.T) {
+	w, err := StartWorker(func() error { return nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeConn{out: map[string]any{"ReturnValue": int64(0)}}
+	s := NewSite(w, f, "PS1")
+	ctx := context.Background()
+	if s.Code() != "PS1" {
+		t.Error(s.Code())
+	}
+	if l, err := s.Query(ctx, provider.Query{Class: "SMS_Package", Select: []string{"PackageID"}, Where: map[string]string{"Name": `O'Brien\x`}}); err != nil || len(l) != 1 {
+		t.Fatal(l, err)
+	}
+	if _, err := s.Get(ctx, "not a path"); !provider.IsKind(err, provider.KindInvalid) {
+		t.Errorf("bad path: %v", err)
+	}
+	s.Get(ctx, `SMS_Package.PackageID="PS100001"`)
+	s.Put(ctx, provider.New("SMS_Package"))
+	s.Delete(ctx, `SMS_Package.PackageID="PS100001"`)
+	if _, err := s.ExecMethod(ctx, "SMS_TaskSequencePackage", "SetSequence", nil); err != nil {
+		t.Fatal(err)
+	}
+	f.out = map[string]any{"ReturnValue": int64(5)}
+	if _, err := s.ExecMethod(ctx, "SMS_TaskSequencePackage", "SetSequence", nil); err == nil || !strings.Contains(err.Error(), "ReturnValue 5") {
+		t.Errorf("ReturnValue 5: %v", err)
+	}
+	s.Close()
+	want := []string{
+		`query ` + (provider.Query{Class: "SMS_Package", Select: []string{"PackageID"}, Where: map[string]string{"Name": `O'Brien\x`}}).WQL(),
+		`get SMS_Package.PackageID="PS100001"`, "put SMS_Package", `delete SMS_Package.PackageID="PS100001"`,
+		"exec SMS_TaskSequencePackage.SetSequence", "exec SMS_TaskSequencePackage.SetSequence", "close",
+	}
+	if strings.Join(f.calls, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(f.calls, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(want[0], `'O\'Brien\\x'`) {
+		t.Errorf("WQL does not escape: %s", want[0])
+	}
+}
