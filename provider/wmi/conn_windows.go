@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os"
 	"strings"
 
 	ole "github.com/go-ole/go-ole"
@@ -111,7 +112,8 @@ func (c *comConn) newContext() error {
 	if err != nil {
 		return comError("create context", err)
 	}
-	for k, v := range map[string]string{"ApplicationName": "tsctl", "LocaleID": `MS\409`} {
+	machine, _ := os.Hostname()
+	for k, v := range map[string]string{"ApplicationName": "tsctl", "MachineName": machine, "LocaleID": `MS\409`} {
 		if _, err := oleutil.CallMethod(c.ctx, "Add", k, v); err != nil {
 			return comError("create context", err)
 		}
