@@ -11,7 +11,6 @@ import (
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/convert"
 	"github.com/tsctl/tsctl/engine/desired"
-	"github.com/tsctl/tsctl/engine/plan"
 	"github.com/tsctl/tsctl/provider/local"
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
@@ -49,15 +48,7 @@ func TestAllKindsRoundTrip(t *testing.T) {
 	if res.Failed() {
 		t.Fatalf("apply: %+v", res.Objects)
 	}
-	p, ds, err = MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
-	if err != nil || ds.HasErrors() {
-		t.Fatal(err, ds)
-	}
-	if p.Plan.Changes {
-		var b strings.Builder
-		p.Plan.WriteHuman(&b, plan.Style{})
-		t.Fatalf("apply then plan is not empty:\n%s", b.String())
-	}
+	requireNoChanges(t, ctx, site, cfg)
 
 	ex, err := Export(ctx, site, []string{"Every*"})
 	if err != nil || len(ex.Sequences) != 1 {

@@ -357,9 +357,6 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 		return "", fmt.Errorf("build %s: %s still unresolved", it, ref)
 	}
 	out, err := site.ExecMethod(ctx, ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": string(tsxml.Marshal(q))})
-	if err == nil {
-		err = returnValue(out)
-	}
 	if err != nil {
 		return "", fmt.Errorf("ImportSequence for %s: %w", it, err)
 	}
@@ -368,9 +365,6 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 		return "", fmt.Errorf("ImportSequence for %s: no TaskSequence returned", it)
 	}
 	out, err = site.ExecMethod(ctx, ClassTaskSequencePackage, "SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": ts})
-	if err == nil {
-		err = returnValue(out)
-	}
 	if err != nil {
 		return "", fmt.Errorf("SetSequence for %s: %w", it, err)
 	}
@@ -382,16 +376,6 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 	id := keys["PackageID"]
 	r.setCreated(desired.RefSequence, cs.Name, id)
 	return id, nil
-}
-
-func returnValue(out map[string]any) error {
-	switch v := out["ReturnValue"].(type) {
-	case int64:
-		if v != 0 {
-			return fmt.Errorf("ReturnValue %d", v)
-		}
-	}
-	return nil
 }
 
 // pendingRefs lists variables still holding the Pending placeholder.

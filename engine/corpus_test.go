@@ -13,7 +13,6 @@ import (
 
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/convert"
-	"github.com/tsctl/tsctl/engine/plan"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/export"
 	"github.com/tsctl/tsctl/provider/local"
@@ -112,13 +111,5 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 			}
 		})
 	}
-	p, ds, err = MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
-	if err != nil || ds.HasErrors() {
-		t.Fatal(err, ds)
-	}
-	if p.Plan.Changes {
-		var b strings.Builder
-		p.Plan.WriteHuman(&b, plan.Style{})
-		t.Errorf("apply then plan is not empty:\n%s", b.String())
-	}
+	requireNoChanges(t, ctx, site, cfg)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
@@ -95,15 +96,7 @@ func TestNoOpPlanCalls(t *testing.T) {
 		t.Fatalf("apply: %v %+v", err, res)
 	}
 	before := site.Stats()
-	p, ds, err = MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
-	if err != nil || ds.HasErrors() {
-		t.Fatal(err, ds)
-	}
-	if p.Plan.Changes {
-		var b strings.Builder
-		p.Plan.WriteHuman(&b, plan.Style{})
-		t.Fatalf("apply then plan is not empty:\n%s", b.String())
-	}
+	requireNoChanges(t, ctx, site, cfg)
 	after := site.Stats()
 	calls := map[string]int{}
 	for k, v := range after {
@@ -124,5 +117,20 @@ func TestNoOpPlanCalls(t *testing.T) {
 	}
 	if queries != 8 || gets != len(cfg.Sequences) {
 		t.Errorf("calls: %v (want 8 queries and %d gets)", calls, len(cfg.Sequences))
+	}
+}
+
+// requireNoChanges plans cfg against site again and fails the test unless
+// the plan is empty (apply then plan).
+func requireNoChanges(t *testing.T, ctx context.Context, site provider.Site, cfg *config.Config) {
+	t.Helper()
+	p, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
+	if err != nil || ds.HasErrors() {
+		t.Fatal(err, ds)
+	}
+	if p.Plan.Changes {
+		var b strings.Builder
+		p.Plan.WriteHuman(&b, plan.Style{})
+		t.Fatalf("apply then plan is not empty:\n%s", b.String())
 	}
 }

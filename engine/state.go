@@ -167,13 +167,7 @@ func (st *State) child(id string) (tsxml.Child, bool) {
 	if full != nil {
 		in = full // its lazy References, when the child is managed too
 	}
-	for _, r := range in.Objects("References") {
-		if r.Int("Type") == 1 {
-			c.References = append(c.References, tsxml.Reference{Application: r.String("Package")})
-		} else {
-			c.References = append(c.References, tsxml.Reference{Package: r.String("Package"), Program: r.String("Program")})
-		}
-	}
+	c.References = provider.SequenceReferences(in)
 	return c, true
 }
 

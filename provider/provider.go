@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // Instance is a WMI object: a class name and its properties. Property
@@ -140,7 +142,8 @@ type Site interface {
 	// Delete removes the instance at path.
 	Delete(ctx context.Context, path string) error
 	// ExecMethod runs a static method of class with named in-parameters and
-	// returns its out-parameters (ReturnValue included).
+	// returns its out-parameters (ReturnValue included); a non-zero
+	// ReturnValue is returned as an error (see CheckReturnValue).
 	ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error)
 	// Close releases the connection.
 	Close() error
@@ -178,6 +181,29 @@ func (e *Error) Error() string {
 		s += fmt.Sprintf(" (0x%08X)", e.Code)
 	}
 	return s
+}
+
+// SequenceReferences reads the lazy References of an
+// SMS_TaskSequencePackage as sequence references.
+func SequenceReferences(in *Instance) []tsxml.Reference {
+	var refs []tsxml.Reference
+	for _, r := range in.Objects("References") {
+		if r.Int("Type") == 1 {
+			refs = append(refs, tsxml.Reference{Application: r.String("Package")})
+		} else {
+			refs = append(refs, tsxml.Reference{Package: r.String("Package"), Program: r.String("Program")})
+		}
+	}
+	return refs
+}
+
+// CheckReturnValue turns a method's non-zero ReturnValue into an Error
+// naming op (e.g. "SMS_TaskSequencePackage.SetSequence").
+func CheckReturnValue(op string, out map[string]any) error {
+	if rv, ok := out["ReturnValue"].(int64); ok && rv != 0 {
+		return &Error{Kind: KindFailed, Op: op, Msg: fmt.Sprintf("ReturnValue %d", rv)}
+	}
+	return nil
 }
 
 // IsKind reports whether err is a provider Error of kind k.

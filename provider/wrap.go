@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -31,11 +32,7 @@ func (c *Counting) count(kind string) {
 func (c *Counting) Calls() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.calls))
-	for k, v := range c.calls {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(c.calls)
 }
 
 // Summary renders the counts sorted by kind, e.g. "get 3, query SMS_Package 1".

@@ -360,8 +360,8 @@ func (c *Client) ExecMethod(ctx context.Context, class, method string, in map[st
 		}
 		res[k] = valueFromJSON(v)
 	}
-	if rv, ok := res["ReturnValue"].(int64); ok && rv != 0 {
-		return nil, &provider.Error{Kind: provider.KindFailed, Op: op, Msg: fmt.Sprintf("ReturnValue %d", rv)}
+	if err := provider.CheckReturnValue(op, res); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

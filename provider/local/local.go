@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -180,11 +181,7 @@ func (s *Site) Close() error { return s.db.Close() }
 func (s *Site) Stats() map[string]int {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	out := make(map[string]int, len(s.stats))
-	for k, v := range s.stats {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.stats)
 }
 
 // enter counts a call, applies injected latency and faults.

@@ -168,15 +168,7 @@ func (s *Site) child(tx *bolt.Tx, id string) (tsxml.Child, bool) {
 	if err != nil {
 		return tsxml.Child{}, false
 	}
-	c := tsxml.Child{Name: in.String("Name")}
-	for _, r := range in.Objects("References") {
-		if r.Int("Type") == 1 {
-			c.References = append(c.References, tsxml.Reference{Application: r.String("Package")})
-		} else {
-			c.References = append(c.References, tsxml.Reference{Package: r.String("Package"), Program: r.String("Program")})
-		}
-	}
-	return c, true
+	return tsxml.Child{Name: in.String("Name"), References: provider.SequenceReferences(in)}, true
 }
 
 func (s *Site) missingRefs(tx *bolt.Tx, refs []tsxml.Reference) []string {

@@ -233,15 +233,15 @@ func (c *comConn) Exec(class, method string, in map[string]any) (map[string]any,
 	}
 	// Embedded out-parameters (ImportSequence's TaskSequence) travel as
 	// handles, each holding its own reference.
-	res, err := toInstance(out.ToIDispatch())
+	objects := map[string]*ole.VARIANT{}
+	res, err := readObject(out.ToIDispatch(), objects)
+	out.Clear() // the embedded objects hold their own references
 	if err != nil {
-		out.Clear()
 		return nil, c.fail(op, err)
 	}
-	for name, h := range embedded(out.ToIDispatch()) {
-		res.Props[name] = &provider.Instance{Class: "", Props: map[string]any{}, Handle: h}
+	for name, h := range objects {
+		res.Props[name] = &provider.Instance{Props: map[string]any{}, Handle: h}
 	}
-	out.Clear() // the embedded objects hold their own references
 	return res.Props, nil
 }
 
@@ -331,7 +331,11 @@ func mapCOM(op string, err error, ext *ExtendedStatus) error {
 }
 
 // toInstance reads an SWbemObject's class and non-object properties.
-func toInstance(d *ole.IDispatch) (*provider.Instance, error) {
+func toInstance(d *ole.IDispatch) (*provider.Instance, error) { return readObject(d, nil) }
+
+// readObject is toInstance that also hands object-valued properties
+// (each holding its own reference) to objects, when not nil.
+func readObject(d *ole.IDispatch, objects map[string]*ole.VARIANT) (*provider.Instance, error) {
 	path, err := oleutil.GetProperty(d, "Path_")
 	if err != nil {
 		return nil, err
@@ -343,12 +347,28 @@ func toInstance(d *ole.IDispatch) (*provider.Instance, error) {
 	}
 	in := provider.New(cls.ToString())
 	cls.Clear()
+	err = eachProperty(d, func(name string, val *ole.VARIANT) bool {
+		if objects != nil && val.VT == ole.VT_DISPATCH {
+			objects[name] = val
+			return true
+		}
+		if v, ok := variantValue(val); ok && v != nil {
+			in.Props[name] = v
+		}
+		return false
+	})
+	return in, err
+}
+
+// eachProperty calls f with the name and value of each property of an
+// SWbemObject; the value is cleared afterwards unless f keeps it.
+func eachProperty(d *ole.IDispatch, f func(name string, val *ole.VARIANT) (keep bool)) error {
 	props, err := oleutil.GetProperty(d, "Properties_")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer props.Clear()
-	err = oleutil.ForEach(props.ToIDispatch(), func(p *ole.VARIANT) error {
+	return oleutil.ForEach(props.ToIDispatch(), func(p *ole.VARIANT) error {
 		pd := p.ToIDispatch()
 		name, err := oleutil.GetProperty(pd, "Name")
 		if err != nil {
@@ -359,13 +379,11 @@ func toInstance(d *ole.IDispatch) (*provider.Instance, error) {
 		if err != nil {
 			return err
 		}
-		defer val.Clear()
-		if v, ok := variantValue(val); ok && v != nil {
-			in.Props[name.ToString()] = v
+		if !f(name.ToString(), val) {
+			val.Clear()
 		}
 		return nil
 	})
-	return in, err
 }
 
 // variantValue converts scalars and arrays of scalars; embedded objects
@@ -384,36 +402,6 @@ func variantValue(v *ole.VARIANT) (any, bool) {
 		return nil, true
 	}
 	return Normalize(v.Value()), true
-}
-
-// embedded returns the object-valued out-parameters of a method result,
-// each holding its own reference.
-func embedded(d *ole.IDispatch) map[string]*ole.VARIANT {
-	out := map[string]*ole.VARIANT{}
-	props, err := oleutil.GetProperty(d, "Properties_")
-	if err != nil {
-		return out
-	}
-	defer props.Clear()
-	oleutil.ForEach(props.ToIDispatch(), func(p *ole.VARIANT) error {
-		pd := p.ToIDispatch()
-		name, err := oleutil.GetProperty(pd, "Name")
-		if err != nil {
-			return nil
-		}
-		defer name.Clear()
-		val, err := oleutil.GetProperty(pd, "Value")
-		if err != nil {
-			return nil
-		}
-		if val.VT == ole.VT_DISPATCH {
-			out[name.ToString()] = val
-		} else {
-			val.Clear()
-		}
-		return nil
-	})
-	return out
 }
 
 // toVariantValue converts engine values to what go-ole can marshal.

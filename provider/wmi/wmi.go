@@ -221,8 +221,8 @@ func (s *Site) ExecMethod(ctx context.Context, class, method string, in map[stri
 	if err != nil {
 		return nil, err
 	}
-	if rv, ok := out["ReturnValue"].(int64); ok && rv != 0 {
-		return nil, &provider.Error{Kind: provider.KindFailed, Op: class + "." + method, Msg: fmt.Sprintf("ReturnValue %d", rv)}
+	if err := provider.CheckReturnValue(class+"."+method, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -233,5 +233,3 @@ func (s *Site) Close() error {
 	s.w.Stop()
 	return err
 }
-
-func fmtAny(v any) string { return fmt.Sprint(v) }

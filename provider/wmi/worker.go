@@ -3,6 +3,7 @@ package wmi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 )
@@ -88,7 +89,7 @@ func panicError(r any) error {
 	if err, ok := r.(error); ok {
 		return &panicErr{err}
 	}
-	return &panicErr{errors.New(fmtAny(r))}
+	return &panicErr{fmt.Errorf("%v", r)}
 }
 
 type panicErr struct{ err error }
