@@ -1,21 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
-	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/adminservice"
-	"github.com/tsctl/tsctl/provider/local"
 )
 
 func TestMain(m *testing.M) {
@@ -29,7 +26,7 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) { runScripts(t, false) }
 
 // TestScriptsHTTPS runs the same scripts with every site call going over
-// HTTPS to the script's local site served by the AdminService handler.
+// HTTPS to the script's local site served by "tsctl site serve".
 // Lines marked [!https] hold for the embedded site only (its own notes and
 // URL); scripts that inject faults into the site process skip themselves.
 func TestScriptsHTTPS(t *testing.T) { runScripts(t, true) }
@@ -148,21 +145,67 @@ func cmdEnvFromFile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// serveOverTLS serves the script's default local site over HTTPS for the
-// script's lifetime and points tsctl at it.
+// serveOverTLS starts "tsctl site serve" on a free loopback port for the
+// script's default local site, with a freshly generated certificate, and
+// points the script's tsctl at it. The server stops when the script ends.
 func serveOverTLS(e *testscript.Env) error {
-	dir := filepath.Join(e.WorkDir, ".tsctl", "site")
-	open := func() (provider.Site, error) {
-		return local.Open(dir, local.Options{Timeout: time.Minute})
-	}
-	srv := httptest.NewTLSServer(adminservice.Handler(open))
-	e.Defer(srv.Close)
-	ca := filepath.Join(e.WorkDir, ".tsctl-ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	if err := os.WriteFile(ca, pemBytes, 0o644); err != nil {
+	bin, err := lookPath("tsctl", e.Getenv("PATH"))
+	if err != nil {
 		return err
 	}
-	e.Setenv("TSCTL_SITE", srv.URL+"/AdminService")
-	e.Setenv("TSCTL_CA_FILE", ca)
-	return nil
+	ca := filepath.Join(e.WorkDir, ".tsctl-ca.pem")
+	urlFile := filepath.Join(e.WorkDir, ".tsctl-url")
+	var log bytes.Buffer
+	cmd := exec.Command(bin, "site", "serve", "--listen", "127.0.0.1:0", "--cert-out", ca, "--url-out", urlFile)
+	cmd.Dir = e.WorkDir
+	cmd.Env = e.Vars
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start tsctl site serve: %w", err)
+	}
+	var waitErr error
+	exited := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+	e.Defer(stop)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if b, err := os.ReadFile(urlFile); err == nil && len(b) > 0 {
+			e.Setenv("TSCTL_SITE", string(b))
+			e.Setenv("TSCTL_CA_FILE", ca)
+			return nil
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("tsctl site serve exited: %v\n%s", waitErr, log.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return fmt.Errorf("tsctl site serve did not start in 20s\n%s", log.String())
+		}
+	}
+}
+
+// lookPath finds name in the directories of path (the script's PATH, which
+// holds the test binary under the name tsctl).
+func lookPath(name, path string) (string, error) {
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, name)
+		if runtime.GOOS == "windows" {
+			p += ".exe"
+		}
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s is not on the script's PATH", name)
 }

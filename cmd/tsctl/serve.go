@@ -39,9 +39,7 @@ func (c *cli) siteServe(args []string) int {
 	url := c.localSiteURL(*siteFlag)
 	dir := strings.TrimPrefix(url, "local:")
 	if !local.Exists(dir) {
-		c.errorf("no local site in %s", dir)
-		c.hint("create one with tsctl site init --site %s", url)
-		return exitError
+		c.notef("no site in %s yet: the first request creates one", dir)
 	}
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
