@@ -115,13 +115,17 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 	// The scheduler starts, whenever a slot is free, the first object in
 	// plan order whose dependencies have all finished; with parallelism 1
 	// objects run exactly in plan order.
+	// An access-denied failure stops the run: the account's role would deny
+	// every other write too, so nothing more is attempted.
 	finished := make([]bool, len(objs))
 	started := make([]bool, len(objs))
+	errs := make([]error, len(objs))
 	doneCh := make(chan int)
 	running := 0
+	halt := ""
 	for {
 		for running < opts.Parallelism {
-			i := p.nextReady(objs, index, started, finished, res, opts, ctx)
+			i := p.nextReady(objs, index, started, finished, res, opts, ctx, halt)
 			if i < 0 {
 				break
 			}
@@ -134,6 +138,7 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 				}
 				// The object in flight finishes even when interrupted.
 				id, err := p.applyOne(context.WithoutCancel(ctx), r, p.items[o.Address], opts)
+				errs[i] = err
 				switch {
 				case err != nil && provider.IsKind(err, provider.KindLocked):
 					out.Outcome, out.Reason = Skipped, lockReason(err)
@@ -153,16 +158,21 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 		if running == 0 {
 			break
 		}
-		finished[<-doneCh] = true
+		i := <-doneCh
+		finished[i] = true
 		running--
+		if halt == "" && provider.IsKind(errs[i], provider.KindDenied) {
+			halt = fmt.Sprintf("not attempted: access was denied for %s %q", objs[i].Kind, objs[i].Name)
+		}
 	}
 	return res, nil
 }
 
 // nextReady returns the first unstarted object whose dependencies have
 // finished, settling on the way objects that need no work: no-ops, objects
-// whose dependency failed or was skipped, and everything once interrupted.
-func (p *Planned) nextReady(objs []*plan.Object, index map[string]int, started, finished []bool, res *ApplyResult, opts ApplyOptions, ctx context.Context) int {
+// whose dependency failed or was skipped, and everything once interrupted
+// or halted (halt is then the reason).
+func (p *Planned) nextReady(objs []*plan.Object, index map[string]int, started, finished []bool, res *ApplyResult, opts ApplyOptions, ctx context.Context, halt string) int {
 next:
 	for i, o := range objs {
 		if started[i] {
@@ -179,9 +189,13 @@ next:
 			}
 			if dep := res.Objects[j]; dep.Outcome == Failed || dep.Outcome == Skipped {
 				started[i], finished[i] = true, true
-				out.Outcome, out.Reason = Skipped, fmt.Sprintf("depends on %s %q, which %s", dep.Kind, dep.Name, dep.Outcome)
+				verb := "failed"
+				if dep.Outcome == Skipped {
+					verb = "was skipped"
+				}
+				out.Outcome, out.Reason = Skipped, fmt.Sprintf("depends on %s %q, which %s", dep.Kind, dep.Name, verb)
 				p.report(opts, *out)
-				return p.nextReady(objs, index, started, finished, res, opts, ctx)
+				return p.nextReady(objs, index, started, finished, res, opts, ctx, halt)
 			}
 		}
 		if o.Action == plan.NoOp {
@@ -189,9 +203,12 @@ next:
 			out.Outcome = Unchanged
 			continue
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || halt != "" {
 			started[i], finished[i] = true, true
 			out.Outcome, out.Reason = Skipped, "interrupted before it started"
+			if ctx.Err() == nil {
+				out.Reason = halt
+			}
 			p.report(opts, *out)
 			continue
 		}

@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tsctl/tsctl/engine/config"
@@ -132,5 +135,57 @@ func requireNoChanges(t *testing.T, ctx context.Context, site provider.Site, cfg
 		var b strings.Builder
 		p.Plan.WriteHuman(&b, plan.Style{})
 		t.Fatalf("apply then plan is not empty:\n%s", b.String())
+	}
+}
+
+// denyWrites refuses every Put, as a site does for a read-only role.
+type denyWrites struct {
+	provider.Site
+	puts atomic.Int32
+}
+
+func (d *denyWrites) Put(ctx context.Context, in *provider.Instance) (string, error) {
+	d.puts.Add(1)
+	return "", &provider.Error{Kind: provider.KindDenied, Op: "Put " + in.Class, Msg: "HTTP 403: access denied"}
+}
+
+func TestApplyStopsWhenAccessIsDenied(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "tsctl.yaml")
+	conf := "packages:\n"
+	for _, n := range []string{"A", "B", "C"} {
+		conf += "  - name: " + n + "\n    programs: [{ name: Run, commandLine: run.cmd }]\n"
+	}
+	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, ds := config.Load([]string{file})
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	s, err := local.Open(t.TempDir(), local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	site := &denyWrites{Site: s}
+	p, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
+	if err != nil || ds.HasErrors() {
+		t.Fatal(err, ds)
+	}
+	res, err := p.Apply(ctx, ApplyOptions{Parallelism: 1, User: "me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := site.puts.Load(); n != 1 {
+		t.Errorf("%d writes attempted after the first was denied, want 1 in all", n)
+	}
+	if res.Count(Failed) != 1 || res.Count(Skipped) != 2 {
+		t.Fatalf("outcomes: %+v", res.Objects)
+	}
+	for _, o := range res.Objects[1:] {
+		if o.Reason != `not attempted: access was denied for package "A"` {
+			t.Errorf("%s: reason %q", o.Address, o.Reason)
+		}
 	}
 }

@@ -68,6 +68,7 @@ func runScripts(t *testing.T, https bool) {
 			"siteunchanged": cmdSiteUnchanged,
 			"sleep":         cmdSleep,
 			"envfromfile":   cmdEnvFromFile,
+			"gencert":       cmdGenCert,
 		},
 	})
 }
@@ -143,6 +144,26 @@ func cmdEnvFromFile(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// gencert [-expired] CERT KEY writes a self-signed loopback certificate and
+// its key (PEM); with -expired, one whose validity ended yesterday.
+func cmdGenCert(ts *testscript.TestScript, neg bool, args []string) {
+	expired := len(args) > 0 && args[0] == "-expired"
+	if expired {
+		args = args[1:]
+	}
+	if len(args) != 2 {
+		ts.Fatalf("usage: gencert [-expired] CERT KEY")
+	}
+	from, to := time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
+	if expired {
+		from, to = time.Now().Add(-30*24*time.Hour), time.Now().Add(-24*time.Hour)
+	}
+	_, certPEM, keyPEM, err := selfSigned("127.0.0.1", from, to)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), certPEM, 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), keyPEM, 0o600))
 }
 
 // serveOverTLS starts "tsctl site serve" on a free loopback port for the

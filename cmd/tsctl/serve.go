@@ -24,6 +24,9 @@ import (
 	"github.com/tsctl/tsctl/provider/local"
 )
 
+// ServePasswordEnv holds the password "tsctl site serve --user" requires.
+const ServePasswordEnv = "TSCTL_SERVE_PASSWORD"
+
 // siteServe puts the local site behind the AdminService routes on loopback.
 func (c *cli) siteServe(args []string) int {
 	fs := c.flags("site serve", "")
@@ -33,6 +36,10 @@ func (c *cli) siteServe(args []string) int {
 	certOut := fs.String("cert-out", "", "write the generated certificate (PEM) here, for clients' --ca-file")
 	urlOut := fs.String("url-out", "", "write the site URL here once listening")
 	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback listen address")
+	certFile := fs.String("cert", "", "serve this certificate (PEM) instead of a generated one; needs --key")
+	keyFile := fs.String("key", "", "private key (PEM) of --cert")
+	user := fs.String("user", "", "require HTTP Basic authentication as this user, with the password in $"+ServePasswordEnv)
+	readOnly := fs.Bool("read-only", false, "refuse every change with 403, like an account whose role can only read")
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
@@ -64,19 +71,48 @@ func (c *cli) siteServe(args []string) int {
 	open := func() (provider.Site, error) {
 		return local.Open(dir, local.Options{Faults: faults, Timeout: 60 * time.Second})
 	}
-	srv := &http.Server{Handler: adminservice.Handler(open), ReadHeaderTimeout: 30 * time.Second,
+	h := adminservice.Handler(open)
+	if *readOnly {
+		h = adminservice.ReadOnly(h)
+	}
+	if *user != "" {
+		pw := os.Getenv(ServePasswordEnv)
+		if pw == "" {
+			c.errorf("--user %s needs a password in $%s", *user, ServePasswordEnv)
+			return exitError
+		}
+		if !*useTLS {
+			c.errorf("--user needs TLS: Basic authentication sends the password in the clear")
+			return exitError
+		}
+		h = adminservice.RequireBasic(h, *user, pw)
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		c.errorf("--cert and --key go together")
+		return exitError
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog: log.New(c.stderr, "tsctl: serve: ", 0)}
 	scheme := "http"
 	if *useTLS {
-		cert, pemBytes, err := selfSigned(host)
-		if err != nil {
-			c.errorf("generate certificate: %v", err)
-			return exitError
-		}
-		if *certOut != "" {
-			if err := writeFileAtomic(*certOut, pemBytes); err != nil {
-				c.errorf("%v", err)
+		var cert tls.Certificate
+		if *certFile != "" {
+			if cert, err = tls.LoadX509KeyPair(*certFile, *keyFile); err != nil {
+				c.errorf("load certificate: %v", err)
 				return exitError
+			}
+		} else {
+			var pemBytes []byte
+			now := time.Now()
+			if cert, pemBytes, _, err = selfSigned(host, now.Add(-time.Hour), now.Add(30*24*time.Hour)); err != nil {
+				c.errorf("generate certificate: %v", err)
+				return exitError
+			}
+			if *certOut != "" {
+				if err := writeFileAtomic(*certOut, pemBytes); err != nil {
+					c.errorf("%v", err)
+					return exitError
+				}
 			}
 		}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
@@ -106,18 +142,19 @@ func (c *cli) siteServe(args []string) int {
 	return exitOK
 }
 
-// selfSigned makes a certificate for host and loopback names.
-func selfSigned(host string) (tls.Certificate, []byte, error) {
+// selfSigned makes a certificate for host and loopback names, valid from
+// notBefore to notAfter, and returns it with its PEM and its key's PEM.
+func selfSigned(host string, notBefore, notAfter time.Time) (cert tls.Certificate, certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, nil, err
+		return tls.Certificate{}, nil, nil, err
 	}
 	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: "tsctl local site"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(30 * 24 * time.Hour),
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		IsCA:         true, BasicConstraintsValid: true,
@@ -131,8 +168,13 @@ func selfSigned(host string) (tls.Certificate, []byte, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return tls.Certificate{}, nil, err
+		return tls.Certificate{}, nil, nil, err
 	}
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pemBytes, nil
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return tls.Certificate{}, nil, nil, err
+	}
+	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, certPEM, keyPEM, nil
 }

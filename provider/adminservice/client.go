@@ -197,16 +197,28 @@ func schemes(offers []string) string {
 	return strings.Join(names, ", ")
 }
 
-// transportError maps connection problems to clear, retryable errors.
+// transportError maps connection problems to clear errors: certificate
+// problems say what to fix; anything else is a retryable "cannot reach".
 func transportError(op, base string, err error) error {
-	var ce *tls.CertificateVerificationError
-	var ue x509.UnknownAuthorityError
-	var he x509.HostnameError
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // drop the method and URL: base names the site
+	}
 	var ie x509.CertificateInvalidError
+	var he x509.HostnameError
+	var ua x509.UnknownAuthorityError
+	var ce *tls.CertificateVerificationError
+	denied := func(msg string) error { return &provider.Error{Kind: provider.KindDenied, Op: op, Msg: "TLS: " + msg} }
 	switch {
-	case errors.As(err, &ce), errors.As(err, &ue), errors.As(err, &he), errors.As(err, &ie):
-		return &provider.Error{Kind: provider.KindDenied, Op: op, Msg: "TLS: the server certificate is not trusted: " + err.Error() +
-			"; pass --ca-file with the issuing CA, or --insecure-skip-verify for a test site"}
+	case errors.As(err, &ie) && ie.Reason == x509.Expired:
+		return denied("the server certificate has expired or is not yet valid (" + strings.TrimPrefix(ie.Error(), "x509: ") +
+			"); renew the certificate bound to the site server's HTTPS port, or check this computer's clock")
+	case errors.As(err, &he):
+		return denied("the server certificate does not name this host (" + strings.TrimPrefix(he.Error(), "x509: ") +
+			"); connect with a name the certificate holds (usually the server's FQDN)")
+	case errors.As(err, &ua), errors.As(err, &ie), errors.As(err, &ce):
+		return denied("the server certificate is not trusted: " + err.Error() +
+			"; pass --ca-file with the issuing CA, or --insecure-skip-verify for a test site")
 	case errors.Is(err, context.Canceled):
 		return err
 	}

@@ -5,14 +5,18 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/md5"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/bits"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,10 +137,39 @@ func TestCertificateTrust(t *testing.T) {
 	if _, err := Open(ctx, "http://cm01/AdminService", Options{}); err == nil {
 		t.Error("plain http accepted")
 	}
+	// A trusted certificate that does not name the host used.
+	local := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	if _, err := Open(ctx, local+"/AdminService", Options{CAFile: ca}); !provider.IsKind(err, provider.KindDenied) ||
+		!strings.Contains(err.Error(), "does not name this host") || strings.Contains(err.Error(), "--ca-file") {
+		t.Errorf("wrong host name: got %v", err)
+	}
 	bad := filepath.Join(t.TempDir(), "bad.pem")
 	os.WriteFile(bad, []byte("not a certificate"), 0o600)
 	if _, err := Open(ctx, srv.URL+"/AdminService", Options{CAFile: bad}); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
 		t.Errorf("bad CA file: %v", err)
+	}
+}
+
+func TestTransportErrors(t *testing.T) {
+	base := "https://cm01.corp.example/AdminService"
+	expired := &url.Error{Op: "Get", URL: base + "/wmi/SMS_Site", Err: &tls.CertificateVerificationError{
+		Err: x509.CertificateInvalidError{Reason: x509.Expired, Detail: "current time 2026-11-25 is after 2026-11-24"}}}
+	for _, c := range []struct {
+		err  error
+		kind provider.ErrorKind
+		want string
+	}{
+		{expired, provider.KindDenied, "query SMS_Site: TLS: the server certificate has expired or is not yet valid (certificate has expired or is not yet valid: current time 2026-11-25 is after 2026-11-24); renew the certificate"},
+		{&url.Error{Op: "Get", URL: base, Err: errors.New("dial tcp 10.0.0.5:443: connect: connection refused")}, provider.KindTransient,
+			"query SMS_Site: cannot reach " + base + ": dial tcp 10.0.0.5:443: connect: connection refused"},
+	} {
+		err := transportError("query SMS_Site", base, c.err)
+		if !provider.IsKind(err, c.kind) || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("got %v\nwant prefix %s (kind %v)", err, c.want, c.kind)
+		}
+	}
+	if err := transportError("q", base, context.Canceled); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: %v", err)
 	}
 }
 

@@ -247,7 +247,7 @@ func writeError(w http.ResponseWriter, err error) {
 	} else if errors.Is(err, context.Canceled) {
 		status = 499
 	}
-	writeJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": err.Error()}})
+	writeJSONError(w, status, code, err.Error())
 }
 
 // metadata is a minimal $metadata document naming the classes and actions served.
