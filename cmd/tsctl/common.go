@@ -112,20 +112,24 @@ func (c *cli) openRaw(url string, readOnly bool) (provider.Site, error) {
 		opt := adminservice.Options{
 			CAFile:             firstNonEmpty(c.caFile, os.Getenv("TSCTL_CA_FILE")),
 			InsecureSkipVerify: c.insecure || os.Getenv("TSCTL_INSECURE_SKIP_VERIFY") == "1",
-			Token:              os.Getenv("TSCTL_TOKEN"),
-			Username:           os.Getenv("TSCTL_USERNAME"),
-			Password:           os.Getenv("TSCTL_PASSWORD"),
+		}
+		needPassword, err := adminservice.AuthFromEnv(os.Getenv, &opt)
+		if err != nil {
+			return nil, err
+		}
+		if needPassword {
+			pw, err := c.askPassword(opt.User())
+			if err != nil {
+				return nil, err
+			}
+			opt.SetPassword(pw)
 		}
 		if opt.InsecureSkipVerify {
 			c.warnf("TLS certificate verification is off (--insecure-skip-verify): anyone on the path can read and change what tsctl sends")
 		}
-		s, err := adminservice.Open(context.Background(), url, opt)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
+		return adminservice.Open(context.Background(), url, opt)
 	case strings.HasPrefix(url, "wmi://"):
-		return openWMI(url)
+		return c.openWMI(url)
 	}
 	return nil, fmt.Errorf("site %q: unknown scheme; use local:PATH, wmi://SERVER/SITECODE or https://SERVER/AdminService", url)
 }
@@ -198,6 +202,34 @@ func colorOK(w io.Writer) bool {
 	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// askPassword asks for user's password on the terminal, without echo.
+// Without a terminal it refuses: the password must then come from
+// $TSCTL_PASSWORD (never from a flag, which the process list shows).
+func (c *cli) askPassword(user string) (string, error) {
+	ask := c.readPassword
+	if ask == nil {
+		f, ok := c.stdin.(*os.File)
+		if !ok || !term.IsTerminal(int(f.Fd())) {
+			return "", fmt.Errorf("%s is set but %s is not, and there is no terminal to ask for it on; set %s (from a secret store, not a script)",
+				adminservice.EnvUsername, adminservice.EnvPassword, adminservice.EnvPassword)
+		}
+		ask = func(prompt string) (string, error) {
+			fmt.Fprint(c.stderr, prompt)
+			b, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(c.stderr)
+			return string(b), err
+		}
+	}
+	pw, err := ask("Password for " + user + ": ")
+	if err != nil {
+		return "", fmt.Errorf("read the password: %w", err)
+	}
+	if pw == "" {
+		return "", fmt.Errorf("no password given for %s", user)
+	}
+	return pw, nil
 }
 
 func isTerminal(s any) bool {

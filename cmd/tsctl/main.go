@@ -32,6 +32,8 @@ type cli struct {
 	retrying       *provider.Retrying
 	caFile         string // --ca-file
 	insecure       bool   // --insecure-skip-verify
+	// readPassword, when set, replaces the terminal prompt for a password.
+	readPassword func(prompt string) (string, error)
 }
 
 type command struct {

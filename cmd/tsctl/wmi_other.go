@@ -9,6 +9,6 @@ import (
 )
 
 // openWMI explains that wmi:// sites need Windows.
-func openWMI(url string) (provider.Site, error) {
+func (c *cli) openWMI(url string) (provider.Site, error) {
 	return nil, fmt.Errorf("site %q: wmi:// needs Windows (DCOM); use an https:// AdminService URL from this system", url)
 }

@@ -35,6 +35,7 @@ type Options struct {
 	InsecureSkipVerify bool          // do not verify the server certificate (warned by the CLI)
 	Token              string        // bearer token (AdminService_TokenAuth, CMG)
 	Username, Password string        // Windows authentication (NTLM, also inside Negotiate) or Basic, when the server asks; DOMAIN\user or user@domain
+	Kerberos           *Kerberos     // Kerberos (SPNEGO) instead of NTLM
 	Timeout            time.Duration // per request (default 60s)
 	Transport          http.RoundTripper
 }
@@ -45,6 +46,7 @@ type Client struct {
 	http *http.Client
 	opt  Options
 	code string
+	neg  *negotiate // Kerberos, when chosen
 }
 
 // Open connects to base (https://SERVER/AdminService) and reads the site code.
@@ -76,11 +78,26 @@ func Open(ctx context.Context, base string, opt Options) (*Client, error) {
 		rt = &http.Transport{TLSClientConfig: tlsc, Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16,
 			DialContext: (&net.Dialer{Timeout: 15 * time.Second}).DialContext, TLSHandshakeTimeout: 15 * time.Second}
 	}
-	// On-premises AdminService uses Windows authentication: the negotiator
-	// answers an NTLM or Negotiate challenge with the credentials (and Basic
-	// only when the server asks for it); without credentials it is inert.
-	rt = ntlmssp.Negotiator{RoundTripper: rt, AllowBasicAuth: true}
-	c := &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Transport: rt, Timeout: opt.Timeout}, opt: opt}
+	// On-premises AdminService uses Windows authentication. With Kerberos
+	// every request carries a SPNEGO token; otherwise the negotiator answers
+	// an NTLM or Negotiate challenge with the credentials (and Basic only
+	// when the server asks for it), and without credentials it is inert.
+	var neg *negotiate
+	if k := opt.Kerberos; k != nil {
+		krb, err := k.client()
+		if err != nil {
+			return nil, &provider.Error{Kind: provider.KindDenied, Op: "connect", Msg: err.Error()}
+		}
+		spn := k.SPN
+		if spn == "" {
+			spn = "HTTP/" + strings.ToLower(u.Hostname())
+		}
+		neg = &negotiate{next: rt, krb: krb, spn: spn, src: k.Source()}
+		rt = neg
+	} else {
+		rt = ntlmssp.Negotiator{RoundTripper: rt, AllowBasicAuth: true}
+	}
+	c := &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Transport: rt, Timeout: opt.Timeout}, opt: opt, neg: neg}
 	sites, err := c.Query(ctx, provider.Query{Class: "SMS_Site", Select: []string{"SiteCode"}})
 	if err != nil {
 		return nil, err
@@ -127,7 +144,7 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 	switch {
 	case c.opt.Token != "":
 		req.Header.Set("Authorization", "Bearer "+c.opt.Token)
-	case c.opt.Username != "":
+	case c.opt.Username != "" && c.opt.Kerberos == nil:
 		req.SetBasicAuth(c.opt.Username, c.opt.Password)
 	}
 	resp, err := c.http.Do(req)
@@ -158,8 +175,10 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 			if offers := resp.Header.Values("Www-Authenticate"); len(offers) > 0 {
 				msg += " (the server offers " + schemes(offers) + ")"
 			}
-			if c.opt.Token == "" && c.opt.Username == "" {
-				msg += "; no credentials were given: set TSCTL_USERNAME (DOMAIN\\user) and TSCTL_PASSWORD, or TSCTL_TOKEN"
+			if c.neg != nil && c.neg.asked.Load() {
+				msg += "; the site refused the Kerberos ticket from the " + c.neg.src
+			} else if c.opt.Token == "" && c.opt.Username == "" {
+				msg += "; no credentials were given: set TSCTL_USERNAME (DOMAIN\\user) and TSCTL_PASSWORD, TSCTL_TOKEN, or run kinit for Kerberos"
 			}
 		case resp.StatusCode == 403:
 			kind, msg = provider.KindDenied, "access denied: "+msg
@@ -208,6 +227,10 @@ func transportError(op, base string, err error) error {
 	var he x509.HostnameError
 	var ua x509.UnknownAuthorityError
 	var ce *tls.CertificateVerificationError
+	var ae *AuthError
+	if errors.As(err, &ae) {
+		return &provider.Error{Kind: provider.KindDenied, Op: op, Msg: ae.Msg}
+	}
 	denied := func(msg string) error { return &provider.Error{Kind: provider.KindDenied, Op: op, Msg: "TLS: " + msg} }
 	switch {
 	case errors.As(err, &ie) && ie.Reason == x509.Expired:

@@ -1,0 +1,312 @@
+package adminservice
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jcmturner/gofork/encoding/asn1"
+	"github.com/jcmturner/goidentity/v6"
+	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
+	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
+	"github.com/jcmturner/gokrb5/v8/iana/nametype"
+	"github.com/jcmturner/gokrb5/v8/iana/patype"
+	"github.com/jcmturner/gokrb5/v8/keytab"
+	"github.com/jcmturner/gokrb5/v8/messages"
+	"github.com/jcmturner/gokrb5/v8/spnego"
+	"github.com/jcmturner/gokrb5/v8/types"
+
+	"github.com/tsctl/tsctl/provider"
+)
+
+const testRealm = "EXAMPLE.TEST"
+
+// krbTestEnv is what a realm would give: the site server's keytab and a
+// user's credential cache holding a TGT and a service ticket for the site,
+// as kinit and a first visit leave it. No KDC is needed (or reachable: the
+// krb5.conf points at a closed port).
+type krbTestEnv struct {
+	serviceKeytab *keytab.Keytab
+	ccache        string
+	conf          string
+}
+
+func newKrbTestEnv(t *testing.T, spn string) *krbTestEnv {
+	t.Helper()
+	dir := t.TempDir()
+	now := time.Now().UTC().Truncate(time.Second)
+	aes := etypeID.AES256_CTS_HMAC_SHA1_96
+	svc := keytab.New()
+	if err := svc.AddEntry(spn, testRealm, rand.Text(), now, 1, aes); err != nil {
+		t.Fatal(err)
+	}
+	tgs := keytab.New()
+	if err := tgs.AddEntry("krbtgt/"+testRealm, testRealm, "krbtgt-secret", now, 1, aes); err != nil {
+		t.Fatal(err)
+	}
+	user := types.NewPrincipalName(nametype.KRB_NT_PRINCIPAL, "cm-automation")
+	flags := types.NewKrbFlags()
+	end := now.Add(8 * time.Hour)
+	tgtName := types.NewPrincipalName(nametype.KRB_NT_SRV_INST, "krbtgt/"+testRealm)
+	tgt, tgtKey, err := messages.NewTicket(user, testRealm, tgtName, testRealm, flags, tgs, aes, 1, now, now, end, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcName := types.NewPrincipalName(nametype.KRB_NT_SRV_INST, spn)
+	st, stKey, err := messages.NewTicket(user, testRealm, svcName, testRealm, flags, svc, aes, 1, now, now, end, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &krbTestEnv{serviceKeytab: svc, ccache: filepath.Join(dir, "krb5cc"), conf: filepath.Join(dir, "krb5.conf")}
+	var cc ccacheWriter
+	cc.header(user)
+	cc.credential(user, tgtName, tgtKey, now, end, tgt)
+	cc.credential(user, svcName, stKey, now, end, st)
+	if err := os.WriteFile(env.ccache, cc.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := "[libdefaults]\n default_realm = " + testRealm + "\n udp_preference_limit = 1\n" +
+		"[realms]\n " + testRealm + " = {\n  kdc = 127.0.0.1:1\n }\n"
+	if err := os.WriteFile(env.conf, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// ccacheWriter writes the MIT credential cache format, version 4.
+type ccacheWriter struct{ bytes.Buffer }
+
+func (w *ccacheWriter) u16(v uint16) { _ = binary.Write(w, binary.BigEndian, v) }
+func (w *ccacheWriter) u32(v uint32) { _ = binary.Write(w, binary.BigEndian, v) }
+func (w *ccacheWriter) data(b []byte) {
+	w.u32(uint32(len(b)))
+	w.Write(b)
+}
+
+func (w *ccacheWriter) principal(p types.PrincipalName) {
+	w.u32(uint32(p.NameType))
+	w.u32(uint32(len(p.NameString)))
+	w.data([]byte(testRealm))
+	for _, s := range p.NameString {
+		w.data([]byte(s))
+	}
+}
+
+func (w *ccacheWriter) header(def types.PrincipalName) {
+	w.Write([]byte{5, 4})
+	w.u16(0) // no header fields
+	w.principal(def)
+}
+
+func (w *ccacheWriter) credential(client, server types.PrincipalName, key types.EncryptionKey, start, end time.Time, tkt messages.Ticket) {
+	w.principal(client)
+	w.principal(server)
+	w.u16(uint16(key.KeyType))
+	w.data(key.KeyValue)
+	for _, t := range []time.Time{start, start, end, end} {
+		w.u32(uint32(t.Unix()))
+	}
+	w.WriteByte(0)              // not a session-key ticket
+	w.Write([]byte{0, 0, 0, 0}) // flags
+	w.u32(0)                    // addresses
+	w.u32(0)                    // authorization data
+	der, err := tkt.Marshal()
+	if err != nil {
+		panic(err)
+	}
+	w.data(der)
+	w.data(nil) // second ticket
+}
+
+// kerberosSite serves the site-code query behind SPNEGO authentication
+// with kt, and records who was authenticated.
+func kerberosSite(kt *keytab.Keytab) (*httptest.Server, *[]string) {
+	var mu sync.Mutex
+	var who []string
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := goidentity.FromHTTPRequestContext(r); id != nil {
+			mu.Lock()
+			who = append(who, id.UserName()+"@"+id.Domain())
+			mu.Unlock()
+		}
+		(&siteHandler{}).ServeHTTP(w, r)
+	})
+	return httptest.NewTLSServer(spnego.SPNEGOKRB5Authenticate(inner, kt)), &who
+}
+
+func TestKerberosFromCredentialCache(t *testing.T) {
+	env := newKrbTestEnv(t, "HTTP/127.0.0.1")
+	srv, who := kerberosSite(env.serviceKeytab)
+	defer srv.Close()
+	opt := trusting(srv)
+	opt.Kerberos = &Kerberos{CCache: "FILE:" + env.ccache, ConfigFile: env.conf}
+	c, err := Open(context.Background(), srv.URL+"/AdminService", opt)
+	if err != nil {
+		t.Fatalf("open with a Kerberos ticket: %v", err)
+	}
+	if _, err := c.Query(context.Background(), provider.Query{Class: "SMS_Site"}); err != nil {
+		t.Fatalf("second request: %v", err)
+	}
+	if len(*who) != 2 || (*who)[0] != "cm-automation@"+testRealm {
+		t.Errorf("the site authenticated %v, want cm-automation@%s twice", *who, testRealm)
+	}
+
+	// A site whose keytab does not hold the key the ticket was made for.
+	other := newKrbTestEnv(t, "HTTP/127.0.0.1")
+	srv2, _ := kerberosSite(other.serviceKeytab)
+	defer srv2.Close()
+	opt2 := trusting(srv2)
+	opt2.Kerberos = opt.Kerberos
+	_, err = Open(context.Background(), srv2.URL+"/AdminService", opt2)
+	if !provider.IsKind(err, provider.KindDenied) || !strings.Contains(err.Error(), "HTTP 401: authentication failed") ||
+		!strings.Contains(err.Error(), "refused the Kerberos ticket from the credential cache FILE:"+env.ccache) {
+		t.Errorf("ticket the site cannot read: %v", err)
+	}
+}
+
+// TestKerberosOnlyWhenAsked: a site that asks for no authentication never
+// causes a ticket request (this one could not be had: the KDC is closed).
+func TestKerberosOnlyWhenAsked(t *testing.T) {
+	env := newKrbTestEnv(t, "HTTP/127.0.0.1")
+	h := &siteHandler{}
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	opt := trusting(srv)
+	opt.Kerberos = &Kerberos{CCache: env.ccache, ConfigFile: env.conf, SPN: "HTTP/cm02.example.test"}
+	if _, err := Open(context.Background(), srv.URL+"/AdminService", opt); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.seen) != 1 {
+		t.Errorf("requests: %v", h.seen)
+	}
+}
+
+func TestKerberosErrors(t *testing.T) {
+	env := newKrbTestEnv(t, "HTTP/127.0.0.1")
+	srv, _ := kerberosSite(env.serviceKeytab)
+	defer srv.Close()
+	open := func(k *Kerberos) error {
+		opt := trusting(srv)
+		opt.Kerberos = k
+		_, err := Open(context.Background(), srv.URL+"/AdminService", opt)
+		if err != nil && !provider.IsKind(err, provider.KindDenied) {
+			t.Errorf("%v: kind is not denied", err)
+		}
+		return err
+	}
+	missing := filepath.Join(t.TempDir(), "none")
+	for _, c := range []struct {
+		name string
+		k    *Kerberos
+		want string
+	}{
+		{"no ticket for the SPN, KDC unreachable", &Kerberos{CCache: env.ccache, ConfigFile: env.conf, SPN: "HTTP/cm02.example.test"},
+			"Kerberos: no ticket for HTTP/cm02.example.test from the credential cache " + env.ccache + ": cannot reach a KDC of the realm (dial tcp 127.0.0.1:1: connect: connection refused); check the kdc lines of krb5.conf"},
+		{"no cache", &Kerberos{CCache: missing, ConfigFile: env.conf}, "Kerberos: no credential cache at " + missing + "; run kinit first"},
+		{"keyring cache", &Kerberos{CCache: "KEYRING:persistent:1000", ConfigFile: env.conf}, "is not a file; run kinit -c FILE:"},
+		{"password, KDC unreachable", &Kerberos{Principal: "cm-automation@example.test", Password: "Kerb-S3cret", ConfigFile: env.conf},
+			"Kerberos: no ticket for HTTP/127.0.0.1 from the password of cm-automation@example.test: cannot reach a KDC"},
+		{"domain form", &Kerberos{Principal: `EXAMPLE\cm-automation`, Password: "Kerb-S3cret", ConfigFile: env.conf}, "give the user as user@REALM"},
+		{"missing keytab", &Kerberos{Principal: "cm-automation", Keytab: missing, ConfigFile: env.conf}, "Kerberos: read keytab " + missing},
+		{"missing krb5.conf", &Kerberos{Principal: "cm-automation", Password: "Kerb-S3cret", ConfigFile: missing}, "Kerberos: no " + missing + ": it names the realm's KDCs"},
+	} {
+		err := open(c.k)
+		t.Logf("%s: %v", c.name, err)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v\nwant %q", c.name, err, c.want)
+		}
+		if err != nil && c.k.Password != "" && strings.Contains(err.Error(), c.k.Password) {
+			t.Errorf("%s: the password shows in %v", c.name, err)
+		}
+	}
+}
+
+// TestKerberosWrongPassword logs in with a password against a KDC that
+// refuses the pre-authentication, as Active Directory does for a wrong
+// password.
+func TestKerberosWrongPassword(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	// The first AS-REQ (no pre-authentication) gets PREAUTH_REQUIRED with
+	// the salt to use; the second (with an encrypted timestamp) PREAUTH_FAILED.
+	info, err := asn1.Marshal(types.ETypeInfo2{{EType: etypeID.AES256_CTS_HMAC_SHA1_96, Salt: testRealm + "cm-automation"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edata, err := asn1.Marshal(types.PADataSequence{{PADataType: patype.PA_ETYPE_INFO2, PADataValue: info}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for try := 0; ; try++ {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			var n uint32
+			if binary.Read(conn, binary.BigEndian, &n) == nil && n < 1<<16 {
+				_, _ = io.ReadFull(conn, make([]byte, n))
+				code := errorcode.KDC_ERR_PREAUTH_FAILED
+				if try == 0 {
+					code = errorcode.KDC_ERR_PREAUTH_REQUIRED
+				}
+				ke := messages.NewKRBError(types.NewPrincipalName(nametype.KRB_NT_SRV_INST, "krbtgt/"+testRealm), testRealm, code, "")
+				if try == 0 {
+					ke.EData = edata
+				}
+				b, _ := ke.Marshal()
+				_ = binary.Write(conn, binary.BigEndian, uint32(len(b)))
+				_, _ = conn.Write(b)
+			}
+			conn.Close()
+		}
+	}()
+	env := newKrbTestEnv(t, "HTTP/127.0.0.1")
+	conf := "[libdefaults]\n default_realm = " + testRealm + "\n udp_preference_limit = 1\n" +
+		"[realms]\n " + testRealm + " = {\n  kdc = " + ln.Addr().String() + "\n }\n"
+	if err := os.WriteFile(env.conf, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := kerberosSite(env.serviceKeytab)
+	defer srv.Close()
+	opt := trusting(srv)
+	opt.Kerberos = &Kerberos{Principal: "cm-automation", Password: "Wr0ng-Kerb", ConfigFile: env.conf}
+	_, err = Open(context.Background(), srv.URL+"/AdminService", opt)
+	want := "query SMS_Site: Kerberos: no ticket for HTTP/127.0.0.1 from the password of cm-automation: "
+	if !provider.IsKind(err, provider.KindDenied) || !strings.HasPrefix(err.Error(), want) ||
+		!strings.HasSuffix(err.Error(), "KDC_ERR_PREAUTH_FAILED Pre-authentication information was invalid (wrong password, or a stale keytab)") ||
+		strings.Contains(err.Error(), "Wr0ng-Kerb") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestSplitPrincipal(t *testing.T) {
+	for _, c := range []struct{ in, user, realm string }{
+		{"cm-automation@contoso.com", "cm-automation", "CONTOSO.COM"},
+		{"cm-automation", "cm-automation", "DEFAULT.REALM"},
+	} {
+		u, r, err := splitPrincipal(c.in, "DEFAULT.REALM")
+		if err != nil || u != c.user || r != c.realm {
+			t.Errorf("%s: %s %s %v", c.in, u, r, err)
+		}
+	}
+	for _, bad := range []string{`CONTOSO\u`, "@CONTOSO.COM", "u@"} {
+		if _, _, err := splitPrincipal(bad, ""); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
