@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,7 @@ func runScripts(t *testing.T, https bool) {
 			"sleep":         cmdSleep,
 			"envfromfile":   cmdEnvFromFile,
 			"gencert":       cmdGenCert,
+			"sitefaults":    cmdSiteFaults,
 		},
 	})
 }
@@ -168,6 +170,14 @@ func cmdGenCert(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), keyPEM, 0o600))
 }
 
+// served is the "tsctl site serve" process a script's tsctl reaches in
+// the HTTPS run.
+type served struct {
+	bin, dir string
+	vars     []string // the script's environment at setup
+	stop     func()
+}
+
 // serveOverTLS starts "tsctl site serve" on a free loopback port for the
 // script's default local site, with a freshly generated certificate, and
 // points the script's tsctl at it. The server stops when the script ends.
@@ -176,20 +186,46 @@ func serveOverTLS(e *testscript.Env) error {
 	if err != nil {
 		return err
 	}
-	ca := filepath.Join(e.WorkDir, ".tsctl-ca.pem")
-	urlFile := filepath.Join(e.WorkDir, ".tsctl-url")
+	sv := &served{bin: bin, dir: e.WorkDir, vars: append([]string(nil), e.Vars...)}
+	e.Values[servedKey{}] = sv
+	e.Defer(func() {
+		if sv.stop != nil {
+			sv.stop()
+		}
+	})
+	url, err := sv.start("")
+	if err != nil {
+		return err
+	}
+	e.Setenv("TSCTL_SITE", url)
+	e.Setenv("TSCTL_CA_FILE", filepath.Join(e.WorkDir, ".tsctl-ca.pem"))
+	return nil
+}
+
+type servedKey struct{}
+
+// start (re)starts the server with the faults spec injected into its site
+// and returns its URL.
+func (sv *served) start(faults string) (string, error) {
+	if sv.stop != nil {
+		sv.stop()
+		sv.stop = nil
+	}
+	ca := filepath.Join(sv.dir, ".tsctl-ca.pem")
+	urlFile := filepath.Join(sv.dir, ".tsctl-url")
+	os.Remove(urlFile)
 	var log bytes.Buffer
-	cmd := exec.Command(bin, "site", "serve", "--listen", "127.0.0.1:0", "--cert-out", ca, "--url-out", urlFile)
-	cmd.Dir = e.WorkDir
-	cmd.Env = e.Vars
+	cmd := exec.Command(sv.bin, "site", "serve", "--listen", "127.0.0.1:0", "--cert-out", ca, "--url-out", urlFile)
+	cmd.Dir = sv.dir
+	cmd.Env = append(append([]string(nil), sv.vars...), "TSCTL_LOCAL_FAULTS="+faults)
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start tsctl site serve: %w", err)
+		return "", fmt.Errorf("start tsctl site serve: %w", err)
 	}
 	var waitErr error
 	exited := make(chan struct{})
 	go func() { waitErr = cmd.Wait(); close(exited) }()
-	stop := func() {
+	sv.stop = func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-exited:
@@ -198,24 +234,42 @@ func serveOverTLS(e *testscript.Env) error {
 			<-exited
 		}
 	}
-	e.Defer(stop)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if b, err := os.ReadFile(urlFile); err == nil && len(b) > 0 {
-			e.Setenv("TSCTL_SITE", string(b))
-			e.Setenv("TSCTL_CA_FILE", ca)
-			return nil
+			return string(b), nil
 		}
 		select {
 		case <-exited:
-			return fmt.Errorf("tsctl site serve exited: %v\n%s", waitErr, log.String())
+			sv.stop = nil
+			return "", fmt.Errorf("tsctl site serve exited: %v\n%s", waitErr, log.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			stop()
-			return fmt.Errorf("tsctl site serve did not start in 20s\n%s", log.String())
+			sv.stop()
+			sv.stop = nil
+			return "", fmt.Errorf("tsctl site serve did not start in 20s\n%s", log.String())
 		}
 	}
+}
+
+// sitefaults [SPEC] injects faults (see TSCTL_LOCAL_FAULTS) into the
+// script's site from now on; without SPEC it removes them. Against the
+// embedded site it sets TSCTL_LOCAL_FAULTS for the commands that follow;
+// in the HTTPS run it restarts the served site with the faults inside it.
+func cmdSiteFaults(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) > 1 {
+		ts.Fatalf("usage: sitefaults [SPEC]")
+	}
+	spec := strings.Join(args, "")
+	sv, _ := ts.Value(servedKey{}).(*served)
+	if sv == nil {
+		ts.Setenv("TSCTL_LOCAL_FAULTS", spec)
+		return
+	}
+	url, err := sv.start(spec)
+	ts.Check(err)
+	ts.Setenv("TSCTL_SITE", url)
 }
 
 // lookPath finds name in the directories of path (the script's PATH, which

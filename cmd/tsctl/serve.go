@@ -58,12 +58,12 @@ func (c *cli) siteServe(args []string) int {
 		c.hint("use 127.0.0.1, or pass --allow-remote if you really mean it")
 		return exitError
 	}
-	ln, err := net.Listen("tcp", *listen)
+	faults, err := local.FaultsFromEnv()
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError
 	}
-	faults, err := local.FaultsFromEnv()
+	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError

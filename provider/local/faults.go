@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tsctl/tsctl/provider"
@@ -18,11 +19,17 @@ type Faults struct {
 	Latency    time.Duration // added to every call
 	FailCall   int64         // fail the Nth call of this process (1-based); 0 = never
 	FailMethod string        // fail every call of this operation (e.g. SetSequence, Put, Get, Query)
+	Times      int64         // with FailMethod: fail only its first Times calls (0 = every one)
 	Transient  bool          // injected failures are marked transient
+
+	// methodCalls counts FailMethod's calls across every site opened with
+	// these faults (one process: a tsctl run, or a site serve).
+	methodCalls *atomic.Int64
 }
 
 // FaultsFromEnv parses TSCTL_LOCAL_FAULTS, a comma-separated list such as
-// "latency=20ms,call=7,method=SetSequence,transient".
+// "latency=20ms,call=7,method=SetSequence,transient" or
+// "method=SetSequence,times=1,transient".
 func FaultsFromEnv() (Faults, error) {
 	return ParseFaults(os.Getenv(FaultsEnv))
 }
@@ -54,17 +61,31 @@ func ParseFaults(spec string) (Faults, error) {
 				return f, fmt.Errorf("%s: method= needs an operation name", FaultsEnv)
 			}
 			f.FailMethod = v
+		case "times":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return f, fmt.Errorf("%s: invalid times %q", FaultsEnv, v)
+			}
+			f.Times = n
 		case "transient":
 			f.Transient = true
 		default:
-			return f, fmt.Errorf("%s: unknown fault %q (use latency=, call=, method=, transient)", FaultsEnv, k)
+			return f, fmt.Errorf("%s: unknown fault %q (use latency=, call=, method=, times=, transient)", FaultsEnv, k)
 		}
 	}
+	if f.Times > 0 && f.FailMethod == "" {
+		return f, fmt.Errorf("%s: times= needs method=", FaultsEnv)
+	}
+	f.methodCalls = new(atomic.Int64)
 	return f, nil
 }
 
 func (f Faults) check(n int64, op string) error {
-	if (f.FailCall != 0 && n == f.FailCall) || (f.FailMethod != "" && strings.EqualFold(f.FailMethod, op)) {
+	method := f.FailMethod != "" && strings.EqualFold(f.FailMethod, op)
+	if method && f.Times > 0 && (f.methodCalls == nil || f.methodCalls.Add(1) > f.Times) {
+		method = false
+	}
+	if (f.FailCall != 0 && n == f.FailCall) || method {
 		kind := provider.KindFailed
 		if f.Transient {
 			kind = provider.KindTransient

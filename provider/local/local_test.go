@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -211,7 +212,7 @@ func TestFaults(t *testing.T) {
 	if err != nil || f.Latency != 2*time.Millisecond || f.FailCall != 2 || !f.Transient {
 		t.Fatalf("ParseFaults = %+v %v", f, err)
 	}
-	for _, bad := range []string{"latency=x", "call=0", "method=", "boom"} {
+	for _, bad := range []string{"latency=x", "call=0", "method=", "boom", "times=1", "method=Get,times=0"} {
 		if _, err := ParseFaults(bad); err == nil {
 			t.Errorf("ParseFaults(%q) accepted", bad)
 		}
@@ -233,6 +234,28 @@ func TestFaults(t *testing.T) {
 	s2 := open(t, Options{Faults: Faults{FailMethod: "SetSequence"}})
 	if _, err := setSeq(s2, newPkg("x"), importSeq(t, s2, `<sequence version="3.10"/>`)); !provider.IsKind(err, provider.KindFailed) {
 		t.Errorf("method fault: %v", err)
+	}
+	s2.Close()
+
+	// times=N fails only the first N calls of the method, counted across
+	// every site opened with the same faults (as site serve opens one per request).
+	once, err := ParseFaults("method=Get,times=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var got []bool
+	for range 3 {
+		s3, err := Open(dir, Options{Faults: once})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s3.Get(ctx, provider.Path(ClassPackage, "PackageID", "PS100001"))
+		got = append(got, err != nil && strings.Contains(err.Error(), "injected fault"))
+		s3.Close()
+	}
+	if fmt.Sprint(got) != "[true false false]" {
+		t.Errorf("times=1 over three sites: injected %v", got)
 	}
 }
 
