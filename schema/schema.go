@@ -63,18 +63,9 @@ func Validate(file string, doc *yaml.Node) diag.List {
 	}
 	// Large documents: validate the document without its sequences, then
 	// each sequence on its own, on every core.
-	var items []*yaml.Node
 	if seqs := field(doc, "sequences"); seqs != nil && seqs.Kind == yaml.SequenceNode && len(seqs.Content) >= parallelFrom {
-		items = seqs.Content
-		shallow := *doc
-		shallow.Content = nil
-		for i := 0; i+1 < len(doc.Content); i += 2 {
-			if doc.Content[i].Value == "sequences" {
-				continue
-			}
-			shallow.Content = append(shallow.Content, doc.Content[i], doc.Content[i+1])
-		}
-		ds := validateAt(file, doc, &shallow, "", sch.root)
+		items := seqs.Content
+		ds := ValidateTop(file, doc)
 		results := make([]diag.List, len(items))
 		next := make(chan int)
 		var wg sync.WaitGroup
@@ -83,7 +74,7 @@ func Validate(file string, doc *yaml.Node) diag.List {
 			go func() {
 				defer wg.Done()
 				for i := range next {
-					results[i] = validateAt(file, doc, items[i], "/sequences/"+strconv.Itoa(i), sch.sequence)
+					results[i] = ValidateSequence(file, items[i], i)
 				}
 			}()
 		}
@@ -98,13 +89,42 @@ func Validate(file string, doc *yaml.Node) diag.List {
 		ds.Sort()
 		return ds
 	}
-	ds := validateAt(file, doc, doc, "", sch.root)
+	ds := validateAt(file, doc, "", sch.root)
 	ds.Sort()
 	return ds
 }
 
-// validateAt validates node against sch; prefix is node's JSON pointer in doc.
-func validateAt(file string, doc, node *yaml.Node, prefix string, sch *jsonschema.Schema) diag.List {
+// ValidateTop checks a document without its sequences, which
+// ValidateSequence checks one by one; together they equal Validate.
+func ValidateTop(file string, doc *yaml.Node) diag.List {
+	sch, err := compiled()
+	if err != nil {
+		return diag.List{{Msg: "internal error: compile schema: " + err.Error()}}
+	}
+	shallow := *doc
+	shallow.Content = nil
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		if doc.Content[i].Value == "sequences" {
+			continue
+		}
+		shallow.Content = append(shallow.Content, doc.Content[i], doc.Content[i+1])
+	}
+	return validateAt(file, &shallow, "", sch.root)
+}
+
+// ValidateSequence checks item, the index-th entry of a document's
+// sequences list.
+func ValidateSequence(file string, item *yaml.Node, index int) diag.List {
+	sch, err := compiled()
+	if err != nil {
+		return diag.List{{Msg: "internal error: compile schema: " + err.Error()}}
+	}
+	return validateAt(file, item, "/sequences/"+strconv.Itoa(index), sch.sequence)
+}
+
+// validateAt validates node against sch; prefix is node's JSON pointer in
+// its document, for messages.
+func validateAt(file string, node *yaml.Node, prefix string, sch *jsonschema.Schema) diag.List {
 	var ds diag.List
 	v, err := ToValue(node)
 	if err != nil {
@@ -126,12 +146,7 @@ func validateAt(file string, doc, node *yaml.Node, prefix string, sch *jsonschem
 		return ds
 	}
 	for _, leaf := range leaves(ve) {
-		if prefix != "" {
-			c := *leaf
-			c.InstanceLocation = prefix + leaf.InstanceLocation
-			leaf = &c
-		}
-		ds = append(ds, toDiag(file, doc, leaf)...)
+		ds = append(ds, toDiag(file, node, prefix, leaf)...)
 	}
 	return ds
 }
@@ -201,9 +216,11 @@ var (
 	quotedRE   = regexp.MustCompile(`'([^']*)'`)
 )
 
-func toDiag(file string, doc *yaml.Node, ve *jsonschema.ValidationError) diag.List {
-	node := lookup(doc, ve.InstanceLocation)
-	where := strings.TrimPrefix(ve.InstanceLocation, "/")
+// toDiag turns one violation into diagnostics. The violation's instance
+// location is relative to base, whose own pointer in its document is prefix.
+func toDiag(file string, base *yaml.Node, prefix string, ve *jsonschema.ValidationError) diag.List {
+	node := lookup(base, ve.InstanceLocation)
+	where := strings.TrimPrefix(prefix+ve.InstanceLocation, "/")
 	var ds diag.List
 	if m := requiredRE.FindStringSubmatch(ve.Message); m != nil {
 		for _, q := range quotedRE.FindAllStringSubmatch(m[1], -1) {

@@ -110,7 +110,14 @@ func readLimited(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	// One allocation of the right size (ReadAll would grow and copy).
+	size := 512
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 && fi.Size() <= MaxFileBytes {
+		size = int(fi.Size()) + 1
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	_, err = buf.ReadFrom(io.LimitReader(f, MaxFileBytes+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, err
 	}
@@ -126,9 +133,8 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // semantic checks from running.
 func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	var ds diag.List
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
+	doc, extraLine, seqDs, checked, err := decodeDocument(file, data)
+	if err != nil {
 		if err == io.EOF {
 			return nil, true // empty file
 		}
@@ -141,13 +147,8 @@ func (c *Config) add(file string, data []byte) (diag.List, bool) {
 		}
 		return ds, false
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err != io.EOF {
-		line := extra.Line
-		if line == 0 {
-			line = 1
-		}
-		ds.AddHint(diag.Pos{File: file, Line: line, Col: 1}, "put each document in a file of its own", "more than one YAML document in a file")
+	if extraLine > 0 {
+		ds.AddHint(diag.Pos{File: file, Line: extraLine, Col: 1}, "put each document in a file of its own", "more than one YAML document in a file")
 		return ds, false
 	}
 	if len(doc.Content) == 0 {
@@ -162,7 +163,13 @@ func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		return nil, true
 	}
-	if ds = schema.Validate(file, root); ds.HasErrors() {
+	if checked {
+		ds = append(schema.ValidateTop(file, root), seqDs...)
+		ds.Sort()
+	} else {
+		ds = schema.Validate(file, root)
+	}
+	if ds.HasErrors() {
 		return ds, false
 	}
 	return c.decode(file, root), true

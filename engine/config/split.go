@@ -1,0 +1,306 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"runtime"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/schema"
+)
+
+// Large files spend most of their load time in the YAML parser, which runs
+// on one core. A configuration is almost always a block mapping whose
+// "sequences:" key holds a long block sequence, one item per sequence, so
+// decodeDocument cuts that list at item boundaries (lines that start with
+// the items' "- " at their indentation) and parses the pieces on every core:
+// each piece is the original lines, so columns are unchanged and lines only
+// shift by the piece's first line. The rest of the file is parsed with the
+// item lines blanked, which keeps every other line where it was.
+//
+// Anything unusual — another document marker, directives, CR line endings,
+// a tag or anchor on the sequences key, items that do not parse on their
+// own (an alias to an anchor in another item, a quoted scalar cut in two) —
+// falls back to one parse of the whole file, which also gives the errors.
+// FuzzSplitParse checks that both ways give the same tree.
+
+// splitFrom is the size from which a file is parsed in pieces.
+const splitFrom = 256 << 10
+
+var errNotSplit = errors.New("not split")
+
+// decodeDocument parses data's first YAML document, reporting whether a
+// second one follows (extra, with its line). When the file was parsed in
+// pieces, each piece's sequences were also checked against the schema as
+// soon as parsed, while the rest of the tree was still being built (less
+// live memory for the collector to scan); checked then says so and ds holds
+// what the schema found in the sequences.
+func decodeDocument(file string, data []byte) (doc *yaml.Node, extraLine int, ds diag.List, checked bool, err error) {
+	if len(data) >= splitFrom && runtime.GOMAXPROCS(0) > 1 {
+		check := func(item *yaml.Node, index int) diag.List {
+			if countNodes(item, MaxNodes) > MaxNodes {
+				return nil // left to the document's own count
+			}
+			return schema.ValidateSequence(file, item, index)
+		}
+		if doc, ds, err := parseSplit(data, runtime.GOMAXPROCS(0), check); err == nil {
+			return doc, 0, ds, true, nil
+		}
+	}
+	doc, extraLine, err = parseWhole(data)
+	return doc, extraLine, nil, false, err
+}
+
+// parseWhole parses data in one pass.
+func parseWhole(data []byte) (*yaml.Node, int, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	doc := new(yaml.Node)
+	if err := dec.Decode(doc); err != nil {
+		return nil, 0, err
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		line := extra.Line
+		if line == 0 {
+			line = 1
+		}
+		return doc, line, nil
+	}
+	return doc, 0, nil
+}
+
+// itemsRange finds the block sequence under a top-level "sequences:" key:
+// the byte range of its items, the indentation of their dashes, and the
+// 1-based line of the first item. ok is false for any layout it does not
+// recognise.
+type itemsRange struct {
+	start, end int   // byte offsets of the first item line and of the line after the last
+	indent     int   // spaces before each item's dash
+	firstLine  int   // line number of the first item
+	starts     []int // byte offsets of every item line
+	startLines []int // their line numbers
+}
+
+func findItems(data []byte) (r itemsRange, ok bool) {
+	keyLine := -1 // byte offset just after the "sequences:" line
+	line := 0
+	state := 0 // 0: before the key, 1: after the key, before the first item, 2: in the items
+	for off := 0; off < len(data); {
+		line++
+		nl := bytes.IndexByte(data[off:], '\n')
+		end := len(data)
+		if nl >= 0 {
+			end = off + nl + 1
+		}
+		text := data[off:end]
+		body := bytes.TrimRight(text, "\n")
+		indent := 0
+		for indent < len(body) && body[indent] == ' ' {
+			indent++
+		}
+		rest := body[indent:]
+		blank := len(rest) == 0 || rest[0] == '#'
+		if len(rest) > 0 && rest[0] == '\t' {
+			return r, false
+		}
+		if indent == 0 && (bytes.HasPrefix(rest, []byte("---")) || bytes.HasPrefix(rest, []byte("...")) || bytes.HasPrefix(rest, []byte("%"))) {
+			return r, false
+		}
+		switch state {
+		case 0:
+			if indent == 0 && isKeyLine(rest, "sequences") {
+				keyLine = end
+				state = 1
+			}
+		case 1:
+			if blank {
+				break
+			}
+			if !isItemLine(rest) {
+				return r, false
+			}
+			r = itemsRange{start: off, indent: indent, firstLine: line}
+			r.starts, r.startLines = append(r.starts, off), append(r.startLines, line)
+			state = 2
+		case 2:
+			if blank {
+				break
+			}
+			if indent < r.indent || (indent == r.indent && !isItemLine(rest)) {
+				// The list must end at the next top-level key.
+				r.end = off
+				return r, indent == 0 && keyLine >= 0 && !containsKeyLine(data[off:], "sequences")
+			}
+			if indent == r.indent {
+				r.starts, r.startLines = append(r.starts, off), append(r.startLines, line)
+			}
+		}
+		off = end
+	}
+	if state != 2 {
+		return r, false
+	}
+	r.end = len(data)
+	return r, true
+}
+
+// isKeyLine reports whether rest is exactly `key:` with nothing but an
+// optional comment after it.
+func isKeyLine(rest []byte, key string) bool {
+	if !bytes.HasPrefix(rest, []byte(key+":")) {
+		return false
+	}
+	after := bytes.TrimLeft(rest[len(key)+1:], " ")
+	return len(after) == 0 || after[0] == '#'
+}
+
+func isItemLine(rest []byte) bool {
+	return len(rest) > 0 && rest[0] == '-' && (len(rest) == 1 || rest[1] == ' ')
+}
+
+// containsKeyLine reports whether a later top-level line starts with key:
+// (a duplicate key, left to the whole parse).
+func containsKeyLine(data []byte, key string) bool {
+	for _, l := range bytes.Split(data, []byte("\n")) {
+		if bytes.HasPrefix(l, []byte(key+":")) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseSplit parses data in pieces on up to workers goroutines, and
+// passes each sequence item with its index to check (when not nil) as soon
+// as its piece is parsed, returning what check found.
+func parseSplit(data []byte, workers int, check func(item *yaml.Node, index int) diag.List) (*yaml.Node, diag.List, error) {
+	if bytes.IndexByte(data, '\r') >= 0 || bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return nil, nil, errNotSplit
+	}
+	r, ok := findItems(data)
+	if !ok || len(r.starts) < 2 {
+		return nil, nil, errNotSplit
+	}
+	// Pieces of about equal size, several per worker to even out the load
+	// (one item each when there are few).
+	n := min(workers*4, len(r.starts))
+	target := (r.end - r.start) / n
+	if n == len(r.starts) {
+		target = 0
+	}
+	type piece struct {
+		from, to, line int
+		first          int // index of the piece's first item
+		items          []*yaml.Node
+		ds             diag.List
+		err            error
+	}
+	var pieces []*piece
+	from, fromLine, first := r.start, r.firstLine, 0
+	for i := 1; i < len(r.starts); i++ {
+		if r.starts[i]-from >= target {
+			pieces = append(pieces, &piece{from: from, to: r.starts[i], line: fromLine, first: first})
+			from, fromLine, first = r.starts[i], r.startLines[i], i
+		}
+	}
+	pieces = append(pieces, &piece{from: from, to: r.end, line: fromLine, first: first})
+
+	// The rest of the file, with the item lines blanked.
+	rest := make([]byte, 0, len(data)-(r.end-r.start)+bytes.Count(data[r.start:r.end], []byte("\n")))
+	rest = append(rest, data[:r.start]...)
+	for range bytes.Count(data[r.start:r.end], []byte("\n")) {
+		rest = append(rest, '\n')
+	}
+	rest = append(rest, data[r.end:]...)
+
+	var wg sync.WaitGroup
+	next := make(chan *piece)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range next {
+				p.items, p.err = parsePiece(data[p.from:p.to], p.line-1)
+				if p.err == nil && p.first+len(p.items) > len(r.starts) {
+					p.err = errNotSplit // more items than item lines: not what it seemed
+				}
+				for i, it := range p.items {
+					if p.err != nil || check == nil {
+						break
+					}
+					p.ds = append(p.ds, check(it, p.first+i)...)
+				}
+			}
+		}()
+	}
+	go func() {
+		for _, p := range pieces {
+			next <- p
+		}
+		close(next)
+	}()
+	var doc yaml.Node
+	restErr := yaml.Unmarshal(rest, &doc)
+	wg.Wait()
+	if restErr != nil {
+		return nil, nil, restErr
+	}
+	var items []*yaml.Node
+	var ds diag.List
+	for _, p := range pieces {
+		if p.err != nil {
+			return nil, nil, p.err
+		}
+		if p.first != len(items) {
+			return nil, nil, errNotSplit // an item line did not start an item
+		}
+		items = append(items, p.items...)
+		ds = append(ds, p.ds...)
+	}
+	if len(items) != len(r.starts) || doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, nil, errNotSplit
+	}
+	root := doc.Content[0]
+	var slot *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := root.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "sequences" && k.Style == 0 {
+			if slot != nil {
+				return nil, nil, errNotSplit
+			}
+			slot = root.Content[i+1]
+		}
+	}
+	if slot == nil || slot.Kind != yaml.ScalarNode || slot.Tag != "!!null" || slot.Value != "" || slot.Anchor != "" {
+		return nil, nil, errNotSplit
+	}
+	*slot = yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: items,
+		Line: r.firstLine, Column: r.indent + 1}
+	return &doc, ds, nil
+}
+
+// parsePiece parses a run of whole items (the original lines) and moves
+// their lines by shift.
+func parsePiece(text []byte, shift int) ([]*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(text, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || doc.Content[0].Style != 0 {
+		return nil, errNotSplit
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		n.Line += shift
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	items := doc.Content[0].Content
+	for _, it := range items {
+		walk(it)
+	}
+	return items, nil
+}
