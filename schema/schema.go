@@ -89,9 +89,19 @@ func Validate(file string, doc *yaml.Node) diag.List {
 		ds.Sort()
 		return ds
 	}
-	ds := validateAt(file, doc, "", sch.root)
+	ds := validateAt(file, doc, "", sch.root, quickFor(0))
 	ds.Sort()
 	return ds
+}
+
+// quickFor returns the quick check of the document (0) or of a sequence
+// (1), or nil if it could not be built (the validator then does all).
+func quickFor(i int) *quick {
+	qs, err := quickSchemas()
+	if err != nil {
+		return nil
+	}
+	return qs[i]
 }
 
 // ValidateTop checks a document without its sequences, which
@@ -109,7 +119,7 @@ func ValidateTop(file string, doc *yaml.Node) diag.List {
 		}
 		shallow.Content = append(shallow.Content, doc.Content[i], doc.Content[i+1])
 	}
-	return validateAt(file, &shallow, "", sch.root)
+	return validateAt(file, &shallow, "", sch.root, quickFor(0))
 }
 
 // ValidateSequence checks item, the index-th entry of a document's
@@ -119,12 +129,16 @@ func ValidateSequence(file string, item *yaml.Node, index int) diag.List {
 	if err != nil {
 		return diag.List{{Msg: "internal error: compile schema: " + err.Error()}}
 	}
-	return validateAt(file, item, "/sequences/"+strconv.Itoa(index), sch.sequence)
+	return validateAt(file, item, "/sequences/"+strconv.Itoa(index), sch.sequence, quickFor(1))
 }
 
 // validateAt validates node against sch; prefix is node's JSON pointer in
-// its document, for messages.
-func validateAt(file string, node *yaml.Node, prefix string, sch *jsonschema.Schema) diag.List {
+// its document, for messages. A node that q finds certainly valid skips
+// the validator.
+func validateAt(file string, node *yaml.Node, prefix string, sch *jsonschema.Schema, q *quick) diag.List {
+	if q != nil && q.valid(node) {
+		return nil
+	}
 	var ds diag.List
 	v, err := ToValue(node)
 	if err != nil {
