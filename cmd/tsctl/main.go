@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/tsctl/tsctl/provider"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/provider"
 )
 
 func main() { os.Exit(Main()) }
@@ -137,17 +138,38 @@ func (c *cli) version(args []string) int {
 }
 
 // tuneGC keeps the heap under a soft limit, so that peak memory stays
-// under the 300 MB tsctl aims for, and collects only when the heap nears
-// it: a run is short and most of what a large configuration allocates stays
-// live (its parse tree), so collections before the limit would scan that
-// tree again and again for little garbage. GOMEMLIMIT or GOGC set by the
-// user win.
+// under the 300 MB tsctl aims for. GOMEMLIMIT set by the user wins.
 func tuneGC() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
-		if os.Getenv("GOGC") == "" {
-			debug.SetGCPercent(-1)
+	}
+}
+
+// largeInput is the configuration size from which tsctl collects garbage
+// only near the memory limit.
+const largeInput = 4 << 20
+
+// tuneGCForInput turns periodic collection off for large configurations:
+// most of what they allocate stays live (the parse tree every position
+// comes from), so collections before the limit would scan that tree again
+// and again for little garbage. Small runs keep the default and stay small.
+// GOGC or GOMEMLIMIT set by the user win.
+func tuneGCForInput(paths []string) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	files, err := config.Files(paths)
+	if err != nil {
+		return
+	}
+	var total int64
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil {
+			total += fi.Size()
 		}
+	}
+	if total >= largeInput {
+		debug.SetGCPercent(-1)
 	}
 }
 
