@@ -112,16 +112,21 @@ func Read(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	return Parse(path, b)
+}
+
+// Parse reads a saved plan from its bytes; name is the file's, for errors.
+func Parse(name string, b []byte) (*File, error) {
 	var f File
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&f); err != nil || f.Kind != Kind {
-		return nil, fmt.Errorf("%s: %w", path, ErrNotPlan)
+		return nil, fmt.Errorf("%s: %w", name, ErrNotPlan)
 	}
 	if f.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%s: plan file format %s; this tsctl reads %s", path, f.FormatVersion, FormatVersion)
+		return nil, fmt.Errorf("%s: plan file format %s; this tsctl reads %s", name, f.FormatVersion, FormatVersion)
 	}
 	if f.Plan == nil {
-		return nil, fmt.Errorf("%s: %w", path, ErrNotPlan)
+		return nil, fmt.Errorf("%s: %w", name, ErrNotPlan)
 	}
 	return &f, nil
 }

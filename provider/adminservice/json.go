@@ -10,7 +10,7 @@ import (
 // FromJSON turns an OData entity into an instance, dropping OData and WMI
 // system properties.
 func FromJSON(class string, m map[string]any) *provider.Instance {
-	if t, ok := m["@odata.type"].(string); ok {
+	if t, ok := m["@odata.type"].(string); ok && strings.TrimPrefix(t, "#AdminService.") != "" {
 		class = strings.TrimPrefix(t, "#AdminService.")
 	}
 	in := provider.New(class)

@@ -9,7 +9,9 @@ package wmi
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/tsctl/tsctl/provider"
@@ -32,12 +34,18 @@ func ParseURL(raw string) (Target, error) {
 	if t.Server == "." || strings.EqualFold(t.Server, "localhost") {
 		t.Server = ""
 	}
+	if t.Server != "" && net.ParseIP(t.Server) == nil && !hostRE.MatchString(t.Server) {
+		return Target{}, fmt.Errorf("site %q: %q is not a host name", raw, t.Server)
+	}
 	if t.SiteCode != "" && !validCode(t.SiteCode) {
 		return Target{}, fmt.Errorf("site %q: %q is not a site code (three letters or digits)", raw, t.SiteCode)
 	}
 	t.SiteCode = strings.ToUpper(t.SiteCode)
 	return t, nil
 }
+
+// hostRE matches DNS and NetBIOS host names.
+var hostRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*$`)
 
 func validCode(s string) bool {
 	if len(s) != 3 {

@@ -19,6 +19,8 @@ func TestParseURL(t *testing.T) {
 		"wmi:///PS1":                 {SiteCode: "PS1"},
 		"wmi://./PS1":                {SiteCode: "PS1"},
 		"wmi://localhost/PS1":        {SiteCode: "PS1"},
+		"wmi://10.0.0.5/PS1":         {Server: "10.0.0.5", SiteCode: "PS1"},
+		"wmi://[fd00::5]/PS1":        {Server: "fd00::5", SiteCode: "PS1"},
 	}
 	for in, want := range good {
 		got, err := ParseURL(in)
@@ -26,7 +28,7 @@ func TestParseURL(t *testing.T) {
 			t.Errorf("ParseURL(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"https://cm01/PS1", "wmi://cm01/PS12", "wmi://cm01/P$1", "wmi://u:p@cm01/PS1", "wmi://cm01:135/PS1", "wmi://cm01/PS1?x=1"} {
+	for _, in := range []string{"https://cm01/PS1", "wmi://cm01/PS12", "wmi://cm01/P$1", "wmi://u:p@cm01/PS1", "wmi://cm01:135/PS1", "wmi://cm01/PS1?x=1", `wmi://"/PS1`, "wmi://cm'01/PS1", "wmi://-cm01/PS1"} {
 		if _, err := ParseURL(in); err == nil {
 			t.Errorf("ParseURL(%q) accepted", in)
 		}
@@ -201,4 +203,23 @@ func TestSite(t *testing.T) {
 	if !strings.Contains(want[0], `'O\'Brien\\x'`) {
 		t.Errorf("WQL does not escape: %s", want[0])
 	}
+}
+
+func FuzzParseURL(f *testing.F) {
+	for _, s := range []string{"wmi://cm01/PS1", "wmi://cm01.corp.example", "wmi:///PS1", "wmi://./ps1", "wmi://cm01:135/PS1", "wmi://u@cm01/PS1", "wmi://cm01/PS1?x=1", `wmi://"/PS1`, "wmi://cm'01/PS1", "wmi://-cm01/PS1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		tg, err := ParseURL(raw)
+		if err != nil {
+			return
+		}
+		if tg.SiteCode != "" && (!validCode(tg.SiteCode) || tg.SiteCode != strings.ToUpper(tg.SiteCode)) {
+			t.Fatalf("%q: site code %q", raw, tg.SiteCode)
+		}
+		// The server becomes part of \\SERVER\root\SMS\site_CODE.
+		if strings.ContainsAny(tg.Server, `\/"' `) {
+			t.Fatalf("%q: server %q would change the namespace path", raw, tg.Server)
+		}
+	})
 }
