@@ -87,8 +87,9 @@ func appendInstance(b []byte, in *provider.Instance) ([]byte, error) {
 var errCorrupt = errors.New("corrupt object record")
 
 type reader struct {
-	b   []byte
-	err error
+	b    []byte
+	err  error
+	skip map[string]bool // top-level string properties to step over unread
 }
 
 func (r *reader) uvarint() uint64 {
@@ -115,6 +116,15 @@ func (r *reader) str() string {
 	return s
 }
 
+func (r *reader) skipStr() {
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		r.err = errCorrupt
+		return
+	}
+	r.b = r.b[n:]
+}
+
 func (r *reader) byte() byte {
 	if r.err != nil || len(r.b) == 0 {
 		r.err = errCorrupt
@@ -136,11 +146,15 @@ func (r *reader) count() int {
 	return int(n)
 }
 
-func decode(b []byte) (*provider.Instance, error) {
+func decode(b []byte) (*provider.Instance, error) { return decodeSkipping(b, nil) }
+
+// decodeSkipping decodes a record without the top-level string properties
+// named in skip (a sequence's XML when only its references are wanted).
+func decodeSkipping(b []byte, skip map[string]bool) (*provider.Instance, error) {
 	if len(b) == 0 || b[0] != recordVersion {
 		return nil, fmt.Errorf("%w: unknown record version", errCorrupt)
 	}
-	r := &reader{b: b[1:]}
+	r := &reader{b: b[1:], skip: skip}
 	in := r.instance(0)
 	if r.err != nil {
 		return nil, r.err
@@ -161,6 +175,10 @@ func (r *reader) instance(depth int) *provider.Instance {
 		case tagNull:
 			in.Props[k] = nil
 		case tagString:
+			if depth == 0 && r.skip[k] {
+				r.skipStr()
+				continue
+			}
 			in.Props[k] = r.str()
 		case tagInt:
 			v, m := binary.Varint(r.b)

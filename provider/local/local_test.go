@@ -348,6 +348,9 @@ func FuzzDecode(f *testing.F) {
 	in.Props["Name"], in.Props["N"] = "x", int64(3)
 	b, _ := encode(in)
 	f.Add(b)
+	in.Props["Sub"] = &provider.Instance{Class: "C", Props: map[string]any{"Name": "inner"}}
+	b, _ = encode(in)
+	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		out, err := decode(data)
 		if err != nil {
@@ -359,6 +362,20 @@ func FuzzDecode(f *testing.F) {
 		}
 		if _, err := decode(again); err != nil {
 			t.Fatal(err)
+		}
+		// Skipping a string property gives the rest unchanged.
+		skipped, err := decodeSkipping(data, map[string]bool{"Name": true})
+		if err != nil {
+			t.Fatalf("decodes whole but not skipping: %v", err)
+		}
+		if s, ok := out.Props["Name"].(string); ok {
+			if _, kept := skipped.Props["Name"]; kept {
+				t.Fatalf("string Name %q not skipped", s)
+			}
+			delete(out.Props, "Name")
+		}
+		if !reflect.DeepEqual(out.Props, skipped.Props) {
+			t.Fatalf("skipping changed the rest:\n%v\n%v", out.Props, skipped.Props)
 		}
 	})
 }

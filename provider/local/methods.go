@@ -163,13 +163,29 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 }
 
 // child returns what SetSequence needs to know about a child sequence.
+// It reads the child's name and references, not its sequence XML.
 func (s *Site) child(tx *bolt.Tx, id string) (tsxml.Child, bool) {
-	in, err := s.get(tx, provider.Path(ClassTaskSequencePackage, "PackageID", id))
+	path := []byte(provider.Path(ClassTaskSequencePackage, "PackageID", id))
+	v := tx.Bucket(bucketObjects).Get(path)
+	if v == nil {
+		return tsxml.Child{}, false
+	}
+	base, err := decode(v)
 	if err != nil {
 		return tsxml.Child{}, false
 	}
-	return tsxml.Child{Name: in.String("Name"), References: provider.SequenceReferences(in)}, true
+	c := tsxml.Child{Name: base.String("Name")}
+	if lv := tx.Bucket(bucketLazy).Get(path); lv != nil {
+		lz, err := decodeSkipping(lv, skipSequence)
+		if err != nil {
+			return tsxml.Child{}, false
+		}
+		c.References = provider.SequenceReferences(lz)
+	}
+	return c, true
 }
+
+var skipSequence = map[string]bool{"Sequence": true}
 
 func (s *Site) missingRefs(tx *bolt.Tx, refs []tsxml.Reference) []string {
 	var missing []string
