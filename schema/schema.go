@@ -57,10 +57,6 @@ const parallelFrom = 64
 // Validate checks a decoded YAML document (the root mapping node of one
 // file) and returns one diagnostic per violation, sorted by position.
 func Validate(file string, doc *yaml.Node) diag.List {
-	sch, err := compiled()
-	if err != nil {
-		return diag.List{{Msg: "internal error: compile schema: " + err.Error()}}
-	}
 	// Large documents: validate the document without its sequences, then
 	// each sequence on its own, on every core.
 	if seqs := field(doc, "sequences"); seqs != nil && seqs.Kind == yaml.SequenceNode && len(seqs.Content) >= parallelFrom {
@@ -89,7 +85,7 @@ func Validate(file string, doc *yaml.Node) diag.List {
 		ds.Sort()
 		return ds
 	}
-	ds := validateAt(file, doc, "", sch.root, quickFor(0))
+	ds := validateAt(file, doc, "", docSchema)
 	ds.Sort()
 	return ds
 }
@@ -107,10 +103,6 @@ func quickFor(i int) *quick {
 // ValidateTop checks a document without its sequences, which
 // ValidateSequence checks one by one; together they equal Validate.
 func ValidateTop(file string, doc *yaml.Node) diag.List {
-	sch, err := compiled()
-	if err != nil {
-		return diag.List{{Msg: "internal error: compile schema: " + err.Error()}}
-	}
 	shallow := *doc
 	shallow.Content = nil
 	for i := 0; i+1 < len(doc.Content); i += 2 {
@@ -119,25 +111,35 @@ func ValidateTop(file string, doc *yaml.Node) diag.List {
 		}
 		shallow.Content = append(shallow.Content, doc.Content[i], doc.Content[i+1])
 	}
-	return validateAt(file, &shallow, "", sch.root, quickFor(0))
+	return validateAt(file, &shallow, "", docSchema)
 }
 
 // ValidateSequence checks item, the index-th entry of a document's
 // sequences list.
 func ValidateSequence(file string, item *yaml.Node, index int) diag.List {
-	sch, err := compiled()
+	return validateAt(file, item, "/sequences/"+strconv.Itoa(index), sequenceSchema)
+}
+
+// Which schema validateAt applies: the document's or a sequence's.
+const (
+	docSchema = iota
+	sequenceSchema
+)
+
+// validateAt validates node against the schema which; prefix is node's
+// JSON pointer in its document, for messages. A node the quick check finds
+// certainly valid skips the validator, which is compiled on first need.
+func validateAt(file string, node *yaml.Node, prefix string, which int) diag.List {
+	if q := quickFor(which); q != nil && q.valid(node) {
+		return nil
+	}
+	schemas, err := compiled()
 	if err != nil {
 		return diag.List{{Msg: "internal error: compile schema: " + err.Error()}}
 	}
-	return validateAt(file, item, "/sequences/"+strconv.Itoa(index), sch.sequence, quickFor(1))
-}
-
-// validateAt validates node against sch; prefix is node's JSON pointer in
-// its document, for messages. A node that q finds certainly valid skips
-// the validator.
-func validateAt(file string, node *yaml.Node, prefix string, sch *jsonschema.Schema, q *quick) diag.List {
-	if q != nil && q.valid(node) {
-		return nil
+	sch := schemas.root
+	if which == sequenceSchema {
+		sch = schemas.sequence
 	}
 	var ds diag.List
 	v, err := ToValue(node)

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -110,16 +109,26 @@ func readLimited(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	// One allocation of the right size (ReadAll would grow and copy).
+	// One allocation of the right size (ReadAll would grow and copy); the
+	// byte past the size read says whether the file has grown meanwhile.
 	size := 512
 	if fi, err := f.Stat(); err == nil && fi.Size() > 0 && fi.Size() <= MaxFileBytes {
 		size = int(fi.Size()) + 1
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	_, err = buf.ReadFrom(io.LimitReader(f, MaxFileBytes+1))
-	data := buf.Bytes()
-	if err != nil {
-		return nil, err
+	data := make([]byte, 0, size)
+	r := io.LimitReader(f, MaxFileBytes+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if len(data) > MaxFileBytes {
 		return nil, fmt.Errorf("file is larger than %d MiB; split it into several files", MaxFileBytes>>20)
