@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -26,17 +25,10 @@ import (
 // again: the plan must be empty.
 func TestCorpusApplyThenPlan(t *testing.T) {
 	dir := filepath.Join("..", "..", "shared", "corpus")
-	ents, err := os.ReadDir(dir)
-	if err != nil {
+	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("corpus not available (%v): the corpus tests run where ../shared/corpus exists", err)
 	}
-	var files []string
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".xml") {
-			files = append(files, filepath.Join(dir, e.Name()))
-		}
-	}
-	ex, err := export.ReadFiles(files)
+	ex, err := export.ReadFiles([]string{dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func (c *cli) convert(args []string) int {
-	fs := c.flags("convert", "FILE...")
+	fs := c.flags("convert", "FILE|FOLDER...")
 	out := fs.String("out", "", "write one YAML file per sequence into this folder instead of stdout")
 	if !c.parse(fs, args, 1, -1) {
 		return c.parseExit(fs)

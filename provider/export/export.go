@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,10 +72,16 @@ type Export struct {
 
 func newExport() *Export { return &Export{Refs: map[string]Ref{}, Apps: map[string]AppRef{}} }
 
-// ReadFiles reads each file (format detected from its content) into one Export.
+// ReadFiles reads each file (format detected from its content) into one
+// Export. A folder stands for its *.xml and *.zip files, in name order (a
+// folder of exported files, or ../shared/corpus).
 func ReadFiles(paths []string) (*Export, error) {
 	ex := newExport()
-	for _, p := range paths {
+	files, err := expand(paths)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range files {
 		f, err := os.Open(p)
 		if err != nil {
 			return nil, err
@@ -92,6 +99,35 @@ func ReadFiles(paths []string) (*Export, error) {
 		}
 	}
 	return ex, nil
+}
+
+// expand replaces folders by the export files they hold.
+func expand(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return nil, err
+		}
+		n := len(out)
+		for _, e := range ents {
+			if ext := strings.ToLower(filepath.Ext(e.Name())); !e.IsDir() && (ext == ".xml" || ext == ".zip") {
+				out = append(out, filepath.Join(p, e.Name()))
+			}
+		}
+		if len(out) == n {
+			return nil, fmt.Errorf("%s: folder holds no .xml or .zip file", p)
+		}
+	}
+	return out, nil
 }
 
 // Read adds one file's content, named name in messages.

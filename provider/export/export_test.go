@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,6 +51,22 @@ func TestReadInstanceAndReferences(t *testing.T) {
 	}
 	if r := ex.Refs["LAB00005"]; r.Name != "Windows 11 Lab Image" || r.Type != 257 {
 		t.Errorf("refs = %+v", ex.Refs)
+	}
+}
+
+func TestReadFolder(t *testing.T) {
+	ex, err := ReadFiles([]string{"testdata"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Sequences) != 1 || ex.Refs["LAB00005"].Name != "Windows 11 Lab Image" {
+		t.Errorf("folder read: %d sequences, refs %v", len(ex.Sequences), ex.Refs)
+	}
+	if _, err := ReadFiles([]string{t.TempDir()}); err == nil || !strings.Contains(err.Error(), "folder holds no .xml or .zip file") {
+		t.Errorf("empty folder: %v", err)
+	}
+	if _, err := ReadFiles([]string{filepath.Join(t.TempDir(), "none")}); err == nil {
+		t.Error("missing path accepted")
 	}
 }
 
