@@ -107,6 +107,9 @@ func expand(paths []string) ([]string, error) {
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("%s: no such file or folder", p)
+			}
 			return nil, err
 		}
 		if !fi.IsDir() {
