@@ -1,8 +1,10 @@
 package local
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -21,10 +23,12 @@ type Faults struct {
 	FailMethod string        // fail every call of this operation (e.g. SetSequence, Put, Get, Query)
 	Times      int64         // with FailMethod: fail only its first Times calls (0 = every one)
 	Transient  bool          // injected failures are marked transient
+	PauseOn    string        // the first call of this operation waits, after writing the file "paused" in the site's folder, until a file "resume" appears there (for tests that must act while a call is in flight)
 
 	// methodCalls counts FailMethod's calls across every site opened with
 	// these faults (one process: a tsctl run, or a site serve).
 	methodCalls *atomic.Int64
+	paused      *atomic.Bool
 }
 
 // FaultsFromEnv parses TSCTL_LOCAL_FAULTS, a comma-separated list such as
@@ -69,15 +73,52 @@ func ParseFaults(spec string) (Faults, error) {
 			f.Times = n
 		case "transient":
 			f.Transient = true
+		case "pause":
+			if v == "" {
+				return f, fmt.Errorf("%s: pause= needs an operation name", FaultsEnv)
+			}
+			f.PauseOn = v
 		default:
-			return f, fmt.Errorf("%s: unknown fault %q (use latency=, call=, method=, times=, transient)", FaultsEnv, k)
+			return f, fmt.Errorf("%s: unknown fault %q (use latency=, call=, method=, times=, transient, pause=)", FaultsEnv, k)
 		}
 	}
 	if f.Times > 0 && f.FailMethod == "" {
 		return f, fmt.Errorf("%s: times= needs method=", FaultsEnv)
 	}
 	f.methodCalls = new(atomic.Int64)
+	f.paused = new(atomic.Bool)
 	return f, nil
+}
+
+// Pause files, in the site's folder.
+const (
+	PausedFile = "paused"
+	ResumeFile = "resume"
+)
+
+// pause holds the first call of PauseOn until the resume file appears (at
+// most a minute, so that a forgotten test cannot hang).
+func (f Faults) pause(ctx context.Context, dir, op string) error {
+	if f.PauseOn == "" || !strings.EqualFold(f.PauseOn, op) || f.paused == nil || !f.paused.CompareAndSwap(false, true) {
+		return nil
+	}
+	paused, resume := filepath.Join(dir, PausedFile), filepath.Join(dir, ResumeFile)
+	if err := os.WriteFile(paused, []byte(op), 0o644); err != nil {
+		return err
+	}
+	defer os.Remove(paused)
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(resume); err == nil {
+			return os.Remove(resume)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
 }
 
 func (f Faults) check(n int64, op string) error {

@@ -202,6 +202,9 @@ func (s *Site) enter(ctx context.Context, kind, op string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := s.faults.pause(ctx, s.dir, op); err != nil {
+		return err
+	}
 	return s.faults.check(n, op)
 }
 

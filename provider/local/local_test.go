@@ -3,6 +3,8 @@ package local
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -378,4 +380,49 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("skipping changed the rest:\n%v\n%v", out.Props, skipped.Props)
 		}
 	})
+}
+
+func TestPauseFault(t *testing.T) {
+	f, err := ParseFaults("pause=Get")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s, err := Open(dir, Options{Faults: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Get(ctx, provider.Path(ClassPackage, "PackageID", "PS1FFFFF"))
+		done <- err
+	}()
+	paused := filepath.Join(dir, PausedFile)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(paused); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the call did not pause")
+		}
+	}
+	select {
+	case <-done:
+		t.Fatal("the paused call returned before resume")
+	case <-time.After(50 * time.Millisecond):
+	}
+	if err := os.WriteFile(filepath.Join(dir, ResumeFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !provider.IsKind(err, provider.KindNotFound) {
+		t.Errorf("resumed call: %v", err)
+	}
+	if _, err := os.Stat(paused); err == nil {
+		t.Error("paused file left behind")
+	}
+	// Only the first call pauses.
+	if _, err := s.Get(ctx, provider.Path(ClassPackage, "PackageID", "PS1FFFFF")); !provider.IsKind(err, provider.KindNotFound) {
+		t.Errorf("second call: %v", err)
+	}
 }
