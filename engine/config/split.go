@@ -73,10 +73,7 @@ func parseWhole(data []byte) (*yaml.Node, int, error) {
 	return doc, 0, nil
 }
 
-// itemsRange finds the block sequence under a top-level "sequences:" key:
-// the byte range of its items, the indentation of their dashes, and the
-// 1-based line of the first item. ok is false for any layout it does not
-// recognise.
+// itemsRange is where the items of the top-level sequences list are.
 type itemsRange struct {
 	start, end int   // byte offsets of the first item line and of the line after the last
 	indent     int   // spaces before each item's dash
@@ -85,8 +82,9 @@ type itemsRange struct {
 	startLines []int // their line numbers
 }
 
+// findItems finds the block sequence under a top-level "sequences:" key.
+// ok is false for any layout it does not recognise.
 func findItems(data []byte) (r itemsRange, ok bool) {
-	keyLine := -1 // byte offset just after the "sequences:" line
 	line := 0
 	state := 0 // 0: before the key, 1: after the key, before the first item, 2: in the items
 	for off := 0; off < len(data); {
@@ -113,7 +111,6 @@ func findItems(data []byte) (r itemsRange, ok bool) {
 		switch state {
 		case 0:
 			if indent == 0 && isKeyLine(rest, "sequences") {
-				keyLine = end
 				state = 1
 			}
 		case 1:
@@ -133,7 +130,7 @@ func findItems(data []byte) (r itemsRange, ok bool) {
 			if indent < r.indent || (indent == r.indent && !isItemLine(rest)) {
 				// The list must end at the next top-level key.
 				r.end = off
-				return r, indent == 0 && keyLine >= 0 && !containsKeyLine(data[off:], "sequences")
+				return r, indent == 0 && !containsKeyLine(data[off:], "sequences")
 			}
 			if indent == r.indent {
 				r.starts, r.startLines = append(r.starts, off), append(r.startLines, line)
