@@ -45,9 +45,6 @@ func (c *cli) siteServe(args []string) int {
 	}
 	url := c.localSiteURL(*siteFlag)
 	dir := strings.TrimPrefix(url, "local:")
-	if !local.Exists(dir) {
-		c.notef("no site in %s yet: the first request creates one", dir)
-	}
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
 		c.errorf("--listen %q: %v", *listen, err)
@@ -59,11 +56,6 @@ func (c *cli) siteServe(args []string) int {
 		return exitError
 	}
 	faults, err := local.FaultsFromEnv()
-	if err != nil {
-		c.errorf("%v", err)
-		return exitError
-	}
-	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError
@@ -116,8 +108,18 @@ func (c *cli) siteServe(args []string) int {
 			}
 		}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		ln = tls.NewListener(ln, srv.TLSConfig)
 		scheme = "https"
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
+	if srv.TLSConfig != nil {
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	if !local.Exists(dir) {
+		c.notef("no site in %s yet: the first request creates one", dir)
 	}
 	siteURL := fmt.Sprintf("%s://%s/AdminService", scheme, ln.Addr().String())
 	if *urlOut != "" {
