@@ -32,7 +32,7 @@ func lintSteps(s *Sequence, steps []*Step, ds *diag.List) {
 			ds.Warn(st.Pos, LintDisabledStep, "delete steps that are no longer needed; disabled steps are kept on the site",
 				"sequence %q: step %q is disabled", s.Name, st.Name)
 		}
-		if st.Kind != "group" && st.Kind != "xml" && deref(Lookup(st.Node, "name")) == nil {
+		if st.Kind != "group" && st.Kind != "xml" && !st.Named {
 			ds.Warn(st.Pos, LintUnnamedStep, "name steps after what they do; logs and plans show the name",
 				"sequence %q: step has no name and is called %q", s.Name, st.Name)
 		}

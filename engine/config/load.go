@@ -277,7 +277,7 @@ func (c *Config) decode(file string, root *yaml.Node) diag.List {
 }
 
 func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
-	s := &Sequence{Pos: pos(file, n), Node: n}
+	s := &Sequence{Pos: pos(file, n)}
 	mapping(n, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "name":
@@ -303,13 +303,13 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 	var out []*Step
 	for _, n := range deref(list).Content {
 		n = deref(n)
-		st := &Step{Pos: pos(file, n), File: file, Node: n, Enabled: true}
+		st := &Step{Pos: pos(file, n), File: file, Enabled: true}
 		var kinds []string
 		var stepsNode *yaml.Node
 		mapping(n, func(key string, k, v *yaml.Node) {
 			switch key {
 			case "name":
-				st.Name = v.Value
+				st.Name, st.Named = v.Value, true
 			case "description":
 				st.Description = v.Value
 			case "enabled":

@@ -61,7 +61,6 @@ type Program struct {
 // Sequence is a task sequence.
 type Sequence struct {
 	Pos         diag.Pos
-	Node        *yaml.Node
 	Name        string
 	Description string
 	Category    string
@@ -74,11 +73,13 @@ type Sequence struct {
 }
 
 // Step is a step or group as written in the file; its kind-specific body is
-// decoded when the sequence is built for a site.
+// decoded when the sequence is built for a site. Only the body and the
+// condition keep their YAML nodes: the rest of a file's tree is dropped
+// once it is loaded.
 type Step struct {
 	Pos             diag.Pos
 	File            string
-	Node            *yaml.Node // the step mapping
+	Named           bool       // the file gives the step a name
 	Kind            string     // group, runCommandLine, …, action
 	Body            *yaml.Node // value of the kind key
 	Name            string
