@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/tsctl/tsctl/provider/adminservice/krbtest"
 )
 
 func TestMain(m *testing.M) {
@@ -73,6 +75,7 @@ func runScripts(t *testing.T, https bool) {
 			"envfromfile":   cmdEnvFromFile,
 			"gencert":       cmdGenCert,
 			"sitefaults":    cmdSiteFaults,
+			"krbrealm":      cmdKrbRealm,
 		},
 	})
 }
@@ -251,6 +254,18 @@ func (sv *served) start(faults string) (string, error) {
 			return "", fmt.Errorf("tsctl site serve did not start in 20s\n%s", log.String())
 		}
 	}
+}
+
+// krbrealm DIR SPN writes a test realm's files into DIR (see krbtest):
+// service.keytab for SPN, the user's tickets in krb5cc, and krb5.conf.
+func cmdKrbRealm(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: krbrealm DIR SPN")
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	_, err := krbtest.Write(dir, args[1])
+	ts.Check(err)
 }
 
 // sitefaults [SPEC] injects faults (see TSCTL_LOCAL_FAULTS) into the

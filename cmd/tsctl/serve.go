@@ -19,6 +19,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jcmturner/gokrb5/v8/keytab"
+	"github.com/jcmturner/gokrb5/v8/spnego"
+
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/adminservice"
 	"github.com/tsctl/tsctl/provider/local"
@@ -40,6 +43,7 @@ func (c *cli) siteServe(args []string) int {
 	keyFile := fs.String("key", "", "private key (PEM) of --cert")
 	user := fs.String("user", "", "require HTTP Basic authentication as this user, with the password in $"+ServePasswordEnv)
 	readOnly := fs.Bool("read-only", false, "refuse every change with 403, like an account whose role can only read")
+	keytabFile := fs.String("keytab", "", "require Kerberos (SPNEGO, as IIS's Windows authentication) with this service keytab")
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
@@ -78,6 +82,18 @@ func (c *cli) siteServe(args []string) int {
 			return exitError
 		}
 		h = adminservice.RequireBasic(h, *user, pw)
+	}
+	if *keytabFile != "" {
+		if *user != "" {
+			c.errorf("--keytab and --user each set the authentication; give one")
+			return exitError
+		}
+		kt, err := keytab.Load(*keytabFile)
+		if err != nil {
+			c.errorf("read keytab %s: %v", *keytabFile, err)
+			return exitError
+		}
+		h = spnego.SPNEGOKRB5Authenticate(h, kt)
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		c.errorf("--cert and --key go together")

@@ -88,7 +88,7 @@ func (o *Object) writeHuman(w io.Writer, st Style) {
 	switch o.Action {
 	case Create:
 		if o.Kind == KindSequence {
-			head += fmt.Sprintf(" will be created with %d steps", o.StepCount)
+			head += fmt.Sprintf(" will be created with %d %s", o.StepCount, plural(o.StepCount, "step", "steps"))
 		} else {
 			head += " will be created"
 		}
@@ -180,7 +180,7 @@ func (p *Plan) WriteMarkdown(w io.Writer) {
 		what := ""
 		switch {
 		case o.Action == Create && o.Kind == KindSequence:
-			what = fmt.Sprintf("new, %d steps", o.StepCount)
+			what = fmt.Sprintf("new, %d %s", o.StepCount, plural(o.StepCount, "step", "steps"))
 		case o.Action == Create:
 			what = "new"
 		case o.Action == Delete:

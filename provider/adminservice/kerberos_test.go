@@ -1,9 +1,7 @@
 package adminservice
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"io"
 	"net"
@@ -14,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jcmturner/gofork/encoding/asn1"
 	"github.com/jcmturner/goidentity/v6"
@@ -28,14 +25,12 @@ import (
 	"github.com/jcmturner/gokrb5/v8/types"
 
 	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/adminservice/krbtest"
 )
 
-const testRealm = "EXAMPLE.TEST"
+const testRealm = krbtest.Realm
 
-// krbTestEnv is what a realm would give: the site server's keytab and a
-// user's credential cache holding a TGT and a service ticket for the site,
-// as kinit and a first visit leave it. No KDC is needed (or reachable: the
-// krb5.conf points at a closed port).
+// krbTestEnv is what a realm would give (see krbtest).
 type krbTestEnv struct {
 	serviceKeytab *keytab.Keytab
 	ccache        string
@@ -44,89 +39,11 @@ type krbTestEnv struct {
 
 func newKrbTestEnv(t *testing.T, spn string) *krbTestEnv {
 	t.Helper()
-	dir := t.TempDir()
-	now := time.Now().UTC().Truncate(time.Second)
-	aes := etypeID.AES256_CTS_HMAC_SHA1_96
-	svc := keytab.New()
-	if err := svc.AddEntry(spn, testRealm, rand.Text(), now, 1, aes); err != nil {
-		t.Fatal(err)
-	}
-	tgs := keytab.New()
-	if err := tgs.AddEntry("krbtgt/"+testRealm, testRealm, "krbtgt-secret", now, 1, aes); err != nil {
-		t.Fatal(err)
-	}
-	user := types.NewPrincipalName(nametype.KRB_NT_PRINCIPAL, "cm-automation")
-	flags := types.NewKrbFlags()
-	end := now.Add(8 * time.Hour)
-	tgtName := types.NewPrincipalName(nametype.KRB_NT_SRV_INST, "krbtgt/"+testRealm)
-	tgt, tgtKey, err := messages.NewTicket(user, testRealm, tgtName, testRealm, flags, tgs, aes, 1, now, now, end, end)
+	f, err := krbtest.Write(t.TempDir(), spn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svcName := types.NewPrincipalName(nametype.KRB_NT_SRV_INST, spn)
-	st, stKey, err := messages.NewTicket(user, testRealm, svcName, testRealm, flags, svc, aes, 1, now, now, end, end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := &krbTestEnv{serviceKeytab: svc, ccache: filepath.Join(dir, "krb5cc"), conf: filepath.Join(dir, "krb5.conf")}
-	var cc ccacheWriter
-	cc.header(user)
-	cc.credential(user, tgtName, tgtKey, now, end, tgt)
-	cc.credential(user, svcName, stKey, now, end, st)
-	if err := os.WriteFile(env.ccache, cc.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	conf := "[libdefaults]\n default_realm = " + testRealm + "\n udp_preference_limit = 1\n" +
-		"[realms]\n " + testRealm + " = {\n  kdc = 127.0.0.1:1\n }\n"
-	if err := os.WriteFile(env.conf, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return env
-}
-
-// ccacheWriter writes the MIT credential cache format, version 4.
-type ccacheWriter struct{ bytes.Buffer }
-
-func (w *ccacheWriter) u16(v uint16) { _ = binary.Write(w, binary.BigEndian, v) }
-func (w *ccacheWriter) u32(v uint32) { _ = binary.Write(w, binary.BigEndian, v) }
-func (w *ccacheWriter) data(b []byte) {
-	w.u32(uint32(len(b)))
-	w.Write(b)
-}
-
-func (w *ccacheWriter) principal(p types.PrincipalName) {
-	w.u32(uint32(p.NameType))
-	w.u32(uint32(len(p.NameString)))
-	w.data([]byte(testRealm))
-	for _, s := range p.NameString {
-		w.data([]byte(s))
-	}
-}
-
-func (w *ccacheWriter) header(def types.PrincipalName) {
-	w.Write([]byte{5, 4})
-	w.u16(0) // no header fields
-	w.principal(def)
-}
-
-func (w *ccacheWriter) credential(client, server types.PrincipalName, key types.EncryptionKey, start, end time.Time, tkt messages.Ticket) {
-	w.principal(client)
-	w.principal(server)
-	w.u16(uint16(key.KeyType))
-	w.data(key.KeyValue)
-	for _, t := range []time.Time{start, start, end, end} {
-		w.u32(uint32(t.Unix()))
-	}
-	w.WriteByte(0)              // not a session-key ticket
-	w.Write([]byte{0, 0, 0, 0}) // flags
-	w.u32(0)                    // addresses
-	w.u32(0)                    // authorization data
-	der, err := tkt.Marshal()
-	if err != nil {
-		panic(err)
-	}
-	w.data(der)
-	w.data(nil) // second ticket
+	return &krbTestEnv{serviceKeytab: f.Key, ccache: f.CCache, conf: f.Config}
 }
 
 // kerberosSite serves the site-code query behind SPNEGO authentication
