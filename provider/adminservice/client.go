@@ -4,7 +4,10 @@
 // provider.Site primitives: collection queries with $filter/$select,
 // keyed GETs (lazy properties included), create/update/delete, and static
 // methods as POST wmi/<Class>.<Method> with embedded objects typed by
-// @odata.type.
+// @odata.type. It authenticates with NTLM (also inside Negotiate), Kerberos
+// (SPNEGO) or a bearer token (AuthFromEnv picks one from the environment).
+// Handler serves any provider.Site behind the same routes, for tests and
+// "tsctl site serve".
 package adminservice
 
 import (
