@@ -30,6 +30,14 @@ import (
 // ServePasswordEnv holds the password "tsctl site serve --user" requires.
 const ServePasswordEnv = "TSCTL_SERVE_PASSWORD"
 
+// serveOptions are the flags of "tsctl site serve".
+type serveOptions struct {
+	dir, listen, host          string
+	tls, readOnly              bool
+	certFile, keyFile, certOut string
+	user, keytab               string
+}
+
 // siteServe puts the local site behind the AdminService routes on loopback.
 func (c *cli) siteServe(args []string) int {
 	fs := c.flags("site serve", "")
@@ -47,95 +55,40 @@ func (c *cli) siteServe(args []string) int {
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
-	url := c.localSiteURL(*siteFlag)
-	dir := strings.TrimPrefix(url, "local:")
-	host, _, err := net.SplitHostPort(*listen)
+	o := serveOptions{dir: strings.TrimPrefix(c.localSiteURL(*siteFlag), "local:"), listen: *listen, tls: *useTLS,
+		readOnly: *readOnly, certFile: *certFile, keyFile: *keyFile, certOut: *certOut, user: *user, keytab: *keytabFile}
+	host, _, err := net.SplitHostPort(o.listen)
 	if err != nil {
-		c.errorf("--listen %q: %v", *listen, err)
+		c.errorf("--listen %q: %v", o.listen, err)
 		return exitError
 	}
+	o.host = host
 	if ip := net.ParseIP(host); !*allowRemote && (ip == nil || !ip.IsLoopback()) && host != "localhost" {
-		c.errorf("--listen %s is not a loopback address; the local site is for tests and demos", *listen)
+		c.errorf("--listen %s is not a loopback address; the local site is for tests and demos", o.listen)
 		c.hint("use 127.0.0.1, or pass --allow-remote if you really mean it")
 		return exitError
 	}
-	faults, err := local.FaultsFromEnv()
+	h, err := serveHandler(o)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError
 	}
-	open := func() (provider.Site, error) {
-		return local.Open(dir, local.Options{Faults: faults, Timeout: 60 * time.Second})
-	}
-	h := adminservice.Handler(open)
-	if *readOnly {
-		h = adminservice.ReadOnly(h)
-	}
-	if *user != "" {
-		pw := os.Getenv(ServePasswordEnv)
-		if pw == "" {
-			c.errorf("--user %s needs a password in $%s", *user, ServePasswordEnv)
-			return exitError
-		}
-		if !*useTLS {
-			c.errorf("--user needs TLS: Basic authentication sends the password in the clear")
-			return exitError
-		}
-		h = adminservice.RequireBasic(h, *user, pw)
-	}
-	if *keytabFile != "" {
-		if *user != "" {
-			c.errorf("--keytab and --user each set the authentication; give one")
-			return exitError
-		}
-		kt, err := keytab.Load(*keytabFile)
-		if err != nil {
-			c.errorf("read keytab %s: %v", *keytabFile, err)
-			return exitError
-		}
-		h = spnego.SPNEGOKRB5Authenticate(h, kt)
-	}
-	if (*certFile == "") != (*keyFile == "") {
-		c.errorf("--cert and --key go together")
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: log.New(c.stderr, "tsctl: serve: ", 0)}
+	if srv.TLSConfig, err = serveTLS(o); err != nil {
+		c.errorf("%v", err)
 		return exitError
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog: log.New(c.stderr, "tsctl: serve: ", 0)}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
 	scheme := "http"
-	if *useTLS {
-		var cert tls.Certificate
-		if *certFile != "" {
-			if cert, err = tls.LoadX509KeyPair(*certFile, *keyFile); err != nil {
-				c.errorf("load certificate: %v", err)
-				return exitError
-			}
-		} else {
-			var pemBytes []byte
-			now := time.Now()
-			if cert, pemBytes, _, err = selfSigned(host, now.Add(-time.Hour), now.Add(30*24*time.Hour)); err != nil {
-				c.errorf("generate certificate: %v", err)
-				return exitError
-			}
-			if *certOut != "" {
-				if err := writeFileAtomic(*certOut, pemBytes); err != nil {
-					c.errorf("%v", err)
-					return exitError
-				}
-			}
-		}
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		scheme = "https"
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		c.errorf("%v", err)
-		return exitError
-	}
 	if srv.TLSConfig != nil {
-		ln = tls.NewListener(ln, srv.TLSConfig)
+		ln, scheme = tls.NewListener(ln, srv.TLSConfig), "https"
 	}
-	if !local.Exists(dir) {
-		c.notef("no site in %s yet: the first request creates one", dir)
+	if !local.Exists(o.dir) {
+		c.notef("no site in %s yet: the first request creates one", o.dir)
 	}
 	siteURL := fmt.Sprintf("%s://%s/AdminService", scheme, ln.Addr().String())
 	if *urlOut != "" {
@@ -144,7 +97,7 @@ func (c *cli) siteServe(args []string) int {
 			return exitError
 		}
 	}
-	c.notef("serving %s at %s (Ctrl-C stops)", dir, siteURL)
+	c.notef("serving %s at %s (Ctrl-C stops)", o.dir, siteURL)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	go func() {
@@ -158,6 +111,73 @@ func (c *cli) siteServe(args []string) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// serveHandler is the AdminService routes over the local site, with the
+// faults of $TSCTL_LOCAL_FAULTS inside it and the access rules asked for.
+func serveHandler(o serveOptions) (http.Handler, error) {
+	faults, err := local.FaultsFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	open := func() (provider.Site, error) {
+		return local.Open(o.dir, local.Options{Faults: faults, Timeout: 60 * time.Second})
+	}
+	h := adminservice.Handler(open)
+	if o.readOnly {
+		h = adminservice.ReadOnly(h)
+	}
+	switch {
+	case o.user != "" && o.keytab != "":
+		return nil, fmt.Errorf("--keytab and --user each set the authentication; give one")
+	case o.user != "":
+		pw := os.Getenv(ServePasswordEnv)
+		if pw == "" {
+			return nil, fmt.Errorf("--user %s needs a password in $%s", o.user, ServePasswordEnv)
+		}
+		if !o.tls {
+			return nil, fmt.Errorf("--user needs TLS: Basic authentication sends the password in the clear")
+		}
+		h = adminservice.RequireBasic(h, o.user, pw)
+	case o.keytab != "":
+		kt, err := keytab.Load(o.keytab)
+		if err != nil {
+			return nil, fmt.Errorf("read keytab %s: %w", o.keytab, err)
+		}
+		h = spnego.SPNEGOKRB5Authenticate(h, kt)
+	}
+	return h, nil
+}
+
+// serveTLS is the server's TLS configuration: the given certificate, or a
+// generated one (written to --cert-out); nil without TLS.
+func serveTLS(o serveOptions) (*tls.Config, error) {
+	if (o.certFile == "") != (o.keyFile == "") {
+		return nil, fmt.Errorf("--cert and --key go together")
+	}
+	if !o.tls {
+		return nil, nil
+	}
+	var cert tls.Certificate
+	if o.certFile != "" {
+		var err error
+		if cert, err = tls.LoadX509KeyPair(o.certFile, o.keyFile); err != nil {
+			return nil, fmt.Errorf("load certificate: %w", err)
+		}
+	} else {
+		now := time.Now()
+		c, pemBytes, _, err := selfSigned(o.host, now.Add(-time.Hour), now.Add(30*24*time.Hour))
+		if err != nil {
+			return nil, fmt.Errorf("generate certificate: %w", err)
+		}
+		if o.certOut != "" {
+			if err := writeFileAtomic(o.certOut, pemBytes); err != nil {
+				return nil, err
+			}
+		}
+		cert = c
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // selfSigned makes a certificate for host and loopback names, valid from
