@@ -172,8 +172,12 @@ type Error struct {
 	Op     string // e.g. "SetSequence", "Put SMS_Package"
 	Code   uint32 // HRESULT or SMS_ExtendedStatus code when known
 	Msg    string
+	Hint   string    // what the user can do about it, printed on a hint line
 	Holder *LockInfo // for KindLocked
 }
+
+// ErrorHint returns the hint (see diag.HintOf).
+func (e *Error) ErrorHint() string { return e.Hint }
 
 func (e *Error) Error() string {
 	s := e.Op + ": " + e.Msg

@@ -68,7 +68,7 @@ func (c *cli) apply(args []string) int {
 	url := c.siteURL(*pf.site)
 	site, err := c.openSite(url, false)
 	if err != nil {
-		c.errorf("%v", err)
+		c.fail(err)
 		return exitError
 	}
 	defer site.Close()

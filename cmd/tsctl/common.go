@@ -213,8 +213,9 @@ func (c *cli) askPassword(user string) (string, error) {
 	if ask == nil {
 		f, ok := c.stdin.(*os.File)
 		if !ok || !term.IsTerminal(int(f.Fd())) {
-			return "", fmt.Errorf("%s is set but %s is not, and there is no terminal to ask for it on; set %s (from a secret store, not a script)",
-				adminservice.EnvUsername, adminservice.EnvPassword, adminservice.EnvPassword)
+			return "", diag.WithHint(fmt.Errorf("%s is set but %s is not, and there is no terminal to ask for it on",
+				adminservice.EnvUsername, adminservice.EnvPassword),
+				"set "+adminservice.EnvPassword+" from a secret store, or run tsctl on a terminal")
 		}
 		ask = func(prompt string) (string, error) {
 			fmt.Fprint(c.stderr, prompt)

@@ -21,7 +21,7 @@ func (c *cli) export(args []string) int {
 	url := c.siteURL(*siteFlag)
 	site, err := c.openSite(url, true)
 	if err != nil {
-		c.errorf("%v", err)
+		c.fail(err)
 		return exitError
 	}
 	defer site.Close()

@@ -61,7 +61,7 @@ func (c *cli) plan(args []string) int {
 	url := c.siteURL(*pf.site)
 	site, err := c.openSite(url, true)
 	if err != nil {
-		c.errorf("%v", err)
+		c.fail(err)
 		return exitError
 	}
 	defer site.Close()

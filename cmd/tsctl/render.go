@@ -30,7 +30,7 @@ func (c *cli) render(args []string) int {
 	url := c.siteURL(*siteFlag)
 	site, err := c.openSite(url, true)
 	if err != nil {
-		c.errorf("%v", err)
+		c.fail(err)
 		return exitError
 	}
 	defer site.Close()

@@ -143,11 +143,15 @@ func WithHint(err error, hint string) error {
 	return hinted{err, hint}
 }
 
-// HintOf returns the hint attached to err, if any.
+// HintOf returns the hint attached to err, if any: by WithHint, or by an
+// error in its chain that has an ErrorHint method.
 func HintOf(err error) string {
 	for err != nil {
 		if h, ok := err.(hinted); ok {
 			return h.hint
+		}
+		if h, ok := err.(interface{ ErrorHint() string }); ok && h.ErrorHint() != "" {
+			return h.ErrorHint()
 		}
 		u, ok := err.(interface{ Unwrap() error })
 		if !ok {

@@ -89,7 +89,12 @@ func Open(ctx context.Context, base string, opt Options) (*Client, error) {
 	if k := opt.Kerberos; k != nil {
 		krb, err := k.client()
 		if err != nil {
-			return nil, &provider.Error{Kind: provider.KindDenied, Op: "connect", Msg: err.Error()}
+			pe := &provider.Error{Kind: provider.KindDenied, Op: "connect", Msg: err.Error()}
+			var ae *AuthError
+			if errors.As(err, &ae) {
+				pe.Hint = ae.Hint
+			}
+			return nil, pe
 		}
 		spn := k.SPN
 		if spn == "" {
@@ -171,7 +176,7 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 		if len(msg) > 300 {
 			msg = msg[:300] + "…"
 		}
-		kind := provider.KindFailed
+		kind, hint := provider.KindFailed, ""
 		switch {
 		case resp.StatusCode == 401:
 			kind, msg = provider.KindDenied, "authentication failed: "+msg
@@ -180,11 +185,14 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 			}
 			if c.neg != nil && c.neg.asked.Load() {
 				msg += "; the site refused the Kerberos ticket from the " + c.neg.src
+				hint = "check the clock (Kerberos allows 5 minutes of skew) and the site's service principal (TSCTL_SPN)"
 			} else if c.opt.Token == "" && c.opt.Username == "" {
-				msg += "; no credentials were given: set TSCTL_USERNAME (DOMAIN\\user) and TSCTL_PASSWORD, TSCTL_TOKEN, or run kinit for Kerberos"
+				msg += "; no credentials were given"
+				hint = "set TSCTL_USERNAME (DOMAIN\\user) and TSCTL_PASSWORD, or TSCTL_TOKEN, or run kinit for Kerberos"
 			}
 		case resp.StatusCode == 403:
 			kind, msg = provider.KindDenied, "access denied: "+msg
+			hint = "the account needs the rights listed under Permissions (RBAC) in tsctl's README"
 		case resp.StatusCode == 404:
 			kind = provider.KindNotFound
 		case resp.StatusCode == 409 || resp.StatusCode == 423:
@@ -194,7 +202,7 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 		case resp.StatusCode >= 500:
 			kind = provider.KindTransient
 		}
-		return &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, msg)}
+		return &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, msg), Hint: hint}
 	}
 	if out == nil || len(data) == 0 {
 		return nil
@@ -232,19 +240,21 @@ func transportError(op, base string, err error) error {
 	var ce *tls.CertificateVerificationError
 	var ae *AuthError
 	if errors.As(err, &ae) {
-		return &provider.Error{Kind: provider.KindDenied, Op: op, Msg: ae.Msg}
+		return &provider.Error{Kind: provider.KindDenied, Op: op, Msg: ae.Msg, Hint: ae.Hint}
 	}
-	denied := func(msg string) error { return &provider.Error{Kind: provider.KindDenied, Op: op, Msg: "TLS: " + msg} }
+	denied := func(msg, hint string) error {
+		return &provider.Error{Kind: provider.KindDenied, Op: op, Msg: "TLS: " + msg, Hint: hint}
+	}
 	switch {
 	case errors.As(err, &ie) && ie.Reason == x509.Expired:
-		return denied("the server certificate has expired or is not yet valid (" + strings.TrimPrefix(ie.Error(), "x509: ") +
-			"); renew the certificate bound to the site server's HTTPS port, or check this computer's clock")
+		return denied("the server certificate has expired or is not yet valid ("+strings.TrimPrefix(ie.Error(), "x509: ")+")",
+			"renew the certificate bound to the site server's HTTPS port, or check this computer's clock")
 	case errors.As(err, &he):
-		return denied("the server certificate does not name this host (" + strings.TrimPrefix(he.Error(), "x509: ") +
-			"); connect with a name the certificate holds (usually the server's FQDN)")
+		return denied("the server certificate does not name this host ("+strings.TrimPrefix(he.Error(), "x509: ")+")",
+			"connect with a name the certificate holds (usually the server's FQDN)")
 	case errors.As(err, &ua), errors.As(err, &ie), errors.As(err, &ce):
-		return denied("the server certificate is not trusted: " + err.Error() +
-			"; pass --ca-file with the issuing CA, or --insecure-skip-verify for a test site")
+		return denied("the server certificate is not trusted: "+err.Error(),
+			"pass --ca-file with the issuing CA, or --insecure-skip-verify for a test site")
 	case errors.Is(err, context.Canceled):
 		return err
 	}

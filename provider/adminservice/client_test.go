@@ -52,6 +52,18 @@ func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.NotFound(w, r)
 }
 
+// withHint renders an error as the CLI prints it: the message, then its hint.
+func withHint(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	var pe *provider.Error
+	if errors.As(err, &pe) && pe.Hint != "" {
+		return err.Error() + "\nhint: " + pe.Hint
+	}
+	return err.Error()
+}
+
 func trusting(srv *httptest.Server) Options {
 	return Options{Transport: srv.Client().Transport}
 }
@@ -120,7 +132,7 @@ func TestCertificateTrust(t *testing.T) {
 	ctx := context.Background()
 	_, err := Open(ctx, srv.URL+"/AdminService", Options{})
 	if !provider.IsKind(err, provider.KindDenied) || !strings.Contains(err.Error(), "not trusted") ||
-		!strings.Contains(err.Error(), "--ca-file") {
+		!strings.Contains(withHint(err), "\nhint: pass --ca-file") {
 		t.Fatalf("untrusted certificate: got %v", err)
 	}
 	ca := filepath.Join(t.TempDir(), "ca.pem")
@@ -140,7 +152,7 @@ func TestCertificateTrust(t *testing.T) {
 	// A trusted certificate that does not name the host used.
 	local := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
 	if _, err := Open(ctx, local+"/AdminService", Options{CAFile: ca}); !provider.IsKind(err, provider.KindDenied) ||
-		!strings.Contains(err.Error(), "does not name this host") || strings.Contains(err.Error(), "--ca-file") {
+		!strings.Contains(err.Error(), "does not name this host") || strings.Contains(withHint(err), "--ca-file") {
 		t.Errorf("wrong host name: got %v", err)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.pem")
@@ -159,12 +171,12 @@ func TestTransportErrors(t *testing.T) {
 		kind provider.ErrorKind
 		want string
 	}{
-		{expired, provider.KindDenied, "query SMS_Site: TLS: the server certificate has expired or is not yet valid (certificate has expired or is not yet valid: current time 2026-11-25 is after 2026-11-24); renew the certificate"},
+		{expired, provider.KindDenied, "query SMS_Site: TLS: the server certificate has expired or is not yet valid (certificate has expired or is not yet valid: current time 2026-11-25 is after 2026-11-24)\nhint: renew the certificate"},
 		{&url.Error{Op: "Get", URL: base, Err: errors.New("dial tcp 10.0.0.5:443: connect: connection refused")}, provider.KindTransient,
 			"query SMS_Site: cannot reach " + base + ": dial tcp 10.0.0.5:443: connect: connection refused"},
 	} {
 		err := transportError("query SMS_Site", base, c.err)
-		if !provider.IsKind(err, c.kind) || !strings.HasPrefix(err.Error(), c.want) {
+		if !provider.IsKind(err, c.kind) || !strings.HasPrefix(withHint(err), c.want) {
 			t.Errorf("got %v\nwant prefix %s (kind %v)", err, c.want, c.kind)
 		}
 	}

@@ -31,9 +31,12 @@ type Kerberos struct {
 
 // AuthError is a failure to authenticate before a request is sent; it is
 // not worth retrying.
-type AuthError struct{ Msg string }
+type AuthError struct{ Msg, Hint string }
 
 func (e *AuthError) Error() string { return e.Msg }
+
+// ErrorHint returns the hint (see diag.HintOf).
+func (e *AuthError) ErrorHint() string { return e.Hint }
 
 // Source says where the credentials come from, for messages.
 func (k *Kerberos) Source() string {
@@ -70,22 +73,23 @@ func (k *Kerberos) client() (*krbclient.Client, error) {
 		return krbclient.NewWithPassword(user, realm, k.Password, cfg, noFAST), nil
 	}
 	if k.CCache == "" {
-		return nil, &AuthError{Msg: "Kerberos: no keytab, password or credential cache; run kinit, or set TSCTL_KEYTAB"}
+		return nil, &AuthError{Msg: "Kerberos: no keytab, password or credential cache", Hint: "run kinit, or set TSCTL_KEYTAB"}
 	}
 	path, ok := strings.CutPrefix(k.CCache, "FILE:")
 	if !ok && strings.Contains(k.CCache, ":") && !isWindowsPath(k.CCache) {
-		return nil, &AuthError{Msg: fmt.Sprintf("Kerberos: credential cache %s is not a file; run kinit -c FILE:/tmp/krb5cc_tsctl and set KRB5CCNAME to it", k.CCache)}
+		return nil, &AuthError{Msg: fmt.Sprintf("Kerberos: credential cache %s is not a file", k.CCache),
+			Hint: "run kinit -c FILE:/tmp/krb5cc_tsctl and set KRB5CCNAME to it"}
 	}
 	cc, err := credentials.LoadCCache(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, &AuthError{Msg: fmt.Sprintf("Kerberos: no credential cache at %s; run kinit first", path)}
+			return nil, &AuthError{Msg: fmt.Sprintf("Kerberos: no credential cache at %s", path), Hint: "run kinit first"}
 		}
 		return nil, &AuthError{Msg: fmt.Sprintf("Kerberos: read credential cache %s: %v", path, err)}
 	}
 	cl, err := krbclient.NewFromCCache(cc, cfg, noFAST)
 	if err != nil {
-		return nil, &AuthError{Msg: fmt.Sprintf("Kerberos: credential cache %s: %v; run kinit again", path, err)}
+		return nil, &AuthError{Msg: fmt.Sprintf("Kerberos: credential cache %s: %v", path, err), Hint: "run kinit again"}
 	}
 	return cl, nil
 }
@@ -103,7 +107,7 @@ func (k *Kerberos) config() (*krbconfig.Config, error) {
 			// A cache that already holds the service ticket needs no KDC.
 			return krbconfig.New(), nil
 		}
-		return nil, &AuthError{Msg: fmt.Sprintf("Kerberos: no %s: it names the realm's KDCs (set KRB5_CONFIG to use another file)", path)}
+		return nil, &AuthError{Msg: fmt.Sprintf("Kerberos: no %s (it names the realm's KDCs)", path), Hint: "set KRB5_CONFIG to use another file"}
 	}
 	cfg, err := krbconfig.Load(path)
 	if err != nil {
@@ -115,14 +119,14 @@ func (k *Kerberos) config() (*krbconfig.Config, error) {
 // splitPrincipal splits user@REALM; a bare user takes the default realm.
 func splitPrincipal(p, defaultRealm string) (user, realm string, err error) {
 	if strings.Contains(p, `\`) {
-		return "", "", &AuthError{Msg: fmt.Sprintf("Kerberos: %q: give the user as user@REALM (e.g. cm-automation@CONTOSO.COM), not DOMAIN\\user", p)}
+		return "", "", &AuthError{Msg: fmt.Sprintf("Kerberos: %q is not a Kerberos principal", p), Hint: "give the user as user@REALM (e.g. cm-automation@CONTOSO.COM), not DOMAIN\\user"}
 	}
 	user, realm, ok := strings.Cut(p, "@")
 	if !ok {
 		realm = defaultRealm
 	}
 	if user == "" || realm == "" {
-		return "", "", &AuthError{Msg: fmt.Sprintf("Kerberos: %q: give the user as user@REALM", p)}
+		return "", "", &AuthError{Msg: fmt.Sprintf("Kerberos: %q is not a Kerberos principal", p), Hint: "give the user as user@REALM"}
 	}
 	return user, strings.ToUpper(realm), nil
 }
@@ -173,7 +177,8 @@ func (n *negotiate) RoundTrip(r *http.Request) (*http.Response, error) {
 		if r2.Body != nil {
 			r2.Body.Close()
 		}
-		return nil, &AuthError{Msg: fmt.Sprintf("Kerberos: no ticket for %s from the %s: %s", n.spn, n.src, krbMessage(err, n.spn))}
+		msg, hint := krbMessage(err, n.spn)
+		return nil, &AuthError{Msg: fmt.Sprintf("Kerberos: no ticket for %s from the %s: %s", n.spn, n.src, msg), Hint: hint}
 	}
 	return n.next.RoundTrip(r2)
 }
@@ -189,8 +194,8 @@ func offersNegotiate(h http.Header) bool {
 
 // krbMessage shortens gokrb5's nested error text to its cause, with a
 // hint for the KDC answers an admin can act on.
-func krbMessage(err error, spn string) string {
-	msg := err.Error()
+func krbMessage(err error, spn string) (msg, hint string) {
+	msg = err.Error()
 	if i := strings.Index(msg, "[Root cause: "); i >= 0 {
 		if j := strings.Index(msg[i:], "] "); j >= 0 {
 			msg = msg[i+j+2:]
@@ -201,13 +206,13 @@ func krbMessage(err error, spn string) string {
 		if i := strings.LastIndex(msg, "dial "); i >= 0 {
 			msg = msg[i:]
 		}
-		return "cannot reach a KDC of the realm (" + msg + "); check the kdc lines of krb5.conf"
+		return "cannot reach a KDC of the realm (" + msg + ")", "check the kdc lines of krb5.conf"
 	case strings.Contains(msg, "KDC_ERR_PREAUTH_FAILED"):
-		return msg + " (wrong password, or a stale keytab)"
+		return msg, "wrong password, or a stale keytab"
 	case strings.Contains(msg, "KDC_ERR_C_PRINCIPAL_UNKNOWN"):
-		return msg + " (the realm has no such user)"
+		return msg, "the realm has no such user; check TSCTL_USERNAME"
 	case strings.Contains(msg, "KDC_ERR_S_PRINCIPAL_UNKNOWN"):
-		return msg + " (no account holds the service principal " + spn + "; register it with setspn, or set TSCTL_SPN to the one the site uses)"
+		return msg, "no account holds the service principal " + spn + "; register it with setspn, or set TSCTL_SPN to the one the site uses"
 	}
-	return msg
+	return msg, ""
 }

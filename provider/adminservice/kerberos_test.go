@@ -129,18 +129,18 @@ func TestKerberosErrors(t *testing.T) {
 		want string
 	}{
 		{"no ticket for the SPN, KDC unreachable", &Kerberos{CCache: env.ccache, ConfigFile: env.conf, SPN: "HTTP/cm02.example.test"},
-			"Kerberos: no ticket for HTTP/cm02.example.test from the credential cache " + env.ccache + ": cannot reach a KDC of the realm (dial tcp 127.0.0.1:1: connect: connection refused); check the kdc lines of krb5.conf"},
-		{"no cache", &Kerberos{CCache: missing, ConfigFile: env.conf}, "Kerberos: no credential cache at " + missing + "; run kinit first"},
-		{"keyring cache", &Kerberos{CCache: "KEYRING:persistent:1000", ConfigFile: env.conf}, "is not a file; run kinit -c FILE:"},
+			"Kerberos: no ticket for HTTP/cm02.example.test from the credential cache " + env.ccache + ": cannot reach a KDC of the realm (dial tcp 127.0.0.1:1: connect: connection refused)\nhint: check the kdc lines of krb5.conf"},
+		{"no cache", &Kerberos{CCache: missing, ConfigFile: env.conf}, "Kerberos: no credential cache at " + missing + "\nhint: run kinit first"},
+		{"keyring cache", &Kerberos{CCache: "KEYRING:persistent:1000", ConfigFile: env.conf}, "is not a file\nhint: run kinit -c FILE:"},
 		{"password, KDC unreachable", &Kerberos{Principal: "cm-automation@example.test", Password: "Kerb-S3cret", ConfigFile: env.conf},
 			"Kerberos: no ticket for HTTP/127.0.0.1 from the password of cm-automation@example.test: cannot reach a KDC"},
 		{"domain form", &Kerberos{Principal: `EXAMPLE\cm-automation`, Password: "Kerb-S3cret", ConfigFile: env.conf}, "give the user as user@REALM"},
 		{"missing keytab", &Kerberos{Principal: "cm-automation", Keytab: missing, ConfigFile: env.conf}, "Kerberos: read keytab " + missing},
-		{"missing krb5.conf", &Kerberos{Principal: "cm-automation", Password: "Kerb-S3cret", ConfigFile: missing}, "Kerberos: no " + missing + ": it names the realm's KDCs"},
+		{"missing krb5.conf", &Kerberos{Principal: "cm-automation", Password: "Kerb-S3cret", ConfigFile: missing}, "Kerberos: no " + missing + " (it names the realm's KDCs)\nhint: set KRB5_CONFIG"},
 	} {
 		err := open(c.k)
 		t.Logf("%s: %v", c.name, err)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
+		if err == nil || !strings.Contains(withHint(err), c.want) {
 			t.Errorf("%s: got %v\nwant %q", c.name, err, c.want)
 		}
 		if err != nil && c.k.Password != "" && strings.Contains(err.Error(), c.k.Password) {
@@ -205,7 +205,7 @@ func TestKerberosWrongPassword(t *testing.T) {
 	_, err = Open(context.Background(), srv.URL+"/AdminService", opt)
 	want := "query SMS_Site: Kerberos: no ticket for HTTP/127.0.0.1 from the password of cm-automation: "
 	if !provider.IsKind(err, provider.KindDenied) || !strings.HasPrefix(err.Error(), want) ||
-		!strings.HasSuffix(err.Error(), "KDC_ERR_PREAUTH_FAILED Pre-authentication information was invalid (wrong password, or a stale keytab)") ||
+		!strings.HasSuffix(withHint(err), "KDC_ERR_PREAUTH_FAILED Pre-authentication information was invalid\nhint: wrong password, or a stale keytab") ||
 		strings.Contains(err.Error(), "Wr0ng-Kerb") {
 		t.Errorf("got %v", err)
 	}
