@@ -42,6 +42,7 @@ type ObjectResult struct {
 	ID      string    `json:"id,omitempty"`
 	Outcome Outcome   `json:"outcome"`
 	Reason  string    `json:"reason,omitempty"`
+	Hint    string    `json:"hint,omitempty"` // what to do about a failure, when the site said
 }
 
 // ApplyResult lists every object's outcome in plan order.
@@ -143,7 +144,7 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 				case err != nil && provider.IsKind(err, provider.KindLocked):
 					out.Outcome, out.Reason = Skipped, lockReason(err)
 				case err != nil:
-					out.Outcome, out.Reason = Failed, err.Error()
+					out.Outcome, out.Reason, out.Hint = Failed, err.Error(), diag.HintOf(err)
 				case o.Action == plan.Create:
 					out.Outcome, out.ID = Created, id
 				case o.Action == plan.Delete:

@@ -176,6 +176,13 @@ func (c *cli) applySummary(res *engine.ApplyResult) int {
 	}
 	if res.Failed() {
 		fmt.Fprintln(c.stdout, "Apply incomplete: "+summary)
+		seen := map[string]bool{}
+		for _, r := range res.Objects {
+			if r.Hint != "" && !seen[r.Hint] {
+				seen[r.Hint] = true
+				c.hint("%s", r.Hint)
+			}
+		}
 		c.hint("fix the cause and run tsctl apply again; finished objects are not redone")
 		return exitError
 	}
