@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/tsctl/tsctl/engine/convert"
 	"github.com/tsctl/tsctl/engine/desired"
 	"github.com/tsctl/tsctl/provider/local"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // TestAllKindsRoundTrip applies a sequence holding every typed step kind
@@ -29,19 +27,11 @@ func TestAllKindsRoundTrip(t *testing.T) {
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
-	site, err := local.Open(t.TempDir(), local.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer site.Close()
+	site := openTestSite(t)
 	if _, err := site.ApplySeed(local.Seed{Applications: []local.SeedApplication{{Name: "7-Zip"}, {Name: "Notepad++"}}}); err != nil {
 		t.Fatal(err)
 	}
-	p, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
-	if err != nil || ds.HasErrors() {
-		t.Fatal(err, ds)
-	}
-	res, err := p.Apply(ctx, ApplyOptions{User: "me"})
+	res, err := mustPlan(t, ctx, site, cfg).Apply(ctx, ApplyOptions{User: "me"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,16 +70,7 @@ func TestAllKindsRoundTrip(t *testing.T) {
 	if ds.HasErrors() {
 		t.Fatalf("%v\n%s", ds, doc)
 	}
-	want := stored.Sequence.Clone()
-	tsxml.Normalize(want, st.child)
-	tsxml.Normalize(got, st.child)
-	a, b := tsxml.Comparable(want), tsxml.Comparable(got)
-	for _, d := range DiffSteps(a.Steps, b.Steps) {
-		t.Errorf("converted YAML builds a different sequence: %s %q %+v", d.Action, d.Path, d.Changes)
-	}
-	if !reflect.DeepEqual(a.GlobalVars, b.GlobalVars) {
-		t.Errorf("globals: %v → %v", a.GlobalVars, b.GlobalVars)
-	}
+	requireSameSequence(t, stored.Sequence.Clone(), got, st.child, "converted YAML builds a different sequence")
 	if t.Failed() {
 		t.Logf("converted:\n%s", doc)
 	}

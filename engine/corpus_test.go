@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"testing"
 
@@ -33,11 +32,7 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	site, err := local.Open(t.TempDir(), local.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer site.Close()
+	site := openTestSite(t)
 	var stubs []local.Stub
 	for _, st := range convert.Stubs(ex) {
 		stubs = append(stubs, local.Stub{Class: ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
@@ -61,11 +56,7 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 	if ds.HasErrors() {
 		t.Fatalf("%v\n%s", ds, doc)
 	}
-	p, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
-	if err != nil || ds.HasErrors() {
-		t.Fatal(err, ds)
-	}
-	res, err := p.Apply(ctx, ApplyOptions{User: "me"})
+	res, err := mustPlan(t, ctx, site, cfg).Apply(ctx, ApplyOptions{User: "me"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,16 +79,7 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := s.Sequence.Clone()
-			tsxml.Normalize(want, nil)
-			tsxml.Normalize(stored, nil)
-			a, b := tsxml.Comparable(want), tsxml.Comparable(stored)
-			if !reflect.DeepEqual(a.GlobalVars, b.GlobalVars) {
-				t.Errorf("globalVarList: %v → %v", a.GlobalVars, b.GlobalVars)
-			}
-			for _, d := range DiffSteps(a.Steps, b.Steps) {
-				t.Errorf("the site stores a different sequence: %s %q %+v", d.Action, d.Path, d.Changes)
-			}
+			requireSameSequence(t, s.Sequence.Clone(), stored, nil, "the site stores a different sequence")
 			if in.String("Description") != s.Description || in.String("Category") != s.Category || in.Int("Duration") != int64(s.Duration) {
 				t.Errorf("package properties: %q %q %d", in.String("Description"), in.String("Category"), in.Int("Duration"))
 			}

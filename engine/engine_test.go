@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,7 +9,6 @@ import (
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/plan"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/local"
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
@@ -84,17 +81,9 @@ func TestNoOpPlanCalls(t *testing.T) {
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
-	site, err := local.Open(t.TempDir(), local.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer site.Close()
+	site := openTestSite(t)
 	t.Setenv("JOIN_PASSWORD", "x")
-	p, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
-	if err != nil || ds.HasErrors() {
-		t.Fatal(err, ds)
-	}
-	res, err := p.Apply(ctx, ApplyOptions{Parallelism: 3, User: "me"})
+	res, err := mustPlan(t, ctx, site, cfg).Apply(ctx, ApplyOptions{Parallelism: 3, User: "me"})
 	if err != nil || res.Failed() || res.Count(Created) != 6 {
 		t.Fatalf("apply: %v %+v", err, res)
 	}
@@ -123,21 +112,6 @@ func TestNoOpPlanCalls(t *testing.T) {
 	}
 }
 
-// requireNoChanges plans cfg against site again and fails the test unless
-// the plan is empty (apply then plan).
-func requireNoChanges(t *testing.T, ctx context.Context, site provider.Site, cfg *config.Config) {
-	t.Helper()
-	p, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
-	if err != nil || ds.HasErrors() {
-		t.Fatal(err, ds)
-	}
-	if p.Plan.Changes {
-		var b strings.Builder
-		p.Plan.WriteHuman(&b, plan.Style{})
-		t.Fatalf("apply then plan is not empty:\n%s", b.String())
-	}
-}
-
 // denyWrites refuses every Put, as a site does for a read-only role.
 type denyWrites struct {
 	provider.Site
@@ -151,29 +125,16 @@ func (d *denyWrites) Put(ctx context.Context, in *provider.Instance) (string, er
 
 func TestApplyStopsWhenAccessIsDenied(t *testing.T) {
 	ctx := context.Background()
-	file := filepath.Join(t.TempDir(), "tsctl.yaml")
 	conf := "packages:\n"
 	for _, n := range []string{"A", "B", "C"} {
 		conf += "  - name: " + n + "\n    programs: [{ name: Run, commandLine: run.cmd }]\n"
 	}
-	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, ds := config.Load([]string{file})
+	cfg, ds := config.Parse("tsctl.yaml", []byte(conf))
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
-	s, err := local.Open(t.TempDir(), local.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	site := &denyWrites{Site: s}
-	p, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
-	if err != nil || ds.HasErrors() {
-		t.Fatal(err, ds)
-	}
-	res, err := p.Apply(ctx, ApplyOptions{Parallelism: 1, User: "me"})
+	site := &denyWrites{Site: openTestSite(t)}
+	res, err := mustPlan(t, ctx, site, cfg).Apply(ctx, ApplyOptions{Parallelism: 1, User: "me"})
 	if err != nil {
 		t.Fatal(err)
 	}

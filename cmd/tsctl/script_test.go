@@ -201,11 +201,14 @@ func serveOverTLS(e *testscript.Env) error {
 		return err
 	}
 	e.Setenv("TSCTL_SITE", url)
-	e.Setenv("TSCTL_CA_FILE", filepath.Join(e.WorkDir, ".tsctl-ca.pem"))
+	e.Setenv("TSCTL_CA_FILE", sv.caFile())
 	return nil
 }
 
 type servedKey struct{}
+
+// caFile is where the server writes its generated certificate.
+func (sv *served) caFile() string { return filepath.Join(sv.dir, ".tsctl-ca.pem") }
 
 // start (re)starts the server with the faults spec injected into its site
 // and returns its URL.
@@ -214,7 +217,7 @@ func (sv *served) start(faults string) (string, error) {
 		sv.stop()
 		sv.stop = nil
 	}
-	ca := filepath.Join(sv.dir, ".tsctl-ca.pem")
+	ca := sv.caFile()
 	urlFile := filepath.Join(sv.dir, ".tsctl-url")
 	os.Remove(urlFile)
 	var log bytes.Buffer

@@ -89,12 +89,7 @@ func Open(ctx context.Context, base string, opt Options) (*Client, error) {
 	if k := opt.Kerberos; k != nil {
 		krb, err := k.client()
 		if err != nil {
-			pe := &provider.Error{Kind: provider.KindDenied, Op: "connect", Msg: err.Error()}
-			var ae *AuthError
-			if errors.As(err, &ae) {
-				pe.Hint = ae.Hint
-			}
-			return nil, pe
+			return nil, transportError("connect", base, err) // an *AuthError: denied, with its hint
 		}
 		spn := k.SPN
 		if spn == "" {

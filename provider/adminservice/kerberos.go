@@ -49,8 +49,9 @@ func (k *Kerberos) Source() string {
 	return "credential cache " + k.CCache
 }
 
-// client makes the Kerberos client for k. Keytab and password clients log
-// in to the KDC on first use; a cache client uses the tickets kinit left.
+// client makes the Kerberos client for k; every error is an *AuthError.
+// Keytab and password clients log in to the KDC on first use; a cache
+// client uses the tickets kinit left.
 func (k *Kerberos) client() (*krbclient.Client, error) {
 	cfg, err := k.config()
 	if err != nil {

@@ -30,20 +30,14 @@ import (
 
 const testRealm = krbtest.Realm
 
-// krbTestEnv is what a realm would give (see krbtest).
-type krbTestEnv struct {
-	serviceKeytab *keytab.Keytab
-	ccache        string
-	conf          string
-}
-
-func newKrbTestEnv(t *testing.T, spn string) *krbTestEnv {
+// newKrbTestEnv writes a test realm's files for spn (see krbtest).
+func newKrbTestEnv(t *testing.T, spn string) *krbtest.Files {
 	t.Helper()
 	f, err := krbtest.Write(t.TempDir(), spn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &krbTestEnv{serviceKeytab: f.Key, ccache: f.CCache, conf: f.Config}
+	return f
 }
 
 // kerberosSite serves the site-code query behind SPNEGO authentication
@@ -64,10 +58,10 @@ func kerberosSite(kt *keytab.Keytab) (*httptest.Server, *[]string) {
 
 func TestKerberosFromCredentialCache(t *testing.T) {
 	env := newKrbTestEnv(t, "HTTP/127.0.0.1")
-	srv, who := kerberosSite(env.serviceKeytab)
+	srv, who := kerberosSite(env.Key)
 	defer srv.Close()
 	opt := trusting(srv)
-	opt.Kerberos = &Kerberos{CCache: "FILE:" + env.ccache, ConfigFile: env.conf}
+	opt.Kerberos = &Kerberos{CCache: "FILE:" + env.CCache, ConfigFile: env.Config}
 	c, err := Open(context.Background(), srv.URL+"/AdminService", opt)
 	if err != nil {
 		t.Fatalf("open with a Kerberos ticket: %v", err)
@@ -81,13 +75,13 @@ func TestKerberosFromCredentialCache(t *testing.T) {
 
 	// A site whose keytab does not hold the key the ticket was made for.
 	other := newKrbTestEnv(t, "HTTP/127.0.0.1")
-	srv2, _ := kerberosSite(other.serviceKeytab)
+	srv2, _ := kerberosSite(other.Key)
 	defer srv2.Close()
 	opt2 := trusting(srv2)
 	opt2.Kerberos = opt.Kerberos
 	_, err = Open(context.Background(), srv2.URL+"/AdminService", opt2)
 	if !provider.IsKind(err, provider.KindDenied) || !strings.Contains(err.Error(), "HTTP 401: authentication failed") ||
-		!strings.Contains(err.Error(), "refused the Kerberos ticket from the credential cache FILE:"+env.ccache) {
+		!strings.Contains(err.Error(), "refused the Kerberos ticket from the credential cache FILE:"+env.CCache) {
 		t.Errorf("ticket the site cannot read: %v", err)
 	}
 }
@@ -100,7 +94,7 @@ func TestKerberosOnlyWhenAsked(t *testing.T) {
 	srv := httptest.NewTLSServer(h)
 	defer srv.Close()
 	opt := trusting(srv)
-	opt.Kerberos = &Kerberos{CCache: env.ccache, ConfigFile: env.conf, SPN: "HTTP/cm02.example.test"}
+	opt.Kerberos = &Kerberos{CCache: env.CCache, ConfigFile: env.Config, SPN: "HTTP/cm02.example.test"}
 	if _, err := Open(context.Background(), srv.URL+"/AdminService", opt); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +105,7 @@ func TestKerberosOnlyWhenAsked(t *testing.T) {
 
 func TestKerberosErrors(t *testing.T) {
 	env := newKrbTestEnv(t, "HTTP/127.0.0.1")
-	srv, _ := kerberosSite(env.serviceKeytab)
+	srv, _ := kerberosSite(env.Key)
 	defer srv.Close()
 	open := func(k *Kerberos) error {
 		opt := trusting(srv)
@@ -128,14 +122,14 @@ func TestKerberosErrors(t *testing.T) {
 		k    *Kerberos
 		want string
 	}{
-		{"no ticket for the SPN, KDC unreachable", &Kerberos{CCache: env.ccache, ConfigFile: env.conf, SPN: "HTTP/cm02.example.test"},
-			"Kerberos: no ticket for HTTP/cm02.example.test from the credential cache " + env.ccache + ": cannot reach a KDC of the realm (dial tcp 127.0.0.1:1: connect: connection refused)\nhint: check the kdc lines of krb5.conf"},
-		{"no cache", &Kerberos{CCache: missing, ConfigFile: env.conf}, "Kerberos: no credential cache at " + missing + "\nhint: run kinit first"},
-		{"keyring cache", &Kerberos{CCache: "KEYRING:persistent:1000", ConfigFile: env.conf}, "is not a file\nhint: run kinit -c FILE:"},
-		{"password, KDC unreachable", &Kerberos{Principal: "cm-automation@example.test", Password: "Kerb-S3cret", ConfigFile: env.conf},
+		{"no ticket for the SPN, KDC unreachable", &Kerberos{CCache: env.CCache, ConfigFile: env.Config, SPN: "HTTP/cm02.example.test"},
+			"Kerberos: no ticket for HTTP/cm02.example.test from the credential cache " + env.CCache + ": cannot reach a KDC of the realm (dial tcp 127.0.0.1:1: connect: connection refused)\nhint: check the kdc lines of krb5.conf"},
+		{"no cache", &Kerberos{CCache: missing, ConfigFile: env.Config}, "Kerberos: no credential cache at " + missing + "\nhint: run kinit first"},
+		{"keyring cache", &Kerberos{CCache: "KEYRING:persistent:1000", ConfigFile: env.Config}, "is not a file\nhint: run kinit -c FILE:"},
+		{"password, KDC unreachable", &Kerberos{Principal: "cm-automation@example.test", Password: "Kerb-S3cret", ConfigFile: env.Config},
 			"Kerberos: no ticket for HTTP/127.0.0.1 from the password of cm-automation@example.test: cannot reach a KDC"},
-		{"domain form", &Kerberos{Principal: `EXAMPLE\cm-automation`, Password: "Kerb-S3cret", ConfigFile: env.conf}, "give the user as user@REALM"},
-		{"missing keytab", &Kerberos{Principal: "cm-automation", Keytab: missing, ConfigFile: env.conf}, "Kerberos: read keytab " + missing},
+		{"domain form", &Kerberos{Principal: `EXAMPLE\cm-automation`, Password: "Kerb-S3cret", ConfigFile: env.Config}, "give the user as user@REALM"},
+		{"missing keytab", &Kerberos{Principal: "cm-automation", Keytab: missing, ConfigFile: env.Config}, "Kerberos: read keytab " + missing},
 		{"missing krb5.conf", &Kerberos{Principal: "cm-automation", Password: "Kerb-S3cret", ConfigFile: missing}, "Kerberos: no " + missing + " (it names the realm's KDCs)\nhint: set KRB5_CONFIG"},
 	} {
 		err := open(c.k)
@@ -195,13 +189,13 @@ func TestKerberosWrongPassword(t *testing.T) {
 	env := newKrbTestEnv(t, "HTTP/127.0.0.1")
 	conf := "[libdefaults]\n default_realm = " + testRealm + "\n udp_preference_limit = 1\n" +
 		"[realms]\n " + testRealm + " = {\n  kdc = " + ln.Addr().String() + "\n }\n"
-	if err := os.WriteFile(env.conf, []byte(conf), 0o600); err != nil {
+	if err := os.WriteFile(env.Config, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv, _ := kerberosSite(env.serviceKeytab)
+	srv, _ := kerberosSite(env.Key)
 	defer srv.Close()
 	opt := trusting(srv)
-	opt.Kerberos = &Kerberos{Principal: "cm-automation", Password: "Wr0ng-Kerb", ConfigFile: env.conf}
+	opt.Kerberos = &Kerberos{Principal: "cm-automation", Password: "Wr0ng-Kerb", ConfigFile: env.Config}
 	_, err = Open(context.Background(), srv.URL+"/AdminService", opt)
 	want := "query SMS_Site: Kerberos: no ticket for HTTP/127.0.0.1 from the password of cm-automation: "
 	if !provider.IsKind(err, provider.KindDenied) || !strings.HasPrefix(err.Error(), want) ||
