@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tsctl/tsctl/engine/desired"
@@ -274,12 +275,12 @@ func (p *Planned) applyOne(ctx context.Context, r *resolver, it *item, opts Appl
 		}
 		return it.obj.ID, nil
 	case it.pkg != nil:
-		return p.applyPackage(ctx, site, r, it, lock)
+		return p.applyPackage(ctx, site, r, it, lock, opts.Parallelism)
 	}
 	return p.applySequence(ctx, site, r, it, lock)
 }
 
-func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error) (string, error) {
+func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error, parallelism int) (string, error) {
 	d := it.pkg
 	var id string
 	if it.site == nil {
@@ -317,18 +318,42 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 			}
 		}
 	}
-	for _, pr := range it.changedProgs {
+	return id, saveProgramsConcurrently(ctx, site, it, id, parallelism)
+}
+
+// saveProgramsConcurrently saves a package's changed programs, at most
+// parallelism at a time: they are independent of each other once the
+// package exists. The first failure in program order is returned; the
+// programs saved before it stay saved, and the next plan shows the rest.
+func saveProgramsConcurrently(ctx context.Context, site provider.Site, it *item, id string, parallelism int) error {
+	progs := it.changedProgs
+	errs := make([]error, len(progs))
+	sem := make(chan struct{}, max(1, parallelism))
+	var wg sync.WaitGroup
+	for i, pr := range progs {
 		in := provider.New("SMS_Program")
 		in.Props["PackageID"] = id
 		in.Props["ProgramName"] = pr.Name
 		for k, v := range pr.Props {
 			in.Props[k] = v
 		}
-		if _, err := site.Put(ctx, in); err != nil {
-			return id, fmt.Errorf("save program %q of %s: %w", pr.Name, it, err)
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if _, err := site.Put(ctx, in); err != nil {
+				errs[i] = fmt.Errorf("save program %q of %s: %w", pr.Name, it, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
-	return id, nil
+	return nil
 }
 
 func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error) (string, error) {
@@ -374,7 +399,7 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 	for _, ref := range pendingRefs(q) {
 		return "", fmt.Errorf("build %s: %s still unresolved", it, ref)
 	}
-	out, err := site.ExecMethod(ctx, ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": string(tsxml.Marshal(q))})
+	out, err := site.ExecMethod(ctx, ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": tsxml.MarshalString(q)})
 	if err != nil {
 		return "", fmt.Errorf("ImportSequence for %s: %w", it, err)
 	}

@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/plan"
@@ -148,5 +150,50 @@ func TestApplyStopsWhenAccessIsDenied(t *testing.T) {
 		if o.Reason != `not attempted: access was denied for package "A"` {
 			t.Errorf("%s: reason %q", o.Address, o.Reason)
 		}
+	}
+}
+
+// slowPrograms holds each program save for a moment and records how many
+// were in flight at once.
+type slowPrograms struct {
+	provider.Site
+	mu             sync.Mutex
+	inFlight, peak int
+}
+
+func (s *slowPrograms) Put(ctx context.Context, in *provider.Instance) (string, error) {
+	if in.Class == "SMS_Program" {
+		s.mu.Lock()
+		s.inFlight++
+		s.peak = max(s.peak, s.inFlight)
+		s.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}
+	return s.Site.Put(ctx, in)
+}
+
+func TestProgramsSavedConcurrently(t *testing.T) {
+	ctx := context.Background()
+	conf := "packages:\n  - name: A\n    programs:\n"
+	for _, n := range []string{"Install", "Uninstall", "Repair", "Verify"} {
+		conf += "      - { name: " + n + ", commandLine: " + strings.ToLower(n) + ".cmd }\n"
+	}
+	cfg, ds := config.Parse("tsctl.yaml", []byte(conf))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	for _, tc := range []struct{ parallelism, peak int }{{1, 1}, {3, 3}, {8, 4}} {
+		site := &slowPrograms{Site: openTestSite(t)}
+		res, err := mustPlan(t, ctx, site, cfg).Apply(ctx, ApplyOptions{Parallelism: tc.parallelism, User: "me"})
+		if err != nil || res.Failed() {
+			t.Fatal(err, res)
+		}
+		if site.peak != tc.peak {
+			t.Errorf("parallelism %d: %d program saves in flight at most, want %d", tc.parallelism, site.peak, tc.peak)
+		}
+		requireNoChanges(t, ctx, site, cfg)
 	}
 }

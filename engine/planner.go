@@ -482,7 +482,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	props := desired.SequenceProps(cs, bootID)
 	if full == nil {
 		obj.Action = plan.Create
-		it.size = len(tsxml.Marshal(want))
+		it.size = tsxml.Size(want)
 		steps, _, _ := want.Counts()
 		obj.StepCount = steps
 		for _, k := range sortedKeys(props) {
@@ -539,7 +539,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 		obj.Action = plan.Update
 	}
 	if it.stepsChanged {
-		it.size = len(tsxml.Marshal(want))
+		it.size = tsxml.Size(want)
 	}
 	return it, ds
 }

@@ -167,7 +167,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if o, ok := v.(*provider.Instance); ok {
 				j := ToJSON(&provider.Instance{Class: o.Class, Props: o.Props}, true)
 				if q, ok := o.Handle.(*tsxml.Sequence); ok {
-					j[sequenceXML] = string(tsxml.Marshal(q))
+					j[sequenceXML] = tsxml.MarshalString(q)
 				}
 				res[k] = j
 				continue

@@ -107,11 +107,11 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 		return nil, err
 	}
 	tsxml.BlankSecrets(q) // the local site never runs a sequence: it keeps no secret
-	xml := tsxml.Marshal(q)
+	xml := tsxml.MarshalString(q)
 	if len(xml) > MaxSequenceBytes {
 		return nil, &provider.Error{Kind: provider.KindTooLarge, Op: op, Msg: fmt.Sprintf("the sequence is %d bytes; a site stores at most %d (split it with Run Task Sequence steps)", len(xml), MaxSequenceBytes)}
 	}
-	cur.Props["Sequence"] = string(xml)
+	cur.Props["Sequence"] = xml
 	refs := make([]*provider.Instance, 0, len(q.References))
 	for _, r := range q.References {
 		ri := provider.New("SMS_TaskSequence_Reference")

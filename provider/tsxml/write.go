@@ -3,58 +3,84 @@ package tsxml
 import (
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Marshal writes the sequence compactly, the way a site stores it.
-func Marshal(q *Sequence) []byte { return []byte(marshal(q, "")) }
+func Marshal(q *Sequence) []byte { return marshal(q, "") }
 
 // MarshalString is Marshal as a string.
-func MarshalString(q *Sequence) string { return marshal(q, "") }
+func MarshalString(q *Sequence) string { return string(marshal(q, "")) }
 
-var bufPool = sync.Pool{New: func() any { return new(strings.Builder) }}
+// MarshalIndent writes the sequence with one element per line, indented by indent.
+func MarshalIndent(q *Sequence, indent string) []byte { return marshal(q, indent) }
+
+// Size returns the length of Marshal(q) without keeping the XML.
+func Size(q *Sequence) int {
+	w := getWriter("")
+	w.write(q)
+	n := len(w.b)
+	putWriter(w)
+	return n
+}
 
 // Stores reports whether stored is exactly the compact XML of q, and the
 // length of that XML, without keeping a copy of it.
 func Stores(q *Sequence, stored string) (bool, int) {
-	w := &writer{}
-	b := bufPool.Get().(*strings.Builder)
-	b.Reset()
-	b.Grow(len(stored) + 64)
-	w.b = b
+	w := getWriter("")
 	w.write(q)
-	out := b.String()
-	equal, n := out == stored, len(out)
-	if n < 1<<20 {
-		bufPool.Put(b)
-	}
+	equal, n := string(w.b) == stored, len(w.b)
+	putWriter(w)
 	return equal, n
 }
 
-// MarshalIndent writes the sequence with one element per line, indented by indent.
-func MarshalIndent(q *Sequence, indent string) []byte { return []byte(marshal(q, indent)) }
+// writers keeps the buffers of finished writes: a sequence's XML is tens of
+// kilobytes, and growing a fresh buffer to that size for every sequence
+// costs more than writing it.
+var writers = sync.Pool{New: func() any { return &writer{b: make(xbuf, 0, 64<<10)} }}
+
+func getWriter(indent string) *writer {
+	w := writers.Get().(*writer)
+	w.b, w.indent, w.depth = w.b[:0], indent, 0
+	return w
+}
+
+func putWriter(w *writer) {
+	if cap(w.b) <= 4<<20 {
+		writers.Put(w)
+	}
+}
 
 type writer struct {
-	b      *strings.Builder
+	b      xbuf
 	indent string
 	depth  int
 }
 
-func marshal(q *Sequence, indent string) string {
-	w := &writer{indent: indent, b: new(strings.Builder)}
-	w.b.Grow(4096)
+func marshal(q *Sequence, indent string) []byte {
+	w := getWriter(indent)
 	w.write(q)
-	return w.b.String()
+	out := append([]byte(nil), w.b...)
+	putWriter(w)
+	return out
 }
+
+// xbuf is the byte buffer the writer appends to.
+type xbuf []byte
+
+func (b *xbuf) str(s string) { *b = append(*b, s...) }
+func (b *xbuf) byte(c byte)  { *b = append(*b, c) }
+func (b *xbuf) rune(r rune)  { *b = utf8.AppendRune(*b, r) }
 
 func (w *writer) write(q *Sequence) {
 	w.start("sequence")
 	w.attr("version", q.Version)
 	w.attrs(q.Attrs)
-	w.b.WriteByte('>')
+	w.b.byte('>')
 	w.depth++
 	if len(q.References) > 0 {
 		w.start("referenceList")
-		w.b.WriteByte('>')
+		w.b.byte('>')
 		w.depth++
 		for _, r := range q.References {
 			w.start("reference")
@@ -66,7 +92,7 @@ func (w *writer) write(q *Sequence) {
 					w.attr("program", r.Program)
 				}
 			}
-			w.b.WriteString(" />")
+			w.b.str(" />")
 		}
 		w.depth--
 		w.close("referenceList")
@@ -80,7 +106,7 @@ func (w *writer) write(q *Sequence) {
 	w.depth--
 	w.close("sequence")
 	if w.indent != "" {
-		w.b.WriteByte('\n')
+		w.b.byte('\n')
 	}
 }
 
@@ -88,27 +114,27 @@ func (w *writer) nl() {
 	if w.indent == "" {
 		return
 	}
-	if w.b.Len() > 0 {
-		w.b.WriteByte('\n')
+	if len(w.b) > 0 {
+		w.b.byte('\n')
 	}
 	for i := 0; i < w.depth; i++ {
-		w.b.WriteString(w.indent)
+		w.b.str(w.indent)
 	}
 }
 
 // start writes "<name" on a new line when indenting; attributes follow.
 func (w *writer) start(name string) {
 	w.nl()
-	w.b.WriteByte('<')
-	w.b.WriteString(name)
+	w.b.byte('<')
+	w.b.str(name)
 }
 
 func (w *writer) attr(name, value string) {
-	w.b.WriteByte(' ')
-	w.b.WriteString(name)
-	w.b.WriteString(`="`)
-	escapeAttr(w.b, value)
-	w.b.WriteByte('"')
+	w.b.byte(' ')
+	w.b.str(name)
+	w.b.str(`="`)
+	escapeAttr(&w.b, value)
+	w.b.byte('"')
 }
 
 func (w *writer) attrs(as []Attr) {
@@ -121,11 +147,11 @@ func (w *writer) attrs(as []Attr) {
 // text and the end tag.
 func (w *writer) end(name, text string) {
 	if text == "" {
-		w.b.WriteString(" />")
+		w.b.str(" />")
 		return
 	}
-	w.b.WriteByte('>')
-	escapeText(w.b, text)
+	w.b.byte('>')
+	escapeText(&w.b, text)
 	w.closeInline(name)
 }
 
@@ -135,18 +161,18 @@ func (w *writer) close(name string) {
 }
 
 func (w *writer) closeInline(name string) {
-	w.b.WriteString("</")
-	w.b.WriteString(name)
-	w.b.WriteByte('>')
+	w.b.str("</")
+	w.b.str(name)
+	w.b.byte('>')
 }
 
 func (w *writer) vars(list string, vars []Variable) {
 	w.start(list)
 	if len(vars) == 0 {
-		w.b.WriteString(" />")
+		w.b.str(" />")
 		return
 	}
-	w.b.WriteByte('>')
+	w.b.byte('>')
 	w.depth++
 	for _, v := range vars {
 		w.start("variable")
@@ -184,7 +210,7 @@ func (w *writer) step(s *Step) {
 		}
 	}
 	w.attrs(s.Extra)
-	w.b.WriteByte('>')
+	w.b.byte('>')
 	w.depth++
 	if s.Condition != nil {
 		w.elem(s.Condition)
@@ -214,7 +240,7 @@ func (w *writer) elem(e *Elem) {
 		w.end(e.Name, e.Text)
 		return
 	}
-	w.b.WriteByte('>')
+	w.b.byte('>')
 	w.depth++
 	for _, c := range e.Children {
 		w.elem(c)
@@ -223,50 +249,50 @@ func (w *writer) elem(e *Elem) {
 	w.close(e.Name)
 }
 
-func escapeText(b *strings.Builder, s string) {
+func escapeText(b *xbuf, s string) {
 	if !strings.ContainsAny(s, "&<>\r") {
-		b.WriteString(s)
+		b.str(s)
 		return
 	}
 	for _, r := range s {
 		switch r {
 		case '&':
-			b.WriteString("&amp;")
+			b.str("&amp;")
 		case '<':
-			b.WriteString("&lt;")
+			b.str("&lt;")
 		case '>':
-			b.WriteString("&gt;")
+			b.str("&gt;")
 		case '\r':
-			b.WriteString("&#xD;")
+			b.str("&#xD;")
 		default:
-			b.WriteRune(r)
+			b.rune(r)
 		}
 	}
 }
 
-func escapeAttr(b *strings.Builder, s string) {
+func escapeAttr(b *xbuf, s string) {
 	if !strings.ContainsAny(s, "&<>\"\n\r\t") {
-		b.WriteString(s)
+		b.str(s)
 		return
 	}
 	for _, r := range s {
 		switch r {
 		case '&':
-			b.WriteString("&amp;")
+			b.str("&amp;")
 		case '<':
-			b.WriteString("&lt;")
+			b.str("&lt;")
 		case '>':
-			b.WriteString("&gt;")
+			b.str("&gt;")
 		case '"':
-			b.WriteString("&quot;")
+			b.str("&quot;")
 		case '\n':
-			b.WriteString("&#xA;")
+			b.str("&#xA;")
 		case '\r':
-			b.WriteString("&#xD;")
+			b.str("&#xD;")
 		case '\t':
-			b.WriteString("&#x9;")
+			b.str("&#x9;")
 		default:
-			b.WriteRune(r)
+			b.rune(r)
 		}
 	}
 }
@@ -274,31 +300,37 @@ func escapeAttr(b *strings.Builder, s string) {
 // WriteFull writes e the way the console writes documents nested in
 // properties (Set Dynamic Variables rules): compact, with every element
 // given an end tag, even when empty.
-func WriteFull(b *strings.Builder, e *Elem) {
-	b.WriteByte('<')
-	b.WriteString(e.Name)
+func WriteFull(sb *strings.Builder, e *Elem) {
+	var b xbuf
+	writeFull(&b, e)
+	sb.Write(b)
+}
+
+func writeFull(b *xbuf, e *Elem) {
+	b.byte('<')
+	b.str(e.Name)
 	for _, a := range e.Attrs {
-		b.WriteByte(' ')
-		b.WriteString(a.Name)
-		b.WriteString(`="`)
+		b.byte(' ')
+		b.str(a.Name)
+		b.str(`="`)
 		escapeAttr(b, a.Value)
-		b.WriteByte('"')
+		b.byte('"')
 	}
-	b.WriteByte('>')
+	b.byte('>')
 	if len(e.Children) == 0 {
 		escapeText(b, e.Text)
 	}
 	for _, c := range e.Children {
-		WriteFull(b, c)
+		writeFull(b, c)
 	}
-	b.WriteString("</")
-	b.WriteString(e.Name)
-	b.WriteByte('>')
+	b.str("</")
+	b.str(e.Name)
+	b.byte('>')
 }
 
 // MarshalElem writes one element compactly.
 func MarshalElem(e *Elem) []byte {
-	w := &writer{b: new(strings.Builder)}
+	w := &writer{}
 	w.elem(e)
-	return []byte(w.b.String())
+	return w.b
 }
