@@ -60,6 +60,7 @@ type Site struct {
 	calls   atomic.Int64
 	statsMu sync.Mutex
 	stats   map[string]int
+	writes  committer // Put, SetSequence and Delete, committed in groups
 }
 
 var siteCodeRE = regexp.MustCompile(`^[A-Z0-9]{3}$`)
@@ -97,6 +98,7 @@ func Open(dir string, opts Options) (*Site, error) {
 		return nil, fmt.Errorf("open local site %s: %w", dir, err)
 	}
 	s := &Site{db: db, dir: dir, user: opts.User, faults: opts.Faults, stats: map[string]int{}}
+	s.writes.db = db
 	if err := s.init(opts.Code); err != nil {
 		db.Close()
 		return nil, err
@@ -340,7 +342,7 @@ func (s *Site) Put(ctx context.Context, in *provider.Instance) (string, error) {
 		return "", &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "class not supported by the local site", Code: 0x80041010}
 	}
 	var path string
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.writes.update(func(tx *bolt.Tx) error {
 		p, hasKey := pathOf(in)
 		if _, isPkg := packageType[in.Class]; isPkg && !hasKey {
 			if in.Class == ClassTaskSequencePackage {
@@ -422,7 +424,7 @@ func (s *Site) Delete(ctx context.Context, path string) error {
 	if err := s.enter(ctx, "delete", "Delete"); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.writes.update(func(tx *bolt.Tx) error {
 		if _, err := s.get(tx, path); err != nil {
 			return err
 		}

@@ -131,11 +131,12 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 	cur.Props["Type"] = typ
 	cur.Props["TaskSequenceFlags"] = int64(0)
 	version := cur.String("SedoObjectVersion")
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	existing := path
+	err = s.writes.update(func(tx *bolt.Tx) error {
 		if missing := s.missingRefs(tx, q.References); len(missing) > 0 {
 			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "the sequence references objects that do not exist on the site: " + strings.Join(missing, ", "), Code: 0x80041008}
 		}
-		if path == "" {
+		if existing == "" {
 			p, err := s.create(tx, cur)
 			path = p
 			return err
