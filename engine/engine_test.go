@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -195,5 +196,51 @@ func TestProgramsSavedConcurrently(t *testing.T) {
 			t.Errorf("parallelism %d: %d program saves in flight at most, want %d", tc.parallelism, site.peak, tc.peak)
 		}
 		requireNoChanges(t, ctx, site, cfg)
+	}
+}
+
+// slowGets holds each read of a sequence for a moment and records how many
+// were in flight at once.
+type slowGets struct {
+	provider.Site
+	mu             sync.Mutex
+	inFlight, peak int
+}
+
+func (s *slowGets) Get(ctx context.Context, path string) (*provider.Instance, error) {
+	s.mu.Lock()
+	s.inFlight++
+	s.peak = max(s.peak, s.inFlight)
+	s.mu.Unlock()
+	time.Sleep(10 * time.Millisecond)
+	s.mu.Lock()
+	s.inFlight--
+	s.mu.Unlock()
+	return s.Site.Get(ctx, path)
+}
+
+// TestPlanReadsSequencesConcurrently: reading managed sequences waits on
+// the site, so a plan keeps SequenceReads reads in flight whatever the
+// number of cores, and never more.
+func TestPlanReadsSequencesConcurrently(t *testing.T) {
+	ctx := context.Background()
+	conf := "sequences:\n"
+	for i := 0; i < 3*SequenceReads; i++ {
+		conf += fmt.Sprintf("  - name: S%d\n    steps: [{ name: Set, setVariable: { name: V, value: \"%d\" } }]\n", i, i)
+	}
+	cfg, ds := config.Parse("tsctl.yaml", []byte(conf))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	site := openTestSite(t)
+	if res, err := mustPlan(t, ctx, site, cfg).Apply(ctx, ApplyOptions{Parallelism: 8, User: "me"}); err != nil || res.Failed() {
+		t.Fatal(err, res)
+	}
+	slow := &slowGets{Site: site}
+	if p := mustPlan(t, ctx, slow, cfg); p.Plan.Changes {
+		t.Fatal("plan after apply has changes")
+	}
+	if slow.peak != SequenceReads {
+		t.Errorf("%d sequence reads in flight at most, want %d", slow.peak, SequenceReads)
 	}
 }

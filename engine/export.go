@@ -53,7 +53,7 @@ func Export(ctx context.Context, site provider.Site, globs []string) (*Exported,
 			return nil, fmt.Errorf("--name %q: %w", g, err)
 		}
 	}
-	st, err := ReadState(ctx, site, &config.Config{})
+	st, err := ReadState(ctx, site)
 	if err != nil {
 		return nil, err
 	}

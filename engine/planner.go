@@ -39,6 +39,10 @@ type item struct {
 	deletePath   string            // object to delete (Delete actions)
 }
 
+// SequenceReads is how many managed sequences a plan reads from the site at
+// once: each read is a round trip that waits on the site, not on a core.
+const SequenceReads = 8
+
 // OwnerMark is the value of ISVString on the objects tsctl creates. It is
 // how --prune knows an object is tsctl's to delete: administrators do not
 // edit ISVString (the console does not show it), and the SMS Provider keeps it.
@@ -66,6 +70,10 @@ type PlanOptions struct {
 	Prune          bool     // plan deletion of owned objects the configuration no longer holds
 	Targets        []string // plan only these objects (by name) and what they depend on
 	ReplaceSecrets bool     // push secrets again even when nothing else changed
+	// State, when set, is what ReadState read from this same site earlier
+	// (while the configuration loaded); the plan then does not read the
+	// classes again.
+	State *State
 }
 
 // MakePlan reads the site and plans the changes that bring it to cfg.
@@ -79,9 +87,12 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		ds.AddHint(cfg.SitePos, "point --site at site "+cfg.Site+", or change `site:`", "the configuration is for site %s, but %s is site %s", cfg.Site, target, site.Code())
 		return nil, ds, nil
 	}
-	st, err := ReadState(ctx, site, cfg)
-	if err != nil {
-		return nil, nil, err
+	st := opts.State
+	if st == nil || st.Site != site {
+		var err error
+		if st, err = ReadState(ctx, site); err != nil {
+			return nil, nil, err
+		}
 	}
 	r := newResolver(st, cfg, false)
 	p := &Planned{Plan: &plan.Plan{Site: site.Code(), Target: target}, State: st, Config: cfg, items: map[string]*item{}}
@@ -651,7 +662,12 @@ func (p *Planned) planSequences(ctx context.Context, st *State, r *resolver, cfg
 		done[i] = make(chan struct{})
 	}
 	errs := make([]error, n)
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	// Reading a sequence waits on the site; planning it uses a core. Up to
+	// SequenceReads reads are in flight while the cores plan, and a read
+	// sequence holds its read slot until a core takes it, so at most
+	// SequenceReads sequences wait in memory to be planned.
+	reads := make(chan struct{}, SequenceReads)
+	cpus := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i, cs := range cfg.Sequences {
 		wg.Add(1)
@@ -666,16 +682,19 @@ func (p *Planned) planSequences(ctx context.Context, st *State, r *resolver, cfg
 					<-done[j]
 				}
 			}
-			sem <- struct{}{}
-			defer func() { <-sem }()
+			reads <- struct{}{}
 			var full *provider.Instance
 			if in, err := st.Find(ClassTaskSequencePackage, cs.Name); err == nil && in != nil {
 				id := in.String("PackageID")
 				if full, err = st.Site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id)); err != nil {
+					<-reads
 					errs[i] = fmt.Errorf("read sequence %s: %w", id, err)
 					return
 				}
 			}
+			cpus <- struct{}{}
+			<-reads
+			defer func() { <-cpus }()
 			tr := &trackingResolver{resolver: r, used: map[refKey]bool{}}
 			it, ds := planSequence(st, tr, cs, full, opts.ReplaceSecrets)
 			if full != nil {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/desired"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/tsxml"
@@ -56,7 +55,7 @@ type State struct {
 
 // ReadState queries every class once, concurrently. Planning then reads
 // each managed sequence that exists (one Get each) just before planning it.
-func ReadState(ctx context.Context, site provider.Site, cfg *config.Config) (*State, error) {
+func ReadState(ctx context.Context, site provider.Site) (*State, error) {
 	st := &State{Site: site, byName: map[string]map[string][]*provider.Instance{}, programs: map[string]map[string]*provider.Instance{},
 		apps: map[string][]*provider.Instance{}, Sequences: map[string]*provider.Instance{}}
 	classes := []string{ClassTaskSequencePackage, ClassPackage, ClassImagePackage, ClassOSInstallPackage, ClassDriverPackage, ClassBootImagePackage, ClassProgram, ClassApplication}

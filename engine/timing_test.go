@@ -35,7 +35,7 @@ func TestTimingBreakdown(t *testing.T) {
 	t3 := time.Now()
 	site, _ := local.Open(dir, local.Options{})
 	defer site.Close()
-	st, _ := ReadState(context.Background(), site, cfg)
+	st, _ := ReadState(context.Background(), site)
 	t4 := time.Now()
 	_ = st
 	MakePlan(context.Background(), site, cfg, PlanOptions{})

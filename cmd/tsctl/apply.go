@@ -53,8 +53,10 @@ func (c *cli) apply(args []string) int {
 			return exitError
 		}
 	}
+	pre := c.startPrefetch(*pf.site, false)
 	cfg, ok := c.loadConfig(pf.files)
 	if !ok {
+		pre.abandon()
 		return exitError
 	}
 	if saved != nil {
@@ -62,11 +64,12 @@ func (c *cli) apply(args []string) int {
 		if err != nil || conf.SHA256 != saved.Configuration.SHA256 {
 			c.errorf("stale plan: the configuration changed since the plan was made; run tsctl plan again")
 			c.hint("nothing was changed")
+			pre.abandon()
 			return exitError
 		}
 	}
 	url := c.siteURL(*pf.site)
-	site, err := c.openSite(url, false)
+	site, st, err := c.openPrefetched(pre, url, false)
 	if err != nil {
 		c.fail(err)
 		return exitError
@@ -74,7 +77,9 @@ func (c *cli) apply(args []string) int {
 	defer site.Close()
 	ctx, stop := c.interruptible()
 	defer stop()
-	p, ok := c.makePlan(ctx, site, cfg, pf.options(url), false)
+	opts := pf.options(url)
+	opts.State = st
+	p, ok := c.makePlan(ctx, site, cfg, opts, false)
 	if !ok {
 		return exitError
 	}

@@ -54,12 +54,14 @@ func (c *cli) plan(args []string) int {
 	if !c.setFormat(*format) {
 		return exitError
 	}
+	pre := c.startPrefetch(*pf.site, true)
 	cfg, ok := c.loadConfig(pf.files)
 	if !ok {
+		pre.abandon()
 		return exitError
 	}
 	url := c.siteURL(*pf.site)
-	site, err := c.openSite(url, true)
+	site, st, err := c.openPrefetched(pre, url, true)
 	if err != nil {
 		c.fail(err)
 		return exitError
@@ -67,6 +69,7 @@ func (c *cli) plan(args []string) int {
 	defer site.Close()
 	defer c.printStats(*stats)
 	opts := pf.options(url)
+	opts.State = st
 	p, ok := c.makePlan(context.Background(), site, cfg, opts, *strict)
 	if !ok {
 		return exitError

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+
+	"github.com/tsctl/tsctl/engine"
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/adminservice"
+	"github.com/tsctl/tsctl/provider/local"
+)
+
+// prefetch connects to the site and reads its classes while the
+// configuration loads: on a remote site those queries are round trips
+// and server work that the load would otherwise wait for. It starts only
+// when connecting can have no visible effect — an existing local site, or
+// an https site whose credentials come without a prompt and whose TLS is
+// verified — so the output and what happens on bad input stay exactly as
+// without it: a configuration error is reported alone, and the site the
+// prefetch opened is closed unused.
+type prefetch struct {
+	url    string
+	done   chan struct{}
+	cancel context.CancelFunc
+	site   provider.Site
+	state  *engine.State
+	err    error // from connecting; a failed read leaves state nil instead
+}
+
+// startPrefetch starts reading the site named by the --site flag value (or
+// $TSCTL_SITE); nil when it is not worth it or not safe to.
+func (c *cli) startPrefetch(siteFlag string, readOnly bool) *prefetch {
+	url := firstNonEmpty(siteFlag, os.Getenv(SiteEnv))
+	if url == "" || !c.quietToOpen(url) {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &prefetch{url: url, done: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(p.done)
+		if p.site, p.err = c.openSite(url, readOnly); p.err != nil {
+			return
+		}
+		if st, err := engine.ReadState(ctx, p.site); err == nil {
+			p.state = st
+		}
+	}()
+	return p
+}
+
+// quietToOpen reports whether opening url prints nothing, asks nothing and
+// creates nothing.
+func (c *cli) quietToOpen(url string) bool {
+	switch {
+	case strings.HasPrefix(url, "local:"):
+		dir := strings.TrimPrefix(url, "local:")
+		return dir != "" && local.Exists(dir)
+	case strings.HasPrefix(url, "https://"):
+		if c.insecure || os.Getenv("TSCTL_INSECURE_SKIP_VERIFY") == "1" {
+			return false // warned about on every run, after the configuration's diagnostics
+		}
+		var opt adminservice.Options
+		needPassword, err := adminservice.AuthFromEnv(os.Getenv, &opt)
+		return err == nil && !needPassword
+	}
+	return false
+}
+
+// result waits for the prefetch and returns the open site and what was
+// read, when the prefetch was for url; ok is false when the caller should
+// open the site itself.
+func (p *prefetch) result(url string) (site provider.Site, st *engine.State, err error, ok bool) {
+	if p == nil {
+		return nil, nil, nil, false
+	}
+	<-p.done
+	if p.url != url {
+		p.abandon()
+		return nil, nil, nil, false
+	}
+	return p.site, p.state, p.err, true
+}
+
+// openPrefetched returns the site at url and, when the prefetch read it,
+// its state; without a prefetch it opens the site.
+func (c *cli) openPrefetched(pre *prefetch, url string, readOnly bool) (provider.Site, *engine.State, error) {
+	if site, st, err, ok := pre.result(url); ok {
+		return site, st, err
+	}
+	site, err := c.openSite(url, readOnly)
+	return site, nil, err
+}
+
+// abandon stops the prefetch and closes what it opened, without waiting.
+func (p *prefetch) abandon() {
+	if p == nil {
+		return
+	}
+	p.cancel()
+	go func() {
+		<-p.done
+		if p.site != nil {
+			p.site.Close()
+		}
+	}()
+}
