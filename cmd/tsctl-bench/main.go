@@ -61,7 +61,7 @@ func parseOnly(file string) {
 
 type result struct {
 	wall   time.Duration
-	maxRSS int64 // KiB
+	maxRSS int64 // KiB (1024 bytes)
 	stderr string
 	stdout string
 }
@@ -179,7 +179,7 @@ func run(n, m, applyN, runs int, latency time.Duration) error {
 	fmt.Printf("| yardstick: yaml.v3 parses the file into yaml.Node | %s | |\n", secs(yardstick.wall))
 	fmt.Printf("| tsctl validate | %s (%.2f× yardstick) | |\n", secs(validate.wall), ratio(validate.wall, yardstick.wall))
 	fmt.Printf("| tsctl plan, no-op, against a local site holding it | %s (%.2f× yardstick) | ≤ 2.5× |\n", secs(noop.wall), ratio(noop.wall, yardstick.wall))
-	fmt.Printf("| peak memory of that plan | %d MB | ≤ 300 MB |\n", noop.maxRSS/1024)
+	fmt.Printf("| peak memory of that plan | %d MB (%d MiB) | ≤ 300 MB |\n", noop.maxRSS*1024/1e6, noop.maxRSS/1024)
 	if calls != nil {
 		fmt.Printf("| provider calls of that plan | %s: %s | one query per class + one read per managed sequence, no writes |\n", calls[1], calls[2])
 	}
