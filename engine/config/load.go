@@ -142,7 +142,7 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // semantic checks from running.
 func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	var ds diag.List
-	doc, extraLine, seqDs, checked, err := decodeDocument(file, data)
+	doc, extraLine, dec, err := decodeDocument(file, data)
 	if err != nil {
 		if err == io.EOF {
 			return nil, true // empty file
@@ -164,7 +164,11 @@ func (c *Config) add(file string, data []byte) (diag.List, bool) {
 		return nil, true
 	}
 	root := doc.Content[0]
-	if n := countNodes(root, MaxNodes); n > MaxNodes {
+	nodes := countNodes(root, MaxNodes)
+	if dec != nil {
+		nodes += dec.nodes
+	}
+	if nodes > MaxNodes {
 		ds.AddHint(diag.Pos{File: file, Line: root.Line, Col: root.Column}, "avoid deeply nested YAML aliases",
 			"document expands to more than %d nodes (alias expansion)", MaxNodes)
 		return ds, false
@@ -172,8 +176,8 @@ func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		return nil, true
 	}
-	if checked {
-		ds = append(schema.ValidateTop(file, root), seqDs...)
+	if dec != nil {
+		ds = append(schema.ValidateTop(file, root), dec.schemaDs...)
 		ds.Sort()
 	} else {
 		ds = schema.Validate(file, root)
@@ -181,7 +185,7 @@ func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	if ds.HasErrors() {
 		return ds, false
 	}
-	return c.decode(file, root), true
+	return c.decode(file, root, dec), true
 }
 
 // countNodes counts nodes with aliases expanded, stopping past limit.
@@ -245,8 +249,13 @@ func Lookup(n *yaml.Node, key string) *yaml.Node {
 	return out
 }
 
-func (c *Config) decode(file string, root *yaml.Node) diag.List {
+// decode decodes a valid document; dec, when not nil, holds sequence items
+// decoded already.
+func (c *Config) decode(file string, root *yaml.Node, dec *decoded) diag.List {
 	var ds diag.List
+	if dec != nil {
+		ds = append(ds, dec.ds...)
+	}
 	mapping(root, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "site":
@@ -268,7 +277,11 @@ func (c *Config) decode(file string, root *yaml.Node) diag.List {
 				c.Packages = append(c.Packages, p)
 			}
 		case "sequences":
-			for _, n := range deref(v).Content {
+			for i, n := range deref(v).Content {
+				if dec != nil && i < len(dec.seqs) && dec.seqs[i] != nil {
+					c.Sequences = append(c.Sequences, dec.seqs[i])
+					continue
+				}
 				c.Sequences = append(c.Sequences, decodeSequence(file, deref(n), &ds))
 			}
 		}

@@ -33,26 +33,53 @@ const splitFrom = 256 << 10
 
 var errNotSplit = errors.New("not split")
 
+// decoded is what a split parse already did with the sequence items: each
+// item was schema-checked as soon as its piece was parsed and, when valid,
+// decoded into a Sequence and replaced in the tree by an empty mapping, so
+// that its nodes other than step bodies and conditions are garbage at once
+// instead of living until the whole file is loaded.
+type decoded struct {
+	schemaDs diag.List   // what the schema found in the items
+	seqs     []*Sequence // by item index; nil where the item is still in the tree
+	ds       diag.List   // what decoding the decoded items found
+	nodes    int         // nodes the replaced items had, less their stand-ins
+}
+
 // decodeDocument parses data's first YAML document, reporting whether a
 // second one follows (extra, with its line). When the file was parsed in
-// pieces, each piece's sequences were also checked against the schema as
-// soon as parsed, while the rest of the tree was still being built (less
-// live memory for the collector to scan); checked then says so and ds holds
-// what the schema found in the sequences.
-func decodeDocument(file string, data []byte) (doc *yaml.Node, extraLine int, ds diag.List, checked bool, err error) {
+// pieces, dec holds what was done with its sequence items already.
+func decodeDocument(file string, data []byte) (doc *yaml.Node, extraLine int, dec *decoded, err error) {
 	if len(data) >= splitFrom && runtime.GOMAXPROCS(0) > 1 {
-		check := func(item *yaml.Node, index int) diag.List {
-			if countNodes(item, MaxNodes) > MaxNodes {
-				return nil // left to the document's own count
+		var mu sync.Mutex
+		dec := &decoded{}
+		visit := func(item *yaml.Node, index int) (diag.List, *yaml.Node) {
+			n := countNodes(item, MaxNodes)
+			if n > MaxNodes {
+				return nil, nil // left to the document's own count
 			}
-			return schema.ValidateSequence(file, item, index)
+			sds := schema.ValidateSequence(file, item, index)
+			if sds.HasErrors() {
+				return sds, nil
+			}
+			var dds diag.List
+			seq := decodeSequence(file, item, &dds)
+			mu.Lock()
+			if index >= len(dec.seqs) {
+				dec.seqs = append(dec.seqs, make([]*Sequence, index+1-len(dec.seqs))...)
+			}
+			dec.seqs[index] = seq
+			dec.ds = append(dec.ds, dds...)
+			dec.nodes += n - 1
+			mu.Unlock()
+			return sds, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: item.Line, Column: item.Column}
 		}
-		if doc, ds, err := parseSplit(data, runtime.GOMAXPROCS(0), check); err == nil {
-			return doc, 0, ds, true, nil
+		if doc, ds, err := parseSplit(data, runtime.GOMAXPROCS(0), visit); err == nil {
+			dec.schemaDs = ds
+			return doc, 0, dec, nil
 		}
 	}
 	doc, extraLine, err = parseWhole(data)
-	return doc, extraLine, nil, false, err
+	return doc, extraLine, nil, err
 }
 
 // parseWhole parses data in one pass.
@@ -171,9 +198,10 @@ func containsKeyLine(data []byte, key string) bool {
 }
 
 // parseSplit parses data in pieces on up to workers goroutines, and
-// passes each sequence item with its index to check (when not nil) as soon
-// as its piece is parsed, returning what check found.
-func parseSplit(data []byte, workers int, check func(item *yaml.Node, index int) diag.List) (*yaml.Node, diag.List, error) {
+// passes each sequence item with its index to visit (when not nil) as soon
+// as its piece is parsed, returning what visit found. When visit returns a
+// node, it takes the item's place in the tree.
+func parseSplit(data []byte, workers int, visit func(item *yaml.Node, index int) (diag.List, *yaml.Node)) (*yaml.Node, diag.List, error) {
 	if bytes.IndexByte(data, '\r') >= 0 || bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
 		return nil, nil, errNotSplit
 	}
@@ -225,10 +253,14 @@ func parseSplit(data []byte, workers int, check func(item *yaml.Node, index int)
 					p.err = errNotSplit // more items than item lines: not what it seemed
 				}
 				for i, it := range p.items {
-					if p.err != nil || check == nil {
+					if p.err != nil || visit == nil {
 						break
 					}
-					p.ds = append(p.ds, check(it, p.first+i)...)
+					ds, stand := visit(it, p.first+i)
+					p.ds = append(p.ds, ds...)
+					if stand != nil {
+						p.items[i] = stand
+					}
 				}
 			}
 		}()

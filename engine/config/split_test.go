@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/engine/workload"
 	"github.com/tsctl/tsctl/schema"
 )
@@ -112,15 +114,40 @@ func TestLoadSplitMatchesWhole(t *testing.T) {
 	if len(cfg.Sequences) != 400 {
 		t.Fatalf("%d sequences", len(cfg.Sequences))
 	}
+	// Every item was decoded as its piece was parsed, and left the tree.
+	if _, _, dec, err := decodeDocument("big.yaml", data); err != nil || dec == nil || len(dec.seqs) != 400 || dec.nodes == 0 {
+		t.Fatalf("items not decoded piece by piece (%v)", err)
+	} else {
+		for i, s := range dec.seqs {
+			if s == nil {
+				t.Fatalf("item %d not decoded piece by piece", i)
+			}
+		}
+	}
+	wholeCfg, wholeDs := parseWholeConfig(t, "big.yaml", data)
+	if !reflect.DeepEqual(cfg.Sequences, wholeCfg.Sequences) || !reflect.DeepEqual(cfg.Packages, wholeCfg.Packages) {
+		t.Error("the sequences decoded piece by piece differ from those of a whole parse")
+	}
+	if ds.Error() != wholeDs.Error() {
+		t.Errorf("split:\n%v\nwhole:\n%v", ds, wholeDs)
+	}
+	// What decoding finds in an item (after the schema passed) is reported
+	// as by a whole parse.
+	twoKinds := bytes.Replace(data, []byte("- name: Set variable 4\n"), []byte("- name: Set variable 4\n            runCommandLine: x.cmd\n"), 1)
+	_, got := Parse("big.yaml", twoKinds)
+	_, want := parseWholeConfig(t, "big.yaml", twoKinds)
+	if !got.HasErrors() || got.Error() != want.Error() {
+		t.Errorf("split:\n%v\nwhole:\n%v", got, want)
+	}
 	// Schema errors found piece by piece are those of the whole document.
 	wrong := bytes.Replace(data, []byte("name: Deploy 0399\n"), []byte("name: Deploy 0399\n    colour: red\n"), 1)
 	wrong = bytes.Replace(wrong, []byte("name: Module 0007\n"), []byte("name: Module 0007\n    maxRunTime: soon\n"), 1)
-	_, got := Parse("big.yaml", wrong)
+	_, got = Parse("big.yaml", wrong)
 	whole, _, err := parseWhole(wrong)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := schema.Validate("big.yaml", whole.Content[0])
+	want = schema.Validate("big.yaml", whole.Content[0])
 	if len(want) != 2 || got.Error() != want.Error() {
 		t.Errorf("split:\n%v\nwhole:\n%v", got, want)
 	}
@@ -137,6 +164,25 @@ func TestLoadSplitMatchesWhole(t *testing.T) {
 	if !ds.HasErrors() || !strings.Contains(ds.Error(), "big.yaml:"+m[1]+":1: invalid YAML: "+m[2]) {
 		t.Errorf("got %v, want the whole parse's %v", ds, werr)
 	}
+}
+
+// parseWholeConfig loads data through one parse of the whole file.
+func parseWholeConfig(t *testing.T, file string, data []byte) (*Config, diag.List) {
+	t.Helper()
+	doc, _, err := parseWhole(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := doc.Content[0]
+	ds := schema.Validate(file, root)
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	c := &Config{Files: []string{file}}
+	ds = append(ds, c.decode(file, root, nil)...)
+	ds = append(ds, c.check()...)
+	ds.Sort()
+	return c, ds
 }
 
 func FuzzSplitParse(f *testing.F) {
