@@ -1,6 +1,10 @@
 package config
 
-import "gopkg.in/yaml.v3"
+import (
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine/diag"
+)
 
 // The kind-specific step bodies, decoded from Step.Body. Field names follow
 // the schema; pointers distinguish "not set" from a zero value.
@@ -182,6 +186,6 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 	if err := n.Decode((*plain)(s)); err != nil {
 		return err
 	}
-	s.Pos = diagPos(n)
+	s.Pos = diag.Pos{Line: n.Line, Col: n.Column}
 	return nil
 }

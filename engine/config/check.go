@@ -11,8 +11,6 @@ import (
 	"github.com/tsctl/tsctl/engine/diag"
 )
 
-func diagPos(n *yaml.Node) diag.Pos { return diag.Pos{Line: n.Line, Col: n.Column} }
-
 // At returns the position of key inside the step's body (or the body itself).
 func (s *Step) At(key string) diag.Pos {
 	n := s.Body
@@ -21,7 +19,7 @@ func (s *Step) At(key string) diag.Pos {
 			n = f
 		}
 	}
-	return pos(s.File, n)
+	return n.Pos(s.File)
 }
 
 // DecodeBody decodes the kind-specific body into out and fixes the file of
@@ -120,9 +118,9 @@ func (c *Config) check() diag.List {
 
 func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, PackageType) *Package, wrongType func(string, PackageType, diag.Pos)) {
 	bad := func(key, format string, args ...any) { ds.Add(st.At(key), format, args...) }
-	body := deref(st.Body)
-	get := func(n *yaml.Node, key string) (string, bool) {
-		if v := deref(Lookup(n, key)); v != nil {
+	body := st.Body
+	get := func(n *Node, key string) (string, bool) {
+		if v := Lookup(n, key); v != nil {
 			return v.Value, true
 		}
 		return "", false
@@ -130,8 +128,8 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, Packag
 	has := func(key string) bool { _, ok := get(body, key); return ok }
 	str := func(key string) string { v, _ := get(body, key); return v }
 	// name returns a reference given by name ("" when absent or given by {id}).
-	name := func(n *yaml.Node, key string) string {
-		if v := deref(Lookup(n, key)); v != nil && v.Kind == yaml.ScalarNode {
+	name := func(n *Node, key string) string {
+		if v := Lookup(n, key); v != nil && v.Kind == yaml.ScalarNode {
 			return v.Value
 		}
 		return ""
@@ -205,7 +203,7 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, Packag
 				bad("index", "applyOperatingSystem: index goes with image; use edition for an OS upgrade package")
 			}
 		}
-		if d := deref(Lookup(body, "destination")); d != nil {
+		if d := Lookup(body, "destination"); d != nil {
 			_, disk := get(d, "disk")
 			_, part := get(d, "partition")
 			_, drive := get(d, "drive")
@@ -227,7 +225,7 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, Packag
 				bad("destination", "applyOperatingSystem: destination is one of disk+partition, drive or variable")
 			}
 		}
-		if a := deref(Lookup(body, "answerFile")); a != nil {
+		if a := Lookup(body, "answerFile"); a != nil {
 			if n := name(a, "package"); n != "" {
 				wrongType(n, TypePackage, st.At("answerFile"))
 			}
@@ -250,11 +248,11 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, Packag
 		}
 	case "partitionDisk":
 		style := str("style")
-		if parts := deref(Lookup(body, "partitions")); parts != nil {
+		if parts := Lookup(body, "partitions"); parts != nil {
 			for i, p := range parts.Content {
-				units, _ := get(deref(p), "sizeUnits")
-				size, _ := get(deref(p), "size")
-				typ, _ := get(deref(p), "type")
+				units, _ := get(p, "sizeUnits")
+				size, _ := get(p, "size")
+				typ, _ := get(p, "type")
 				if n, err := strconv.Atoi(size); err == nil && strings.EqualFold(units, "Percent") && n > 100 {
 					ds.Add(st.At("partitions"), "partitionDisk: partition %d is %d percent", i+1, n)
 				}
@@ -350,14 +348,14 @@ func (s *Sequence) Dependencies() []string {
 // ChildName is the child sequence a Run Task Sequence step names ("" when
 // it is given by {id}).
 func (s *Step) ChildName() string {
-	b := deref(s.Body)
+	b := s.Body
 	if b == nil {
 		return ""
 	}
 	if b.Kind == yaml.ScalarNode {
 		return b.Value
 	}
-	if v := deref(Lookup(b, "sequence")); v != nil && v.Kind == yaml.ScalarNode {
+	if v := Lookup(b, "sequence"); v != nil && v.Kind == yaml.ScalarNode {
 		return v.Value
 	}
 	return ""
@@ -367,14 +365,13 @@ func (s *Step) ChildName() string {
 // written ({env: NAME} or {file: PATH} mappings), with their positions.
 func (s *Sequence) Secrets() []Secret {
 	var out []Secret
-	var walk func(st *Step, n *yaml.Node)
-	walk = func(st *Step, n *yaml.Node) {
-		n = deref(n)
+	var walk func(st *Step, n *Node)
+	walk = func(st *Step, n *Node) {
 		if n == nil {
 			return
 		}
 		if n.Kind == yaml.MappingNode && len(n.Content) == 2 && (n.Content[0].Value == "env" || n.Content[0].Value == "file") {
-			sec := Secret{Pos: pos(st.File, n), Dir: st.SecretDir()}
+			sec := Secret{Pos: n.Pos(st.File), Dir: st.SecretDir()}
 			if n.Content[0].Value == "env" {
 				sec.Env = n.Content[1].Value
 			} else {

@@ -238,17 +238,6 @@ func mapping(n *yaml.Node, fn func(key string, k, v *yaml.Node)) {
 	}
 }
 
-// Lookup returns the value node of key in mapping n, or nil.
-func Lookup(n *yaml.Node, key string) *yaml.Node {
-	var out *yaml.Node
-	mapping(n, func(k string, _, v *yaml.Node) {
-		if k == key {
-			out = v
-		}
-	})
-	return out
-}
-
 // decode decodes a valid document; dec, when not nil, holds sequence items
 // decoded already.
 func (c *Config) decode(file string, root *yaml.Node, dec *decoded) diag.List {
@@ -342,7 +331,7 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 				x, _ := strconv.Atoi(v.Value)
 				st.RetryCount = &x
 			case "condition":
-				st.Condition = v
+				st.Condition = NodeOf(v)
 			case "attributes":
 				mapping(v, func(k string, _, val *yaml.Node) { st.Attributes = append(st.Attributes, [2]string{k, val.Value}) })
 			case "steps":
@@ -351,7 +340,7 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 			default:
 				if isKind(key) {
 					kinds = append(kinds, key)
-					st.Kind, st.Body = key, v
+					st.Kind, st.Body = key, NodeOf(v)
 				}
 			}
 		})

@@ -7,8 +7,6 @@ package config
 import (
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/tsctl/tsctl/engine/diag"
 )
 
@@ -74,14 +72,14 @@ type Sequence struct {
 
 // Step is a step or group as written in the file; its kind-specific body is
 // decoded when the sequence is built for a site. Only the body and the
-// condition keep their YAML nodes: the rest of a file's tree is dropped
-// once it is loaded.
+// condition are kept as YAML values (compact Nodes): the rest of a file's
+// tree is dropped once it is loaded.
 type Step struct {
 	Pos             diag.Pos
 	File            string
-	Named           bool       // the file gives the step a name
-	Kind            string     // group, runCommandLine, …, action
-	Body            *yaml.Node // value of the kind key
+	Named           bool   // the file gives the step a name
+	Kind            string // group, runCommandLine, …, action
+	Body            *Node  // value of the kind key
 	Name            string
 	Description     string
 	Enabled         bool
@@ -90,7 +88,7 @@ type Step struct {
 	TimeoutSeconds  int // 0 = none
 	SuccessCodes    []int
 	RetryCount      *int
-	Condition       *yaml.Node
+	Condition       *Node
 	Attributes      [][2]string // extra XML attributes, verbatim
 	Steps           []*Step
 }

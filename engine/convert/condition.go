@@ -5,6 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/desired"
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
@@ -39,7 +40,7 @@ func condElemNode(e *tsxml.Elem) *yaml.Node {
 		if n == nil {
 			continue
 		}
-		got, err := desired.ConditionElem(n)
+		got, err := desired.ConditionElem(config.NodeOf(n))
 		if err == nil && reflect.DeepEqual(sortedClone(got), want) {
 			return n
 		}

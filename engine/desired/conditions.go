@@ -13,8 +13,7 @@ import (
 
 // ConditionChildren converts a condition node into the children of <condition>:
 // a top-level `all` is the condition's own implicit AND.
-func ConditionChildren(n *yaml.Node) ([]*tsxml.Elem, error) {
-	n = deref(n)
+func ConditionChildren(n *config.Node) ([]*tsxml.Elem, error) {
 	if all := config.Lookup(n, "all"); all != nil && len(n.Content) == 2 {
 		var out []*tsxml.Elem
 		for _, c := range all.Content {
@@ -41,7 +40,7 @@ func expr(class string, attrs []tsxml.Attr, kv ...string) *tsxml.Elem {
 	return e
 }
 
-func get(m *yaml.Node, k string) (string, bool) {
+func get(m *config.Node, k string) (string, bool) {
 	if f := config.Lookup(m, k); f != nil {
 		return f.Value, true
 	}
@@ -49,7 +48,7 @@ func get(m *yaml.Node, k string) (string, bool) {
 }
 
 // opt appends name/value pairs for the YAML keys present: yamlKey, Name, …
-func opt(m *yaml.Node, kv []string, pairs ...string) []string {
+func opt(m *config.Node, kv []string, pairs ...string) []string {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if v, ok := get(m, pairs[i]); ok {
 			kv = append(kv, pairs[i+1], v)
@@ -59,24 +58,22 @@ func opt(m *yaml.Node, kv []string, pairs ...string) []string {
 }
 
 // mapPairs returns a mapping's key/value pairs in file order.
-func mapPairs(m *yaml.Node) [][2]string {
+func mapPairs(m *config.Node) [][2]string {
 	var out [][2]string
-	m = deref(m)
 	if m == nil {
 		return nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		out = append(out, [2]string{m.Content[i].Value, deref(m.Content[i+1]).Value})
+		out = append(out, [2]string{m.Content[i].Value, m.Content[i+1].Value})
 	}
 	return out
 }
 
-func ConditionElem(n *yaml.Node) (*tsxml.Elem, error) {
-	n = deref(n)
+func ConditionElem(n *config.Node) (*tsxml.Elem, error) {
 	if n.Kind != yaml.MappingNode || len(n.Content) != 2 {
 		return nil, fmt.Errorf("line %d: a condition has exactly one key", n.Line)
 	}
-	key, v := n.Content[0].Value, deref(n.Content[1])
+	key, v := n.Content[0].Value, n.Content[1]
 	switch key {
 	case "variable":
 		name, _ := get(v, "name")
@@ -138,7 +135,6 @@ func ConditionElem(n *yaml.Node) (*tsxml.Elem, error) {
 	case "osGroup":
 		out := &tsxml.Elem{Name: "osConditionGroup", Attrs: []tsxml.Attr{{Name: "type", Value: "or"}}}
 		for _, g := range v.Content {
-			g = deref(g)
 			name, _ := get(g, "name")
 			eg := &tsxml.Elem{Name: "osExpressionGroup", Attrs: []tsxml.Attr{{Name: "type", Value: "and"}, {Name: "name", Value: name}}}
 			pk := &tsxml.Elem{Name: "platformKey"}
@@ -184,11 +180,10 @@ func ConditionElem(n *yaml.Node) (*tsxml.Elem, error) {
 }
 
 // rules builds the Set Dynamic Variables Rules document the console writes.
-func (sb *stepBuilder) rules(list *yaml.Node) string {
+func (sb *stepBuilder) rules(list *config.Node) string {
 	var b strings.Builder
 	b.WriteString("<Rules>")
 	for _, r := range list.Content {
-		r = deref(r)
 		b.WriteString("<Rule>")
 		if c := config.Lookup(r, "condition"); c != nil {
 			kids, err := ConditionChildren(c)
@@ -198,10 +193,10 @@ func (sb *stepBuilder) rules(list *yaml.Node) string {
 			tsxml.WriteFull(&b, &tsxml.Elem{Name: "condition", Children: sortedExprVars(kids)})
 		}
 		b.WriteString("<Variables>")
-		vars := deref(config.Lookup(r, "variables"))
+		vars := config.Lookup(r, "variables")
 		if vars != nil {
 			for i := 0; i+1 < len(vars.Content); i += 2 {
-				name, v := vars.Content[i].Value, deref(vars.Content[i+1])
+				name, v := vars.Content[i].Value, vars.Content[i+1]
 				secret, value := "false", v.Value
 				if v.Kind == yaml.MappingNode {
 					var s config.Secret

@@ -304,9 +304,9 @@ func (sb *stepBuilder) body() error {
 
 // fields applies the fields of a mapping node; prefix is prepended to
 // property names (array elements).
-func (sb *stepBuilder) fields(fs []Field, m *yaml.Node, prefix string, props map[string]string, present map[string]bool) {
+func (sb *stepBuilder) fields(fs []Field, m *config.Node, prefix string, props map[string]string, present map[string]bool) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		key, v := m.Content[i].Value, deref(m.Content[i+1])
+		key, v := m.Content[i].Value, m.Content[i+1]
 		for _, fl := range fs {
 			if fl.YAML == key {
 				sb.field(fl, v, prefix+fl.Prop, props, present)
@@ -315,14 +315,7 @@ func (sb *stepBuilder) fields(fs []Field, m *yaml.Node, prefix string, props map
 	}
 }
 
-func deref(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-func (sb *stepBuilder) field(fl Field, v *yaml.Node, prop string, props map[string]string, present map[string]bool) {
+func (sb *stepBuilder) field(fl Field, v *config.Node, prop string, props map[string]string, present map[string]bool) {
 	put := func(val string) { props[prop], present[prop] = val, true }
 	switch fl.Type {
 	case TString, TInt:
@@ -348,7 +341,7 @@ func (sb *stepBuilder) field(fl Field, v *yaml.Node, prop string, props map[stri
 	case TRefList:
 		var ids []string
 		for _, c := range v.Content {
-			ids = append(ids, sb.refNode(fl.Ref, deref(c)))
+			ids = append(ids, sb.refNode(fl.Ref, c))
 		}
 		put(strings.Join(ids, ","))
 	case TScript:
@@ -356,7 +349,6 @@ func (sb *stepBuilder) field(fl Field, v *yaml.Node, prop string, props map[stri
 	case TApps:
 		var models []string
 		for i, c := range v.Content {
-			c = deref(c)
 			model, display := "", ""
 			if id := config.Lookup(c, "id"); id != nil {
 				model = id.Value
@@ -380,7 +372,6 @@ func (sb *stepBuilder) field(fl Field, v *yaml.Node, prop string, props map[stri
 		sb.fields(fl.Sub, v, strings.TrimSuffix(prop, fl.Prop), props, present)
 	case TArray:
 		for i, el := range v.Content {
-			el = deref(el)
 			ep := prop + strconv.Itoa(i)
 			sb.fields(fl.Sub, el, ep, props, present)
 			for _, sub := range fl.Sub {
@@ -395,12 +386,12 @@ func (sb *stepBuilder) field(fl Field, v *yaml.Node, prop string, props map[stri
 	}
 }
 
-func (sb *stepBuilder) pos(n *yaml.Node) diag.Pos {
+func (sb *stepBuilder) pos(n *config.Node) diag.Pos {
 	return diag.Pos{File: sb.st.File, Line: n.Line, Col: n.Column}
 }
 
 // refNode resolves a reference written as a name or as {id: PackageID}.
-func (sb *stepBuilder) refNode(kind RefKind, v *yaml.Node) string {
+func (sb *stepBuilder) refNode(kind RefKind, v *config.Node) string {
 	if id := config.Lookup(v, "id"); id != nil {
 		if err := sb.b.R.CheckID(kind, id.Value); err != nil {
 			sb.ds.AddErr(sb.pos(id), err)

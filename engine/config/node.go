@@ -1,0 +1,106 @@
+package config
+
+import (
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine/diag"
+)
+
+// Node is a YAML value as a loaded configuration keeps it: a step's
+// kind-specific body or its condition, read again each time a sequence is
+// built. It holds what building reads — kind, short tag, value, position
+// and children — in half the memory of a yaml.Node (comments, styles and
+// anchors are dropped, aliases are resolved), because these values are
+// most of what a large configuration keeps.
+type Node struct {
+	Kind    yaml.Kind
+	Tag     string // short tag: !!str, !!int, !!map, …
+	Value   string
+	Line    int
+	Column  int
+	Content []*Node
+}
+
+// NodeOf converts a parsed YAML value. Aliases become the value they point
+// to (converted once, however often it is used).
+func NodeOf(y *yaml.Node) *Node {
+	if y == nil {
+		return nil
+	}
+	c := nodeConverter{}
+	n := new(Node)
+	c.fill(n, y)
+	return n
+}
+
+type nodeConverter struct {
+	aliased map[*yaml.Node]*Node // targets of aliases, converted
+}
+
+func (c *nodeConverter) fill(n *Node, y *yaml.Node) {
+	for y.Kind == yaml.AliasNode && y.Alias != nil {
+		y = y.Alias
+	}
+	*n = Node{Kind: y.Kind, Tag: y.ShortTag(), Value: y.Value, Line: y.Line, Column: y.Column}
+	if len(y.Content) == 0 {
+		return
+	}
+	// The children in one allocation, pointed to from Content.
+	slab := make([]Node, len(y.Content))
+	n.Content = make([]*Node, len(y.Content))
+	for i, yc := range y.Content {
+		if yc.Kind == yaml.AliasNode && yc.Alias != nil {
+			n.Content[i] = c.alias(yc.Alias)
+			continue
+		}
+		c.fill(&slab[i], yc)
+		n.Content[i] = &slab[i]
+	}
+}
+
+func (c *nodeConverter) alias(target *yaml.Node) *Node {
+	if n, ok := c.aliased[target]; ok {
+		return n
+	}
+	if c.aliased == nil {
+		c.aliased = map[*yaml.Node]*Node{}
+	}
+	n := new(Node)
+	c.aliased[target] = n
+	c.fill(n, target)
+	return n
+}
+
+// ShortTag returns the node's tag, as yaml.Node.ShortTag does.
+func (n *Node) ShortTag() string { return n.Tag }
+
+// Decode decodes the value into v as yaml.Node.Decode does.
+func (n *Node) Decode(v any) error { return n.yaml().Decode(v) }
+
+func (n *Node) yaml() *yaml.Node {
+	y := &yaml.Node{Kind: n.Kind, Tag: n.Tag, Value: n.Value, Line: n.Line, Column: n.Column}
+	for _, c := range n.Content {
+		y.Content = append(y.Content, c.yaml())
+	}
+	return y
+}
+
+// Pos is the node's position in file.
+func (n *Node) Pos(file string) diag.Pos {
+	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+// Lookup returns the value of key in a mapping node, nil when absent or
+// when n is not a mapping.
+func Lookup(n *Node, key string) *Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out *Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			out = n.Content[i+1]
+		}
+	}
+	return out
+}
