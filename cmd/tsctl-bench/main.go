@@ -8,8 +8,9 @@
 // the site, and printing: the yardstick (yaml.v3 parsing the same file into
 // yaml.Node, in a process of its own), validate, a no-op plan against a
 // local site holding the workload (with its provider calls and peak
-// memory), and applying new sequences with 20 ms injected per provider call
-// at parallelism 1 and 8, against the ideal calls × 20 ms / parallelism.
+// memory), how validate's peak memory grows at twice and four times the
+// workload, and applying new sequences with 20 ms injected per provider
+// call at parallelism 1 and 8, against the ideal calls × 20 ms / parallelism.
 package main
 
 import (
@@ -149,6 +150,28 @@ func run(n, m, applyN, runs int, latency time.Duration) error {
 	if err != nil {
 		return err
 	}
+	// How memory grows with the input: validate of twice and four times the
+	// workload (one run each; a peak varies little from run to run).
+	type scaleRun struct {
+		n     int
+		size  int64
+		wall  time.Duration
+		peakK int64
+	}
+	var scales []scaleRun
+	for _, k := range []int{2, 4} {
+		f := filepath.Join(dir, fmt.Sprintf("workload-%d.yaml", k))
+		if err := writeWorkload(f, workload.Spec{Sequences: k * n, Steps: m}); err != nil {
+			return err
+		}
+		fi, _ := os.Stat(f)
+		r, err := measure(env, tsctl, "validate", "-f", f)
+		if err != nil {
+			return err
+		}
+		scales = append(scales, scaleRun{k * n, fi.Size(), r.wall, r.maxRSS})
+		os.Remove(f)
+	}
 	type applyRun struct {
 		par   int
 		wall  time.Duration
@@ -180,6 +203,10 @@ func run(n, m, applyN, runs int, latency time.Duration) error {
 	fmt.Printf("| tsctl validate | %s (%.2f× yardstick) | |\n", secs(validate.wall), ratio(validate.wall, yardstick.wall))
 	fmt.Printf("| tsctl plan, no-op, against a local site holding it | %s (%.2f× yardstick) | ≤ 2.5× |\n", secs(noop.wall), ratio(noop.wall, yardstick.wall))
 	fmt.Printf("| peak memory of that plan | %d MB (%d MiB) | ≤ 300 MB |\n", noop.maxRSS*1024/1e6, noop.maxRSS/1024)
+	fmt.Printf("| peak memory of tsctl validate, this workload | %d MB | |\n", validate.maxRSS*1024/1e6)
+	for _, sc := range scales {
+		fmt.Printf("| peak memory of tsctl validate, %d × %d (%.1f MB of YAML) | %d MB (%s) | |\n", sc.n, m, float64(sc.size)/1e6, sc.peakK*1024/1e6, secs(sc.wall))
+	}
 	if calls != nil {
 		fmt.Printf("| provider calls of that plan | %s: %s | one query per class + one read per managed sequence, no writes |\n", calls[1], calls[2])
 	}

@@ -136,7 +136,6 @@ func (c *cli) openRaw(url string, readOnly bool) (provider.Site, error) {
 
 // loadConfig loads configuration files and prints their diagnostics.
 func (c *cli) loadConfig(paths []string) (*config.Config, bool) {
-	tuneGCForInput(paths)
 	cfg, ds := config.Load(paths)
 	c.printDiags(ds)
 	if ds.HasErrors() {

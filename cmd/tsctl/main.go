@@ -11,7 +11,6 @@ import (
 	"runtime/pprof"
 	"strings"
 
-	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -144,34 +143,6 @@ func (c *cli) version(args []string) int {
 func tuneGC() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
-	}
-}
-
-// largeInput is the configuration size from which tsctl collects garbage
-// only near the memory limit.
-const largeInput = 4 << 20
-
-// tuneGCForInput turns periodic collection off for large configurations:
-// most of what they allocate stays live (the parse tree every position
-// comes from), so collections before the limit would scan that tree again
-// and again for little garbage. Small runs keep the default and stay small.
-// GOGC or GOMEMLIMIT set by the user win.
-func tuneGCForInput(paths []string) {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
-	files, err := config.Files(paths)
-	if err != nil {
-		return
-	}
-	var total int64
-	for _, f := range files {
-		if fi, err := os.Stat(f); err == nil {
-			total += fi.Size()
-		}
-	}
-	if total >= largeInput {
-		debug.SetGCPercent(-1)
 	}
 }
 

@@ -13,9 +13,9 @@ import (
 
 // At returns the position of key inside the step's body (or the body itself).
 func (s *Step) At(key string) diag.Pos {
-	n := s.Body
+	n := s.Body()
 	if key != "" {
-		if f := Lookup(s.Body, key); f != nil {
+		if f := Lookup(n, key); f != nil {
 			n = f
 		}
 	}
@@ -25,7 +25,7 @@ func (s *Step) At(key string) diag.Pos {
 // DecodeBody decodes the kind-specific body into out and fixes the file of
 // any secret positions.
 func (s *Step) DecodeBody(out any) error {
-	if err := s.Body.Decode(out); err != nil {
+	if err := s.Body().Decode(out); err != nil {
 		return fmt.Errorf("%s: %w", s.Pos, err)
 	}
 	return nil
@@ -103,7 +103,7 @@ func (c *Config) check() diag.List {
 				if k := KindOf(st.Kind); k != nil {
 					st.Name = k.Title
 				} else if st.Kind == "action" {
-					st.Name = strings.TrimPrefix(Lookup(st.Body, "type").Value, "SMS_TaskSequence_")
+					st.Name = strings.TrimPrefix(Lookup(st.Body(), "type").Value, "SMS_TaskSequence_")
 				}
 			}
 			if st.Kind == "xml" && st.Name != "" {
@@ -118,7 +118,7 @@ func (c *Config) check() diag.List {
 
 func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, PackageType) *Package, wrongType func(string, PackageType, diag.Pos)) {
 	bad := func(key, format string, args ...any) { ds.Add(st.At(key), format, args...) }
-	body := st.Body
+	body := st.Body()
 	get := func(n *Node, key string) (string, bool) {
 		if v := Lookup(n, key); v != nil {
 			return v.Value, true
@@ -348,7 +348,10 @@ func (s *Sequence) Dependencies() []string {
 // ChildName is the child sequence a Run Task Sequence step names ("" when
 // it is given by {id}).
 func (s *Step) ChildName() string {
-	b := s.Body
+	if s.Kind != "runTaskSequence" {
+		return ""
+	}
+	b := s.Body()
 	if b == nil {
 		return ""
 	}
@@ -385,8 +388,8 @@ func (s *Sequence) Secrets() []Secret {
 		}
 	}
 	Walk(s.Steps, func(st *Step) {
-		if st.Kind != "group" && st.Body != nil {
-			walk(st, st.Body)
+		if st.Kind != "group" {
+			walk(st, st.Body())
 		}
 	})
 	return out

@@ -331,7 +331,7 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 				x, _ := strconv.Atoi(v.Value)
 				st.RetryCount = &x
 			case "condition":
-				st.Condition = NodeOf(v)
+				st.cond = encodeNode(NodeOf(v))
 			case "attributes":
 				mapping(v, func(k string, _, val *yaml.Node) { st.Attributes = append(st.Attributes, [2]string{k, val.Value}) })
 			case "steps":
@@ -340,7 +340,7 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 			default:
 				if isKind(key) {
 					kinds = append(kinds, key)
-					st.Kind, st.Body = key, NodeOf(v)
+					st.Kind, st.body = key, encodeNode(NodeOf(v))
 				}
 			}
 		})
@@ -355,7 +355,7 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 			if st.Name != "" {
 				ds.AddHint(st.Pos, "the group's name is the value of `group:`", "a group takes no `name`")
 			}
-			st.Name = st.Body.Value
+			st.Name = st.Body().Value
 		} else if stepsNode != nil && len(kinds) == 1 {
 			ds.Add(pos(file, stepsNode), "only a group has `steps` (this is a %s step)", st.Kind)
 		}

@@ -72,14 +72,14 @@ type Sequence struct {
 
 // Step is a step or group as written in the file; its kind-specific body is
 // decoded when the sequence is built for a site. Only the body and the
-// condition are kept as YAML values (compact Nodes): the rest of a file's
-// tree is dropped once it is loaded.
+// condition are kept as YAML values, encoded (see Body): the rest of a
+// file's tree is dropped once it is loaded.
 type Step struct {
 	Pos             diag.Pos
 	File            string
 	Named           bool   // the file gives the step a name
 	Kind            string // group, runCommandLine, …, action
-	Body            *Node  // value of the kind key
+	body            []byte // value of the kind key, encoded
 	Name            string
 	Description     string
 	Enabled         bool
@@ -88,10 +88,22 @@ type Step struct {
 	TimeoutSeconds  int // 0 = none
 	SuccessCodes    []int
 	RetryCount      *int
-	Condition       *Node
+	cond            []byte      // encoded
 	Attributes      [][2]string // extra XML attributes, verbatim
 	Steps           []*Step
 }
+
+// Body returns the value of the step's kind key (nil for none). It is
+// decoded from the step's compact encoding on each call: callers keep the
+// result for as long as they need it, and nothing else holds it.
+func (s *Step) Body() *Node { return decodeNode(s.body) }
+
+// Condition returns the step's condition (nil for none), decoded on each
+// call like Body.
+func (s *Step) Condition() *Node { return decodeNode(s.cond) }
+
+// HasCondition reports whether the step has a condition.
+func (s *Step) HasCondition() bool { return len(s.cond) > 0 }
 
 // Secret is a secret value's source; the value itself is read only at apply.
 type Secret struct {

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"encoding/binary"
+	"unsafe"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/engine/diag"
@@ -103,4 +106,102 @@ func Lookup(n *Node, key string) *Node {
 		}
 	}
 	return out
+}
+
+// A step keeps its body and condition encoded (see Step.Body): a loaded
+// configuration holds every step of every sequence, and the encoded form
+// takes a fraction of the memory of a tree of Nodes. Each node is its kind,
+// its tag (an index into commonTags, or 0 and the tag), its value, line and
+// column, and its children: lengths and numbers as unsigned varints.
+var commonTags = [...]string{"", "!!str", "!!int", "!!bool", "!!null", "!!float", "!!map", "!!seq", "!!timestamp", "!!binary", "!!merge"}
+
+// encodeNode returns the encoded form of n (nil for nil).
+func encodeNode(n *Node) []byte {
+	if n == nil {
+		return nil
+	}
+	return appendNode(make([]byte, 0, 64), n)
+}
+
+func appendNode(b []byte, n *Node) []byte {
+	b = append(b, byte(n.Kind))
+	tag := 0
+	for i, t := range commonTags {
+		if i > 0 && t == n.Tag {
+			tag = i
+			break
+		}
+	}
+	b = append(b, byte(tag))
+	if tag == 0 {
+		b = appendString(b, n.Tag)
+	}
+	b = appendString(b, n.Value)
+	b = binary.AppendUvarint(b, uint64(n.Line))
+	b = binary.AppendUvarint(b, uint64(n.Column))
+	b = binary.AppendUvarint(b, uint64(len(n.Content)))
+	for _, c := range n.Content {
+		b = appendNode(b, c)
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// decodeNode rebuilds the tree encodeNode encoded. Its strings share the
+// encoded bytes, which are never changed once written.
+func decodeNode(b []byte) *Node {
+	if len(b) == 0 {
+		return nil
+	}
+	d := nodeDecoder{b: b}
+	n := new(Node)
+	d.read(n)
+	return n
+}
+
+type nodeDecoder struct {
+	b []byte
+	i int
+}
+
+func (d *nodeDecoder) uvarint() int {
+	v, n := binary.Uvarint(d.b[d.i:])
+	d.i += n
+	return int(v)
+}
+
+func (d *nodeDecoder) str() string {
+	l := d.uvarint()
+	if l == 0 {
+		return ""
+	}
+	s := unsafe.String(&d.b[d.i], l)
+	d.i += l
+	return s
+}
+
+func (d *nodeDecoder) read(n *Node) {
+	n.Kind = yaml.Kind(d.b[d.i])
+	tag := int(d.b[d.i+1])
+	d.i += 2
+	if tag == 0 {
+		n.Tag = d.str()
+	} else {
+		n.Tag = commonTags[tag]
+	}
+	n.Value = d.str()
+	n.Line = d.uvarint()
+	n.Column = d.uvarint()
+	if k := d.uvarint(); k > 0 {
+		slab := make([]Node, k)
+		n.Content = make([]*Node, k)
+		for i := range slab {
+			d.read(&slab[i])
+			n.Content[i] = &slab[i]
+		}
+	}
 }

@@ -55,3 +55,26 @@ step:
 		t.Errorf("Decode: %v, want %v", got, whole["step"])
 	}
 }
+
+// FuzzNodeEncoding: a step body encoded and decoded again is the same tree,
+// whatever the YAML (tags of its own, long values, deep nesting).
+func FuzzNodeEncoding(f *testing.F) {
+	for _, s := range []string{
+		"installPackage: { package: Tools, program: Run }",
+		"a: &x [1, 2.5, true, ~, !custom v, '']\nb: *x\nc: |\n  multi\n  line\n",
+		"- - - deep\n- !!binary aGk=\n- 2001-12-14t21:59:43.10-05:00\n",
+		"? complex key\n: value\n<<: {merged: 1}\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		var doc yaml.Node
+		if yaml.Unmarshal([]byte(src), &doc) != nil || len(doc.Content) == 0 || countNodes(&doc, 10000) > 10000 {
+			return
+		}
+		n := NodeOf(doc.Content[0])
+		if got := decodeNode(encodeNode(n)); !reflect.DeepEqual(got, n) {
+			t.Fatalf("round trip changed the tree:\n got %#v\nwant %#v", got, n)
+		}
+	})
+}

@@ -31,6 +31,9 @@ import (
 // splitFrom is the size from which a file is parsed in pieces.
 const splitFrom = 256 << 10
 
+// pieceBytes is about the largest piece of a large file parsed at once.
+const pieceBytes = 256 << 10
+
 var errNotSplit = errors.New("not split")
 
 // decoded is what a split parse already did with the sequence items: each
@@ -210,8 +213,9 @@ func parseSplit(data []byte, workers int, visit func(item *yaml.Node, index int)
 		return nil, nil, errNotSplit
 	}
 	// Pieces of about equal size, several per worker to even out the load
-	// (one item each when there are few).
-	n := min(workers*4, len(r.starts))
+	// (one item each when there are few), and no larger than pieceBytes, so
+	// that the trees of the pieces being parsed stay small.
+	n := min(max(workers*4, (r.end-r.start)/pieceBytes), len(r.starts))
 	target := (r.end - r.start) / n
 	if n == len(r.starts) {
 		target = 0

@@ -149,7 +149,7 @@ func (sb *stepBuilder) secret(s *config.Secret, key string) string {
 
 func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 	if st.Kind == "xml" {
-		x, err := tsxml.ParseStep([]byte(st.Body.Value))
+		x, err := tsxml.ParseStep([]byte(st.Body().Value))
 		if err != nil {
 			ds.Add(st.At(""), "step xml: %v", err)
 			return nil
@@ -157,8 +157,8 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 		return x
 	}
 	x := &tsxml.Step{Name: st.Name, Description: st.Description, Disabled: !st.Enabled, ContinueOnError: st.ContinueOnError}
-	if st.Condition != nil {
-		kids, err := ConditionChildren(st.Condition)
+	if st.HasCondition() {
+		kids, err := ConditionChildren(st.Condition())
 		if err != nil {
 			ds.Add(st.Pos, "%v", err)
 		}
@@ -255,7 +255,7 @@ func (sb *stepBuilder) body() error {
 	if k == nil {
 		return fmt.Errorf("unknown step kind %q", st.Kind)
 	}
-	body := st.Body
+	body := st.Body()
 	props, present := map[string]string{}, map[string]bool{}
 	if body.Kind == yaml.ScalarNode {
 		if k.Shorthand == "" {
