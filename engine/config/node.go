@@ -120,7 +120,8 @@ func encodeNode(n *Node) []byte {
 	if n == nil {
 		return nil
 	}
-	return appendNode(make([]byte, 0, 64), n)
+	b := appendNode(make([]byte, 0, 256), n)
+	return append(make([]byte, 0, len(b)), b...) // kept for the whole run: no spare capacity
 }
 
 func appendNode(b []byte, n *Node) []byte {
