@@ -154,24 +154,32 @@ func TestApplyStopsWhenAccessIsDenied(t *testing.T) {
 	}
 }
 
-// slowPrograms holds each program save for a moment and records how many
-// were in flight at once.
-type slowPrograms struct {
-	provider.Site
+// gauge holds calls for a moment and records how many were in flight at once.
+type gauge struct {
 	mu             sync.Mutex
 	inFlight, peak int
 }
 
+func (g *gauge) hold(d time.Duration) {
+	g.mu.Lock()
+	g.inFlight++
+	g.peak = max(g.peak, g.inFlight)
+	g.mu.Unlock()
+	time.Sleep(d)
+	g.mu.Lock()
+	g.inFlight--
+	g.mu.Unlock()
+}
+
+// slowPrograms holds each program save for a moment.
+type slowPrograms struct {
+	provider.Site
+	gauge
+}
+
 func (s *slowPrograms) Put(ctx context.Context, in *provider.Instance) (string, error) {
 	if in.Class == "SMS_Program" {
-		s.mu.Lock()
-		s.inFlight++
-		s.peak = max(s.peak, s.inFlight)
-		s.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
-		s.mu.Lock()
-		s.inFlight--
-		s.mu.Unlock()
+		s.hold(20 * time.Millisecond)
 	}
 	return s.Site.Put(ctx, in)
 }
@@ -199,23 +207,14 @@ func TestProgramsSavedConcurrently(t *testing.T) {
 	}
 }
 
-// slowGets holds each read of a sequence for a moment and records how many
-// were in flight at once.
+// slowGets holds each read of a sequence for a moment.
 type slowGets struct {
 	provider.Site
-	mu             sync.Mutex
-	inFlight, peak int
+	gauge
 }
 
 func (s *slowGets) Get(ctx context.Context, path string) (*provider.Instance, error) {
-	s.mu.Lock()
-	s.inFlight++
-	s.peak = max(s.peak, s.inFlight)
-	s.mu.Unlock()
-	time.Sleep(10 * time.Millisecond)
-	s.mu.Lock()
-	s.inFlight--
-	s.mu.Unlock()
+	s.hold(10 * time.Millisecond)
 	return s.Site.Get(ctx, path)
 }
 
