@@ -141,8 +141,13 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // add decodes one file; ok is false when YAML or schema errors prevent the
 // semantic checks from running.
 func (c *Config) add(file string, data []byte) (diag.List, bool) {
-	var ds diag.List
 	doc, extraLine, dec, err := decodeDocument(file, data)
+	return c.addDocument(file, doc, extraLine, dec, err)
+}
+
+// addDocument adds a parsed document (see decodeDocument).
+func (c *Config) addDocument(file string, doc *yaml.Node, extraLine int, dec *decoded, err error) (diag.List, bool) {
+	var ds diag.List
 	if err != nil {
 		if err == io.EOF {
 			return nil, true // empty file
@@ -164,13 +169,17 @@ func (c *Config) add(file string, data []byte) (diag.List, bool) {
 		return nil, true
 	}
 	root := doc.Content[0]
-	nodes := countNodes(root, MaxNodes)
+	expanded, written := countNodes(root, MaxNodes)
 	if dec != nil {
-		nodes += dec.nodes
+		expanded, written = expanded+dec.nodes, written+dec.nodes
 	}
-	if nodes > MaxNodes {
+	if tooExpanded(expanded, written) {
+		size := fmt.Sprintf("%d nodes", expanded)
+		if expanded > MaxNodes {
+			size = fmt.Sprintf("more than %d nodes", MaxNodes)
+		}
 		ds.AddHint(diag.Pos{File: file, Line: root.Line, Col: root.Column}, "avoid deeply nested YAML aliases",
-			"document expands to more than %d nodes (alias expansion)", MaxNodes)
+			"aliases expand the document to %s from %d written (alias expansion)", size, written)
 		return ds, false
 	}
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
@@ -178,6 +187,16 @@ func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	}
 	if dec != nil {
 		ds = append(schema.ValidateTop(file, root), dec.schemaDs...)
+		// Items with aliases were left in the tree for the count above.
+		mapping(root, func(key string, _, items *yaml.Node) {
+			if key != "sequences" {
+				return
+			}
+			sort.Ints(dec.unchecked)
+			for _, i := range dec.unchecked {
+				ds = append(ds, schema.ValidateSequence(file, items.Content[i], i)...)
+			}
+		})
 		ds.Sort()
 	} else {
 		ds = schema.Validate(file, root)
@@ -188,30 +207,45 @@ func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	return c.decode(file, root, dec), true
 }
 
-// countNodes counts nodes with aliases expanded, stopping past limit.
-func countNodes(n *yaml.Node, limit int) int {
-	count := 0
-	var walk func(*yaml.Node, int)
-	walk = func(n *yaml.Node, depth int) {
-		if count > limit || n == nil {
+// countNodes counts nodes with aliases expanded (stopping past limit) and
+// as written (each node once).
+func countNodes(n *yaml.Node, limit int) (expanded, written int) {
+	var walk func(*yaml.Node, int, bool)
+	walk = func(n *yaml.Node, depth int, viaAlias bool) {
+		if expanded > limit || n == nil {
 			return
 		}
-		count++
+		expanded++
+		if !viaAlias {
+			written++
+		}
 		if depth > 10000 {
-			count = limit + 1
+			expanded = limit + 1
 			return
 		}
 		if n.Kind == yaml.AliasNode {
-			walk(n.Alias, depth+1)
+			walk(n.Alias, depth+1, true)
 			return
 		}
 		for _, c := range n.Content {
-			walk(c, depth+1)
+			walk(c, depth+1, viaAlias)
 		}
 	}
-	walk(n, 0)
-	return count
+	walk(n, 0, false)
+	return expanded, written
 }
+
+// tooExpanded reports whether aliases make a document of written nodes
+// expand to too many: more than MaxNodes, or more than twice what is
+// written plus aliasAllowance. Checking and building every node an alias
+// repeats costs as much as a written one, so a small file of nested aliases
+// could otherwise take minutes.
+func tooExpanded(expanded, written int) bool {
+	return expanded > MaxNodes || expanded-written > 2*written+aliasAllowance
+}
+
+// aliasAllowance is how many nodes aliases may add to any document.
+const aliasAllowance = 100_000
 
 func pos(file string, n *yaml.Node) diag.Pos {
 	if n == nil {

@@ -42,10 +42,11 @@ var errNotSplit = errors.New("not split")
 // that its nodes other than step bodies and conditions are garbage at once
 // instead of living until the whole file is loaded.
 type decoded struct {
-	schemaDs diag.List   // what the schema found in the items
-	seqs     []*Sequence // by item index; nil where the item is still in the tree
-	ds       diag.List   // what decoding the decoded items found
-	nodes    int         // nodes the replaced items had, less their stand-ins
+	schemaDs  diag.List   // what the schema found in the items
+	seqs      []*Sequence // by item index; nil where the item is still in the tree
+	ds        diag.List   // what decoding the decoded items found
+	nodes     int         // nodes the replaced items had, less their stand-ins
+	unchecked []int       // items with aliases, left in the tree unchecked
 }
 
 // decodeDocument parses data's first YAML document, reporting whether a
@@ -53,36 +54,51 @@ type decoded struct {
 // pieces, dec holds what was done with its sequence items already.
 func decodeDocument(file string, data []byte) (doc *yaml.Node, extraLine int, dec *decoded, err error) {
 	if len(data) >= splitFrom && runtime.GOMAXPROCS(0) > 1 {
-		var mu sync.Mutex
-		dec := &decoded{}
-		visit := func(item *yaml.Node, index int) (diag.List, *yaml.Node) {
-			n := countNodes(item, MaxNodes)
-			if n > MaxNodes {
-				return nil, nil // left to the document's own count
-			}
-			sds := schema.ValidateSequence(file, item, index)
-			if sds.HasErrors() {
-				return sds, nil
-			}
-			var dds diag.List
-			seq := decodeSequence(file, item, &dds)
-			mu.Lock()
-			if index >= len(dec.seqs) {
-				dec.seqs = append(dec.seqs, make([]*Sequence, index+1-len(dec.seqs))...)
-			}
-			dec.seqs[index] = seq
-			dec.ds = append(dec.ds, dds...)
-			dec.nodes += n - 1
-			mu.Unlock()
-			return sds, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: item.Line, Column: item.Column}
-		}
-		if doc, ds, err := parseSplit(data, runtime.GOMAXPROCS(0), visit); err == nil {
-			dec.schemaDs = ds
+		if doc, dec, err := splitDecode(file, data, runtime.GOMAXPROCS(0)); err == nil {
 			return doc, 0, dec, nil
 		}
 	}
 	doc, extraLine, err = parseWhole(data)
 	return doc, extraLine, nil, err
+}
+
+// splitDecode parses data in pieces on workers goroutines, checking each
+// sequence item against the schema and decoding the valid ones as soon as
+// their piece is parsed.
+func splitDecode(file string, data []byte, workers int) (*yaml.Node, *decoded, error) {
+	var mu sync.Mutex
+	dec := &decoded{}
+	visit := func(item *yaml.Node, index int) (diag.List, *yaml.Node) {
+		n, written := countNodes(item, MaxNodes)
+		if n != written {
+			// Aliases: the document's count must pass first.
+			mu.Lock()
+			dec.unchecked = append(dec.unchecked, index)
+			mu.Unlock()
+			return nil, nil
+		}
+		sds := schema.ValidateSequence(file, item, index)
+		if sds.HasErrors() {
+			return sds, nil
+		}
+		var dds diag.List
+		seq := decodeSequence(file, item, &dds)
+		mu.Lock()
+		if index >= len(dec.seqs) {
+			dec.seqs = append(dec.seqs, make([]*Sequence, index+1-len(dec.seqs))...)
+		}
+		dec.seqs[index] = seq
+		dec.ds = append(dec.ds, dds...)
+		dec.nodes += n - 1
+		mu.Unlock()
+		return sds, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: item.Line, Column: item.Column}
+	}
+	doc, ds, err := parseSplit(data, workers, visit)
+	if err != nil {
+		return nil, nil, err
+	}
+	dec.schemaDs = ds
+	return doc, dec, nil
 }
 
 // parseWhole parses data in one pass.
@@ -324,8 +340,16 @@ func parsePiece(text []byte, shift int) ([]*yaml.Node, error) {
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode || doc.Content[0].Style != 0 {
 		return nil, errNotSplit
 	}
+	// A value left empty at the end of the piece (`key:` or `? key` on the
+	// last line) takes its position from whatever follows it, which only a
+	// parse of the whole file knows.
+	eof := bytes.Count(text, []byte("\n")) + 1
+	atEOF := false
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
+		if n.Line >= eof && n.Kind == yaml.ScalarNode && n.Value == "" && n.Tag == "!!null" {
+			atEOF = true
+		}
 		n.Line += shift
 		for _, c := range n.Content {
 			walk(c)
@@ -334,6 +358,9 @@ func parsePiece(text []byte, shift int) ([]*yaml.Node, error) {
 	items := doc.Content[0].Content
 	for _, it := range items {
 		walk(it)
+	}
+	if atEOF {
+		return nil, errNotSplit
 	}
 	return items, nil
 }

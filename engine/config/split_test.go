@@ -56,7 +56,44 @@ func checkSplit(t *testing.T, data []byte) (split bool) {
 	if err := sameTree(got, want, ""); err != nil {
 		t.Fatalf("split and whole parses differ: %v\n%s", err, data)
 	}
+	if len(data) <= 4<<10 || !testing.Short() {
+		checkSplitDecode(t, data)
+	}
 	return true
+}
+
+// checkSplitDecode loads data with its sequence items decoded piece by
+// piece and with one parse: the configurations and diagnostics must match.
+func checkSplitDecode(t *testing.T, data []byte) {
+	t.Helper()
+	load := func(doc *yaml.Node, extra int, dec *decoded, err error) (*Config, diag.List, bool) {
+		c := &Config{Files: []string{"f.yaml"}}
+		ds, ok := c.addDocument("f.yaml", doc, extra, dec, err)
+		if ok {
+			ds = append(ds, c.check()...)
+		}
+		ds.Sort()
+		return c, ds, ok
+	}
+	doc, dec, err := splitDecode("f.yaml", data, 3)
+	if err != nil {
+		t.Fatalf("split parse succeeded, split decode failed: %v", err)
+	}
+	got, gotDs, gotOK := load(doc, 0, dec, nil)
+	wdoc, extra, werr := parseWhole(data)
+	want, wantDs, wantOK := load(wdoc, extra, nil, werr)
+	if gotOK != wantOK || gotDs.HasErrors() != wantDs.HasErrors() {
+		t.Fatalf("split and whole loads disagree (ok %v, %v):\nsplit:\n%v\nwhole:\n%v\n%s", gotOK, wantOK, gotDs, wantDs, data)
+	}
+	if !gotOK {
+		return // the schema's messages may differ: one parse stops at a document it cannot convert, pieces go on
+	}
+	if gotDs.Error() != wantDs.Error() {
+		t.Fatalf("diagnostics differ:\nsplit:\n%v\nwhole:\n%v\n%s", gotDs, wantDs, data)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("split and whole loads give different configurations:\n%s", data)
+	}
 }
 
 func generated(t testing.TB, n int) []byte {
