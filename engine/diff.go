@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -8,6 +9,24 @@ import (
 	"github.com/tsctl/tsctl/engine/plan"
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
+
+// Differences brings a and b to the site's normal form, in place (child
+// describes child sequences; nil when none are needed), and lists, one line
+// each, how b differs from a in what an author controls: global variables
+// and steps. None means a site would hold the same sequence.
+func Differences(a, b *tsxml.Sequence, child func(string) (tsxml.Child, bool)) []string {
+	tsxml.Normalize(a, child)
+	tsxml.Normalize(b, child)
+	ca, cb := tsxml.Comparable(a), tsxml.Comparable(b)
+	var out []string
+	if g1, g2 := varsString(ca.GlobalVars), varsString(cb.GlobalVars); g1 != g2 {
+		out = append(out, fmt.Sprintf("globalVarList: %s → %s", g1, g2))
+	}
+	for _, d := range DiffSteps(ca.Steps, cb.Steps) {
+		out = append(out, fmt.Sprintf("%s %q %+v", d.Action, d.Path, d.Changes))
+	}
+	return out
+}
 
 // DiffSteps compares two normalised, comparable step trees and returns the
 // added, removed and changed steps by path. Siblings are aligned by a

@@ -243,3 +243,17 @@ func TestPlanReadsSequencesConcurrently(t *testing.T) {
 		t.Errorf("%d sequence reads in flight at most, want %d", slow.peak, SequenceReads)
 	}
 }
+
+func TestDifferences(t *testing.T) {
+	a := &tsxml.Sequence{Version: "3.00", Steps: []*tsxml.Step{step("One"), step("Two")}}
+	if d := Differences(a.Clone(), a.Clone(), nil); len(d) != 0 {
+		t.Errorf("a sequence differs from itself: %v", d)
+	}
+	b := a.Clone()
+	b.Steps[1].Vars[0].Value = "2"
+	b.GlobalVars = []tsxml.Variable{{Name: "G", Value: "x"}}
+	d := Differences(a.Clone(), b, nil)
+	if len(d) != 2 || !strings.HasPrefix(d[0], "globalVarList: ") || !strings.Contains(d[1], `"Two"`) {
+		t.Errorf("differences: %q", d)
+	}
+}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -45,18 +44,11 @@ func requireNoChanges(t *testing.T, ctx context.Context, site provider.Site, cfg
 	}
 }
 
-// requireSameSequence normalises want and got (child describes child
-// sequences; nil when none need it) and reports every difference in their
-// steps and global variables, prefixed by what.
+// requireSameSequence reports every difference between want and got (see
+// Differences), prefixed by what.
 func requireSameSequence(t *testing.T, want, got *tsxml.Sequence, child func(string) (tsxml.Child, bool), what string) {
 	t.Helper()
-	tsxml.Normalize(want, child)
-	tsxml.Normalize(got, child)
-	a, b := tsxml.Comparable(want), tsxml.Comparable(got)
-	if !reflect.DeepEqual(a.GlobalVars, b.GlobalVars) {
-		t.Errorf("%s: globalVarList: %v → %v", what, a.GlobalVars, b.GlobalVars)
-	}
-	for _, d := range DiffSteps(a.Steps, b.Steps) {
-		t.Errorf("%s: %s %q %+v", what, d.Action, d.Path, d.Changes)
+	for _, d := range Differences(want, got, child) {
+		t.Errorf("%s: %s", what, d)
 	}
 }
