@@ -1,6 +1,7 @@
 package local
 
 import (
+	"fmt"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -71,7 +72,7 @@ func (c *committer) commit(batch []*write) {
 		failed := -1
 		err := c.db.Update(func(tx *bolt.Tx) error {
 			for i, w := range batch {
-				if err := w.fn(tx); err != nil {
+				if err := run(w.fn, tx); err != nil {
 					failed = i
 					return err
 				}
@@ -88,7 +89,19 @@ func (c *committer) commit(batch []*write) {
 			c.commit(batch[:failed])
 		}
 		w := batch[failed]
-		w.done <- c.db.Update(w.fn)
+		w.done <- c.db.Update(func(tx *bolt.Tx) error { return run(w.fn, tx) })
 		batch = batch[failed+1:]
 	}
+}
+
+// run runs one write, turning a panic into its error: the writes queued
+// with it must still get their answers (under site serve, other requests
+// are waiting on them).
+func run(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("local site: internal error in a write: %v", r)
+		}
+	}()
+	return fn(tx)
 }

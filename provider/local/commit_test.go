@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -156,4 +157,17 @@ func TestGroupCommitConcurrent(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestGroupCommitPanic: a write that panics fails alone; the others and
+// later writes still commit.
+func TestGroupCommitPanic(t *testing.T) {
+	c := openCommitter(t)
+	err := c.update(func(tx *bolt.Tx) error { panic("boom") })
+	if err == nil || !strings.Contains(err.Error(), "internal error in a write: boom") {
+		t.Fatalf("panicking write: %v", err)
+	}
+	if err := c.update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("b")).Put([]byte("k"), []byte("v")) }); err != nil {
+		t.Fatalf("write after a panic: %v", err)
+	}
 }
