@@ -107,6 +107,10 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 		return nil, ds
 	}
 
+	// At most Parallelism objects run at once, and at most Parallelism
+	// calls: a package's programs are saved concurrently only with calls
+	// that other objects leave idle.
+	site := provider.NewLimited(p.State.Site, opts.Parallelism)
 	objs := p.Plan.Objects
 	res := &ApplyResult{Objects: make([]ObjectResult, len(objs))}
 	index := map[string]int{}
@@ -139,7 +143,7 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 					opts.OnStart(o)
 				}
 				// The object in flight finishes even when interrupted.
-				id, err := p.applyOne(context.WithoutCancel(ctx), r, p.items[o.Address], opts)
+				id, err := p.applyOne(context.WithoutCancel(ctx), site, r, p.items[o.Address], opts)
 				errs[i] = err
 				switch {
 				case err != nil && provider.IsKind(err, provider.KindLocked):
@@ -262,8 +266,7 @@ func checkLock(ctx context.Context, site provider.Site, path, user string, timeo
 	}
 }
 
-func (p *Planned) applyOne(ctx context.Context, r *resolver, it *item, opts ApplyOptions) (string, error) {
-	site := p.State.Site
+func (p *Planned) applyOne(ctx context.Context, site provider.Site, r *resolver, it *item, opts ApplyOptions) (string, error) {
 	lock := func(path string) error { return checkLock(ctx, site, path, opts.User, opts.LockTimeout) }
 	switch {
 	case it.deletePath != "":
@@ -322,9 +325,10 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 }
 
 // saveProgramsConcurrently saves a package's changed programs, at most
-// parallelism at a time: they are independent of each other once the
-// package exists. The first failure in program order is returned; the
-// programs saved before it stay saved, and the next plan shows the rest.
+// parallelism at a time (and site, limited, runs no more calls than apply
+// allows in all): they are independent of each other once the package
+// exists. The first failure in program order is returned; the programs
+// saved before it stay saved, and the next plan shows the rest.
 func saveProgramsConcurrently(ctx context.Context, site provider.Site, it *item, id string, parallelism int) error {
 	progs := it.changedProgs
 	errs := make([]error, len(progs))

@@ -257,3 +257,40 @@ func TestDifferences(t *testing.T) {
 		t.Errorf("differences: %q", d)
 	}
 }
+
+// slowPuts holds every save for a moment.
+type slowPuts struct {
+	provider.Site
+	gauge
+}
+
+func (s *slowPuts) Put(ctx context.Context, in *provider.Instance) (string, error) {
+	s.hold(10 * time.Millisecond)
+	return s.Site.Put(ctx, in)
+}
+
+// TestApplyCallsInFlight: --parallelism bounds the calls a site sees at
+// once, programs saved concurrently included.
+func TestApplyCallsInFlight(t *testing.T) {
+	ctx := context.Background()
+	conf := "packages:\n"
+	for _, p := range []string{"A", "B", "C", "D"} {
+		conf += "  - name: " + p + "\n    programs:\n"
+		for _, n := range []string{"Install", "Uninstall", "Repair", "Verify"} {
+			conf += "      - { name: " + n + ", commandLine: x.cmd }\n"
+		}
+	}
+	cfg, ds := config.Parse("tsctl.yaml", []byte(conf))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	site := &slowPuts{Site: openTestSite(t)}
+	res, err := mustPlan(t, ctx, site, cfg).Apply(ctx, ApplyOptions{Parallelism: 3, User: "me"})
+	if err != nil || res.Failed() {
+		t.Fatal(err, res)
+	}
+	if site.peak != 3 {
+		t.Errorf("%d saves in flight at most, want 3 (--parallelism)", site.peak)
+	}
+	requireNoChanges(t, ctx, site, cfg)
+}

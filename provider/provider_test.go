@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -112,5 +113,42 @@ func TestCounting(t *testing.T) {
 	c.Get(context.Background(), "b")
 	if got := c.Summary(); got != "2 calls: get 2" {
 		t.Errorf("summary = %q", got)
+	}
+}
+
+// blockingSite holds every Get until release is closed.
+type blockingSite struct {
+	Site
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingSite) Get(ctx context.Context, path string) (*Instance, error) {
+	b.entered <- struct{}{}
+	<-b.release
+	return nil, nil
+}
+
+func TestLimited(t *testing.T) {
+	b := &blockingSite{entered: make(chan struct{}, 2), release: make(chan struct{})}
+	l := NewLimited(b, 1)
+	done := make(chan struct{})
+	go func() { l.Get(context.Background(), "a"); close(done) }()
+	<-b.entered
+	// The one slot is taken: a second call waits, and gives up with its context.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := l.Get(ctx, "b"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second call: %v, want it to wait for the slot and time out", err)
+	}
+	select {
+	case <-b.entered:
+		t.Fatal("two calls in flight with a limit of 1")
+	default:
+	}
+	close(b.release)
+	<-done
+	if _, err := l.Get(context.Background(), "c"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -21,7 +21,7 @@ func (c *cli) apply(args []string) int {
 	fs := c.flags("apply", "[PLANFILE]")
 	pf := c.addPlanFlags(fs)
 	auto := fs.Bool("auto-approve", false, "apply without asking for confirmation")
-	parallelism := fs.Int("parallelism", 4, "objects applied at once")
+	parallelism := fs.Int("parallelism", 4, "objects applied, and provider calls made, at once")
 	lockTimeout := fs.Duration("lock-timeout", 0, "wait this long for an object locked by someone else (e.g. 2m); 0 skips it at once")
 	quiet := fs.Bool("quiet", false, "print no progress, only the summary")
 	jsonEvents := fs.Bool("json", false, "print the plan and one JSON event per line (start, done, summary) instead of text")
