@@ -70,22 +70,22 @@ func (c *cli) quietToOpen(url string) bool {
 // result waits for the prefetch and returns the open site and what was
 // read, when the prefetch was for url; ok is false when the caller should
 // open the site itself.
-func (p *prefetch) result(url string) (site provider.Site, st *engine.State, err error, ok bool) {
+func (p *prefetch) result(url string) (site provider.Site, st *engine.State, ok bool, err error) {
 	if p == nil {
-		return nil, nil, nil, false
+		return nil, nil, false, nil
 	}
 	<-p.done
 	if p.url != url {
 		p.abandon()
-		return nil, nil, nil, false
+		return nil, nil, false, nil
 	}
-	return p.site, p.state, p.err, true
+	return p.site, p.state, true, p.err
 }
 
 // openPrefetched returns the site at url and, when the prefetch read it,
 // its state; without a prefetch it opens the site.
 func (c *cli) openPrefetched(pre *prefetch, url string, readOnly bool) (provider.Site, *engine.State, error) {
-	if site, st, err, ok := pre.result(url); ok {
+	if site, st, ok, err := pre.result(url); ok {
 		return site, st, err
 	}
 	site, err := c.openSite(url, readOnly)
