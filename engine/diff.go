@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,8 +20,8 @@ func Differences(a, b *tsxml.Sequence, child func(string) (tsxml.Child, bool)) [
 	tsxml.Normalize(b, child)
 	ca, cb := tsxml.Comparable(a), tsxml.Comparable(b)
 	var out []string
-	if g1, g2 := varsString(ca.GlobalVars), varsString(cb.GlobalVars); g1 != g2 {
-		out = append(out, fmt.Sprintf("globalVarList: %s → %s", g1, g2))
+	if !reflect.DeepEqual(ca.GlobalVars, cb.GlobalVars) {
+		out = append(out, fmt.Sprintf("globalVarList: %v → %v", ca.GlobalVars, cb.GlobalVars))
 	}
 	for _, d := range DiffSteps(ca.Steps, cb.Steps) {
 		out = append(out, fmt.Sprintf("%s %q %+v", d.Action, d.Path, d.Changes))
