@@ -6,13 +6,16 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/workload"
+	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -120,12 +123,83 @@ func BenchmarkNoOpPlan(b *testing.B) {
 		if ds.HasErrors() {
 			b.Fatal(ds)
 		}
-		p, ds, err := MakePlan(context.Background(), site, cfg, PlanOptions{Target: "bench"})
+		counted := provider.NewCounting(site)
+		p, ds, err := MakePlan(context.Background(), counted, cfg, PlanOptions{Target: "bench"})
 		if err != nil || ds.HasErrors() {
 			b.Fatal(err, ds)
 		}
 		if p.Plan.Changes {
 			b.Fatal("no-op plan has changes")
 		}
+		calls := 0
+		for kind, n := range counted.Calls() {
+			if !strings.HasPrefix(kind, "query ") && kind != "get" {
+				b.Fatalf("a no-op plan wrote: %d × %s", n, kind)
+			}
+			calls += n
+		}
+		b.ReportMetric(float64(calls), "calls/op")
+	}
+}
+
+// BenchmarkApply applies TSCTL_BENCH_APPLY (200) new sequences of the
+// workload's size to a new local site that answers every call 20 ms late,
+// at parallelism 1 and 8, timing load, plan and apply together. x-ideal is
+// that time over the ideal: calls × 20 ms / parallelism.
+func BenchmarkApply(b *testing.B) {
+	n := 200
+	if v, err := strconv.Atoi(os.Getenv("TSCTL_BENCH_APPLY")); err == nil && v > 0 {
+		n = v
+	}
+	_, m := benchSize()
+	dir := b.TempDir()
+	file := filepath.Join(dir, "apply.yaml")
+	var buf bytes.Buffer
+	if err := workload.Write(&buf, workload.Spec{Sequences: n, Steps: m}); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	os.Setenv(workload.SecretEnv, "bench")
+	const latency = 20 * time.Millisecond
+	for _, par := range []int{1, 8} {
+		b.Run("parallelism="+strconv.Itoa(par), func(b *testing.B) {
+			var ratio, calls float64
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				raw, err := local.Open(filepath.Join(dir, "site-"+strconv.Itoa(par)+"-"+strconv.Itoa(i)), local.Options{Faults: local.Faults{Latency: latency}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				site := provider.NewCounting(raw)
+				b.StartTimer()
+				start := time.Now()
+				cfg, ds := config.Load([]string{file})
+				if ds.HasErrors() {
+					b.Fatal(ds)
+				}
+				p, ds, err := MakePlan(context.Background(), site, cfg, PlanOptions{Target: "bench"})
+				if err != nil || ds.HasErrors() {
+					b.Fatal(err, ds)
+				}
+				res, err := p.Apply(context.Background(), ApplyOptions{Parallelism: par, User: "bench"})
+				if err != nil || res.Failed() {
+					b.Fatal(err, res)
+				}
+				wall := time.Since(start)
+				b.StopTimer()
+				total := 0
+				for _, c := range site.Calls() {
+					total += c
+				}
+				ideal := time.Duration(total) * latency / time.Duration(par)
+				ratio, calls = float64(wall)/float64(ideal), float64(total)
+				raw.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(ratio, "x-ideal")
+			b.ReportMetric(calls, "calls/op")
+		})
 	}
 }
