@@ -278,12 +278,12 @@ func (p *Planned) applyOne(ctx context.Context, site provider.Site, r *resolver,
 		}
 		return it.obj.ID, nil
 	case it.pkg != nil:
-		return p.applyPackage(ctx, site, r, it, lock, opts.Parallelism)
+		return p.applyPackage(ctx, site, r, it, lock)
 	}
 	return p.applySequence(ctx, site, r, it, lock)
 }
 
-func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error, parallelism int) (string, error) {
+func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error) (string, error) {
 	d := it.pkg
 	var id string
 	if it.site == nil {
@@ -321,18 +321,17 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 			}
 		}
 	}
-	return id, saveProgramsConcurrently(ctx, site, it, id, parallelism)
+	return id, savePrograms(ctx, site, it, id)
 }
 
-// saveProgramsConcurrently saves a package's changed programs, at most
-// parallelism at a time (and site, limited, runs no more calls than apply
-// allows in all): they are independent of each other once the package
-// exists. The first failure in program order is returned; the programs
-// saved before it stay saved, and the next plan shows the rest.
-func saveProgramsConcurrently(ctx context.Context, site provider.Site, it *item, id string, parallelism int) error {
+// savePrograms saves a package's changed programs concurrently: they are
+// independent of each other once the package exists, and site (limited by
+// apply) runs only as many of them at once as --parallelism leaves idle.
+// The first failure in program order is returned; the programs saved before
+// it stay saved, and the next plan shows the rest.
+func savePrograms(ctx context.Context, site provider.Site, it *item, id string) error {
 	progs := it.changedProgs
 	errs := make([]error, len(progs))
-	sem := make(chan struct{}, max(1, parallelism))
 	var wg sync.WaitGroup
 	for i, pr := range progs {
 		in := provider.New("SMS_Program")
@@ -341,11 +340,9 @@ func saveProgramsConcurrently(ctx context.Context, site provider.Site, it *item,
 		for k, v := range pr.Props {
 			in.Props[k] = v
 		}
-		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
 			if _, err := site.Put(ctx, in); err != nil {
 				errs[i] = fmt.Errorf("save program %q of %s: %w", pr.Name, it, err)
 			}

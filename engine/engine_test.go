@@ -171,31 +171,11 @@ func (g *gauge) hold(d time.Duration) {
 	g.mu.Unlock()
 }
 
-// slowPrograms holds each program save for a moment.
-type slowPrograms struct {
-	provider.Site
-	gauge
-}
-
-func (s *slowPrograms) Put(ctx context.Context, in *provider.Instance) (string, error) {
-	if in.Class == "SMS_Program" {
-		s.hold(20 * time.Millisecond)
-	}
-	return s.Site.Put(ctx, in)
-}
-
 func TestProgramsSavedConcurrently(t *testing.T) {
 	ctx := context.Background()
-	conf := "packages:\n  - name: A\n    programs:\n"
-	for _, n := range []string{"Install", "Uninstall", "Repair", "Verify"} {
-		conf += "      - { name: " + n + ", commandLine: " + strings.ToLower(n) + ".cmd }\n"
-	}
-	cfg, ds := config.Parse("tsctl.yaml", []byte(conf))
-	if ds.HasErrors() {
-		t.Fatal(ds)
-	}
+	cfg := packagesWithPrograms(t, "A")
 	for _, tc := range []struct{ parallelism, peak int }{{1, 1}, {3, 3}, {8, 4}} {
-		site := &slowPrograms{Site: openTestSite(t)}
+		site := &slowPuts{Site: openTestSite(t), only: "SMS_Program"}
 		res, err := mustPlan(t, ctx, site, cfg).Apply(ctx, ApplyOptions{Parallelism: tc.parallelism, User: "me"})
 		if err != nil || res.Failed() {
 			t.Fatal(err, res)
@@ -258,32 +238,43 @@ func TestDifferences(t *testing.T) {
 	}
 }
 
-// slowPuts holds every save for a moment.
+// slowPuts holds saves for a moment: those of class only, or every one.
 type slowPuts struct {
 	provider.Site
 	gauge
+	only string
 }
 
 func (s *slowPuts) Put(ctx context.Context, in *provider.Instance) (string, error) {
-	s.hold(10 * time.Millisecond)
+	if s.only == "" || in.Class == s.only {
+		s.hold(10 * time.Millisecond)
+	}
 	return s.Site.Put(ctx, in)
 }
 
-// TestApplyCallsInFlight: --parallelism bounds the calls a site sees at
-// once, programs saved concurrently included.
-func TestApplyCallsInFlight(t *testing.T) {
-	ctx := context.Background()
+// packagesWithPrograms is a configuration of the named packages, each with
+// the programs Install, Uninstall, Repair and Verify.
+func packagesWithPrograms(t *testing.T, names ...string) *config.Config {
+	t.Helper()
 	conf := "packages:\n"
-	for _, p := range []string{"A", "B", "C", "D"} {
+	for _, p := range names {
 		conf += "  - name: " + p + "\n    programs:\n"
 		for _, n := range []string{"Install", "Uninstall", "Repair", "Verify"} {
-			conf += "      - { name: " + n + ", commandLine: x.cmd }\n"
+			conf += "      - { name: " + n + ", commandLine: " + strings.ToLower(n) + ".cmd }\n"
 		}
 	}
 	cfg, ds := config.Parse("tsctl.yaml", []byte(conf))
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
+	return cfg
+}
+
+// TestApplyCallsInFlight: --parallelism bounds the calls a site sees at
+// once, programs saved concurrently included.
+func TestApplyCallsInFlight(t *testing.T) {
+	ctx := context.Background()
+	cfg := packagesWithPrograms(t, "A", "B", "C", "D")
 	site := &slowPuts{Site: openTestSite(t)}
 	res, err := mustPlan(t, ctx, site, cfg).Apply(ctx, ApplyOptions{Parallelism: 3, User: "me"})
 	if err != nil || res.Failed() {
