@@ -365,7 +365,7 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 				x, _ := strconv.Atoi(v.Value)
 				st.RetryCount = &x
 			case "condition":
-				st.cond = encodeNode(NodeOf(v))
+				st.cond = encodeNode(v)
 			case "attributes":
 				mapping(v, func(k string, _, val *yaml.Node) { st.Attributes = append(st.Attributes, [2]string{k, val.Value}) })
 			case "steps":
@@ -374,7 +374,7 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 			default:
 				if isKind(key) {
 					kinds = append(kinds, key)
-					st.Kind, st.body = key, encodeNode(NodeOf(v))
+					st.Kind, st.body = key, encodeNode(v)
 				}
 			}
 		})

@@ -115,33 +115,37 @@ func Lookup(n *Node, key string) *Node {
 // column, and its children: lengths and numbers as unsigned varints.
 var commonTags = [...]string{"", "!!str", "!!int", "!!bool", "!!null", "!!float", "!!map", "!!seq", "!!timestamp", "!!binary", "!!merge"}
 
-// encodeNode returns the encoded form of n (nil for nil).
-func encodeNode(n *Node) []byte {
-	if n == nil {
+// encodeNode returns the encoded form of the parsed value y (nil for nil),
+// aliases resolved: what NodeOf(y) would hold, without building it.
+func encodeNode(y *yaml.Node) []byte {
+	if y == nil {
 		return nil
 	}
-	b := appendNode(make([]byte, 0, 256), n)
+	b := appendNode(make([]byte, 0, 256), y)
 	return append(make([]byte, 0, len(b)), b...) // kept for the whole run: no spare capacity
 }
 
-func appendNode(b []byte, n *Node) []byte {
-	b = append(b, byte(n.Kind))
-	tag := 0
+func appendNode(b []byte, y *yaml.Node) []byte {
+	for y.Kind == yaml.AliasNode && y.Alias != nil {
+		y = y.Alias
+	}
+	b = append(b, byte(y.Kind))
+	short, tag := y.ShortTag(), 0
 	for i, t := range commonTags {
-		if i > 0 && t == n.Tag {
+		if i > 0 && t == short {
 			tag = i
 			break
 		}
 	}
 	b = append(b, byte(tag))
 	if tag == 0 {
-		b = appendString(b, n.Tag)
+		b = appendString(b, short)
 	}
-	b = appendString(b, n.Value)
-	b = binary.AppendUvarint(b, uint64(n.Line))
-	b = binary.AppendUvarint(b, uint64(n.Column))
-	b = binary.AppendUvarint(b, uint64(len(n.Content)))
-	for _, c := range n.Content {
+	b = appendString(b, y.Value)
+	b = binary.AppendUvarint(b, uint64(y.Line))
+	b = binary.AppendUvarint(b, uint64(y.Column))
+	b = binary.AppendUvarint(b, uint64(len(y.Content)))
+	for _, c := range y.Content {
 		b = appendNode(b, c)
 	}
 	return b
