@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -151,4 +153,49 @@ func TestLimited(t *testing.T) {
 	if _, err := l.Get(context.Background(), "c"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestCodeIn(t *testing.T) {
+	cases := []struct {
+		msg  string
+		code uint32
+		kind ErrorKind
+		ok   bool
+	}{
+		{"Generic failure", 0, 0, false},
+		{"SetSequence: rejected (0x80041001)", WbemFailed, KindFailed, true},
+		{"Exception from HRESULT: 0x800706ba", RPCUnavailable, KindTransient, true},
+		{"0x80041008 and 0x80041002", WbemInvalidParameter, KindInvalid, true},
+		{"unknown 0x80049999 then 0X80041003", WbemAccessDenied, KindDenied, true},
+		{"a0x80041002 glued to a word", 0, 0, false},
+		{"0x800410021 too long", 0, 0, false},
+		{"timed out 0x80043001", WbemTimedOut, KindTransient, true},
+	}
+	for _, tc := range cases {
+		code, kind, ok := CodeIn(tc.msg)
+		if code != tc.code || kind != tc.kind || ok != tc.ok {
+			t.Errorf("CodeIn(%q) = 0x%08X, %v, %v; want 0x%08X, %v, %v", tc.msg, code, kind, ok, tc.code, tc.kind, tc.ok)
+		}
+	}
+}
+
+func FuzzCodeIn(f *testing.F) {
+	f.Add("Exception from HRESULT: 0x800706BA")
+	f.Add("rejected (0x80041001) (InternalError)")
+	f.Fuzz(func(t *testing.T, msg string) {
+		code, kind, ok := CodeIn(msg)
+		if !ok {
+			if code != 0 {
+				t.Fatalf("CodeIn(%q): code 0x%08X without ok", msg, code)
+			}
+			return
+		}
+		k, known := KindOfCode(code)
+		if !known || k != kind {
+			t.Fatalf("CodeIn(%q) = 0x%08X %v, but KindOfCode says %v %v", msg, code, kind, k, known)
+		}
+		if !strings.Contains(strings.ToUpper(msg), fmt.Sprintf("%08X", code)) {
+			t.Fatalf("CodeIn(%q) = 0x%08X, which the message does not name", msg, code)
+		}
+	})
 }

@@ -194,7 +194,16 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 			kind = provider.KindLocked
 		case resp.StatusCode == 400:
 			kind = provider.KindInvalid
-		case resp.StatusCode >= 500:
+		case resp.StatusCode == 500:
+			// The provider's own failures arrive as 500 too: when the
+			// message names an HRESULT, that decides (an object the
+			// provider rejected is not worth retrying); otherwise a 500
+			// is transient like any 5xx.
+			kind = provider.KindTransient
+			if _, k, ok := provider.CodeIn(msg); ok {
+				kind = k
+			}
+		case resp.StatusCode > 500:
 			kind = provider.KindTransient
 		}
 		return &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, msg), Hint: hint}

@@ -197,6 +197,12 @@ func TestErrorKinds(t *testing.T) {
 		{404, ``, provider.KindNotFound, "HTTP 404"},
 		{409, `locked by CONTOSO\jdoe`, provider.KindLocked, `locked by CONTOSO\jdoe`},
 		{500, `{"error":{"message":"Generic failure"}}`, provider.KindTransient, "HTTP 500: Generic failure"},
+		{500, `{"error":{"code":"InternalError","message":"SetSequence: the sequence was rejected (0x80041001)"}}`, provider.KindFailed, "rejected (0x80041001) (InternalError)"},
+		{500, `{"error":{"message":"Invalid parameter 0x80041008"}}`, provider.KindInvalid, "HTTP 500: Invalid parameter"},
+		{500, `{"error":{"message":"Exception from HRESULT: 0x800706BA"}}`, provider.KindTransient, "0x800706BA"},
+		{500, `{"error":{"message":"code 0x80041234 unknown, then 0x80041002"}}`, provider.KindNotFound, "0x80041002"},
+		{502, `bad gateway`, provider.KindTransient, "HTTP 502: bad gateway"},
+		{503, `{"error":{"message":"busy (0x80041001)"}}`, provider.KindTransient, "HTTP 503: busy"},
 		{503, `busy`, provider.KindTransient, "HTTP 503: busy"},
 	}
 	for _, tc := range cases {

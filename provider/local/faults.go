@@ -127,11 +127,11 @@ func (f Faults) check(n int64, op string) error {
 		method = false
 	}
 	if (f.FailCall != 0 && n == f.FailCall) || method {
-		kind := provider.KindFailed
+		kind, code := provider.KindFailed, uint32(provider.WbemFailed)
 		if f.Transient {
-			kind = provider.KindTransient
+			kind, code = provider.KindTransient, provider.WbemServerTooBusy
 		}
-		return &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("injected fault on call %d", n), Code: 0x80041001}
+		return &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("injected fault on call %d", n), Code: code}
 	}
 	return nil
 }

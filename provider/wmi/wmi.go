@@ -89,22 +89,6 @@ type ExtendedStatus struct {
 	ErrorCode   uint32
 }
 
-// HRESULTs worth telling apart.
-const (
-	wbemFailed           = 0x80041001
-	wbemNotFound         = 0x80041002
-	wbemAccessDenied     = 0x80041003
-	wbemInvalidParameter = 0x80041008
-	wbemInvalidClass     = 0x80041010
-	wbemInvalidQuery     = 0x80041017
-	wbemTimedOut         = 0x80043001
-	eAccessDenied        = 0x80070005
-	rpcUnavailable       = 0x800706BA
-	rpcCallFailed        = 0x800706BE
-	rpcCallFailedDNE     = 0x800706BF
-	rpcTooBusy           = 0x800706BB
-)
-
 // MapError turns a COM failure of op into a provider.Error.
 func MapError(op string, hresult uint32, msg string, ext *ExtendedStatus) error {
 	e := &provider.Error{Op: op, Code: hresult, Msg: strings.TrimSpace(msg), Kind: provider.KindFailed}
@@ -113,16 +97,11 @@ func MapError(op string, hresult uint32, msg string, ext *ExtendedStatus) error 
 	} else {
 		e.Msg += fmt.Sprintf(" (HRESULT 0x%08X)", hresult)
 	}
-	switch hresult {
-	case wbemNotFound, wbemInvalidClass:
-		e.Kind = provider.KindNotFound
-	case wbemAccessDenied, eAccessDenied:
-		e.Kind = provider.KindDenied
+	if k, ok := provider.KindOfCode(hresult); ok {
+		e.Kind = k
+	}
+	if e.Kind == provider.KindDenied {
 		e.Msg += "; the account needs a ConfigMgr security role (and DCOM/WMI remote access on the provider)"
-	case wbemInvalidParameter, wbemInvalidQuery:
-		e.Kind = provider.KindInvalid
-	case rpcUnavailable, rpcCallFailed, rpcCallFailedDNE, rpcTooBusy, wbemTimedOut:
-		e.Kind = provider.KindTransient
 	}
 	if ext != nil && (ext.Description != "" || ext.ErrorCode != 0) {
 		e.Msg += fmt.Sprintf("; SMS_ExtendedStatus %d: %s", ext.ErrorCode, strings.TrimSpace(ext.Description))
