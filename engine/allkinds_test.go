@@ -62,7 +62,7 @@ func TestAllKindsRoundTrip(t *testing.T) {
 	if ds.HasErrors() {
 		t.Fatalf("%v\n%s", ds, doc)
 	}
-	st, err := ReadState(ctx, site)
+	st, err := ReadState(ctx, site, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

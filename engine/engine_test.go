@@ -187,21 +187,27 @@ func TestProgramsSavedConcurrently(t *testing.T) {
 	}
 }
 
-// slowGets holds each read of a sequence for a moment.
-type slowGets struct {
+// slowReads holds each class query and each read of a sequence for a
+// moment, and gauges them together.
+type slowReads struct {
 	provider.Site
 	gauge
 }
 
-func (s *slowGets) Get(ctx context.Context, path string) (*provider.Instance, error) {
+func (s *slowReads) Query(ctx context.Context, q provider.Query) ([]*provider.Instance, error) {
+	s.hold(10 * time.Millisecond)
+	return s.Site.Query(ctx, q)
+}
+
+func (s *slowReads) Get(ctx context.Context, path string) (*provider.Instance, error) {
 	s.hold(10 * time.Millisecond)
 	return s.Site.Get(ctx, path)
 }
 
-// TestPlanReadsSequencesConcurrently: reading managed sequences waits on
-// the site, so a plan keeps SequenceReads reads in flight whatever the
-// number of cores, and never more.
-func TestPlanReadsSequencesConcurrently(t *testing.T) {
+// TestPlanReadsConcurrently: reading the site waits on it, so a plan keeps
+// PlanOptions.Reads calls in flight (SequenceReads by default) whatever
+// the number of cores, and never more.
+func TestPlanReadsConcurrently(t *testing.T) {
 	ctx := context.Background()
 	conf := "sequences:\n"
 	for i := 0; i < 3*SequenceReads; i++ {
@@ -215,12 +221,18 @@ func TestPlanReadsSequencesConcurrently(t *testing.T) {
 	if res, err := mustPlan(t, ctx, site, cfg).Apply(ctx, ApplyOptions{Parallelism: 8, User: "me"}); err != nil || res.Failed() {
 		t.Fatal(err, res)
 	}
-	slow := &slowGets{Site: site}
-	if p := mustPlan(t, ctx, slow, cfg); p.Plan.Changes {
-		t.Fatal("plan after apply has changes")
-	}
-	if slow.peak != SequenceReads {
-		t.Errorf("%d sequence reads in flight at most, want %d", slow.peak, SequenceReads)
+	for _, tc := range []struct{ reads, peak int }{{0, SequenceReads}, {1, 1}, {3, 3}} {
+		slow := &slowReads{Site: site}
+		p, ds, err := MakePlan(ctx, slow, cfg, PlanOptions{Target: "test", Reads: tc.reads})
+		if err != nil || ds.HasErrors() {
+			t.Fatal(err, ds)
+		}
+		if p.Plan.Changes {
+			t.Fatal("plan after apply has changes")
+		}
+		if slow.peak != tc.peak {
+			t.Errorf("Reads %d: %d reads in flight at most, want %d", tc.reads, slow.peak, tc.peak)
+		}
 	}
 }
 

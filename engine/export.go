@@ -53,7 +53,7 @@ func Export(ctx context.Context, site provider.Site, globs []string) (*Exported,
 			return nil, fmt.Errorf("--name %q: %w", g, err)
 		}
 	}
-	st, err := ReadState(ctx, site)
+	st, err := ReadState(ctx, site, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -39,8 +39,9 @@ type item struct {
 	deletePath   string            // object to delete (Delete actions)
 }
 
-// SequenceReads is how many managed sequences a plan reads from the site at
-// once: each read is a round trip that waits on the site, not on a core.
+// SequenceReads is how many provider calls a plan makes at once by default
+// while reading the site (the class queries, then the managed sequences):
+// each read is a round trip that waits on the site, not on a core.
 const SequenceReads = 8
 
 // OwnerMark is the value of ISVString on the objects tsctl creates. It is
@@ -74,6 +75,16 @@ type PlanOptions struct {
 	// (while the configuration loaded); the plan then does not read the
 	// classes again.
 	State *State
+	// Reads bounds the provider calls in flight while planning (0:
+	// SequenceReads).
+	Reads int
+}
+
+func (o PlanOptions) reads() int {
+	if o.Reads > 0 {
+		return o.Reads
+	}
+	return SequenceReads
 }
 
 // MakePlan reads the site and plans the changes that bring it to cfg.
@@ -90,7 +101,7 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	st := opts.State
 	if st == nil || st.Site != site {
 		var err error
-		if st, err = ReadState(ctx, site); err != nil {
+		if st, err = ReadState(ctx, site, opts.Reads); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -663,10 +674,10 @@ func (p *Planned) planSequences(ctx context.Context, st *State, r *resolver, cfg
 	}
 	errs := make([]error, n)
 	// Reading a sequence waits on the site; planning it uses a core. Up to
-	// SequenceReads reads are in flight while the cores plan, and a read
+	// opts.Reads reads are in flight while the cores plan, and a read
 	// sequence holds its read slot until a core takes it, so at most
-	// SequenceReads sequences wait in memory to be planned.
-	reads := make(chan struct{}, SequenceReads)
+	// that many sequences wait in memory to be planned.
+	reads := make(chan struct{}, opts.reads())
 	cpus := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i, cs := range cfg.Sequences {

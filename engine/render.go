@@ -29,7 +29,7 @@ func Render(ctx context.Context, site provider.Site, cfg *config.Config, name st
 		}
 		return nil, nil, diag.WithHint(fmt.Errorf("no sequence named %q in the configuration", name), "sequences: "+orNone(names))
 	}
-	st, err := ReadState(ctx, site)
+	st, err := ReadState(ctx, site, 0)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -53,9 +53,14 @@ type State struct {
 	seqByID   map[string]*provider.Instance // task sequence packages by PackageID
 }
 
-// ReadState queries every class once, concurrently. Planning then reads
-// each managed sequence that exists (one Get each) just before planning it.
-func ReadState(ctx context.Context, site provider.Site) (*State, error) {
+// ReadState queries every class once, at most reads queries at once (0:
+// SequenceReads). Planning then reads each managed sequence that exists
+// (one Get each) just before planning it.
+func ReadState(ctx context.Context, site provider.Site, reads int) (*State, error) {
+	if reads <= 0 {
+		reads = SequenceReads
+	}
+	slots := make(chan struct{}, reads)
 	st := &State{Site: site, byName: map[string]map[string][]*provider.Instance{}, programs: map[string]map[string]*provider.Instance{},
 		apps: map[string][]*provider.Instance{}, Sequences: map[string]*provider.Instance{}}
 	classes := []string{ClassTaskSequencePackage, ClassPackage, ClassImagePackage, ClassOSInstallPackage, ClassDriverPackage, ClassBootImagePackage, ClassProgram, ClassApplication}
@@ -66,6 +71,8 @@ func ReadState(ctx context.Context, site provider.Site) (*State, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
 			results[i], errs[i] = site.Query(ctx, provider.Query{Class: c})
 		}()
 	}

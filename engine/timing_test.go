@@ -35,7 +35,7 @@ func TestTimingBreakdown(t *testing.T) {
 	t3 := time.Now()
 	site, _ := local.Open(dir, local.Options{})
 	defer site.Close()
-	st, _ := ReadState(context.Background(), site)
+	st, _ := ReadState(context.Background(), site, 0)
 	t4 := time.Now()
 	_ = st
 	MakePlan(context.Background(), site, cfg, PlanOptions{})

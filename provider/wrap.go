@@ -12,20 +12,39 @@ import (
 )
 
 // Counting wraps a Site and counts its calls by kind: "query <Class>",
-// "get", "put", "delete", "method <Name>".
+// "get", "put", "delete", "method <Name>", and the most it had in flight at
+// once.
 type Counting struct {
 	Site
-	mu    sync.Mutex
-	calls map[string]int
+	mu       sync.Mutex
+	calls    map[string]int
+	inFlight int
+	peak     int
 }
 
 // NewCounting wraps s.
 func NewCounting(s Site) *Counting { return &Counting{Site: s, calls: map[string]int{}} }
 
+// count records the start of a call; the caller defers c.done().
 func (c *Counting) count(kind string) {
 	c.mu.Lock()
 	c.calls[kind]++
+	c.inFlight++
+	c.peak = max(c.peak, c.inFlight)
 	c.mu.Unlock()
+}
+
+func (c *Counting) done() {
+	c.mu.Lock()
+	c.inFlight--
+	c.mu.Unlock()
+}
+
+// Peak returns the most calls that were in flight at once.
+func (c *Counting) Peak() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.peak
 }
 
 // Calls returns a copy of the counts.
@@ -68,26 +87,31 @@ func itoa(n int) string {
 
 func (c *Counting) Query(ctx context.Context, q Query) ([]*Instance, error) {
 	c.count("query " + q.Class)
+	defer c.done()
 	return c.Site.Query(ctx, q)
 }
 
 func (c *Counting) Get(ctx context.Context, path string) (*Instance, error) {
 	c.count("get")
+	defer c.done()
 	return c.Site.Get(ctx, path)
 }
 
 func (c *Counting) Put(ctx context.Context, in *Instance) (string, error) {
 	c.count("put")
+	defer c.done()
 	return c.Site.Put(ctx, in)
 }
 
 func (c *Counting) Delete(ctx context.Context, path string) error {
 	c.count("delete")
+	defer c.done()
 	return c.Site.Delete(ctx, path)
 }
 
 func (c *Counting) ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error) {
 	c.count("method " + method)
+	defer c.done()
 	return c.Site.ExecMethod(ctx, class, method, in)
 }
 

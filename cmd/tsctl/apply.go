@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,7 +22,7 @@ func (c *cli) apply(args []string) int {
 	fs := c.flags("apply", "[PLANFILE]")
 	pf := c.addPlanFlags(fs)
 	auto := fs.Bool("auto-approve", false, "apply without asking for confirmation")
-	parallelism := fs.Int("parallelism", 4, "objects applied, and provider calls made, at once")
+	parallelism := fs.Int("parallelism", 4, "objects applied, and provider calls made, at once (given, it also bounds the reads for the plan, which otherwise run 8 at once)")
 	lockTimeout := fs.Duration("lock-timeout", 0, "wait this long for an object locked by someone else (e.g. 2m); 0 skips it at once")
 	quiet := fs.Bool("quiet", false, "print no progress, only the summary")
 	jsonEvents := fs.Bool("json", false, "print the plan and one JSON event per line (start, done, summary) instead of text")
@@ -33,6 +34,14 @@ func (c *cli) apply(args []string) int {
 		c.errorf("--parallelism must be at least 1")
 		return exitError
 	}
+	// Given, --parallelism also bounds the reads for the plan; otherwise
+	// they run as many at once as plan's default.
+	reads := 0
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "parallelism" {
+			reads = *parallelism
+		}
+	})
 	var saved *planfile.File
 	if len(fs.parsed) == 1 {
 		if len(pf.files) > 0 || *pf.prune || len(pf.targets) > 0 || *pf.replaceSecrets {
@@ -53,7 +62,7 @@ func (c *cli) apply(args []string) int {
 			return exitError
 		}
 	}
-	pre := c.startPrefetch(*pf.site, false)
+	pre := c.startPrefetch(*pf.site, false, reads)
 	cfg, ok := c.loadConfig(pf.files)
 	if !ok {
 		pre.abandon()
@@ -78,7 +87,7 @@ func (c *cli) apply(args []string) int {
 	ctx, stop := c.interruptible()
 	defer stop()
 	opts := pf.options(url)
-	opts.State = st
+	opts.State, opts.Reads = st, reads
 	p, ok := c.makePlan(ctx, site, cfg, opts, false)
 	if !ok {
 		return exitError
@@ -120,7 +129,7 @@ func (c *cli) apply(args []string) int {
 		return exitError
 	}
 	if *jsonEvents {
-		ev := map[string]any{"event": "summary", "objects": res.Objects, "retries": c.retrying.Retries(), "calls": c.counting.Calls()}
+		ev := map[string]any{"event": "summary", "objects": res.Objects, "retries": c.retrying.Retries(), "calls": c.counting.Calls(), "calls_at_once": c.counting.Peak()}
 		for _, o := range []engine.Outcome{engine.Created, engine.Updated, engine.Deleted, engine.Unchanged, engine.Failed, engine.Skipped} {
 			ev[o.String()] = res.Count(o)
 		}

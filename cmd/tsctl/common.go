@@ -79,7 +79,7 @@ func (c *cli) localSiteURL(flagValue string) string {
 // printStats reports the provider calls made, when --stats asked for them.
 func (c *cli) printStats(on bool) {
 	if on && c.counting != nil {
-		c.notef("provider %s; %d %s", c.counting.Summary(), c.retrying.Retries(), plural(c.retrying.Retries(), "retry", "retries"))
+		c.notef("provider %s; %d %s; at most %d at once", c.counting.Summary(), c.retrying.Retries(), plural(c.retrying.Retries(), "retry", "retries"), c.counting.Peak())
 	}
 }
 

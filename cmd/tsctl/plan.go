@@ -45,8 +45,13 @@ func (c *cli) plan(args []string) int {
 	out := fs.String("out", "", "save the plan to this file, for tsctl apply PLANFILE")
 	strict := fs.Bool("strict", false, "fail on lint warnings")
 	stats := fs.Bool("stats", false, "report the provider calls made, by kind")
+	parallelism := fs.Int("parallelism", engine.SequenceReads, "provider calls made at once while reading the site")
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
+	}
+	if *parallelism < 1 {
+		c.errorf("--parallelism must be at least 1")
+		return exitError
 	}
 	if *asJSON {
 		*format = "json"
@@ -54,7 +59,7 @@ func (c *cli) plan(args []string) int {
 	if !c.setFormat(*format) {
 		return exitError
 	}
-	pre := c.startPrefetch(*pf.site, true)
+	pre := c.startPrefetch(*pf.site, true, *parallelism)
 	cfg, ok := c.loadConfig(pf.files)
 	if !ok {
 		pre.abandon()
@@ -69,7 +74,7 @@ func (c *cli) plan(args []string) int {
 	defer site.Close()
 	defer c.printStats(*stats)
 	opts := pf.options(url)
-	opts.State = st
+	opts.State, opts.Reads = st, *parallelism
 	p, ok := c.makePlan(context.Background(), site, cfg, opts, *strict)
 	if !ok {
 		return exitError

@@ -29,8 +29,9 @@ type prefetch struct {
 }
 
 // startPrefetch starts reading the site named by the --site flag value (or
-// $TSCTL_SITE); nil when it is not worth it or not safe to.
-func (c *cli) startPrefetch(siteFlag string, readOnly bool) *prefetch {
+// $TSCTL_SITE), at most reads queries at once (0: the default); nil when it
+// is not worth it or not safe to.
+func (c *cli) startPrefetch(siteFlag string, readOnly bool, reads int) *prefetch {
 	url := firstNonEmpty(siteFlag, os.Getenv(SiteEnv))
 	if url == "" || !c.quietToOpen(url) {
 		return nil
@@ -42,7 +43,7 @@ func (c *cli) startPrefetch(siteFlag string, readOnly bool) *prefetch {
 		if p.site, p.err = c.openSite(url, readOnly); p.err != nil {
 			return
 		}
-		if st, err := engine.ReadState(ctx, p.site); err == nil {
+		if st, err := engine.ReadState(ctx, p.site, reads); err == nil {
 			p.state = st
 		}
 	}()
