@@ -112,15 +112,28 @@ func (p *progress) tick() {
 			return
 		case <-t.C:
 			p.mu.Lock()
-			el := time.Since(p.start).Truncate(time.Second)
-			eta := "?"
-			if p.done > 0 {
-				eta = (time.Duration(float64(time.Since(p.start)) / float64(p.done) * float64(p.total-p.done))).Truncate(time.Second).String()
-			}
-			fmt.Fprintf(p.c.stderr, "\r\x1b[Ktsctl: applying %d/%d, %d in flight, %s elapsed, about %s left", p.done, p.total, p.inFlight, el, eta)
+			fmt.Fprint(p.c.stderr, "\r\x1b[K"+p.line(time.Now()))
 			p.mu.Unlock()
 		}
 	}
+}
+
+// line is the live progress line at now; the estimate of the time left
+// assumes the objects left take as long as the finished ones did.
+func (p *progress) line(now time.Time) string {
+	elapsed := now.Sub(p.start)
+	left := "time left unknown yet"
+	switch {
+	case p.done >= p.total:
+		left = "finishing"
+	case p.done > 0:
+		eta := time.Duration(float64(elapsed) / float64(p.done) * float64(p.total-p.done))
+		left = "about " + eta.Truncate(time.Second).String() + " left"
+		if eta < time.Second {
+			left = "under 1s left"
+		}
+	}
+	return fmt.Sprintf("tsctl: applying %d/%d, %d in flight, %s elapsed, %s", p.done, p.total, p.inFlight, elapsed.Truncate(time.Second), left)
 }
 
 func (p *progress) close() {
