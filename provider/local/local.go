@@ -48,6 +48,9 @@ type Options struct {
 	Faults  Faults        // injected faults and latency
 	Timeout time.Duration // how long to wait for another process holding the site (default 30s)
 	User    string        // identity saved as lock holder and compared with lock owners
+	// NoSync leaves commits unsynced: for measuring what durability
+	// costs, never for a site worth keeping (a crash can lose or corrupt it).
+	NoSync bool
 }
 
 // Site is an open local site.
@@ -90,7 +93,7 @@ func Open(dir string, opts Options) (*Site, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open local site: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o644, &bolt.Options{Timeout: opts.Timeout})
+	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o644, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.NoSync})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("open local site %s: another tsctl process is using it", dir)
