@@ -83,13 +83,32 @@ func (r *resolver) ID(kind desired.RefKind, name string) (string, error) {
 		return desired.Pending, nil
 	}
 	err = fmt.Errorf("%s %q is neither declared in the configuration nor on site %s", kind, name, r.st.Site.Code())
-	if s := similar(name, r.st.Names(class)); len(s) > 0 {
-		return "", diag.WithHint(err, "did you mean "+quoteList(s)+"?")
+	if s := diag.Similar(name, append(r.declaredNames(kind), r.st.Names(class)...)); len(s) > 0 {
+		return "", diag.WithHint(err, diag.DidYouMean(s))
 	}
 	if kind == desired.RefBootImage || kind == desired.RefSequence {
 		return "", err
 	}
 	return "", diag.WithHint(err, fmt.Sprintf("declare it under packages: with type: %s, or create it on the site", kind))
+}
+
+// declaredNames lists the names the configuration declares for kind.
+func (r *resolver) declaredNames(kind desired.RefKind) []string {
+	var names []string
+	if kind == desired.RefSequence {
+		for _, s := range r.cfg.Sequences {
+			if !s.Absent {
+				names = append(names, s.Name)
+			}
+		}
+		return names
+	}
+	for _, p := range r.cfg.Packages {
+		if !p.Absent && desired.RefKind(p.Type) == kind {
+			names = append(names, p.Name)
+		}
+	}
+	return names
 }
 
 func (r *resolver) Program(pkg, prog string) error {
@@ -123,8 +142,8 @@ func (r *resolver) Application(name string) (string, string, error) {
 				names = append(names, a.String("LocalizedDisplayName"))
 			}
 		}
-		if s := similar(name, names); len(s) > 0 {
-			return "", "", diag.WithHint(err, "did you mean "+quoteList(s)+"?")
+		if s := diag.Similar(name, names); len(s) > 0 {
+			return "", "", diag.WithHint(err, diag.DidYouMean(s))
 		}
 		return "", "", diag.WithHint(err, "tsctl references applications but does not create them")
 	}
@@ -167,14 +186,6 @@ func ReadSecret(s config.Secret) (string, error) {
 		return v, nil
 	}
 	return "", errors.New("secret: no source")
-}
-
-func quoteList(s []string) string {
-	q := make([]string, len(s))
-	for i, x := range s {
-		q[i] = fmt.Sprintf("%q", x)
-	}
-	return strings.Join(q, " or ")
 }
 
 func orNone(names []string) string {

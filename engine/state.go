@@ -186,49 +186,6 @@ func (st *State) Parse(in *provider.Instance) (*tsxml.Sequence, error) {
 	return q, nil
 }
 
-// similar returns up to three names close to name, for "did you mean" hints.
-func similar(name string, names []string) []string {
-	type cand struct {
-		n string
-		d int
-	}
-	var cs []cand
-	ln := strings.ToLower(name)
-	for _, n := range names {
-		d := distance(ln, strings.ToLower(n))
-		if d <= max(2, len(name)/3) || strings.Contains(strings.ToLower(n), ln) {
-			cs = append(cs, cand{n, d})
-		}
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
-	var out []string
-	for i := 0; i < len(cs) && i < 3; i++ {
-		out = append(out, cs[i].n)
-	}
-	return out
-}
-
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
-
 // HasID reports whether a package-class object with PackageID id exists.
 func (st *State) HasID(id string) bool {
 	return st.ids[strings.ToUpper(id)]

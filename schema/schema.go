@@ -245,9 +245,10 @@ func toDiag(file string, base *yaml.Node, prefix string, ve *jsonschema.Validati
 		return ds
 	}
 	if m := extraRE.FindStringSubmatch(ve.Message); m != nil {
+		_, schemaLoc, _ := strings.Cut(ve.AbsoluteKeywordLocation, "#")
 		for _, q := range quotedRE.FindAllStringSubmatch(m[1], -1) {
 			k := keyNode(node, q[1])
-			ds.Add(pos(file, k), "%s: unknown property %q", describe(where), q[1])
+			ds.AddHint(pos(file, k), unknownPropertyHint(schemaLoc, node, q[1]), "%s: unknown property %q", describe(where), q[1])
 		}
 		return ds
 	}
