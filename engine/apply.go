@@ -96,9 +96,11 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 		it := p.items[o.Address]
 		if it.seq != nil && (o.Action == plan.Create || it.stepsChanged) {
 			for _, s := range it.seq.Secrets() {
-				if _, err := ReadSecret(s); err != nil {
+				v, err := ReadSecret(s)
+				if err != nil {
 					ds.AddErr(s.Pos, err)
 				}
+				r.secrets.add(v)
 			}
 		}
 	}
@@ -147,9 +149,9 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 				errs[i] = err
 				switch {
 				case err != nil && provider.IsKind(err, provider.KindLocked):
-					out.Outcome, out.Reason = Skipped, lockReason(err)
+					out.Outcome, out.Reason = Skipped, r.secrets.redact(lockReason(err))
 				case err != nil:
-					out.Outcome, out.Reason, out.Hint = Failed, err.Error(), diag.HintOf(err)
+					out.Outcome, out.Reason, out.Hint = Failed, r.secrets.redact(err.Error()), r.secrets.redact(diag.HintOf(err))
 				case o.Action == plan.Create:
 					out.Outcome, out.ID = Created, id
 				case o.Action == plan.Delete:

@@ -27,6 +27,7 @@ type resolver struct {
 	declared    map[refKey]bool
 	declProgs   map[string]bool // lower(package)+"\x00"+lower(program) declared in the configuration
 	readSecrets bool
+	secrets     redactor // the secret values read, kept out of messages
 
 	mu      sync.Mutex
 	created map[refKey]string
@@ -154,7 +155,9 @@ func (r *resolver) Secret(s config.Secret) (string, error) {
 	if !r.readSecrets {
 		return "", nil
 	}
-	return ReadSecret(s)
+	v, err := ReadSecret(s)
+	r.secrets.add(v)
+	return v, err
 }
 
 // ReadSecret reads a secret's value from its environment variable or file.

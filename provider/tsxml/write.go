@@ -249,6 +249,20 @@ func (w *writer) elem(e *Elem) {
 	w.close(e.Name)
 }
 
+// EscapeText returns s as it appears in the text of an element.
+func EscapeText(s string) string {
+	var b xbuf
+	escapeText(&b, s)
+	return string(b)
+}
+
+// EscapeAttr returns s as it appears in an attribute value.
+func EscapeAttr(s string) string {
+	var b xbuf
+	escapeAttr(&b, s)
+	return string(b)
+}
+
 func escapeText(b *xbuf, s string) {
 	if !strings.ContainsAny(s, "&<>\r") {
 		b.str(s)
