@@ -26,7 +26,7 @@ type SiteNames struct {
 // Name implements convert.Names.
 func (n *SiteNames) Name(kind config.RefKind, id string) (string, bool) {
 	o, ok := n.byID[strings.ToUpper(id)]
-	if !ok || o.kind != kind {
+	if !ok || !kind.Accepts(o.kind) {
 		return "", false
 	}
 	return o.name, true

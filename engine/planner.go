@@ -56,6 +56,13 @@ type trackingResolver struct {
 }
 
 func (t *trackingResolver) ID(kind desired.RefKind, name string) (string, error) {
+	if kind == desired.RefContent {
+		found, id, err := t.content(name)
+		if k := (refKey{found, strings.ToLower(name)}); err == nil && t.declared[k] {
+			t.used[k] = true
+		}
+		return id, err
+	}
 	k := refKey{kind, strings.ToLower(name)}
 	if t.declared[k] {
 		t.used[k] = true

@@ -62,6 +62,10 @@ func (r *resolver) setCreated(kind desired.RefKind, name, id string) {
 }
 
 func (r *resolver) ID(kind desired.RefKind, name string) (string, error) {
+	if kind == desired.RefContent {
+		_, id, err := r.content(name)
+		return id, err
+	}
 	k := refKey{kind, strings.ToLower(name)}
 	r.mu.Lock()
 	id, ok := r.created[k]
@@ -93,6 +97,93 @@ func (r *resolver) ID(kind desired.RefKind, name string) (string, error) {
 	return "", diag.WithHint(err, fmt.Sprintf("declare it under packages: with type: %s, or create it on the site", kind))
 }
 
+// content resolves a name a download step gives, which may be a package,
+// driver package, OS image, OS upgrade package or boot image: exactly one
+// object of those kinds, declared or on the site, may bear it.
+func (r *resolver) content(name string) (desired.RefKind, string, error) {
+	type match struct {
+		kind desired.RefKind
+		id   string
+	}
+	var ms []match
+	for _, k := range config.ContentKinds {
+		key := refKey{k, strings.ToLower(name)}
+		r.mu.Lock()
+		id, ok := r.created[key]
+		r.mu.Unlock()
+		switch {
+		case ok:
+			ms = append(ms, match{k, id})
+			continue
+		case r.cfg != nil && r.cfg.IsAbsent(string(k), name):
+			continue
+		}
+		in, err := r.st.Find(refClass[k], name)
+		if err != nil {
+			return "", "", err
+		}
+		switch {
+		case in != nil:
+			ms = append(ms, match{k, in.String("PackageID")})
+		case r.declared[key]:
+			ms = append(ms, match{k, desired.Pending})
+		}
+	}
+	switch len(ms) {
+	case 1:
+		return ms[0].kind, ms[0].id, nil
+	case 0:
+		err := fmt.Errorf("no %s named %q is declared in the configuration or on site %s", desired.RefContent.Describe(), name, r.st.Site.Code())
+		names := r.declaredNames(desired.RefContent)
+		for _, k := range config.ContentKinds {
+			names = append(names, r.st.Names(refClass[k])...)
+		}
+		if s := diag.Similar(name, names); len(s) > 0 {
+			return "", "", diag.WithHint(err, diag.DidYouMean(s))
+		}
+		return "", "", err
+	}
+	var found []string
+	for _, m := range ms {
+		if m.id == desired.Pending {
+			found = append(found, fmt.Sprintf("a %s the configuration declares", m.kind.Describe()))
+		} else {
+			found = append(found, fmt.Sprintf("a %s (%s)", m.kind.Describe(), m.id))
+		}
+	}
+	return "", "", diag.WithHint(fmt.Errorf("%q names more than one object with content: %s", name, strings.Join(found, " and ")),
+		"rename one of them, or give the one to download as {id: PackageID}")
+}
+
+// DescribeContent implements desired.ContentDescriber: an object on the
+// site is described as the site holds it; one this apply creates (or, in
+// a plan, will create) as the configuration declares it.
+func (r *resolver) DescribeContent(name, id string) (desired.ContentInfo, bool) {
+	if in := r.st.byID[strings.ToUpper(id)]; in != nil {
+		for k, class := range refClass {
+			if class == in.Class {
+				t, ok := config.PackageTypeOf(k)
+				return desired.ContentInfo{Name: in.String("Name"), Type: t, SizeKB: in.Int("SourceSize")}, ok && k != desired.RefSequence
+			}
+		}
+		return desired.ContentInfo{}, false
+	}
+	if name == "" {
+		return desired.ContentInfo{}, false
+	}
+	kind, _, err := r.content(name)
+	if err != nil {
+		return desired.ContentInfo{}, false
+	}
+	for _, p := range r.cfg.Packages {
+		if desired.RefKind(p.Type) == kind && strings.EqualFold(p.Name, name) {
+			t, _ := config.PackageTypeOf(kind)
+			return desired.ContentInfo{Name: p.Name, Type: t}, true
+		}
+	}
+	return desired.ContentInfo{}, false
+}
+
 // declaredNames lists the names the configuration declares for kind.
 func (r *resolver) declaredNames(kind desired.RefKind) []string {
 	var names []string
@@ -105,7 +196,7 @@ func (r *resolver) declaredNames(kind desired.RefKind) []string {
 		return names
 	}
 	for _, p := range r.cfg.Packages {
-		if !p.Absent && desired.RefKind(p.Type) == kind {
+		if !p.Absent && kind.Accepts(desired.RefKind(p.Type)) {
 			names = append(names, p.Name)
 		}
 	}

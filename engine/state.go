@@ -50,6 +50,7 @@ type State struct {
 	Sequences map[string]*provider.Instance
 	mu        sync.Mutex
 	ids       map[string]bool
+	byID      map[string]*provider.Instance // every package-class object by upper-case PackageID
 	seqByID   map[string]*provider.Instance // task sequence packages by PackageID
 }
 
@@ -102,11 +103,13 @@ func ReadState(ctx context.Context, site provider.Site, reads int) (*State, erro
 		}
 	}
 	st.ids = map[string]bool{}
+	st.byID = map[string]*provider.Instance{}
 	st.seqByID = map[string]*provider.Instance{}
 	for class, byName := range st.byName {
 		for _, list := range byName {
 			for _, in := range list {
 				st.ids[strings.ToUpper(in.String("PackageID"))] = true
+				st.byID[strings.ToUpper(in.String("PackageID"))] = in
 				if class == ClassTaskSequencePackage {
 					st.seqByID[in.String("PackageID")] = in
 				}

@@ -1,6 +1,9 @@
 package config
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // RefKind names the kind of site object a reference points to.
 type RefKind string
@@ -13,7 +16,57 @@ const (
 	RefBootImage        RefKind = "bootImage"
 	RefApplication      RefKind = "application"
 	RefSequence         RefKind = "sequence"
+	// RefContent is any object with content a step can download: a
+	// package, driver package, OS image, OS upgrade package or boot image.
+	RefContent RefKind = "content"
 )
+
+// ContentKinds are the kinds a RefContent reference may name, in the order
+// their classes are searched.
+var ContentKinds = []RefKind{RefPackage, RefDriverPackage, RefOSImage, RefOSUpgradePackage, RefBootImage}
+
+// packageTypes are the SMS_PackageBaseclass PackageType values of the
+// package kinds (as ReferencesInfo and PackageInfo carry them).
+var packageTypes = map[RefKind]int{RefPackage: 0, RefDriverPackage: 3, RefSequence: 4, RefOSImage: 257, RefBootImage: 258, RefOSUpgradePackage: 259}
+
+// PackageTypeOf returns the PackageType value of kind's objects.
+func PackageTypeOf(kind RefKind) (int, bool) {
+	t, ok := packageTypes[kind]
+	return t, ok
+}
+
+// KindOfPackageType returns the reference kind of a PackageType value.
+func KindOfPackageType(t int) (RefKind, bool) {
+	for k, v := range packageTypes {
+		if v == t {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// Accepts reports whether an object of kind got answers a reference of
+// kind k: the same kind, or any kind with content for RefContent.
+func (k RefKind) Accepts(got RefKind) bool {
+	return k == got || (k == RefContent && slices.Contains(ContentKinds, got))
+}
+
+// Describe names a reference kind for messages: "driver package".
+func (k RefKind) Describe() string {
+	switch k {
+	case RefOSImage:
+		return "OS image"
+	case RefOSUpgradePackage:
+		return "OS upgrade package"
+	case RefDriverPackage:
+		return "driver package"
+	case RefBootImage:
+		return "boot image"
+	case RefContent:
+		return "package, driver package, OS image, OS upgrade package or boot image"
+	}
+	return string(k)
+}
 
 // FieldType says how a YAML field maps to step properties.
 type FieldType int
@@ -305,7 +358,7 @@ func init() {
 	}})
 	addKind(&Kind{Key: "checkReadiness", Class: "PrestartCheckAction", Title: "Check Readiness", Fields: prestartFields()})
 	addKind(&Kind{Key: "downloadPackageContent", Class: "DownloadPackageContentAction", Title: "Download Package Content", Fields: []Field{
-		{YAML: "packages", Prop: "DownloadPackages", Type: TRefList, Ref: RefPackage, Desc: "Packages to download, by name (DownloadPackages)."},
+		{YAML: "packages", Prop: "DownloadPackages", Type: TRefList, Ref: RefContent, Desc: "Packages, driver packages, OS images, OS upgrade packages or boot images to download, by name (DownloadPackages)."},
 		fenum("location", "DestinationLocationType", "Where to put the content (DestinationLocationType).", "TSCache", "CCMCache", "Custom"),
 		f("path", "DestinationCustomPath", TString, "Folder for location Custom (DestinationCustomPath)."),
 		f("variable", "DestinationVariable", TString, "Variable that receives the content location (DestinationVariable)."),

@@ -250,13 +250,23 @@ func (c *Converter) generic(s *tsxml.Step) *yaml.Node {
 
 // ref names a referenced object, or keeps it by ID when no name is known.
 func (c *Converter) ref(kind config.RefKind, id, what string) *yaml.Node {
+	return c.refOr(kind, id, what, "")
+}
+
+// refOr is ref with a name to fall back on when Names knows none: the name
+// the step itself lists the object under (a download step's PackageInfo).
+func (c *Converter) refOr(kind config.RefKind, id, what, fallback string) *yaml.Node {
+	name := fallback
 	if c.Names != nil {
-		if name, ok := c.Names.Name(kind, id); ok && name != "" {
-			k := refKey{kind, strings.ToLower(name)}
-			if prev, dup := c.reverse[k]; !dup || prev == id {
-				c.reverse[k] = id
-				return str(name)
-			}
+		if n, ok := c.Names.Name(kind, id); ok && n != "" {
+			name = n
+		}
+	}
+	if name != "" {
+		k := refKey{kind, strings.ToLower(name)}
+		if prev, dup := c.reverse[k]; !dup || prev == id {
+			c.reverse[k] = id
+			return str(name)
 		}
 	}
 	c.note(&c.Report.IDs, "%s %s", what, id)
@@ -408,10 +418,11 @@ func (c *Converter) value(f config.Field, cls *tsxml.Class, prop, v string, vars
 	case config.TRef:
 		return c.ref(f.Ref, v, prop)
 	case config.TRefList:
+		listed := listedContent(func(p string) (string, bool) { x, ok := vars[p]; return x, ok })
 		list := flow(seq())
 		for _, id := range strings.Split(v, ",") {
 			if id = strings.TrimSpace(id); id != "" {
-				list.Content = append(list.Content, c.ref(f.Ref, id, prop))
+				list.Content = append(list.Content, c.refOr(f.Ref, id, prop, listed[strings.ToUpper(id)].name))
 			}
 		}
 		return list

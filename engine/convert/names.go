@@ -5,20 +5,16 @@ import (
 	"github.com/tsctl/tsctl/provider/export"
 )
 
-// refKinds maps ReferencePackageType values to reference kinds.
-var refKinds = map[int]config.RefKind{
-	0: config.RefPackage, 3: config.RefDriverPackage, 4: config.RefSequence,
-	257: config.RefOSImage, 258: config.RefBootImage, 259: config.RefOSUpgradePackage,
-}
-
 // ExportNames names references from an export's ReferencesInfo and from the
 // sequences the export itself holds.
 type ExportNames struct{ Ex *export.Export }
 
 // Name implements Names.
 func (n ExportNames) Name(kind config.RefKind, id string) (string, bool) {
-	if r, ok := n.Ex.Refs[id]; ok && refKinds[r.Type] == kind {
-		return r.Name, r.Name != ""
+	if r, ok := n.Ex.Refs[id]; ok {
+		if got, known := config.KindOfPackageType(r.Type); known && kind.Accepts(got) {
+			return r.Name, r.Name != ""
+		}
 	}
 	if kind == config.RefSequence {
 		for _, s := range n.Ex.Sequences {

@@ -2,6 +2,7 @@ package convert
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tsctl/tsctl/engine/config"
@@ -40,7 +41,7 @@ func Stubs(ex *export.Export) []Stub {
 		}
 		st := &Stub{Kind: kind, ID: id, Name: id}
 		if r, ok := ex.Refs[id]; ok {
-			if k, ok := refKinds[r.Type]; ok {
+			if k, ok := config.KindOfPackageType(r.Type); ok {
 				st.Kind = k
 			}
 			if r.Name != "" {
@@ -86,8 +87,14 @@ func Stubs(ex *export.Export) []Stub {
 						}
 					}
 				case tsxml.RefPackageList:
+					listed := listedContent(step.Var)
 					for _, id := range strings.Split(v.Value, ",") {
-						addPkg(config.RefPackage, strings.TrimSpace(id), "")
+						id = strings.TrimSpace(id)
+						l, ok := listed[strings.ToUpper(id)]
+						if !ok {
+							l.kind = config.RefPackage
+						}
+						addPkg(l.kind, id, l.name)
 					}
 				case tsxml.RefApplications:
 					for _, m := range strings.Split(v.Value, ",") {
@@ -106,6 +113,35 @@ func Stubs(ex *export.Export) []Stub {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+type listed struct {
+	kind config.RefKind
+	name string
+}
+
+// listedContent reads what a download step lists of its packages (its
+// PackageInfo array: name and PackageType by PackageID), by upper-case ID;
+// get reads a step property.
+func listedContent(get func(prop string) (string, bool)) map[string]listed {
+	out := map[string]listed{}
+	for i := 0; ; i++ {
+		p := "PackageInfo" + strconv.Itoa(i)
+		id, ok := get(p + "PackageId")
+		if !ok {
+			return out
+		}
+		l := listed{kind: config.RefPackage}
+		if pt, _ := get(p + "PkgType"); pt != "" {
+			t, _ := strconv.Atoi(pt)
+			if k, ok := config.KindOfPackageType(t); ok && config.RefContent.Accepts(k) {
+				l.kind = k
+			}
+		}
+		name, _ := get(p + "Name")
+		l.name = strings.TrimSpace(name)
+		out[strings.ToUpper(strings.TrimSpace(id))] = l
+	}
 }
 
 // refKindOf returns the reference kind the typed form gives a property.

@@ -29,6 +29,7 @@ const (
 	RefBootImage        = config.RefBootImage
 	RefApplication      = config.RefApplication
 	RefSequence         = config.RefSequence
+	RefContent          = config.RefContent
 )
 
 // Field, Kind and the field types come from the configuration format.
@@ -68,6 +69,22 @@ type Resolver interface {
 	Secret(s config.Secret) (string, error)
 	// CheckID checks a reference given by ID rather than by name.
 	CheckID(kind RefKind, id string) error
+}
+
+// ContentInfo describes an object a download step names, as the console
+// lists it with the step (the PackageInfo array).
+type ContentInfo struct {
+	Name   string
+	Type   int   // PackageType: 0 package, 3 driver package, 257 OS image…
+	SizeKB int64 // SourceSize; 0 when not known yet
+}
+
+// ContentDescriber is implemented by resolvers that can describe the
+// objects a download step names (name as written, "" for {id}; id as
+// resolved, or Pending). A builder whose resolver lacks it leaves the
+// PackageInfo list out; it is derived, so plans never compare it.
+type ContentDescriber interface {
+	DescribeContent(name, id string) (ContentInfo, bool)
 }
 
 // Builder builds sequences for one resolver.
@@ -344,6 +361,9 @@ func (sb *stepBuilder) field(fl Field, v *config.Node, prop string, props map[st
 			ids = append(ids, sb.refNode(fl.Ref, c))
 		}
 		put(strings.Join(ids, ","))
+		if fl.Ref == RefContent {
+			sb.packageInfo(v, ids, props)
+		}
 	case TScript:
 		put(EncodeScript(crlf(v.Value)))
 	case TApps:
@@ -383,6 +403,35 @@ func (sb *stepBuilder) field(fl Field, v *config.Node, prop string, props map[st
 		put(strconv.Itoa(len(v.Content)))
 	case TRules:
 		put(sb.rules(v))
+	}
+}
+
+// packageInfo fills what the console keeps beside a download list: the
+// count (NumPackages) and, per object, its name, PackageID, type and size
+// (the PackageInfo array), when the resolver can describe every object.
+func (sb *stepBuilder) packageInfo(list *config.Node, ids []string, props map[string]string) {
+	d, ok := sb.b.R.(ContentDescriber)
+	if !ok || len(ids) == 0 {
+		return
+	}
+	infos := make([]ContentInfo, len(ids))
+	for i, c := range list.Content {
+		name := c.Value
+		if config.Lookup(c, "id") != nil {
+			name = ""
+		}
+		if infos[i], ok = d.DescribeContent(name, ids[i]); !ok {
+			return
+		}
+	}
+	n := strconv.Itoa(len(ids))
+	props["NumPackages"], props["PackageInfo"] = n, n
+	for i, in := range infos {
+		p := "PackageInfo" + strconv.Itoa(i)
+		props[p+"Name"] = in.Name
+		props[p+"PackageId"] = ids[i]
+		props[p+"PkgType"] = strconv.Itoa(in.Type)
+		props[p+"Size"] = strconv.FormatInt(in.SizeKB, 10)
 	}
 }
 
