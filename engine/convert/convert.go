@@ -276,6 +276,38 @@ func (c *Converter) refOr(kind config.RefKind, id, what, fallback string) *yaml.
 	return m
 }
 
+// listedApps reads the display names an Install Application step lists its
+// applications under (AppInfo{i}DisplayName by AppInfo{i}Name, the model
+// name), by lower-case model name; a display name listed for two models
+// names neither; get reads a step property.
+func listedApps(get func(prop string) (string, bool)) map[string]string {
+	out := map[string]string{}
+	models := map[string]int{} // lower-case display name → models listed under it
+	for i := 0; ; i++ {
+		p := "AppInfo" + strconv.Itoa(i)
+		model, ok := get(p + "Name")
+		if !ok {
+			break
+		}
+		if name, _ := get(p + "DisplayName"); strings.TrimSpace(name) != "" {
+			out[strings.ToLower(strings.TrimSpace(model))] = strings.TrimSpace(name)
+			models[strings.ToLower(strings.TrimSpace(name))]++
+		}
+	}
+	// A display name listed for two applications names neither.
+	for m, name := range out {
+		if models[strings.ToLower(name)] > 1 {
+			delete(out, m)
+		}
+	}
+	return out
+}
+
+// lookupIn reads properties from a step's property map.
+func lookupIn(vars map[string]string) func(string) (string, bool) {
+	return func(p string) (string, bool) { v, ok := vars[p]; return v, ok }
+}
+
 var envRE = regexp.MustCompile(`[^A-Z0-9]+`)
 
 // secret returns an environment placeholder for a secret the export blanked.
@@ -418,7 +450,7 @@ func (c *Converter) value(f config.Field, cls *tsxml.Class, prop, v string, vars
 	case config.TRef:
 		return c.ref(f.Ref, v, prop)
 	case config.TRefList:
-		listed := listedContent(func(p string) (string, bool) { x, ok := vars[p]; return x, ok })
+		listed := listedContent(lookupIn(vars))
 		list := flow(seq())
 		for _, id := range strings.Split(v, ",") {
 			if id = strings.TrimSpace(id); id != "" {
@@ -437,17 +469,22 @@ func (c *Converter) value(f config.Field, cls *tsxml.Class, prop, v string, vars
 		}
 		return str(lf)
 	case config.TApps:
+		listed := listedApps(lookupIn(vars))
 		list := seq()
 		for _, model := range strings.Split(v, ",") {
 			if model = strings.TrimSpace(model); model == "" {
 				continue
 			}
+			name, ok := listed[strings.ToLower(model)]
 			if c.Names != nil {
-				if name, ok := c.Names.AppName(model); ok {
-					c.apps[strings.ToLower(name)] = model
-					list.Content = append(list.Content, str(name))
-					continue
+				if n, known := c.Names.AppName(model); known {
+					name, ok = n, true
 				}
+			}
+			if prev, dup := c.apps[strings.ToLower(name)]; ok && name != "" && (!dup || prev == model) {
+				c.apps[strings.ToLower(name)] = model
+				list.Content = append(list.Content, str(name))
+				continue
 			}
 			c.note(&c.Report.IDs, "application %s", model)
 			m := flow(mapping())

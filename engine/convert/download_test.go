@@ -30,19 +30,7 @@ func TestDownloadListNamesItsPackages(t *testing.T) {
 <variable name="OSDPackage1PkgType" property="PackageInfo1PkgType">257</variable>
 <variable name="OSDPackage1Size" property="PackageInfo1Size">4000000</variable>
 </defaultVarList></step></sequence>`
-	file := filepath.Join(t.TempDir(), "download.xml")
-	if err := os.WriteFile(file, []byte(xml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ex, err := export.ReadFiles([]string{file})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := New(ExportNames{ex})
-	out, err := yaml.Marshal(c.Sequence(ex.Sequences[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex, out := convertXML(t, xml)
 	if want := "packages: [Dell WinPE Drivers, Windows 11, {id: XYZ00012} # no name known for DownloadPackages XYZ00012"; !strings.Contains(string(out), want) {
 		t.Errorf("converted step lacks %q:\n%s", want, out)
 	}
@@ -59,4 +47,58 @@ func TestDownloadListNamesItsPackages(t *testing.T) {
 	if names["XYZ00010"] != "Dell WinPE Drivers" {
 		t.Errorf("stub XYZ00010 named %q", names["XYZ00010"])
 	}
+}
+
+// An Install Application step lists its applications' display names beside
+// their model names (AppInfo): conversion names them from there, since
+// AppReferencesInfo carries model names only.
+func TestInstallApplicationNamesItsApplications(t *testing.T) {
+	const xml = `<sequence version="3.10"><step type="SMS_TaskSequence_InstallApplicationAction" name="Apps" runIn="FullOS"><action>smsappinstall.exe /app:ScopeId_1/Application_A,ScopeId_1/Application_B,ScopeId_1/Application_C,ScopeId_1/Application_D /basevar: /continueOnError:false</action><defaultVarList>
+<variable name="ApplicationName" property="ApplicationName" hidden="true">ScopeId_1/Application_A,ScopeId_1/Application_B,ScopeId_1/Application_C,ScopeId_1/Application_D</variable>
+<variable name="OSDApp" property="AppInfo" hidden="true">4</variable>
+<variable name="OSDApp0Name" property="AppInfo0Name">ScopeId_1/Application_A</variable>
+<variable name="OSDApp0DisplayName" property="AppInfo0DisplayName">Contoso Agent</variable>
+<variable name="OSDApp1Name" property="AppInfo1Name">ScopeId_1/Application_B</variable>
+<variable name="OSDApp1DisplayName" property="AppInfo1DisplayName">Contoso Agent</variable>
+<variable name="OSDApp2Name" property="AppInfo2Name">ScopeId_1/Application_C</variable>
+<variable name="OSDApp3Name" property="AppInfo3Name">ScopeId_1/Application_D</variable>
+<variable name="OSDApp3DisplayName" property="AppInfo3DisplayName">Contoso Agent VPN</variable>
+<variable name="OSDAppCount" property="NumApps">4</variable>
+</defaultVarList></step></sequence>`
+	ex, out := convertXML(t, xml)
+	// A and B share a display name, so neither is named by it (a name must
+	// resolve to one application); C lists none.
+	for _, want := range []string{"- Contoso Agent VPN\n", "- {id: ScopeId_1/Application_A} # no name known for this application",
+		"- {id: ScopeId_1/Application_B} #", "- {id: ScopeId_1/Application_C} #"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("converted step lacks %q:\n%s", want, out)
+		}
+	}
+	names := map[string]string{}
+	for _, st := range Stubs(ex) {
+		names[st.ID] = st.Name
+	}
+	for id, want := range map[string]string{"ScopeId_1/Application_D": "Contoso Agent VPN", "ScopeId_1/Application_A": "ScopeId_1/Application_A", "ScopeId_1/Application_C": "ScopeId_1/Application_C"} {
+		if names[id] != want {
+			t.Errorf("stub %s named %q, want %q", id, names[id], want)
+		}
+	}
+}
+
+// convertXML reads one sequence document as an export and converts it.
+func convertXML(t *testing.T, xml string) (*export.Export, []byte) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "sequence.xml")
+	if err := os.WriteFile(file, []byte(xml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := export.ReadFiles([]string{file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := yaml.Marshal(New(ExportNames{ex}).Sequence(ex.Sequences[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex, out
 }

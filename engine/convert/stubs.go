@@ -97,9 +97,14 @@ func Stubs(ex *export.Export) []Stub {
 						addPkg(l.kind, id, l.name)
 					}
 				case tsxml.RefApplications:
+					names := listedApps(step.Var)
 					for _, m := range strings.Split(v.Value, ",") {
 						if m = strings.TrimSpace(m); m != "" && stubs[m] == nil {
-							stubs[m] = &Stub{Kind: config.RefApplication, ID: m, Name: m}
+							name := names[strings.ToLower(m)]
+							if name == "" {
+								name = m
+							}
+							stubs[m] = &Stub{Kind: config.RefApplication, ID: m, Name: name}
 						}
 					}
 				}
