@@ -106,6 +106,7 @@ func (r *resolver) content(name string) (desired.RefKind, string, error) {
 		id   string
 	}
 	var ms []match
+	var absent []desired.RefKind
 	for _, k := range config.ContentKinds {
 		key := refKey{k, strings.ToLower(name)}
 		r.mu.Lock()
@@ -116,6 +117,7 @@ func (r *resolver) content(name string) (desired.RefKind, string, error) {
 			ms = append(ms, match{k, id})
 			continue
 		case r.cfg != nil && r.cfg.IsAbsent(string(k), name):
+			absent = append(absent, k)
 			continue
 		}
 		in, err := r.st.Find(refClass[k], name)
@@ -133,6 +135,9 @@ func (r *resolver) content(name string) (desired.RefKind, string, error) {
 	case 1:
 		return ms[0].kind, ms[0].id, nil
 	case 0:
+		if len(absent) > 0 {
+			return "", "", diag.WithHint(fmt.Errorf("%s %q is declared absent", absent[0], name), "remove the reference, or drop absent: true")
+		}
 		err := fmt.Errorf("no %s named %q is declared in the configuration or on site %s", desired.RefContent.Describe(), name, r.st.Site.Code())
 		names := r.declaredNames(desired.RefContent)
 		for _, k := range config.ContentKinds {
