@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
@@ -174,6 +175,10 @@ type Error struct {
 	Msg    string
 	Hint   string    // what the user can do about it, printed on a hint line
 	Holder *LockInfo // for KindLocked
+	// RetryAfter is how long the site asked to be left alone before the
+	// call is tried again (HTTP Retry-After), for KindTransient; 0 if it
+	// did not say.
+	RetryAfter time.Duration
 }
 
 // ErrorHint returns the hint (see diag.HintOf).

@@ -67,12 +67,13 @@ type flaky struct {
 	Site
 	fails int
 	calls int
+	after time.Duration // Retry-After of each failure
 }
 
 func (f *flaky) Get(ctx context.Context, path string) (*Instance, error) {
 	f.calls++
 	if f.calls <= f.fails {
-		return nil, &Error{Kind: KindTransient, Op: "Get", Msg: "connection reset"}
+		return nil, &Error{Kind: KindTransient, Op: "Get", Msg: "connection reset", RetryAfter: f.after}
 	}
 	return New("X"), nil
 }
@@ -106,6 +107,20 @@ func TestRetrying(t *testing.T) {
 	r3.Base = time.Millisecond
 	if _, err := r3.Put(context.Background(), in); err == nil || f3.calls != 5 {
 		t.Errorf("update not retried: %d calls", f3.calls)
+	}
+}
+
+// A site that says when to come back is not asked again sooner.
+func TestRetryingWaitsRetryAfter(t *testing.T) {
+	f := &flaky{fails: 1, after: 200 * time.Millisecond}
+	r := NewRetrying(f)
+	r.Base = time.Millisecond
+	start := time.Now()
+	if _, err := r.Get(context.Background(), "p"); err != nil || f.calls != 2 {
+		t.Fatalf("get: %v after %d calls", err, f.calls)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("retried after %v, before the site's Retry-After of 200ms", d)
 	}
 }
 

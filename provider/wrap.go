@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"math/rand/v2"
 	"sort"
@@ -134,11 +135,18 @@ func NewRetrying(s Site) *Retrying {
 // Retries returns how many retries were made.
 func (r *Retrying) Retries() int { return int(r.retries.Load()) }
 
+// MaxRetryAfter bounds how long a site's Retry-After can hold a retry.
+const MaxRetryAfter = 30 * time.Second
+
 func (r *Retrying) do(ctx context.Context, idempotent bool, call func() error) error {
 	err := call()
 	for try := 1; err != nil && idempotent && IsKind(err, KindTransient) && try < r.Attempts; try++ {
 		d := r.Base << (try - 1)
 		d = d/2 + time.Duration(rand.Int64N(int64(d)))
+		var pe *Error
+		if errors.As(err, &pe) && pe.RetryAfter > d {
+			d = min(pe.RetryAfter, MaxRetryAfter)
+		}
 		select {
 		case <-ctx.Done():
 			return err

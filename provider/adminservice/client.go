@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -203,10 +204,14 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 			if _, k, ok := provider.CodeIn(msg); ok {
 				kind = k
 			}
-		case resp.StatusCode > 500:
+		case resp.StatusCode > 500, resp.StatusCode == http.StatusTooManyRequests:
 			kind = provider.KindTransient
 		}
-		return &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, msg), Hint: hint}
+		e := &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, msg), Hint: hint}
+		if kind == provider.KindTransient {
+			e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		}
+		return e
 	}
 	if out == nil || len(data) == 0 {
 		return nil
@@ -217,6 +222,22 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 		return &provider.Error{Kind: provider.KindFailed, Op: op, Msg: "invalid JSON reply: " + err.Error()}
 	}
 	return nil
+}
+
+// retryAfter reads a Retry-After header: delay seconds or an HTTP date
+// (RFC 9110 §10.2.3); 0 when absent, unreadable or past.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return max(0, time.Duration(min(n, 24*3600))*time.Second)
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 // schemes lists the authentication schemes of WWW-Authenticate headers.

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"github.com/tsctl/tsctl/provider"
@@ -202,6 +203,7 @@ func TestErrorKinds(t *testing.T) {
 		{500, `{"error":{"message":"Exception from HRESULT: 0x800706BA"}}`, provider.KindTransient, "0x800706BA"},
 		{500, `{"error":{"message":"code 0x80041234 unknown, then 0x80041002"}}`, provider.KindNotFound, "0x80041002"},
 		{502, `bad gateway`, provider.KindTransient, "HTTP 502: bad gateway"},
+		{429, `slow down`, provider.KindTransient, "HTTP 429: slow down"},
 		{503, `{"error":{"message":"busy (0x80041001)"}}`, provider.KindTransient, "HTTP 503: busy"},
 		{503, `busy`, provider.KindTransient, "HTTP 503: busy"},
 	}
@@ -444,5 +446,57 @@ func TestMD4(t *testing.T) {
 		if hex.EncodeToString(got[:]) != want {
 			t.Errorf("md4(%q) = %x, want %s", in, got, want)
 		}
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		header string
+		want   time.Duration
+	}{
+		{"", 0},
+		{"7", 7 * time.Second},
+		{" 0 ", 0},
+		{"-3", 0},
+		{"soon", 0},
+		{"Wed, 25 Nov 2026 12:00:10 GMT", 10 * time.Second},
+		{"Wed, 25 Nov 2026 11:59:00 GMT", 0},
+		{"99999999", 24 * time.Hour},
+	}
+	for _, tc := range cases {
+		if got := retryAfter(tc.header, now); got != tc.want {
+			t.Errorf("retryAfter(%q) = %v, want %v", tc.header, got, tc.want)
+		}
+	}
+}
+
+// A 503 with Retry-After is retried no sooner than the site asked.
+func TestRetryAfterFromSite(t *testing.T) {
+	calls := 0
+	site := &siteHandler{reply: func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"value":[]}`)
+	}}
+	srv := httptest.NewTLSServer(site)
+	defer srv.Close()
+	c, err := Open(context.Background(), srv.URL+"/AdminService", trusting(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := provider.NewRetrying(c)
+	r.Base = time.Millisecond
+	start := time.Now()
+	if _, err := r.Query(context.Background(), provider.Query{Class: "SMS_Package"}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < time.Second || calls != 2 {
+		t.Errorf("%d calls in %v; want the retry after the site's 1 s", calls, d)
 	}
 }
