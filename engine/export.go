@@ -88,7 +88,7 @@ func Export(ctx context.Context, site provider.Site, globs []string) (*Exported,
 	out := &Exported{Names: names, Sequences: make([]*export.Sequence, len(seqs))}
 	errs := make([]error, len(seqs))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
+	sem := make(chan struct{}, SequenceReads)
 	for i, q := range seqs {
 		wg.Add(1)
 		sem <- struct{}{}
