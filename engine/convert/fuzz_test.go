@@ -1,0 +1,66 @@
+package convert
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/provider/export"
+	"github.com/tsctl/tsctl/provider/tsxml"
+)
+
+// FuzzConvert converts any sequence XML the codec reads: conversion never
+// panics, writes YAML that parses, and the loader either refuses it with
+// positioned diagnostics or gets every step back (typed when verified, in
+// a lossless form otherwise).
+func FuzzConvert(f *testing.F) {
+	seeds := []string{filepath.Join("..", "..", "provider", "tsxml", "testdata", "small.xml")}
+	corpus, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "corpus", "*.xml")) // when present
+	for _, p := range append(seeds, corpus...) {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`<sequence version="3.10"><step type="SMS_TaskSequence_DownloadPackageContentAction" name="D"><defaultVarList><variable name="OSDDownloadDownloadPackages" property="DownloadPackages">A,B</variable><variable name="OSDPackage0PackageId" property="PackageInfo0PackageId">A</variable><variable name="OSDPackage0Name" property="PackageInfo0Name">Drivers</variable><variable name="OSDPackage0PkgType" property="PackageInfo0PkgType">3</variable></defaultVarList></step></sequence>`))
+	f.Add([]byte(`<sequence version="3.10"><step type="SMS_TaskSequence_InstallApplicationAction" name="A"><defaultVarList><variable name="ApplicationName" property="ApplicationName">M1,M2</variable><variable name="OSDApp0Name" property="AppInfo0Name">M1</variable><variable name="OSDApp0DisplayName" property="AppInfo0DisplayName">One</variable></defaultVarList></step></sequence>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		q, err := tsxml.Parse(data)
+		if err != nil {
+			return
+		}
+		ex := &export.Export{Sequences: []*export.Sequence{{Name: "Fuzz", Sequence: q}}}
+		c := New(ExportNames{ex})
+		out, err := Document("", []*yaml.Node{c.Sequence(ex.Sequences[0])})
+		if err != nil {
+			t.Fatalf("render: %v", err)
+		}
+		var n yaml.Node
+		if err := yaml.Unmarshal(out, &n); err != nil {
+			t.Fatalf("converted YAML does not parse: %v\n%s", err, out)
+		}
+		// A sequence no site would hold (an unnamed step, say) converts
+		// faithfully and is then refused with positions, like any input.
+		cfg, ds := config.Parse("fuzz.yaml", out)
+		if ds.HasErrors() {
+			for _, d := range ds {
+				if d.Pos.Line == 0 {
+					t.Fatalf("diagnostic without a position: %v\n%s", d, out)
+				}
+			}
+			return
+		}
+		if cfg == nil || len(cfg.Sequences) != 1 {
+			t.Fatalf("converted YAML does not load as one sequence:\n%s", out)
+		}
+		steps := 0
+		config.Walk(cfg.Sequences[0].Steps, func(*config.Step) { steps++ })
+		want := 0
+		q.Walk(func(string, *tsxml.Step) bool { want++; return true })
+		if steps != want {
+			t.Fatalf("%d steps in, %d loaded:\n%s", want, steps, out)
+		}
+	})
+}
