@@ -330,6 +330,21 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 			s.Steps, s.HasSteps = decodeSteps(file, v, ds), true
 		case "absent":
 			s.Absent = v.Value == "true"
+		case "globalVariables":
+			for _, item := range deref(v).Content {
+				var g GlobalVar
+				mapping(deref(item), func(key string, _, v *yaml.Node) {
+					switch key {
+					case "name":
+						g.Name = v.Value
+					case "property":
+						g.Property = v.Value
+					case "value":
+						g.Value = v.Value
+					}
+				})
+				s.GlobalVars = append(s.GlobalVars, g)
+			}
 		}
 	})
 	return s

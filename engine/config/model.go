@@ -68,6 +68,14 @@ type Sequence struct {
 	Steps       []*Step
 	Absent      bool
 	HasSteps    bool
+	// GlobalVars are <globalVarList> variables no step property produces
+	// (a custom step class's [Global] properties), kept as exported.
+	GlobalVars []GlobalVar
+}
+
+// GlobalVar is one <globalVarList> variable.
+type GlobalVar struct {
+	Name, Property, Value string
 }
 
 // Step is a step or group as written in the file; its kind-specific body is

@@ -74,6 +74,20 @@ func (c *Converter) Sequence(s *export.Sequence) *yaml.Node {
 		add(m, "maxRunTime", integer(s.Duration))
 	}
 	add(m, "steps", c.steps(s.Sequence.Steps, ""))
+	var globals []*yaml.Node
+	for _, v := range s.Sequence.GlobalVars {
+		if tsxml.DerivedGlobal(v.Property) {
+			continue // recomputed from the steps
+		}
+		g := flow(mapping())
+		add(g, "name", str(v.Name))
+		add(g, "property", str(v.Property))
+		add(g, "value", str(v.Value))
+		globals = append(globals, g)
+	}
+	if len(globals) > 0 {
+		add(m, "globalVariables", seq(globals...))
+	}
 	return m
 }
 
@@ -94,11 +108,14 @@ func (c *Converter) note(list *[]string, format string, args ...any) {
 }
 
 func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
-	if len(s.ExtraElems) > 0 {
+	asXML := func() *yaml.Node {
 		c.note(&c.Report.Generic, "%s (%s, kept as XML)", path, tsxml.ShortType(s.Type))
 		m := mapping()
 		add(m, "xml", str(string(tsxml.MarshalElem(stepElem(s)))))
 		return m
+	}
+	if len(s.ExtraElems) > 0 {
+		return asXML()
 	}
 	if s.Kind == tsxml.KindGroup {
 		m := mapping()
@@ -115,11 +132,16 @@ func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
 		}
 		c.Report.IDs = c.Report.IDs[:saved]
 		c.Report.Secrets = c.Report.Secrets[:savedSecrets]
-		c.note(&c.Report.Generic, "%s (%s)", path, tsxml.ShortType(s.Type))
-	} else {
-		c.note(&c.Report.Generic, "%s (%s)", path, s.Type)
 	}
-	return c.generic(s)
+	// The action form holds any <step>; what it cannot hold (an unknown
+	// class in a <subtasksequence> element, say) is kept as XML.
+	saved := len(c.Report.Secrets)
+	if g := c.generic(s); c.verify(g, s) {
+		c.note(&c.Report.Generic, "%s (%s)", path, tsxml.ShortType(s.Type))
+		return g
+	}
+	c.Report.Secrets = c.Report.Secrets[:saved]
+	return asXML()
 }
 
 // stepElem rebuilds the XML element of a step.

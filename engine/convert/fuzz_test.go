@@ -7,7 +7,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/engine/desired"
 	"github.com/tsctl/tsctl/provider/export"
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
@@ -15,7 +17,7 @@ import (
 // FuzzConvert converts any sequence XML the codec reads: conversion never
 // panics, writes YAML that parses, and the loader either refuses it with
 // positioned diagnostics or gets every step back (typed when verified, in
-// a lossless form otherwise).
+// a lossless form otherwise), building back the same task sequence.
 func FuzzConvert(f *testing.F) {
 	seeds := []string{filepath.Join("..", "..", "provider", "tsxml", "testdata", "small.xml")}
 	corpus, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "corpus", "*.xml")) // when present
@@ -61,6 +63,14 @@ func FuzzConvert(f *testing.F) {
 		q.Walk(func(string, *tsxml.Step) bool { want++; return true })
 		if steps != want {
 			t.Fatalf("%d steps in, %d loaded:\n%s", want, steps, out)
+		}
+		// Built back, it is the same task sequence.
+		got, ds := (&desired.Builder{R: nameResolver{c}}).Sequence(cfg.Sequences[0])
+		if ds.HasErrors() {
+			t.Fatalf("converted YAML does not build: %v\n%s", ds, out)
+		}
+		if d := engine.Differences(q.Clone(), got, nil); len(d) > 0 {
+			t.Fatalf("round trip changes %v\n%s", d, out)
 		}
 	})
 }

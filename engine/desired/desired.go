@@ -96,6 +96,9 @@ type Builder struct {
 func (b *Builder) Sequence(s *config.Sequence) (*tsxml.Sequence, diag.List) {
 	var ds diag.List
 	q := &tsxml.Sequence{Version: tsxml.SchemaVersion}
+	for _, g := range s.GlobalVars {
+		q.GlobalVars = append(q.GlobalVars, tsxml.Variable{Name: g.Name, Property: g.Property, Value: g.Value})
+	}
 	q.Steps = b.steps(s.Steps, &ds)
 	return q, ds
 }

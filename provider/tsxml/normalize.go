@@ -162,19 +162,24 @@ func NormalizeCondition(e *Elem) {
 	}
 }
 
-func mergeGlobals(existing, computed []Variable) []Variable {
-	known := map[string]bool{}
+// DerivedGlobal reports whether a <globalVarList> variable of property is
+// one a step property produces (Normalize recomputes those).
+func DerivedGlobal(property string) bool {
 	for _, c := range classes {
 		for _, p := range c.Props {
-			if p.Global {
-				known[p.Name] = true
+			if p.Global && p.Name == property {
+				return true
 			}
 		}
 	}
+	return false
+}
+
+func mergeGlobals(existing, computed []Variable) []Variable {
 	var out []Variable
 	seen := map[string]bool{}
 	for _, v := range existing {
-		if !known[v.Property] {
+		if !DerivedGlobal(v.Property) {
 			out = append(out, v)
 			seen[v.Name] = true
 		}
