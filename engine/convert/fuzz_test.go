@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/desired"
 	"github.com/tsctl/tsctl/provider/export"
+	"github.com/tsctl/tsctl/provider/local"
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
@@ -71,6 +73,52 @@ func FuzzConvert(f *testing.F) {
 		}
 		if d := engine.Differences(q.Clone(), got, nil); len(d) > 0 {
 			t.Fatalf("round trip changes %v\n%s", d, out)
+		}
+	})
+}
+
+// FuzzConvertApply applies what any sequence XML converts to on a new local
+// site: apply then plan is empty. Inputs that reference objects or read
+// secrets are skipped (the site holds nothing to resolve them).
+func FuzzConvertApply(f *testing.F) {
+	f.Add([]byte(`<sequence version="3.10"><group name="G"><step type="SMS_TaskSequence_SetVariableAction" name="S"><defaultVarList><variable name="VariableName" property="VariableName">A</variable><variable name="VariableValue" property="VariableValue">1</variable></defaultVarList></step></group></sequence>`))
+	f.Add([]byte(`<sequence version="3.10"><step type="BDD_Gather" name="Gather"><action>cscript.exe ztigather.wsf</action><defaultVarList><variable name="GatherLocalOnly" property="GatherLocalOnly">true</variable></defaultVarList></step></sequence>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		q, err := tsxml.Parse(data)
+		if err != nil {
+			return
+		}
+		ex := &export.Export{Sequences: []*export.Sequence{{Name: "Fuzz", Sequence: q}}}
+		c := New(ExportNames{ex})
+		out, err := Document("", []*yaml.Node{c.Sequence(ex.Sequences[0])})
+		if err != nil || len(c.Report.IDs) > 0 || len(c.Report.Secrets) > 0 {
+			return
+		}
+		cfg, ds := config.Parse("fuzz.yaml", out)
+		if ds.HasErrors() {
+			return
+		}
+		site, err := local.Open(t.TempDir(), local.Options{NoSync: true, User: "fuzz"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer site.Close()
+		ctx := context.Background()
+		p, ds, err := engine.MakePlan(ctx, site, cfg, engine.PlanOptions{Target: "fuzz"})
+		if err != nil || ds.HasErrors() {
+			return // refused by the site's rules (a sequence too large, say)
+		}
+		res, err := p.Apply(ctx, engine.ApplyOptions{Parallelism: 1, User: "fuzz"})
+		if err != nil || res.Failed() {
+			return // refused by the site (an invalid sequence): nothing to compare
+		}
+		again, ds, err := engine.MakePlan(ctx, site, cfg, engine.PlanOptions{Target: "fuzz"})
+		if err != nil || ds.HasErrors() {
+			t.Fatalf("plan after apply: %v %v\n%s", err, ds, out)
+		}
+		if again.Plan.Changes {
+			b, _ := again.Plan.JSON()
+			t.Fatalf("plan after apply has changes:\n%s\n%s", b, out)
 		}
 	})
 }
