@@ -78,10 +78,11 @@ func FuzzConvert(f *testing.F) {
 }
 
 // FuzzConvertApply applies what any sequence XML converts to on a new local
-// site: apply then plan is empty. Inputs that reference objects or read
-// secrets are skipped (the site holds nothing to resolve them).
+// site seeded with the objects it references (as tsctl site seed does):
+// apply then plan is empty. Inputs that read secrets are skipped.
 func FuzzConvertApply(f *testing.F) {
 	f.Add([]byte(`<sequence version="3.10"><group name="G"><step type="SMS_TaskSequence_SetVariableAction" name="S"><defaultVarList><variable name="VariableName" property="VariableName">A</variable><variable name="VariableValue" property="VariableValue">1</variable></defaultVarList></step></group></sequence>`))
+	f.Add([]byte(`<sequence version="3.10"><step type="SMS_TaskSequence_DownloadPackageContentAction" name="D"><defaultVarList><variable name="OSDDownloadDownloadPackages" property="DownloadPackages">PS100010,PS100011</variable><variable name="OSDPackage0PackageId" property="PackageInfo0PackageId">PS100010</variable><variable name="OSDPackage0Name" property="PackageInfo0Name">Drivers</variable><variable name="OSDPackage0PkgType" property="PackageInfo0PkgType">3</variable></defaultVarList></step><step type="SMS_TaskSequence_InstallSoftwareAction" name="I"><defaultVarList><variable name="PackageID" property="PackageID">PS100012</variable><variable name="ProgramName" property="ProgramName">Run</variable></defaultVarList></step></sequence>`))
 	f.Add([]byte(`<sequence version="3.10"><step type="BDD_Gather" name="Gather"><action>cscript.exe ztigather.wsf</action><defaultVarList><variable name="GatherLocalOnly" property="GatherLocalOnly">true</variable></defaultVarList></step></sequence>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		q, err := tsxml.Parse(data)
@@ -91,7 +92,7 @@ func FuzzConvertApply(f *testing.F) {
 		ex := &export.Export{Sequences: []*export.Sequence{{Name: "Fuzz", Sequence: q}}}
 		c := New(ExportNames{ex})
 		out, err := Document("", []*yaml.Node{c.Sequence(ex.Sequences[0])})
-		if err != nil || len(c.Report.IDs) > 0 || len(c.Report.Secrets) > 0 {
+		if err != nil || len(c.Report.Secrets) > 0 {
 			return
 		}
 		cfg, ds := config.Parse("fuzz.yaml", out)
@@ -103,6 +104,13 @@ func FuzzConvertApply(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer site.Close()
+		var stubs []local.Stub
+		for _, st := range Stubs(ex) {
+			stubs = append(stubs, local.Stub{Class: engine.ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Programs: st.Programs})
+		}
+		if _, err := site.AddStubs(stubs); err != nil {
+			return // IDs no site could hold
+		}
 		ctx := context.Background()
 		p, ds, err := engine.MakePlan(ctx, site, cfg, engine.PlanOptions{Target: "fuzz"})
 		if err != nil || ds.HasErrors() {
