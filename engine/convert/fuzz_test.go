@@ -21,9 +21,7 @@ import (
 // positioned diagnostics or gets every step back (typed when verified, in
 // a lossless form otherwise), building back the same task sequence.
 func FuzzConvert(f *testing.F) {
-	seeds := []string{filepath.Join("..", "..", "provider", "tsxml", "testdata", "small.xml")}
-	corpus, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "corpus", "*.xml")) // when present
-	for _, p := range append(seeds, corpus...) {
+	for _, p := range fuzzSeeds() {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
 		}
@@ -81,6 +79,11 @@ func FuzzConvert(f *testing.F) {
 // site seeded with the objects it references (as tsctl site seed does):
 // apply then plan is empty. Inputs that read secrets are skipped.
 func FuzzConvertApply(f *testing.F) {
+	for _, p := range fuzzSeeds() {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Add([]byte(`<sequence version="3.10"><group name="G"><step type="SMS_TaskSequence_SetVariableAction" name="S"><defaultVarList><variable name="VariableName" property="VariableName">A</variable><variable name="VariableValue" property="VariableValue">1</variable></defaultVarList></step></group></sequence>`))
 	f.Add([]byte(`<sequence version="3.10"><step type="SMS_TaskSequence_DownloadPackageContentAction" name="D"><defaultVarList><variable name="OSDDownloadDownloadPackages" property="DownloadPackages">PS100010,PS100011</variable><variable name="OSDPackage0PackageId" property="PackageInfo0PackageId">PS100010</variable><variable name="OSDPackage0Name" property="PackageInfo0Name">Drivers</variable><variable name="OSDPackage0PkgType" property="PackageInfo0PkgType">3</variable></defaultVarList></step><step type="SMS_TaskSequence_InstallSoftwareAction" name="I"><defaultVarList><variable name="PackageID" property="PackageID">PS100012</variable><variable name="ProgramName" property="ProgramName">Run</variable></defaultVarList></step></sequence>`))
 	f.Add([]byte(`<sequence version="3.10"><step type="BDD_Gather" name="Gather"><action>cscript.exe ztigather.wsf</action><defaultVarList><variable name="GatherLocalOnly" property="GatherLocalOnly">true</variable></defaultVarList></step></sequence>`))
@@ -129,4 +132,11 @@ func FuzzConvertApply(f *testing.F) {
 			t.Fatalf("plan after apply has changes:\n%s\n%s", b, out)
 		}
 	})
+}
+
+// fuzzSeeds are this repository's sequence fixture and, when present, the
+// corpus's XML files.
+func fuzzSeeds() []string {
+	corpus, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "corpus", "*.xml"))
+	return append([]string{filepath.Join("..", "..", "provider", "tsxml", "testdata", "small.xml")}, corpus...)
 }
