@@ -61,10 +61,6 @@ func Export(ctx context.Context, site provider.Site, globs []string) (*Exported,
 		kind config.RefKind
 		name string
 	}{}, apps: map[string]string{}}
-	kindOf := map[string]config.RefKind{}
-	for k, c := range refClass {
-		kindOf[c] = k
-	}
 	var seqs []*provider.Instance
 	for class, byName := range st.byName {
 		for _, list := range byName {
@@ -72,7 +68,7 @@ func Export(ctx context.Context, site provider.Site, globs []string) (*Exported,
 				names.byID[strings.ToUpper(in.String("PackageID"))] = struct {
 					kind config.RefKind
 					name string
-				}{kindOf[class], in.String("Name")}
+				}{classRef[class], in.String("Name")}
 				if class == ClassTaskSequencePackage && matchAny(globs, in.String("Name")) {
 					seqs = append(seqs, in)
 				}

@@ -165,13 +165,9 @@ func (r *resolver) content(name string) (desired.RefKind, string, error) {
 // a plan, will create) as the configuration declares it.
 func (r *resolver) DescribeContent(name, id string) (desired.ContentInfo, bool) {
 	if in := r.st.byID[strings.ToUpper(id)]; in != nil {
-		for k, class := range refClass {
-			if class == in.Class {
-				t, ok := config.PackageTypeOf(k)
-				return desired.ContentInfo{Name: in.String("Name"), Type: t, SizeKB: in.Int("SourceSize")}, ok && k != desired.RefSequence
-			}
-		}
-		return desired.ContentInfo{}, false
+		k, ok := classRef[in.Class]
+		t, typed := config.PackageTypeOf(k)
+		return desired.ContentInfo{Name: in.String("Name"), Type: t, SizeKB: in.Int("SourceSize")}, ok && typed && k != desired.RefSequence
 	}
 	if name == "" {
 		return desired.ContentInfo{}, false

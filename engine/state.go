@@ -38,6 +38,15 @@ var refClass = map[desired.RefKind]string{
 	desired.RefSequence:         ClassTaskSequencePackage,
 }
 
+// classRef is refClass inverted: the reference kind of a class's objects.
+var classRef = func() map[string]desired.RefKind {
+	m := map[string]desired.RefKind{}
+	for k, c := range refClass {
+		m[c] = k
+	}
+	return m
+}()
+
 // State is what tsctl read from a site for one plan.
 type State struct {
 	Site     provider.Site

@@ -61,13 +61,20 @@ var typeNames = map[string]typeSet{"null": tNull, "boolean": tBool, "integer": t
 var ignored = map[string]bool{"description": true, "examples": true, "default": true, "title": true,
 	"$id": true, "$schema": true, "$defs": true, "$comment": true}
 
-// quickSchemas are the quick forms of the document schema and of its
-// sequence definition.
-var quickSchemas = sync.OnceValues(func() (*[2]*quick, error) {
+// schemaDocument is the schema as plain JSON values (numbers kept as
+// json.Number), decoded once for the quick check and the hints.
+var schemaDocument = sync.OnceValues(func() (map[string]any, error) {
 	var doc map[string]any
 	d := json.NewDecoder(strings.NewReader(string(JSON)))
 	d.UseNumber()
-	if err := d.Decode(&doc); err != nil {
+	return doc, d.Decode(&doc)
+})
+
+// quickSchemas are the quick forms of the document schema and of its
+// sequence definition.
+var quickSchemas = sync.OnceValues(func() (*[2]*quick, error) {
+	doc, err := schemaDocument()
+	if err != nil {
 		return nil, err
 	}
 	defs, _ := doc["$defs"].(map[string]any)

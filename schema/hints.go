@@ -1,31 +1,24 @@
 package schema
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/engine/diag"
 )
 
-// document is the schema as plain JSON values, for the hints.
-var document = sync.OnceValue(func() map[string]any {
-	var doc map[string]any
-	if err := json.Unmarshal(JSON, &doc); err != nil {
-		return nil
-	}
-	return doc
-})
-
 // resolve walks a JSON pointer ("/$defs/step/properties/x") through the
 // schema document.
 func resolve(ptr string) map[string]any {
-	var cur any = document()
+	doc, err := schemaDocument()
+	if err != nil {
+		return nil
+	}
+	var cur any = doc
 	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
 		if tok == "" {
 			continue

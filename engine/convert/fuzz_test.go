@@ -29,15 +29,9 @@ func FuzzConvert(f *testing.F) {
 	f.Add([]byte(`<sequence version="3.10"><step type="SMS_TaskSequence_DownloadPackageContentAction" name="D"><defaultVarList><variable name="OSDDownloadDownloadPackages" property="DownloadPackages">A,B</variable><variable name="OSDPackage0PackageId" property="PackageInfo0PackageId">A</variable><variable name="OSDPackage0Name" property="PackageInfo0Name">Drivers</variable><variable name="OSDPackage0PkgType" property="PackageInfo0PkgType">3</variable></defaultVarList></step></sequence>`))
 	f.Add([]byte(`<sequence version="3.10"><step type="SMS_TaskSequence_InstallApplicationAction" name="A"><defaultVarList><variable name="ApplicationName" property="ApplicationName">M1,M2</variable><variable name="OSDApp0Name" property="AppInfo0Name">M1</variable><variable name="OSDApp0DisplayName" property="AppInfo0DisplayName">One</variable></defaultVarList></step></sequence>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		q, err := tsxml.Parse(data)
-		if err != nil {
+		q, _, c, out, ok := convertInput(t, data)
+		if !ok {
 			return
-		}
-		ex := &export.Export{Sequences: []*export.Sequence{{Name: "Fuzz", Sequence: q}}}
-		c := New(ExportNames{ex})
-		out, err := Document("", []*yaml.Node{c.Sequence(ex.Sequences[0])})
-		if err != nil {
-			t.Fatalf("render: %v", err)
 		}
 		var n yaml.Node
 		if err := yaml.Unmarshal(out, &n); err != nil {
@@ -88,14 +82,8 @@ func FuzzConvertApply(f *testing.F) {
 	f.Add([]byte(`<sequence version="3.10"><step type="SMS_TaskSequence_DownloadPackageContentAction" name="D"><defaultVarList><variable name="OSDDownloadDownloadPackages" property="DownloadPackages">PS100010,PS100011</variable><variable name="OSDPackage0PackageId" property="PackageInfo0PackageId">PS100010</variable><variable name="OSDPackage0Name" property="PackageInfo0Name">Drivers</variable><variable name="OSDPackage0PkgType" property="PackageInfo0PkgType">3</variable></defaultVarList></step><step type="SMS_TaskSequence_InstallSoftwareAction" name="I"><defaultVarList><variable name="PackageID" property="PackageID">PS100012</variable><variable name="ProgramName" property="ProgramName">Run</variable></defaultVarList></step></sequence>`))
 	f.Add([]byte(`<sequence version="3.10"><step type="BDD_Gather" name="Gather"><action>cscript.exe ztigather.wsf</action><defaultVarList><variable name="GatherLocalOnly" property="GatherLocalOnly">true</variable></defaultVarList></step></sequence>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		q, err := tsxml.Parse(data)
-		if err != nil {
-			return
-		}
-		ex := &export.Export{Sequences: []*export.Sequence{{Name: "Fuzz", Sequence: q}}}
-		c := New(ExportNames{ex})
-		out, err := Document("", []*yaml.Node{c.Sequence(ex.Sequences[0])})
-		if err != nil || len(c.Report.Secrets) > 0 {
+		_, ex, c, out, ok := convertInput(t, data)
+		if !ok || len(c.Report.Secrets) > 0 {
 			return
 		}
 		cfg, ds := config.Parse("fuzz.yaml", out)
@@ -139,4 +127,19 @@ func FuzzConvertApply(f *testing.F) {
 func fuzzSeeds() []string {
 	corpus, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "corpus", "*.xml"))
 	return append([]string{filepath.Join("..", "..", "provider", "tsxml", "testdata", "small.xml")}, corpus...)
+}
+
+// convertInput converts a fuzz input that the codec reads as a sequence;
+// ok is false for input it does not read.
+func convertInput(t *testing.T, data []byte) (q *tsxml.Sequence, ex *export.Export, c *Converter, out []byte, ok bool) {
+	q, err := tsxml.Parse(data)
+	if err != nil {
+		return nil, nil, nil, nil, false
+	}
+	ex = &export.Export{Sequences: []*export.Sequence{{Name: "Fuzz", Sequence: q}}}
+	c = New(ExportNames{ex})
+	if out, err = Document("", []*yaml.Node{c.Sequence(ex.Sequences[0])}); err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	return q, ex, c, out, true
 }
