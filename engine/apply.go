@@ -361,12 +361,9 @@ func savePrograms(ctx context.Context, site provider.Site, it *item, id string) 
 
 func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error) (string, error) {
 	cs := it.seq
-	bootID := ""
-	if cs.BootImage != "" {
-		var err error
-		if bootID, err = r.ID(desired.RefBootImage, cs.BootImage); err != nil {
-			return "", err
-		}
+	bootID, err := bootImageID(r, cs)
+	if err != nil {
+		return "", err
 	}
 	props := desired.SequenceProps(cs, bootID)
 	var pkg *provider.Instance

@@ -484,17 +484,25 @@ func planPackage(st *State, cp *config.Package) (*item, error) {
 	return it, nil
 }
 
+// bootImageID resolves a sequence's boot image, given by name or by
+// PackageID; "" when it has none.
+func bootImageID(r desired.Resolver, cs *config.Sequence) (string, error) {
+	switch {
+	case cs.BootImage == "":
+		return "", nil
+	case cs.BootImageByID:
+		return cs.BootImage, r.CheckID(desired.RefBootImage, cs.BootImage)
+	}
+	return r.ID(desired.RefBootImage, cs.BootImage)
+}
+
 func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *provider.Instance, replaceSecrets bool) (*item, diag.List) {
 	var ds diag.List
 	obj := &plan.Object{Address: address(plan.KindSequence, cs.Name), Kind: plan.KindSequence, Name: cs.Name}
 	it := &item{obj: obj, seq: cs}
-	bootID := ""
-	if cs.BootImage != "" {
-		id, err := r.ID(desired.RefBootImage, cs.BootImage)
-		if err != nil {
-			ds.AddErr(cs.BootPos, err)
-		}
-		bootID = id
+	bootID, err := bootImageID(r, cs)
+	if err != nil {
+		ds.AddErr(cs.BootPos, err)
 	}
 	b := &desired.Builder{R: r}
 	want, bds := b.Sequence(cs)
@@ -505,7 +513,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	if ds.HasErrors() {
 		return nil, ds
 	}
-	tsxml.Normalize(want, st.child)
+	tsxml.Derive(want, st.child)
 	it.wantRefs = want.References
 	it.highImpact = highImpact(want)
 	props := desired.SequenceProps(cs, bootID)
@@ -527,10 +535,18 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	for _, k := range sortedKeys(props) {
 		change(&obj.Changes, k, it.site.String(k), true, props[k], true)
 	}
-	// Fast path: a site that stores exactly tsctl's normal form of the
-	// desired sequence holds the same sequence; no need to parse and diff.
+	// Fast path: a site that stores exactly what tsctl would save — or a
+	// site's normal form of it — holds the same sequence; no need to parse
+	// and diff.
 	stored := it.site.String("Sequence")
-	if same, n := tsxml.Stores(want, stored); same {
+	same, n := tsxml.Stores(want, stored)
+	var wantN *tsxml.Sequence
+	if !same {
+		wantN = want.Clone()
+		tsxml.Normalize(wantN, st.child)
+		same, n = tsxml.Stores(wantN, stored)
+	}
+	if same {
 		it.size = n
 		if replaceSecrets && hasSecrets(want) {
 			obj.Changes = append(obj.Changes, plan.Change{Field: "secrets", HasBefore: true, HasAfter: true, Sensitive: true})
@@ -547,7 +563,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 		return nil, ds
 	}
 	tsxml.Normalize(have, st.child)
-	hc, wc := tsxml.Comparable(have), tsxml.Comparable(want)
+	hc, wc := tsxml.Comparable(have), tsxml.Comparable(wantN)
 	obj.Steps = DiffSteps(hc.Steps, wc.Steps)
 	if g1, g2 := varsString(hc.GlobalVars), varsString(wc.GlobalVars); g1 != g2 {
 		obj.Changes = append(obj.Changes, plan.Change{Field: "globalVarList", Before: g1, After: g2, HasBefore: true, HasAfter: true})

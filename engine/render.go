@@ -12,8 +12,7 @@ import (
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
-// Render builds the sequence named name and returns it in the normal form
-// a site stores, with references resolved against site. Secrets are not
+// Render builds the sequence named name and returns it as a site stores it, with references resolved against site. Secrets are not
 // read: their values are empty, as in a site's export.
 func Render(ctx context.Context, site provider.Site, cfg *config.Config, name string) (*tsxml.Sequence, diag.List, error) {
 	var cs *config.Sequence
@@ -37,6 +36,6 @@ func Render(ctx context.Context, site provider.Site, cfg *config.Config, name st
 	if ds.HasErrors() {
 		return nil, ds, nil
 	}
-	tsxml.Normalize(q, st.child)
+	tsxml.Derive(q, st.child)
 	return q, ds, nil
 }

@@ -222,6 +222,21 @@ func (r *resolver) Program(pkg, prog string) error {
 	return diag.WithHint(fmt.Errorf("package %q (%s) has no program %q on the site", pkg, in.String("PackageID"), prog), "programs: "+orNone(names))
 }
 
+// AppDisplayName returns the display name of the application with a model
+// name, when the site holds exactly one.
+func (r *resolver) AppDisplayName(model string) (string, bool) {
+	found := ""
+	n := 0
+	for _, l := range r.st.apps {
+		for _, a := range l {
+			if strings.EqualFold(a.String("ModelName"), model) {
+				found, n = a.String("LocalizedDisplayName"), n+1
+			}
+		}
+	}
+	return found, n == 1
+}
+
 func (r *resolver) Application(name string) (string, string, error) {
 	list, _ := r.st.Application(name)
 	switch len(list) {

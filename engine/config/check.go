@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -140,35 +139,14 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, Packag
 			wrongType(p, TypePackage, st.At("package"))
 		}
 	case "runPowerShellScript":
-		inline := has("script") || has("scriptBase64")
-		pkg := has("package") || has("scriptName")
-		switch {
-		case has("script") && has("scriptBase64"):
-			bad("script", "runPowerShellScript: give script or scriptBase64, not both")
-		case inline && pkg:
-			bad("script", "runPowerShellScript: give either script or package with scriptName, not both")
-		case !inline && !pkg:
-			bad("", "runPowerShellScript: give script, or package with scriptName")
-		case pkg && (!has("package") || !has("scriptName")):
-			bad("", "runPowerShellScript: package and scriptName go together")
-		}
-	case "installApplication":
-		if has("applications") == has("baseVariable") {
-			bad("", "installApplication: give either applications or baseVariable")
+		if has("script") && has("scriptBase64") {
+			bad("script", "runPowerShellScript: give script or scriptBase64, not both (both set SourceScript)")
 		}
 	case "installPackage":
-		if has("package") == has("baseVariable") {
-			bad("", "installPackage: give either package with program, or baseVariable")
-			return
-		}
 		pkgName := name(body, "package")
-		if has("package") && !has("program") {
-			bad("package", "installPackage: package %q needs a program", pkgName)
-			return
-		}
 		if pkgName != "" {
 			wrongType(pkgName, TypePackage, st.At("package"))
-			if p := declared(pkgName, TypePackage); p != nil {
+			if p := declared(pkgName, TypePackage); p != nil && has("program") {
 				prog := str("program")
 				found := false
 				var names []string
@@ -184,46 +162,11 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, Packag
 			}
 		}
 	case "applyOperatingSystem":
-		if has("image") == has("osUpgradePackage") {
-			bad("", "applyOperatingSystem: give either image (with index) or osUpgradePackage (with edition)")
+		if n := name(body, "image"); n != "" {
+			wrongType(n, TypeOSImage, st.At("image"))
 		}
-		if has("image") {
-			if n := name(body, "image"); n != "" {
-				wrongType(n, TypeOSImage, st.At("image"))
-			}
-			if has("edition") {
-				bad("edition", "applyOperatingSystem: edition goes with osUpgradePackage; use index for an image")
-			}
-		}
-		if has("osUpgradePackage") {
-			if n := name(body, "osUpgradePackage"); n != "" {
-				wrongType(n, TypeOSUpgradePackage, st.At("osUpgradePackage"))
-			}
-			if has("index") {
-				bad("index", "applyOperatingSystem: index goes with image; use edition for an OS upgrade package")
-			}
-		}
-		if d := Lookup(body, "destination"); d != nil {
-			_, disk := get(d, "disk")
-			_, part := get(d, "partition")
-			_, drive := get(d, "drive")
-			_, variable := get(d, "variable")
-			n := 0
-			if disk || part {
-				n++
-				if disk != part {
-					bad("destination", "applyOperatingSystem: destination disk and partition go together")
-				}
-			}
-			if drive {
-				n++
-			}
-			if variable {
-				n++
-			}
-			if n > 1 {
-				bad("destination", "applyOperatingSystem: destination is one of disk+partition, drive or variable")
-			}
+		if n := name(body, "osUpgradePackage"); n != "" {
+			wrongType(n, TypeOSUpgradePackage, st.At("osUpgradePackage"))
 		}
 		if a := Lookup(body, "answerFile"); a != nil {
 			if n := name(a, "package"); n != "" {
@@ -233,37 +176,6 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, Packag
 	case "applyDriverPackage":
 		if n := name(body, "package"); n != "" {
 			wrongType(n, TypeDriverPackage, st.At("package"))
-		}
-	case "joinDomain":
-		domain, workgroup := has("domain"), has("workgroup")
-		switch {
-		case domain && workgroup:
-			bad("workgroup", "joinDomain: give either domain or workgroup")
-		case !domain && !workgroup:
-			bad("", "joinDomain: give domain (with account and password) or workgroup")
-		case domain && (!has("account") || !has("password")):
-			ds.AddHint(st.At("domain"), "password: {env: JOIN_PASSWORD}", "joinDomain: joining a domain needs account and password")
-		case workgroup && (has("account") || has("password") || has("ou")):
-			bad("workgroup", "joinDomain: account, password and ou apply to a domain join only")
-		}
-	case "partitionDisk":
-		style := str("style")
-		if parts := Lookup(body, "partitions"); parts != nil {
-			for i, p := range parts.Content {
-				units, _ := get(p, "sizeUnits")
-				size, _ := get(p, "size")
-				typ, _ := get(p, "type")
-				if n, err := strconv.Atoi(size); err == nil && strings.EqualFold(units, "Percent") && n > 100 {
-					ds.Add(st.At("partitions"), "partitionDisk: partition %d is %d percent", i+1, n)
-				}
-				if (strings.EqualFold(typ, "EFI") || strings.EqualFold(typ, "MSR")) && !strings.EqualFold(style, "GPT") {
-					ds.Add(st.At("partitions"), "partitionDisk: an %s partition needs style GPT", typ)
-				}
-			}
-		}
-	case "runTaskSequence":
-		if body.Kind == yaml.ScalarNode && body.Value == "" {
-			bad("", "runTaskSequence: name the child sequence")
 		}
 	}
 }

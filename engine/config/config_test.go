@@ -71,11 +71,47 @@ func TestDiagnosticsArePositioned(t *testing.T) {
 		{"packages:\n  - name: a\n    type: osImage\n    programs: [{name: p, commandLine: c}]\n", "only a package of type package has programs"},
 		{"sequences:\n  - name: x\n    steps:\n      - installPackage: {package: P, program: Nope}\npackages:\n  - name: P\n    programs: [{name: Run, commandLine: r}]\n", `c.yaml:4:47: package "P" has no program "Nope"`},
 		{"sequences:\n  - name: x\n    steps:\n      - applyOperatingSystem: {image: P}\npackages:\n  - name: P\n", `"P" is declared as a package, but this needs a osImage`},
-		{"sequences:\n  - name: x\n    steps:\n      - partitionDisk: {style: MBR, partitions: [{type: EFI, size: 1}]}\n", "an EFI partition needs style GPT"},
 	} {
 		_, ds := Parse("c.yaml", []byte(tc.src))
 		if !strings.Contains(ds.Error(), tc.want) {
 			t.Errorf("source:\n%s\ngot:  %s\nwant: %s", tc.src, ds.Error(), tc.want)
+		}
+	}
+}
+
+// Steps a site stores though they cannot work (unfinished ones, mostly)
+// load without error and get a TS007 warning when enabled.
+func TestStepsThatCannotWorkAreLint(t *testing.T) {
+	for _, tc := range []struct{ step, want string }{
+		{"partitionDisk: {style: MBR, partitions: [{type: EFI, size: 1}]}", "an EFI partition needs style GPT"},
+		{"installApplication: {}", "installs no application"},
+		{"installApplication: {applications: [A], baseVariable: APPS}", "lists applications and a base variable"},
+		{"installPackage: {}", "installs no package"},
+		{"installPackage: {package: P}", "names a package without a program"},
+		{"applyDriverPackage: {package: \"\"}", "applies no driver package"},
+		{"applyDriverPackage: {}", "applies no driver package"},
+		{"joinDomain: {domain: corp.example}", "joining a domain needs account and password"},
+		{"joinDomain: {}", "joins no domain or workgroup"},
+		{"applyOperatingSystem: {}", "applies no operating system"},
+		{"runPowerShellScript: {}", "has no script to run"},
+		{"runTaskSequence: \"\"", "runs no child sequence"},
+	} {
+		src := "sequences:\n  - name: x\n    steps:\n      - name: s\n        " + tc.step + "\n"
+		cfg, ds := Parse("c.yaml", []byte(src))
+		if ds.HasErrors() {
+			t.Errorf("%s: a site stores this step, but it is refused: %v", tc.step, ds)
+			continue
+		}
+		lint := Lint(cfg)
+		if !strings.Contains(lint.Error(), tc.want) || lint.HasErrors() || lint[0].Code != LintCannotWork {
+			t.Errorf("%s: lint = %v, want a %s warning %q", tc.step, lint, LintCannotWork, tc.want)
+		}
+		disabled := strings.Replace(src, "name: s\n", "name: s\n        enabled: false\n", 1)
+		cfg, _ = Parse("c.yaml", []byte(disabled))
+		for _, d := range Lint(cfg) {
+			if d.Code == LintCannotWork {
+				t.Errorf("%s: a disabled step gets %v", tc.step, d)
+			}
 		}
 	}
 }

@@ -272,7 +272,7 @@ func init() {
 		f("disk", "DiskIndex", TInt, "Disk number (DiskIndex)."),
 	}})
 	addKind(&Kind{Key: "applyDriverPackage", Class: "ApplyDriverPackageAction", Title: "Apply Driver Package", Fields: []Field{
-		req(fref("package", "DriverPackageID", RefDriverPackage, "Driver package (DriverPackageID).")),
+		fref("package", "DriverPackageID", RefDriverPackage, "Driver package (DriverPackageID)."),
 		f("recurse", "Recurse", TBool, "Install all drivers in the package recursively with DISM (Recurse)."),
 		f("unsignedDrivers", "UnsignedDriver", TBool, "Allow unsigned drivers (UnsignedDriver)."),
 		f("bootCriticalId", "BootCriticalID", TString, "Mass-storage driver to install before setup on older OSes (BootCriticalID)."),
@@ -348,7 +348,7 @@ func init() {
 		f("installProperties", "ClientInstallProperties", TString, "Client installation properties (ClientInstallProperties)."),
 	}})
 	addKind(&Kind{Key: "runTaskSequence", Class: "SubTasksequence", Title: "Run Task Sequence", Shorthand: "sequence", Fields: []Field{
-		req(fref("sequence", "TsPackageID", RefSequence, "The child task sequence (TsPackageID).")),
+		fref("sequence", "TsPackageID", RefSequence, "The child task sequence (TsPackageID)."),
 	}})
 	addKind(&Kind{Key: "connectNetworkFolder", Class: "ConnectNetworkFolderAction", Title: "Connect to Network Folder", Fields: []Field{
 		req(f("path", "Path", TString, "UNC path (Path).")),
@@ -393,7 +393,7 @@ func init() {
 	}})
 	addKind(&Kind{Key: "releaseStateStore", Class: "ReleaseStateStoreAction", Title: "Release State Store"})
 	addKind(&Kind{Key: "captureUserState", Class: "CaptureUserStateAction", Title: "Capture User State", Fields: []Field{
-		req(fref("usmtPackage", "UsmtPackageID", RefPackage, "User State Migration Tool package (UsmtPackageID).")),
+		fref("usmtPackage", "UsmtPackageID", RefPackage, "User State Migration Tool package (UsmtPackageID)."),
 		fenum("mode", "Mode", "Which files to capture (Mode).", "Simple", "Advanced"),
 		f("configFiles", "ConfigFiles", TString, "Custom configuration files (ConfigFiles)."),
 		fenum("fileAccess", "FileAccess", "How locked files are read (FileAccess).", "Normal", "VSS"),
@@ -404,7 +404,7 @@ func init() {
 		f("hardLinks", "UseHardlinks", TBool, "Capture locally with hard links (UseHardlinks)."),
 	}})
 	addKind(&Kind{Key: "restoreUserState", Class: "RestoreUserStateAction", Title: "Restore User State", Fields: []Field{
-		req(fref("usmtPackage", "UsmtRestorePackageID", RefPackage, "User State Migration Tool package (UsmtRestorePackageID).")),
+		fref("usmtPackage", "UsmtRestorePackageID", RefPackage, "User State Migration Tool package (UsmtRestorePackageID)."),
 		fenum("mode", "Mode", "Which files to restore (Mode).", "Simple", "Advanced"),
 		f("configFiles", "ConfigFiles", TString, "Custom configuration files (ConfigFiles)."),
 		f("continueOnErrors", "ContinueOnRestore", TBool, "Continue when a file cannot be restored (ContinueOnRestore)."),
@@ -436,7 +436,7 @@ func init() {
 		f("version", "ImageVersion", TString, "Image version (ImageVersion)."),
 	}})
 	addKind(&Kind{Key: "installDeploymentTools", Class: "InstallDeployToolsAction", Title: "Install Deployment Tools", Fields: []Field{
-		req(fref("sysprepPackage", "SysprepPackageID", RefPackage, "Sysprep package (SysprepPackageID).")),
+		fref("sysprepPackage", "SysprepPackageID", RefPackage, "Sysprep package (SysprepPackageID)."),
 	}})
 	addKind(&Kind{Key: "upgradeOperatingSystem", Class: "UpgradeOperatingSystemAction", Title: "Upgrade Operating System", Fields: []Field{
 		fref("osUpgradePackage", "InstallPackageID", RefOSUpgradePackage, "OS upgrade package (InstallPackageID)."),

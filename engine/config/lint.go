@@ -1,7 +1,10 @@
 package config
 
 import (
+	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/engine/diag"
 )
@@ -14,6 +17,7 @@ const (
 	LintUnnamedStep    = "TS004" // a step relies on the console's default name
 	LintTooLarge       = "TS005" // the sequence XML is over the site's 2 MB limit (an error)
 	LintDangling       = "TS006" // a child sequence tsctl does not manage references missing objects
+	LintCannotWork     = "TS007" // an enabled step that cannot work as written (no package, no account…)
 )
 
 // Lint reports risky or sloppy configuration as warnings with stable codes.
@@ -42,6 +46,140 @@ func lintSteps(s *Sequence, steps []*Step, ds *diag.List) {
 				"sequence %q: two steps in one group are named %q", s.Name, st.Name)
 		}
 		seen[key] = true
+		if st.Enabled {
+			lintWorks(s, st, ds)
+		}
 		lintSteps(s, st.Steps, ds)
 	}
+}
+
+// lintWorks reports an enabled step that cannot work as written: a site
+// stores such a step (an unfinished one, say), and so does tsctl, but the
+// step fails or does something else when it runs.
+func lintWorks(s *Sequence, st *Step, ds *diag.List) {
+	body := st.Body()
+	has := func(n *Node, key string) bool { return Lookup(n, key) != nil }
+	// set reports a reference or value that is given and not empty.
+	set := func(n *Node, key string) bool {
+		v := Lookup(n, key)
+		return v != nil && !(v.Kind == yaml.ScalarNode && v.Value == "")
+	}
+	warn := func(key, hint, format string, args ...any) {
+		ds.Warn(st.At(key), LintCannotWork, hint, "sequence %q: step %q: "+format, append([]any{s.Name, st.Name}, args...)...)
+	}
+	switch st.Kind {
+	case "runCommandLine":
+		if !set(body, "commandLine") {
+			warn("", "give commandLine", "runs no command line")
+		}
+	case "runPowerShellScript":
+		inline := has(body, "script") || has(body, "scriptBase64")
+		pkg := set(body, "package") || set(body, "scriptName")
+		switch {
+		case inline && pkg:
+			warn("script", "give either script, or package with scriptName", "has both an inline script and a package script; the inline script runs")
+		case !inline && !pkg:
+			warn("", "give script, or package with scriptName", "has no script to run")
+		case pkg && (!set(body, "package") || !set(body, "scriptName")):
+			warn("", "package and scriptName go together", "names a script package without a script name, or a script name without a package")
+		}
+	case "installApplication":
+		apps, base := set(body, "applications"), set(body, "baseVariable")
+		switch {
+		case apps && base:
+			warn("", "give either applications or baseVariable", "lists applications and a base variable")
+		case !apps && !base:
+			warn("", "give applications, or baseVariable for a dynamic list", "installs no application")
+		}
+	case "installPackage":
+		pkg, base := set(body, "package"), set(body, "baseVariable")
+		switch {
+		case pkg && base:
+			warn("", "give either package with program, or baseVariable", "names a package and a base variable")
+		case !pkg && !base:
+			warn("", "give package with program, or baseVariable for a dynamic list", "installs no package")
+		case pkg && !set(body, "program"):
+			warn("package", "name the program to run", "names a package without a program")
+		}
+	case "applyOperatingSystem":
+		image, upgrade := set(body, "image"), set(body, "osUpgradePackage")
+		switch {
+		case image && upgrade:
+			warn("", "give either image (with index) or osUpgradePackage (with edition)", "names both an OS image and an OS upgrade package")
+		case !image && !upgrade:
+			warn("", "give image (with index) or osUpgradePackage (with edition)", "applies no operating system")
+		case image && has(body, "edition"):
+			warn("edition", "use index for an image", "edition goes with osUpgradePackage")
+		case upgrade && has(body, "index"):
+			warn("index", "use edition for an OS upgrade package", "index goes with image")
+		}
+		if d := Lookup(body, "destination"); d != nil {
+			disk, part := has(d, "disk"), has(d, "partition")
+			n := 0
+			if disk || part {
+				n++
+				if disk != part {
+					warn("destination", "give disk and partition together", "destination disk and partition go together")
+				}
+			}
+			if has(d, "drive") {
+				n++
+			}
+			if has(d, "variable") {
+				n++
+			}
+			if n > 1 {
+				warn("destination", "keep one of them", "destination is one of disk+partition, drive or variable")
+			}
+		}
+	case "applyDriverPackage":
+		if !set(body, "package") {
+			warn("", "name the driver package to apply", "applies no driver package")
+		}
+	case "joinDomain":
+		domain, workgroup := set(body, "domain"), set(body, "workgroup")
+		switch {
+		case domain && workgroup:
+			warn("workgroup", "give either domain or workgroup", "names both a domain and a workgroup")
+		case !domain && !workgroup:
+			warn("", "give domain (with account and password) or workgroup", "joins no domain or workgroup")
+		case domain && (!set(body, "account") || !has(body, "password")):
+			warn("domain", "password: {env: JOIN_PASSWORD}", "joining a domain needs account and password")
+		case workgroup && (set(body, "account") || has(body, "password") || set(body, "ou")):
+			warn("workgroup", "remove account, password and ou", "account, password and ou apply to a domain join only")
+		}
+	case "partitionDisk":
+		style, _ := scalar(body, "style")
+		if parts := Lookup(body, "partitions"); parts != nil {
+			for i, p := range parts.Content {
+				units, _ := scalar(p, "sizeUnits")
+				size, _ := scalar(p, "size")
+				typ, _ := scalar(p, "type")
+				if n, err := strconv.Atoi(size); err == nil && strings.EqualFold(units, "Percent") && n > 100 {
+					warn("partitions", "use at most 100 percent", "partition %d is %d percent of the disk", i+1, n)
+				}
+				if (strings.EqualFold(typ, "EFI") || strings.EqualFold(typ, "MSR")) && !strings.EqualFold(style, "GPT") {
+					warn("partitions", "set style: GPT", "an %s partition needs style GPT", typ)
+				}
+			}
+		}
+	case "runTaskSequence":
+		ref := body
+		if ref != nil && ref.Kind == yaml.MappingNode && Lookup(ref, "sequence") != nil {
+			ref = Lookup(ref, "sequence")
+		}
+		if id := Lookup(ref, "id"); id != nil {
+			ref = id
+		}
+		if ref == nil || ref.Kind != yaml.ScalarNode || ref.Value == "" {
+			warn("", "name the child sequence", "runs no child sequence")
+		}
+	}
+}
+
+func scalar(n *Node, key string) (string, bool) {
+	if v := Lookup(n, key); v != nil {
+		return v.Value, true
+	}
+	return "", false
 }

@@ -324,6 +324,13 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 			s.Category = v.Value
 		case "bootImage":
 			s.BootImage, s.BootPos = v.Value, pos(file, v)
+			if v.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(v.Content); i += 2 {
+					if v.Content[i].Value == "id" {
+						s.BootImage, s.BootImageByID, s.BootPos = v.Content[i+1].Value, true, pos(file, v.Content[i+1])
+					}
+				}
+			}
 		case "maxRunTime":
 			s.MaxRunTime, _ = strconv.Atoi(v.Value)
 		case "steps":
@@ -382,7 +389,10 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 			case "condition":
 				st.cond = encodeNode(v)
 			case "attributes":
-				mapping(v, func(k string, _, val *yaml.Node) { st.Attributes = append(st.Attributes, [2]string{k, val.Value}) })
+				mapping(v, func(k string, kn, val *yaml.Node) {
+					st.Attributes = append(st.Attributes, Attribute{Name: k, Value: val.Value, Absent: val.ShortTag() == "!!null",
+						Pos: diag.Pos{File: file, Line: kn.Line, Col: kn.Column}})
+				})
 			case "steps":
 				stepsNode = k
 				st.Steps = decodeSteps(file, v, ds)

@@ -58,16 +58,17 @@ type Program struct {
 
 // Sequence is a task sequence.
 type Sequence struct {
-	Pos         diag.Pos
-	Name        string
-	Description string
-	Category    string
-	BootImage   string
-	BootPos     diag.Pos
-	MaxRunTime  int
-	Steps       []*Step
-	Absent      bool
-	HasSteps    bool
+	Pos           diag.Pos
+	Name          string
+	Description   string
+	Category      string
+	BootImage     string // name, or PackageID when BootImageByID
+	BootImageByID bool
+	BootPos       diag.Pos
+	MaxRunTime    int
+	Steps         []*Step
+	Absent        bool
+	HasSteps      bool
 	// GlobalVars are <globalVarList> variables no step property produces
 	// (a custom step class's [Global] properties), kept as exported.
 	GlobalVars []GlobalVar
@@ -97,8 +98,18 @@ type Step struct {
 	SuccessCodes    []int
 	RetryCount      *int
 	cond            []byte      // encoded
-	Attributes      [][2]string // extra XML attributes, verbatim
+	Attributes      []Attribute // XML attributes as written, overriding the options above
 	Steps           []*Step
+}
+
+// Attribute is one entry of a step's attributes: an XML attribute of the
+// step element exactly as the site stores it, or (Absent, from a YAML null)
+// one the step element does not have at all.
+type Attribute struct {
+	Name   string
+	Value  string
+	Absent bool
+	Pos    diag.Pos
 }
 
 // Body returns the value of the step's kind key (nil for none). It is

@@ -34,26 +34,20 @@ func conditionNode(kids []*tsxml.Elem) *yaml.Node {
 // reproduces the element exactly, else the generic expression form, else
 // the element as raw XML.
 func condElemNode(e *tsxml.Elem) *yaml.Node {
-	want := sortedClone(e)
+	want := e
 	for _, cand := range []func(*tsxml.Elem) *yaml.Node{typedCondition, genericExpression} {
 		n := cand(e)
 		if n == nil {
 			continue
 		}
 		got, err := desired.ConditionElem(config.NodeOf(n))
-		if err == nil && reflect.DeepEqual(sortedClone(got), want) {
+		if err == nil && reflect.DeepEqual(got, want) {
 			return n
 		}
 	}
 	m := mapping()
 	add(m, "xml", str(string(tsxml.MarshalElem(e))))
 	return m
-}
-
-func sortedClone(e *tsxml.Elem) *tsxml.Elem {
-	c := e.Clone()
-	tsxml.NormalizeCondition(c)
-	return c
 }
 
 func exprVars(e *tsxml.Elem) (map[string]string, []string) {

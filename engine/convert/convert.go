@@ -6,7 +6,6 @@ package convert
 
 import (
 	"fmt"
-	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -40,10 +39,13 @@ type Converter struct {
 	Names  Names
 	Report Report
 
-	seq     string            // sequence being converted, for messages
-	reverse map[refKey]string // names handed out → IDs, for verification
-	apps    map[string]string // application names handed out → model names
-	usedEnv map[string]bool   // secret placeholders already used
+	seq        string            // sequence being converted, for messages
+	reverse    map[refKey]string // names handed out → IDs, for verification
+	apps       map[string]string // application names handed out → model names
+	usedEnv    map[string]bool   // secret placeholders already used
+	listed     map[string]listed // what the step being converted lists for download (PackageInfo), by PackageID
+	seen       map[string]listed // what every step converted so far lists
+	appsListed map[string]string // display names the step being converted lists (AppInfo), by lower-case model name
 }
 
 type refKey struct {
@@ -122,7 +124,20 @@ func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
 		add(m, "group", str(s.Name))
 		c.common(m, s, nil, false)
 		add(m, "steps", c.steps(s.Steps, path))
-		return m
+		if c.verifyGroup(m, s) {
+			return m
+		}
+		return asXML()
+	}
+	c.listed = listedContent(s.Var)
+	c.appsListed = listedAppsAll(s.Var)
+	if c.seen == nil {
+		c.seen = map[string]listed{}
+	}
+	for id, l := range c.listed {
+		if _, ok := c.seen[id]; !ok {
+			c.seen[id] = l
+		}
 	}
 	if k := config.KindForClass(s.Type); k != nil {
 		saved := len(c.Report.IDs)
@@ -218,13 +233,6 @@ func (c *Converter) common(m *yaml.Node, s *tsxml.Step, cls *tsxml.Class, typed 
 	}
 	if s.Condition != nil {
 		add(m, "condition", conditionNode(s.Condition.Children))
-	}
-	if len(s.Extra) > 0 {
-		attrs := mapping()
-		for _, a := range s.Extra {
-			add(attrs, a.Name, str(a.Value))
-		}
-		add(m, "attributes", attrs)
 	}
 }
 
@@ -323,6 +331,23 @@ func listedApps(get func(prop string) (string, bool)) map[string]string {
 		}
 	}
 	return out
+}
+
+// listedAppsAll reads every display name an Install Application step lists
+// (AppInfo{i}DisplayName by AppInfo{i}Name), shared or not, by lower-case
+// model name.
+func listedAppsAll(get func(prop string) (string, bool)) map[string]string {
+	out := map[string]string{}
+	for i := 0; ; i++ {
+		p := "AppInfo" + strconv.Itoa(i)
+		model, ok := get(p + "Name")
+		if !ok {
+			return out
+		}
+		if name, ok := get(p + "DisplayName"); ok {
+			out[strings.ToLower(strings.TrimSpace(model))] = name
+		}
+	}
 }
 
 // lookupIn reads properties from a step's property map.
@@ -470,6 +495,9 @@ func (c *Converter) value(f config.Field, cls *tsxml.Class, prop, v string, vars
 	case config.TSecret:
 		return c.secret(path, f.YAML)
 	case config.TRef:
+		if v == "" {
+			return str("") // none chosen yet
+		}
 		return c.ref(f.Ref, v, prop)
 	case config.TRefList:
 		listed := listedContent(lookupIn(vars))
@@ -588,28 +616,128 @@ func (c *Converter) rules(doc, path string) *yaml.Node {
 	return list
 }
 
-// verify builds the converted step back and compares it with the original.
+// verify builds the converted step back and compares it with the
+// original. When only the step element's attributes differ, it writes
+// them under attributes: (a value verbatim, null for one the original
+// lacks) and checks again.
 func (c *Converter) verify(n *yaml.Node, orig *tsxml.Step) bool {
+	got := c.build(n)
+	if got == nil {
+		return false
+	}
+	if !Same(orig, got) {
+		if !attributeOverrides(n, orig, got) {
+			return false
+		}
+		if got = c.build(n); got == nil || !Same(orig, got) {
+			return false
+		}
+	}
+	return validates(n)
+}
+
+// validates reports whether a converted step passes everything tsctl
+// validate checks, schema included, as the only step of a sequence.
+func validates(step *yaml.Node) bool {
+	s := mapping()
+	add(s, "name", str("convert"))
+	add(s, "steps", seq(step))
+	root := mapping()
+	add(root, "sequences", seq(s))
+	b, err := yaml.Marshal(root)
+	if err != nil {
+		return false
+	}
+	_, ds := config.Parse("convert.yaml", b)
+	return !ds.HasErrors()
+}
+
+// verifyGroup checks a converted group's own element: its name,
+// description and attributes (its steps were checked one by one).
+func (c *Converter) verifyGroup(n *yaml.Node, orig *tsxml.Step) bool {
+	shallow := func(s *tsxml.Step) *tsxml.Step {
+		x := *s
+		x.Steps = nil
+		return &x
+	}
+	probe := func() *tsxml.Step {
+		m := mapping()
+		m.Content = append(m.Content, n.Content...)
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == "steps" {
+				m.Content[i+1] = seq()
+			}
+		}
+		return c.build(m)
+	}
+	got := probe()
+	if got == nil {
+		return false
+	}
+	if Same(shallow(orig), got) {
+		return true
+	}
+	if !attributeOverrides(n, orig, got) {
+		return false
+	}
+	got = probe()
+	return got != nil && Same(shallow(orig), got)
+}
+
+// build decodes a converted step node and builds it as apply would.
+func (c *Converter) build(n *yaml.Node) *tsxml.Step {
 	st, ds := config.DecodeStep("convert.yaml", n)
 	if st == nil || ds.HasErrors() {
-		return false
+		return nil
 	}
 	got, bds := (&desired.Builder{R: verifyResolver{c}}).Step(st)
 	if got == nil || bds.HasErrors() {
-		return false
+		return nil
 	}
-	return Same(orig, got)
+	return got
 }
 
-// Same reports whether two steps are the same step once both are in a
-// site's normal form and reduced to what an author controls.
-func Same(a, b *tsxml.Step) bool {
-	qa := &tsxml.Sequence{Steps: []*tsxml.Step{a.Clone()}}
-	qb := &tsxml.Sequence{Steps: []*tsxml.Step{b.Clone()}}
-	tsxml.Normalize(qa, nil)
-	tsxml.Normalize(qb, nil)
-	return reflect.DeepEqual(tsxml.Comparable(qa).Steps, tsxml.Comparable(qb).Steps)
+// attributeOverrides adds to the step node n an attributes: mapping that
+// makes the built step's element attributes those of orig, and reports
+// whether there was anything to add.
+func attributeOverrides(n *yaml.Node, orig, got *tsxml.Step) bool {
+	want, have := orig.Attrs(), got.Attrs()
+	var names []string
+	for k, v := range want {
+		if hv, ok := have[k]; !ok || hv != v {
+			names = append(names, k)
+		}
+	}
+	for k := range have {
+		if _, ok := want[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	if len(names) == 0 {
+		return false
+	}
+	sort.Strings(names)
+	attrs := flow(mapping())
+	for _, k := range names {
+		if v, ok := want[k]; ok {
+			add(attrs, k, str(v))
+		} else {
+			add(attrs, k, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"})
+		}
+	}
+	// before the kind key (or a group's steps), which comes last
+	at := len(n.Content) - 2
+	if at < 0 {
+		at = 0
+	}
+	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "attributes"}
+	n.Content = append(n.Content[:at], append([]*yaml.Node{key, attrs}, n.Content[at:]...)...)
+	return true
 }
+
+// Same reports whether a site given a and a site given b store the same
+// step (tsxml.IdenticalSteps): nothing filled in, nothing reordered.
+func Same(a, b *tsxml.Step) bool { return tsxml.IdenticalSteps(a, b) }
 
 // verifyResolver resolves the names the converter handed out back to IDs.
 type verifyResolver struct{ c *Converter }
@@ -627,13 +755,42 @@ func (v verifyResolver) Application(name string) (string, string, error) {
 	}
 	return "", "", fmt.Errorf("unknown application %q", name)
 }
-func (verifyResolver) Secret(config.Secret) (string, error)  { return "", nil }
+func (verifyResolver) Secret(config.Secret) (string, error) { return "", nil }
+
+// AppDisplayName is what the site will list for an application given by
+// model name: the display name the step being converted lists for it.
+func (v verifyResolver) AppDisplayName(model string) (string, bool) {
+	d, ok := v.c.appsListed[strings.ToLower(model)]
+	return d, ok
+}
+
+// DescribeContent describes what a download step names as apply will:
+// by the name and package type the step being converted lists for it, or
+// else by the name handed out and the kind of object it was named as. It
+// always answers, so a step whose own list is missing or differs is not
+// mistaken for one the typed form rebuilds.
+func (v verifyResolver) DescribeContent(name, id string) (desired.ContentInfo, bool) {
+	for _, m := range []map[string]listed{v.c.listed, v.c.seen} {
+		if l, ok := m[strings.ToUpper(id)]; ok && l.name != "" {
+			t, _ := config.PackageTypeOf(l.kind)
+			return desired.ContentInfo{Name: l.name, Type: t}, true
+		}
+	}
+	info := desired.ContentInfo{Name: name}
+	for k, rid := range v.c.reverse {
+		if strings.EqualFold(rid, id) && config.RefContent.Accepts(k.kind) {
+			info.Type, _ = config.PackageTypeOf(k.kind)
+		}
+	}
+	return info, true
+}
 func (verifyResolver) CheckID(desired.RefKind, string) error { return nil }
 
 // Document renders converted sequences as one YAML file.
 func Document(header string, seqs []*yaml.Node) ([]byte, error) {
 	root := mapping()
 	add(root, "sequences", seq(seqs...))
+	hoistFlowComments(root, false)
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}, HeadComment: header}
 	var b strings.Builder
 	enc := yaml.NewEncoder(&b)
@@ -642,6 +799,34 @@ func Document(header string, seqs []*yaml.Node) ([]byte, error) {
 		return nil, err
 	}
 	return []byte(b.String()), nil
+}
+
+// hoistFlowComments moves the comments of nodes inside a flow collection
+// to the outermost flow collection, which ends a line: a comment inside
+// {…} or […] ends the line in the middle of the collection, which strict
+// YAML 1.2 parsers refuse.
+func hoistFlowComments(n *yaml.Node, inFlow bool) []string {
+	var notes []string
+	if inFlow {
+		for _, c := range []*string{&n.LineComment, &n.HeadComment, &n.FootComment} {
+			if *c != "" {
+				notes = append(notes, strings.TrimPrefix(*c, "# "))
+				*c = ""
+			}
+		}
+	}
+	flowHere := n.Style&yaml.FlowStyle != 0 && (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode)
+	for _, c := range n.Content {
+		notes = append(notes, hoistFlowComments(c, inFlow || flowHere)...)
+	}
+	if flowHere && !inFlow {
+		if n.LineComment != "" {
+			notes = append([]string{strings.TrimPrefix(n.LineComment, "# ")}, notes...)
+		}
+		n.LineComment = strings.Join(notes, "; ")
+		return nil
+	}
+	return notes
 }
 
 // Sorted returns a copy of list sorted, for stable warnings.

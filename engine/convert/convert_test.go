@@ -38,6 +38,12 @@ func (r nameResolver) Application(name string) (string, string, error) {
 }
 func (nameResolver) Secret(config.Secret) (string, error)  { return "", nil }
 func (nameResolver) CheckID(desired.RefKind, string) error { return nil }
+func (r nameResolver) AppDisplayName(model string) (string, bool) {
+	return verifyResolver{r.c}.AppDisplayName(model)
+}
+func (r nameResolver) DescribeContent(name, id string) (desired.ContentInfo, bool) {
+	return verifyResolver{r.c}.DescribeContent(name, id)
+}
 
 func TestCorpusConverts(t *testing.T) {
 	ex := corpus(t)

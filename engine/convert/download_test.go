@@ -16,11 +16,12 @@ import (
 // (PackageInfo): without ReferencesInfo, conversion names them from there
 // and seeding stubs them as the right kind of object.
 func TestDownloadListNamesItsPackages(t *testing.T) {
-	const xml = `<sequence version="3.10"><step type="SMS_TaskSequence_DownloadPackageContentAction" name="Download" runIn="WinPEandFullOS"><action>OsdDownloadContent.exe </action><defaultVarList>
+	const xml = `<sequence version="3.10"><step type="SMS_TaskSequence_DownloadPackageContentAction" name="Download" description="" runIn="WinPEandFullOS" successCodeList="0" retryCount="0" runFromNet="false"><action>OsdDownloadContent.exe </action><defaultVarList>
+<variable name="OSDDownloadContinueDownloadOnError" property="ContinueDownloadOnError">true</variable>
 <variable name="OSDDownloadDownloadPackages" property="DownloadPackages">XYZ00010,XYZ00011,XYZ00012</variable>
 <variable name="OSDDownloadDestinationLocationType" property="DestinationLocationType">TSCache</variable>
-<variable name="OSDPackageCount" property="NumPackages">2</variable>
-<variable name="OSDPackage" property="PackageInfo" hidden="true">2</variable>
+<variable name="OSDPackageCount" property="NumPackages">3</variable>
+<variable name="OSDPackage" property="PackageInfo" hidden="true">3</variable>
 <variable name="OSDPackage0Name" property="PackageInfo0Name">Dell WinPE Drivers</variable>
 <variable name="OSDPackage0PackageId" property="PackageInfo0PackageId">XYZ00010</variable>
 <variable name="OSDPackage0PkgType" property="PackageInfo0PkgType">3</variable>
@@ -29,6 +30,10 @@ func TestDownloadListNamesItsPackages(t *testing.T) {
 <variable name="OSDPackage1PackageId" property="PackageInfo1PackageId">XYZ00011</variable>
 <variable name="OSDPackage1PkgType" property="PackageInfo1PkgType">257</variable>
 <variable name="OSDPackage1Size" property="PackageInfo1Size">4000000</variable>
+<variable name="OSDPackage2Name" property="PackageInfo2Name"></variable>
+<variable name="OSDPackage2PackageId" property="PackageInfo2PackageId">XYZ00012</variable>
+<variable name="OSDPackage2PkgType" property="PackageInfo2PkgType">0</variable>
+<variable name="OSDPackage2Size" property="PackageInfo2Size">0</variable>
 </defaultVarList></step></sequence>`
 	ex, out := convertXML(t, xml)
 	if want := "packages: [Dell WinPE Drivers, Windows 11, {id: XYZ00012} # no name known for DownloadPackages XYZ00012"; !strings.Contains(string(out), want) {
@@ -53,7 +58,10 @@ func TestDownloadListNamesItsPackages(t *testing.T) {
 // their model names (AppInfo): conversion names them from there, since
 // AppReferencesInfo carries model names only.
 func TestInstallApplicationNamesItsApplications(t *testing.T) {
-	const xml = `<sequence version="3.10"><step type="SMS_TaskSequence_InstallApplicationAction" name="Apps" runIn="FullOS"><action>smsappinstall.exe /app:ScopeId_1/Application_A,ScopeId_1/Application_B,ScopeId_1/Application_C,ScopeId_1/Application_D /basevar: /continueOnError:false</action><defaultVarList>
+	const xml = `<sequence version="3.10"><step type="SMS_TaskSequence_InstallApplicationAction" name="Apps" description="" runIn="FullOS" successCodeList="0" retryCount="2" runFromNet="false"><action>smsappinstall.exe /app:ScopeId_1/Application_A,ScopeId_1/Application_B,ScopeId_1/Application_C,ScopeId_1/Application_D /basevar: /continueOnError:false</action><defaultVarList>
+<variable name="OSDAppClearCache" property="ClearCache">false</variable>
+<variable name="ContinueOnInstallError" property="ContinueOnInstallError" hidden="true">false</variable>
+<variable name="RetryCount" property="RetryCount" hidden="true">2</variable>
 <variable name="ApplicationName" property="ApplicationName" hidden="true">ScopeId_1/Application_A,ScopeId_1/Application_B,ScopeId_1/Application_C,ScopeId_1/Application_D</variable>
 <variable name="OSDApp" property="AppInfo" hidden="true">4</variable>
 <variable name="OSDApp0Name" property="AppInfo0Name">ScopeId_1/Application_A</variable>

@@ -87,6 +87,13 @@ type ContentDescriber interface {
 	DescribeContent(name, id string) (ContentInfo, bool)
 }
 
+// AppDescriber is implemented by resolvers that can tell the display name
+// of an application given by model name ({id: …}), which the console lists
+// with an Install Application step (AppInfo) however it is referenced.
+type AppDescriber interface {
+	AppDisplayName(model string) (string, bool)
+}
+
 // Builder builds sequences for one resolver.
 type Builder struct {
 	R Resolver
@@ -134,6 +141,8 @@ func (sb *stepBuilder) set(prop, value string) {
 	if sb.cls != nil {
 		if p := sb.cls.Prop(prop); p != nil {
 			v.Name, v.Hidden = p.Var, p.Hidden
+		} else if a, idx, field, ok := sb.cls.ArrayOf(prop); ok {
+			v.Name = a.Var + strconv.Itoa(idx) + field
 		}
 	}
 	sb.x.SetVar(v)
@@ -184,12 +193,10 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 		}
 		x.Condition = &tsxml.Elem{Name: "condition", Children: kids}
 	}
-	for _, a := range st.Attributes {
-		x.Extra = append(x.Extra, tsxml.Attr{Name: a[0], Value: a[1]})
-	}
 	if st.Kind == "group" {
 		x.Kind = tsxml.KindGroup
 		x.Steps = b.steps(st.Steps, ds)
+		applyAttributes(x, st.Attributes)
 		return x
 	}
 	if st.RunIn != "" {
@@ -241,7 +248,54 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 			x.RetryCount = tsxml.Str(n)
 		}
 	}
+	tsxml.Complete(x, st.Kind != "action")
+	applyAttributes(x, st.Attributes)
 	return x
+}
+
+// applyAttributes sets the step element's attributes as the configuration
+// writes them under attributes:, over what the options made: a value is the
+// attribute verbatim, a null leaves the attribute out.
+func applyAttributes(x *tsxml.Step, attrs []config.Attribute) {
+	for _, a := range attrs {
+		var ptr **string
+		switch a.Name {
+		case "runIn":
+			ptr = &x.RunIn
+		case "successCodeList":
+			ptr = &x.SuccessCodes
+		case "retryCount":
+			ptr = &x.RetryCount
+		case "runFromNet":
+			ptr = &x.RunFromNet
+		case "timeout":
+			ptr = &x.Timeout
+		}
+		if ptr != nil {
+			*ptr = nil
+			if !a.Absent {
+				*ptr = tsxml.Str(a.Value)
+			}
+			continue
+		}
+		kept := x.Extra[:0]
+		for _, e := range x.Extra {
+			if e.Name != a.Name {
+				kept = append(kept, e)
+			}
+		}
+		x.Extra = kept
+		switch a.Name {
+		case "disable":
+			x.Disabled = false
+		case "continueOnError":
+			x.ContinueOnError = false
+		}
+		if !a.Absent {
+			x.Extra = append(x.Extra, tsxml.Attr{Name: a.Name, Value: a.Value})
+		}
+	}
+	x.SettleFlags()
 }
 
 // ClassOf returns the step class of a typed step kind.
@@ -375,6 +429,9 @@ func (sb *stepBuilder) field(fl Field, v *config.Node, prop string, props map[st
 			model, display := "", ""
 			if id := config.Lookup(c, "id"); id != nil {
 				model = id.Value
+				if d, ok := sb.b.R.(AppDescriber); ok {
+					display, _ = d.AppDisplayName(model)
+				}
 			} else {
 				var err error
 				if model, display, err = sb.b.R.Application(c.Value); err != nil {
@@ -449,6 +506,9 @@ func (sb *stepBuilder) refNode(kind RefKind, v *config.Node) string {
 			sb.ds.AddErr(sb.pos(id), err)
 		}
 		return id.Value
+	}
+	if v.Kind == yaml.ScalarNode && v.Value == "" {
+		return "" // none chosen yet: stored as an empty property
 	}
 	id, err := sb.b.R.ID(kind, v.Value)
 	if err != nil {

@@ -119,8 +119,13 @@ func TestSetSequenceCreatesAndDerives(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := q.Steps[0]
-	if *st.Action != "smsswd.exe /run:PS100001 run.cmd" || *st.SuccessCodes != "0 3010" || len(q.References) != 1 {
-		t.Errorf("normal form: action=%s codes=%s refs=%v", *st.Action, *st.SuccessCodes, q.References)
+	// The site derives the <action> and the referenceList, and keeps what
+	// it was given exactly: no attribute or default property is added.
+	if *st.Action != "smsswd.exe /run:PS100001 run.cmd" || len(q.References) != 1 {
+		t.Errorf("derived: action=%s refs=%v", *st.Action, q.References)
+	}
+	if st.SuccessCodes != nil || st.RunIn != nil || len(st.Vars) != 2 {
+		t.Errorf("stored step changed: successCodeList=%v runIn=%v vars=%v", st.SuccessCodes, st.RunIn, st.Vars)
 	}
 	// Lazy properties are not returned by queries.
 	list, _ := s.Query(ctx, provider.Query{Class: ClassTaskSequencePackage})

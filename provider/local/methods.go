@@ -97,7 +97,7 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 				return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "BootImageID " + b + " is not a boot image on this site", Code: 0x80041008}
 			}
 		}
-		tsxml.Normalize(q, func(id string) (tsxml.Child, bool) { return s.child(tx, id) })
+		tsxml.Derive(q, func(id string) (tsxml.Child, bool) { return s.child(tx, id) })
 		if missing := s.missingRefs(tx, q.References); len(missing) > 0 {
 			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "the sequence references objects that do not exist on the site: " + strings.Join(missing, ", "), Code: 0x80041008}
 		}

@@ -1,5 +1,10 @@
 package tsxml
 
+import (
+	"reflect"
+	"sort"
+)
+
 // Clone returns a deep copy of q.
 func (q *Sequence) Clone() *Sequence {
 	c := *q
@@ -69,6 +74,7 @@ func Comparable(q *Sequence) *Sequence {
 	c := q.Clone()
 	c.References = nil
 	walkSteps(c.Steps, "", func(_ string, s *Step) bool {
+		sort.SliceStable(s.Extra, func(i, j int) bool { return s.Extra[i].Name < s.Extra[j].Name })
 		cl := Lookup(s.Type)
 		if cl == nil {
 			return true
@@ -88,6 +94,72 @@ func Comparable(q *Sequence) *Sequence {
 			}
 			kept = append(kept, v)
 		}
+		s.Vars = kept
+		return true
+	})
+	return c
+}
+
+// Identical reports whether a site given a and a site given b store the
+// same task sequence in everything an author controls, with nothing
+// filled in: both are brought to what a site stores (Derive), then what
+// the site derives is left out — the referenceList, the derived
+// globalVarList entries, the version, the <action> of catalogued classes,
+// the values of the Run Task Sequence properties taken from the child and
+// of the sizes a download step lists (the referenced package's size on the
+// target site), and the descriptions an Install Application step lists
+// (the console's, from the application) — secret values are blanked and
+// variables are compared regardless of order. Unlike Comparable after
+// Normalize, a property absent from one and present with its default value
+// in the other is a difference, and so is any attribute.
+func Identical(a, b *Sequence) bool {
+	return reflect.DeepEqual(storedShape(a), storedShape(b))
+}
+
+// IdenticalSteps is Identical for two single steps.
+func IdenticalSteps(a, b *Step) bool {
+	return Identical(&Sequence{Steps: []*Step{a}}, &Sequence{Steps: []*Step{b}})
+}
+
+func storedShape(q *Sequence) *Sequence {
+	c := q.Clone()
+	Derive(c, nil)
+	c.Version, c.References = "", nil
+	var globals []Variable
+	for _, v := range c.GlobalVars {
+		if !DerivedGlobal(v.Property) {
+			globals = append(globals, v)
+		}
+	}
+	c.GlobalVars = globals
+	walkSteps(c.Steps, "", func(_ string, s *Step) bool {
+		// attribute order is not significant
+		sort.SliceStable(s.Extra, func(i, j int) bool { return s.Extra[i].Name < s.Extra[j].Name })
+		cl := Lookup(s.Type)
+		if cl == nil {
+			sort.SliceStable(s.Vars, func(i, j int) bool { return s.Vars[i].Property < s.Vars[j].Property })
+			return true
+		}
+		s.Action = nil
+		kept := make([]Variable, 0, len(s.Vars))
+		for _, v := range s.Vars {
+			if a, _, field, ok := cl.ArrayOf(v.Property); ok && a.Derived {
+				switch {
+				case a.Name == "AppInfo" && field == "Description":
+					continue
+				case a.Name == "PackageInfo" && field == "Size":
+					v.Value = ""
+				}
+			}
+			if p := cl.Prop(v.Property); p != nil {
+				if p.Derived && cl.Name == cls("SubTasksequence") {
+					v.Value = ""
+				}
+				v.Value = p.blankSecret(v.Value)
+			}
+			kept = append(kept, v)
+		}
+		sort.SliceStable(kept, func(i, j int) bool { return kept[i].Property < kept[j].Property })
 		s.Vars = kept
 		return true
 	})

@@ -106,6 +106,78 @@ func (s *Step) Var(property string) (string, bool) {
 	return "", false
 }
 
+// SettleFlags reads the disable and continueOnError attributes held in
+// Extra into Disabled and ContinueOnError: the value "true" is the flag
+// alone, as the console writes it; any other value (MDT writes "false")
+// stays in Extra verbatim, and sets the flag when it is "true" in any case.
+func (s *Step) SettleFlags() {
+	kept := s.Extra[:0]
+	for _, a := range s.Extra {
+		var flag *bool
+		switch a.Name {
+		case "disable":
+			flag = &s.Disabled
+		case "continueOnError":
+			flag = &s.ContinueOnError
+		default:
+			kept = append(kept, a)
+			continue
+		}
+		*flag = strings.EqualFold(a.Value, "true")
+		if a.Value != "true" {
+			kept = append(kept, a)
+		}
+	}
+	if len(kept) == 0 {
+		kept = nil
+	}
+	s.Extra = kept
+}
+
+// Attrs returns the step element's attributes other than type, name and
+// description, as they are written, by name.
+func (s *Step) Attrs() map[string]string {
+	out := map[string]string{}
+	if s.Disabled && !s.HasExtra("disable") {
+		out["disable"] = "true"
+	}
+	if s.ContinueOnError && !s.HasExtra("continueOnError") {
+		out["continueOnError"] = "true"
+	}
+	for _, o := range [...]struct {
+		n string
+		v *string
+	}{{"runIn", s.RunIn}, {"successCodeList", s.SuccessCodes}, {"retryCount", s.RetryCount}, {"runFromNet", s.RunFromNet}, {"timeout", s.Timeout}} {
+		if o.v != nil {
+			out[o.n] = *o.v
+		}
+	}
+	for _, a := range s.Extra {
+		out[a.Name] = a.Value
+	}
+	return out
+}
+
+// HasExtra reports whether the step holds the attribute name verbatim.
+func (s *Step) HasExtra(name string) bool {
+	for _, a := range s.Extra {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// varIndex returns the index of the variable for property, or -1.
+func (s *Step) varIndex(property string) int {
+	for i := range s.Vars {
+		if s.Vars[i].Property == property {
+			return i
+		}
+	}
+	return -1
+}
+
 // SetVar sets (or adds) the variable for property.
 func (s *Step) SetVar(v Variable) {
 	for i := range s.Vars {

@@ -19,6 +19,48 @@ type Child struct {
 // ChildLookup finds a child task sequence by PackageID.
 type ChildLookup func(packageID string) (Child, bool)
 
+// Derive rewrites q into what a site stores after ImportSequence +
+// SetSequence, as far as the site derives anything: the sequence version
+// when absent, the <action> of catalogued classes (from the class
+// CommandLine qualifier), the Run Task Sequence properties a step already
+// holds that come from the child (TsName, TsReference*), and the
+// referenceList and the derived part of the globalVarList. Everything an
+// author wrote — attributes, variables present or absent, their names,
+// hidden flags and order, conditions — is kept exactly: a site stores
+// unfinished and odd steps as they were given, and so does tsctl.
+func Derive(q *Sequence, children ChildLookup) {
+	if q.Version == "" {
+		q.Version = SchemaVersion
+	}
+	var globals []Variable
+	walkSteps(q.Steps, "", func(_ string, s *Step) bool {
+		globals = append(globals, deriveStep(s, children)...)
+		return true
+	})
+	q.References = ComputeReferences(q, children)
+	q.GlobalVars = mergeGlobals(q.GlobalVars, globals)
+}
+
+func deriveStep(s *Step, children ChildLookup) (globals []Variable) {
+	if s.Kind == KindGroup {
+		return nil
+	}
+	c := Lookup(s.Type)
+	if c == nil {
+		return nil
+	}
+	if c.Name == cls("SubTasksequence") {
+		fillChild(s, children, true)
+	}
+	for _, v := range s.Vars {
+		if p := c.Prop(v.Property); p != nil && p.Global {
+			globals = append(globals, Variable{Name: p.Var, Property: p.Name, Value: v.Value})
+		}
+	}
+	s.Action = Str(c.expandWith(s.Var))
+	return globals
+}
+
 // Normalize rewrites q into the normal form a site stores after
 // ImportSequence + SetSequence: default attribute values, MOF defaults for
 // unset properties, variable names and hidden flags from the catalogue,
@@ -84,7 +126,7 @@ func normalizeStep(s *Step, children ChildLookup) (globals []Variable) {
 		}
 	}
 	if c.Name == cls("SubTasksequence") {
-		fillChild(s, children)
+		fillChild(s, children, false)
 	}
 	sortVars(s.Vars)
 	for _, v := range s.Vars {
@@ -111,9 +153,66 @@ func normalizeStep(s *Step, children ChildLookup) (globals []Variable) {
 	return globals
 }
 
+// Complete fills in what the console writes for a step it creates and the
+// author left unset: with withVars, every property's MOF default; and the
+// runIn (the class's SupportedEnvironment default), successCodeList,
+// retryCount and runFromNet attributes, from the properties they mirror
+// when the class has them. Groups and MDT steps without a class are left
+// as they are.
+func Complete(s *Step, withVars bool) {
+	if s.Kind == KindGroup || s.Type == "" {
+		return
+	}
+	c := Lookup(s.Type)
+	if withVars && c != nil {
+		for _, p := range c.Props {
+			if p.Derived && c.Name == cls("SubTasksequence") {
+				// the console lists what it derives from the child, even before
+				// the site fills it in
+				if _, ok := s.Var(p.Name); !ok {
+					s.Vars = append(s.Vars, Variable{Name: p.Var, Property: p.Name, Hidden: p.Hidden})
+				}
+				continue
+			}
+			if p.Default != nil {
+				if _, ok := s.Var(p.Name); !ok {
+					s.Vars = append(s.Vars, Variable{Name: p.Var, Property: p.Name, Hidden: p.Hidden, Value: *p.Default})
+				}
+			}
+		}
+	}
+	mirror := func(attr **string, prop, def string) {
+		if *attr != nil {
+			return
+		}
+		if c != nil && prop != "" {
+			if v, ok := s.Var(prop); ok {
+				*attr = Str(v)
+				return
+			}
+		}
+		*attr = Str(def)
+	}
+	var codes, retry, fromNet string
+	if c != nil {
+		codes, retry, fromNet = c.SuccessCodesProp, c.RetryCountProp, c.RunFromNetProp
+	}
+	mirror(&s.SuccessCodes, codes, "0")
+	mirror(&s.RetryCount, retry, "0")
+	mirror(&s.RunFromNet, fromNet, "false")
+	if s.Kind == KindStep && s.RunIn == nil {
+		def := WinPEandFullOS
+		if c != nil && c.DefaultRunIn != "" {
+			def = c.DefaultRunIn
+		}
+		s.RunIn = Str(def)
+	}
+}
+
 // fillChild sets the derived TsName / TsReference* properties of a Run Task
-// Sequence step from the child sequence, as SetSequence does.
-func fillChild(s *Step, children ChildLookup) {
+// Sequence step from the child sequence, as SetSequence does; with
+// onlyPresent, only those the step already holds.
+func fillChild(s *Step, children ChildLookup, onlyPresent bool) {
 	id, _ := s.Var("TsPackageID")
 	if id == "" || children == nil {
 		return
@@ -133,6 +232,12 @@ func fillChild(s *Step, children ChildLookup) {
 	c := Lookup(s.Type)
 	for _, kv := range [][2]string{{"TsName", id + ", " + ch.Name}, {"TsReferenceApplications", strings.Join(apps, ",")}, {"TsReferencePackages", strings.Join(pkgs, ",")}} {
 		p := c.Prop(kv[0])
+		if onlyPresent {
+			if i := s.varIndex(p.Name); i >= 0 {
+				s.Vars[i].Value = kv[1]
+			}
+			continue
+		}
 		s.SetVar(Variable{Name: p.Var, Property: p.Name, Value: kv[1]})
 	}
 }

@@ -183,10 +183,8 @@ func readStep(e *Elem) (*Step, error) {
 			s.Name = v
 		case "description":
 			s.Description = v
-		case "disable":
-			s.Disabled = v == "true"
-		case "continueOnError":
-			s.ContinueOnError = v == "true"
+		case "disable", "continueOnError":
+			s.Extra = append(s.Extra, a)
 		case "runIn":
 			s.RunIn = Str(v)
 		case "successCodeList":
@@ -201,7 +199,10 @@ func readStep(e *Elem) (*Step, error) {
 			s.Extra = append(s.Extra, a)
 		}
 	}
-	if s.Kind != KindGroup && s.Type == "" {
+	s.SettleFlags()
+	// An MDT Lite Touch <step> without a type runs its <action> as a
+	// command line; a Run Task Sequence step always names its class.
+	if s.Kind == KindSubSequence && s.Type == "" {
 		return nil, &SyntaxError{Msg: fmt.Sprintf("<%s name=%q> has no type attribute", e.Name, s.Name)}
 	}
 	for _, c := range e.Children {

@@ -62,7 +62,7 @@ func TestParseErrors(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"", "empty document"},
 		{"<nope/>", "expected <sequence>"},
-		{"<sequence><step name='x'/></sequence>", "has no type attribute"},
+		{"<sequence><subtasksequence name='x'/></sequence>", "has no type attribute"},
 		{"<sequence><bogus/></sequence>", "unexpected element <bogus>"},
 		{"<sequence>\n<group>\n</sequence>", "line 3"},
 		{"<sequence/><sequence/>", "more than one root"},

@@ -190,15 +190,15 @@ func (w *writer) vars(list string, vars []Variable) {
 func (w *writer) step(s *Step) {
 	name := s.Kind.String()
 	w.start(name)
-	if s.Kind != KindGroup {
+	if s.Kind != KindGroup && s.Type != "" {
 		w.attr("type", s.Type)
 	}
 	w.attr("name", s.Name)
 	w.attr("description", s.Description)
-	if s.Disabled {
+	if s.Disabled && !s.HasExtra("disable") {
 		w.attr("disable", "true")
 	}
-	if s.ContinueOnError {
+	if s.ContinueOnError && !s.HasExtra("continueOnError") {
 		w.attr("continueOnError", "true")
 	}
 	for _, o := range [...]struct {
