@@ -275,6 +275,15 @@ func (c *cli) seedExport(siteFlag string, files []string) int {
 	}
 	fmt.Fprintf(c.stdout, "Seeded site %s from %d %s: %d added, %d already present.\n", s.Code(),
 		len(ex.Sequences), plural(len(ex.Sequences), "sequence", "sequences"), len(res.Added), len(res.Existing))
+	for _, p := range res.Replaced {
+		c.notef("the exported site's object of the same name replaces this site's unused default %s", p)
+	}
+	for _, d := range res.SharedNames {
+		c.warnf("two objects now share a name: %s", d)
+	}
+	if len(res.SharedNames) > 0 {
+		c.hint("a reference by that name is ambiguous; reference the object by ID ({id: PackageID}) or rename one of them")
+	}
 	return exitOK
 }
 

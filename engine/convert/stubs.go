@@ -22,16 +22,19 @@ type Stub struct {
 
 // Stubs lists the objects the export's sequences reference, named from
 // ReferencesInfo where it has them, else from what the steps say (a Run
-// Task Sequence step's TsName), else by ID. Sequences the export itself
-// holds are not stubs.
+// Task Sequence step's TsName), else by ID. The sequences the export
+// itself holds are stubs too, under their own IDs and names (with no
+// steps): applying the converted sequences then updates them in place, so
+// the IDs their parents run stay those of the export.
 func Stubs(ex *export.Export) []Stub {
 	own := map[string]bool{}
+	stubs := map[string]*Stub{}
 	for _, s := range ex.Sequences {
-		if s.PackageID != "" {
+		if s.PackageID != "" && s.Name != "" {
 			own[s.PackageID] = true
+			stubs[s.PackageID] = &Stub{Kind: config.RefSequence, ID: s.PackageID, Name: s.Name, Description: s.Description}
 		}
 	}
-	stubs := map[string]*Stub{}
 	addPkg := func(kind config.RefKind, id, name string) *Stub {
 		if id == "" || own[id] {
 			return nil

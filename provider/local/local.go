@@ -164,7 +164,12 @@ func (s *Site) init(code string) error {
 			in := provider.New(o.class)
 			in.Props["Name"] = o.name
 			in.Props["Description"] = o.desc
-			if _, err := s.create(tx, in); err != nil {
+			p, err := s.create(tx, in)
+			if err != nil {
+				return err
+			}
+			// remembered so that seeding can tell a default nobody touched
+			if err := meta.Put([]byte(defaultKey+p), []byte(in.String("SedoObjectVersion"))); err != nil {
 				return err
 			}
 		}

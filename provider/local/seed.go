@@ -43,7 +43,18 @@ type SeedPackage struct {
 // SeedResult says what Seed added.
 type SeedResult struct {
 	Added, Existing []string
+	// Replaced lists the new site's own default objects (its boot image,
+	// client and USMT packages) that a seeded object of the same class and
+	// name took the place of.
+	Replaced []string
+	// SharedNames lists seeded objects whose class and name another object
+	// on the site already has: a reference by that name is ambiguous.
+	SharedNames []string
 }
+
+// defaultKey prefixes the meta keys that remember the objects a new site
+// holds by default, with the SedoObjectVersion they were created with.
+const defaultKey = "default:"
 
 // ApplySeed adds the objects of a seed that do not exist yet (matched by
 // class and name), in one transaction.
@@ -222,6 +233,22 @@ func (s *Site) AddStubs(stubs []Stub) (SeedResult, error) {
 				res.Existing = append(res.Existing, st.Class+" "+st.ID)
 				continue
 			}
+			// The new site's own default of this class and name gives way
+			// to the exported site's, as long as nobody has changed or used
+			// it; any other object keeps its name and the clash is reported.
+			for _, p := range s.namedIn(tx, st.Class, st.Name) {
+				if !s.untouchedDefault(tx, p) {
+					res.SharedNames = append(res.SharedNames, fmt.Sprintf("%s %s %q (also %s)", st.Class, st.ID, st.Name, p))
+					continue
+				}
+				if err := tx.Bucket(bucketObjects).Delete([]byte(p)); err != nil {
+					return err
+				}
+				if err := tx.Bucket(bucketMeta).Delete([]byte(defaultKey + p)); err != nil {
+					return err
+				}
+				res.Replaced = append(res.Replaced, p)
+			}
 			in := provider.New(st.Class)
 			in.Props["PackageID"] = st.ID
 			in.Props["Name"] = st.Name
@@ -254,6 +281,49 @@ func (s *Site) AddStubs(stubs []Stub) (SeedResult, error) {
 		return nil
 	})
 	return res, err
+}
+
+// namedIn returns the paths of the objects of class named name.
+func (s *Site) namedIn(tx *bolt.Tx, class, name string) []string {
+	var out []string
+	c := tx.Bucket(bucketObjects).Cursor()
+	prefix := []byte(class + ".")
+	for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
+		if in, err := decode(v); err == nil && strings.EqualFold(in.String("Name"), name) {
+			out = append(out, string(k))
+		}
+	}
+	return out
+}
+
+// untouchedDefault reports whether path is one of the objects the site
+// was created with, unchanged since, and used by no task sequence.
+func (s *Site) untouchedDefault(tx *bolt.Tx, path string) bool {
+	want := tx.Bucket(bucketMeta).Get([]byte(defaultKey + path))
+	v := tx.Bucket(bucketObjects).Get([]byte(path))
+	if want == nil || v == nil {
+		return false
+	}
+	in, err := decode(v)
+	if err != nil || in.String("SedoObjectVersion") != string(want) {
+		return false
+	}
+	id := strings.ToUpper(in.String("PackageID"))
+	used := false
+	c := tx.Bucket(bucketLazy).Cursor()
+	prefix := []byte(ClassTaskSequencePackage + ".")
+	for k, lv := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)) && !used; k, lv = c.Next() {
+		lz, err := decodeSkipping(lv, skipSequence)
+		if err != nil {
+			return false
+		}
+		for _, r := range provider.SequenceReferences(lz) {
+			if strings.ToUpper(r.Package) == id {
+				used = true
+			}
+		}
+	}
+	return !used
 }
 
 var packageIDRE = regexp.MustCompile(`^[A-Z0-9]{3}[0-9A-F]{5}$`)
