@@ -177,9 +177,10 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 }
 
 // nextReady returns the first unstarted object whose dependencies have
-// finished, settling on the way objects that need no work: no-ops, objects
-// whose dependency failed or was skipped, and everything once interrupted
-// or halted (halt is then the reason).
+// finished, settling on the way objects that need no work: no-ops (counted
+// unchanged whatever their dependencies did), objects whose dependency
+// failed or was skipped, and everything once interrupted or halted (halt is
+// then the reason).
 func (p *Planned) nextReady(objs []*plan.Object, index map[string]int, started, finished []bool, res *ApplyResult, opts ApplyOptions, ctx context.Context, halt string) int {
 next:
 	for i, o := range objs {
@@ -187,6 +188,11 @@ next:
 			continue
 		}
 		out := &res.Objects[i]
+		if o.Action == plan.NoOp {
+			started[i], finished[i] = true, true
+			out.Outcome = Unchanged
+			continue
+		}
 		for _, d := range o.DependsOn {
 			j, ok := index[d]
 			if !ok {
@@ -205,11 +211,6 @@ next:
 				p.report(opts, *out)
 				return p.nextReady(objs, index, started, finished, res, opts, ctx, halt)
 			}
-		}
-		if o.Action == plan.NoOp {
-			started[i], finished[i] = true, true
-			out.Outcome = Unchanged
-			continue
 		}
 		if ctx.Err() != nil || halt != "" {
 			started[i], finished[i] = true, true
