@@ -86,6 +86,9 @@ type PlanOptions struct {
 	// Reads bounds the provider calls in flight while planning (0:
 	// SequenceReads).
 	Reads int
+	// AllowEmptyPrune lets Prune delete every owned object when the
+	// configuration declares nothing (otherwise *EmptyPruneError).
+	AllowEmptyPrune bool
 }
 
 func (o PlanOptions) reads() int {
@@ -191,6 +194,9 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	}
 	if opts.Prune {
 		deletes = append(deletes, pruneItems(st, cfg)...)
+		if declaresNothing(cfg) && !opts.AllowEmptyPrune {
+			return nil, ds, &EmptyPruneError{Site: site.Code(), Deletes: len(deletes), Files: len(cfg.Files)}
+		}
 	}
 	if len(deletes) > 0 {
 		if err := p.checkDeletes(ctx, deletes, opts.reads(), &ds); err != nil {

@@ -77,6 +77,52 @@ func pruneItems(st *State, cfg *config.Config) []*item {
 	return out
 }
 
+// declaresNothing reports whether a configuration declares no object that
+// should exist: with --prune, such a plan deletes every object tsctl manages.
+func declaresNothing(cfg *config.Config) bool {
+	for _, p := range cfg.Packages {
+		if !p.Absent {
+			return false
+		}
+	}
+	for _, s := range cfg.Sequences {
+		if !s.Absent {
+			return false
+		}
+	}
+	return true
+}
+
+// EmptyPruneError refuses --prune with a configuration that declares no
+// package or sequence, unless PlanOptions.AllowEmptyPrune says so: such a
+// plan deletes everything tsctl manages, which is almost always a wrong -f.
+type EmptyPruneError struct {
+	Site    string // site code
+	Deletes int    // objects the plan would delete
+	Files   int    // configuration files read
+}
+
+func (e *EmptyPruneError) Error() string {
+	what := fmt.Sprintf("all %d %s", e.Deletes, plural(e.Deletes, "object", "objects"))
+	if e.Deletes == 0 {
+		what = "every object (none yet)"
+	}
+	return fmt.Sprintf("the configuration (%d %s) declares no package or sequence: with --prune this plan would delete %s tsctl manages on site %s; nothing was changed",
+		e.Files, plural(e.Files, "file", "files"), what, e.Site)
+}
+
+// ErrorHint implements diag's hint interface.
+func (e *EmptyPruneError) ErrorHint() string {
+	return "check the -f paths; to delete every object tsctl manages, add --allow-empty-prune"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // seqRefs is what one sequence on the site referenced when it was read.
 type seqRefs struct {
 	name    string

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -247,5 +248,33 @@ func TestOrderDeletesBreaksCycles(t *testing.T) {
 	}
 	if got := strings.Join(items[0].obj.DependsOn, ","); got != "sequence.B,sequence.Updated" {
 		t.Errorf("package P depends on %s", got)
+	}
+}
+
+// TestEmptyPrune: --prune with a configuration that declares nothing (or
+// only absent objects) is refused with the count, unless allowed.
+func TestEmptyPrune(t *testing.T) {
+	ctx := context.Background()
+	site := openTestSite(t)
+	mustApply(t, ctx, site, parseConfig(t, toolsAndMain), PlanOptions{}, 1)
+	for _, conf := range []string{"", "# nothing\n", "site: PS1\n", "packages:\n  - name: Tools\n    absent: true\n"} {
+		cfg := parseConfig(t, conf)
+		_, _, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test", Prune: true})
+		var e *EmptyPruneError
+		if !errors.As(err, &e) || e.Deletes != 2 || !strings.Contains(err.Error(), "would delete all 2 objects tsctl manages on site PS1") {
+			t.Errorf("%q: %v", conf, err)
+		}
+		if _, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"}); err != nil || ds.HasErrors() {
+			t.Errorf("%q without --prune: %v %v", conf, err, ds)
+		}
+		p, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test", Prune: true, AllowEmptyPrune: true})
+		if err != nil || ds.HasErrors() || p.Plan.Summary.Delete != 2 {
+			t.Errorf("%q allowed: %v %v", conf, err, ds)
+		}
+	}
+	empty := openTestSite(t)
+	_, _, err := MakePlan(ctx, empty, parseConfig(t, ""), PlanOptions{Target: "test", Prune: true})
+	if err == nil || !strings.Contains(err.Error(), "would delete every object (none yet) tsctl manages on site PS1") {
+		t.Errorf("empty site: %v", err)
 	}
 }
