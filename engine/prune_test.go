@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tsctl/tsctl/engine/plan"
 	"github.com/tsctl/tsctl/provider"
@@ -276,5 +277,67 @@ func TestEmptyPrune(t *testing.T) {
 	_, _, err := MakePlan(ctx, empty, parseConfig(t, ""), PlanOptions{Target: "test", Prune: true})
 	if err == nil || !strings.Contains(err.Error(), "would delete every object (none yet) tsctl manages on site PS1") {
 		t.Errorf("empty site: %v", err)
+	}
+}
+
+// recordCalls logs the writes a site sees, in the order they finish
+// (SetSequence) or start (Delete); SetSequence takes a moment.
+type recordCalls struct {
+	provider.Site
+	mu  sync.Mutex
+	log []string
+}
+
+func (r *recordCalls) add(s string) {
+	r.mu.Lock()
+	r.log = append(r.log, s)
+	r.mu.Unlock()
+}
+
+func (r *recordCalls) ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error) {
+	if method == "SetSequence" {
+		time.Sleep(50 * time.Millisecond)
+	}
+	out, err := r.Site.ExecMethod(ctx, class, method, in)
+	if method == "SetSequence" {
+		r.add("saved " + in["TaskSequencePackage"].(*provider.Instance).String("Name"))
+	}
+	return out, err
+}
+
+func (r *recordCalls) Delete(ctx context.Context, path string) error {
+	r.add("delete " + path)
+	return r.Site.Delete(ctx, path)
+}
+
+// TestDeleteRunsAfterTheUpdateThatDropsTheReference: with every object free
+// to run at once, the child and the package a parent stops using are
+// deleted only once the parent is saved without them.
+func TestDeleteRunsAfterTheUpdateThatDropsTheReference(t *testing.T) {
+	ctx := context.Background()
+	base := openTestSite(t)
+	mustApply(t, ctx, base, parseConfig(t, `
+packages:
+  - name: Tools
+    programs: [{ name: Run, commandLine: run.cmd }]
+sequences:
+  - name: Child
+    steps: [{ name: Set, setVariable: { name: A, value: "1" } }]
+  - name: Parent
+    steps:
+      - { name: Child, runTaskSequence: Child }
+      - { name: Run, installPackage: { package: Tools, program: Run } }
+`), PlanOptions{}, 1)
+	site := &recordCalls{Site: base}
+	res := mustApply(t, ctx, site, parseConfig(t, `
+sequences:
+  - name: Parent
+    steps: [{ name: Set, setVariable: { name: B, value: "1" } }]
+`), PlanOptions{Prune: true}, 8)
+	if res.Count(Deleted) != 2 || res.Count(Updated) != 1 {
+		t.Fatalf("apply: %+v", res.Objects)
+	}
+	if len(site.log) != 3 || site.log[0] != "saved Parent" {
+		t.Errorf("writes in this order: %q; want the parent saved before anything it used is deleted", site.log)
 	}
 }
