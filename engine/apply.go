@@ -147,7 +147,10 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 				// The object in flight finishes even when interrupted.
 				id, err := p.applyOne(context.WithoutCancel(ctx), site, r, p.items[o.Address], opts)
 				errs[i] = err
+				used, inUse := isInUse(err)
 				switch {
+				case inUse:
+					out.Outcome, out.Reason, out.Hint = Skipped, used.Error(), used.ErrorHint()
 				case err != nil && provider.IsKind(err, provider.KindLocked):
 					out.Outcome, out.Reason = Skipped, r.secrets.redact(lockReason(err))
 				case err != nil:
@@ -177,9 +180,12 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 }
 
 // nextReady returns the first unstarted object whose dependencies have
-// finished, settling on the way objects that need no work: no-ops, objects
-// whose dependency failed or was skipped, and everything once interrupted
-// or halted (halt is then the reason).
+// finished, settling on the way objects that need no work: no-ops (counted
+// unchanged whatever their dependencies did), objects whose dependency
+// failed or was skipped, and everything once interrupted or halted (halt is
+// then the reason). A deletion waits for all its dependencies — the changes
+// to the sequences that use the object — and is skipped, naming each of
+// them, unless every one succeeded.
 func (p *Planned) nextReady(objs []*plan.Object, index map[string]int, started, finished []bool, res *ApplyResult, opts ApplyOptions, ctx context.Context, halt string) int {
 next:
 	for i, o := range objs {
@@ -187,6 +193,12 @@ next:
 			continue
 		}
 		out := &res.Objects[i]
+		if o.Action == plan.NoOp {
+			started[i], finished[i] = true, true
+			out.Outcome = Unchanged
+			continue
+		}
+		var blocked []ObjectResult
 		for _, d := range o.DependsOn {
 			j, ok := index[d]
 			if !ok {
@@ -196,20 +208,27 @@ next:
 				continue next
 			}
 			if dep := res.Objects[j]; dep.Outcome == Failed || dep.Outcome == Skipped {
-				started[i], finished[i] = true, true
+				blocked = append(blocked, dep)
+				if o.Action != plan.Delete {
+					break
+				}
+			}
+		}
+		if len(blocked) > 0 {
+			started[i], finished[i] = true, true
+			out.Outcome = Skipped
+			if o.Action == plan.Delete {
+				out.Reason, out.Hint = blockedDelete(o, blocked, func(addr string) plan.Action { return objs[index[addr]].Action })
+			} else {
+				dep := blocked[0]
 				verb := "failed"
 				if dep.Outcome == Skipped {
 					verb = "was skipped"
 				}
-				out.Outcome, out.Reason = Skipped, fmt.Sprintf("depends on %s %q, which %s", dep.Kind, dep.Name, verb)
-				p.report(opts, *out)
-				return p.nextReady(objs, index, started, finished, res, opts, ctx, halt)
+				out.Reason = fmt.Sprintf("depends on %s %q, which %s", dep.Kind, dep.Name, verb)
 			}
-		}
-		if o.Action == plan.NoOp {
-			started[i], finished[i] = true, true
-			out.Outcome = Unchanged
-			continue
+			p.report(opts, *out)
+			return p.nextReady(objs, index, started, finished, res, opts, ctx, halt)
 		}
 		if ctx.Err() != nil || halt != "" {
 			started[i], finished[i] = true, true
@@ -273,6 +292,9 @@ func (p *Planned) applyOne(ctx context.Context, site provider.Site, r *resolver,
 	switch {
 	case it.deletePath != "":
 		if err := lock(it.deletePath); err != nil {
+			return "", err
+		}
+		if err := p.checkUnused(ctx, site, it); err != nil {
 			return "", err
 		}
 		if err := site.Delete(ctx, it.deletePath); err != nil {

@@ -52,3 +52,52 @@ func requireSameSequence(t *testing.T, want, got *tsxml.Sequence, child func(str
 		t.Errorf("%s: %s", what, d)
 	}
 }
+
+func parseConfig(t *testing.T, conf string) *config.Config {
+	t.Helper()
+	cfg, ds := config.Parse("tsctl.yaml", []byte(conf))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	return cfg
+}
+
+// mustApply plans cfg (with opts) and applies it; every object must succeed.
+func mustApply(t *testing.T, ctx context.Context, site provider.Site, cfg *config.Config, opts PlanOptions, parallelism int) *ApplyResult {
+	t.Helper()
+	opts.Target = "test"
+	p, ds, err := MakePlan(ctx, site, cfg, opts)
+	if err != nil || ds.HasErrors() {
+		t.Fatal(err, ds)
+	}
+	res, err := p.Apply(ctx, ApplyOptions{Parallelism: parallelism, User: "me"})
+	if err != nil || res.Failed() {
+		t.Fatalf("apply: %v %+v", err, res)
+	}
+	return res
+}
+
+// idOf returns the PackageID of the object named name on a local site.
+func idOf(t *testing.T, site *local.Site, name string) string {
+	t.Helper()
+	path, err := site.FindByName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, keys, err := provider.ParsePath(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys["PackageID"]
+}
+
+func outcomeOf(t *testing.T, res *ApplyResult, address string) ObjectResult {
+	t.Helper()
+	for _, o := range res.Objects {
+		if o.Address == address {
+			return o
+		}
+	}
+	t.Fatalf("%s not in the result %+v", address, res.Objects)
+	return ObjectResult{}
+}

@@ -23,6 +23,7 @@ type Planned struct {
 	State  *State
 	Config *config.Config
 	items  map[string]*item
+	refs   *refIndex // what sequences on the site reference, for deletions
 }
 
 // item links a plan object to its configuration and site objects.
@@ -85,6 +86,9 @@ type PlanOptions struct {
 	// Reads bounds the provider calls in flight while planning (0:
 	// SequenceReads).
 	Reads int
+	// AllowEmptyPrune lets Prune delete every owned object when the
+	// configuration declares nothing (otherwise *EmptyPruneError).
+	AllowEmptyPrune bool
 }
 
 func (o PlanOptions) reads() int {
@@ -113,7 +117,7 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		}
 	}
 	r := newResolver(st, cfg, false)
-	p := &Planned{Plan: &plan.Plan{Site: site.Code(), Target: target}, State: st, Config: cfg, items: map[string]*item{}}
+	p := &Planned{Plan: &plan.Plan{Site: site.Code(), Target: target}, State: st, Config: cfg, items: map[string]*item{}, refs: newRefIndex()}
 	var pkgObjs, seqObjs []*plan.Object
 	var deletes []*item
 	for _, cp := range cfg.Packages {
@@ -190,9 +194,12 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	}
 	if opts.Prune {
 		deletes = append(deletes, pruneItems(st, cfg)...)
+		if declaresNothing(cfg) && !opts.AllowEmptyPrune {
+			return nil, ds, &EmptyPruneError{Site: site.Code(), Deletes: len(deletes), Files: len(cfg.Files)}
+		}
 	}
 	if len(deletes) > 0 {
-		if err := p.checkDeletes(ctx, deletes, &ds); err != nil {
+		if err := p.checkDeletes(ctx, deletes, opts.reads(), &ds); err != nil {
 			return nil, nil, err
 		}
 		if ds.HasErrors() {
@@ -211,143 +218,6 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	}
 	p.Plan.Finish()
 	return p, ds, nil
-}
-
-func deleteItem(kind plan.Kind, class string, in *provider.Instance, reason string) *item {
-	id := in.String("PackageID")
-	name := in.String("Name")
-	addr := address(kind, name)
-	if reason == "absent" {
-		reason = "delete_because_absent"
-	} else {
-		reason = "delete_because_not_in_configuration"
-	}
-	return &item{obj: &plan.Object{Address: addr, Kind: kind, Name: name, ID: id, Action: plan.Delete, Version: in.String("SedoObjectVersion"), Reason: reason},
-		site: in, deletePath: provider.Path(class, "PackageID", id)}
-}
-
-// pruneItems plans the deletion of objects tsctl created (OwnerMark) that
-// the configuration no longer declares.
-func pruneItems(st *State, cfg *config.Config) []*item {
-	declared := map[string]bool{}
-	for _, p := range cfg.Packages {
-		declared[desired.Classes[p.Type]+"\x00"+strings.ToLower(p.Name)] = true
-	}
-	for _, s := range cfg.Sequences {
-		declared[ClassTaskSequencePackage+"\x00"+strings.ToLower(s.Name)] = true
-	}
-	kinds := map[string]plan.Kind{ClassTaskSequencePackage: plan.KindSequence}
-	for t, c := range desired.Classes {
-		kinds[c] = plan.Kind(t)
-	}
-	var out []*item
-	for class, kind := range kinds {
-		for _, list := range st.byName[class] {
-			for _, in := range list {
-				if in.String("ISVString") == OwnerMark && !declared[class+"\x00"+strings.ToLower(in.String("Name"))] {
-					out = append(out, deleteItem(kind, class, in, "prune"))
-				}
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].obj.Address < out[j].obj.Address })
-	return out
-}
-
-// orderDeletes deletes sequences before packages, and a sequence before
-// the children it runs.
-func orderDeletes(items []*item) []*item {
-	var seqs, pkgs []*item
-	for _, it := range items {
-		if it.obj.Kind == plan.KindSequence {
-			seqs = append(seqs, it)
-		} else {
-			pkgs = append(pkgs, it)
-		}
-	}
-	runs := func(a, b *item) bool { // does sequence a run sequence b?
-		for _, r := range a.site.Objects("References") {
-			if r.String("Package") == b.obj.ID && r.String("Program") == "*" {
-				return true
-			}
-		}
-		return false
-	}
-	sort.SliceStable(seqs, func(i, j int) bool { return runs(seqs[i], seqs[j]) && !runs(seqs[j], seqs[i]) })
-	return append(seqs, pkgs...)
-}
-
-// checkDeletes refuses to delete an object a remaining sequence uses.
-func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, ds *diag.List) error {
-	st := p.State
-	deleting := map[string]bool{}
-	for _, d := range deletes {
-		deleting[d.obj.ID] = true
-	}
-	type user struct{ name, id string }
-	uses := map[string][]user{}
-	managed := map[string]bool{}
-	for _, it := range p.items {
-		if it.seq == nil {
-			continue
-		}
-		id := ""
-		if it.site != nil {
-			id = it.site.String("PackageID")
-			managed[id] = true
-		}
-		for _, r := range it.wantRefs {
-			uses[r.Package] = append(uses[r.Package], user{it.seq.Name, id})
-		}
-	}
-	// Sequences on the site that the configuration does not manage keep
-	// their current references: read them.
-	for _, list := range st.byName[ClassTaskSequencePackage] {
-		for _, in := range list {
-			id := in.String("PackageID")
-			if managed[id] || deleting[id] {
-				continue
-			}
-			full := st.sequence(id)
-			if full == nil {
-				var err error
-				if full, err = st.Site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id)); err != nil {
-					return fmt.Errorf("read sequence %s: %w", id, err)
-				}
-			}
-			for _, r := range full.Objects("References") {
-				uses[r.String("Package")] = append(uses[r.String("Package")], user{in.String("Name"), id})
-			}
-		}
-	}
-	for _, d := range deletes {
-		var names []string
-		for _, u := range uses[d.obj.ID] {
-			if !deleting[u.id] || u.id == "" {
-				n := fmt.Sprintf("%q", u.name)
-				if u.id != "" {
-					n += " (" + u.id + ")"
-				}
-				names = append(names, n)
-			}
-		}
-		if len(names) > 0 {
-			sort.Strings(names)
-			ds.AddHint(diag.Pos{}, "remove the references first, or keep the object",
-				"cannot delete %s %q (%s): used by sequence %s", d.obj.Kind, d.obj.Name, d.obj.ID, strings.Join(dedupe(names), ", "))
-		}
-	}
-	return nil
-}
-
-func dedupe(s []string) []string {
-	var out []string
-	for i, x := range s {
-		if i == 0 || x != s[i-1] {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // narrow keeps the named objects and everything they depend on.

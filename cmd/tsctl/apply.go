@@ -44,8 +44,8 @@ func (c *cli) apply(args []string) int {
 	})
 	var saved *planfile.File
 	if len(fs.parsed) == 1 {
-		if len(pf.files) > 0 || *pf.prune || len(pf.targets) > 0 || *pf.replaceSecrets {
-			c.errorf("a saved plan carries its configuration and options; -f, --prune, --target and --replace-secrets go to tsctl plan")
+		if len(pf.files) > 0 || *pf.prune || *pf.allowEmpty || len(pf.targets) > 0 || *pf.replaceSecrets {
+			c.errorf("a saved plan carries its configuration and options; -f, --prune, --allow-empty-prune, --target and --replace-secrets go to tsctl plan")
 			return exitError
 		}
 		var err error
@@ -55,6 +55,7 @@ func (c *cli) apply(args []string) int {
 		}
 		pf.files = saved.Configuration.Files
 		*pf.prune, pf.targets, *pf.replaceSecrets = saved.Options.Prune, saved.Options.Targets, saved.Options.ReplaceSecrets
+		*pf.allowEmpty = saved.Options.AllowEmptyPrune
 		if *pf.site == "" {
 			*pf.site = saved.Plan.Target
 		} else if *pf.site != saved.Plan.Target {

@@ -18,6 +18,7 @@ type planFlags struct {
 	prune          *bool
 	targets        multi
 	replaceSecrets *bool
+	allowEmpty     *bool
 }
 
 func (c *cli) addPlanFlags(fs *flagSet) *planFlags {
@@ -25,6 +26,7 @@ func (c *cli) addPlanFlags(fs *flagSet) *planFlags {
 	fs.Var(&pf.files, "f", "configuration file or folder (repeatable; default tsctl.yaml)")
 	pf.site = fs.String("site", "", "site URL: local:PATH, wmi://SERVER/SITECODE or https://SERVER/AdminService (default $"+SiteEnv+", else "+DefaultSite+")")
 	pf.prune = fs.Bool("prune", false, "also delete objects tsctl created that the configuration no longer holds")
+	pf.allowEmpty = fs.Bool("allow-empty-prune", false, "with --prune, accept a configuration that declares nothing, which deletes every object tsctl manages")
 	fs.Var(&pf.targets, "target", "plan only this object (by name) and what it depends on (repeatable)")
 	pf.replaceSecrets = fs.Bool("replace-secrets", false, "push secrets again (after rotating them) even when nothing else changed")
 	fs.StringVar(&c.caFile, "ca-file", "", "https sites: also trust the CA certificates in this PEM file (or $TSCTL_CA_FILE)")
@@ -33,7 +35,7 @@ func (c *cli) addPlanFlags(fs *flagSet) *planFlags {
 }
 
 func (pf *planFlags) options(url string) engine.PlanOptions {
-	return engine.PlanOptions{Target: url, Prune: *pf.prune, Targets: pf.targets, ReplaceSecrets: *pf.replaceSecrets}
+	return engine.PlanOptions{Target: url, Prune: *pf.prune, Targets: pf.targets, ReplaceSecrets: *pf.replaceSecrets, AllowEmptyPrune: *pf.allowEmpty}
 }
 
 func (c *cli) plan(args []string) int {
@@ -84,7 +86,7 @@ func (c *cli) plan(args []string) int {
 		conf, err := planfile.HashFiles(cfg.Files)
 		if err == nil {
 			err = planfile.Write(*out, &planfile.File{Created: now(), Configuration: conf, Plan: p.Plan,
-				Options: planfile.Options{Prune: opts.Prune, Targets: opts.Targets, ReplaceSecrets: opts.ReplaceSecrets}})
+				Options: planfile.Options{Prune: opts.Prune, Targets: opts.Targets, ReplaceSecrets: opts.ReplaceSecrets, AllowEmptyPrune: opts.AllowEmptyPrune}})
 		}
 		if err != nil {
 			c.errorf("%v", err)

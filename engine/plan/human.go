@@ -55,9 +55,20 @@ func (p *Plan) WriteHuman(w io.Writer, st Style) {
 	if p.Summary.Delete > 0 {
 		fmt.Fprintln(w, st.paint(Delete, st.bold("Destroy: these objects will be deleted from the site. There is no undo.")))
 		fmt.Fprintln(w)
+		byAddr := map[string]*Object{}
 		for _, o := range p.Objects {
-			if o.Action == Delete {
-				o.writeHuman(w, st)
+			byAddr[o.Address] = o
+		}
+		for _, o := range p.Objects {
+			if o.Action != Delete {
+				continue
+			}
+			o.writeHuman(w, st)
+			// A deletion waits for the changes to the sequences using it.
+			for _, d := range o.DependsOn {
+				if x := byAddr[d]; x != nil {
+					fmt.Fprintf(w, "    after the %s of %s, which uses it now\n", map[Action]string{Update: "update", Delete: "deletion"}[x.Action], x.label())
+				}
 			}
 		}
 		fmt.Fprintln(w)
@@ -78,6 +89,15 @@ func (p *Plan) countReason(r string) int {
 		}
 	}
 	return n
+}
+
+// label names the object in a sentence: kind "name" (ID).
+func (o *Object) label() string {
+	s := fmt.Sprintf("%s %q", o.Kind, o.Name)
+	if o.ID != "" {
+		s += " (" + o.ID + ")"
+	}
+	return s
 }
 
 func (o *Object) writeHuman(w io.Writer, st Style) {

@@ -31,6 +31,8 @@ type Options struct {
 	Prune          bool     `json:"prune,omitempty"`
 	Targets        []string `json:"targets,omitempty"`
 	ReplaceSecrets bool     `json:"replace_secrets,omitempty"`
+	// AllowEmptyPrune: --prune with a configuration that declares nothing.
+	AllowEmptyPrune bool `json:"allow_empty_prune,omitempty"`
 }
 
 // Configuration identifies the configuration a plan was made from.
