@@ -124,7 +124,7 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		if cp.Absent {
 			in, err := st.Find(desired.Classes[cp.Type], cp.Name)
 			if err != nil {
-				ds.AddErr(cp.Pos, err)
+				ds.AddErr(cp.Pos, managedNameHint(err))
 			} else if in != nil {
 				deletes = append(deletes, deleteItem(plan.Kind(cp.Type), desired.Classes[cp.Type], in, "absent"))
 			}
@@ -147,7 +147,7 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		if cs.Absent {
 			in, err := st.Find(ClassTaskSequencePackage, cs.Name)
 			if err != nil {
-				ds.AddErr(cs.Pos, err)
+				ds.AddErr(cs.Pos, managedNameHint(err))
 			} else if in != nil {
 				deletes = append(deletes, deleteItem(plan.KindSequence, ClassTaskSequencePackage, in, "absent"))
 			}
@@ -311,7 +311,7 @@ func planPackage(st *State, cp *config.Package) (*item, error) {
 	it := &item{obj: obj, pkg: d}
 	in, err := st.Find(d.Class, cp.Name)
 	if err != nil {
-		return nil, err
+		return nil, managedNameHint(err)
 	}
 	keys := sortedKeys(d.Props)
 	if in == nil {
@@ -378,7 +378,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	want, bds := b.Sequence(cs)
 	ds = append(ds, bds...)
 	if _, err := st.Find(ClassTaskSequencePackage, cs.Name); err != nil {
-		ds.AddErr(cs.Pos, err)
+		ds.AddErr(cs.Pos, managedNameHint(err))
 	}
 	if ds.HasErrors() {
 		return nil, ds

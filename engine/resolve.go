@@ -79,7 +79,7 @@ func (r *resolver) ID(kind desired.RefKind, name string) (string, error) {
 	class := refClass[kind]
 	in, err := r.st.Find(class, name)
 	if err != nil {
-		return "", err
+		return "", ambiguousRefHint(err)
 	}
 	if in != nil {
 		return in.String("PackageID"), nil
@@ -95,6 +95,16 @@ func (r *resolver) ID(kind desired.RefKind, name string) (string, error) {
 		return "", err
 	}
 	return "", diag.WithHint(err, fmt.Sprintf("declare it under packages: with type: %s, or create it on the site", kind))
+}
+
+// ambiguousRefHint adds to a reference that names several site objects
+// what to write instead.
+func ambiguousRefHint(err error) error {
+	var amb *AmbiguousNameError
+	if !errors.As(err, &amb) {
+		return err
+	}
+	return diag.WithHint(err, fmt.Sprintf("say which one by PackageID, e.g. {id: %s}, or rename all but one on the site", amb.IDs[0]))
 }
 
 // content resolves a name a download step gives, which may be a package,
@@ -122,7 +132,7 @@ func (r *resolver) content(name string) (desired.RefKind, string, error) {
 		}
 		in, err := r.st.Find(refClass[k], name)
 		if err != nil {
-			return "", "", err
+			return "", "", ambiguousRefHint(err)
 		}
 		switch {
 		case in != nil:

@@ -7,12 +7,14 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/tsctl/tsctl/engine/desired"
+	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
@@ -143,7 +145,28 @@ func (st *State) Find(class, name string) (*provider.Instance, error) {
 		ids = append(ids, in.String("PackageID"))
 	}
 	sort.Strings(ids)
-	return nil, fmt.Errorf("%d objects of class %s are named %q on the site (%s); rename all but one", len(list), class, name, strings.Join(ids, ", "))
+	return nil, &AmbiguousNameError{Class: class, Name: name, IDs: ids}
+}
+
+// AmbiguousNameError says that several objects of a class share a name on
+// the site (sites allow it), so a name cannot say which one is meant.
+type AmbiguousNameError struct {
+	Class, Name string
+	IDs         []string // PackageIDs, sorted
+}
+
+// managedNameHint adds to an ambiguous name of an object the
+// configuration declares what to do: tsctl keeps one object per name.
+func managedNameHint(err error) error {
+	var amb *AmbiguousNameError
+	if !errors.As(err, &amb) {
+		return err
+	}
+	return diag.WithHint(err, "tsctl keeps one object per name: rename or delete all but one of them on the site")
+}
+
+func (e *AmbiguousNameError) Error() string {
+	return fmt.Sprintf("%d objects of class %s are named %q on the site (%s)", len(e.IDs), e.Class, e.Name, strings.Join(e.IDs, ", "))
 }
 
 // Names lists the names of a class's objects, for hints.

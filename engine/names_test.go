@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/local"
+)
+
+// Sites allow two objects of a class to share a name. A reference by that
+// name is an error that names the IDs and says what to write; a reference
+// by ID picks one, and applies.
+func TestAmbiguousReferenceNamesTheIDsAndTheFix(t *testing.T) {
+	ctx := context.Background()
+	site := openTestSite(t)
+	// a stub of another name replaces nothing
+	if _, err := site.AddStubs([]local.Stub{{Class: ClassBootImagePackage, ID: "CHQ00005", Name: "Other"}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := site.AddStubs([]local.Stub{{Class: ClassBootImagePackage, ID: "CHQ00006", Name: "Boot image (x64)"}})
+	if err != nil || len(res.Replaced) != 1 {
+		t.Fatalf("the new site's unused default boot image is replaced: %+v %v", res, err)
+	}
+	res, err = site.AddStubs([]local.Stub{{Class: ClassBootImagePackage, ID: "CHQ00007", Name: "Boot image (x64)"}})
+	if err != nil || len(res.SharedNames) != 1 || len(res.Replaced) != 0 {
+		t.Fatalf("a seeded object that shares a name with another seeded one is reported: %+v %v", res, err)
+	}
+	byName := parseConfig(t, "sequences:\n  - name: S\n    bootImage: Boot image (x64)\n    steps: []\n")
+	_, ds, err := MakePlan(ctx, site, byName, PlanOptions{Target: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ds.Error()
+	for _, want := range []string{"tsctl.yaml:3:16", `2 objects of class SMS_BootImagePackage are named "Boot image (x64)" on the site (CHQ00006, CHQ00007)`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("error %q lacks %q", got, want)
+		}
+	}
+	if len(ds) != 1 || !strings.Contains(ds[0].Hint, "{id: CHQ00006}") {
+		t.Errorf("hint %q does not say what to write", diag.List(ds)[0].Hint)
+	}
+	byID := parseConfig(t, "sequences:\n  - name: S\n    bootImage: {id: CHQ00007}\n    steps: []\n")
+	mustApply(t, ctx, site, byID, PlanOptions{}, 1)
+	requireNoChanges(t, ctx, site, byID)
+	list, _ := site.Query(ctx, provider.Query{Class: ClassTaskSequencePackage})
+	if len(list) != 1 {
+		t.Fatalf("%d sequences", len(list))
+	}
+	in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", list[0].String("PackageID")))
+	if err != nil || in.String("BootImageID") != "CHQ00007" {
+		t.Errorf("stored boot image: %v %v", in.Props, err)
+	}
+}
