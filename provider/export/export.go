@@ -140,26 +140,47 @@ func (ex *Export) Read(name string, data []byte) error {
 }
 
 func (ex *Export) read(name string, data []byte, depth int, budget *int64) error {
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte(utf8BOM)))
-	switch {
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		return ex.readZip(name, data, depth, budget)
-	case bytes.HasPrefix(trimmed, []byte("<sequence")):
-		q, err := tsxml.Parse(trimmed)
+	}
+	doc, err := sniff(data)
+	if err != nil {
+		return fmt.Errorf("%s: not a task sequence export: %v", name, err)
+	}
+	switch doc.root {
+	case "sequence":
+		q, err := tsxml.Parse(doc.data)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		base := strings.TrimSuffix(path.Base(strings.ReplaceAll(name, `\`, "/")), path.Ext(name))
-		ex.Sequences = append(ex.Sequences, &Sequence{Source: name, Name: base, Sequence: q})
+		ex.Sequences = append(ex.Sequences, &Sequence{Source: name, Name: bareName(name), Sequence: q})
 		return nil
-	case bytes.HasPrefix(trimmed, []byte(instanceMarker)):
-		return ex.readInstance(name, trimmed)
-	case bytes.HasPrefix(trimmed, []byte("<ArrayOfString")):
-		return ex.readInfo(name, trimmed)
-	case bytes.HasPrefix(trimmed, []byte("<LibraryDocument")), bytes.HasPrefix(trimmed, []byte("<?xml")) && bytes.Contains(trimmed, []byte("<LibraryDocument")):
+	case "INSTANCE":
+		return ex.readInstance(name, doc.data)
+	case "ArrayOfString":
+		return ex.readInfo(name, doc.data)
+	case "SmsTaskSequencePackage":
+		return ex.readWrapper(name, doc.data)
+	case "LibraryDocument":
 		return nil // the manifest adds nothing tsctl needs
 	}
-	return fmt.Errorf("%s: not a task sequence export (expected a <sequence> document, an object.xml instance, ReferencesInfo.xml or an export .zip)", name)
+	return fmt.Errorf("%s: not a task sequence export: found a <%s> document (expected <sequence>, an object.xml <INSTANCE>, ReferencesInfo.xml, <SmsTaskSequencePackage> or an export .zip)", name, doc.root)
+}
+
+// bareName names a sequence read from a bare document after its file, or,
+// for an MDT ts.xml, after the folder holding it (the task sequence ID).
+func bareName(source string) string {
+	p := strings.ReplaceAll(source, `\`, "/")
+	if i := strings.LastIndex(p, "!"); i >= 0 {
+		p = p[i+1:]
+	}
+	base := path.Base(p)
+	if strings.EqualFold(base, "ts.xml") {
+		if dir := path.Base(path.Dir(p)); dir != "." && dir != "/" {
+			return dir
+		}
+	}
+	return strings.TrimSuffix(base, path.Ext(base))
 }
 
 // instance is a CIM-XML INSTANCE element.
@@ -276,7 +297,8 @@ func (ex *Export) readZip(name string, data []byte, depth int, budget *int64) er
 		}
 		low := strings.ToLower(clean)
 		want := strings.HasSuffix(low, ".zip") ||
-			(strings.HasPrefix(clean, packageFolder) && (strings.HasSuffix(low, "/object.xml") || strings.HasSuffix(low, "/referencesinfo.xml") || strings.HasSuffix(low, "/appreferencesinfo.xml")))
+			(strings.HasPrefix(clean, packageFolder) && (strings.HasSuffix(low, "/object.xml") || strings.HasSuffix(low, "/referencesinfo.xml") || strings.HasSuffix(low, "/appreferencesinfo.xml"))) ||
+			path.Base(low) == "ts.xml" // an MDT deployment share's Control/<ID>/ts.xml
 		if !want {
 			continue
 		}
