@@ -68,6 +68,9 @@ func (c *cli) apply(args []string) int {
 		pre.abandon()
 		return exitError
 	}
+	// Every local file is read before the site is opened: the secrets too,
+	// so that the site is never held while a file is read.
+	secrets := engine.ReadSecrets(cfg)
 	if saved != nil {
 		conf, err := planfile.HashFiles(cfg.Files)
 		if err != nil || conf.SHA256 != saved.Configuration.SHA256 {
@@ -99,6 +102,13 @@ func (c *cli) apply(args []string) int {
 			return exitError
 		}
 	}
+	// A secret the writes need that cannot be read stops apply here, before
+	// the plan is printed and approval asked for.
+	if ds := p.CheckSecrets(secrets); ds.HasErrors() {
+		c.printDiags(ds)
+		c.errorf("%d %s cannot be read; nothing was changed", len(ds), plural(len(ds), "secret", "secrets"))
+		return exitError
+	}
 	defer c.printStats(*stats)
 	if *jsonEvents {
 		b, _ := json.Marshal(map[string]any{"event": "plan", "plan": p.Plan})
@@ -117,6 +127,7 @@ func (c *cli) apply(args []string) int {
 	}
 	prog := c.newProgress(p.Plan, *jsonEvents, *quiet)
 	res, err := p.Apply(ctx, engine.ApplyOptions{
+		Secrets:     secrets,
 		Parallelism: *parallelism,
 		User:        currentUser(),
 		LockTimeout: *lockTimeout,

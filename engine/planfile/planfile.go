@@ -11,13 +11,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"time"
 
+	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/localfile"
 )
 
 // Kind identifies a tsctl plan file.
@@ -58,7 +59,7 @@ func HashFiles(files []string) (Configuration, error) {
 		if err != nil {
 			return Configuration{}, err
 		}
-		b, err := os.ReadFile(a)
+		b, err := localfile.Read(a, config.MaxFileBytes)
 		if err != nil {
 			return Configuration{}, err
 		}
@@ -101,14 +102,12 @@ func Write(path string, f *File) error {
 // ErrNotPlan marks a file that is not a tsctl plan file.
 var ErrNotPlan = errors.New("not a tsctl plan file")
 
+// MaxBytes bounds a plan file.
+const MaxBytes = 256 << 20
+
 // Read loads a saved plan.
 func Read(path string) (*File, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, 256<<20))
+	b, err := localfile.Read(path, MaxBytes)
 	if err != nil {
 		return nil, err
 	}
