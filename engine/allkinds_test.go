@@ -66,7 +66,7 @@ func TestAllKindsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, ds := (&desired.Builder{R: newResolver(st, conv, false)}).Sequence(conv.Sequences[0])
+	got, ds := (&desired.Builder{R: newResolver(st, conv, nil)}).Sequence(conv.Sequences[0])
 	if ds.HasErrors() {
 		t.Fatalf("%v\n%s", ds, doc)
 	}

@@ -79,34 +79,32 @@ type ApplyOptions struct {
 	LockTimeout time.Duration      // how long to wait for someone else's lock before skipping
 	OnStart     func(*plan.Object) // called when an object's writes begin
 	OnDone      func(ObjectResult) // called when an object finishes
+	// Secrets are the values ReadSecrets read before the site was opened;
+	// nil reads them when Apply starts.
+	Secrets *Secrets
 }
 
 // Apply executes the plan: independent objects in parallel, every object
 // after the objects it depends on, a failure skipping only its dependants.
-// Secrets are read before the first write; a missing one fails the whole
-// apply with nothing written.
+// Every secret the writes need must have been read (opts.Secrets, else
+// read now); one that could not be fails the whole apply with nothing
+// written.
 func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 	if opts.Parallelism < 1 {
 		opts.Parallelism = 4
 	}
-	r := newResolver(p.State, p.Config, true)
-	// Read every secret the writes need before the first write.
-	var ds diag.List
-	for _, o := range p.Plan.Objects {
-		it := p.items[o.Address]
-		if it.seq != nil && (o.Action == plan.Create || it.stepsChanged) {
-			for _, s := range it.seq.Secrets() {
-				v, err := ReadSecret(s)
-				if err != nil {
-					ds.AddErr(s.Pos, err)
-				}
-				r.secrets.add(v)
-			}
-		}
+	if opts.Secrets == nil {
+		opts.Secrets = ReadSecrets(p.Config)
 	}
-	if ds.HasErrors() {
-		ds.Sort()
+	if ds := p.CheckSecrets(opts.Secrets); ds.HasErrors() {
 		return nil, ds
+	}
+	r := newResolver(p.State, p.Config, opts.Secrets)
+	// Every value apply may write is redacted from every message, whichever
+	// object's request a site echoes.
+	for _, s := range p.writtenSecrets() {
+		v, _ := opts.Secrets.value(s)
+		r.secrets.add(v)
 	}
 
 	// At most Parallelism objects run at once, and at most Parallelism

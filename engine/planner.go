@@ -116,7 +116,7 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 			return nil, nil, err
 		}
 	}
-	r := newResolver(st, cfg, false)
+	r := newResolver(st, cfg, nil)
 	p := &Planned{Plan: &plan.Plan{Site: site.Code(), Target: target}, State: st, Config: cfg, items: map[string]*item{}, refs: newRefIndex()}
 	var pkgObjs, seqObjs []*plan.Object
 	var deletes []*item

@@ -32,7 +32,7 @@ func Render(ctx context.Context, site provider.Site, cfg *config.Config, name st
 	if err != nil {
 		return nil, nil, err
 	}
-	q, ds := (&desired.Builder{R: newResolver(st, cfg, false)}).Sequence(cs)
+	q, ds := (&desired.Builder{R: newResolver(st, cfg, nil)}).Sequence(cs)
 	if ds.HasErrors() {
 		return nil, ds, nil
 	}

@@ -3,8 +3,6 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -22,19 +20,21 @@ type refKey struct {
 // the configuration declares first (IDs known after apply creates them),
 // then objects already on the site (read-only).
 type resolver struct {
-	st          *State
-	cfg         *config.Config
-	declared    map[refKey]bool
-	declProgs   map[string]bool // lower(package)+"\x00"+lower(program) declared in the configuration
-	readSecrets bool
-	secrets     redactor // the secret values read, kept out of messages
+	st        *State
+	cfg       *config.Config
+	declared  map[refKey]bool
+	declProgs map[string]bool // lower(package)+"\x00"+lower(program) declared in the configuration
+	values    *Secrets        // the secrets' values; nil while planning
+	secrets   redactor        // the secret values used, kept out of messages
 
 	mu      sync.Mutex
 	created map[refKey]string
 }
 
-func newResolver(st *State, cfg *config.Config, readSecrets bool) *resolver {
-	r := &resolver{st: st, cfg: cfg, declared: map[refKey]bool{}, declProgs: map[string]bool{}, created: map[refKey]string{}, readSecrets: readSecrets}
+// newResolver resolves references for cfg on the site st was read from;
+// values are the secrets' values (nil while planning: secrets left blank).
+func newResolver(st *State, cfg *config.Config, values *Secrets) *resolver {
+	r := &resolver{st: st, cfg: cfg, declared: map[refKey]bool{}, declProgs: map[string]bool{}, created: map[refKey]string{}, values: values}
 	for _, p := range cfg.Packages {
 		if p.Absent {
 			continue
@@ -268,44 +268,15 @@ func (r *resolver) Application(name string) (string, string, error) {
 	return "", "", fmt.Errorf("%d applications are named %q on the site", len(list), name)
 }
 
+// Secret returns a secret's value as read before the site was opened;
+// while planning (no secrets) it returns "".
 func (r *resolver) Secret(s config.Secret) (string, error) {
-	if !r.readSecrets {
+	if r.values == nil {
 		return "", nil
 	}
-	v, err := ReadSecret(s)
+	v, err := r.values.value(s)
 	r.secrets.add(v)
 	return v, err
-}
-
-// ReadSecret reads a secret's value from its environment variable or file.
-// Errors name the source, never the value.
-func ReadSecret(s config.Secret) (string, error) {
-	switch {
-	case s.Env != "":
-		v, ok := os.LookupEnv(s.Env)
-		if !ok || v == "" {
-			return "", diag.WithHint(fmt.Errorf("secret: environment variable %s is not set", s.Env), "export "+s.Env+" before running tsctl apply")
-		}
-		return v, nil
-	case s.File != "":
-		p := s.File
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(s.Dir, p)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return "", fmt.Errorf("secret: file %s does not exist", p)
-			}
-			return "", fmt.Errorf("secret: read %s: %w", p, err)
-		}
-		v := strings.TrimRight(string(b), "\r\n")
-		if v == "" {
-			return "", fmt.Errorf("secret: file %s is empty", p)
-		}
-		return v, nil
-	}
-	return "", errors.New("secret: no source")
 }
 
 func orNone(names []string) string {

@@ -253,7 +253,7 @@ func toDiag(file string, base *yaml.Node, prefix string, ve *jsonschema.Validati
 		return ds
 	}
 	if last := where[strings.LastIndex(where, "/")+1:]; secretFields[last] && strings.HasPrefix(ve.Message, "expected object") {
-		ds.AddHint(pos(file, node), "write it as {env: NAME} or {file: PATH}; secrets are read when tsctl applies",
+		ds.AddHint(pos(file, node), "write it as {env: NAME} or {file: PATH}, read when tsctl applies, or as {empty: true} for a blank value",
 			"%s: inline secrets are not allowed", describe(where))
 		return ds
 	}

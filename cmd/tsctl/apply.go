@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,7 @@ func (c *cli) apply(args []string) int {
 		}
 	})
 	var saved *planfile.File
+	url := "" // the site; for a saved plan, decided before anything is read
 	if len(fs.parsed) == 1 {
 		if len(pf.files) > 0 || *pf.prune || *pf.allowEmpty || len(pf.targets) > 0 || *pf.replaceSecrets {
 			c.errorf("a saved plan carries its configuration and options; -f, --prune, --allow-empty-prune, --target and --replace-secrets go to tsctl plan")
@@ -56,19 +58,20 @@ func (c *cli) apply(args []string) int {
 		pf.files = saved.Configuration.Files
 		*pf.prune, pf.targets, *pf.replaceSecrets = saved.Options.Prune, saved.Options.Targets, saved.Options.ReplaceSecrets
 		*pf.allowEmpty = saved.Options.AllowEmptyPrune
-		if *pf.site == "" {
-			*pf.site = saved.Plan.Target
-		} else if *pf.site != saved.Plan.Target {
-			c.errorf("the plan was made for %s, not %s; nothing was changed", saved.Plan.Target, *pf.site)
+		if url, err = c.savedPlanSite(saved, *pf.site); err != nil {
+			c.fail(err)
 			return exitError
 		}
 	}
-	pre := c.startPrefetch(*pf.site, false, reads)
+	pre := c.startPrefetch(firstNonEmpty(url, *pf.site), false, reads)
 	cfg, ok := c.loadConfig(pf.files)
 	if !ok {
 		pre.abandon()
 		return exitError
 	}
+	// Every local file is read before the site is opened: the secrets too,
+	// so that the site is never held while a file is read.
+	secrets := engine.ReadSecrets(cfg)
 	if saved != nil {
 		conf, err := planfile.HashFiles(cfg.Files)
 		if err != nil || conf.SHA256 != saved.Configuration.SHA256 {
@@ -77,8 +80,16 @@ func (c *cli) apply(args []string) int {
 			pre.abandon()
 			return exitError
 		}
+		if saved.Site.IsLocal() && !saved.Site.New && !local.Exists(saved.Site.Dir()) {
+			c.errorf("the plan was made for site %s at %s, which no longer exists; nothing was changed or created", saved.Site.Code, saved.Site.URL)
+			c.hint("make a new plan with tsctl plan --out")
+			pre.abandon()
+			return exitError
+		}
 	}
-	url := c.siteURL(*pf.site)
+	if url == "" {
+		url = c.siteURL(*pf.site)
+	}
 	site, st, err := c.openPrefetched(pre, url, false)
 	if err != nil {
 		c.fail(err)
@@ -95,10 +106,25 @@ func (c *cli) apply(args []string) int {
 	}
 	if saved != nil {
 		if err := planfile.Check(saved.Plan, p.Plan); err != nil {
+			if planfile.AlreadyApplied(saved, p.Plan) {
+				c.notef("%s was already applied: every object is at its planned state; nothing was changed", fs.parsed[0])
+				if *jsonEvents {
+					b, _ := json.Marshal(map[string]any{"event": "already_applied", "plan_file": fs.parsed[0]})
+					fmt.Fprintln(c.stdout, string(b))
+				}
+				return exitOK
+			}
 			c.errorf("%v", err)
 			c.hint("nothing was changed")
 			return exitError
 		}
+	}
+	// A secret the writes need that cannot be read stops apply here, before
+	// the plan is printed and approval asked for.
+	if ds := p.CheckSecrets(secrets); ds.HasErrors() {
+		c.printDiags(ds)
+		c.errorf("%d %s cannot be read; nothing was changed", len(ds), plural(len(ds), "secret", "secrets"))
+		return exitError
 	}
 	defer c.printStats(*stats)
 	if *jsonEvents {
@@ -118,6 +144,7 @@ func (c *cli) apply(args []string) int {
 	}
 	prog := c.newProgress(p.Plan, *jsonEvents, *quiet)
 	res, err := p.Apply(ctx, engine.ApplyOptions{
+		Secrets:     secrets,
 		Parallelism: *parallelism,
 		User:        currentUser(),
 		LockTimeout: *lockTimeout,
@@ -213,6 +240,20 @@ func (c *cli) printApplyError(err error) {
 		return
 	}
 	c.errorf("%v", err)
+}
+
+// savedPlanSite picks the site a saved plan is applied to: the one it was
+// made for, which --site or $TSCTL_SITE, when given, must name.
+func (c *cli) savedPlanSite(saved *planfile.File, siteFlag string) (string, error) {
+	given, from := siteFlag, "--site"
+	if given == "" {
+		given, from = os.Getenv(SiteEnv), "$"+SiteEnv
+	}
+	url, err := saved.SiteFor(given, from)
+	if err == nil && given == "" {
+		c.notef("using site %s at %s, the site the plan was made for", saved.Site.Code, url)
+	}
+	return url, err
 }
 
 func currentUser() string { return local.CurrentUser() }

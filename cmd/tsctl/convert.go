@@ -149,5 +149,6 @@ func (c *cli) reportConversion(rep convert.Report) {
 		for _, s := range rep.Secrets {
 			fmt.Fprintf(c.stderr, "  %s\n", s)
 		}
+		c.hint("a secret that is really blank on the site is written {empty: true} instead of {env: …}")
 	}
 }

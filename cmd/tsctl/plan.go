@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/plan"
 	"github.com/tsctl/tsctl/engine/planfile"
 	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/local"
 )
 
 // planFlags are the flags plan and apply share.
@@ -68,6 +70,10 @@ func (c *cli) plan(args []string) int {
 		return exitError
 	}
 	url := c.siteURL(*pf.site)
+	newSite := false // a local site that does not exist yet: planned against an empty one
+	if dir, ok := strings.CutPrefix(url, "local:"); ok {
+		newSite = !local.Exists(dir)
+	}
 	site, st, err := c.openPrefetched(pre, url, true)
 	if err != nil {
 		c.fail(err)
@@ -84,8 +90,12 @@ func (c *cli) plan(args []string) int {
 	writeHeapProfile()
 	if *out != "" {
 		conf, err := planfile.HashFiles(cfg.Files)
+		var where planfile.Site
 		if err == nil {
-			err = planfile.Write(*out, &planfile.File{Created: now(), Configuration: conf, Plan: p.Plan,
+			where, err = planfile.SiteOf(url, site.Code(), newSite)
+		}
+		if err == nil {
+			err = planfile.Write(*out, &planfile.File{Created: now(), Configuration: conf, Site: where, Plan: p.Plan,
 				Options: planfile.Options{Prune: opts.Prune, Targets: opts.Targets, ReplaceSecrets: opts.ReplaceSecrets, AllowEmptyPrune: opts.AllowEmptyPrune}})
 		}
 		if err != nil {
@@ -164,7 +174,7 @@ func (c *cli) show(args []string) int {
 		return exitError
 	}
 	if c.format == "human" {
-		fmt.Fprintf(c.stdout, "Plan for site %s (%s), made %s from %d configuration %s.\n\n", f.Plan.Site, f.Plan.Target,
+		fmt.Fprintf(c.stdout, "Plan for site %s (%s), made %s from %d configuration %s.\n\n", f.Plan.Site, firstNonEmpty(f.Site.URL, f.Plan.Target),
 			f.Created.UTC().Format("2006-01-02 15:04 UTC"), len(f.Configuration.Files), plural(len(f.Configuration.Files), "file", "files"))
 	}
 	return c.writePlan(f.Plan)

@@ -8,17 +8,17 @@ import (
 	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/adminservice"
-	"github.com/tsctl/tsctl/provider/local"
 )
 
-// prefetch connects to the site and reads its classes while the
-// configuration loads: on a remote site those queries are round trips
-// and server work that the load would otherwise wait for. It starts only
-// when connecting can have no visible effect — an existing local site, or
-// an https site whose credentials come without a prompt and whose TLS is
-// verified — so the output and what happens on bad input stay exactly as
-// without it: a configuration error is reported alone, and the site the
-// prefetch opened is closed unused.
+// prefetch connects to a remote site and reads its classes while the
+// configuration loads: those queries are round trips and server work that
+// the load would otherwise wait for. It starts only when connecting can
+// have no visible effect — an https site whose credentials come without a
+// prompt and whose TLS is verified — so the output and what happens on bad
+// input stay exactly as without it: a configuration error is reported
+// alone, and the site the prefetch opened is closed unused. A local site
+// is never opened early: opening it takes its lock, which no process may
+// hold while local files are read.
 type prefetch struct {
 	url    string
 	done   chan struct{}
@@ -50,22 +50,18 @@ func (c *cli) startPrefetch(siteFlag string, readOnly bool, reads int) *prefetch
 	return p
 }
 
-// quietToOpen reports whether opening url prints nothing, asks nothing and
-// creates nothing.
+// quietToOpen reports whether url is a remote site that opening prints
+// nothing for, asks nothing for and creates nothing on.
 func (c *cli) quietToOpen(url string) bool {
-	switch {
-	case strings.HasPrefix(url, "local:"):
-		dir := strings.TrimPrefix(url, "local:")
-		return dir != "" && local.Exists(dir)
-	case strings.HasPrefix(url, "https://"):
-		if c.insecure || os.Getenv("TSCTL_INSECURE_SKIP_VERIFY") == "1" {
-			return false // warned about on every run, after the configuration's diagnostics
-		}
-		var opt adminservice.Options
-		needPassword, err := adminservice.AuthFromEnv(os.Getenv, &opt)
-		return err == nil && !needPassword
+	if !strings.HasPrefix(url, "https://") {
+		return false
 	}
-	return false
+	if c.insecure || os.Getenv("TSCTL_INSECURE_SKIP_VERIFY") == "1" {
+		return false // warned about on every run, after the configuration's diagnostics
+	}
+	var opt adminservice.Options
+	needPassword, err := adminservice.AuthFromEnv(os.Getenv, &opt)
+	return err == nil && !needPassword
 }
 
 // result waits for the prefetch and returns the open site and what was

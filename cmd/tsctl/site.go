@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -13,7 +12,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/engine"
+	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/convert"
+	"github.com/tsctl/tsctl/internal/localfile"
 	"github.com/tsctl/tsctl/provider/export"
 	"github.com/tsctl/tsctl/provider/local"
 )
@@ -178,7 +179,7 @@ func (c *cli) siteSeed(args []string) int {
 	if ext := strings.ToLower(filepath.Ext(file)); len(fs.parsed) > 1 || ext == ".xml" || ext == ".zip" {
 		return c.seedExport(*siteFlag, fs.parsed)
 	}
-	data, err := os.ReadFile(file)
+	data, err := localfile.Read(file, config.MaxFileBytes)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError

@@ -276,8 +276,9 @@ func (s *Step) ChildName() string {
 	return ""
 }
 
-// Secrets lists the secrets a sequence's steps read, wherever they are
-// written ({env: NAME} or {file: PATH} mappings), with their positions.
+// Secrets lists the secrets a sequence's steps set, wherever they are
+// written ({env: NAME}, {file: PATH} or {empty: true} mappings), with their
+// positions.
 func (s *Sequence) Secrets() []Secret {
 	var out []Secret
 	var walk func(st *Step, n *Node)
@@ -285,15 +286,20 @@ func (s *Sequence) Secrets() []Secret {
 		if n == nil {
 			return
 		}
-		if n.Kind == yaml.MappingNode && len(n.Content) == 2 && (n.Content[0].Value == "env" || n.Content[0].Value == "file") {
+		if n.Kind == yaml.MappingNode && len(n.Content) == 2 {
 			sec := Secret{Pos: n.Pos(st.File), Dir: st.SecretDir()}
-			if n.Content[0].Value == "env" {
-				sec.Env = n.Content[1].Value
-			} else {
-				sec.File = n.Content[1].Value
+			switch v := n.Content[1].Value; n.Content[0].Value {
+			case "env":
+				sec.Env = v
+			case "file":
+				sec.File = v
+			case "empty":
+				sec.Empty = true
 			}
-			out = append(out, sec)
-			return
+			if sec.Env != "" || sec.File != "" || sec.Empty {
+				out = append(out, sec)
+				return
+			}
 		}
 		for _, c := range n.Content {
 			walk(st, c)

@@ -76,7 +76,7 @@ const (
 	TBool                     // bool ↔ "true"/"false"
 	TInt                      // integer ↔ decimal
 	TEnum                     // one of Enum; Map translates YAML ↔ stored values
-	TSecret                   // {env}/{file} ↔ write-only value
+	TSecret                   // {env}/{file}/{empty} ↔ write-only value
 	TRef                      // object name (or {id: …}) ↔ PackageID
 	TRefList                  // list of names ↔ comma-separated PackageIDs
 	TScript                   // script text ↔ Base64 of UTF-16LE with BOM

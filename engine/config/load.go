@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/localfile"
 	"github.com/tsctl/tsctl/schema"
 )
 
@@ -103,37 +104,18 @@ func Parse(file string, data []byte) (*Config, diag.List) {
 	return cfg, ds
 }
 
+// readLimited reads one configuration file: a regular file of at most
+// MaxFileBytes, never blocking on a named pipe or a device.
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	data, err := localfile.Read(path, MaxFileBytes)
+	var re *localfile.RefusedError
+	switch {
+	case errors.As(err, &re) && re.TooLarge():
+		return nil, fmt.Errorf("file is larger than %s; split it into several files", localfile.Size(MaxFileBytes))
+	case errors.As(err, &re):
+		return nil, errors.New(re.Reason())
 	}
-	defer f.Close()
-	// One allocation of the right size (ReadAll would grow and copy); the
-	// byte past the size read says whether the file has grown meanwhile.
-	size := 512
-	if fi, err := f.Stat(); err == nil && fi.Size() > 0 && fi.Size() <= MaxFileBytes {
-		size = int(fi.Size()) + 1
-	}
-	data := make([]byte, 0, size)
-	r := io.LimitReader(f, MaxFileBytes+1)
-	for {
-		if len(data) == cap(data) {
-			data = append(data, 0)[:len(data)]
-		}
-		n, err := r.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if len(data) > MaxFileBytes {
-		return nil, fmt.Errorf("file is larger than %d MiB; split it into several files", MaxFileBytes>>20)
-	}
-	return data, nil
+	return data, err
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

@@ -124,17 +124,24 @@ func (s *Step) Condition() *Node { return decodeNode(s.cond) }
 // HasCondition reports whether the step has a condition.
 func (s *Step) HasCondition() bool { return len(s.cond) > 0 }
 
-// Secret is a secret value's source; the value itself is read only at apply.
+// Secret is a secret value's source; the value itself is read only at
+// apply. Exactly one of Env, File and Empty is set: Empty declares a value
+// that is blank on the site (a blank variable or file is refused, so that
+// a secret missing by mistake is never written as blank).
 type Secret struct {
-	Env  string `yaml:"env"`
-	File string `yaml:"file"`
-	Pos  diag.Pos
-	Dir  string // folder of the configuration file, for relative paths
+	Env   string `yaml:"env"`
+	File  string `yaml:"file"`
+	Empty bool   `yaml:"empty"`
+	Pos   diag.Pos
+	Dir   string // folder of the configuration file, for relative paths
 }
 
 // String describes the source without the value.
 func (s Secret) String() string {
-	if s.Env != "" {
+	switch {
+	case s.Empty:
+		return "empty"
+	case s.Env != "":
 		return "env:" + s.Env
 	}
 	return "file:" + s.File

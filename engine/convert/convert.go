@@ -374,6 +374,21 @@ func (c *Converter) secret(path, field string) *yaml.Node {
 	return m
 }
 
+// runsAsNoAccount reports whether prop is the Run As password of a step
+// that runs as no account (no user name, RunAsUser not set): the console
+// keeps that password as an empty value, which no export blanked — it is
+// blank on the site, and {empty: true} says so.
+func runsAsNoAccount(prop string, vars map[string]string) bool {
+	return prop == "UserPassword" && vars["UserName"] == "" && vars["RunAsUser"] != "true"
+}
+
+// emptySecret is a secret declared blank.
+func emptySecret() *yaml.Node {
+	m := flow(mapping())
+	add(m, "empty", boolean(true))
+	return m
+}
+
 // typed writes the step in its typed form, or returns nil when some of the
 // step's variables have no field in that form.
 func (c *Converter) typed(s *tsxml.Step, k *config.Kind, path string) *yaml.Node {
@@ -493,6 +508,9 @@ func (c *Converter) value(f config.Field, cls *tsxml.Class, prop, v string, vars
 		}
 		return str(v)
 	case config.TSecret:
+		if v == "" && runsAsNoAccount(prop, vars) {
+			return emptySecret()
+		}
 		return c.secret(path, f.YAML)
 	case config.TRef:
 		if v == "" {

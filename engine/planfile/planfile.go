@@ -11,20 +11,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"time"
 
+	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/localfile"
 )
 
 // Kind identifies a tsctl plan file.
 const Kind = "tsctl-plan"
 
-// FormatVersion is the version of the plan file layout.
-const FormatVersion = "1.0"
+// FormatVersion is the version of the plan file layout. 2.0 added site:
+// the site's absolute identity, which apply holds the plan to.
+const FormatVersion = "2.0"
+
+// formatV1 is the layout before site: its plan's target is the site URL
+// as it was given, possibly a folder relative to where tsctl ran.
+const formatV1 = "1.0"
 
 // Options are the planning options a saved plan was made with.
 type Options struct {
@@ -47,6 +54,7 @@ type File struct {
 	FormatVersion string        `json:"format_version"`
 	Created       time.Time     `json:"created"`
 	Configuration Configuration `json:"configuration"`
+	Site          Site          `json:"site"`
 	Options       Options       `json:"options"`
 	Plan          *plan.Plan    `json:"plan"`
 }
@@ -60,7 +68,7 @@ func HashFiles(files []string) (Configuration, error) {
 		if err != nil {
 			return Configuration{}, err
 		}
-		b, err := os.ReadFile(a)
+		b, err := localfile.Read(a, config.MaxFileBytes)
 		if err != nil {
 			return Configuration{}, err
 		}
@@ -103,14 +111,12 @@ func Write(path string, f *File) error {
 // ErrNotPlan marks a file that is not a tsctl plan file.
 var ErrNotPlan = errors.New("not a tsctl plan file")
 
+// MaxBytes bounds a plan file.
+const MaxBytes = 256 << 20
+
 // Read loads a saved plan.
 func Read(path string) (*File, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, 256<<20))
+	b, err := localfile.Read(path, MaxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -124,10 +130,14 @@ func Parse(name string, b []byte) (*File, error) {
 	if err := dec.Decode(&f); err != nil || f.Kind != Kind {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotPlan)
 	}
-	if f.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%s: plan file format %s; this tsctl reads %s", name, f.FormatVersion, FormatVersion)
+	switch f.FormatVersion {
+	case FormatVersion:
+	case formatV1:
+		f.Site = v1Site(f.Plan)
+	default:
+		return nil, fmt.Errorf("%s: plan file format %s; this tsctl reads %s and %s", name, f.FormatVersion, FormatVersion, formatV1)
 	}
-	if f.Plan == nil {
+	if f.Plan == nil || slices.Contains(f.Plan.Objects, nil) {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotPlan)
 	}
 	return &f, nil
@@ -173,6 +183,46 @@ func Check(saved, now *plan.Plan) error {
 		}
 	}
 	return nil
+}
+
+// AlreadyApplied reports whether a plan made now, from the same
+// configuration with the same options, finds every object of the saved
+// plan at its planned state: nothing is left to do. With --replace-secrets
+// a plan always pushes secrets again; an object whose only change is that
+// push counts as done when it was saved after the plan was made (it was
+// created, or its version changed).
+func AlreadyApplied(saved *File, now *plan.Plan) bool {
+	if saved.Plan.Site != now.Site {
+		return false
+	}
+	was := map[string]*plan.Object{}
+	for _, o := range saved.Plan.Objects {
+		was[o.Address] = o
+	}
+	for _, n := range now.Objects {
+		if n.Action == plan.NoOp {
+			continue
+		}
+		if o := was[n.Address]; saved.Options.ReplaceSecrets && o != nil && onlySecrets(n) && (o.ID == "" || o.Version != n.Version) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// onlySecrets reports whether the only change planned for o is pushing
+// its secrets again.
+func onlySecrets(o *plan.Object) bool {
+	if o.Action != plan.Update || len(o.Steps) > 0 || len(o.Changes) == 0 {
+		return false
+	}
+	for _, c := range o.Changes {
+		if c.Field != "secrets" {
+			return false
+		}
+	}
+	return true
 }
 
 // normal strips nothing but makes nil and empty slices compare equal.

@@ -62,6 +62,10 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = Check(fl.Plan, samplePlan())
 		_ = Check(samplePlan(), fl.Plan)
+		_ = AlreadyApplied(fl, samplePlan())
+		_ = AlreadyApplied(&File{Plan: samplePlan()}, fl.Plan)
+		_, _ = fl.SiteFor("", "")
+		_, _ = fl.SiteFor("local:.tsctl/site", "--site")
 		fl.Plan.WriteHuman(io.Discard, plan.Style{})
 		fl.Plan.WriteMarkdown(io.Discard)
 		_, _ = fl.Plan.JSON()

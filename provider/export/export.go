@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tsctl/tsctl/internal/localfile"
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
@@ -82,17 +83,9 @@ func ReadFiles(paths []string) (*Export, error) {
 		return nil, err
 	}
 	for _, p := range files {
-		f, err := os.Open(p)
+		data, err := localfile.Read(p, MaxFileBytes)
 		if err != nil {
 			return nil, err
-		}
-		data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		if len(data) > MaxFileBytes {
-			return nil, fmt.Errorf("%s: larger than %d MiB", p, MaxFileBytes>>20)
 		}
 		if err := ex.Read(p, data); err != nil {
 			return nil, err
