@@ -341,7 +341,7 @@ func transportError(op, base string, err error) error {
 	return &provider.Error{Kind: provider.KindTransient, Op: op, Msg: "cannot reach " + base + ": " + err.Error()}
 }
 
-// key renders a class's key for a URL: ('PS100001') or (16777219).
+// keyOf renders a class's key for a URL: ('PS100001') or (16777219).
 func keyOf(path string) (class, key string, err error) {
 	class, keys, err := provider.ParsePath(path)
 	if err != nil {
@@ -351,8 +351,8 @@ func keyOf(path string) (class, key string, err error) {
 		// Composite keys (SMS_Program) go as a filter.
 		return class, "", nil
 	}
-	for _, v := range keys {
-		return class, "('" + strings.ReplaceAll(v, "'", "''") + "')", nil
+	for k, v := range keys {
+		return class, "(" + keyLiteral(class, k, v) + ")", nil
 	}
 	return "", "", nil
 }
@@ -508,7 +508,7 @@ func (c *Client) Put(ctx context.Context, in *provider.Instance) (string, error)
 			return "", err
 		}
 	} else {
-		err := c.do(ctx, op, http.MethodPost, "wmi/"+in.Class+keyURL(kv), body, &out)
+		err := c.do(ctx, op, http.MethodPost, "wmi/"+in.Class+keyURL(in.Class, kv), body, &out)
 		if provider.IsKind(err, provider.KindNotFound) && len(keys) > 1 {
 			err = c.do(ctx, op, http.MethodPost, "wmi/"+in.Class, body, &out)
 		}
@@ -533,14 +533,13 @@ func (c *Client) Put(ctx context.Context, in *provider.Instance) (string, error)
 
 // keyURL renders a key for a URL: ('PS100001'), or
 // (PackageID='PS100001',ProgramName='Install') for a composite key.
-func keyURL(kv []string) string {
-	quote := func(v string) string { return "'" + url.PathEscape(strings.ReplaceAll(v, "'", "''")) + "'" }
+func keyURL(class string, kv []string) string {
 	if len(kv) == 2 {
-		return "(" + quote(kv[1]) + ")"
+		return "(" + keyLiteral(class, kv[0], kv[1]) + ")"
 	}
 	var parts []string
 	for i := 0; i+1 < len(kv); i += 2 {
-		parts = append(parts, kv[i]+"="+quote(kv[i+1]))
+		parts = append(parts, kv[i]+"="+keyLiteral(class, kv[i], kv[i+1]))
 	}
 	return "(" + strings.Join(parts, ",") + ")"
 }

@@ -3,6 +3,7 @@ package adminservice
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -70,6 +71,9 @@ var schemaTypes = []entityType{
 	{Name: "SMS_TaskSequence_Action", Base: "SMS_TaskSequence_Step", Abstract: true, Props: []edmProp{
 		{"SupportedEnvironment", edmString}, {"Timeout", edmInt64}}},
 	{Name: "SMS_ObjectLock", Abstract: true},
+	{Name: "SMS_RbacSecuredObject", Key: []string{"ObjectTypeID"}, Set: true, Props: []edmProp{
+		{"GrantedOperations", edmInt64}, {"ObjectTypeID", edmInt64}, {"ObjectTypeName", edmString},
+		{"Operations", "Collection(AdminService.SMS_Operation)"}}},
 }
 
 // actionImports are the static methods tsctl calls, as the service's
@@ -119,6 +123,19 @@ func propType(t *entityType, name string) (canonical, typ string) {
 		}
 	}
 	return "", ""
+}
+
+// keyLiteral renders a key value for a URL: unquoted for an Edm.Int64 key
+// of a class the schema knows, else as a quoted string.
+func keyLiteral(class, prop, v string) string {
+	if t := lookupType(class); t != nil {
+		if _, typ := propType(t, prop); typ == edmInt64 {
+			if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+				return v
+			}
+		}
+	}
+	return "'" + url.PathEscape(strings.ReplaceAll(v, "'", "''")) + "'"
 }
 
 // metadataXML renders the schema as an OData CSDL document.
