@@ -36,13 +36,6 @@ func firstCode(list []*Instance) string {
 	return list[0].String("ThisSiteCode")
 }
 
-// WbemInvalidMethod and friends say that a class has no such method.
-const (
-	WbemNotSupported         = 0x8004100C
-	WbemInvalidMethod        = 0x8004102E
-	WbemMethodNotImplemented = 0x80041055
-)
-
 // IsUnsupported reports whether err says the call itself does not exist on
 // the site — no such route or method (HTTP 404/405/501 over REST, an
 // invalid or unimplemented method over WMI) — rather than that the call
