@@ -261,18 +261,19 @@ func classify500(msg string) provider.ErrorKind {
 }
 
 // wmiTexts are the WMI error descriptions (WBEM_E_*) a 500 may carry
-// instead of an HRESULT, most specific first.
+// instead of an HRESULT, in the order they are tried: a generic failure
+// that mentions something not found is still a generic failure.
 var wmiTexts = []struct {
 	text string
 	kind provider.ErrorKind
 }{
+	{"generic failure", provider.KindFailed},
 	{"invalid parameter", provider.KindInvalid},
 	{"invalid query", provider.KindInvalid},
 	{"invalid class", provider.KindNotFound},
 	{"not found", provider.KindNotFound},
 	{"access denied", provider.KindDenied},
 	{"access is denied", provider.KindDenied},
-	{"generic failure", provider.KindFailed},
 	{"timed out", provider.KindTransient},
 	{"server too busy", provider.KindTransient},
 	{"shutting down", provider.KindTransient},

@@ -200,6 +200,7 @@ func TestErrorKinds(t *testing.T) {
 		{409, `locked by CONTOSO\jdoe`, provider.KindLocked, `locked by CONTOSO\jdoe`},
 		{500, `{"error":{"message":"Generic failure"}}`, provider.KindFailed, "HTTP 500: Generic failure"},
 		{500, `{"error":{"message":"Not found"}}`, provider.KindNotFound, "HTTP 500: Not found"},
+		{500, `{"error":{"message":"Generic failure: the source file was not found"}}`, provider.KindFailed, "Generic failure"},
 		{500, `{"error":{"message":"Invalid parameter "}}`, provider.KindInvalid, "HTTP 500: Invalid parameter"},
 		{500, `{"error":{"message":"Access denied "}}`, provider.KindDenied, "HTTP 500: Access denied"},
 		{500, `{"error":{"message":"The RPC server is unavailable."}}`, provider.KindTransient, "RPC server"},
