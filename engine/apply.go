@@ -82,6 +82,7 @@ type ApplyOptions struct {
 	// Secrets are the values ReadSecrets read before the site was opened;
 	// nil reads them when Apply starts.
 	Secrets *Secrets
+	OnWarn      func(string)       // called with a warning about the whole run (at most once each)
 }
 
 // Apply executes the plan: independent objects in parallel, every object
@@ -111,6 +112,7 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 	// calls: a package's programs are saved concurrently only with calls
 	// that other objects leave idle.
 	site := provider.NewLimited(p.State.Site, opts.Parallelism)
+	locks := &lockReader{warn: opts.OnWarn}
 	objs := p.Plan.Objects
 	res := &ApplyResult{Objects: make([]ObjectResult, len(objs))}
 	index := map[string]int{}
@@ -143,7 +145,7 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 					opts.OnStart(o)
 				}
 				// The object in flight finishes even when interrupted.
-				id, err := p.applyOne(context.WithoutCancel(ctx), site, r, p.items[o.Address], opts)
+				id, err := p.applyOne(context.WithoutCancel(ctx), site, locks, r, p.items[o.Address], opts)
 				errs[i] = err
 				used, inUse := isInUse(err)
 				switch {
@@ -248,25 +250,72 @@ func (p *Planned) report(opts ApplyOptions, r ObjectResult) {
 	}
 }
 
+// lockReason is the reason a locked object was skipped: the holder, as
+// GetLockInformation reported it or as the site's refusal of the save
+// named it.
 func lockReason(err error) string {
 	var pe *provider.Error
 	if errors.As(err, &pe) && pe.Holder != nil {
-		return strings.TrimPrefix(pe.Msg, "object is ")
+		if pe.Op == "GetLockInformation" {
+			return strings.TrimPrefix(pe.Msg, "object is ")
+		}
+		return pe.Holder.String()
 	}
 	return err.Error()
+}
+
+// lockReader reads SEDO locks with SMS_ObjectLock.GetLockInformation. The
+// first read of a run is the probe: when the site has no such method (an
+// AdminService that does not route it answers 404), it says so once and
+// every later check passes without a call, leaving the site to refuse a
+// save of a locked object — reported with the holder when the refusal
+// names one (lockReason).
+type lockReader struct {
+	mu      sync.Mutex
+	probed  bool
+	missing bool
+	warn    func(string)
+}
+
+// read returns the lock of path; ok is false when the site cannot say.
+func (l *lockReader) read(ctx context.Context, site provider.Site, path string) (li provider.LockInfo, ok bool, err error) {
+	l.mu.Lock()
+	if l.probed {
+		missing := l.missing
+		l.mu.Unlock()
+		if missing {
+			return li, false, nil
+		}
+		li, err = provider.GetLockInformation(ctx, site, path)
+		return li, true, err
+	}
+	defer l.mu.Unlock() // the probe: other first checks wait for its answer
+	li, err = provider.GetLockInformation(ctx, site, path)
+	switch {
+	case err != nil && provider.IsUnsupported(err):
+		l.probed, l.missing = true, true
+		if l.warn != nil {
+			l.warn(fmt.Sprintf("the site does not offer SMS_ObjectLock.GetLockInformation (%v): locks are not read before writing; "+
+				"a save of an object someone else holds is refused by the site and reported as locked", err))
+		}
+		return li, false, nil
+	case err == nil:
+		l.probed = true
+	}
+	return li, true, err
 }
 
 // checkLock refuses to write an object someone else holds a SEDO lock on,
 // after waiting up to timeout for it to be released. It never takes or
 // releases a lock itself.
-func checkLock(ctx context.Context, site provider.Site, path, user string, timeout time.Duration) error {
+func checkLock(ctx context.Context, site provider.Site, locks *lockReader, path, user string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		li, err := provider.GetLockInformation(ctx, site, path)
+		li, ok, err := locks.read(ctx, site, path)
 		if err != nil {
 			return fmt.Errorf("read lock of %s: %w", path, err)
 		}
-		if !li.Held() || strings.EqualFold(li.User, user) {
+		if !ok || !li.Held() || strings.EqualFold(li.User, user) {
 			return nil
 		}
 		wait := min(2*time.Second, max(timeout/10, 50*time.Millisecond))
@@ -285,8 +334,8 @@ func checkLock(ctx context.Context, site provider.Site, path, user string, timeo
 	}
 }
 
-func (p *Planned) applyOne(ctx context.Context, site provider.Site, r *resolver, it *item, opts ApplyOptions) (string, error) {
-	lock := func(path string) error { return checkLock(ctx, site, path, opts.User, opts.LockTimeout) }
+func (p *Planned) applyOne(ctx context.Context, site provider.Site, locks *lockReader, r *resolver, it *item, opts ApplyOptions) (string, error) {
+	lock := func(path string) error { return checkLock(ctx, site, locks, path, opts.User, opts.LockTimeout) }
 	switch {
 	case it.deletePath != "":
 		if err := lock(it.deletePath); err != nil {
@@ -330,10 +379,13 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 		if err := lock(path); err != nil {
 			return "", err
 		}
-		in := it.site.Clone() // read by this run's plan; not read again
+		// The key and the changed properties only: an instance read back
+		// carries nulls, read-only and lazy properties a site refuses.
+		in := provider.New(d.Class)
+		in.Props["PackageID"] = id
 		changed := false
 		for k, v := range d.Props {
-			if in.String(k) != v {
+			if it.site.String(k) != v {
 				in.Props[k], changed = v, true
 			}
 		}
@@ -386,19 +438,24 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 		return "", err
 	}
 	props := desired.SequenceProps(cs, bootID)
-	var pkg *provider.Instance
+	// The package goes to the site as its key (when it exists) and the
+	// properties tsctl manages, never as the instance read back: its
+	// nulls, read-only and lazy properties (Sequence, References) are
+	// refused by real sites. A fields-only update sends only what changed.
+	pkg := provider.New(ClassTaskSequencePackage)
 	if it.site != nil {
-		path := provider.Path(ClassTaskSequencePackage, "PackageID", it.site.String("PackageID"))
-		if err := lock(path); err != nil {
+		id := it.site.String("PackageID")
+		if err := lock(provider.Path(ClassTaskSequencePackage, "PackageID", id)); err != nil {
 			return "", err
 		}
-		pkg = it.site.Clone() // read (with its lazy properties) by this run's plan
-		delete(pkg.Props, "Sequence")
+		pkg.Props["PackageID"] = id
 	} else {
-		pkg = provider.New(ClassTaskSequencePackage)
 		pkg.Props["ISVString"] = OwnerMark
 	}
 	for k, v := range props {
+		if it.site != nil && !it.stepsChanged && it.site.String(k) == v {
+			continue
+		}
 		if k == "Duration" {
 			n, _ := strconv.ParseInt(v, 10, 64)
 			pkg.Props[k] = n

@@ -23,6 +23,11 @@ const (
 	RPCTooBusy           = 0x800706BB
 	RPCCallFailed        = 0x800706BE
 	RPCCallFailedDNE     = 0x800706BF
+
+	// The call itself does not exist (IsUnsupported).
+	WbemNotSupported         = 0x8004100C
+	WbemInvalidMethod        = 0x8004102E
+	WbemMethodNotImplemented = 0x80041055
 )
 
 // KindOfCode classifies an HRESULT; ok is false for a code it does not

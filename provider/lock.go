@@ -63,7 +63,8 @@ func GetLockInformation(ctx context.Context, s Site, path string) (LockInfo, err
 		Site:    o.String("AssignedSiteCode"),
 	}
 	if t := o.String("AssignedTimeUTC"); t != "" {
-		li.Since, _ = time.Parse(time.RFC3339, t)
+		// A CIM DATETIME over WMI, ISO 8601 over the AdminService.
+		li.Since, _ = ParseDateTime(t)
 	}
 	return li, nil
 }

@@ -150,6 +150,7 @@ func (c *cli) apply(args []string) int {
 		LockTimeout: *lockTimeout,
 		OnStart:     prog.started,
 		OnDone:      prog.finished,
+		OnWarn:      func(msg string) { c.warnf("%s", msg) },
 	})
 	prog.close()
 	if err != nil {

@@ -54,7 +54,29 @@ func (c *cli) openSite(url string, readOnly bool) (provider.Site, error) {
 	}
 	c.counting = provider.NewCounting(s)
 	c.retrying = provider.NewRetrying(c.counting)
+	if err := identify(s, c.retrying); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return c.retrying, nil
+}
+
+// identify reads the site code through counted (so --stats counts the
+// connect-time query, SMS_Identification.ThisSiteCode) and gives it to a
+// site that waits for it, or checks it against the one the site knows.
+func identify(s, counted provider.Site) error {
+	code, err := provider.ReadSiteCode(context.Background(), counted)
+	if err != nil {
+		return err
+	}
+	if d, ok := s.(interface{ SetCode(string) }); ok {
+		d.SetCode(code)
+		return nil
+	}
+	if !strings.EqualFold(s.Code(), code) {
+		return fmt.Errorf("the site answers as %s (SMS_Identification.ThisSiteCode), not as %s", code, s.Code())
+	}
+	return nil
 }
 
 func firstNonEmpty(a, b string) string {
@@ -127,7 +149,7 @@ func (c *cli) openRaw(url string, readOnly bool) (provider.Site, error) {
 		if opt.InsecureSkipVerify {
 			c.warnf("TLS certificate verification is off (--insecure-skip-verify): anyone on the path can read and change what tsctl sends")
 		}
-		return adminservice.Open(context.Background(), url, opt)
+		return adminservice.Dial(url, opt) // openSite reads the site code
 	case strings.HasPrefix(url, "wmi://"):
 		return c.openWMI(url)
 	}

@@ -22,12 +22,13 @@ import (
 func (c *cli) site(args []string) int {
 	subs := map[string]func([]string) int{
 		"init": c.siteInit, "serve": c.siteServe, "show": c.siteShow, "seed": c.siteSeed, "lock": c.siteLock, "unlock": c.siteUnlock, "delete": c.siteDelete,
+		"check": c.siteCheck,
 	}
 	if len(args) == 0 || subs[args[0]] == nil {
 		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 			c.errorf("unknown site command %q", args[0])
 		}
-		fmt.Fprintln(c.stderr, "Usage: tsctl site <init|show|seed|lock|unlock|delete|serve> [flags]")
+		fmt.Fprintln(c.stderr, "Usage: tsctl site <init|show|seed|lock|unlock|delete|serve|check> [flags]")
 		fmt.Fprintln(c.stderr, "  init              create an embedded local site")
 		fmt.Fprintln(c.stderr, "  show              list the site's objects and locks")
 		fmt.Fprintln(c.stderr, "  seed FILE         add reference-only objects (applications, boot images, packages)")
@@ -35,6 +36,7 @@ func (c *cli) site(args []string) int {
 		fmt.Fprintln(c.stderr, "  unlock NAME       release a lock")
 		fmt.Fprintln(c.stderr, "  delete NAME       delete an object as an administrator would in the console (no checks)")
 		fmt.Fprintln(c.stderr, "  serve             serve the site over the AdminService REST routes on loopback (HTTPS)")
+		fmt.Fprintln(c.stderr, "  check --site URL  probe any site, read-only, for what tsctl needs (site code, queries, lazy read, locks, rights)")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return exitOK
 		}

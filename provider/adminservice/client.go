@@ -53,8 +53,28 @@ type Client struct {
 	neg  *negotiate // Kerberos, when chosen
 }
 
-// Open connects to base (https://SERVER/AdminService) and reads the site code.
+// Open connects to base (https://SERVER/AdminService) and reads the site
+// code (SMS_Identification.ThisSiteCode).
 func Open(ctx context.Context, base string, opt Options) (*Client, error) {
+	c, err := Dial(base, opt)
+	if err != nil {
+		return nil, err
+	}
+	code, err := provider.ReadSiteCode(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	c.SetCode(code)
+	return c, nil
+}
+
+// Dial prepares a client for base (https://SERVER/AdminService, or a token
+// authentication base such as https://SERVER/AdminService_TokenAuth or a
+// cloud management gateway's https://CMG/CCM_Proxy_MutualAuth/<id>/AdminService)
+// without sending anything; Code is empty until SetCode. Callers that
+// count their calls read the site code through their own wrapper
+// (provider.ReadSiteCode) and then call SetCode.
+func Dial(base string, opt Options) (*Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("site %q: expected https://SERVER/AdminService", base)
@@ -101,20 +121,14 @@ func Open(ctx context.Context, base string, opt Options) (*Client, error) {
 	} else {
 		rt = ntlmssp.Negotiator{RoundTripper: rt, AllowBasicAuth: true}
 	}
-	c := &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Transport: rt, Timeout: opt.Timeout}, opt: opt, neg: neg}
-	sites, err := c.Query(ctx, provider.Query{Class: "SMS_Site", Select: []string{"SiteCode"}})
-	if err != nil {
-		return nil, err
-	}
-	if len(sites) == 0 || sites[0].String("SiteCode") == "" {
-		return nil, fmt.Errorf("%s: the AdminService lists no site", base)
-	}
-	c.code = sites[0].String("SiteCode")
-	return c, nil
+	return &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Transport: rt, Timeout: opt.Timeout}, opt: opt, neg: neg}, nil
 }
 
 // Code implements provider.Site.
 func (c *Client) Code() string { return c.code }
+
+// SetCode sets the site code Code reports; call it before sharing c.
+func (c *Client) SetCode(code string) { c.code = code }
 
 // Close implements provider.Site.
 func (c *Client) Close() error { c.http.CloseIdleConnections(); return nil }
@@ -191,23 +205,27 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 			hint = "the account needs the rights listed under Permissions (RBAC) in tsctl's README"
 		case resp.StatusCode == 404:
 			kind = provider.KindNotFound
+		case resp.StatusCode == 405 || resp.StatusCode == 501:
+			// No such route or method on this site (version).
+			kind = provider.KindNotFound
 		case resp.StatusCode == 409 || resp.StatusCode == 423:
 			kind = provider.KindLocked
 		case resp.StatusCode == 400:
 			kind = provider.KindInvalid
 		case resp.StatusCode == 500:
-			// The provider's own failures arrive as 500 too: when the
-			// message names an HRESULT, that decides (an object the
-			// provider rejected is not worth retrying); otherwise a 500
-			// is transient like any 5xx.
-			kind = provider.KindTransient
-			if _, k, ok := provider.CodeIn(msg); ok {
-				kind = k
-			}
+			kind = classify500(msg)
 		case resp.StatusCode > 500, resp.StatusCode == http.StatusTooManyRequests:
 			kind = provider.KindTransient
 		}
 		e := &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, msg), Hint: hint}
+		switch resp.StatusCode {
+		case 400, 409, 423, 500:
+			// A save refused because someone holds the object's SEDO lock:
+			// the same outcome as a lock GetLockInformation reports.
+			if li, ok := provider.LockHolderIn(msg); ok {
+				e.Kind, e.Holder = provider.KindLocked, &li
+			}
+		}
 		if kind == provider.KindTransient {
 			e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 		}
@@ -222,6 +240,44 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 		return &provider.Error{Kind: provider.KindFailed, Op: op, Msg: "invalid JSON reply: " + err.Error()}
 	}
 	return nil
+}
+
+// classify500 classifies an HTTP 500: the SMS Provider's own failures
+// arrive as 500, so it is a provider failure unless its message says it is
+// one of the transient ones. The HRESULT the message names decides; else
+// the WMI error text ("Generic failure", "Not found", "Invalid parameter",
+// "Access denied", …). Deterministic refusals are not worth retrying.
+func classify500(msg string) provider.ErrorKind {
+	if _, k, ok := provider.CodeIn(msg); ok {
+		return k
+	}
+	m := strings.ToLower(msg)
+	for _, t := range wmiTexts {
+		if strings.Contains(m, t.text) {
+			return t.kind
+		}
+	}
+	return provider.KindFailed
+}
+
+// wmiTexts are the WMI error descriptions (WBEM_E_*) a 500 may carry
+// instead of an HRESULT, in the order they are tried: a generic failure
+// that mentions something not found is still a generic failure.
+var wmiTexts = []struct {
+	text string
+	kind provider.ErrorKind
+}{
+	{"generic failure", provider.KindFailed},
+	{"invalid parameter", provider.KindInvalid},
+	{"invalid query", provider.KindInvalid},
+	{"invalid class", provider.KindNotFound},
+	{"not found", provider.KindNotFound},
+	{"access denied", provider.KindDenied},
+	{"access is denied", provider.KindDenied},
+	{"timed out", provider.KindTransient},
+	{"server too busy", provider.KindTransient},
+	{"shutting down", provider.KindTransient},
+	{"rpc server is unavailable", provider.KindTransient},
 }
 
 // retryAfter reads a Retry-After header: delay seconds or an HTTP date
@@ -286,7 +342,7 @@ func transportError(op, base string, err error) error {
 	return &provider.Error{Kind: provider.KindTransient, Op: op, Msg: "cannot reach " + base + ": " + err.Error()}
 }
 
-// key renders a class's key for a URL: ('PS100001') or (16777219).
+// keyOf renders a class's key for a URL: ('PS100001') or (16777219).
 func keyOf(path string) (class, key string, err error) {
 	class, keys, err := provider.ParsePath(path)
 	if err != nil {
@@ -296,8 +352,8 @@ func keyOf(path string) (class, key string, err error) {
 		// Composite keys (SMS_Program) go as a filter.
 		return class, "", nil
 	}
-	for _, v := range keys {
-		return class, "('" + strings.ReplaceAll(v, "'", "''") + "')", nil
+	for k, v := range keys {
+		return class, "(" + keyLiteral(class, k, v) + ")", nil
 	}
 	return "", "", nil
 }
@@ -315,7 +371,8 @@ func filterOf(where map[string]string) string {
 	return strings.Join(parts, " and ")
 }
 
-// Query implements provider.Site.
+// Query implements provider.Site. A collection the service pages is
+// read to its end by following @odata.nextLink.
 func (c *Client) Query(ctx context.Context, q provider.Query) ([]*provider.Instance, error) {
 	v := url.Values{}
 	if len(q.Select) > 0 {
@@ -328,17 +385,74 @@ func (c *Client) Query(ctx context.Context, q provider.Query) ([]*provider.Insta
 	if len(v) > 0 {
 		rel += "?" + v.Encode()
 	}
-	var out struct {
-		Value []map[string]any `json:"value"`
-	}
-	if err := c.do(ctx, "query "+q.Class, http.MethodGet, rel, nil, &out); err != nil {
+	values, err := c.collection(ctx, "query "+q.Class, rel)
+	if err != nil {
 		return nil, err
 	}
-	list := make([]*provider.Instance, 0, len(out.Value))
-	for _, m := range out.Value {
+	list := make([]*provider.Instance, 0, len(values))
+	for _, m := range values {
 		list = append(list, FromJSON(q.Class, m))
 	}
 	return list, nil
+}
+
+// maxPages bounds how many @odata.nextLink pages one read follows.
+const maxPages = 10000
+
+// collection GETs rel and every page after it.
+func (c *Client) collection(ctx context.Context, op, rel string) ([]map[string]any, error) {
+	var all []map[string]any
+	seen := map[string]bool{}
+	for page := 0; ; page++ {
+		var out struct {
+			Value []map[string]any `json:"value"`
+			Next  string           `json:"@odata.nextLink"`
+		}
+		if err := c.do(ctx, op, http.MethodGet, rel, nil, &out); err != nil {
+			return nil, err
+		}
+		all = append(all, out.Value...)
+		if out.Next == "" {
+			return all, nil
+		}
+		next, err := c.relative(out.Next)
+		if err != nil || seen[next] || page+1 >= maxPages {
+			if err == nil {
+				err = fmt.Errorf("the service repeats page %q or pages past %d", out.Next, maxPages)
+			}
+			return nil, &provider.Error{Kind: provider.KindFailed, Op: op, Msg: "following @odata.nextLink: " + err.Error()}
+		}
+		seen[next] = true
+		rel = next
+	}
+}
+
+// relative turns an @odata.nextLink (absolute, or relative to the service
+// root) into a path below c.base. The link's host is not followed: the
+// request goes to the server (and credentials) the site URL names.
+func (c *Client) relative(link string) (string, error) {
+	base, err := url.Parse(c.base + "/")
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return "", fmt.Errorf("invalid link %q", link)
+	}
+	if !u.IsAbs() && !strings.HasPrefix(u.Path, "/") {
+		u = base.ResolveReference(u)
+	}
+	// Service roots are matched case-insensitively, as IIS does.
+	root := strings.ToLower(base.Path)
+	p := u.EscapedPath()
+	if !strings.HasPrefix(strings.ToLower(p), root) {
+		return "", fmt.Errorf("link %q leaves the service root %s", link, base.Path)
+	}
+	rel := p[len(root):]
+	if u.RawQuery != "" {
+		rel += "?" + u.RawQuery
+	}
+	return rel, nil
 }
 
 // Get implements provider.Site.
@@ -364,27 +478,42 @@ func (c *Client) Get(ctx context.Context, path string) (*provider.Instance, erro
 	return FromJSON(class, out.Value[0]), nil
 }
 
-// Put implements provider.Site: POST creates, PUT on the keyed URL updates.
+// Put implements provider.Site. An instance without its key is created
+// with POST wmi/<Class>. One with its key updates the object with exactly
+// the properties it holds — callers pass the key and the changed
+// properties, never an instance read back (its nulls, read-only and lazy
+// properties and embedded arrays are refused by real sites) — by POST to
+// the keyed URL, as public clients update SMS_Application
+// (autopkg/iancohn-recipes McmApplicationUploaderBase.py). A class with a
+// composite key (SMS_Program) is updated at
+// wmi/SMS_Program(PackageID='…',ProgramName='…') and created with POST
+// wmi/SMS_Program when that object does not exist.
 func (c *Client) Put(ctx context.Context, in *provider.Instance) (string, error) {
 	body := ToJSON(in, false)
 	keys := keyProps[in.Class]
 	if keys == nil {
 		keys = []string{"PackageID"}
 	}
-	hasKey := true
+	var kv []string
 	for _, k := range keys {
 		if in.String(k) == "" {
-			hasKey = false
+			kv = nil
+			break
 		}
+		kv = append(kv, k, in.String(k))
 	}
+	op := "Put " + in.Class
 	var out map[string]any
-	if !hasKey || len(keys) > 1 {
-		if err := c.do(ctx, "Put "+in.Class, http.MethodPost, "wmi/"+in.Class, body, &out); err != nil {
+	if kv == nil {
+		if err := c.do(ctx, op, http.MethodPost, "wmi/"+in.Class, body, &out); err != nil {
 			return "", err
 		}
 	} else {
-		rel := "wmi/" + in.Class + "('" + strings.ReplaceAll(in.String(keys[0]), "'", "''") + "')"
-		if err := c.do(ctx, "Put "+in.Class, http.MethodPut, rel, body, &out); err != nil {
+		err := c.do(ctx, op, http.MethodPost, "wmi/"+in.Class+keyURL(in.Class, kv), body, &out)
+		if provider.IsKind(err, provider.KindNotFound) && len(keys) > 1 {
+			err = c.do(ctx, op, http.MethodPost, "wmi/"+in.Class, body, &out)
+		}
+		if err != nil {
 			return "", err
 		}
 	}
@@ -392,7 +521,7 @@ func (c *Client) Put(ctx context.Context, in *provider.Instance) (string, error)
 		out, _ = v[0].(map[string]any)
 	}
 	got := FromJSON(in.Class, out)
-	var kv []string
+	kv = kv[:0]
 	for _, k := range keys {
 		v := got.String(k)
 		if v == "" {
@@ -401,6 +530,19 @@ func (c *Client) Put(ctx context.Context, in *provider.Instance) (string, error)
 		kv = append(kv, k, v)
 	}
 	return provider.Path(in.Class, kv...), nil
+}
+
+// keyURL renders a key for a URL: ('PS100001'), or
+// (PackageID='PS100001',ProgramName='Install') for a composite key.
+func keyURL(class string, kv []string) string {
+	if len(kv) == 2 {
+		return "(" + keyLiteral(class, kv[0], kv[1]) + ")"
+	}
+	var parts []string
+	for i := 0; i+1 < len(kv); i += 2 {
+		parts = append(parts, kv[i]+"="+keyLiteral(class, kv[i], kv[i+1]))
+	}
+	return "(" + strings.Join(parts, ",") + ")"
 }
 
 // keyProps are the key properties of classes whose key is not PackageID.

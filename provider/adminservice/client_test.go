@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/bits"
 	"net/http"
 	"net/http/httptest"
@@ -33,7 +34,7 @@ import (
 type siteHandler struct {
 	mu   sync.Mutex
 	seen []string // method and request URI
-	// reply, when set, answers everything but SMS_Site.
+	// reply, when set, answers everything but SMS_Identification.
 	reply func(w http.ResponseWriter, r *http.Request)
 }
 
@@ -41,9 +42,9 @@ func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	h.seen = append(h.seen, r.Method+" "+r.URL.RequestURI())
 	h.mu.Unlock()
-	if strings.HasPrefix(r.URL.Path, "/AdminService/wmi/SMS_Site") {
+	if strings.HasPrefix(r.URL.Path, "/AdminService/wmi/SMS_Identification") {
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"@odata.context":"x","value":[{"SiteCode":"PS1"}]}`)
+		fmt.Fprint(w, `{"@odata.context":"x","value":[{"ThisSiteCode":"PS1"}]}`)
 		return
 	}
 	if h.reply != nil {
@@ -113,7 +114,7 @@ func TestBearerToken(t *testing.T) {
 	var got string
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r.Header.Get("Authorization")
-		fmt.Fprint(w, `{"value":[{"SiteCode":"CM1"}]}`)
+		fmt.Fprint(w, `{"value":[{"ThisSiteCode":"CM1"}]}`)
 	}))
 	defer srv.Close()
 	opt := trusting(srv)
@@ -197,7 +198,16 @@ func TestErrorKinds(t *testing.T) {
 		{403, `{"error":{"message":"The user has no permission"}}`, provider.KindDenied, "access denied: The user has no permission"},
 		{404, ``, provider.KindNotFound, "HTTP 404"},
 		{409, `locked by CONTOSO\jdoe`, provider.KindLocked, `locked by CONTOSO\jdoe`},
-		{500, `{"error":{"message":"Generic failure"}}`, provider.KindTransient, "HTTP 500: Generic failure"},
+		{500, `{"error":{"message":"Generic failure"}}`, provider.KindFailed, "HTTP 500: Generic failure"},
+		{500, `{"error":{"message":"Not found"}}`, provider.KindNotFound, "HTTP 500: Not found"},
+		{500, `{"error":{"message":"Generic failure: the source file was not found"}}`, provider.KindFailed, "Generic failure"},
+		{500, `{"error":{"message":"Invalid parameter "}}`, provider.KindInvalid, "HTTP 500: Invalid parameter"},
+		{500, `{"error":{"message":"Access denied "}}`, provider.KindDenied, "HTTP 500: Access denied"},
+		{500, `{"error":{"message":"The RPC server is unavailable."}}`, provider.KindTransient, "RPC server"},
+		{500, `{"error":{"message":"Something odd happened"}}`, provider.KindFailed, "HTTP 500: Something odd"},
+		{500, `{"error":{"message":"Failed to save: the object is locked by CONTOSO\\ann on ADMIN7"}}`, provider.KindLocked, `locked by CONTOSO\ann on ADMIN7`},
+		{405, ``, provider.KindNotFound, "HTTP 405"},
+		{501, `not implemented`, provider.KindNotFound, "HTTP 501"},
 		{500, `{"error":{"code":"InternalError","message":"SetSequence: the sequence was rejected (0x80041001)"}}`, provider.KindFailed, "rejected (0x80041001) (InternalError)"},
 		{500, `{"error":{"message":"Invalid parameter 0x80041008"}}`, provider.KindInvalid, "HTTP 500: Invalid parameter"},
 		{500, `{"error":{"message":"Exception from HRESULT: 0x800706BA"}}`, provider.KindTransient, "0x800706BA"},
@@ -265,11 +275,11 @@ func TestRequestsOnTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"GET /AdminService/wmi/SMS_Site?%24select=SiteCode",
+		"GET /AdminService/wmi/SMS_Identification?%24select=ThisSiteCode",
 		"GET /AdminService/wmi/SMS_Package?%24filter=Name+eq+%27O%27%27Brien%27&%24select=PackageID%2CName",
 		"GET /AdminService/wmi/SMS_Package('PS100001')",
 		"GET /AdminService/wmi/SMS_Program?%24filter=PackageID+eq+%27PS100001%27+and+ProgramName+eq+%27Install%27",
-		"PUT /AdminService/wmi/SMS_Package('PS100001')",
+		"POST /AdminService/wmi/SMS_Package('PS100001')",
 		"DELETE /AdminService/wmi/SMS_Package('PS100001')",
 	}
 	if strings.Join(site.seen, "\n") != strings.Join(want, "\n") {
@@ -498,5 +508,74 @@ func TestRetryAfterFromSite(t *testing.T) {
 	}
 	if d := time.Since(start); d < time.Second || calls != 2 {
 		t.Errorf("%d calls in %v; want the retry after the site's 1 s", calls, d)
+	}
+}
+
+// A paged collection is read to its end; updates carry only what the
+// instance holds, at the keyed URL; a program that does not exist yet is
+// created at the collection.
+func TestPagingAndUpdates(t *testing.T) {
+	var bodies []string
+	site := &siteHandler{reply: func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			b, _ := io.ReadAll(r.Body)
+			bodies = append(bodies, string(b))
+			if strings.Contains(r.URL.Path, "SMS_Program(") {
+				w.WriteHeader(404)
+				return
+			}
+			fmt.Fprint(w, `{"PackageID":"PS100001","ProgramName":"Install"}`)
+			return
+		}
+		switch r.URL.Query().Get("$skiptoken") {
+		case "":
+			fmt.Fprint(w, `{"value":[{"PackageID":"PS100001"}],"@odata.nextLink":"https://provider.other.example/AdminService/wmi/SMS_Package?$skiptoken=2"}`)
+		case "2":
+			fmt.Fprint(w, `{"value":[{"PackageID":"PS100002"}],"@odata.nextLink":"wmi/SMS_Package?$skiptoken=3"}`)
+		case "3":
+			fmt.Fprint(w, `{"value":[{"PackageID":"PS100003"}]}`)
+		case "loop":
+			fmt.Fprint(w, `{"value":[],"@odata.nextLink":"wmi/SMS_Package?$skiptoken=loop"}`)
+		}
+	}}
+	srv := httptest.NewTLSServer(site)
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := Open(ctx, srv.URL+"/AdminService", trusting(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.Query(ctx, provider.Query{Class: "SMS_Package"})
+	if err != nil || len(list) != 3 || list[2].String("PackageID") != "PS100003" {
+		t.Fatalf("paged query: %v %v", list, err)
+	}
+	if _, err := c.collection(ctx, "query SMS_Package", "wmi/SMS_Package?$skiptoken=loop"); err == nil || !strings.Contains(err.Error(), "repeats") {
+		t.Errorf("a looping nextLink: %v", err)
+	}
+	upd := &provider.Instance{Class: "SMS_Package", Props: map[string]any{"PackageID": "PS100001", "Description": "new"}}
+	if _, err := c.Put(ctx, upd); err != nil {
+		t.Fatal(err)
+	}
+	prog := &provider.Instance{Class: "SMS_Program", Props: map[string]any{"PackageID": "PS100001", "ProgramName": "Install", "CommandLine": "x.cmd"}}
+	if path, err := c.Put(ctx, prog); err != nil || path != `SMS_Program.PackageID="PS100001",ProgramName="Install"` {
+		t.Fatal(path, err)
+	}
+	want := []string{
+		"GET /AdminService/wmi/SMS_Identification?%24select=ThisSiteCode",
+		"GET /AdminService/wmi/SMS_Package",
+		"GET /AdminService/wmi/SMS_Package?$skiptoken=2",
+		"GET /AdminService/wmi/SMS_Package?$skiptoken=3",
+		"GET /AdminService/wmi/SMS_Package?$skiptoken=loop",
+		"GET /AdminService/wmi/SMS_Package?$skiptoken=loop",
+		"POST /AdminService/wmi/SMS_Package('PS100001')",
+		"POST /AdminService/wmi/SMS_Program(PackageID='PS100001',ProgramName='Install')",
+		"POST /AdminService/wmi/SMS_Program",
+	}
+	if strings.Join(site.seen, "\n") != strings.Join(want, "\n") {
+		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(site.seen, "\n"), strings.Join(want, "\n"))
+	}
+	if bodies[0] != `{"Description":"new","PackageID":"PS100001"}` {
+		t.Errorf("update body %s", bodies[0])
 	}
 }

@@ -33,7 +33,7 @@ var readMethods = map[string]bool{"ImportSequence": true, "GetLockInformation": 
 func ReadOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			if m := routeMethod.FindStringSubmatch(r.URL.Path); m == nil || !readMethods[m[2]] {
+			if m := routeMethod.FindStringSubmatch(r.URL.Path); m == nil || !readMethods[canonicalMethod(m[2])] {
 				class, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/AdminService/wmi/"), "(")
 				class, _, _ = strings.Cut(class, ".")
 				writeJSONError(w, 403, "Forbidden", fmt.Sprintf("the account has no permission to modify %s objects", class))
@@ -42,6 +42,16 @@ func ReadOnly(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// canonicalMethod is a method name in the case readMethods uses.
+func canonicalMethod(name string) string {
+	for m := range readMethods {
+		if strings.EqualFold(m, name) {
+			return m
+		}
+	}
+	return name
 }
 
 func writeJSONError(w http.ResponseWriter, status int, code, msg string) {

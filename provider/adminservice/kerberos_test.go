@@ -66,7 +66,7 @@ func TestKerberosFromCredentialCache(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open with a Kerberos ticket: %v", err)
 	}
-	if _, err := c.Query(context.Background(), provider.Query{Class: "SMS_Site"}); err != nil {
+	if _, err := c.Query(context.Background(), provider.Query{Class: "SMS_Identification"}); err != nil {
 		t.Fatalf("second request: %v", err)
 	}
 	if len(*who) != 2 || (*who)[0] != "cm-automation@"+testRealm {
@@ -197,7 +197,7 @@ func TestKerberosWrongPassword(t *testing.T) {
 	opt := trusting(srv)
 	opt.Kerberos = &Kerberos{Principal: "cm-automation", Password: "Wr0ng-Kerb", ConfigFile: env.Config}
 	_, err = Open(context.Background(), srv.URL+"/AdminService", opt)
-	want := "query SMS_Site: Kerberos: no ticket for HTTP/127.0.0.1 from the password of cm-automation: "
+	want := "query SMS_Identification: Kerberos: no ticket for HTTP/127.0.0.1 from the password of cm-automation: "
 	if !provider.IsKind(err, provider.KindDenied) || !strings.HasPrefix(err.Error(), want) ||
 		!strings.HasSuffix(withHint(err), "KDC_ERR_PREAUTH_FAILED Pre-authentication information was invalid\nhint: wrong password, or a stale keytab") ||
 		strings.Contains(err.Error(), "Wr0ng-Kerb") {

@@ -1,11 +1,15 @@
 package adminservice
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/tsctl/tsctl/provider"
@@ -26,21 +30,130 @@ type server struct {
 }
 
 var (
-	routeKeyed  = regexp.MustCompile(`^/AdminService/wmi/(\w+)\('((?:[^']|'')*)'\)$`)
+	routeKeyed  = regexp.MustCompile(`^/AdminService/wmi/(\w+)\((.+)\)$`)
 	routeMethod = regexp.MustCompile(`^/AdminService/wmi/(\w+)\.(\w+)$`)
 	routeClass  = regexp.MustCompile(`^/AdminService/wmi/(\w+)$`)
 	filterTerm  = regexp.MustCompile(`^(\w+) eq '((?:[^']|'')*)'$`)
+	keyTerm     = regexp.MustCompile(`^(?:(\w+)=)?(?:'((?:[^']|'')*)'|(-?\d+))$`)
 )
 
 // sequenceXML annotates the SMS_TaskSequence objects this server hands out
-// with their content, which it reads back when the object is passed in.
+// with their content, which it reads back when the object is passed in. A
+// real site rebuilds the sequence from the typed Steps; this façade checks
+// that the Steps come back exactly as it handed them out.
 const sequenceXML = "@tsctl.sequenceXml"
+
+// route is a request path resolved against the schema, names in their
+// declared case whatever case the request used.
+type route struct {
+	class  string            // entity set (or the method's class)
+	method string            // static method, for Class.Method
+	keys   map[string]string // for Class(key)
+}
+
+// resolve matches p against the routes; an unknown entity set, abstract
+// class or method is a 404, as on a real site.
+func resolve(p string) (route, error) {
+	notFound := func(what string) (route, error) {
+		return route{}, &provider.Error{Kind: provider.KindNotFound, Op: "resolve " + p, Msg: what}
+	}
+	if m := routeMethod.FindStringSubmatch(p); m != nil {
+		a, ok := actionByName[strings.ToLower(m[1]+"."+m[2])]
+		if !ok {
+			return notFound("no action import " + m[1] + "." + m[2])
+		}
+		class, method, _ := strings.Cut(a, ".")
+		return route{class: class, method: method}, nil
+	}
+	m := routeKeyed.FindStringSubmatch(p)
+	if m == nil {
+		m = routeClass.FindStringSubmatch(p)
+	}
+	if m == nil {
+		return notFound("no such route")
+	}
+	t := lookupType(m[1])
+	if t == nil || !t.Set {
+		return notFound("no entity set " + m[1])
+	}
+	r := route{class: t.Name}
+	if len(m) == 3 {
+		keys, err := parseKey(t, m[2])
+		if err != nil {
+			return route{}, &provider.Error{Kind: provider.KindInvalid, Op: "resolve " + p, Msg: err.Error()}
+		}
+		r.keys = keys
+	}
+	return r, nil
+}
+
+// parseKey reads an OData key: 'v', 123, or Name='v',Name2='v2'.
+func parseKey(t *entityType, s string) (map[string]string, error) {
+	names := keyOfType(t)
+	keys := map[string]string{}
+	parts := splitKey(s)
+	if len(parts) != len(names) {
+		return nil, fmt.Errorf("%s is keyed by %s", t.Name, strings.Join(names, ", "))
+	}
+	for i, part := range parts {
+		m := keyTerm.FindStringSubmatch(part)
+		if m == nil {
+			return nil, fmt.Errorf("invalid key %q", part)
+		}
+		name := names[i]
+		if m[1] != "" {
+			canon, _ := propType(t, m[1])
+			if canon == "" {
+				return nil, fmt.Errorf("%s is not a key of %s", m[1], t.Name)
+			}
+			name = canon
+		}
+		v := strings.ReplaceAll(m[2], "''", "'")
+		if m[3] != "" {
+			v = m[3]
+		}
+		keys[name] = v
+	}
+	return keys, nil
+}
+
+// splitKey splits a key list at the commas outside quotes.
+func splitKey(s string) []string {
+	var parts []string
+	quoted, start := false, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\'':
+			quoted = !quoted
+		case ',':
+			if !quoted {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// pathOf is the WMI path of a keyed route, keys in the schema's order.
+func (r route) pathOf() string {
+	var kv []string
+	for _, k := range keyOfType(lookupType(r.class)) {
+		kv = append(kv, k, r.keys[k])
+	}
+	return provider.Path(r.class, kv...)
+}
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if r.URL.Path == "/AdminService/wmi/$metadata" {
+	if strings.EqualFold(r.URL.Path, "/AdminService/wmi/$metadata") {
 		w.Header().Set("Content-Type", "application/xml")
-		_, _ = w.Write([]byte(metadata))
+		_, _ = w.Write([]byte(metadataXML()))
+		return
+	}
+	rt, err := resolve(r.URL.Path)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	site, err := s.open()
@@ -49,14 +162,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer site.Close()
-	p := r.URL.Path
+	class := rt.class
 	switch {
-	case r.Method == http.MethodGet && routeClass.MatchString(p):
-		class := routeClass.FindStringSubmatch(p)[1]
-		if class == "SMS_Site" {
-			writeJSON(w, 200, map[string]any{"value": []any{map[string]any{"SiteCode": site.Code()}}})
-			return
-		}
+	case r.Method == http.MethodGet && rt.method == "" && rt.keys == nil:
 		q := provider.Query{Class: class, Where: map[string]string{}}
 		if sel := r.URL.Query().Get("$select"); sel != "" {
 			q.Select = strings.Split(sel, ",")
@@ -87,24 +195,17 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		out := make([]any, len(list))
 		for i, in := range list {
-			out[i] = ToJSON(in, false)
+			out[i] = typedEntity(class, ToJSON(in, false))
 		}
-		writeJSON(w, 200, map[string]any{"value": out})
-	case r.Method == http.MethodGet && routeKeyed.MatchString(p):
-		m := routeKeyed.FindStringSubmatch(p)
-		in, err := site.Get(ctx, provider.Path(m[1], keyName(m[1]), strings.ReplaceAll(m[2], "''", "'")))
+		writeJSON(w, 200, map[string]any{"@odata.context": contextURL(r, class), "value": out})
+	case r.Method == http.MethodGet && rt.keys != nil:
+		in, err := s.getKeyed(ctx, site, rt)
 		if err != nil {
 			writeError(w, err)
 			return
 		}
-		writeJSON(w, 200, map[string]any{"value": []any{ToJSON(in, false)}})
-	case (r.Method == http.MethodPost && routeClass.MatchString(p)) || (r.Method == http.MethodPut && routeKeyed.MatchString(p)):
-		class := ""
-		if m := routeClass.FindStringSubmatch(p); m != nil {
-			class = m[1]
-		} else {
-			class = routeKeyed.FindStringSubmatch(p)[1]
-		}
+		writeJSON(w, 200, map[string]any{"@odata.context": contextURL(r, class), "value": []any{typedEntity(class, ToJSON(in, false))}})
+	case (r.Method == http.MethodPost && rt.method == "") || (r.Method == http.MethodPut && rt.keys != nil):
 		var body map[string]any
 		if err := decodeBody(r, &body); err != nil {
 			writeError(w, err)
@@ -112,6 +213,16 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		in := FromJSON(class, body)
 		in.Class = class
+		for k, v := range rt.keys {
+			in.Props[k] = v
+		}
+		if rt.keys != nil && r.Method == http.MethodPost {
+			// POST to an object updates it: it must exist.
+			if _, err := s.getKeyed(ctx, site, rt); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
 		path, err := site.Put(ctx, in)
 		if err != nil {
 			writeError(w, err)
@@ -123,61 +234,149 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		status := 200
-		if r.Method == http.MethodPost {
+		if rt.keys == nil {
 			status = 201
 		}
-		writeJSON(w, status, ToJSON(got, false))
-	case r.Method == http.MethodDelete && routeKeyed.MatchString(p):
-		m := routeKeyed.FindStringSubmatch(p)
-		if err := site.Delete(ctx, provider.Path(m[1], keyName(m[1]), strings.ReplaceAll(m[2], "''", "'"))); err != nil {
+		writeJSON(w, status, typedEntity(class, ToJSON(got, false)))
+	case r.Method == http.MethodDelete && rt.keys != nil:
+		if err := site.Delete(ctx, rt.pathOf()); err != nil {
 			writeError(w, err)
 			return
 		}
 		w.WriteHeader(204)
-	case r.Method == http.MethodPost && routeMethod.MatchString(p):
-		m := routeMethod.FindStringSubmatch(p)
-		var body map[string]any
-		if err := decodeBody(r, &body); err != nil {
-			writeError(w, err)
-			return
-		}
-		in := map[string]any{}
-		for k, v := range body {
-			val := valueFromJSON(v)
-			if o, ok := val.(*provider.Instance); ok {
-				o.Handle = nil
-				if x, ok := v.(map[string]any)[sequenceXML].(string); ok {
-					q, err := tsxml.Parse([]byte(x))
-					if err != nil {
-						writeError(w, &provider.Error{Kind: provider.KindInvalid, Op: m[2], Msg: "TaskSequence: " + err.Error()})
-						return
-					}
-					o.Handle = q
-				}
-			}
-			in[k] = val
-		}
-		out, err := site.ExecMethod(ctx, m[1], m[2], in)
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		res := map[string]any{}
-		for k, v := range out {
-			if o, ok := v.(*provider.Instance); ok {
-				j := ToJSON(&provider.Instance{Class: o.Class, Props: o.Props}, true)
-				if q, ok := o.Handle.(*tsxml.Sequence); ok {
-					j[sequenceXML] = tsxml.MarshalString(q)
-				}
-				res[k] = j
-				continue
-			}
-			res[k] = valueToJSON(v)
-		}
-		writeJSON(w, 200, res)
+	case r.Method == http.MethodPost && rt.method != "":
+		s.execMethod(w, r, site, rt)
 	default:
-		writeError(w, &provider.Error{Kind: provider.KindNotFound, Op: r.Method + " " + p, Msg: "no such route"})
+		writeJSONError(w, 405, "MethodNotAllowed", r.Method+" is not allowed on "+r.URL.Path)
 	}
+}
+
+// getKeyed reads the object a keyed route names; applications are keyed by
+// ModelName on a real site and found by it.
+func (s *server) getKeyed(ctx context.Context, site provider.Site, rt route) (*provider.Instance, error) {
+	if rt.class == "SMS_ApplicationLatest" {
+		list, err := site.Query(ctx, provider.Query{Class: rt.class, Where: rt.keys})
+		if err != nil {
+			return nil, err
+		}
+		if len(list) == 0 {
+			return nil, &provider.Error{Kind: provider.KindNotFound, Op: "Get " + rt.pathOf(), Msg: "object not found"}
+		}
+		return list[0], nil
+	}
+	return site.Get(ctx, rt.pathOf())
+}
+
+// execMethod answers POST wmi/<Class>.<Method> as public clients observe
+// a site answer: 201 Created with the out-parameters at the top level of
+// the body; an SMS_TaskSequence carries its Steps typed by @odata.type.
+func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provider.Site, rt route) {
+	var body map[string]any
+	if err := decodeBody(r, &body); err != nil {
+		writeError(w, err)
+		return
+	}
+	in := map[string]any{}
+	for k, v := range body {
+		if strings.HasPrefix(k, "@") {
+			continue
+		}
+		val := valueFromJSON(v)
+		if o, ok := val.(*provider.Instance); ok {
+			o.Handle = nil
+			if x, ok := v.(map[string]any)[sequenceXML].(string); ok {
+				q, err := tsxml.Parse([]byte(x))
+				if err != nil {
+					writeError(w, &provider.Error{Kind: provider.KindInvalid, Op: rt.method, Msg: k + ": " + err.Error()})
+					return
+				}
+				if !sameJSON(v.(map[string]any)["Steps"], stepsJSON(q.Steps)) {
+					writeError(w, &provider.Error{Kind: provider.KindInvalid, Op: rt.method, Msg: k + ": its Steps are not those of the SMS_TaskSequence the site returned"})
+					return
+				}
+				o.Handle = q
+			}
+		}
+		in[k] = val
+	}
+	out, err := site.ExecMethod(r.Context(), rt.class, rt.method, in)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	res := map[string]any{"@odata.context": contextURL(r, "AdminService."+rt.class+"."+rt.method)}
+	for k, v := range out {
+		if o, ok := v.(*provider.Instance); ok {
+			j := typedEntity(o.Class, ToJSON(&provider.Instance{Class: o.Class, Props: o.Props}, true))
+			if q, ok := o.Handle.(*tsxml.Sequence); ok {
+				j["Steps"] = stepsJSON(q.Steps)
+				j[sequenceXML] = tsxml.MarshalString(q)
+			}
+			res[k] = j
+			continue
+		}
+		res[k] = valueToJSON(v)
+	}
+	writeJSON(w, 201, res)
+}
+
+// stepsJSON renders a step tree as the service types SMS_TaskSequence.Steps
+// (Collection(AdminService.SMS_TaskSequence_Step), abstract): each element
+// names its concrete class with @odata.type; groups hold their Steps,
+// actions their SupportedEnvironment, Timeout and class properties.
+// Conditions are left out: the façade does not model
+// SMS_TaskSequence_Condition operands.
+func stepsJSON(steps []*tsxml.Step) []any {
+	out := make([]any, 0, len(steps))
+	for _, st := range steps {
+		class := st.Type
+		if st.Kind == tsxml.KindGroup {
+			class = "SMS_TaskSequence_Group"
+		}
+		m := map[string]any{"@odata.type": typePrefix + class, "Name": st.Name, "Description": st.Description,
+			"Enabled": !st.Disabled, "ContinueOnError": st.ContinueOnError}
+		if st.Kind == tsxml.KindGroup {
+			m["Steps"] = stepsJSON(st.Steps)
+		} else {
+			env := "WinPEandFullOS"
+			if st.RunIn != nil {
+				env = *st.RunIn
+			}
+			m["SupportedEnvironment"] = env
+			if st.Timeout != nil {
+				if n, err := strconv.ParseInt(*st.Timeout, 10, 64); err == nil {
+					m["Timeout"] = n
+				}
+			}
+			for _, v := range st.Vars {
+				if v.Property != "" {
+					m[v.Property] = v.Value
+				}
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// sameJSON reports whether two JSON values are equal once encoded.
+func sameJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	var u, v any
+	d := json.NewDecoder(bytes.NewReader(x))
+	d.UseNumber()
+	e := json.NewDecoder(bytes.NewReader(y))
+	e.UseNumber()
+	return d.Decode(&u) == nil && e.Decode(&v) == nil && reflect.DeepEqual(u, v)
+}
+
+// contextURL is the @odata.context of an answer.
+func contextURL(r *http.Request, what string) string {
+	return "https://" + r.Host + "/AdminService/wmi/$metadata#" + what
 }
 
 func keyName(class string) string {
@@ -249,16 +448,3 @@ func writeError(w http.ResponseWriter, err error) {
 	}
 	writeJSONError(w, status, code, err.Error())
 }
-
-// metadata is a minimal $metadata document naming the classes and actions served.
-const metadata = `<?xml version="1.0" encoding="utf-8"?>
-<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>
-<Schema Namespace="AdminService" xmlns="http://docs.oasis-open.org/odata/ns/edm">
-<EntityType Name="SMS_TaskSequencePackage"><Key><PropertyRef Name="PackageID"/></Key><Property Name="PackageID" Type="Edm.String" Nullable="false"/></EntityType>
-<EntityType Name="SMS_Package"><Key><PropertyRef Name="PackageID"/></Key><Property Name="PackageID" Type="Edm.String" Nullable="false"/></EntityType>
-<ComplexType Name="SMS_TaskSequence"><Property Name="SchemaVersion" Type="Edm.String"/></ComplexType>
-<Action Name="ImportSequence" IsBound="false"><Parameter Name="SequenceXML" Type="Edm.String"/><ReturnType Type="AdminService.SMS_TaskSequence"/></Action>
-<Action Name="SetSequence" IsBound="false"><Parameter Name="TaskSequencePackage" Type="AdminService.SMS_TaskSequencePackage"/><Parameter Name="TaskSequence" Type="AdminService.SMS_TaskSequence"/></Action>
-<Action Name="GetLockInformation" IsBound="false"><Parameter Name="ObjectRelPath" Type="Edm.String"/></Action>
-</Schema></edmx:DataServices></edmx:Edmx>
-`

@@ -23,6 +23,7 @@ type Faults struct {
 	FailMethod string        // fail every call of this operation (e.g. SetSequence, Put, Get, Query)
 	Times      int64         // with FailMethod: fail only its first Times calls (0 = every one)
 	Transient  bool          // injected failures are marked transient
+	Missing    string        // this operation does not exist on the site (as GetLockInformation on an AdminService that does not expose it): not found, 404 over REST
 	PauseOn    string        // the first call of this operation waits, after writing the file "paused" in the site's folder, until a file "resume" appears there (for tests that must act while a call is in flight)
 
 	// methodCalls counts FailMethod's calls across every site opened with
@@ -33,7 +34,7 @@ type Faults struct {
 
 // FaultsFromEnv parses TSCTL_LOCAL_FAULTS, a comma-separated list such as
 // "latency=20ms,call=7,method=SetSequence,transient" or
-// "method=SetSequence,times=1,transient".
+// "method=SetSequence,times=1,transient" or "missing=GetLockInformation".
 func FaultsFromEnv() (Faults, error) {
 	return ParseFaults(os.Getenv(FaultsEnv))
 }
@@ -73,13 +74,18 @@ func ParseFaults(spec string) (Faults, error) {
 			f.Times = n
 		case "transient":
 			f.Transient = true
+		case "missing":
+			if v == "" {
+				return f, fmt.Errorf("%s: missing= needs an operation name", FaultsEnv)
+			}
+			f.Missing = v
 		case "pause":
 			if v == "" {
 				return f, fmt.Errorf("%s: pause= needs an operation name", FaultsEnv)
 			}
 			f.PauseOn = v
 		default:
-			return f, fmt.Errorf("%s: unknown fault %q (use latency=, call=, method=, times=, transient, pause=)", FaultsEnv, k)
+			return f, fmt.Errorf("%s: unknown fault %q (use latency=, call=, method=, times=, transient, missing=, pause=)", FaultsEnv, k)
 		}
 	}
 	if f.Times > 0 && f.FailMethod == "" {
@@ -122,6 +128,9 @@ func (f Faults) pause(ctx context.Context, dir, op string) error {
 }
 
 func (f Faults) check(n int64, op string) error {
+	if f.Missing != "" && strings.EqualFold(f.Missing, op) {
+		return &provider.Error{Kind: provider.KindNotFound, Op: op, Msg: "no such method on this site", Code: provider.WbemInvalidMethod}
+	}
 	method := f.FailMethod != "" && strings.EqualFold(f.FailMethod, op)
 	if method && f.Times > 0 && (f.methodCalls == nil || f.methodCalls.Add(1) > f.Times) {
 		method = false

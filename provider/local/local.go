@@ -223,6 +223,13 @@ func (s *Site) Query(ctx context.Context, q provider.Query) ([]*provider.Instanc
 	if err := s.enter(ctx, "query "+q.Class, "Query"); err != nil {
 		return nil, err
 	}
+	if q.Class == provider.ClassIdentification {
+		// The site this provider serves, as a real site answers it.
+		id := provider.New(q.Class)
+		id.Props["ThisSiteCode"] = s.code
+		id.Props["ThisSiteName"] = "tsctl local site " + s.code
+		return []*provider.Instance{id}, nil
+	}
 	var out []*provider.Instance
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketObjects).Cursor()

@@ -10,6 +10,7 @@ import (
 	"log"
 	"os"
 	"strings"
+	"unsafe"
 
 	ole "github.com/go-ole/go-ole"
 	"github.com/go-ole/go-ole/oleutil"
@@ -40,7 +41,7 @@ func Open(ctx context.Context, raw, user, password string) (*Site, error) {
 		if err != nil {
 			return fmt.Errorf("connect to %s: %w", raw, err)
 		}
-		locs, err := c.query(root, "SELECT Machine, SiteCode FROM SMS_ProviderLocation WHERE ProviderForLocalSite = true")
+		locs, err := c.locate(root, "SELECT Machine, SiteCode FROM SMS_ProviderLocation WHERE ProviderForLocalSite = true")
 		root.Dispose()
 		if err != nil {
 			return fmt.Errorf("find the SMS Provider of %s: %w", raw, err)
@@ -83,19 +84,37 @@ type comConn struct {
 	ctx *ole.IDispatch // SWbemNamedValueSet: the context qualifiers
 }
 
+// session connects to namespace ns on server, as
+// SWbemLocator.ConnectServer(server, ns, user, password, "MS_409") with
+// packet privacy and impersonation, as github.com/microsoft/wmi's Connect
+// does — but with the server name exactly as given (ServerName): that
+// library appends "." and a domain to it.
 func (c *comConn) session(ns, server, user, password string) (*cim.WmiSession, error) {
-	// The library joins server and domain with a dot: pass the DNS suffix
-	// apart so that "cm01.contoso.com" stays itself.
-	host, domain, _ := strings.Cut(server, ".")
-	s, err := c.sm.GetSession(ns, host, domain, user, password)
+	s, err := c.sm.GetSession(ns, server, "", user, password)
 	if err != nil {
 		return nil, comError("connect", err)
 	}
-	if ok, err := s.Connect(); !ok || err != nil {
-		if err == nil {
-			err = errors.New("connection refused")
-		}
+	raw, err := oleutil.CallMethod(s.CimwmiService, "ConnectServer", ServerName(server), ns, user, password, "MS_409")
+	if err != nil {
 		return nil, comError("connect", err)
+	}
+	s.RawSession, s.Session = raw, raw.ToIDispatch()
+	sec, err := oleutil.GetProperty(s.Session, "Security_")
+	if err != nil {
+		s.Dispose()
+		return nil, comError("connect", err)
+	}
+	defer sec.Clear()
+	for _, set := range []struct {
+		name  string
+		value int32
+	}{{"ImpersonationLevel", 3}, {"AuthenticationLevel", 6}} { // impersonate, packet privacy
+		v, err := oleutil.PutProperty(sec.ToIDispatch(), set.name, set.value)
+		if err != nil {
+			s.Dispose()
+			return nil, comError("connect", err)
+		}
+		v.Clear()
 	}
 	return s, nil
 }
@@ -121,7 +140,8 @@ func (c *comConn) newContext() error {
 	return nil
 }
 
-func (c *comConn) query(s *cim.WmiSession, wql string) ([]*provider.Instance, error) {
+// locate queries root\SMS for the site's providers (only while opening).
+func (c *comConn) locate(s *cim.WmiSession, wql string) ([]*provider.Instance, error) {
 	list, err := s.QueryInstances(wql)
 	if err != nil {
 		return nil, c.fail("query", err)
@@ -129,7 +149,10 @@ func (c *comConn) query(s *cim.WmiSession, wql string) ([]*provider.Instance, er
 	defer cim.CloseAllInstances(list)
 	out := make([]*provider.Instance, 0, len(list))
 	for _, in := range list {
-		pi, err := toInstance(in.GetIDispatch())
+		d := in.GetIDispatch()
+		d.AddRef()
+		pi, err := decode(&comObject{c: c, d: d})
+		d.Release()
 		if err != nil {
 			return nil, c.fail("query", err)
 		}
@@ -139,36 +162,35 @@ func (c *comConn) query(s *cim.WmiSession, wql string) ([]*provider.Instance, er
 }
 
 // Query implements Conn.
-func (c *comConn) Query(wql string) ([]*provider.Instance, error) { return c.query(c.s, wql) }
+func (c *comConn) Query(wql string) ([]Object, error) {
+	res, err := oleutil.CallMethod(c.svc, "ExecQuery", wql, "WQL", 0x30, c.ctx) // wbemFlagReturnImmediately|wbemFlagForwardOnly
+	if err != nil {
+		return nil, c.fail("query", err)
+	}
+	defer res.Clear()
+	var out []Object
+	err = oleutil.ForEach(res.ToIDispatch(), func(v *ole.VARIANT) error {
+		o, err := c.hold(v)
+		if err == nil {
+			out = append(out, o)
+		}
+		return err
+	})
+	if err != nil {
+		releaseAll(out)
+		return nil, c.fail("query", err)
+	}
+	return out, nil
+}
 
 // Get implements Conn.
-func (c *comConn) Get(path string) (*provider.Instance, error) {
+func (c *comConn) Get(path string) (Object, error) {
 	v, err := oleutil.CallMethod(c.svc, "Get", path, 0, c.ctx)
 	if err != nil {
 		return nil, c.fail("Get "+path, err)
 	}
 	defer v.Clear()
-	return toInstance(v.ToIDispatch())
-}
-
-// Put implements Conn.
-func (c *comConn) Put(in *provider.Instance) (string, error) {
-	obj, err := c.object(in)
-	if err != nil {
-		return "", err
-	}
-	defer obj.Clear()
-	res, err := oleutil.CallMethod(obj.ToIDispatch(), "Put_", 0, c.ctx)
-	if err != nil {
-		return "", c.fail("Put "+in.Class, err)
-	}
-	defer res.Clear()
-	rel, err := oleutil.GetProperty(res.ToIDispatch(), "RelPath")
-	if err != nil {
-		return "", c.fail("Put "+in.Class, err)
-	}
-	defer rel.Clear()
-	return rel.ToString(), nil
+	return c.hold(v)
 }
 
 // Delete implements Conn.
@@ -179,8 +201,8 @@ func (c *comConn) Delete(path string) error {
 	return nil
 }
 
-// Exec implements Conn: ExecMethod with in-parameters set by name.
-func (c *comConn) Exec(class, method string, in map[string]any) (map[string]any, error) {
+// MethodParameters implements Conn.
+func (c *comConn) MethodParameters(class, method string) (Object, error) {
 	op := class + "." + method
 	cls, err := oleutil.CallMethod(c.svc, "Get", class, 0, c.ctx)
 	if err != nil {
@@ -207,42 +229,18 @@ func (c *comConn) Exec(class, method string, in map[string]any) (map[string]any,
 		return nil, c.fail(op, err)
 	}
 	defer params.Clear()
-	var held []*ole.VARIANT
-	defer func() {
-		for _, h := range held {
-			h.Clear()
-		}
-	}()
-	for name, v := range in {
-		val := v
-		if pi, ok := v.(*provider.Instance); ok {
-			obj, err := c.object(pi)
-			if err != nil {
-				return nil, err
-			}
-			held = append(held, obj)
-			val = obj.ToIDispatch()
-		}
-		if _, err := oleutil.PutProperty(params.ToIDispatch(), name, val); err != nil {
-			return nil, c.fail(op+": parameter "+name, err)
-		}
-	}
-	out, err := oleutil.CallMethod(c.svc, "ExecMethod", class, method, params.ToIDispatch(), 0, c.ctx)
+	return c.hold(params)
+}
+
+// ExecMethod implements Conn.
+func (c *comConn) ExecMethod(class, method string, in Object) (Object, error) {
+	op := class + "." + method
+	out, err := oleutil.CallMethod(c.svc, "ExecMethod", class, method, in.(*comObject).d, 0, c.ctx)
 	if err != nil {
 		return nil, c.fail(op, err)
 	}
-	// Embedded out-parameters (ImportSequence's TaskSequence) travel as
-	// handles, each holding its own reference.
-	objects := map[string]*ole.VARIANT{}
-	res, err := readObject(out.ToIDispatch(), objects)
-	out.Clear() // the embedded objects hold their own references
-	if err != nil {
-		return nil, c.fail(op, err)
-	}
-	for name, h := range objects {
-		res.Props[name] = &provider.Instance{Props: map[string]any{}, Handle: h}
-	}
-	return res.Props, nil
+	defer out.Clear()
+	return c.hold(out)
 }
 
 // LastError implements Conn.
@@ -256,13 +254,13 @@ func (c *comConn) LastError() *ExtendedStatus {
 	if err != nil {
 		return nil
 	}
-	defer d.Release()
-	in, err := toInstance(d)
+	o := &comObject{c: c, d: d}
+	defer o.Release()
+	in, err := decode(o)
 	if err != nil || in.Class != "SMS_ExtendedStatus" {
 		return nil
 	}
-	code, _ := in.Props["ErrorCode"].(int64)
-	return &ExtendedStatus{Description: in.String("Description"), ErrorCode: uint32(code)}
+	return &ExtendedStatus{Description: in.String("Description"), ErrorCode: uint32(in.Int("ErrorCode"))}
 }
 
 // Close implements Conn.
@@ -276,38 +274,235 @@ func (c *comConn) Close() error {
 	return nil
 }
 
-// object returns the SWbemObject for in: its own handle, the stored
-// object updated with in's properties, or a new spawned instance.
-func (c *comConn) object(in *provider.Instance) (*ole.VARIANT, error) {
-	if h, ok := in.Handle.(*ole.VARIANT); ok {
-		// Callers Clear what object returns: hand out an extra reference.
-		d := h.ToIDispatch()
-		d.AddRef()
-		v := ole.NewVariant(ole.VT_DISPATCH, int64(uintptr(unsafePointer(d))))
-		return &v, nil
-	}
-	var obj *ole.VARIANT
-	var err error
-	if path := keyPath(in); path != "" {
-		obj, err = oleutil.CallMethod(c.svc, "Get", path, 0, c.ctx)
-	} else {
-		var cls *ole.VARIANT
-		cls, err = oleutil.CallMethod(c.svc, "Get", in.Class, 0, c.ctx)
-		if err == nil {
-			obj, err = oleutil.CallMethod(cls.ToIDispatch(), "SpawnInstance_")
-			cls.Clear()
-		}
-	}
+// hold wraps the SWbemObject in v with a reference of its own, so that v
+// can be cleared.
+func (c *comConn) hold(v *ole.VARIANT) (Object, error) {
+	d, err := dispatchOf(v)
 	if err != nil {
-		return nil, c.fail("Put "+in.Class, err)
+		return nil, err
 	}
-	for k, v := range in.Props {
-		if _, err := oleutil.PutProperty(obj.ToIDispatch(), k, toVariantValue(v)); err != nil {
-			obj.Clear()
-			return nil, c.fail("Put "+in.Class+": property "+k, err)
+	return &comObject{c: c, d: d}, nil
+}
+
+// dispatchOf returns the IDispatch a VARIANT holds with a new reference
+// (the caller releases it), taken before the VARIANT is cleared.
+func dispatchOf(v *ole.VARIANT) (*ole.IDispatch, error) {
+	switch v.VT {
+	case ole.VT_DISPATCH:
+		d := v.ToIDispatch()
+		if d == nil {
+			return nil, errors.New("null object")
 		}
+		d.AddRef()
+		return d, nil
+	case ole.VT_UNKNOWN:
+		u := v.ToIUnknown()
+		if u == nil {
+			return nil, errors.New("null object")
+		}
+		return u.QueryInterface(ole.IID_IDispatch)
 	}
-	return obj, nil
+	return nil, fmt.Errorf("expected an object, got VARIANT type %d", v.VT)
+}
+
+// comObject is an SWbemObject (instance, class or parameters).
+type comObject struct {
+	c *comConn
+	d *ole.IDispatch
+}
+
+// Class implements Object.
+func (o *comObject) Class() string {
+	path, err := oleutil.GetProperty(o.d, "Path_")
+	if err != nil {
+		return ""
+	}
+	defer path.Clear()
+	cls, err := oleutil.GetProperty(path.ToIDispatch(), "Class")
+	if err != nil {
+		return ""
+	}
+	defer cls.Clear()
+	return cls.ToString()
+}
+
+// Properties implements Object: each SWbemProperty's Name, CIMType,
+// IsArray and Value.
+func (o *comObject) Properties() ([]Property, error) {
+	props, err := oleutil.GetProperty(o.d, "Properties_")
+	if err != nil {
+		return nil, err
+	}
+	defer props.Clear()
+	var out []Property
+	err = oleutil.ForEach(props.ToIDispatch(), func(p *ole.VARIANT) error {
+		pd := p.ToIDispatch()
+		var prop Property
+		for _, f := range []string{"Name", "CIMType", "IsArray"} {
+			v, err := oleutil.GetProperty(pd, f)
+			if err != nil {
+				return err
+			}
+			switch f {
+			case "Name":
+				prop.Name = v.ToString()
+			case "CIMType":
+				n, _ := Normalize(v.Value()).(int64)
+				prop.Type = CIMType(n)
+			case "IsArray":
+				prop.Array, _ = v.Value().(bool)
+			}
+			v.Clear()
+		}
+		val, err := oleutil.GetProperty(pd, "Value")
+		if err != nil {
+			return err
+		}
+		prop.Value, err = o.c.value(val)
+		val.Clear()
+		if err != nil {
+			return fmt.Errorf("property %s: %w", prop.Name, err)
+		}
+		out = append(out, prop)
+		return nil
+	})
+	if err != nil {
+		for _, p := range out {
+			releaseValue(p.Value)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+func releaseValue(v any) {
+	switch x := v.(type) {
+	case Object:
+		x.Release()
+	case []Object:
+		releaseAll(x)
+	}
+}
+
+// value converts a property VARIANT: embedded objects (alone or in an
+// array of VT_DISPATCH or of VT_VARIANT) become Objects with their own
+// references, taken before the VARIANT is cleared; anything else is what
+// go-ole reads.
+func (c *comConn) value(v *ole.VARIANT) (any, error) {
+	switch {
+	case v.VT == ole.VT_NULL || v.VT == ole.VT_EMPTY:
+		return nil, nil
+	case v.VT == ole.VT_DISPATCH || v.VT == ole.VT_UNKNOWN:
+		return c.hold(v)
+	case v.VT&ole.VT_ARRAY != 0:
+		elem := v.VT &^ ole.VT_ARRAY
+		sa := v.ToArray()
+		if sa == nil || sa.Array == nil {
+			return nil, nil
+		}
+		switch elem {
+		case ole.VT_DISPATCH, ole.VT_UNKNOWN:
+			return c.objectArray(sa, false)
+		case ole.VT_VARIANT:
+			n, err := sa.TotalElements(0)
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				var first ole.VARIANT
+				if err := arrayElement(sa.Array, 0, unsafe.Pointer(&first)); err != nil {
+					return nil, err
+				}
+				isObj := first.VT == ole.VT_DISPATCH || first.VT == ole.VT_UNKNOWN
+				first.Clear()
+				if isObj {
+					return c.objectArray(sa, true)
+				}
+			}
+		}
+		return sa.ToValueArray(), nil
+	}
+	return v.Value(), nil
+}
+
+// objectArray reads an array of embedded objects element by element:
+// go-ole's ToValueArray clears each VARIANT right after reading it, which
+// releases the object before the caller sees it.
+func (c *comConn) objectArray(sa *ole.SafeArrayConversion, variants bool) ([]Object, error) {
+	n, err := sa.TotalElements(0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Object, 0, n)
+	for i := int32(0); i < n; i++ {
+		var d *ole.IDispatch
+		if variants {
+			var v ole.VARIANT
+			if err := arrayElement(sa.Array, i, unsafe.Pointer(&v)); err != nil {
+				releaseAll(out)
+				return nil, err
+			}
+			d, err = dispatchOf(&v) // AddRef before the clear
+			v.Clear()
+		} else {
+			// SafeArrayGetElement AddRefs the interface it copies out.
+			err = arrayElement(sa.Array, i, unsafe.Pointer(&d))
+		}
+		if err != nil {
+			releaseAll(out)
+			return nil, err
+		}
+		out = append(out, &comObject{c: c, d: d})
+	}
+	return out, nil
+}
+
+// Set implements Object.
+func (o *comObject) Set(name string, value any) error {
+	if sub, ok := value.(*comObject); ok {
+		value = sub.d
+	}
+	v, err := oleutil.PutProperty(o.d, name, value)
+	if err != nil {
+		return o.c.fail("set "+name, err)
+	}
+	v.Clear()
+	return nil
+}
+
+// SpawnInstance implements Object.
+func (o *comObject) SpawnInstance() (Object, error) {
+	v, err := oleutil.CallMethod(o.d, "SpawnInstance_")
+	if err != nil {
+		return nil, o.c.fail("SpawnInstance_ "+o.Class(), err)
+	}
+	defer v.Clear()
+	return o.c.hold(v)
+}
+
+// Put implements Object: Put_ with the context qualifiers, returning the
+// RelPath of the SWbemObjectPath it reports.
+func (o *comObject) Put() (string, error) {
+	op := "Put " + o.Class()
+	res, err := oleutil.CallMethod(o.d, "Put_", 0, o.c.ctx)
+	if err != nil {
+		return "", o.c.fail(op, err)
+	}
+	defer res.Clear()
+	rel, err := oleutil.GetProperty(res.ToIDispatch(), "RelPath")
+	if err != nil {
+		return "", o.c.fail(op, err)
+	}
+	defer rel.Clear()
+	return rel.ToString(), nil
+}
+
+// Release implements Object.
+func (o *comObject) Release() {
+	if o.d != nil {
+		o.d.Release()
+		o.d = nil
+	}
 }
 
 // fail maps a COM error, with the SMS Provider's extended status.
@@ -318,6 +513,10 @@ func (c *comConn) fail(op string, err error) error {
 func comError(op string, err error) error { return mapCOM(op, err, nil) }
 
 func mapCOM(op string, err error, ext *ExtendedStatus) error {
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		return err
+	}
 	var oe *ole.OleError
 	if errors.As(err, &oe) {
 		code := uint32(oe.Code())
@@ -328,110 +527,4 @@ func mapCOM(op string, err error, ext *ExtendedStatus) error {
 		return MapError(op, code, msg, ext)
 	}
 	return &provider.Error{Kind: provider.KindFailed, Op: op, Msg: err.Error()}
-}
-
-// toInstance reads an SWbemObject's class and non-object properties.
-func toInstance(d *ole.IDispatch) (*provider.Instance, error) { return readObject(d, nil) }
-
-// readObject is toInstance that also hands object-valued properties
-// (each holding its own reference) to objects, when not nil.
-func readObject(d *ole.IDispatch, objects map[string]*ole.VARIANT) (*provider.Instance, error) {
-	path, err := oleutil.GetProperty(d, "Path_")
-	if err != nil {
-		return nil, err
-	}
-	cls, err := oleutil.GetProperty(path.ToIDispatch(), "Class")
-	path.Clear()
-	if err != nil {
-		return nil, err
-	}
-	in := provider.New(cls.ToString())
-	cls.Clear()
-	err = eachProperty(d, func(name string, val *ole.VARIANT) bool {
-		if objects != nil && val.VT == ole.VT_DISPATCH {
-			objects[name] = val
-			return true
-		}
-		if v, ok := variantValue(val); ok && v != nil {
-			in.Props[name] = v
-		}
-		return false
-	})
-	return in, err
-}
-
-// eachProperty calls f with the name and value of each property of an
-// SWbemObject; the value is cleared afterwards unless f keeps it.
-func eachProperty(d *ole.IDispatch, f func(name string, val *ole.VARIANT) (keep bool)) error {
-	props, err := oleutil.GetProperty(d, "Properties_")
-	if err != nil {
-		return err
-	}
-	defer props.Clear()
-	return oleutil.ForEach(props.ToIDispatch(), func(p *ole.VARIANT) error {
-		pd := p.ToIDispatch()
-		name, err := oleutil.GetProperty(pd, "Name")
-		if err != nil {
-			return err
-		}
-		defer name.Clear()
-		val, err := oleutil.GetProperty(pd, "Value")
-		if err != nil {
-			return err
-		}
-		if !f(name.ToString(), val) {
-			val.Clear()
-		}
-		return nil
-	})
-}
-
-// variantValue converts scalars and arrays of scalars; embedded objects
-// are not properties tsctl reads.
-func variantValue(v *ole.VARIANT) (any, bool) {
-	if v.VT&ole.VT_ARRAY != 0 {
-		if v.VT&^ole.VT_ARRAY == ole.VT_DISPATCH || v.VT&^ole.VT_ARRAY == ole.VT_UNKNOWN {
-			return nil, false
-		}
-		return Normalize(v.ToArray().ToValueArray()), true
-	}
-	switch v.VT {
-	case ole.VT_DISPATCH, ole.VT_UNKNOWN:
-		return nil, false
-	case ole.VT_NULL, ole.VT_EMPTY:
-		return nil, true
-	}
-	return Normalize(v.Value()), true
-}
-
-// toVariantValue converts engine values to what go-ole can marshal.
-func toVariantValue(v any) any {
-	switch x := v.(type) {
-	case int64:
-		return int32(x) // WMI scripting takes uint32/sint32 as VT_I4
-	case int:
-		return int32(x)
-	case []int64:
-		s := make([]string, len(x))
-		for i, n := range x {
-			s[i] = fmt.Sprint(n)
-		}
-		return s
-	}
-	return v
-}
-
-// keyPath is in's relative path when its key properties are set.
-func keyPath(in *provider.Instance) string {
-	switch in.Class {
-	case "SMS_Program":
-		if in.String("PackageID") != "" && in.String("ProgramName") != "" {
-			return provider.Path(in.Class, "PackageID", in.String("PackageID"), "ProgramName", in.String("ProgramName"))
-		}
-	default:
-		if id := in.String("PackageID"); id != "" {
-			return provider.Path(in.Class, "PackageID", id)
-		}
-	}
-	return ""
 }
