@@ -9,8 +9,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/convert"
 	"github.com/tsctl/tsctl/provider/export"
+	"github.com/tsctl/tsctl/schema"
 )
 
 func (c *cli) convert(args []string) int {
@@ -47,15 +49,34 @@ type convertedDoc struct {
 	node         *yaml.Node
 }
 
+// SchemaFile is the name of the JSON Schema written beside converted and
+// exported YAML, which the files' modelines point editors at.
+const SchemaFile = "tsctl.schema.json"
+
 // writeConverted writes converted sequences as one document on stdout, or
-// as one file per sequence in dir; false means an error was reported.
+// as one file per sequence in dir with the JSON Schema beside them; false
+// means an error was reported. Every document is checked as tsctl validate
+// would before it is written: convert never writes what tsctl refuses.
 func (c *cli) writeConverted(docs []convertedDoc, dir, origin string) bool {
 	header := func(ds []convertedDoc) string {
 		var srcs []string
 		for _, d := range ds {
 			srcs = append(srcs, d.source)
 		}
-		return origin + strings.Join(srcs, ", ") + "\nyaml-language-server: $schema=https://tsctl.dev/schema/tsctl.schema.json"
+		h := origin + strings.Join(srcs, ", ")
+		if dir == "" {
+			// on stdout the schema's place is the user's to choose
+			return h + "\nfor editors, write the schema beside this file: tsctl schema > " + SchemaFile +
+				"\nyaml-language-server: $schema=./" + SchemaFile
+		}
+		return h + "\nyaml-language-server: $schema=./" + SchemaFile
+	}
+	valid := func(name string, doc []byte) bool {
+		if _, ds := config.Parse(name, doc); ds.HasErrors() {
+			c.errorf("tsctl wrote YAML it refuses for %s (a bug in tsctl; please report it with the input): %v", name, ds[0])
+			return false
+		}
+		return true
 	}
 	nodes := func(ds []convertedDoc) []*yaml.Node {
 		var out []*yaml.Node
@@ -70,10 +91,17 @@ func (c *cli) writeConverted(docs []convertedDoc, dir, origin string) bool {
 			c.errorf("%v", err)
 			return false
 		}
+		if !valid("stdout", doc) {
+			return false
+		}
 		_, _ = c.stdout.Write(doc)
 		return true
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		c.errorf("%v", err)
+		return false
+	}
+	if err := writeFileAtomic(filepath.Join(dir, SchemaFile), schema.JSON); err != nil {
 		c.errorf("%v", err)
 		return false
 	}
@@ -82,6 +110,9 @@ func (c *cli) writeConverted(docs []convertedDoc, dir, origin string) bool {
 		doc, err := convert.Document(header(docs[i:i+1]), nodes(docs[i:i+1]))
 		if err == nil {
 			p := filepath.Join(dir, fileName(docs[i].name, used))
+			if !valid(p, doc) {
+				return false
+			}
 			if err = writeFileAtomic(p, doc); err == nil {
 				fmt.Fprintln(c.stdout, p)
 			}
@@ -143,6 +174,12 @@ func (c *cli) reportConversion(rep convert.Report) {
 			fmt.Fprintf(c.stderr, "  %s\n", r)
 		}
 		c.hint("add the export's ReferencesInfo.xml to name them, or replace {id: …} with names")
+	}
+	if len(rep.MDT) > 0 {
+		c.notef("%d %s run only with the MDT toolkit: on a ConfigMgr site, integrate MDT and add the MDT toolkit package to the sequence (MDT Lite Touch runs them itself):", len(rep.MDT), plural(len(rep.MDT), "step", "steps"))
+		for _, m := range rep.MDT {
+			fmt.Fprintf(c.stderr, "  %s\n", m)
+		}
 	}
 	if len(rep.Secrets) > 0 {
 		c.warnf("%d %s not exported; set these environment variables before tsctl apply:", len(rep.Secrets), plural(len(rep.Secrets), "secret is", "secrets are"))

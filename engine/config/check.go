@@ -72,6 +72,11 @@ func (c *Config) check() diag.List {
 		}
 	}
 	for _, s := range c.Sequences {
+		for _, a := range s.Attributes {
+			if a.Name == "version" {
+				ds.AddHint(a.Pos, "leave it out: the site writes the version it stores", "attributes: version is not an attribute to set")
+			}
+		}
 		dup("sequence", s.Name, s.Pos)
 		seqs[strings.ToLower(s.Name)] = s
 		switch {
@@ -102,12 +107,17 @@ func (c *Config) check() diag.List {
 				if k := KindOf(st.Kind); k != nil {
 					st.Name = k.Title
 				} else if st.Kind == "action" {
-					st.Name = strings.TrimPrefix(Lookup(st.Body(), "type").Value, "SMS_TaskSequence_")
+					if t := Lookup(st.Body(), "type"); t != nil {
+						st.Name = strings.TrimPrefix(t.Value, "SMS_TaskSequence_")
+					} else {
+						st.Name = "Run Command Line"
+					}
 				}
 			}
 			if st.Kind == "xml" && st.Name != "" {
 				ds.Add(st.Pos, "a step given as xml takes its name from the XML")
 			}
+			checkElement(st, &ds)
 			c.checkStep(st, &ds, declared, wrongType)
 		})
 	}
@@ -177,6 +187,39 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, Packag
 		if n := name(body, "package"); n != "" {
 			wrongType(n, TypeDriverPackage, st.At("package"))
 		}
+	}
+}
+
+// checkElement checks what a step says about its XML element directly:
+// attributes: and layout:.
+func checkElement(st *Step, ds *diag.List) {
+	for _, a := range st.Attributes {
+		switch a.Name {
+		case "type", "name", "description":
+			ds.AddHint(a.Pos, "use the step's own "+a.Name+" (or the action form's type)", "attributes: %s is not an attribute to set here", a.Name)
+		case "disable":
+			if !st.Enabled && (a.Absent || !strings.EqualFold(a.Value, "true")) {
+				ds.AddHint(a.Pos, "keep one of them", "attributes: disable contradicts enabled: false")
+			}
+		case "continueOnError":
+			if st.ContinueOnError && (a.Absent || !strings.EqualFold(a.Value, "true")) {
+				ds.AddHint(a.Pos, "keep one of them", "attributes: continueOnError contradicts continueOnError: true")
+			}
+		}
+	}
+	if st.Layout == nil {
+		return
+	}
+	if st.Kind == "group" {
+		ds.Add(st.Pos, "a group has no layout: its condition comes first, then its steps")
+		return
+	}
+	seen := map[string]bool{}
+	for _, el := range st.Layout {
+		if seen[el] {
+			ds.Add(st.Pos, "layout names %s twice", el)
+		}
+		seen[el] = true
 	}
 }
 

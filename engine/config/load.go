@@ -319,6 +319,10 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 			s.Steps, s.HasSteps = decodeSteps(file, v, ds), true
 		case "absent":
 			s.Absent = v.Value == "true"
+		case "attributes":
+			mapping(v, func(k string, kn, val *yaml.Node) {
+				s.Attributes = append(s.Attributes, Attribute{Name: k, Value: val.Value, Pos: diag.Pos{File: file, Line: kn.Line, Col: kn.Column}})
+			})
 		case "globalVariables":
 			for _, item := range deref(v).Content {
 				var g GlobalVar
@@ -370,6 +374,11 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 				st.RetryCount = &x
 			case "condition":
 				st.cond = encodeNode(v)
+			case "layout":
+				st.Layout = []string{}
+				for _, el := range deref(v).Content {
+					st.Layout = append(st.Layout, el.Value)
+				}
 			case "attributes":
 				mapping(v, func(k string, kn, val *yaml.Node) {
 					st.Attributes = append(st.Attributes, Attribute{Name: k, Value: val.Value, Absent: val.ShortTag() == "!!null",

@@ -72,6 +72,9 @@ type Sequence struct {
 	// GlobalVars are <globalVarList> variables no step property produces
 	// (a custom step class's [Global] properties), kept as exported.
 	GlobalVars []GlobalVar
+	// Attributes are attributes of the <sequence> element besides version,
+	// as exported (MDT writes name and description there).
+	Attributes []Attribute
 }
 
 // GlobalVar is one <globalVarList> variable.
@@ -99,6 +102,7 @@ type Step struct {
 	RetryCount      *int
 	cond            []byte      // encoded
 	Attributes      []Attribute // XML attributes as written, overriding the options above
+	Layout          []string    // order of the step's condition, action and defaultVarList; nil for the usual one
 	Steps           []*Step
 }
 

@@ -12,6 +12,11 @@ import (
 
 // conditionNode converts the children of a <condition> element.
 func conditionNode(kids []*tsxml.Elem) *yaml.Node {
+	if len(kids) == 0 {
+		m := mapping()
+		add(m, "all", flow(seq()))
+		return m
+	}
 	if len(kids) == 1 {
 		if t, _ := kids[0].Attr("type"); kids[0].Name == "operator" && t == "and" {
 			// A lone explicit "and" stays nested under the implicit one.
@@ -67,7 +72,7 @@ func typedCondition(e *tsxml.Elem) *yaml.Node {
 	case "operator":
 		t, _ := e.Attr("type")
 		key := map[string]string{"and": "all", "or": "any", "not": "none"}[t]
-		if key == "" || len(e.Children) == 0 {
+		if key == "" || len(e.Attrs) != 1 || e.Text != "" {
 			return nil
 		}
 		list := seq()
@@ -117,10 +122,13 @@ func typedCondition(e *tsxml.Elem) *yaml.Node {
 	case "SMS_TaskSequence_VariableConditionExpression":
 		add(body, "name", str(vars["Variable"]))
 		op := vars["Operator"]
-		if op == "exists" || op == "notExists" {
+		switch op {
+		case "exists", "notExists":
 			add(body, op, boolean(true))
-		} else {
+		case "equals", "notEquals", "less", "lessEqual", "greater", "greaterEqual", "like", "notLike":
 			add(body, op, str(vars["Value"]))
+		default:
+			return nil // another spelling: the expression form keeps it
 		}
 		add(m, "variable", body)
 	case "SMS_TaskSequence_WMIConditionExpression":

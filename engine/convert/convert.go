@@ -7,6 +7,7 @@ package convert
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ type Report struct {
 	Generic []string // steps kept in the generic form: "sequence: path (class)"
 	IDs     []string // references kept by PackageID
 	Secrets []string // secrets to provide: "sequence: path: ENV"
+	MDT     []string // steps that need the MDT toolkit: BDD_* classes and MDT command lines without a class
 }
 
 // Converter converts sequences with one set of names.
@@ -90,6 +92,13 @@ func (c *Converter) Sequence(s *export.Sequence) *yaml.Node {
 	if len(globals) > 0 {
 		add(m, "globalVariables", seq(globals...))
 	}
+	if len(s.Sequence.Attrs) > 0 {
+		attrs := mapping()
+		for _, a := range s.Sequence.Attrs {
+			add(attrs, a.Name, str(a.Value))
+		}
+		add(m, "attributes", attrs)
+	}
 	return m
 }
 
@@ -110,8 +119,11 @@ func (c *Converter) note(list *[]string, format string, args ...any) {
 }
 
 func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
+	if s.Kind == tsxml.KindStep && (s.Type == "" || strings.HasPrefix(s.Type, "BDD_")) {
+		c.note(&c.Report.MDT, "%s (%s)", path, stepClass(s))
+	}
 	asXML := func() *yaml.Node {
-		c.note(&c.Report.Generic, "%s (%s, kept as XML)", path, tsxml.ShortType(s.Type))
+		c.note(&c.Report.Generic, "%s (%s, kept as XML)", path, stepClass(s))
 		m := mapping()
 		add(m, "xml", str(string(tsxml.MarshalElem(stepElem(s)))))
 		return m
@@ -152,11 +164,19 @@ func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
 	// class in a <subtasksequence> element, say) is kept as XML.
 	saved := len(c.Report.Secrets)
 	if g := c.generic(s); c.verify(g, s) {
-		c.note(&c.Report.Generic, "%s (%s)", path, tsxml.ShortType(s.Type))
+		c.note(&c.Report.Generic, "%s (%s)", path, stepClass(s))
 		return g
 	}
 	c.Report.Secrets = c.Report.Secrets[:saved]
 	return asXML()
+}
+
+// stepClass names a step's class for messages.
+func stepClass(s *tsxml.Step) string {
+	if s.Kind == tsxml.KindStep && s.Type == "" {
+		return "MDT command line"
+	}
+	return tsxml.ShortType(s.Type)
 }
 
 // stepElem rebuilds the XML element of a step.
@@ -256,7 +276,9 @@ func (c *Converter) generic(s *tsxml.Step) *yaml.Node {
 	m := mapping()
 	c.common(m, s, tsxml.Lookup(s.Type), false)
 	body := mapping()
-	add(body, "type", str(s.Type))
+	if s.Type != "" { // an MDT step without a class has none
+		add(body, "type", str(s.Type))
+	}
 	if s.Action != nil && tsxml.Lookup(s.Type) == nil {
 		add(body, "command", str(*s.Action))
 	}
@@ -692,14 +714,22 @@ func (c *Converter) verifyGroup(n *yaml.Node, orig *tsxml.Step) bool {
 	if got == nil {
 		return false
 	}
-	if Same(shallow(orig), got) {
-		return true
+	if !Same(shallow(orig), got) {
+		if !attributeOverrides(n, orig, got) {
+			return false
+		}
+		if got = probe(); got == nil || !Same(shallow(orig), got) {
+			return false
+		}
 	}
-	if !attributeOverrides(n, orig, got) {
-		return false
+	m := mapping()
+	m.Content = append(m.Content, n.Content...)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "steps" {
+			m.Content[i+1] = seq()
+		}
 	}
-	got = probe()
-	return got != nil && Same(shallow(orig), got)
+	return validates(m)
 }
 
 // build decodes a converted step node and builds it as apply would.
@@ -719,6 +749,15 @@ func (c *Converter) build(n *yaml.Node) *tsxml.Step {
 // makes the built step's element attributes those of orig, and reports
 // whether there was anything to add.
 func attributeOverrides(n *yaml.Node, orig, got *tsxml.Step) bool {
+	added := false
+	if orig.Kind != tsxml.KindGroup && !sameLayout(orig, got) && orig.Layout != nil {
+		l := flow(seq())
+		for _, el := range orig.Layout {
+			l.Content = append(l.Content, str(el))
+		}
+		insertBeforeLast(n, "layout", l)
+		added = true
+	}
 	want, have := orig.Attrs(), got.Attrs()
 	var names []string
 	for k, v := range want {
@@ -732,7 +771,7 @@ func attributeOverrides(n *yaml.Node, orig, got *tsxml.Step) bool {
 		}
 	}
 	if len(names) == 0 {
-		return false
+		return added
 	}
 	sort.Strings(names)
 	attrs := flow(mapping())
@@ -743,14 +782,24 @@ func attributeOverrides(n *yaml.Node, orig, got *tsxml.Step) bool {
 			add(attrs, k, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"})
 		}
 	}
-	// before the kind key (or a group's steps), which comes last
+	insertBeforeLast(n, "attributes", attrs)
+	return true
+}
+
+// insertBeforeLast adds key: v to the mapping n before its last key (the
+// step's kind, or a group's steps), which reads best last.
+func insertBeforeLast(n *yaml.Node, key string, v *yaml.Node) {
 	at := len(n.Content) - 2
 	if at < 0 {
 		at = 0
 	}
-	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "attributes"}
-	n.Content = append(n.Content[:at], append([]*yaml.Node{key, attrs}, n.Content[at:]...)...)
-	return true
+	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}
+	n.Content = append(n.Content[:at], append([]*yaml.Node{k, v}, n.Content[at:]...)...)
+}
+
+// sameLayout reports whether two steps order their child elements alike.
+func sameLayout(a, b *tsxml.Step) bool {
+	return slices.Equal(a.EffectiveLayout(), b.EffectiveLayout())
 }
 
 // Same reports whether a site given a and a site given b store the same

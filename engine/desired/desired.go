@@ -106,6 +106,9 @@ func (b *Builder) Sequence(s *config.Sequence) (*tsxml.Sequence, diag.List) {
 	for _, g := range s.GlobalVars {
 		q.GlobalVars = append(q.GlobalVars, tsxml.Variable{Name: g.Name, Property: g.Property, Value: g.Value})
 	}
+	for _, a := range s.Attributes {
+		q.Attrs = append(q.Attrs, tsxml.Attr{Name: a.Name, Value: a.Value})
+	}
 	q.Steps = b.steps(s.Steps, &ds)
 	return q, ds
 }
@@ -250,6 +253,9 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 	}
 	tsxml.Complete(x, st.Kind != "action")
 	applyAttributes(x, st.Attributes)
+	if st.Layout != nil {
+		x.Layout = append([]string{}, st.Layout...)
+	}
 	return x
 }
 

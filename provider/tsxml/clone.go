@@ -36,6 +36,9 @@ func (s *Step) Clone() *Step {
 		}
 	}
 	c.Extra = append([]Attr(nil), s.Extra...)
+	if s.Layout != nil {
+		c.Layout = append([]string{}, s.Layout...)
+	}
 	c.Condition = s.Condition.Clone()
 	c.Vars = append([]Variable(nil), s.Vars...)
 	c.Steps = cloneSteps(s.Steps)
@@ -136,6 +139,13 @@ func storedShape(q *Sequence) *Sequence {
 		// attribute order is not significant
 		sort.SliceStable(s.Extra, func(i, j int) bool { return s.Extra[i].Name < s.Extra[j].Name })
 		cl := Lookup(s.Type)
+		layout := s.EffectiveLayout()
+		s.Layout = []string{}
+		for _, el := range layout {
+			if el != ElemAction || cl == nil { // a catalogued class's action is derived
+				s.Layout = append(s.Layout, el)
+			}
+		}
 		if cl == nil {
 			sort.SliceStable(s.Vars, func(i, j int) bool { return s.Vars[i].Property < s.Vars[j].Property })
 			return true

@@ -64,6 +64,53 @@ type Step struct {
 	Vars            []Variable
 	Steps           []*Step // children of a group
 	ExtraElems      []*Elem // unknown child elements, verbatim
+	// Layout is the order of the element's children as read, when it is
+	// not the usual one (UsualLayout): MDT writes <action> after
+	// <defaultVarList>, leaves an empty <defaultVarList> out, and puts a
+	// group's <condition> after its steps. Nil for the usual order.
+	Layout []string
+}
+
+// The children a Layout orders: ElemStep stands for the next of Steps,
+// ElemExtra for the next of ExtraElems.
+const (
+	ElemCondition      = "condition"
+	ElemAction         = "action"
+	ElemDefaultVarList = "defaultVarList"
+	ElemStep           = "step"
+	ElemExtra          = "extra"
+)
+
+// UsualLayout is the order a writer uses when the element has no Layout:
+// the condition first, then a group's steps or a step's <action> and its
+// <defaultVarList> (always written), then unknown elements.
+func (s *Step) UsualLayout() []string {
+	var out []string
+	if s.Condition != nil {
+		out = append(out, ElemCondition)
+	}
+	if s.Kind == KindGroup {
+		for range s.Steps {
+			out = append(out, ElemStep)
+		}
+	} else {
+		if s.Action != nil {
+			out = append(out, ElemAction)
+		}
+		out = append(out, ElemDefaultVarList)
+	}
+	for range s.ExtraElems {
+		out = append(out, ElemExtra)
+	}
+	return out
+}
+
+// EffectiveLayout is Layout, or the usual one when there is none.
+func (s *Step) EffectiveLayout() []string {
+	if s.Layout != nil {
+		return s.Layout
+	}
+	return s.UsualLayout()
 }
 
 // Variable is one <variable> of a defaultVarList or globalVarList.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -205,13 +206,15 @@ func readStep(e *Elem) (*Step, error) {
 	if s.Kind == KindSubSequence && s.Type == "" {
 		return nil, &SyntaxError{Msg: fmt.Sprintf("<%s name=%q> has no type attribute", e.Name, s.Name)}
 	}
+	layout := []string{}
+	seen := map[string]bool{}
 	for _, c := range e.Children {
 		switch {
-		case c.Name == "condition":
+		case c.Name == ElemCondition && !seen[c.Name]:
 			s.Condition = c
-		case c.Name == "action" && s.Kind != KindGroup:
+		case s.Kind != KindGroup && c.Name == ElemAction && !seen[c.Name]:
 			s.Action = Str(c.Text)
-		case c.Name == "defaultVarList" && s.Kind != KindGroup:
+		case s.Kind != KindGroup && c.Name == ElemDefaultVarList && !seen[c.Name]:
 			vars, err := readVars(c)
 			if err != nil {
 				return nil, err
@@ -223,9 +226,18 @@ func readStep(e *Elem) (*Step, error) {
 				return nil, err
 			}
 			s.Steps = append(s.Steps, child)
+			layout = append(layout, ElemStep)
+			continue
 		default:
 			s.ExtraElems = append(s.ExtraElems, c)
+			layout = append(layout, ElemExtra)
+			continue
 		}
+		seen[c.Name] = true
+		layout = append(layout, c.Name)
+	}
+	if !slices.Equal(layout, s.UsualLayout()) {
+		s.Layout = layout
 	}
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package tsxml
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -212,22 +213,59 @@ func (w *writer) step(s *Step) {
 	w.attrs(s.Extra)
 	w.b.byte('>')
 	w.depth++
-	if s.Condition != nil {
-		w.elem(s.Condition)
-	}
-	if s.Kind == KindGroup {
-		for _, c := range s.Steps {
-			w.step(c)
+	// children in their layout; what the layout does not place (an
+	// <action> a site derived, a condition or steps added since) follows
+	// in the usual order
+	var steps, extras int
+	wrote := map[string]bool{}
+	put := func(el string) {
+		switch el {
+		case ElemCondition:
+			if s.Condition != nil && !wrote[el] {
+				w.elem(s.Condition)
+				wrote[el] = true
+			}
+		case ElemAction:
+			if s.Kind != KindGroup && s.Action != nil && !wrote[el] {
+				w.start("action")
+				w.end("action", *s.Action)
+				wrote[el] = true
+			}
+		case ElemDefaultVarList:
+			if s.Kind != KindGroup && !wrote[el] {
+				w.vars("defaultVarList", s.Vars)
+				wrote[el] = true
+			}
+		case ElemStep:
+			if steps < len(s.Steps) {
+				w.step(s.Steps[steps])
+				steps++
+			}
+		case ElemExtra:
+			if extras < len(s.ExtraElems) {
+				w.elem(s.ExtraElems[extras])
+				extras++
+			}
 		}
-	} else {
+	}
+	if s.Layout != nil {
+		if !slices.Contains(s.Layout, ElemCondition) {
+			put(ElemCondition)
+		}
+		for _, el := range s.Layout {
+			put(el)
+		}
 		if s.Action != nil {
-			w.start("action")
-			w.end("action", *s.Action)
+			put(ElemAction)
 		}
-		w.vars("defaultVarList", s.Vars)
+		if len(s.Vars) > 0 {
+			put(ElemDefaultVarList)
+		}
 	}
-	for _, e := range s.ExtraElems {
-		w.elem(e)
+	for _, el := range s.UsualLayout() {
+		if el != ElemDefaultVarList || s.Layout == nil {
+			put(el)
+		}
 	}
 	w.depth--
 	w.close(name)
