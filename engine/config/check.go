@@ -207,6 +207,9 @@ func checkElement(st *Step, ds *diag.List) {
 			}
 		}
 	}
+	if len(st.Properties) > 0 && (st.Kind == "group" || st.Kind == "action" || st.Kind == "xml") {
+		ds.AddHint(st.Properties[0].Pos, "the action form lists its variables itself", "properties: goes with a typed step kind, not %s", st.Kind)
+	}
 	if st.Layout == nil {
 		return
 	}

@@ -191,6 +191,7 @@ func init() {
 		req(f("name", "VariableName", TString, "Variable name (VariableName).")),
 		req(f("value", "VariableValue", TString, "Value (VariableValue).")),
 		f("masked", "DoNotShowVariableValue", TBool, "Do not display the value in the console or logs (DoNotShowVariableValue)."),
+		f("hiddenValue", "HiddenVariableValue", TSecret, "The value as newer sites keep it when masked: write-only (HiddenVariableValue)."),
 	}})
 	addKind(&Kind{Key: "setDynamicVariables", Class: "SetDynamicVariablesAction", Title: "Set Dynamic Variables", Fields: []Field{
 		req(f("rules", "Rules", TRules, "Rules evaluated in order; each sets its variables when its condition holds (Rules).")),

@@ -374,6 +374,11 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 				st.RetryCount = &x
 			case "condition":
 				st.cond = encodeNode(v)
+			case "properties":
+				mapping(v, func(k string, kn, val *yaml.Node) {
+					st.Properties = append(st.Properties, Attribute{Name: k, Value: val.Value, Absent: val.ShortTag() == "!!null",
+						Pos: diag.Pos{File: file, Line: kn.Line, Col: kn.Column}})
+				})
 			case "layout":
 				st.Layout = []string{}
 				for _, el := range deref(v).Content {

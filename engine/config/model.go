@@ -103,6 +103,7 @@ type Step struct {
 	cond            []byte      // encoded
 	Attributes      []Attribute // XML attributes as written, overriding the options above
 	Layout          []string    // order of the step's condition, action and defaultVarList; nil for the usual one
+	Properties      []Attribute // step properties as stored, over what a typed form writes (null: left out)
 	Steps           []*Step
 }
 

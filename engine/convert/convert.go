@@ -154,7 +154,7 @@ func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
 	if k := config.KindForClass(s.Type); k != nil {
 		saved := len(c.Report.IDs)
 		savedSecrets := len(c.Report.Secrets)
-		if n := c.typed(s, k, path); n != nil && c.verify(n, s) {
+		if n := c.typed(s, k, path); n != nil && c.verify(n, s, true) {
 			return n
 		}
 		c.Report.IDs = c.Report.IDs[:saved]
@@ -163,7 +163,7 @@ func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
 	// The action form holds any <step>; what it cannot hold (an unknown
 	// class in a <subtasksequence> element, say) is kept as XML.
 	saved := len(c.Report.Secrets)
-	if g := c.generic(s); c.verify(g, s) {
+	if g := c.generic(s); c.verify(g, s, false) {
 		c.note(&c.Report.Generic, "%s (%s)", path, stepClass(s))
 		return g
 	}
@@ -452,11 +452,8 @@ func (c *Converter) typed(s *tsxml.Step, k *config.Kind, path string) *yaml.Node
 	}
 	body := mapping()
 	c.fields(body, k.Fields, cls, vars, "", consumed, path)
-	for p := range vars {
-		if !consumed[p] {
-			return nil // a property the typed form cannot hold
-		}
-	}
+	// A property no field holds (newer than the catalogue, or a value its
+	// field cannot express) is left to properties: (see verify).
 	m := mapping()
 	c.common(m, s, cls, true)
 	if k.Shorthand != "" && len(body.Content) == 2 && body.Content[0].Value == k.Shorthand && body.Content[1].Kind == yaml.ScalarNode {
@@ -660,13 +657,25 @@ func (c *Converter) rules(doc, path string) *yaml.Node {
 // original. When only the step element's attributes differ, it writes
 // them under attributes: (a value verbatim, null for one the original
 // lacks) and checks again.
-func (c *Converter) verify(n *yaml.Node, orig *tsxml.Step) bool {
+//
+// For a typed form (typed), properties the form leaves out or adds are
+// written under properties: (a value verbatim, null for one the original
+// does not have), as long as the form made no other difference.
+func (c *Converter) verify(n *yaml.Node, orig *tsxml.Step, typed bool) bool {
 	got := c.build(n)
 	if got == nil {
 		return false
 	}
 	if !Same(orig, got) {
-		if !attributeOverrides(n, orig, got) {
+		changed := attributeOverrides(n, orig, got)
+		if typed {
+			ok, added := propertyOverrides(n, orig, got)
+			if !ok {
+				return false
+			}
+			changed = changed || added
+		}
+		if !changed {
 			return false
 		}
 		if got = c.build(n); got == nil || !Same(orig, got) {
@@ -674,6 +683,79 @@ func (c *Converter) verify(n *yaml.Node, orig *tsxml.Step) bool {
 		}
 	}
 	return validates(n)
+}
+
+// propertyOverrides adds to the typed step node n a properties: mapping
+// that makes the built step's variables those of orig: null for a property
+// orig lacks, the value for one the typed form did not write. It refuses
+// (ok false) when the form wrote a property orig has with another value,
+// or under another variable name or hidden flag: that is a difference the
+// typed form itself makes, which the action form avoids.
+func propertyOverrides(n *yaml.Node, orig, got *tsxml.Step) (ok, added bool) {
+	shape := func(s *tsxml.Step) map[string]tsxml.Variable {
+		x := &tsxml.Sequence{Steps: []*tsxml.Step{s.Clone()}}
+		tsxml.BlankSecrets(x)
+		out := map[string]tsxml.Variable{}
+		for _, v := range x.Steps[0].Vars {
+			out[v.Property] = v
+		}
+		return out
+	}
+	want, have := shape(orig), shape(got)
+	cls := tsxml.Lookup(orig.Type)
+	derivedValue := func(prop string) bool { // values the site fills in (see tsxml.Identical)
+		if cls == nil {
+			return false
+		}
+		if p := cls.Prop(prop); p != nil {
+			return p.Derived && orig.Kind == tsxml.KindSubSequence
+		}
+		a, _, field, isArray := cls.ArrayOf(prop)
+		return isArray && a.Name == "PackageInfo" && field == "Size"
+	}
+	props := flow(mapping())
+	var names []string
+	if cls == nil {
+		return false, false
+	}
+	for p, w := range want {
+		h, ok := have[p]
+		switch {
+		case !ok:
+			names = append(names, p)
+		case h.Name != w.Name || h.Hidden != w.Hidden:
+			return false, false
+		case h.Value != w.Value && !derivedValue(p):
+			return false, false
+		}
+	}
+	for p := range have {
+		if _, ok := want[p]; !ok {
+			names = append(names, p)
+		}
+	}
+	if len(names) == 0 {
+		return true, false
+	}
+	sort.Strings(names)
+	for _, p := range names {
+		if w, ok := want[p]; ok {
+			if cls.Prop(p) == nil {
+				if _, _, _, isArray := cls.ArrayOf(p); !isArray && w.Name != p {
+					return false, false // an uncatalogued property under another variable name
+				}
+			}
+			v, _ := orig.Var(p)
+			if pr := cls.Prop(p); pr != nil && (pr.Secret || pr.SecretsInside) && v != "" {
+				return false, false // a secret never goes into YAML
+			}
+			add(props, p, str(v))
+		} else {
+			add(props, p, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"})
+		}
+	}
+	setKey(n, "properties", props)
+	return true, true
 }
 
 // validates reports whether a converted step passes everything tsctl
@@ -755,7 +837,7 @@ func attributeOverrides(n *yaml.Node, orig, got *tsxml.Step) bool {
 		for _, el := range orig.Layout {
 			l.Content = append(l.Content, str(el))
 		}
-		insertBeforeLast(n, "layout", l)
+		setKey(n, "layout", l)
 		added = true
 	}
 	want, have := orig.Attrs(), got.Attrs()
@@ -782,8 +864,20 @@ func attributeOverrides(n *yaml.Node, orig, got *tsxml.Step) bool {
 			add(attrs, k, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"})
 		}
 	}
-	insertBeforeLast(n, "attributes", attrs)
+	setKey(n, "attributes", attrs)
 	return true
+}
+
+// setKey sets key: v in the step node n, replacing the value it has or
+// adding it before the last key.
+func setKey(n *yaml.Node, key string, v *yaml.Node) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			n.Content[i+1] = v
+			return
+		}
+	}
+	insertBeforeLast(n, key, v)
 }
 
 // insertBeforeLast adds key: v to the mapping n before its last key (the

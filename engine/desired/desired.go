@@ -6,6 +6,7 @@ package desired
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -252,6 +253,13 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 		}
 	}
 	tsxml.Complete(x, st.Kind != "action")
+	for _, p := range st.Properties {
+		if p.Absent {
+			x.Vars = slices.DeleteFunc(x.Vars, func(v tsxml.Variable) bool { return v.Property == p.Name })
+		} else {
+			sb.set(p.Name, p.Value)
+		}
+	}
 	applyAttributes(x, st.Attributes)
 	if st.Layout != nil {
 		x.Layout = append([]string{}, st.Layout...)

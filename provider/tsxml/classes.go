@@ -177,10 +177,12 @@ func init() {
 		Props: []Prop{
 			pr("ExecutionPolicy", "OSDRunPowerShellScriptExecutionPolicy", def("AllSigned")),
 			pr("OutputVariableName", "OSDRunPowerShellScriptOutputVariableName"),
-			pr("PackageID", "PackageID", hidden, ref(RefPackage)),
+			// PackageID and ScriptName as every real export stores them (the
+			// SDK page does not give their variable names)
+			pr("PackageID", "OSDRunPowerShellScriptPackageID", ref(RefPackage)),
 			pr("Parameters", "OSDRunPowerShellScriptParameters", def("")),
 			pr("RunAsUser", "_SMSTSRunPowerShellAsUser", def("false")),
-			pr("ScriptName", "ScriptName", hidden),
+			pr("ScriptName", "OSDRunPowerShellScriptScriptName"),
 			pr("SourceScript", "OSDRunPowerShellScriptSourceScript"),
 			pr("SuccessCodes", "OSDRunPowerShellScriptSuccessCodes", hidden, def("0 3010")),
 			pr("UserName", "SMSTSRunPowerShellUserName"),
@@ -193,6 +195,8 @@ func init() {
 		CommandLine: `tsenv.exe "%1=%2" /hiddenflag:%3`,
 		Props: []Prop{
 			pr("DoNotShowVariableValue", "DoNotShowVariableValue", hidden, def("false"), arg(3)),
+			// newer sites keep a masked value here, write-only (seen in real exports)
+			pr("HiddenVariableValue", "SetVariableActionHiddenVariableValue", secret),
 			pr("VariableName", "VariableName", hidden, arg(1)),
 			pr("VariableValue", "VariableValue", hidden, arg(2)),
 		},

@@ -165,7 +165,7 @@ func init() {
 			pr("DestinationDisk", "OSDBitLockerDestinationDisk", arg(1)),
 			pr("DestinationLogicalDrive", "OSDBitLockerDestinationLogicalDrive", arg(3)),
 			pr("DestinationPartition", "OSDBitLockerDestinationPartition", arg(2)),
-			pr("DestinationVariable", "OSDBitLockerDestinationVariable", arg(4)),
+			pr("DestinationVariable", "OSDBitLockerDestinationVariable", hidden, arg(4)), // hidden: as real exports store it
 			pr("EncryptFullDisk", "OSDBitLockerEncryptFullDisk", hidden, arg(6)),
 			pr("EncryptMethod", "OSDBitLockerEncryptMethod", hidden),
 			pr("SkipWhenTPMInvalid", "OSDBitLockerSkipWhenTPMInvalid", hidden, arg(5)),
