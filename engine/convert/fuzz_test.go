@@ -17,9 +17,10 @@ import (
 )
 
 // FuzzConvert converts any sequence XML the codec reads: conversion never
-// panics, writes YAML that parses, and the loader either refuses it with
-// positioned diagnostics or gets every step back (typed when verified, in
-// a lossless form otherwise), building back the same task sequence.
+// panics and writes YAML that tsctl validate accepts (schema and semantic
+// checks: convert never writes what tsctl refuses), with every step back
+// (typed when verified, in a lossless form otherwise), building back the
+// same task sequence.
 func FuzzConvert(f *testing.F) {
 	for _, p := range fuzzSeeds() {
 		if b, err := os.ReadFile(p); err == nil {
@@ -37,22 +38,22 @@ func FuzzConvert(f *testing.F) {
 		if err := yaml.Unmarshal(out, &n); err != nil {
 			t.Fatalf("converted YAML does not parse: %v\n%s", err, out)
 		}
-		// A sequence no site would hold (an unnamed step, say) converts
-		// faithfully and is then refused with positions, like any input.
 		cfg, ds := config.Parse("fuzz.yaml", out)
 		if ds.HasErrors() {
-			for _, d := range ds {
-				if d.Pos.Line == 0 {
-					t.Fatalf("diagnostic without a position: %v\n%s", d, out)
-				}
-			}
-			return
+			t.Fatalf("converted YAML does not validate: %v\n%s", ds, out)
 		}
 		if cfg == nil || len(cfg.Sequences) != 1 {
 			t.Fatalf("converted YAML does not load as one sequence:\n%s", out)
 		}
 		steps := 0
-		config.Walk(cfg.Sequences[0].Steps, func(*config.Step) { steps++ })
+		config.Walk(cfg.Sequences[0].Steps, func(st *config.Step) {
+			steps++
+			if st.Kind == "xml" { // a group kept whole holds its steps
+				if x, err := tsxml.ParseStep([]byte(st.Body().Value)); err == nil {
+					(&tsxml.Sequence{Steps: x.Steps}).Walk(func(string, *tsxml.Step) bool { steps++; return true })
+				}
+			}
+		})
 		want := 0
 		q.Walk(func(string, *tsxml.Step) bool { want++; return true })
 		if steps != want {
@@ -123,10 +124,14 @@ func FuzzConvertApply(f *testing.F) {
 }
 
 // fuzzSeeds are this repository's sequence fixture and, when present, the
-// corpus's XML files.
+// XML files of the corpus and of the real exports (MDT's included).
 func fuzzSeeds() []string {
-	corpus, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "corpus", "*.xml"))
-	return append([]string{filepath.Join("..", "..", "provider", "tsxml", "testdata", "small.xml")}, corpus...)
+	out := []string{filepath.Join("..", "..", "provider", "tsxml", "testdata", "small.xml")}
+	for _, dir := range [][]string{{"corpus"}, {"exports"}, {"exports", "mdt"}} {
+		files, _ := filepath.Glob(filepath.Join(append([]string{"..", "..", "..", "shared"}, append(dir, "*.xml")...)...))
+		out = append(out, files...)
+	}
+	return out
 }
 
 // convertInput converts a fuzz input that the codec reads as a sequence;
