@@ -84,7 +84,8 @@ func TestCorpusConverts(t *testing.T) {
 	}
 }
 
-// TestCorpusTable prints the README's corpus table:
+// TestCorpusTable prints a table of the corpus conversions (the README shows
+// the wider one of TestRealExportsMigrate):
 // go test ./engine/convert -run TestCorpusTable -v
 func TestCorpusTable(t *testing.T) {
 	ex := corpus(t)
