@@ -54,3 +54,26 @@ func TestAmbiguousReferenceNamesTheIDsAndTheFix(t *testing.T) {
 		t.Errorf("stored boot image: %v %v", in.Props, err)
 	}
 }
+
+// A sequence that runs a child sequence missing from the site (an action
+// form naming its PackageID, say) gets a warning from plan, not an
+// internal read error.
+func TestPlanWarnsOfAMissingChildSequence(t *testing.T) {
+	ctx := context.Background()
+	site := openTestSite(t)
+	cfg := parseConfig(t, `sequences:
+  - name: Parent
+    steps:
+      - name: Run child
+        action:
+          type: SMS_TaskSequence_SubTasksequence
+          variables: {TsPackageID: PS1FFFFF}
+`)
+	_, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test"})
+	if err != nil {
+		t.Fatalf("plan fails: %v", err)
+	}
+	if !strings.Contains(ds.Error(), `sequence "Parent" runs the task sequence PS1FFFFF, which is not on the site`) || ds.HasErrors() {
+		t.Errorf("diagnostics: %v", ds)
+	}
+}

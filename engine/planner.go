@@ -532,6 +532,13 @@ func (p *Planned) lintDangling(ctx context.Context, ds *diag.List) error {
 			}
 			checked[r.Package] = true
 			in, err := p.State.Site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", r.Package))
+			if provider.IsKind(err, provider.KindNotFound) {
+				// gone since the site was read, or never there: the site
+				// refuses the save, which names it; the plan says so first
+				ds.Warn(it.seq.Pos, config.LintDangling, "create the child sequence, or run another one",
+					"sequence %q runs the task sequence %s, which is not on the site", it.seq.Name, r.Package)
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("read child sequence %s: %w", r.Package, err)
 			}

@@ -314,17 +314,36 @@ func (c *Converter) refOr(kind config.RefKind, id, what, fallback string) *yaml.
 			name = n
 		}
 	}
+	comment := "no name known for " + what + " " + id
+	if amb, ok := c.Names.(interface {
+		IDsNamed(config.RefKind, string) []string
+	}); ok && name != "" {
+		if ids := amb.IDsNamed(kind, name); len(ids) > 1 {
+			comment = fmt.Sprintf("%s are all named %q", strings.Join(ids, ", "), name)
+			c.note(&c.Report.IDs, "%s %s (%s)", what, id, comment)
+			m := flow(mapping())
+			add(m, "id", str(id))
+			m.LineComment = comment
+			return m
+		}
+	}
 	if name != "" {
 		k := refKey{kind, strings.ToLower(name)}
-		if prev, dup := c.reverse[k]; !dup || prev == id {
+		prev, dup := c.reverse[k]
+		if !dup || prev == id {
 			c.reverse[k] = id
 			return str(name)
 		}
+		// two objects of the export share the name: a name would say
+		// neither, so both stay by ID
+		comment = fmt.Sprintf("%s and %s are both named %q", prev, id, name)
+		c.note(&c.Report.IDs, "%s %s (%s)", what, id, comment)
+	} else {
+		c.note(&c.Report.IDs, "%s %s", what, id)
 	}
-	c.note(&c.Report.IDs, "%s %s", what, id)
 	m := flow(mapping())
 	add(m, "id", str(id))
-	m.LineComment = "no name known for " + what + " " + id
+	m.LineComment = comment
 	return m
 }
 
