@@ -370,7 +370,8 @@ func init() {
 		fenum("mode", "Mode", "Key protector (Mode).", "TPM", "Key", "TPMAndKey", "TPMAndPIN"),
 		f("pin", "PIN", TSecret, "PIN for TPMAndPIN (PIN, Secret)."),
 		f("startupKeyDrive", "StartupKeyDrive", TString, "Drive for the startup key (StartupKeyDrive)."),
-		fenum("recoveryPassword", "CreateRecoveryPassword", "Where the recovery password goes (CreateRecoveryPassword).", "None", "AD"),
+		// ConfigMgr: newer sites escrow the key to the site (real exports hold it; the SDK page lists only None and AD)
+		fenum("recoveryPassword", "CreateRecoveryPassword", "Where the recovery password goes (CreateRecoveryPassword): None, AD, or ConfigMgr (the site's database, newer sites).", "None", "AD", "ConfigMgr"),
 		f("waitForEncryption", "WaitForEncryption", TBool, "Wait until encryption finishes (WaitForEncryption)."),
 		f("encryptionMethod", "EncryptMethod", TInt, "Encryption method, 0 = default (EncryptMethod)."),
 		f("skipWhenNoValidTPM", "SkipWhenNoValidTPM", TBool, "Skip when there is no usable TPM (SkipWhenNoValidTPM)."),

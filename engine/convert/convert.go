@@ -544,7 +544,14 @@ func (c *Converter) value(f config.Field, cls *tsxml.Class, prop, v string, vars
 				return str(y)
 			}
 		}
-		return str(v)
+		for _, e := range f.Enum {
+			if e == v {
+				if _, mapped := f.Map[e]; !mapped {
+					return str(v)
+				}
+			}
+		}
+		return nil // a value newer than the typed form: properties: keeps it
 	case config.TSecret:
 		if v == "" && runsAsNoAccount(prop, vars) {
 			return emptySecret()
