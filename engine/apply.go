@@ -82,7 +82,7 @@ type ApplyOptions struct {
 	// Secrets are the values ReadSecrets read before the site was opened;
 	// nil reads them when Apply starts.
 	Secrets *Secrets
-	OnWarn      func(string)       // called with a warning about the whole run (at most once each)
+	OnWarn  func(string) // called with a warning about the whole run (at most once each)
 }
 
 // Apply executes the plan: independent objects in parallel, every object

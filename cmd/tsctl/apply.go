@@ -53,6 +53,9 @@ func (c *cli) apply(args []string) int {
 		var err error
 		if saved, err = planfile.Read(fs.parsed[0]); err != nil {
 			c.errorf("%v", err)
+			if looksLikeConfig(fs.parsed[0]) {
+				c.hint("did you mean tsctl apply -f %s? A configuration is given with -f; an argument without -f is a plan saved by tsctl plan --out", fs.parsed[0])
+			}
 			return exitError
 		}
 		pf.files = saved.Configuration.Files

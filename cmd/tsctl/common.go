@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/provider"
@@ -22,6 +23,39 @@ const SiteEnv = "TSCTL_SITE"
 
 // DefaultSite is used when neither --site nor TSCTL_SITE is set.
 const DefaultSite = "local:.tsctl/site"
+
+// addTLSFlags adds the flags every command that reaches a remote site
+// takes: --ca-file and --insecure-skip-verify.
+func (c *cli) addTLSFlags(fs *flagSet) {
+	fs.StringVar(&c.caFile, "ca-file", "", "https sites: also trust the CA certificates in this PEM file (or $TSCTL_CA_FILE)")
+	fs.BoolVar(&c.insecure, "insecure-skip-verify", false, "https sites: do not verify the server certificate (test sites only; warned on every run)")
+}
+
+// readFlags are the flags of a command that only reads a site (export,
+// render): the site, TLS, the calls in flight and --stats, as plan has them.
+type readFlags struct {
+	site        *string
+	parallelism *int
+	stats       *bool
+}
+
+func (c *cli) addReadFlags(fs *flagSet) *readFlags {
+	rf := &readFlags{}
+	rf.site = fs.String("site", "", "site URL: local:PATH, wmi://SERVER/SITECODE or https://SERVER/AdminService (default $"+SiteEnv+", else "+DefaultSite+")")
+	rf.parallelism = fs.Int("parallelism", engine.SequenceReads, "provider calls made at once while reading the site")
+	rf.stats = fs.Bool("stats", false, "report the provider calls made, by kind")
+	c.addTLSFlags(fs)
+	return rf
+}
+
+// check reports a --parallelism below 1.
+func (rf *readFlags) check(c *cli) bool {
+	if *rf.parallelism < 1 {
+		c.errorf("--parallelism must be at least 1")
+		return false
+	}
+	return true
+}
 
 func (c *cli) parseExit(fs *flagSet) int {
 	if fs.helpSeen {
@@ -173,15 +207,37 @@ func (c *cli) loadConfig(paths []string) (*config.Config, bool) {
 	return cfg, true
 }
 
-// setFormat selects the output format; false means it was not valid.
-func (c *cli) setFormat(f string) bool {
-	switch f {
-	case "human", "json", "markdown", "github":
-		c.format = f
-		return true
+// outputFormat selects the output format from --format and --json (the
+// same as --format json) among allowed; false means it was refused: a
+// format the command does not print, or --json with another --format.
+func (c *cli) outputFormat(fs *flagSet, asJSON bool, format string, allowed ...string) bool {
+	if asJSON {
+		if fs.given("format") && format != "json" {
+			c.errorf("--json and --format %s ask for two different outputs", format)
+			c.hint("give one of them: --json is the same as --format json")
+			return false
+		}
+		format = "json"
 	}
-	c.errorf("unknown --format %q: use human, json, markdown or github", f)
+	for _, a := range allowed {
+		if a == format {
+			c.format = format
+			return true
+		}
+	}
+	c.errorf("unknown --format %q: tsctl %s prints %s", format, fs.Name(), orList(allowed))
+	if s := diag.Similar(format, allowed); len(s) > 0 {
+		c.hint("%s", diag.DidYouMean(s))
+	}
 	return false
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 func (c *cli) printDiags(ds diag.List) {
@@ -219,11 +275,24 @@ func plural(n int, one, many string) string {
 
 // colorOK reports whether w is a terminal that may get colour.
 func colorOK(w io.Writer) bool {
-	if _, set := os.LookupEnv("NO_COLOR"); set {
+	return colorAllowed(os.LookupEnv, isTerminal(w))
+}
+
+// colorAllowed decides colour from the environment: never with NO_COLOR
+// set (no-color.org) or on a terminal that says it cannot show it
+// (TERM=dumb, as Emacs shells and some CI logs set), else on a terminal.
+func colorAllowed(env func(string) (string, bool), terminal bool) bool {
+	if _, set := env("NO_COLOR"); set {
 		return false
 	}
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	return terminal && !dumbTerminal(env)
+}
+
+// dumbTerminal reports TERM=dumb: a terminal without cursor control, on
+// which tsctl writes neither colour nor a live progress line.
+func dumbTerminal(env func(string) (string, bool)) bool {
+	t, _ := env("TERM")
+	return t == "dumb"
 }
 
 // askPassword asks for user's password on the terminal, without echo.

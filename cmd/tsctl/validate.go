@@ -18,10 +18,7 @@ func (c *cli) validate(args []string) int {
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
-	if *asJSON {
-		*format = "json"
-	}
-	if !c.setFormat(*format) {
+	if !c.outputFormat(fs, *asJSON, *format, "human", "json", "github") {
 		return exitError
 	}
 	cfg, ds := config.Load(files)
