@@ -124,7 +124,9 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // semantic checks from running.
 func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	doc, extraLine, dec, err := decodeDocument(file, data)
-	return c.addDocument(file, doc, extraLine, dec, err)
+	ds, ok := c.addDocument(file, doc, extraLine, dec, err)
+	addYAMLHints(data, ds)
+	return ds, ok
 }
 
 // addDocument adds a parsed document (see decodeDocument).
