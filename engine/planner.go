@@ -205,6 +205,9 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		if ds.HasErrors() {
 			return nil, ds, nil
 		}
+		if err := p.describeDeletes(ctx, deletes, opts.reads()); err != nil {
+			return nil, nil, err
+		}
 	}
 	p.Plan.Objects = append(pkgObjs, orderSequences(seqObjs, deps)...)
 	for _, it := range orderDeletes(deletes) {
@@ -392,8 +395,12 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 		it.size = tsxml.Size(want)
 		steps, _, _ := want.Counts()
 		obj.StepCount = steps
+		obj.Tree = stepTree(tsxml.Comparable(want).Steps, cs.Steps, plan.Create, st.NameOf)
 		for _, k := range sortedKeys(props) {
 			if v := props[k]; v != "" && !(k == "Duration" && v == "0") {
+				if k == "BootImageID" {
+					v = nameRefs(v, nil, st.NameOf)
+				}
 				obj.Changes = append(obj.Changes, plan.Change{Field: k, After: v, HasAfter: true})
 			}
 		}

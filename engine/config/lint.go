@@ -58,6 +58,11 @@ func lintSteps(s *Sequence, steps []*Step, ds *diag.List) {
 // step fails or does something else when it runs.
 func lintWorks(s *Sequence, st *Step, ds *diag.List) {
 	body := st.Body()
+	if k := KindOf(st.Kind); k != nil && k.Shorthand != "" && body != nil && body.Kind == yaml.ScalarNode {
+		// runCommandLine: cmd /c … stands for {commandLine: cmd /c …}.
+		body = &Node{Kind: yaml.MappingNode, Line: body.Line, Column: body.Column,
+			Content: []*Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.Shorthand, Line: body.Line, Column: body.Column}, body}}
+	}
 	has := func(n *Node, key string) bool { return Lookup(n, key) != nil }
 	// set reports a reference or value that is given and not empty.
 	set := func(n *Node, key string) bool {

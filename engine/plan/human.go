@@ -63,13 +63,14 @@ func (p *Plan) WriteHuman(w io.Writer, st Style) {
 			if o.Action != Delete {
 				continue
 			}
-			o.writeHuman(w, st)
 			// A deletion waits for the changes to the sequences using it.
+			var after []string
 			for _, d := range o.DependsOn {
 				if x := byAddr[d]; x != nil {
-					fmt.Fprintf(w, "    after the %s of %s, which uses it now\n", map[Action]string{Update: "update", Delete: "deletion"}[x.Action], x.label())
+					after = append(after, fmt.Sprintf("    after the %s of %s, which uses it now", map[Action]string{Update: "update", Delete: "deletion"}[x.Action], x.label()))
 				}
 			}
+			o.writeHuman(w, st, after...)
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "Destroy: %d to delete (%d declared absent, %d pruned: created by tsctl, no longer in the configuration).\n",
@@ -100,7 +101,9 @@ func (o *Object) label() string {
 	return s
 }
 
-func (o *Object) writeHuman(w io.Writer, st Style) {
+// writeHuman prints the object's head line, then notes (lines printed as
+// they are), then its field changes and steps.
+func (o *Object) writeHuman(w io.Writer, st Style, notes ...string) {
 	head := fmt.Sprintf("%s %s %q", o.Action.Symbol(), o.Kind, o.Name)
 	if o.ID != "" {
 		head += " (" + o.ID + ")"
@@ -116,6 +119,9 @@ func (o *Object) writeHuman(w io.Writer, st Style) {
 		head += " will be updated in place"
 	case Delete:
 		head += " will be deleted"
+		if o.Kind == KindSequence && o.StepCount > 0 {
+			head += fmt.Sprintf(" with its %d %s", o.StepCount, plural(o.StepCount, "step", "steps"))
+		}
 		if o.Reason == "delete_because_absent" {
 			head += " (declared absent)"
 		} else if o.Reason != "" {
@@ -123,6 +129,9 @@ func (o *Object) writeHuman(w io.Writer, st Style) {
 		}
 	}
 	fmt.Fprintln(w, st.paint(o.Action, st.bold(head)))
+	for _, n := range notes {
+		fmt.Fprintln(w, n)
+	}
 	width := 0
 	for _, c := range o.Changes {
 		width = max(width, len(c.Field))
@@ -131,23 +140,36 @@ func (o *Object) writeHuman(w io.Writer, st Style) {
 		fmt.Fprintf(w, "    %s\n", c.human(width, st))
 	}
 	for _, s := range o.Steps {
-		label := "step"
-		if s.Type == "group" {
-			label = "group"
-		}
-		line := fmt.Sprintf("  %s %s %q", s.Action.Symbol(), label, s.Path)
-		if s.Action != Update && s.Type != "" && s.Type != "group" {
-			line += " (" + strings.TrimPrefix(s.Type, "SMS_TaskSequence_") + ")"
-		}
-		fmt.Fprintln(w, st.paint(s.Action, line))
-		width := 0
-		for _, c := range s.Changes {
-			width = max(width, len(c.Field))
-		}
-		for _, c := range s.Changes {
-			fmt.Fprintf(w, "        %s\n", c.human(width, st))
-		}
+		s.writeHuman(w, st)
 	}
+	for _, s := range o.Tree {
+		s.writeHuman(w, st)
+	}
+}
+
+// writeHuman prints a step change, or a step of a tree, with its fields.
+func (s StepChange) writeHuman(w io.Writer, st Style) {
+	fmt.Fprintln(w, st.paint(s.Action, "  "+s.head()))
+	width := 0
+	for _, c := range s.Changes {
+		width = max(width, len(c.Field))
+	}
+	for _, c := range s.Changes {
+		fmt.Fprintf(w, "        %s\n", c.human(width, st))
+	}
+}
+
+// head is a step change's line: + step "Group/Name" (RunCommandLineAction).
+func (s StepChange) head() string {
+	label := "step"
+	if s.Type == "group" {
+		label = "group"
+	}
+	line := fmt.Sprintf("%s %s %q", s.Action.Symbol(), label, s.Path)
+	if s.Action != Update && s.Type != "" && s.Type != "group" {
+		line += " (" + strings.TrimPrefix(s.Type, "SMS_TaskSequence_") + ")"
+	}
+	return line
 }
 
 func (c Change) human(width int, st Style) string {
@@ -211,16 +233,17 @@ func (p *Plan) WriteMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "| `%s` | %s `%s` | %s | %s |\n", o.Action.Symbol(), o.Kind, mdEscape(o.Name), o.ID, what)
 	}
 	for _, o := range p.Objects {
-		if o.Action != Update || len(o.Changes)+len(o.Steps) == 0 {
+		if o.Action == NoOp || len(o.Changes)+len(o.Steps)+len(o.Tree) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n<details><summary>%s <code>%s</code></summary>\n\n```diff\n", o.Kind, htmlEscape(o.Name))
+		what := map[Action]string{Create: "new ", Delete: "deleted "}[o.Action]
+		fmt.Fprintf(w, "\n<details><summary>%s%s <code>%s</code></summary>\n\n```diff\n", what, o.Kind, htmlEscape(o.Name))
 		var b strings.Builder
 		for _, c := range o.Changes {
 			fmt.Fprintf(&b, "%s\n", c.human(0, Style{}))
 		}
-		for _, s := range o.Steps {
-			fmt.Fprintf(&b, "%s step %q\n", s.Action.Symbol(), s.Path)
+		for _, s := range append(append([]StepChange(nil), o.Steps...), o.Tree...) {
+			fmt.Fprintf(&b, "%s\n", s.head())
 			for _, c := range s.Changes {
 				fmt.Fprintf(&b, "    %s\n", c.human(0, Style{}))
 			}
