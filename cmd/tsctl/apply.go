@@ -35,6 +35,9 @@ func (c *cli) apply(args []string) int {
 		c.errorf("--parallelism must be at least 1")
 		return exitError
 	}
+	if !c.setIgnore(*pf.ignore) {
+		return exitError
+	}
 	// Given, --parallelism also bounds the reads for the plan; otherwise
 	// they run as many at once as plan's default.
 	reads := 0

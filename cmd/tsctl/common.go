@@ -240,6 +240,60 @@ func orList(words []string) string {
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
+// addIgnoreFlag adds --ignore CODE (repeatable, or comma-separated).
+func (c *cli) addIgnoreFlag(fs *flagSet) *multi {
+	var m multi
+	fs.Var(&m, "ignore", "do not report this lint `CODE` (e.g. TS002; repeatable or comma-separated)")
+	return &m
+}
+
+// setIgnore checks the codes of --ignore: lint warnings only.
+func (c *cli) setIgnore(codes []string) bool {
+	c.ignore = map[string]bool{}
+	for _, list := range codes {
+		for _, code := range strings.Split(list, ",") {
+			code = strings.TrimSpace(code)
+			lc, ok := config.LookupLintCode(code)
+			switch {
+			case !ok:
+				c.errorf("--ignore %s: not a lint code", code)
+				if s := diag.Similar(code, config.LintCodeNames()); len(s) > 0 {
+					c.hint("%s", diag.DidYouMean(s))
+				} else {
+					c.hint("lint codes: %s", strings.Join(config.LintCodeNames(), ", "))
+				}
+				return false
+			case lc.Error:
+				c.errorf("--ignore %s: %s is an error, not a warning, and cannot be ignored", code, lc.Code)
+				return false
+			}
+			c.ignore[lc.Code] = true
+		}
+	}
+	return true
+}
+
+// lintFilter drops the warnings --ignore asked not to report.
+func (c *cli) lintFilter(ds diag.List) diag.List {
+	if len(c.ignore) == 0 {
+		return ds
+	}
+	out := ds[:0:0]
+	for _, d := range ds {
+		if d.Severity == diag.Warning && c.ignore[d.Code] {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// sameWarnings is how many warnings of one code are printed in full (the
+// first with its hint) before the rest are counted on one line: a
+// configuration of thousands of sequences that repeat one pattern gets a
+// screen of warnings, not thousands.
+const sameWarnings = 3
+
 func (c *cli) printDiags(ds diag.List) {
 	if c.format == "github" {
 		for _, d := range ds {
@@ -247,7 +301,26 @@ func (c *cli) printDiags(ds diag.List) {
 		}
 		return
 	}
+	// Warnings of one code are grouped: the first few in full, then one
+	// line counting the rest.
+	count, printed := map[string]int{}, map[string]int{}
 	for _, d := range ds {
+		if d.Severity == diag.Warning {
+			count[warningKey(d)]++
+		}
+	}
+	for _, d := range ds {
+		key := ""
+		if d.Severity == diag.Warning {
+			key = warningKey(d)
+		}
+		if key != "" {
+			n := printed[key]
+			printed[key]++
+			if n >= sameWarnings {
+				continue
+			}
+		}
 		prefix := ""
 		if d.Severity == diag.Warning {
 			prefix = "warning: "
@@ -260,10 +333,60 @@ func (c *cli) printDiags(ds diag.List) {
 		} else {
 			fmt.Fprintf(c.stderr, "tsctl: %s%s\n", prefix, d.Msg)
 		}
-		if d.Hint != "" {
+		if d.Hint != "" && (key == "" || printed[key] == 1) {
 			fmt.Fprintf(c.stderr, "\thint: %s\n", d.Hint)
 		}
+		if key != "" && printed[key] == sameWarnings && count[key] > sameWarnings {
+			rest := count[key] - sameWarnings
+			what := ""
+			if lc, ok := config.LookupLintCode(d.Code); ok {
+				what = " (" + lc.Summary + ")"
+			}
+			fmt.Fprintf(c.stderr, "tsctl: warning: %s: and %d more%s; validate --format json lists every one\n", d.Code, rest, what)
+		}
 	}
+}
+
+// warningKey groups warnings: by lint code (warnings without one are
+// never grouped).
+func warningKey(d diag.Diagnostic) string {
+	if d.Code == "" {
+		return ""
+	}
+	return d.Code
+}
+
+// lintSummary prints, when there are warnings, one line counting them by
+// code, with what each code reports.
+func (c *cli) lintSummary(ds diag.List) {
+	if c.format == "github" || c.format == "json" {
+		return
+	}
+	by := warningsByCode(ds)
+	if len(by) == 0 {
+		return
+	}
+	total := 0
+	var parts []string
+	for _, lc := range config.LintCodes {
+		if n := by[lc.Code]; n > 0 {
+			total += n
+			parts = append(parts, fmt.Sprintf("%d %s (%s)", n, lc.Code, lc.Summary))
+		}
+	}
+	fmt.Fprintf(c.stderr, "tsctl: %d lint %s: %s\n", total, plural(total, "warning", "warnings"), strings.Join(parts, ", "))
+	c.hint("--ignore CODE hides a code for a run; lint: {ignore: [{code: CODE, reason: …}]} on a sequence or step hides it there")
+}
+
+// warningsByCode counts the warnings of each code.
+func warningsByCode(ds diag.List) map[string]int {
+	by := map[string]int{}
+	for _, d := range ds {
+		if d.Severity == diag.Warning && d.Code != "" {
+			by[d.Code]++
+		}
+	}
+	return by
 }
 
 func plural(n int, one, many string) string {

@@ -31,8 +31,9 @@ type cli struct {
 	format         string // human, json, markdown or github
 	counting       *provider.Counting
 	retrying       *provider.Retrying
-	caFile         string // --ca-file
-	insecure       bool   // --insecure-skip-verify
+	caFile         string          // --ca-file
+	insecure       bool            // --insecure-skip-verify
+	ignore         map[string]bool // --ignore: lint codes not reported
 	// readPassword, when set, replaces the terminal prompt for a password.
 	readPassword func(prompt string) (string, error)
 }

@@ -21,6 +21,7 @@ type planFlags struct {
 	targets        multi
 	replaceSecrets *bool
 	allowEmpty     *bool
+	ignore         *multi
 }
 
 func (c *cli) addPlanFlags(fs *flagSet) *planFlags {
@@ -31,6 +32,7 @@ func (c *cli) addPlanFlags(fs *flagSet) *planFlags {
 	pf.allowEmpty = fs.Bool("allow-empty-prune", false, "with --prune, accept a configuration that declares nothing, which deletes every object tsctl manages")
 	fs.Var(&pf.targets, "target", "plan only this object (by name) and what it depends on (repeatable)")
 	pf.replaceSecrets = fs.Bool("replace-secrets", false, "push secrets again (after rotating them) even when nothing else changed")
+	pf.ignore = c.addIgnoreFlag(fs)
 	c.addTLSFlags(fs)
 	return pf
 }
@@ -54,6 +56,9 @@ func (c *cli) plan(args []string) int {
 	}
 	if *parallelism < 1 {
 		c.errorf("--parallelism must be at least 1")
+		return exitError
+	}
+	if !c.setIgnore(*pf.ignore) {
 		return exitError
 	}
 	if !c.outputFormat(fs, *asJSON, *format, "human", "json", "markdown", "github") {
@@ -132,7 +137,9 @@ func (c *cli) writePlan(p *plan.Plan) int {
 // makePlan plans and prints diagnostics; false means an error was reported.
 func (c *cli) makePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts engine.PlanOptions, strict bool) (*engine.Planned, bool) {
 	p, ds, err := engine.MakePlan(ctx, site, cfg, opts)
+	ds = c.lintFilter(ds)
 	c.printDiags(ds)
+	c.lintSummary(ds)
 	if err != nil {
 		c.fail(err)
 		return nil, false

@@ -73,6 +73,8 @@ func (c *Config) check() diag.List {
 		}
 	}
 	for _, s := range c.Sequences {
+		checkLintIgnores(s.Lint, &ds)
+		Walk(s.Steps, func(st *Step) { checkLintIgnores(st.Lint, &ds) })
 		dup("sequence", s.Name, s.Pos)
 		seqs[strings.ToLower(s.Name)] = s
 		switch {

@@ -321,6 +321,8 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 			s.Steps, s.HasSteps = decodeSteps(file, v, ds), true
 		case "absent":
 			s.Absent = v.Value == "true"
+		case "lint":
+			s.Lint = decodeLint(file, v)
 		case "globalVariables":
 			for _, item := range deref(v).Content {
 				var g GlobalVar
@@ -380,6 +382,8 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 			case "steps":
 				stepsNode = k
 				st.Steps = decodeSteps(file, v, ds)
+			case "lint":
+				st.Lint = decodeLint(file, v)
 			default:
 				if isKind(key) {
 					kinds = append(kinds, key)

@@ -54,6 +54,11 @@ type Program struct {
 	Name        string `yaml:"name"`
 	CommandLine string `yaml:"commandLine"`
 	Comment     string `yaml:"comment"`
+	// InstallFromTaskSequence, when given, is the program's "Allow this
+	// program to be installed from the Install Package task sequence
+	// without being deployed" setting (ProgramFlags bit 0,
+	// AUTHORIZED_DYNAMIC_INSTALL); nil leaves the site's value alone.
+	InstallFromTaskSequence *bool `yaml:"installFromTaskSequence"`
 }
 
 // Sequence is a task sequence.
@@ -72,6 +77,16 @@ type Sequence struct {
 	// GlobalVars are <globalVarList> variables no step property produces
 	// (a custom step class's [Global] properties), kept as exported.
 	GlobalVars []GlobalVar
+	// Lint lists the lint codes ignored for the whole sequence.
+	Lint []LintIgnore
+}
+
+// LintIgnore is one entry of lint: ignore: a lint code the configuration
+// does not want reported there, and why.
+type LintIgnore struct {
+	Code   string
+	Reason string
+	Pos    diag.Pos
 }
 
 // GlobalVar is one <globalVarList> variable.
@@ -100,6 +115,7 @@ type Step struct {
 	cond            []byte      // encoded
 	Attributes      []Attribute // XML attributes as written, overriding the options above
 	Steps           []*Step
+	Lint            []LintIgnore // lint codes ignored for this step (and, for a group, its steps)
 }
 
 // Attribute is one entry of a step's attributes: an XML attribute of the
