@@ -197,6 +197,12 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	if ds.HasErrors() {
 		return nil, ds, nil
 	}
+	if !opts.Prune && len(opts.Targets) == 0 {
+		for _, it := range pruneItems(st, cfg) {
+			o := it.obj
+			p.Plan.NotInConfiguration = append(p.Plan.NotInConfiguration, plan.Outside{Address: o.Address, Kind: o.Kind, Name: o.Name, ID: o.ID})
+		}
+	}
 	if opts.Prune {
 		deletes = append(deletes, pruneItems(st, cfg)...)
 		if declaresNothing(cfg) && !opts.AllowEmptyPrune {

@@ -88,6 +88,9 @@ func (c *cli) plan(args []string) int {
 	if !ok {
 		return exitError
 	}
+	// Secrets apply will need but could not find: a warning here (a plan
+	// made where secrets are not kept still plans), an error at apply.
+	c.printDiags(p.MissingSecrets())
 	writeHeapProfile()
 	if *out != "" {
 		conf, err := planfile.HashFiles(cfg.Files)

@@ -32,6 +32,7 @@ func (s Style) bold(text string) string {
 func (p *Plan) WriteHuman(w io.Writer, st Style) {
 	if !p.Changes {
 		fmt.Fprintf(w, "No changes. Site %s matches the configuration.\n", p.Site)
+		p.writeOutside(w, "")
 		return
 	}
 	used := map[Action]bool{}
@@ -79,7 +80,30 @@ func (p *Plan) WriteHuman(w io.Writer, st Style) {
 	if p.Partial {
 		fmt.Fprintln(w, "Note: --target narrowed this plan; it may not hold every change the configuration needs.")
 	}
+	p.writeOutside(w, "")
 	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to delete.\n", p.Summary.Create, p.Summary.Update, p.Summary.Delete)
+}
+
+// outsideShown is how many objects outside the configuration are named.
+const outsideShown = 10
+
+// writeOutside notes the objects tsctl created that the configuration no
+// longer declares and that stay on the site, each line starting with
+// indent.
+func (p *Plan) writeOutside(w io.Writer, indent string) {
+	n := len(p.NotInConfiguration)
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%sNote: %d %s tsctl created %s no longer in the configuration and %s on the site; plan --prune deletes %s:\n",
+		indent, n, plural(n, "object", "objects"), plural(n, "is", "are"), plural(n, "stays", "stay"), plural(n, "it", "them"))
+	for i, o := range p.NotInConfiguration {
+		if i == outsideShown {
+			fmt.Fprintf(w, "%s  … and %d more (--json lists them all)\n", indent, n-outsideShown)
+			break
+		}
+		fmt.Fprintf(w, "%s  %s %q (%s)\n", indent, o.Kind, o.Name, o.ID)
+	}
 }
 
 func (p *Plan) countReason(r string) int {
@@ -208,13 +232,16 @@ func (p *Plan) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "### tsctl plan for site %s\n\n", p.Site)
 	if !p.Changes {
 		fmt.Fprintf(w, "No changes. Site %s matches the configuration.\n", p.Site)
+		p.writeMarkdownOutside(w)
 		return
 	}
 	fmt.Fprintf(w, "**Plan: %d to create, %d to update, %d to delete.**", p.Summary.Create, p.Summary.Update, p.Summary.Delete)
 	if p.Partial {
 		fmt.Fprint(w, " _(partial: --target)_")
 	}
-	fmt.Fprint(w, "\n\n| | object | id | changes |\n|---|---|---|---|\n")
+	fmt.Fprint(w, "\n\n")
+	p.writeMarkdownOutside(w)
+	fmt.Fprint(w, "| | object | id | changes |\n|---|---|---|---|\n")
 	for _, o := range p.Objects {
 		if o.Action == NoOp {
 			continue
@@ -264,4 +291,22 @@ func mdEscape(s string) string { return strings.ReplaceAll(s, "`", "'") }
 
 func htmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// writeMarkdownOutside notes the objects outside the configuration in a
+// pull-request comment.
+func (p *Plan) writeMarkdownOutside(w io.Writer) {
+	n := len(p.NotInConfiguration)
+	if n == 0 {
+		return
+	}
+	var names []string
+	for i, o := range p.NotInConfiguration {
+		if i == outsideShown {
+			names = append(names, fmt.Sprintf("and %d more", n-outsideShown))
+			break
+		}
+		names = append(names, fmt.Sprintf("%s `%s` (%s)", o.Kind, mdEscape(o.Name), o.ID))
+	}
+	fmt.Fprintf(w, "_Not in the configuration, left on the site (`--prune` deletes %s): %s._\n\n", plural(n, "it", "them"), strings.Join(names, ", "))
 }

@@ -11,8 +11,8 @@ import (
 // FormatVersion is the version of the JSON plan document: the major part
 // changes when a consumer-visible field changes meaning or disappears, the
 // minor part when fields are added. 1.1 added objects[].steps (the step
-// tree of a sequence created or deleted) and the fields of a deleted
-// package (changes with before values).
+// tree of a sequence created or deleted), the fields of a deleted package
+// (changes with before values) and not_in_configuration.
 const FormatVersion = "1.1"
 
 // Action is what a plan does to one object.
@@ -119,6 +119,18 @@ type Plan struct {
 	Changes bool `json:"changes"`
 	// Partial is true when --target narrowed the plan.
 	Partial bool `json:"partial,omitempty"`
+	// NotInConfiguration lists the objects tsctl created (marked as its
+	// own) that the configuration no longer declares and that this plan,
+	// made without --prune, leaves on the site.
+	NotInConfiguration []Outside `json:"not_in_configuration,omitempty"`
+}
+
+// Outside is an object a plan leaves alone although tsctl manages it.
+type Outside struct {
+	Address string `json:"address"`
+	Kind    Kind   `json:"kind"`
+	Name    string `json:"name"`
+	ID      string `json:"id"`
 }
 
 // Finish computes the summary fields.
