@@ -306,13 +306,13 @@ func (c *cli) printDiags(ds diag.List) {
 	count, printed := map[string]int{}, map[string]int{}
 	for _, d := range ds {
 		if d.Severity == diag.Warning {
-			count[warningKey(d)]++
+			count[d.Code]++
 		}
 	}
 	for _, d := range ds {
-		key := ""
+		key := "" // the group: a warning's lint code
 		if d.Severity == diag.Warning {
-			key = warningKey(d)
+			key = d.Code
 		}
 		if key != "" {
 			n := printed[key]
@@ -342,18 +342,9 @@ func (c *cli) printDiags(ds diag.List) {
 			if lc, ok := config.LookupLintCode(d.Code); ok {
 				what = " (" + lc.Summary + ")"
 			}
-			fmt.Fprintf(c.stderr, "tsctl: warning: %s: and %d more%s; validate --format json lists every one\n", d.Code, rest, what)
+			fmt.Fprintf(c.stderr, "tsctl: warning: %s: and %d more%s; --format github lists every one\n", d.Code, rest, what)
 		}
 	}
-}
-
-// warningKey groups warnings: by lint code (warnings without one are
-// never grouped).
-func warningKey(d diag.Diagnostic) string {
-	if d.Code == "" {
-		return ""
-	}
-	return d.Code
 }
 
 // lintSummary prints, when there are warnings, one line counting them by
