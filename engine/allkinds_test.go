@@ -40,7 +40,7 @@ func TestAllKindsRoundTrip(t *testing.T) {
 	}
 	requireNoChanges(t, ctx, site, cfg)
 
-	ex, err := Export(ctx, site, []string{"Every*"})
+	ex, err := Export(ctx, site, []string{"Every*"}, 0)
 	if err != nil || len(ex.Sequences) != 1 {
 		t.Fatalf("export: %v %d", err, len(ex.Sequences))
 	}

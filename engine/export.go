@@ -46,14 +46,18 @@ type Exported struct {
 
 // Export reads the sequences whose names match any of globs (all when none)
 // with one query per class and one lazy read per sequence, and the names of
-// everything they may reference.
-func Export(ctx context.Context, site provider.Site, globs []string) (*Exported, error) {
+// everything they may reference. reads bounds the calls in flight (0:
+// SequenceReads).
+func Export(ctx context.Context, site provider.Site, globs []string, reads int) (*Exported, error) {
+	if reads <= 0 {
+		reads = SequenceReads
+	}
 	for _, g := range globs {
 		if _, err := path.Match(g, ""); err != nil {
 			return nil, fmt.Errorf("--name %q: %w", g, err)
 		}
 	}
-	st, err := ReadState(ctx, site, 0)
+	st, err := ReadState(ctx, site, reads)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +88,7 @@ func Export(ctx context.Context, site provider.Site, globs []string) (*Exported,
 	out := &Exported{Names: names, Sequences: make([]*export.Sequence, len(seqs))}
 	errs := make([]error, len(seqs))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, SequenceReads)
+	sem := make(chan struct{}, reads)
 	for i, q := range seqs {
 		wg.Add(1)
 		sem <- struct{}{}

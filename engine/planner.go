@@ -24,6 +24,10 @@ type Planned struct {
 	Config *config.Config
 	items  map[string]*item
 	refs   *refIndex // what sequences on the site reference, for deletions
+	// siteChildSize is the stored size of each child sequence that the
+	// configuration runs but does not declare, by PackageID (read by
+	// lintDangling).
+	siteChildSize map[string]int
 }
 
 // item links a plan object to its configuration and site objects.
@@ -177,7 +181,7 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	ds = append(ds, config.Lint(cfg)...)
 	for _, o := range seqObjs {
 		it := p.items[o.Address]
-		if (o.Action == plan.Create || it.stepsChanged) && it.highImpact {
+		if (o.Action == plan.Create || it.stepsChanged) && it.highImpact && !it.seq.Ignores(config.LintHighImpact, nil) {
 			ds.Warn(it.seq.Pos, config.LintHighImpact, "deploy it to a test collection first",
 				"sequence %q partitions disks or applies an operating system and is changing: high impact", it.seq.Name)
 		}
@@ -188,9 +192,16 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	if err := p.lintDangling(ctx, &ds); err != nil {
 		return nil, nil, err
 	}
+	p.lintOnSite(cfg, seqObjs, &ds)
 	ds.Sort()
 	if ds.HasErrors() {
 		return nil, ds, nil
+	}
+	if !opts.Prune && len(opts.Targets) == 0 {
+		for _, it := range pruneItems(st, cfg) {
+			o := it.obj
+			p.Plan.NotInConfiguration = append(p.Plan.NotInConfiguration, plan.Outside{Address: o.Address, Kind: o.Kind, Name: o.Name, ID: o.ID})
+		}
 	}
 	if opts.Prune {
 		deletes = append(deletes, pruneItems(st, cfg)...)
@@ -204,6 +215,9 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		}
 		if ds.HasErrors() {
 			return nil, ds, nil
+		}
+		if err := p.describeDeletes(ctx, deletes, opts.reads()); err != nil {
+			return nil, nil, err
 		}
 	}
 	p.Plan.Objects = append(pkgObjs, orderSequences(seqObjs, deps)...)
@@ -323,6 +337,10 @@ func planPackage(st *State, cp *config.Package) (*item, error) {
 		}
 		for _, pr := range d.Programs {
 			obj.Changes = append(obj.Changes, plan.Change{Field: "program " + strconv.Quote(pr.Name), After: pr.Props["CommandLine"], HasAfter: true})
+			if pr.DynamicInstall != nil && *pr.DynamicInstall {
+				pr.Props["ProgramFlags"] = strconv.FormatInt(desired.DefaultProgramFlags|config.ProgramFlagDynamicInstall, 10)
+				obj.Changes = append(obj.Changes, plan.Change{Field: "program " + strconv.Quote(pr.Name) + " installFromTaskSequence", After: "true", HasAfter: true})
+			}
 		}
 		it.changedProgs = d.Programs
 		return it, nil
@@ -337,12 +355,29 @@ func planPackage(st *State, cp *config.Package) (*item, error) {
 		sp := st.Program(obj.ID, pr.Name)
 		if sp == nil {
 			obj.Changes = append(obj.Changes, plan.Change{Field: "program " + strconv.Quote(pr.Name), After: pr.Props["CommandLine"], HasAfter: true})
+			if pr.DynamicInstall != nil && *pr.DynamicInstall {
+				pr.Props["ProgramFlags"] = strconv.FormatInt(desired.DefaultProgramFlags|config.ProgramFlagDynamicInstall, 10)
+				obj.Changes = append(obj.Changes, plan.Change{Field: "program " + strconv.Quote(pr.Name) + " installFromTaskSequence", After: "true", HasAfter: true})
+			}
 			it.changedProgs = append(it.changedProgs, pr)
 			continue
 		}
 		n := len(obj.Changes)
 		for _, k := range sortedKeys(pr.Props) {
 			change(&obj.Changes, "program "+strconv.Quote(pr.Name)+" "+k, sp.String(k), true, pr.Props[k], true)
+		}
+		if pr.DynamicInstall != nil {
+			// Only bit 0 is tsctl's: the rest of the site's flags stay.
+			have := sp.Int("ProgramFlags")
+			want := have &^ config.ProgramFlagDynamicInstall
+			if *pr.DynamicInstall {
+				want |= config.ProgramFlagDynamicInstall
+			}
+			if want != have {
+				pr.Props["ProgramFlags"] = strconv.FormatInt(want, 10)
+				obj.Changes = append(obj.Changes, plan.Change{Field: "program " + strconv.Quote(pr.Name) + " installFromTaskSequence",
+					Before: strconv.FormatBool(have&config.ProgramFlagDynamicInstall != 0), After: strconv.FormatBool(*pr.DynamicInstall), HasBefore: true, HasAfter: true})
+			}
 		}
 		if len(obj.Changes) > n {
 			it.changedProgs = append(it.changedProgs, pr)
@@ -392,8 +427,12 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 		it.size = tsxml.Size(want)
 		steps, _, _ := want.Counts()
 		obj.StepCount = steps
+		obj.Tree = stepTree(tsxml.Comparable(want).Steps, cs.Steps, plan.Create, st.NameOf)
 		for _, k := range sortedKeys(props) {
 			if v := props[k]; v != "" && !(k == "Duration" && v == "0") {
+				if k == "BootImageID" {
+					v = nameRefs(v, nil, st.NameOf)
+				}
 				obj.Changes = append(obj.Changes, plan.Change{Field: k, After: v, HasAfter: true})
 			}
 		}
@@ -542,7 +581,11 @@ func (p *Planned) lintDangling(ctx context.Context, ds *diag.List) error {
 			if err != nil {
 				return fmt.Errorf("read child sequence %s: %w", r.Package, err)
 			}
-			if in.Int("TaskSequenceFlags")&1 != 0 {
+			if p.siteChildSize == nil {
+				p.siteChildSize = map[string]int{}
+			}
+			p.siteChildSize[strings.ToUpper(r.Package)] = len(in.String("Sequence"))
+			if in.Int("TaskSequenceFlags")&1 != 0 && !it.seq.Ignores(config.LintDangling, nil) {
 				ds.Warn(it.seq.Pos, config.LintDangling, "fix the child sequence on the site, or manage it with tsctl",
 					"sequence %q runs %q (%s), which references objects missing on the site", it.seq.Name, in.String("Name"), r.Package)
 			}

@@ -25,7 +25,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tsctl/tsctl/provider/tsxml"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -523,4 +525,72 @@ func isInUse(err error) (*InUseError, bool) {
 	var e *InUseError
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// describeDeletes fills in what each deletion deletes, as a plan shows a
+// creation: a package's properties and programs, and a sequence's step
+// tree, read with one Get (its lazy Sequence) per deleted sequence, at
+// most reads at once.
+func (p *Planned) describeDeletes(ctx context.Context, deletes []*item, reads int) error {
+	st := p.State
+	errs := make([]error, len(deletes))
+	slots := make(chan struct{}, max(1, reads))
+	var wg sync.WaitGroup
+	for i, d := range deletes {
+		if d.obj.Kind != plan.KindSequence {
+			d.obj.Changes = packageFields(st, d.site)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			in, err := st.Site.Get(ctx, d.deletePath)
+			if err != nil {
+				errs[i] = fmt.Errorf("read sequence %s: %w", d.obj.ID, err)
+				return
+			}
+			q, err := tsxml.Parse([]byte(in.String("Sequence")))
+			if err != nil {
+				errs[i] = fmt.Errorf("sequence %s: %w", d.obj.ID, err)
+				return
+			}
+			steps, _, _ := q.Counts()
+			d.obj.StepCount = steps
+			d.obj.Tree = stepTree(tsxml.Comparable(q).Steps, nil, plan.Delete, st.NameOf)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deletedPackageProps are the properties a deleted package shows.
+var deletedPackageProps = []string{"Description", "Manufacturer", "Language", "Version", "PkgSourcePath"}
+
+// packageFields lists a package's properties and programs (with their
+// command lines) as changes with before values only.
+func packageFields(st *State, in *provider.Instance) []plan.Change {
+	var out []plan.Change
+	for _, k := range deletedPackageProps {
+		if v := in.String(k); v != "" {
+			out = append(out, plan.Change{Field: k, Before: v, HasBefore: true})
+		}
+	}
+	progs := st.programs[in.String("PackageID")]
+	names := make([]string, 0, len(progs))
+	for n := range progs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		pr := progs[n]
+		out = append(out, plan.Change{Field: "program " + strconv.Quote(pr.String("ProgramName")), Before: pr.String("CommandLine"), HasBefore: true})
+	}
+	return out
 }

@@ -13,8 +13,9 @@ import (
 )
 
 // Render builds the sequence named name and returns it as a site stores it, with references resolved against site. Secrets are not
-// read: their values are empty, as in a site's export.
-func Render(ctx context.Context, site provider.Site, cfg *config.Config, name string) (*tsxml.Sequence, diag.List, error) {
+// read: their values are empty, as in a site's export. reads bounds the
+// calls in flight while reading the site (0: SequenceReads).
+func Render(ctx context.Context, site provider.Site, cfg *config.Config, name string, reads int) (*tsxml.Sequence, diag.List, error) {
 	var cs *config.Sequence
 	for _, s := range cfg.Sequences {
 		if strings.EqualFold(s.Name, name) {
@@ -28,7 +29,7 @@ func Render(ctx context.Context, site provider.Site, cfg *config.Config, name st
 		}
 		return nil, nil, diag.WithHint(fmt.Errorf("no sequence named %q in the configuration", name), "sequences: "+orNone(names))
 	}
-	st, err := ReadState(ctx, site, 0)
+	st, err := ReadState(ctx, site, reads)
 	if err != nil {
 		return nil, nil, err
 	}

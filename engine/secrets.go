@@ -146,3 +146,91 @@ func ReadSecret(s config.Secret) (string, error) {
 	}
 	return "", errors.New("secret: no source")
 }
+
+// MissingSecrets warns, once per source, about the secrets this plan's
+// writes need (those of sequences it creates or whose steps it changes)
+// that apply would not find: an environment variable not set or empty, a
+// file that is missing, not a regular file, empty or too large. Nothing is
+// read: variables are looked up and files only stat'ed, so a plan made
+// where secrets are not kept (a CI job that only plans) says what apply
+// will need without holding any value.
+func (p *Planned) MissingSecrets() diag.List {
+	type use struct {
+		first config.Secret
+		seqs  map[string]bool
+	}
+	uses := map[string]*use{}
+	var order []string
+	for _, o := range p.Plan.Objects {
+		it := p.items[o.Address]
+		if it == nil || it.seq == nil || !(o.Action == plan.Create || it.stepsChanged) {
+			continue
+		}
+		for _, s := range it.seq.Secrets() {
+			if s.Empty {
+				continue
+			}
+			k := secretKey(s)
+			u := uses[k]
+			if u == nil {
+				u = &use{first: s, seqs: map[string]bool{}}
+				uses[k] = u
+				order = append(order, k)
+			}
+			u.seqs[it.seq.Name] = true
+		}
+	}
+	var ds diag.List
+	for _, k := range order {
+		u := uses[k]
+		problem, hint := findSecret(u.first)
+		if problem == "" {
+			continue
+		}
+		who := fmt.Sprintf("sequence %q needs it", firstKey(u.seqs))
+		if n := len(u.seqs); n > 1 {
+			who = fmt.Sprintf("%d sequences this plan writes need it", n)
+		}
+		ds = append(ds, diag.Diagnostic{Severity: diag.Warning, Pos: u.first.Pos,
+			Msg:  fmt.Sprintf("secret %s %s: %s, and apply stops here before it changes anything", u.first, problem, who),
+			Hint: hint})
+	}
+	return ds
+}
+
+// findSecret says what keeps apply from reading a secret ("" when it can),
+// without reading it.
+func findSecret(s config.Secret) (problem, hint string) {
+	switch {
+	case s.Env != "":
+		v, ok := os.LookupEnv(s.Env)
+		switch {
+		case !ok:
+			return "is not set", "export " + s.Env + " where tsctl apply runs"
+		case v == "":
+			return "is empty", "set " + s.Env + " to the secret; if the value is really blank, write {empty: true} instead"
+		}
+	case s.File != "":
+		st, err := os.Stat(secretPath(s))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return "does not exist", "create the file where tsctl apply runs, or fix the path (relative to the configuration file)"
+		case err != nil:
+			return "cannot be read: " + err.Error(), ""
+		case !st.Mode().IsRegular():
+			return "is not a regular file", ""
+		case st.Size() == 0:
+			return "is empty", "if the value is really blank, write {empty: true} instead"
+		case st.Size() > MaxSecretBytes:
+			return fmt.Sprintf("is larger than %d bytes", MaxSecretBytes), ""
+		}
+	}
+	return "", ""
+}
+
+func firstKey(m map[string]bool) string {
+	for k := range m {
+		return k
+	}
+	return ""
+}

@@ -149,3 +149,33 @@ func (s *recordingSite) ExecMethod(ctx context.Context, class, method string, in
 	}
 	return s.Site.ExecMethod(ctx, class, method, in)
 }
+
+// findSecret tells what keeps apply from a secret without reading it.
+func TestFindSecret(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ok.txt"), []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "empty.txt"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TSCTL_TEST_SET", "value")
+	t.Setenv("TSCTL_TEST_EMPTY", "")
+	cases := []struct {
+		s    config.Secret
+		want string
+	}{
+		{config.Secret{Env: "TSCTL_TEST_SET"}, ""},
+		{config.Secret{Env: "TSCTL_TEST_EMPTY"}, "is empty"},
+		{config.Secret{Env: "TSCTL_TEST_NEVER_SET_7f3a"}, "is not set"},
+		{config.Secret{File: "ok.txt", Dir: dir}, ""},
+		{config.Secret{File: "empty.txt", Dir: dir}, "is empty"},
+		{config.Secret{File: "nope.txt", Dir: dir}, "does not exist"},
+		{config.Secret{File: ".", Dir: dir}, "is not a regular file"},
+	}
+	for _, tc := range cases {
+		if got, _ := findSecret(tc.s); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}

@@ -247,3 +247,22 @@ func (st *State) sequence(id string) *provider.Instance {
 	defer st.mu.Unlock()
 	return st.Sequences[id]
 }
+
+// NameOf returns the name of the site object whose PackageID is id (or
+// the display name of the application whose model name it is); "" when
+// the site holds none.
+func (s *State) NameOf(id string) string {
+	if in := s.byID[strings.ToUpper(id)]; in != nil {
+		return in.String("Name")
+	}
+	if strings.HasPrefix(id, "ScopeId_") {
+		for _, list := range s.apps {
+			for _, a := range list {
+				if strings.EqualFold(a.String("ModelName"), id) {
+					return a.String("LocalizedDisplayName")
+				}
+			}
+		}
+	}
+	return ""
+}

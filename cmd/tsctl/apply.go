@@ -35,6 +35,9 @@ func (c *cli) apply(args []string) int {
 		c.errorf("--parallelism must be at least 1")
 		return exitError
 	}
+	if !c.setIgnore(*pf.ignore) {
+		return exitError
+	}
 	// Given, --parallelism also bounds the reads for the plan; otherwise
 	// they run as many at once as plan's default.
 	reads := 0
@@ -53,6 +56,9 @@ func (c *cli) apply(args []string) int {
 		var err error
 		if saved, err = planfile.Read(fs.parsed[0]); err != nil {
 			c.errorf("%v", err)
+			if looksLikeConfig(fs.parsed[0]) {
+				c.hint("did you mean tsctl apply -f %s? A configuration is given with -f; an argument without -f is a plan saved by tsctl plan --out", fs.parsed[0])
+			}
 			return exitError
 		}
 		pf.files = saved.Configuration.Files

@@ -14,8 +14,7 @@ import (
 func (c *cli) siteCheck(args []string) int {
 	fs := c.flags("site check", "")
 	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
-	fs.StringVar(&c.caFile, "ca-file", "", "https sites: also trust the CA certificates in this PEM file (or $TSCTL_CA_FILE)")
-	fs.BoolVar(&c.insecure, "insecure-skip-verify", false, "https sites: do not verify the server certificate (test sites only; warned on every run)")
+	c.addTLSFlags(fs)
 	stats := fs.Bool("stats", false, "print the provider calls made")
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/provider"
@@ -22,6 +23,39 @@ const SiteEnv = "TSCTL_SITE"
 
 // DefaultSite is used when neither --site nor TSCTL_SITE is set.
 const DefaultSite = "local:.tsctl/site"
+
+// addTLSFlags adds the flags every command that reaches a remote site
+// takes: --ca-file and --insecure-skip-verify.
+func (c *cli) addTLSFlags(fs *flagSet) {
+	fs.StringVar(&c.caFile, "ca-file", "", "https sites: also trust the CA certificates in this PEM file (or $TSCTL_CA_FILE)")
+	fs.BoolVar(&c.insecure, "insecure-skip-verify", false, "https sites: do not verify the server certificate (test sites only; warned on every run)")
+}
+
+// readFlags are the flags of a command that only reads a site (export,
+// render): the site, TLS, the calls in flight and --stats, as plan has them.
+type readFlags struct {
+	site        *string
+	parallelism *int
+	stats       *bool
+}
+
+func (c *cli) addReadFlags(fs *flagSet) *readFlags {
+	rf := &readFlags{}
+	rf.site = fs.String("site", "", "site URL: local:PATH, wmi://SERVER/SITECODE or https://SERVER/AdminService (default $"+SiteEnv+", else "+DefaultSite+")")
+	rf.parallelism = fs.Int("parallelism", engine.SequenceReads, "provider calls made at once while reading the site")
+	rf.stats = fs.Bool("stats", false, "report the provider calls made, by kind")
+	c.addTLSFlags(fs)
+	return rf
+}
+
+// check reports a --parallelism below 1.
+func (rf *readFlags) check(c *cli) bool {
+	if *rf.parallelism < 1 {
+		c.errorf("--parallelism must be at least 1")
+		return false
+	}
+	return true
+}
 
 func (c *cli) parseExit(fs *flagSet) int {
 	if fs.helpSeen {
@@ -173,16 +207,92 @@ func (c *cli) loadConfig(paths []string) (*config.Config, bool) {
 	return cfg, true
 }
 
-// setFormat selects the output format; false means it was not valid.
-func (c *cli) setFormat(f string) bool {
-	switch f {
-	case "human", "json", "markdown", "github":
-		c.format = f
-		return true
+// outputFormat selects the output format from --format and --json (the
+// same as --format json) among allowed; false means it was refused: a
+// format the command does not print, or --json with another --format.
+func (c *cli) outputFormat(fs *flagSet, asJSON bool, format string, allowed ...string) bool {
+	if asJSON {
+		if fs.given("format") && format != "json" {
+			c.errorf("--json and --format %s ask for two different outputs", format)
+			c.hint("give one of them: --json is the same as --format json")
+			return false
+		}
+		format = "json"
 	}
-	c.errorf("unknown --format %q: use human, json, markdown or github", f)
+	for _, a := range allowed {
+		if a == format {
+			c.format = format
+			return true
+		}
+	}
+	c.errorf("unknown --format %q: tsctl %s prints %s", format, fs.Name(), orList(allowed))
+	if s := diag.Similar(format, allowed); len(s) > 0 {
+		c.hint("%s", diag.DidYouMean(s))
+	}
 	return false
 }
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// addIgnoreFlag adds --ignore CODE (repeatable, or comma-separated).
+func (c *cli) addIgnoreFlag(fs *flagSet) *multi {
+	var m multi
+	fs.Var(&m, "ignore", "do not report this lint `CODE` (e.g. TS002; repeatable or comma-separated)")
+	return &m
+}
+
+// setIgnore checks the codes of --ignore: lint warnings only.
+func (c *cli) setIgnore(codes []string) bool {
+	c.ignore = map[string]bool{}
+	for _, list := range codes {
+		for _, code := range strings.Split(list, ",") {
+			code = strings.TrimSpace(code)
+			lc, ok := config.LookupLintCode(code)
+			switch {
+			case !ok:
+				c.errorf("--ignore %s: not a lint code", code)
+				if s := diag.Similar(code, config.LintCodeNames()); len(s) > 0 {
+					c.hint("%s", diag.DidYouMean(s))
+				} else {
+					c.hint("lint codes: %s", strings.Join(config.LintCodeNames(), ", "))
+				}
+				return false
+			case lc.Error:
+				c.errorf("--ignore %s: %s is an error, not a warning, and cannot be ignored", code, lc.Code)
+				return false
+			}
+			c.ignore[lc.Code] = true
+		}
+	}
+	return true
+}
+
+// lintFilter drops the warnings --ignore asked not to report.
+func (c *cli) lintFilter(ds diag.List) diag.List {
+	if len(c.ignore) == 0 {
+		return ds
+	}
+	out := ds[:0:0]
+	for _, d := range ds {
+		if d.Severity == diag.Warning && c.ignore[d.Code] {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// sameWarnings is how many warnings of one code are printed in full (the
+// first with its hint) before the rest are counted on one line: a
+// configuration of thousands of sequences that repeat one pattern gets a
+// screen of warnings, not thousands.
+const sameWarnings = 3
 
 func (c *cli) printDiags(ds diag.List) {
 	if c.format == "github" {
@@ -191,7 +301,26 @@ func (c *cli) printDiags(ds diag.List) {
 		}
 		return
 	}
+	// Warnings of one code are grouped: the first few in full, then one
+	// line counting the rest.
+	count, printed := map[string]int{}, map[string]int{}
 	for _, d := range ds {
+		if d.Severity == diag.Warning {
+			count[d.Code]++
+		}
+	}
+	for _, d := range ds {
+		key := "" // the group: a warning's lint code
+		if d.Severity == diag.Warning {
+			key = d.Code
+		}
+		if key != "" {
+			n := printed[key]
+			printed[key]++
+			if n >= sameWarnings {
+				continue
+			}
+		}
 		prefix := ""
 		if d.Severity == diag.Warning {
 			prefix = "warning: "
@@ -204,10 +333,51 @@ func (c *cli) printDiags(ds diag.List) {
 		} else {
 			fmt.Fprintf(c.stderr, "tsctl: %s%s\n", prefix, d.Msg)
 		}
-		if d.Hint != "" {
+		if d.Hint != "" && (key == "" || printed[key] == 1) {
 			fmt.Fprintf(c.stderr, "\thint: %s\n", d.Hint)
 		}
+		if key != "" && printed[key] == sameWarnings && count[key] > sameWarnings {
+			rest := count[key] - sameWarnings
+			what := ""
+			if lc, ok := config.LookupLintCode(d.Code); ok {
+				what = " (" + lc.Summary + ")"
+			}
+			fmt.Fprintf(c.stderr, "tsctl: warning: %s: and %d more%s; --format github lists every one\n", d.Code, rest, what)
+		}
 	}
+}
+
+// lintSummary prints, when there are warnings, one line counting them by
+// code, with what each code reports.
+func (c *cli) lintSummary(ds diag.List) {
+	if c.format == "github" || c.format == "json" {
+		return
+	}
+	by := warningsByCode(ds)
+	if len(by) == 0 {
+		return
+	}
+	total := 0
+	var parts []string
+	for _, lc := range config.LintCodes {
+		if n := by[lc.Code]; n > 0 {
+			total += n
+			parts = append(parts, fmt.Sprintf("%d %s (%s)", n, lc.Code, lc.Summary))
+		}
+	}
+	fmt.Fprintf(c.stderr, "tsctl: %d lint %s: %s\n", total, plural(total, "warning", "warnings"), strings.Join(parts, ", "))
+	c.hint("--ignore CODE hides a code for a run; lint: {ignore: [{code: CODE, reason: …}]} on a sequence or step hides it there")
+}
+
+// warningsByCode counts the warnings of each code.
+func warningsByCode(ds diag.List) map[string]int {
+	by := map[string]int{}
+	for _, d := range ds {
+		if d.Severity == diag.Warning && d.Code != "" {
+			by[d.Code]++
+		}
+	}
+	return by
 }
 
 func plural(n int, one, many string) string {
@@ -219,11 +389,24 @@ func plural(n int, one, many string) string {
 
 // colorOK reports whether w is a terminal that may get colour.
 func colorOK(w io.Writer) bool {
-	if _, set := os.LookupEnv("NO_COLOR"); set {
+	return colorAllowed(os.LookupEnv, isTerminal(w))
+}
+
+// colorAllowed decides colour from the environment: never with NO_COLOR
+// set (no-color.org) or on a terminal that says it cannot show it
+// (TERM=dumb, as Emacs shells and some CI logs set), else on a terminal.
+func colorAllowed(env func(string) (string, bool), terminal bool) bool {
+	if _, set := env("NO_COLOR"); set {
 		return false
 	}
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	return terminal && !dumbTerminal(env)
+}
+
+// dumbTerminal reports TERM=dumb: a terminal without cursor control, on
+// which tsctl writes neither colour nor a live progress line.
+func dumbTerminal(env func(string) (string, bool)) bool {
+	t, _ := env("TERM")
+	return t == "dumb"
 }
 
 // askPassword asks for user's password on the terminal, without echo.

@@ -10,7 +10,7 @@ import (
 
 func (c *cli) export(args []string) int {
 	fs := c.flags("export", "")
-	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
+	rf := c.addReadFlags(fs)
 	var names multi
 	fs.Var(&names, "name", "export the sequences whose names match this glob (repeatable; default all)")
 	out := fs.String("out", "", "write one YAML file per sequence into this folder instead of stdout")
@@ -18,14 +18,18 @@ func (c *cli) export(args []string) int {
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
-	url := c.siteURL(*siteFlag)
+	if !rf.check(c) {
+		return exitError
+	}
+	url := c.siteURL(*rf.site)
 	site, err := c.openSite(url, true)
 	if err != nil {
 		c.fail(err)
 		return exitError
 	}
 	defer site.Close()
-	ex, err := engine.Export(context.Background(), site, names)
+	defer c.printStats(*rf.stats)
+	ex, err := engine.Export(context.Background(), site, names, *rf.parallelism)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError

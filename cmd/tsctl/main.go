@@ -11,6 +11,7 @@ import (
 	"runtime/pprof"
 	"strings"
 
+	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -30,8 +31,9 @@ type cli struct {
 	format         string // human, json, markdown or github
 	counting       *provider.Counting
 	retrying       *provider.Retrying
-	caFile         string // --ca-file
-	insecure       bool   // --insecure-skip-verify
+	caFile         string          // --ca-file
+	insecure       bool            // --insecure-skip-verify
+	ignore         map[string]bool // --ignore: lint codes not reported
 	// readPassword, when set, replaces the terminal prompt for a password.
 	readPassword func(prompt string) (string, error)
 }
@@ -54,7 +56,7 @@ func init() {
 		{"convert", "turn sequence XML, export object.xml or export .zip files into YAML", (*cli).convert},
 		{"export", "read sequences from a site as YAML (or --xml), references by name", (*cli).export},
 		{"schema", "print the JSON Schema of the configuration", (*cli).schema},
-		{"site", "manage the embedded local site (init, show, seed, lock, unlock)", (*cli).site},
+		{"site", "manage the embedded local site (init, show, seed, lock, unlock, delete, serve) and check any site (check)", (*cli).site},
 		{"version", "print the version", (*cli).version},
 	}
 }
@@ -79,17 +81,37 @@ func (c *cli) main(args []string) int {
 		return exitError
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	case "-h", "-help", "--help":
 		c.usage(c.stdout)
 		return exitOK
+	case "help":
+		// tsctl help CMD is tsctl CMD -h.
+		if len(args) == 1 {
+			c.usage(c.stdout)
+			return exitOK
+		}
+		return c.main(append(args[1:], "-h"))
 	}
 	for _, cmd := range commands {
 		if cmd.name == args[0] {
 			return cmd.run(c, args[1:])
 		}
 	}
+	if strings.HasPrefix(args[0], "-") {
+		c.errorf("tsctl needs a command before its flags")
+		c.hint("run tsctl -h for the list of commands")
+		return exitError
+	}
 	c.errorf("unknown command %q", args[0])
-	c.hint("run tsctl help for the list of commands")
+	var names []string
+	for _, cmd := range commands {
+		names = append(names, cmd.name)
+	}
+	if s := diag.Similar(args[0], names); len(s) > 0 {
+		c.hint("%s", diag.DidYouMean(s))
+	} else {
+		c.hint("run tsctl -h for the list of commands")
+	}
 	return exitError
 }
 
@@ -103,7 +125,7 @@ func (c *cli) usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", cmd.name, cmd.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run tsctl <command> -h for a command's flags.")
+	fmt.Fprintln(w, "Run tsctl <command> -h (or tsctl help <command>) for what a command does and its --flags.")
 	fmt.Fprintln(w, "Exit codes: 0 success, 1 error, 2 changes pending (plan --detailed-exitcode).")
 }
 
@@ -126,7 +148,7 @@ func (c *cli) hint(format string, args ...any) {
 func (c *cli) version(args []string) int {
 	fs := c.flags("version", "")
 	if !c.parse(fs, args, 0, 0) {
-		return exitError
+		return c.parseExit(fs)
 	}
 	v := "devel"
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {

@@ -21,6 +21,7 @@ type planFlags struct {
 	targets        multi
 	replaceSecrets *bool
 	allowEmpty     *bool
+	ignore         *multi
 }
 
 func (c *cli) addPlanFlags(fs *flagSet) *planFlags {
@@ -31,8 +32,8 @@ func (c *cli) addPlanFlags(fs *flagSet) *planFlags {
 	pf.allowEmpty = fs.Bool("allow-empty-prune", false, "with --prune, accept a configuration that declares nothing, which deletes every object tsctl manages")
 	fs.Var(&pf.targets, "target", "plan only this object (by name) and what it depends on (repeatable)")
 	pf.replaceSecrets = fs.Bool("replace-secrets", false, "push secrets again (after rotating them) even when nothing else changed")
-	fs.StringVar(&c.caFile, "ca-file", "", "https sites: also trust the CA certificates in this PEM file (or $TSCTL_CA_FILE)")
-	fs.BoolVar(&c.insecure, "insecure-skip-verify", false, "https sites: do not verify the server certificate (test sites only; warned on every run)")
+	pf.ignore = c.addIgnoreFlag(fs)
+	c.addTLSFlags(fs)
 	return pf
 }
 
@@ -57,10 +58,10 @@ func (c *cli) plan(args []string) int {
 		c.errorf("--parallelism must be at least 1")
 		return exitError
 	}
-	if *asJSON {
-		*format = "json"
+	if !c.setIgnore(*pf.ignore) {
+		return exitError
 	}
-	if !c.setFormat(*format) {
+	if !c.outputFormat(fs, *asJSON, *format, "human", "json", "markdown", "github") {
 		return exitError
 	}
 	pre := c.startPrefetch(*pf.site, true, *parallelism)
@@ -87,6 +88,9 @@ func (c *cli) plan(args []string) int {
 	if !ok {
 		return exitError
 	}
+	// Secrets apply will need but could not find: a warning here (a plan
+	// made where secrets are not kept still plans), an error at apply.
+	c.printDiags(p.MissingSecrets())
 	writeHeapProfile()
 	if *out != "" {
 		conf, err := planfile.HashFiles(cfg.Files)
@@ -136,7 +140,9 @@ func (c *cli) writePlan(p *plan.Plan) int {
 // makePlan plans and prints diagnostics; false means an error was reported.
 func (c *cli) makePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts engine.PlanOptions, strict bool) (*engine.Planned, bool) {
 	p, ds, err := engine.MakePlan(ctx, site, cfg, opts)
+	ds = c.lintFilter(ds)
 	c.printDiags(ds)
+	c.lintSummary(ds)
 	if err != nil {
 		c.fail(err)
 		return nil, false
@@ -157,20 +163,20 @@ func (c *cli) makePlan(ctx context.Context, site provider.Site, cfg *config.Conf
 
 func (c *cli) show(args []string) int {
 	fs := c.flags("show", "PLANFILE")
-	asJSON := fs.Bool("json", false, "print the plan as a JSON document")
+	asJSON := fs.Bool("json", false, "print the plan as a JSON document (same as --format json)")
 	format := fs.String("format", "human", "output: human, json or markdown")
 	if !c.parse(fs, args, 1, 1) {
 		return c.parseExit(fs)
 	}
-	if *asJSON {
-		*format = "json"
-	}
-	if !c.setFormat(*format) {
+	if !c.outputFormat(fs, *asJSON, *format, "human", "json", "markdown") {
 		return exitError
 	}
 	f, err := planfile.Read(fs.parsed[0])
 	if err != nil {
 		c.errorf("%v", err)
+		if looksLikeConfig(fs.parsed[0]) {
+			c.hint("tsctl show prints a plan saved by tsctl plan --out; to see what a configuration would change, run tsctl plan -f %s", fs.parsed[0])
+		}
 		return exitError
 	}
 	if c.format == "human" {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -37,7 +38,7 @@ func (c *cli) newProgress(p *plan.Plan, jsonEvents, quiet bool) *progress {
 		pr.mode = "json"
 	case quiet:
 		pr.mode = "quiet"
-	case isTerminal(c.stderr):
+	case isTerminal(c.stderr) && !dumbTerminal(os.LookupEnv):
 		pr.mode = "live"
 		pr.stopped.Add(1)
 		go pr.tick()

@@ -12,7 +12,7 @@ func (c *cli) render(args []string) int {
 	fs := c.flags("render", "")
 	var files multi
 	fs.Var(&files, "f", "configuration file or folder (repeatable; default tsctl.yaml)")
-	siteFlag := fs.String("site", "", "site whose IDs references resolve to (default $"+SiteEnv+", else "+DefaultSite+")")
+	rf := c.addReadFlags(fs)
 	name := fs.String("sequence", "", "name of the sequence to render (required)")
 	indent := fs.Bool("indent", false, "one element per line, indented (the site stores it on one line)")
 	if !c.parse(fs, args, 0, 0) {
@@ -20,21 +20,25 @@ func (c *cli) render(args []string) int {
 	}
 	if *name == "" {
 		c.errorf("--sequence is required")
-		c.commandUsage(c.stderr, fs)
+		c.shortUsage(fs)
+		return exitError
+	}
+	if !rf.check(c) {
 		return exitError
 	}
 	cfg, ok := c.loadConfig(files)
 	if !ok {
 		return exitError
 	}
-	url := c.siteURL(*siteFlag)
+	url := c.siteURL(*rf.site)
 	site, err := c.openSite(url, true)
 	if err != nil {
 		c.fail(err)
 		return exitError
 	}
 	defer site.Close()
-	q, ds, err := engine.Render(context.Background(), site, cfg, *name)
+	defer c.printStats(*rf.stats)
+	q, ds, err := engine.Render(context.Background(), site, cfg, *name, *rf.parallelism)
 	c.printDiags(ds)
 	if err != nil {
 		c.fail(err)

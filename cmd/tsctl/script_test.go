@@ -15,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/tsctl/tsctl/engine/workload"
 	"github.com/tsctl/tsctl/provider/adminservice/krbtest"
 )
 
@@ -76,6 +77,8 @@ func runScripts(t *testing.T, https bool) {
 			"gencert":       cmdGenCert,
 			"sitefaults":    cmdSiteFaults,
 			"krbrealm":      cmdKrbRealm,
+			"genconfig":     cmdGenConfig,
+			"maxlines":      cmdMaxLines,
 		},
 	})
 }
@@ -303,4 +306,36 @@ func lookPath(name, path string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s is not on the script's PATH", name)
+}
+
+// genconfig SEQUENCES STEPS FILE writes the generated configuration
+// tsctl-gen writes (engine/workload) to FILE.
+func cmdGenConfig(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: genconfig SEQUENCES STEPS FILE")
+	}
+	var spec workload.Spec
+	_, err := fmt.Sscan(args[0], &spec.Sequences)
+	ts.Check(err)
+	_, err = fmt.Sscan(args[1], &spec.Steps)
+	ts.Check(err)
+	var b bytes.Buffer
+	ts.Check(workload.Write(&b, spec))
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), b.Bytes(), 0o644))
+}
+
+// maxlines stdout|stderr N asserts that the last command printed at most N
+// lines there: that it fits on a screen.
+func cmdMaxLines(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || (args[0] != "stdout" && args[0] != "stderr") {
+		ts.Fatalf("usage: maxlines stdout|stderr N")
+	}
+	var max int
+	_, err := fmt.Sscan(args[1], &max)
+	ts.Check(err)
+	text := ts.ReadFile(args[0])
+	n := strings.Count(text, "\n")
+	if (n > max) != neg {
+		ts.Fatalf("%s has %d lines, want at most %d", args[0], n, max)
+	}
 }

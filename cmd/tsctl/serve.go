@@ -98,6 +98,15 @@ func (c *cli) siteServe(args []string) int {
 		}
 	}
 	c.notef("serving %s at %s (Ctrl-C stops)", o.dir, siteURL)
+	switch {
+	case srv.TLSConfig == nil:
+	case o.certFile != "":
+		c.notef("certificate: %s; clients trust it (or its issuer) with --ca-file or $TSCTL_CA_FILE", o.certFile)
+	case o.certOut != "":
+		c.notef("certificate: %s (generated for this run); clients trust it with --ca-file %s or TSCTL_CA_FILE=%s", o.certOut, o.certOut, o.certOut)
+	default:
+		c.notef("certificate: generated for this run and kept in memory; restart with --cert-out FILE to write it, and give clients --ca-file FILE")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	go func() {

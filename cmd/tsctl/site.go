@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -14,35 +15,63 @@ import (
 	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/convert"
+	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/internal/localfile"
 	"github.com/tsctl/tsctl/provider/export"
 	"github.com/tsctl/tsctl/provider/local"
 )
+
+// siteCommands are the subcommands of tsctl site, in the order help lists them.
+var siteCommands = []struct{ name, args, summary string }{
+	{"init", "", "create an embedded local site"},
+	{"show", "", "list the embedded site's objects and locks"},
+	{"seed", "FILE|FOLDER...", "add the objects a seed file or an export references to the embedded site"},
+	{"lock", "NAME --user U", "simulate another administrator holding a lock on the embedded site"},
+	{"unlock", "NAME", "release a lock on the embedded site"},
+	{"delete", "NAME", "delete an object from the embedded site as an administrator would in the console (no checks)"},
+	{"serve", "", "serve the embedded site over the AdminService REST routes on loopback (HTTPS)"},
+	{"check", "--site URL", "probe any site, read-only, for what tsctl needs (site code, queries, lazy read, locks, rights)"},
+}
 
 func (c *cli) site(args []string) int {
 	subs := map[string]func([]string) int{
 		"init": c.siteInit, "serve": c.siteServe, "show": c.siteShow, "seed": c.siteSeed, "lock": c.siteLock, "unlock": c.siteUnlock, "delete": c.siteDelete,
 		"check": c.siteCheck,
 	}
-	if len(args) == 0 || subs[args[0]] == nil {
-		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-			c.errorf("unknown site command %q", args[0])
-		}
-		fmt.Fprintln(c.stderr, "Usage: tsctl site <init|show|seed|lock|unlock|delete|serve|check> [flags]")
-		fmt.Fprintln(c.stderr, "  init              create an embedded local site")
-		fmt.Fprintln(c.stderr, "  show              list the site's objects and locks")
-		fmt.Fprintln(c.stderr, "  seed FILE         add reference-only objects (applications, boot images, packages)")
-		fmt.Fprintln(c.stderr, "  lock NAME --user U    simulate another administrator holding a lock")
-		fmt.Fprintln(c.stderr, "  unlock NAME       release a lock")
-		fmt.Fprintln(c.stderr, "  delete NAME       delete an object as an administrator would in the console (no checks)")
-		fmt.Fprintln(c.stderr, "  serve             serve the site over the AdminService REST routes on loopback (HTTPS)")
-		fmt.Fprintln(c.stderr, "  check --site URL  probe any site, read-only, for what tsctl needs (site code, queries, lazy read, locks, rights)")
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return exitOK
-		}
-		return exitError
+	if len(args) > 0 && subs[args[0]] != nil {
+		return subs[args[0]](args[1:])
 	}
-	return subs[args[0]](args[1:])
+	help := len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help")
+	w := c.stderr
+	if help {
+		w = c.stdout
+	}
+	if len(args) > 0 && !help {
+		if strings.HasPrefix(args[0], "-") {
+			c.errorf("tsctl site needs a command before its flags")
+		} else {
+			c.errorf("unknown site command %q", args[0])
+			var names []string
+			for _, s := range siteCommands {
+				names = append(names, s.name)
+			}
+			if s := diag.Similar(args[0], names); len(s) > 0 {
+				c.hint("%s", diag.DidYouMean(s))
+			}
+		}
+	}
+	fmt.Fprintln(w, "Usage: tsctl site <command> [flags]")
+	fmt.Fprintln(w, "\nManage the embedded local site (and check any site).\n\nCommands:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, s := range siteCommands {
+		fmt.Fprintf(tw, "  %s %s\t%s\n", s.name, s.args, s.summary)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nRun tsctl site <command> -h for a command's flags.")
+	if help {
+		return exitOK
+	}
+	return exitError
 }
 
 // openLocal opens a local: site for the site subcommands.
@@ -172,13 +201,15 @@ func nameOf(p map[string]any) string {
 }
 
 func (c *cli) siteSeed(args []string) int {
-	fs := c.flags("site seed", "FILE...")
+	fs := c.flags("site seed", "FILE|FOLDER...")
 	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
 	if !c.parse(fs, args, 1, -1) {
 		return c.parseExit(fs)
 	}
 	file := fs.parsed[0]
-	if ext := strings.ToLower(filepath.Ext(file)); len(fs.parsed) > 1 || ext == ".xml" || ext == ".zip" {
+	if ext := strings.ToLower(filepath.Ext(file)); len(fs.parsed) > 1 || ext == ".xml" || ext == ".zip" || isDir(file) {
+		// Export files, as tsctl convert reads them: a folder stands for
+		// its .xml and .zip files.
 		return c.seedExport(*siteFlag, fs.parsed)
 	}
 	data, err := localfile.Read(file, config.MaxFileBytes)
@@ -206,6 +237,11 @@ func (c *cli) siteSeed(args []string) int {
 	}
 	fmt.Fprintf(c.stdout, "Seeded site %s: %d added, %d already present.\n", s.Code(), len(res.Added), len(res.Existing))
 	return exitOK
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // siteObject runs a site subcommand that acts on one object named NAME.

@@ -15,13 +15,14 @@ func (c *cli) validate(args []string) int {
 	format := fs.String("format", "human", "output: human, json or github (workflow annotations)")
 	asJSON := fs.Bool("json", false, "print the diagnostics as JSON (same as --format json)")
 	strict := fs.Bool("strict", false, "fail on lint warnings")
+	ignore := c.addIgnoreFlag(fs)
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
-	if *asJSON {
-		*format = "json"
+	if !c.setIgnore(*ignore) {
+		return exitError
 	}
-	if !c.setFormat(*format) {
+	if !c.outputFormat(fs, *asJSON, *format, "human", "json", "github") {
 		return exitError
 	}
 	cfg, ds := config.Load(files)
@@ -29,6 +30,7 @@ func (c *cli) validate(args []string) int {
 		ds = append(ds, config.Lint(cfg)...)
 		ds.Sort()
 	}
+	ds = c.lintFilter(ds)
 	failed := ds.HasErrors() || (*strict && len(ds) > 0)
 	if c.format == "json" {
 		type jd struct {
@@ -41,9 +43,10 @@ func (c *cli) validate(args []string) int {
 			Hint     string `json:"hint,omitempty"`
 		}
 		out := struct {
-			Valid       bool `json:"valid"`
-			Diagnostics []jd `json:"diagnostics"`
-		}{Valid: !failed, Diagnostics: []jd{}}
+			Valid       bool           `json:"valid"`
+			Diagnostics []jd           `json:"diagnostics"`
+			Warnings    map[string]int `json:"warnings_by_code"`
+		}{Valid: !failed, Diagnostics: []jd{}, Warnings: warningsByCode(ds)}
 		for _, d := range ds {
 			out.Diagnostics = append(out.Diagnostics, jd{d.Severity.String(), d.Code, d.Pos.File, d.Pos.Line, d.Pos.Col, d.Msg, d.Hint})
 		}
@@ -55,6 +58,7 @@ func (c *cli) validate(args []string) int {
 		return exitOK
 	}
 	c.printDiags(ds)
+	c.lintSummary(ds)
 	if ds.HasErrors() {
 		c.errorf("%d %s in the configuration; nothing was changed", countErrors(ds), plural(countErrors(ds), "problem", "problems"))
 		return exitError

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -77,6 +78,8 @@ func (c *Config) check() diag.List {
 				ds.AddHint(a.Pos, "leave it out: the site writes the version it stores", "attributes: version is not an attribute to set")
 			}
 		}
+		checkLintIgnores(s.Lint, &ds)
+		Walk(s.Steps, func(st *Step) { checkLintIgnores(st.Lint, &ds) })
 		dup("sequence", s.Name, s.Pos)
 		seqs[strings.ToLower(s.Name)] = s
 		switch {
@@ -125,9 +128,47 @@ func (c *Config) check() diag.List {
 	return ds
 }
 
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// checkEnvName refuses a secret's environment variable name that a shell
+// cannot export or a CI system cannot hold: letters, digits and _, not
+// starting with a digit. The common mistake is writing how a shell reads
+// the variable ($NAME, ${NAME}, %NAME%) instead of its name.
+func checkEnvName(sec Secret, ds *diag.List) {
+	name := sec.Env
+	if envNameRE.MatchString(name) {
+		return
+	}
+	bare := strings.TrimSpace(name)
+	switch {
+	case strings.HasPrefix(bare, "${") && strings.HasSuffix(bare, "}"):
+		bare = bare[2 : len(bare)-1]
+	case strings.HasPrefix(bare, "$"):
+		bare = bare[1:]
+	case strings.HasPrefix(bare, "%") && strings.HasSuffix(bare, "%") && len(bare) > 1:
+		bare = bare[1 : len(bare)-1]
+	case strings.HasPrefix(bare, "env:"):
+		bare = strings.TrimSpace(bare[4:])
+	}
+	hint := "a name is letters, digits and _, not starting with a digit, e.g. {env: JOIN_PASSWORD}"
+	if bare != name && envNameRE.MatchString(bare) {
+		hint = fmt.Sprintf("write the variable's name alone: {env: %s}", bare)
+	} else if fixed := envNameFix.Replace(bare); envNameRE.MatchString(fixed) {
+		hint = fmt.Sprintf("rename the variable, e.g. {env: %s}: %s", fixed, hint)
+	}
+	ds.AddHint(sec.Pos, hint, "secret: %q is not a valid environment variable name", name)
+}
+
+var envNameFix = strings.NewReplacer("-", "_", ".", "_", " ", "_")
+
 func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, PackageType) *Package, wrongType func(string, PackageType, diag.Pos)) {
 	bad := func(key, format string, args ...any) { ds.Add(st.At(key), format, args...) }
 	body := st.Body()
+	for _, sec := range stepSecrets(st, body) {
+		if sec.Env != "" {
+			checkEnvName(sec, ds)
+		}
+	}
 	get := func(n *Node, key string) (string, bool) {
 		if v := Lookup(n, key); v != nil {
 			return v.Value, true
@@ -327,8 +368,19 @@ func (s *Step) ChildName() string {
 // positions.
 func (s *Sequence) Secrets() []Secret {
 	var out []Secret
-	var walk func(st *Step, n *Node)
-	walk = func(st *Step, n *Node) {
+	Walk(s.Steps, func(st *Step) {
+		if st.Kind != "group" {
+			out = append(out, stepSecrets(st, st.Body())...)
+		}
+	})
+	return out
+}
+
+// stepSecrets lists the secrets in a step's body.
+func stepSecrets(st *Step, body *Node) []Secret {
+	var out []Secret
+	var walk func(n *Node)
+	walk = func(n *Node) {
 		if n == nil {
 			return
 		}
@@ -348,13 +400,11 @@ func (s *Sequence) Secrets() []Secret {
 			}
 		}
 		for _, c := range n.Content {
-			walk(st, c)
+			walk(c)
 		}
 	}
-	Walk(s.Steps, func(st *Step) {
-		if st.Kind != "group" {
-			walk(st, st.Body())
-		}
-	})
+	if st.Kind != "group" {
+		walk(body)
+	}
 	return out
 }

@@ -124,7 +124,9 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // semantic checks from running.
 func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	doc, extraLine, dec, err := decodeDocument(file, data)
-	return c.addDocument(file, doc, extraLine, dec, err)
+	ds, ok := c.addDocument(file, doc, extraLine, dec, err)
+	addYAMLHints(data, ds)
+	return ds, ok
 }
 
 // addDocument adds a parsed document (see decodeDocument).
@@ -323,6 +325,8 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 			mapping(v, func(k string, kn, val *yaml.Node) {
 				s.Attributes = append(s.Attributes, Attribute{Name: k, Value: val.Value, Pos: diag.Pos{File: file, Line: kn.Line, Col: kn.Column}})
 			})
+		case "lint":
+			s.Lint = decodeLint(file, v)
 		case "globalVariables":
 			for _, item := range deref(v).Content {
 				var g GlobalVar
@@ -392,6 +396,8 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 			case "steps":
 				stepsNode = k
 				st.Steps = decodeSteps(file, v, ds)
+			case "lint":
+				st.Lint = decodeLint(file, v)
 			default:
 				if isKind(key) {
 					kinds = append(kinds, key)

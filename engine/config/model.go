@@ -54,6 +54,11 @@ type Program struct {
 	Name        string `yaml:"name"`
 	CommandLine string `yaml:"commandLine"`
 	Comment     string `yaml:"comment"`
+	// InstallFromTaskSequence, when given, is the program's "Allow this
+	// program to be installed from the Install Package task sequence
+	// without being deployed" setting (ProgramFlags bit 0,
+	// AUTHORIZED_DYNAMIC_INSTALL); nil leaves the site's value alone.
+	InstallFromTaskSequence *bool `yaml:"installFromTaskSequence"`
 }
 
 // Sequence is a task sequence.
@@ -75,6 +80,16 @@ type Sequence struct {
 	// Attributes are attributes of the <sequence> element besides version,
 	// as exported (MDT writes name and description there).
 	Attributes []Attribute
+	// Lint lists the lint codes ignored for the whole sequence.
+	Lint []LintIgnore
+}
+
+// LintIgnore is one entry of lint: ignore: a lint code the configuration
+// does not want reported there, and why.
+type LintIgnore struct {
+	Code   string
+	Reason string
+	Pos    diag.Pos
 }
 
 // GlobalVar is one <globalVarList> variable.
@@ -105,6 +120,7 @@ type Step struct {
 	Layout          []string    // order of the step's condition, action and defaultVarList; nil for the usual one
 	Properties      []Attribute // step properties as stored, over what a typed form writes (null: left out)
 	Steps           []*Step
+	Lint            []LintIgnore // lint codes ignored for this step (and, for a group, its steps)
 }
 
 // Attribute is one entry of a step's attributes: an XML attribute of the

@@ -576,7 +576,17 @@ type Package struct {
 type Program struct {
 	Name  string
 	Props map[string]string
+	// DynamicInstall, when not nil, is the ProgramFlags bit 0 the
+	// configuration wants (installFromTaskSequence); the planner writes
+	// ProgramFlags from the site's value with that bit set or cleared.
+	DynamicInstall *bool
 }
+
+// DefaultProgramFlags is the ProgramFlags of a new SMS_Program as
+// Microsoft's class reference gives its defaults: EVERYUSER, USEUNCPATH,
+// USERCONTEXT and UNATTENDED. A program created with installFromTaskSequence:
+// true is created with these and bit 0 (AUTHORIZED_DYNAMIC_INSTALL).
+const DefaultProgramFlags = 0x00010000 | 0x00100000 | 0x00004000 | 0x00002000
 
 // Classes maps package types to SMS Provider classes.
 var Classes = map[config.PackageType]string{
@@ -596,7 +606,8 @@ func PackageOf(p *config.Package) *Package {
 		d.Props["Language"] = p.Language
 	}
 	for _, pr := range p.Programs {
-		d.Programs = append(d.Programs, Program{Name: pr.Name, Props: map[string]string{"CommandLine": pr.CommandLine, "Comment": pr.Comment}})
+		d.Programs = append(d.Programs, Program{Name: pr.Name, Props: map[string]string{"CommandLine": pr.CommandLine, "Comment": pr.Comment},
+			DynamicInstall: pr.InstallFromTaskSequence})
 	}
 	return d
 }

@@ -32,6 +32,7 @@ func (s Style) bold(text string) string {
 func (p *Plan) WriteHuman(w io.Writer, st Style) {
 	if !p.Changes {
 		fmt.Fprintf(w, "No changes. Site %s matches the configuration.\n", p.Site)
+		p.writeOutside(w, "")
 		return
 	}
 	used := map[Action]bool{}
@@ -63,13 +64,14 @@ func (p *Plan) WriteHuman(w io.Writer, st Style) {
 			if o.Action != Delete {
 				continue
 			}
-			o.writeHuman(w, st)
 			// A deletion waits for the changes to the sequences using it.
+			var after []string
 			for _, d := range o.DependsOn {
 				if x := byAddr[d]; x != nil {
-					fmt.Fprintf(w, "    after the %s of %s, which uses it now\n", map[Action]string{Update: "update", Delete: "deletion"}[x.Action], x.label())
+					after = append(after, fmt.Sprintf("    after the %s of %s, which uses it now", map[Action]string{Update: "update", Delete: "deletion"}[x.Action], x.label()))
 				}
 			}
+			o.writeHuman(w, st, after...)
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "Destroy: %d to delete (%d declared absent, %d pruned: created by tsctl, no longer in the configuration).\n",
@@ -78,7 +80,30 @@ func (p *Plan) WriteHuman(w io.Writer, st Style) {
 	if p.Partial {
 		fmt.Fprintln(w, "Note: --target narrowed this plan; it may not hold every change the configuration needs.")
 	}
+	p.writeOutside(w, "")
 	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to delete.\n", p.Summary.Create, p.Summary.Update, p.Summary.Delete)
+}
+
+// outsideShown is how many objects outside the configuration are named.
+const outsideShown = 10
+
+// writeOutside notes the objects tsctl created that the configuration no
+// longer declares and that stay on the site, each line starting with
+// indent.
+func (p *Plan) writeOutside(w io.Writer, indent string) {
+	n := len(p.NotInConfiguration)
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%sNote: %d %s tsctl created %s no longer in the configuration and %s on the site; plan --prune deletes %s:\n",
+		indent, n, plural(n, "object", "objects"), plural(n, "is", "are"), plural(n, "stays", "stay"), plural(n, "it", "them"))
+	for i, o := range p.NotInConfiguration {
+		if i == outsideShown {
+			fmt.Fprintf(w, "%s  … and %d more (--json lists them all)\n", indent, n-outsideShown)
+			break
+		}
+		fmt.Fprintf(w, "%s  %s %q (%s)\n", indent, o.Kind, o.Name, o.ID)
+	}
 }
 
 func (p *Plan) countReason(r string) int {
@@ -100,7 +125,9 @@ func (o *Object) label() string {
 	return s
 }
 
-func (o *Object) writeHuman(w io.Writer, st Style) {
+// writeHuman prints the object's head line, then notes (lines printed as
+// they are), then its field changes and steps.
+func (o *Object) writeHuman(w io.Writer, st Style, notes ...string) {
 	head := fmt.Sprintf("%s %s %q", o.Action.Symbol(), o.Kind, o.Name)
 	if o.ID != "" {
 		head += " (" + o.ID + ")"
@@ -116,6 +143,9 @@ func (o *Object) writeHuman(w io.Writer, st Style) {
 		head += " will be updated in place"
 	case Delete:
 		head += " will be deleted"
+		if o.Kind == KindSequence && o.StepCount > 0 {
+			head += fmt.Sprintf(" with its %d %s", o.StepCount, plural(o.StepCount, "step", "steps"))
+		}
 		if o.Reason == "delete_because_absent" {
 			head += " (declared absent)"
 		} else if o.Reason != "" {
@@ -123,6 +153,9 @@ func (o *Object) writeHuman(w io.Writer, st Style) {
 		}
 	}
 	fmt.Fprintln(w, st.paint(o.Action, st.bold(head)))
+	for _, n := range notes {
+		fmt.Fprintln(w, n)
+	}
 	width := 0
 	for _, c := range o.Changes {
 		width = max(width, len(c.Field))
@@ -131,23 +164,36 @@ func (o *Object) writeHuman(w io.Writer, st Style) {
 		fmt.Fprintf(w, "    %s\n", c.human(width, st))
 	}
 	for _, s := range o.Steps {
-		label := "step"
-		if s.Type == "group" {
-			label = "group"
-		}
-		line := fmt.Sprintf("  %s %s %q", s.Action.Symbol(), label, s.Path)
-		if s.Action != Update && s.Type != "" && s.Type != "group" {
-			line += " (" + strings.TrimPrefix(s.Type, "SMS_TaskSequence_") + ")"
-		}
-		fmt.Fprintln(w, st.paint(s.Action, line))
-		width := 0
-		for _, c := range s.Changes {
-			width = max(width, len(c.Field))
-		}
-		for _, c := range s.Changes {
-			fmt.Fprintf(w, "        %s\n", c.human(width, st))
-		}
+		s.writeHuman(w, st)
 	}
+	for _, s := range o.Tree {
+		s.writeHuman(w, st)
+	}
+}
+
+// writeHuman prints a step change, or a step of a tree, with its fields.
+func (s StepChange) writeHuman(w io.Writer, st Style) {
+	fmt.Fprintln(w, st.paint(s.Action, "  "+s.head()))
+	width := 0
+	for _, c := range s.Changes {
+		width = max(width, len(c.Field))
+	}
+	for _, c := range s.Changes {
+		fmt.Fprintf(w, "        %s\n", c.human(width, st))
+	}
+}
+
+// head is a step change's line: + step "Group/Name" (RunCommandLineAction).
+func (s StepChange) head() string {
+	label := "step"
+	if s.Type == "group" {
+		label = "group"
+	}
+	line := fmt.Sprintf("%s %s %q", s.Action.Symbol(), label, s.Path)
+	if s.Action != Update && s.Type != "" && s.Type != "group" {
+		line += " (" + strings.TrimPrefix(s.Type, "SMS_TaskSequence_") + ")"
+	}
+	return line
 }
 
 func (c Change) human(width int, st Style) string {
@@ -186,13 +232,16 @@ func (p *Plan) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "### tsctl plan for site %s\n\n", p.Site)
 	if !p.Changes {
 		fmt.Fprintf(w, "No changes. Site %s matches the configuration.\n", p.Site)
+		p.writeMarkdownOutside(w)
 		return
 	}
 	fmt.Fprintf(w, "**Plan: %d to create, %d to update, %d to delete.**", p.Summary.Create, p.Summary.Update, p.Summary.Delete)
 	if p.Partial {
 		fmt.Fprint(w, " _(partial: --target)_")
 	}
-	fmt.Fprint(w, "\n\n| | object | id | changes |\n|---|---|---|---|\n")
+	fmt.Fprint(w, "\n\n")
+	p.writeMarkdownOutside(w)
+	fmt.Fprint(w, "| | object | id | changes |\n|---|---|---|---|\n")
 	for _, o := range p.Objects {
 		if o.Action == NoOp {
 			continue
@@ -211,16 +260,17 @@ func (p *Plan) WriteMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "| `%s` | %s `%s` | %s | %s |\n", o.Action.Symbol(), o.Kind, mdEscape(o.Name), o.ID, what)
 	}
 	for _, o := range p.Objects {
-		if o.Action != Update || len(o.Changes)+len(o.Steps) == 0 {
+		if o.Action == NoOp || len(o.Changes)+len(o.Steps)+len(o.Tree) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n<details><summary>%s <code>%s</code></summary>\n\n```diff\n", o.Kind, htmlEscape(o.Name))
+		what := map[Action]string{Create: "new ", Delete: "deleted "}[o.Action]
+		fmt.Fprintf(w, "\n<details><summary>%s%s <code>%s</code></summary>\n\n```diff\n", what, o.Kind, htmlEscape(o.Name))
 		var b strings.Builder
 		for _, c := range o.Changes {
 			fmt.Fprintf(&b, "%s\n", c.human(0, Style{}))
 		}
-		for _, s := range o.Steps {
-			fmt.Fprintf(&b, "%s step %q\n", s.Action.Symbol(), s.Path)
+		for _, s := range append(append([]StepChange(nil), o.Steps...), o.Tree...) {
+			fmt.Fprintf(&b, "%s\n", s.head())
 			for _, c := range s.Changes {
 				fmt.Fprintf(&b, "    %s\n", c.human(0, Style{}))
 			}
@@ -241,4 +291,22 @@ func mdEscape(s string) string { return strings.ReplaceAll(s, "`", "'") }
 
 func htmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// writeMarkdownOutside notes the objects outside the configuration in a
+// pull-request comment.
+func (p *Plan) writeMarkdownOutside(w io.Writer) {
+	n := len(p.NotInConfiguration)
+	if n == 0 {
+		return
+	}
+	var names []string
+	for i, o := range p.NotInConfiguration {
+		if i == outsideShown {
+			names = append(names, fmt.Sprintf("and %d more", n-outsideShown))
+			break
+		}
+		names = append(names, fmt.Sprintf("%s `%s` (%s)", o.Kind, mdEscape(o.Name), o.ID))
+	}
+	fmt.Fprintf(w, "_Not in the configuration, left on the site (`--prune` deletes %s): %s._\n\n", plural(n, "it", "them"), strings.Join(names, ", "))
 }

@@ -8,9 +8,12 @@ import (
 	"fmt"
 )
 
-// FormatVersion is the version of the JSON plan document. It changes when
-// a consumer-visible field changes meaning or disappears.
-const FormatVersion = "1.0"
+// FormatVersion is the version of the JSON plan document: the major part
+// changes when a consumer-visible field changes meaning or disappears, the
+// minor part when fields are added. 1.1 added objects[].steps (the step
+// tree of a sequence created or deleted), the fields of a deleted package
+// (changes with before values) and not_in_configuration.
+const FormatVersion = "1.1"
 
 // Action is what a plan does to one object.
 type Action int
@@ -76,13 +79,17 @@ type StepChange struct {
 
 // Object is the planned action for one package or sequence.
 type Object struct {
-	Address   string       `json:"address"` // kind.name, unique in a plan
-	Kind      Kind         `json:"kind"`
-	Name      string       `json:"name"`
-	ID        string       `json:"id,omitempty"` // PackageID when the object exists
-	Action    Action       `json:"action"`
-	Changes   []Change     `json:"changes,omitempty"`
-	Steps     []StepChange `json:"step_changes,omitempty"`
+	Address string       `json:"address"` // kind.name, unique in a plan
+	Kind    Kind         `json:"kind"`
+	Name    string       `json:"name"`
+	ID      string       `json:"id,omitempty"` // PackageID when the object exists
+	Action  Action       `json:"action"`
+	Changes []Change     `json:"changes,omitempty"`
+	Steps   []StepChange `json:"step_changes,omitempty"`
+	// Tree is every group and step of a sequence created (action create,
+	// settings as after values) or deleted (action delete, settings as
+	// before values), depth-first, in the shape of Steps.
+	Tree      []StepChange `json:"steps,omitempty"`
 	StepCount int          `json:"step_count,omitempty"`
 	DependsOn []string     `json:"depends_on,omitempty"`
 	// Version is the object's SedoObjectVersion when the plan was made.
@@ -112,6 +119,18 @@ type Plan struct {
 	Changes bool `json:"changes"`
 	// Partial is true when --target narrowed the plan.
 	Partial bool `json:"partial,omitempty"`
+	// NotInConfiguration lists the objects tsctl created (marked as its
+	// own) that the configuration no longer declares and that this plan,
+	// made without --prune, leaves on the site.
+	NotInConfiguration []Outside `json:"not_in_configuration,omitempty"`
+}
+
+// Outside is an object a plan leaves alone although tsctl manages it.
+type Outside struct {
+	Address string `json:"address"`
+	Kind    Kind   `json:"kind"`
+	Name    string `json:"name"`
+	ID      string `json:"id"`
 }
 
 // Finish computes the summary fields.

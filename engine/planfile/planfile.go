@@ -172,7 +172,7 @@ func Check(saved, now *plan.Plan) error {
 		case o.Version != n.Version:
 			return &StaleError{what + " changed on the site since the plan was made"}
 		}
-		if !reflect.DeepEqual(normal(o), normal(n)) {
+		if !reflect.DeepEqual(normal(o, saved.FormatVersion), normal(n, saved.FormatVersion)) {
 			return &StaleError{what + " would now be planned differently"}
 		}
 		delete(byAddr, o.Address)
@@ -226,13 +226,24 @@ func onlySecrets(o *plan.Object) bool {
 }
 
 // normal strips nothing but makes nil and empty slices compare equal.
-func normal(o *plan.Object) plan.Object {
+// normal is what of o a saved plan of plan format version is compared on:
+// plans before 1.1 held no step tree and no fields of a deletion.
+func normal(o *plan.Object, version string) plan.Object {
 	c := *o
+	if version == "1.0" || version == "" {
+		c.Tree = nil
+		if c.Action == plan.Delete {
+			c.Changes = nil
+		}
+	}
 	if len(c.Changes) == 0 {
 		c.Changes = nil
 	}
 	if len(c.Steps) == 0 {
 		c.Steps = nil
+	}
+	if len(c.Tree) == 0 {
+		c.Tree = nil
 	}
 	if len(c.DependsOn) == 0 {
 		c.DependsOn = nil

@@ -71,3 +71,31 @@ func FuzzParse(f *testing.F) {
 		_, _ = fl.Plan.JSON()
 	})
 }
+
+// A plan saved before plan format 1.1 holds no step tree and no fields of
+// a deletion: it is compared without them, while a 1.1 plan is compared
+// with them.
+func TestCheckOlderPlanWithoutTree(t *testing.T) {
+	tree := []plan.StepChange{{Path: "Say", Action: plan.Create, Type: "SMS_TaskSequence_RunCommandLineAction"}}
+	now := &plan.Plan{Site: "PS1", Objects: []*plan.Object{
+		{Address: "sequence.S", Kind: plan.KindSequence, Name: "S", Action: plan.Create, StepCount: 1, Tree: tree},
+		{Address: "package.P", Kind: plan.KindPackage, Name: "P", ID: "PS100004", Action: plan.Delete,
+			Changes: []plan.Change{{Field: "PkgSourcePath", Before: `\\fs01\p`, HasBefore: true}}},
+	}}
+	old := &plan.Plan{FormatVersion: "1.0", Site: "PS1", Objects: []*plan.Object{
+		{Address: "sequence.S", Kind: plan.KindSequence, Name: "S", Action: plan.Create, StepCount: 1},
+		{Address: "package.P", Kind: plan.KindPackage, Name: "P", ID: "PS100004", Action: plan.Delete},
+	}}
+	if err := Check(old, now); err != nil {
+		t.Errorf("a 1.0 plan is stale only for what it holds: %v", err)
+	}
+	old.FormatVersion = "1.1"
+	if err := Check(old, now); err == nil {
+		t.Errorf("a 1.1 plan without the tree passed against one with it")
+	}
+	old.Objects[0].Tree = tree
+	old.Objects[1].Changes = now.Objects[1].Changes
+	if err := Check(old, now); err != nil {
+		t.Errorf("the same 1.1 plan: %v", err)
+	}
+}

@@ -189,16 +189,26 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 		kind, hint := provider.KindFailed, ""
 		switch {
 		case resp.StatusCode == 401:
-			kind, msg = provider.KindDenied, "authentication failed: "+msg
-			if offers := resp.Header.Values("Www-Authenticate"); len(offers) > 0 {
-				msg += " (the server offers " + schemes(offers) + ")"
+			// Say what happened, not the server's text alone: a server
+			// answers "the user name or password is incorrect" also to a
+			// request that carried none.
+			kind = provider.KindDenied
+			offers := ""
+			if o := resp.Header.Values("Www-Authenticate"); len(o) > 0 {
+				offers = " (the server offers " + schemes(o) + ")"
 			}
-			if c.neg != nil && c.neg.asked.Load() {
-				msg += "; the site refused the Kerberos ticket from the " + c.neg.src
+			switch {
+			case c.neg != nil && c.neg.asked.Load():
+				msg = "authentication failed: " + msg + offers + "; the site refused the Kerberos ticket from the " + c.neg.src
 				hint = "check the clock (Kerberos allows 5 minutes of skew) and the site's service principal (TSCTL_SPN)"
-			} else if c.opt.Token == "" && c.opt.Username == "" {
-				msg += "; no credentials were given"
+			case c.opt.Token == "" && c.opt.Username == "":
+				msg = "authentication required" + offers + ": no credentials were given"
 				hint = "set TSCTL_USERNAME (DOMAIN\\user) and TSCTL_PASSWORD, or TSCTL_TOKEN, or run kinit for Kerberos"
+			case c.opt.Token != "":
+				msg = "authentication failed with the token in " + EnvToken + ": " + msg + offers
+				hint = "the token may have expired: get a new one"
+			default:
+				msg = "authentication failed for " + c.opt.Username + ": " + msg + offers
 			}
 		case resp.StatusCode == 403:
 			kind, msg = provider.KindDenied, "access denied: "+msg
