@@ -241,13 +241,6 @@ func (st *State) setSequence(id string, in *provider.Instance) {
 	st.mu.Unlock()
 }
 
-// sequence returns what planning read of a managed sequence, or nil.
-func (st *State) sequence(id string) *provider.Instance {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.Sequences[id]
-}
-
 // NameOf returns the name of the site object whose PackageID is id (or
 // the display name of the application whose model name it is); "" when
 // the site holds none.

@@ -136,9 +136,7 @@ func TestSchemaMatchesKinds(t *testing.T) {
 			props[k.Key] = want
 		}
 	}
-	var keys []any
 	for _, k := range KindKeys() {
-		keys = append(keys, k)
 		if props[k] == nil {
 			t.Errorf("schema has no step kind %q", k)
 		}

@@ -30,19 +30,19 @@ func corpus(t *testing.T) *export.Export {
 type nameResolver struct{ c *Converter }
 
 func (r nameResolver) ID(kind desired.RefKind, name string) (string, error) {
-	return verifyResolver{r.c}.ID(kind, name)
+	return verifyResolver(r).ID(kind, name)
 }
 func (nameResolver) Program(string, string) error { return nil }
 func (r nameResolver) Application(name string) (string, string, error) {
-	return verifyResolver{r.c}.Application(name)
+	return verifyResolver(r).Application(name)
 }
 func (nameResolver) Secret(config.Secret) (string, error)  { return "", nil }
 func (nameResolver) CheckID(desired.RefKind, string) error { return nil }
 func (r nameResolver) AppDisplayName(model string) (string, bool) {
-	return verifyResolver{r.c}.AppDisplayName(model)
+	return verifyResolver(r).AppDisplayName(model)
 }
 func (r nameResolver) DescribeContent(name, id string) (desired.ContentInfo, bool) {
-	return verifyResolver{r.c}.DescribeContent(name, id)
+	return verifyResolver(r).DescribeContent(name, id)
 }
 
 func TestCorpusConverts(t *testing.T) {

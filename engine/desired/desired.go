@@ -152,8 +152,6 @@ func (sb *stepBuilder) set(prop, value string) {
 	sb.x.SetVar(v)
 }
 
-func (sb *stepBuilder) setBool(prop string, v bool) { sb.set(prop, strconv.FormatBool(v)) }
-
 func (sb *stepBuilder) ref(kind RefKind, name, key string) string {
 	id, err := sb.b.R.ID(kind, name)
 	if err != nil {
