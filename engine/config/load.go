@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,12 +135,13 @@ func readLimited(path string) ([]byte, error) {
 	return data, nil
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // add decodes one file; ok is false when YAML or schema errors prevent the
 // semantic checks from running.
 func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	doc, extraLine, dec, err := decodeDocument(file, data)
+	if err != nil && err != io.EOF {
+		return diag.List{syntaxError(file, data, err)}, false
+	}
 	return c.addDocument(file, doc, extraLine, dec, err)
 }
 
@@ -152,14 +152,7 @@ func (c *Config) addDocument(file string, doc *yaml.Node, extraLine int, dec *de
 		if err == io.EOF {
 			return nil, true // empty file
 		}
-		msg := err.Error()
-		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			ds.Add(diag.Pos{File: file, Line: line, Col: 1}, "invalid YAML: %s", m[2])
-		} else {
-			ds.Add(diag.Pos{File: file, Line: 1, Col: 1}, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
-		}
-		return ds, false
+		return diag.List{syntaxError(file, nil, err)}, false
 	}
 	if extraLine > 0 {
 		ds.AddHint(diag.Pos{File: file, Line: extraLine, Col: 1}, "put each document in a file of its own", "more than one YAML document in a file")
@@ -185,8 +178,13 @@ func (c *Config) addDocument(file string, doc *yaml.Node, extraLine int, dec *de
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		return nil, true
 	}
+	// Keys written twice and unstorable text, anywhere in the document:
+	// in split mode the items decoded already were checked as they were
+	// parsed, and their stand-ins are empty.
+	checkTree(file, root, &ds)
 	if dec != nil {
-		ds = append(schema.ValidateTop(file, root), dec.schemaDs...)
+		ds = append(ds, schema.ValidateTop(file, root)...)
+		ds = append(ds, dec.schemaDs...)
 		// Items with aliases were left in the tree for the count above.
 		mapping(root, func(key string, _, items *yaml.Node) {
 			if key != "sequences" {
@@ -197,10 +195,10 @@ func (c *Config) addDocument(file string, doc *yaml.Node, extraLine int, dec *de
 				ds = append(ds, schema.ValidateSequence(file, items.Content[i], i)...)
 			}
 		})
-		ds.Sort()
 	} else {
-		ds = schema.Validate(file, root)
+		ds = append(ds, schema.Validate(file, root)...)
 	}
+	ds.Sort()
 	if ds.HasErrors() {
 		return ds, false
 	}
@@ -446,10 +444,17 @@ func parseTimeout(v string) int {
 }
 
 // DecodeStep decodes one step mapping as it would appear in file, giving it
-// its default name.
+// its default name. The step is checked as a step of a sequence is, and
+// decoded only when it passes.
 func DecodeStep(file string, n *yaml.Node) (*Step, diag.List) {
 	var ds diag.List
-	list := &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n}}
+	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{n}}
+	checkTree(file, n, &ds)
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+	seq := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{str("name"), str("step"), str("steps"), list}}
+	if ds = append(ds, schema.ValidateSequence(file, seq, 0)...); ds.HasErrors() {
+		return nil, ds
+	}
 	steps := decodeSteps(file, list, &ds)
 	if len(steps) != 1 {
 		return nil, ds
