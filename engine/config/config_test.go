@@ -116,6 +116,19 @@ func TestStepsThatCannotWorkAreLint(t *testing.T) {
 	}
 }
 
+// The shorthand runCommandLine: CMD runs CMD: no "runs no command line".
+func TestCommandLineShorthandIsNotLint(t *testing.T) {
+	cfg, ds := Parse("c.yaml", []byte("sequences:\n  - name: x\n    steps:\n      - name: s\n        runCommandLine: echo hi\n"))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	for _, d := range Lint(cfg) {
+		if d.Code == LintCannotWork {
+			t.Errorf("the shorthand gets %v", d)
+		}
+	}
+}
+
 func TestAliasBomb(t *testing.T) {
 	src := `a: &a ["x","x","x","x","x","x","x","x","x","x"]
 b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
