@@ -257,6 +257,12 @@ func toDiag(file string, base *yaml.Node, prefix string, ve *jsonschema.Validati
 			"%s: inline secrets are not allowed", describe(where))
 		return ds
 	}
+	_, schemaLoc, _ := strings.Cut(ve.AbsoluteKeywordLocation, "#")
+	keyword := schemaLoc[strings.LastIndex(schemaLoc, "/")+1:]
+	if msg, hint, ok := explain(keyword, resolve(strings.TrimSuffix(schemaLoc, "/"+keyword)), node); ok {
+		ds.AddHint(pos(file, node), hint, "%s: %s", describe(where), msg)
+		return ds
+	}
 	ds.Add(pos(file, node), "%s: %s", describe(where), ve.Message)
 	return ds
 }

@@ -105,11 +105,15 @@ func (c *Config) check() diag.List {
 					st.Name = strings.TrimPrefix(Lookup(st.Body(), "type").Value, "SMS_TaskSequence_")
 				}
 			}
-			if st.Kind == "xml" && st.Name != "" {
-				ds.Add(st.Pos, "a step given as xml takes its name from the XML")
+			if st.Kind == "xml" {
+				if st.Name != "" {
+					ds.Add(st.Pos, "a step given as xml takes its name from the XML")
+				}
+				checkXMLStep(st, &ds)
 			}
 			c.checkStep(st, &ds, declared, wrongType)
 		})
+		checkDepth(s, &ds)
 	}
 	ds = append(ds, c.checkCycles(seqs)...)
 	return ds

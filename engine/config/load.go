@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -181,7 +182,8 @@ func (c *Config) addDocument(file string, doc *yaml.Node, extraLine int, dec *de
 	// Keys written twice and unstorable text, anywhere in the document:
 	// in split mode the items decoded already were checked as they were
 	// parsed, and their stand-ins are empty.
-	checkTree(file, root, &ds)
+	var tree diag.List
+	checkTree(file, root, &tree)
 	if dec != nil {
 		ds = append(ds, schema.ValidateTop(file, root)...)
 		ds = append(ds, dec.schemaDs...)
@@ -198,11 +200,32 @@ func (c *Config) addDocument(file string, doc *yaml.Node, extraLine int, dec *de
 	} else {
 		ds = append(ds, schema.Validate(file, root)...)
 	}
+	ds = append(ds, unlessSaid(tree, ds)...)
 	ds.Sort()
 	if ds.HasErrors() {
 		return ds, false
 	}
 	return c.decode(file, root, dec), true
+}
+
+// unlessSaid drops from tree the diagnostics that the schema's ds already
+// make at the same place about the same character (a name's control
+// character, which the schema names more precisely).
+func unlessSaid(tree, ds diag.List) diag.List {
+	out := tree[:0]
+	for _, t := range tree {
+		said := false
+		for _, d := range ds {
+			if d.Pos == t.Pos && strings.Contains(d.Msg, "control character") {
+				said = true
+				break
+			}
+		}
+		if !said {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // countNodes counts nodes with aliases expanded (stopping past limit) and
@@ -330,7 +353,9 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 				}
 			}
 		case "maxRunTime":
-			s.MaxRunTime, _ = strconv.Atoi(v.Value)
+			if n, ok := uint32Of(file, v, ds); ok {
+				s.MaxRunTime = int(n)
+			}
 		case "steps":
 			s.Steps, s.HasSteps = decodeSteps(file, v, ds), true
 		case "absent":
@@ -375,15 +400,25 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 			case "runIn":
 				st.RunIn = v.Value
 			case "timeout":
-				st.TimeoutSeconds = parseTimeout(v.Value)
+				secs, err := timeoutSeconds(v)
+				if err != nil {
+					ds.AddHint(pos(file, v), "write a shorter time-out, or none", "timeout: %v", err)
+				}
+				st.TimeoutSeconds = secs
 			case "successCodes":
-				for _, c := range v.Content {
-					x, _ := strconv.Atoi(c.Value)
-					st.SuccessCodes = append(st.SuccessCodes, x)
+				for _, c := range deref(v).Content {
+					x, ok := intValue(c.ShortTag(), c.Value)
+					if !ok || x < math.MinInt32 || x > MaxUint32 {
+						ds.Add(pos(file, c), "successCodes: %s is not a 32-bit exit code", c.Value)
+						continue
+					}
+					st.SuccessCodes = append(st.SuccessCodes, int(x))
 				}
 			case "retryCount":
-				x, _ := strconv.Atoi(v.Value)
-				st.RetryCount = &x
+				if n, ok := uint32Of(file, v, ds); ok {
+					x := int(n)
+					st.RetryCount = &x
+				}
 			case "condition":
 				st.cond = encodeNode(v)
 			case "attributes":
@@ -421,26 +456,45 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 	return out
 }
 
-func parseTimeout(v string) int {
-	if n, err := strconv.Atoi(v); err == nil {
-		return n * 60
+// timeoutSeconds reads a step's timeout — integer minutes, or a duration
+// such as 90s, 15m, 2h — as the seconds the Timeout property stores, a
+// uint32.
+func timeoutSeconds(v *yaml.Node) (int, error) {
+	text, unit := v.Value, uint64(60)
+	if n, ok := intValue(v.ShortTag(), v.Value); ok {
+		text = strconv.FormatInt(n, 10)
+	} else if len(text) >= 2 {
+		switch text[len(text)-1] {
+		case 's':
+			unit = 1
+		case 'm':
+			unit = 60
+		case 'h':
+			unit = 3600
+		default:
+			unit = 0
+		}
+		text = text[:len(text)-1]
 	}
-	if len(v) < 2 {
-		return 0
+	n, err := strconv.ParseUint(text, 10, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) || unit == 0 {
+		return 0, fmt.Errorf("%q is not a number of minutes or a duration such as 90s, 15m, 2h", v.Value)
 	}
-	n, err := strconv.Atoi(v[:len(v)-1])
-	if err != nil {
-		return 0
+	if err != nil || n > MaxUint32/unit {
+		return 0, fmt.Errorf("%s is longer than Timeout holds: a uint32 number of seconds, at most %d (about 136 years)", v.Value, uint64(MaxUint32))
 	}
-	switch v[len(v)-1] {
-	case 's':
-		return n
-	case 'm':
-		return n * 60
-	case 'h':
-		return n * 3600
+	return int(n * unit), nil
+}
+
+// uint32Of reads an integer property that the site stores as a uint32,
+// reporting any other value at its node.
+func uint32Of(file string, v *yaml.Node, ds *diag.List) (uint32, bool) {
+	n, ok := intValue(v.ShortTag(), v.Value)
+	if !ok || n < 0 || n > MaxUint32 {
+		ds.Add(pos(file, v), "%s is not a uint32 (0 to %d)", v.Value, uint64(MaxUint32))
+		return 0, false
 	}
-	return 0
+	return uint32(n), true
 }
 
 // DecodeStep decodes one step mapping as it would appear in file, giving it

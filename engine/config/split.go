@@ -77,9 +77,10 @@ func splitDecode(file string, data []byte, workers int) (*yaml.Node, *decoded, e
 			mu.Unlock()
 			return nil, nil
 		}
-		var sds diag.List
-		checkTree(file, item, &sds)
-		sds = append(sds, schema.ValidateSequence(file, item, index)...)
+		var tree diag.List
+		checkTree(file, item, &tree)
+		sds := schema.ValidateSequence(file, item, index)
+		sds = append(sds, unlessSaid(tree, sds)...)
 		if sds.HasErrors() {
 			return sds, nil
 		}

@@ -30,7 +30,7 @@ func checkTree(file string, n *yaml.Node, ds *diag.List) {
 		if r, col, ok := xmlInvalid(n); ok {
 			ds.AddHint(diag.Pos{File: file, Line: n.Line, Col: col},
 				"remove it: a site keeps sequences and exports objects as XML, which has no way to write this character",
-				"%s, a control character, cannot be stored", runeName(r))
+				"this value holds %s, a control character that cannot be stored", runeName(r))
 		}
 	}
 }
