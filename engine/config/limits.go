@@ -40,7 +40,7 @@ func checkDepth(s *Sequence, ds *diag.List) {
 	var walk func(steps []*Step, depth int) bool
 	walk = func(steps []*Step, depth int) bool {
 		for _, st := range steps {
-			if d, at := stepDepth(st, depth); d > MaxDepth {
+			if d, at := stepDepth(st, depth, false); d > MaxDepth {
 				ds.AddHint(at, "flatten groups, or move part of the steps into a sequence of their own run with runTaskSequence",
 					"sequence %q: nested too deep: the sequence XML would nest %d elements here, and a site reads at most %d", s.Name, d, MaxDepth)
 				return true
@@ -61,7 +61,7 @@ func SequenceDepth(s *Sequence) int {
 	var walk func(steps []*Step, depth int)
 	walk = func(steps []*Step, depth int) {
 		for _, st := range steps {
-			if d, _ := stepDepth(st, depth); d > max {
+			if d, _ := stepDepth(st, depth, true); d > max {
 				max = d
 			}
 			if st.Kind == "group" {
@@ -75,8 +75,11 @@ func SequenceDepth(s *Sequence) int {
 
 // stepDepth is the depth of the deepest element a step at depth builds,
 // its children apart (a group's steps are walked by the caller), and where
-// in the file that element comes from.
-func stepDepth(st *Step, depth int) (int, diag.Pos) {
+// in the file that element comes from. Unless exact, a condition too
+// small to reach MaxDepth is not decoded: each level of its elements takes
+// a node, and each node several bytes of its encoding, so its depth is
+// less than its encoded length.
+func stepDepth(st *Step, depth int, exact bool) (int, diag.Pos) {
 	max, at := depth, st.Pos
 	if st.Kind == "xml" {
 		if root, err := tsxml.ParseElem([]byte(st.Body().Value)); err == nil {
@@ -87,7 +90,7 @@ func stepDepth(st *Step, depth int) (int, diag.Pos) {
 	if st.Kind != "group" {
 		max = depth + 2 // <defaultVarList><variable>
 	}
-	if st.HasCondition() {
+	if st.HasCondition() && (exact || depth+1+len(st.cond) > MaxDepth) {
 		c := st.Condition()
 		if d := depth + 1 + conditionDepth(c, true); d > max {
 			max, at = d, c.Pos(st.File)

@@ -460,10 +460,14 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 // such as 90s, 15m, 2h — as the seconds the Timeout property stores, a
 // uint32.
 func timeoutSeconds(v *yaml.Node) (int, error) {
-	text, unit := v.Value, uint64(60)
 	if n, ok := intValue(v.ShortTag(), v.Value); ok {
-		text = strconv.FormatInt(n, 10)
-	} else if len(text) >= 2 {
+		if n < 0 || n > MaxUint32/60 {
+			return 0, fmt.Errorf("%s minutes is longer than Timeout holds: a uint32 number of seconds, at most %d (about 136 years)", v.Value, uint64(MaxUint32))
+		}
+		return int(n * 60), nil
+	}
+	text, unit := v.Value, uint64(0)
+	if len(text) >= 2 {
 		switch text[len(text)-1] {
 		case 's':
 			unit = 1
@@ -471,8 +475,6 @@ func timeoutSeconds(v *yaml.Node) (int, error) {
 			unit = 60
 		case 'h':
 			unit = 3600
-		default:
-			unit = 0
 		}
 		text = text[:len(text)-1]
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/binary"
 	"math"
+	"strconv"
 	"unsafe"
 
 	"gopkg.in/yaml.v3"
@@ -223,6 +224,12 @@ func (n *Node) Int() (int64, bool) {
 }
 
 func intValue(tag, value string) (int64, bool) {
+	if tag == "!!int" {
+		// Plain decimals, nearly all of them, without a decoder.
+		if i, err := strconv.ParseInt(value, 10, 64); err == nil && (len(value) < 2 || value[0] != '0' && value[:2] != "-0" && value[0] != '+') {
+			return i, true
+		}
+	}
 	y := &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
 	var i int64
 	if tag == "!!int" && y.Decode(&i) == nil {
