@@ -32,7 +32,7 @@ type quick struct {
 	items              *quick
 	minItems           int
 	minLen, maxLen     int // -1: none
-	minimum            *int64
+	minimum, maximum   *int64
 	enum               []any // strings, int64s and bools
 	hasConst           bool
 	constant           any
@@ -171,13 +171,17 @@ func (c *quickCompiler) compile(s map[string]any) (*quick, error) {
 			case "maxLength":
 				q.maxLen = n
 			}
-		case "minimum":
+		case "minimum", "maximum":
 			n, err := strconv.ParseInt(fmt.Sprint(v), 10, 64)
 			if err != nil {
-				q.unknown = true // a fractional minimum: leave it to the validator
+				q.unknown = true // a fractional bound: leave it to the validator
 				continue
 			}
-			q.minimum = &n
+			if k == "minimum" {
+				q.minimum = &n
+			} else {
+				q.maximum = &n
+			}
 		case "items":
 			p, err := c.compile(v.(map[string]any))
 			if err != nil {
@@ -327,7 +331,7 @@ func (q *quick) valid(n *yaml.Node) bool {
 				return false
 			}
 		case int64:
-			if q.minimum != nil && v < *q.minimum {
+			if q.minimum != nil && v < *q.minimum || q.maximum != nil && v > *q.maximum {
 				return false
 			}
 		}

@@ -79,6 +79,15 @@ func TestQuickCheckMutations(t *testing.T) {
 		{Kind: yaml.ScalarNode, Tag: "!!int", Value: "-1"},
 		{Kind: yaml.ScalarNode, Tag: "!!int", Value: "0"},
 		{Kind: yaml.ScalarNode, Tag: "!!int", Value: "99999"},
+		{Kind: yaml.ScalarNode, Tag: "!!int", Value: "4294967295"},
+		{Kind: yaml.ScalarNode, Tag: "!!int", Value: "4294967296"},
+		{Kind: yaml.ScalarNode, Tag: "!!int", Value: "-2147483649"},
+		{Kind: yaml.ScalarNode, Tag: "!!int", Value: "99999999999999999999"},
+		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "GPT"},
+		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "gpt"},
+		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "PRIMARY"},
+		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "a\tb"},
+		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "a\u0085b"},
 		{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"},
 		{Kind: yaml.ScalarNode, Tag: "!!null", Value: ""},
 		{Kind: yaml.ScalarNode, Tag: "!!float", Value: "1.5"},
@@ -142,6 +151,8 @@ func FuzzQuickCheck(f *testing.F) {
 	}
 	f.Add([]byte("sequences:\n  - name: A\n    maxRunTime: 012\n    steps: []\n"))
 	f.Add([]byte("site: PS1\npackages:\n  - name: P\n    type: osImage\n    version: 0x10\n"))
+	f.Add([]byte("sequences:\n  - name: A\n    maxRunTime: 4294967296\n    steps: [{name: \"a\\tb\", timeout: 71582789, runCommandLine: x, successCodes: [-2147483648, 4294967295]}]\n"))
+	f.Add([]byte("sequences:\n  - name: A\n    steps: [{partitionDisk: {style: gpt, partitions: [{type: PRIMARY, size: 99999999999999999999, sizeUnits: '%'}]}}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		root := parseRoot(t, data)
 		if root == nil {

@@ -146,7 +146,7 @@ func validateAt(file string, node *yaml.Node, prefix string, which int) diag.Lis
 	if err != nil {
 		var ne *NodeError
 		if errors.As(err, &ne) {
-			ds.Add(pos(file, ne.Node), "%s", ne.Msg)
+			ds.AddHint(pos(file, ne.Node), ne.Hint, "%s", ne.Msg)
 			return ds
 		}
 		ds.Add(diag.Pos{File: file}, "%v", err)
@@ -257,6 +257,12 @@ func toDiag(file string, base *yaml.Node, prefix string, ve *jsonschema.Validati
 			"%s: inline secrets are not allowed", describe(where))
 		return ds
 	}
+	_, schemaLoc, _ := strings.Cut(ve.AbsoluteKeywordLocation, "#")
+	keyword := schemaLoc[strings.LastIndex(schemaLoc, "/")+1:]
+	if msg, hint, ok := explain(keyword, resolve(strings.TrimSuffix(schemaLoc, "/"+keyword)), node); ok {
+		ds.AddHint(pos(file, node), hint, "%s: %s", describe(where), msg)
+		return ds
+	}
 	ds.Add(pos(file, node), "%s: %s", describe(where), ve.Message)
 	return ds
 }
@@ -348,6 +354,7 @@ func pos(file string, n *yaml.Node) diag.Pos {
 type NodeError struct {
 	Node *yaml.Node
 	Msg  string
+	Hint string
 }
 
 func (e *NodeError) Error() string { return fmt.Sprintf("line %d: %s", e.Node.Line, e.Msg) }
@@ -374,6 +381,15 @@ func ToValue(n *yaml.Node) (any, error) {
 			}
 			if k.Tag == "!!merge" {
 				return nil, &NodeError{Node: k, Msg: "merge keys (<<) are not supported"}
+			}
+			if _, dup := m[k.Value]; dup {
+				// The validator would see only one of the two values.
+				for j := 0; j < i; j += 2 {
+					if first := n.Content[j]; first.Value == k.Value {
+						return nil, &NodeError{Node: k, Msg: fmt.Sprintf("key %q repeated (first at %d:%d)", k.Value, first.Line, first.Column),
+							Hint: "a mapping holds each key once: keep one of them"}
+					}
+				}
 			}
 			v, err := ToValue(n.Content[i+1])
 			if err != nil {

@@ -36,6 +36,9 @@ func (c *cli) convert(args []string) int {
 	for _, s := range ex.Sequences {
 		docs = append(docs, convertedDoc{name: s.Name, source: s.Source, node: cv.Sequence(s)})
 	}
+	if c.refused(cv.Report) {
+		return exitError
+	}
 	if !c.writeConverted(docs, *out, "Converted by tsctl convert from ") {
 		return exitError
 	}
@@ -158,6 +161,21 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// refused reports steps no site would store (an unnamed step, say), which
+// no YAML tsctl accepts can hold; true means nothing is written.
+func (c *cli) refused(rep convert.Report) bool {
+	if len(rep.Refused) == 0 {
+		return false
+	}
+	c.errorf("%d %s what a site refuses, so no configuration can hold %s; nothing was written:", len(rep.Refused),
+		plural(len(rep.Refused), "step holds", "steps hold"), plural(len(rep.Refused), "it", "them"))
+	for _, r := range rep.Refused {
+		fmt.Fprintf(c.stderr, "  %s\n", r)
+	}
+	c.hint("fix the steps in the console (or the file) and export again")
+	return true
 }
 
 // reportConversion warns about what the typed forms could not hold.

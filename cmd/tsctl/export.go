@@ -54,6 +54,9 @@ func (c *cli) export(args []string) int {
 	for _, s := range ex.Sequences {
 		docs = append(docs, convertedDoc{name: s.Name, source: s.PackageID, node: cv.Sequence(s)})
 	}
+	if c.refused(cv.Report) {
+		return exitError
+	}
 	if !c.writeConverted(docs, *out, "Exported by tsctl export from site "+site.Code()+": ") {
 		return exitError
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/engine/config"
@@ -218,10 +215,9 @@ func (c *cli) siteSeed(args []string) int {
 		return exitError
 	}
 	var seed local.Seed
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&seed); err != nil {
-		c.errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+	if ds := config.DecodeStrict(file, data, &seed); ds.HasErrors() {
+		c.printDiags(ds)
+		c.errorf("%s is not a seed file; nothing was changed", file)
 		c.hint("a seed file lists applications, bootImages, packages, osImages, osUpgradePackages and driverPackages by name")
 		return exitError
 	}

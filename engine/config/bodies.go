@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/engine/diag"
@@ -180,8 +182,12 @@ func (a *Action) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// UnmarshalYAML records where the secret was declared.
+// UnmarshalYAML records where the secret was declared. Anything but a
+// mapping is refused without quoting it: it may be the secret itself.
 func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: a secret is written as {env: NAME} or {file: PATH}, never inline", n.Line)
+	}
 	type plain Secret
 	if err := n.Decode((*plain)(s)); err != nil {
 		return err

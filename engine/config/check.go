@@ -117,12 +117,16 @@ func (c *Config) check() diag.List {
 					}
 				}
 			}
-			if st.Kind == "xml" && st.Name != "" {
-				ds.Add(st.Pos, "a step given as xml takes its name from the XML")
+			if st.Kind == "xml" {
+				if st.Name != "" {
+					ds.Add(st.Pos, "a step given as xml takes its name from the XML")
+				}
+				checkXMLStep(st, &ds)
 			}
 			checkElement(st, &ds)
 			c.checkStep(st, &ds, declared, wrongType)
 		})
+		checkDepth(s, &ds)
 	}
 	ds = append(ds, c.checkCycles(seqs)...)
 	return ds

@@ -62,7 +62,7 @@ sequences:
 
 func TestDiagnosticsArePositioned(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
-		{"sequences:\n  - name: x\n    steps: [\n", "c.yaml:3:1: invalid YAML"},
+		{"sequences:\n  - name: x\n    steps: [\n", "c.yaml:4:1: invalid YAML: did not find expected node content"},
 		{"a: 1\n---\nb: 2\n", "c.yaml:2:1: more than one YAML document"},
 		{"sequences:\n  - name: x\n    steps:\n      - setVariable: {name: A}\n", `c.yaml:4:22: sequences[0].steps[0].setVariable: missing required property "value"`},
 		{"sequences:\n  - name: x\n    steps:\n      - runCommandLine: echo\n        colour: 1\n", `c.yaml:5:9: sequences[0].steps[0]: unknown property "colour"`},
@@ -112,6 +112,19 @@ func TestStepsThatCannotWorkAreLint(t *testing.T) {
 			if d.Code == LintCannotWork {
 				t.Errorf("%s: a disabled step gets %v", tc.step, d)
 			}
+		}
+	}
+}
+
+// The shorthand runCommandLine: CMD runs CMD: no "runs no command line".
+func TestCommandLineShorthandIsNotLint(t *testing.T) {
+	cfg, ds := Parse("c.yaml", []byte("sequences:\n  - name: x\n    steps:\n      - name: s\n        runCommandLine: echo hi\n"))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	for _, d := range Lint(cfg) {
+		if d.Code == LintCannotWork {
+			t.Errorf("the shorthand gets %v", d)
 		}
 	}
 }

@@ -100,6 +100,37 @@ type Field struct {
 	Required bool
 }
 
+// MaxUint32 is the largest value of a uint32, the MOF type of every integer
+// property a typed step form sets: a TInt field takes 0 to MaxUint32.
+const MaxUint32 = 1<<32 - 1
+
+// Closed sets of string values. Each holds the values the class reference
+// documents and the spellings real exports use for them, which a site
+// evidently stores and runs: older consoles and the MDT templates write
+// these values in capitals (PRIMARY, RECOVERY, PERCENT, BASIC), and MDT
+// writes % for Percent. Any other casing is refused with a hint naming the
+// allowed spelling.
+var (
+	partitionStyles = []string{"GPT", "MBR"}
+	partitionTypes  = withCapitals("Primary", "Extended", "Logical", "Hidden", "EFI", "MSR", "Recovery")
+	fileSystems     = []string{"NTFS", "FAT32"}
+	sizeUnits       = append(withCapitals("MB", "GB", "Percent"), "%")
+	diskTypes       = withCapitals("Basic")
+	licenseModes    = withCapitals("PerSeat", "PerServer")
+)
+
+// withCapitals lists values followed by their all-capitals spellings where
+// those differ.
+func withCapitals(values ...string) []string {
+	out := append([]string(nil), values...)
+	for _, v := range values {
+		if u := strings.ToUpper(v); u != v {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // req marks a field required.
 func req(f Field) Field { f.Required = true; return f }
 
@@ -217,8 +248,8 @@ func init() {
 		f("useCache", "UseCache", TBool, "Evaluate updates from cached scan results (UseCache)."),
 	}})
 	addKind(&Kind{Key: "restartComputer", Class: "RebootAction", Title: "Restart Computer", Fields: []Field{
-		{YAML: "target", Prop: "Target", Type: TEnum, Enum: []string{"installedOS", "WinPE"}, Map: map[string]string{"installedOS": "HD"}, Default: "HD",
-			Desc: "Restart into the installed OS or the boot image (Target HD / WinPE)."},
+		{YAML: "target", Prop: "Target", Type: TEnum, Enum: []string{"installedOS", "WinPE", ""}, Map: map[string]string{"installedOS": "HD"}, Default: "HD",
+			Desc: "Restart into the installed OS or the boot image (Target HD / WinPE); \"\" is the empty Target the MDT templates store."},
 		f("message", "Message", TString, "Notification shown to the user (Message)."),
 		f("messageTimeout", "MessageTimeout", TInt, "Seconds the notification is shown (MessageTimeout)."),
 	}})
@@ -249,16 +280,16 @@ func init() {
 	addKind(&Kind{Key: "partitionDisk", Class: "PartitionDiskAction", Title: "Format and Partition Disk", Fields: []Field{
 		f("disk", "DiskIndex", TInt, "Disk number (DiskIndex)."),
 		f("diskVariable", "DiskIndexVariable", TString, "Variable holding the disk number (DiskIndexVariable)."),
-		f("style", "PartitionStyle", TString, "Partition style, GPT or MBR (PartitionStyle)."),
-		f("diskType", "DiskType", TString, "Disk type, Basic (DiskType; deprecated)."),
+		fenum("style", "PartitionStyle", "Partition style (PartitionStyle).", partitionStyles...),
+		fenum("diskType", "DiskType", "Disk type (DiskType; deprecated).", diskTypes...),
 		f("gptBootDisk", "GPTBootDisk", TBool, "Mark as GPT boot disk (GPTBootDisk)."),
 		f("biosCompatibilityMode", "DiskpartBiosCompatibilityMode", TBool, "Use diskpart BIOS compatibility mode (DiskpartBiosCompatibilityMode)."),
 		{YAML: "partitions", Prop: "Partitions", Type: TArray, Desc: "Partitions in order (Partitions).", Sub: []Field{
 			f("name", "VolumeName", TString, "Volume label (VolumeName)."),
-			req(f("type", "Type", TString, "Partition type: Primary, Extended, Logical, Hidden, EFI, MSR or Recovery (Type).")),
+			req(fenum("type", "Type", "Partition type (Type).", partitionTypes...)),
 			req(f("size", "Size", TInt, "Size in sizeUnits (Size).")),
-			{YAML: "sizeUnits", Prop: "SizeUnits", Type: TString, Default: "MB", Desc: "Unit of size: MB, GB or Percent (SizeUnits)."},
-			f("fileSystem", "FileSystem", TString, "File system to format with, NTFS or FAT32 (FileSystem); omit to leave unformatted."),
+			{YAML: "sizeUnits", Prop: "SizeUnits", Type: TEnum, Enum: sizeUnits, Default: "MB", Desc: "Unit of size: MB, GB or Percent of the free space (SizeUnits)."},
+			fenum("fileSystem", "FileSystem", "File system to format with (FileSystem); omit to leave unformatted.", fileSystems...),
 			{YAML: "quickFormat", Prop: "QuickFormat", Type: TBool, Default: "true", Desc: "Quick format (QuickFormat)."},
 			{YAML: "bootable", Prop: "Bootable", Type: TBool, Default: "false", Desc: "Make the partition bootable (Bootable)."},
 			{YAML: "assignDriveLetter", Prop: "AssignVolumeLetter", Type: TBool, Default: "true", Desc: "Assign a drive letter (AssignVolumeLetter)."},
@@ -330,7 +361,7 @@ func init() {
 		f("randomAdminPassword", "RandomAdminPassword", TBool, "Randomly generate the local administrator password (RandomAdminPassword); false when adminPassword is given."),
 		f("adminPassword", "AdminPassword", TSecret, "Local administrator password (AdminPassword, Secret)."),
 		f("productKey", "ProductKey", TSecret, "Product key (ProductKey, QuasiSecret)."),
-		f("serverLicenseMode", "ServerLicenseMode", TString, "Server licensing, PerSeat or PerServer (ServerLicenseMode)."),
+		fenum("serverLicenseMode", "ServerLicenseMode", "Server licensing (ServerLicenseMode).", licenseModes...),
 		f("serverLicenseConnectionLimit", "ServerLicenseConnectionLimit", TInt, "Connections for PerServer licensing (ServerLicenseConnectionLimit)."),
 		f("inputLocale", "InputLocale", TString, "Input locale (InputLocale)."),
 		f("systemLocale", "SystemLocale", TString, "System locale (SystemLocale)."),

@@ -44,7 +44,7 @@ func fieldSchema(f Field) map[string]any {
 	case TBool:
 		s = map[string]any{"type": "boolean", "examples": []any{true}}
 	case TInt:
-		s = map[string]any{"type": "integer", "minimum": 0, "examples": []any{1}}
+		s = map[string]any{"type": "integer", "minimum": 0, "maximum": MaxUint32, "examples": []any{1}}
 	case TEnum:
 		enum := make([]any, len(f.Enum))
 		for i, e := range f.Enum {

@@ -175,6 +175,9 @@ func lintWorks(s *Sequence, st *Step, ds *diag.List) {
 	}
 	switch st.Kind {
 	case "runCommandLine":
+		if body != nil && body.Kind == yaml.ScalarNode && body.Value != "" {
+			break // the shorthand: the body is the command line
+		}
 		if !set(body, "commandLine") {
 			warn("", "give commandLine", "runs no command line")
 		}
@@ -261,7 +264,7 @@ func lintWorks(s *Sequence, st *Step, ds *diag.List) {
 				units, _ := scalar(p, "sizeUnits")
 				size, _ := scalar(p, "size")
 				typ, _ := scalar(p, "type")
-				if n, err := strconv.Atoi(size); err == nil && strings.EqualFold(units, "Percent") && n > 100 {
+				if n, err := strconv.Atoi(size); err == nil && (strings.EqualFold(units, "Percent") || units == "%") && n > 100 {
 					warn("partitions", "use at most 100 percent", "partition %d is %d percent of the disk", i+1, n)
 				}
 				if (strings.EqualFold(typ, "EFI") || strings.EqualFold(typ, "MSR")) && !strings.EqualFold(style, "GPT") {

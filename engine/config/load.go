@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,12 +118,15 @@ func readLimited(path string) ([]byte, error) {
 	return data, err
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // add decodes one file; ok is false when YAML or schema errors prevent the
 // semantic checks from running.
 func (c *Config) add(file string, data []byte) (diag.List, bool) {
 	doc, extraLine, dec, err := decodeDocument(file, data)
+	if err != nil && err != io.EOF {
+		ds := diag.List{syntaxError(file, data, err)}
+		addYAMLHints(data, ds)
+		return ds, false
+	}
 	ds, ok := c.addDocument(file, doc, extraLine, dec, err)
 	addYAMLHints(data, ds)
 	return ds, ok
@@ -136,14 +139,7 @@ func (c *Config) addDocument(file string, doc *yaml.Node, extraLine int, dec *de
 		if err == io.EOF {
 			return nil, true // empty file
 		}
-		msg := err.Error()
-		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			ds.Add(diag.Pos{File: file, Line: line, Col: 1}, "invalid YAML: %s", m[2])
-		} else {
-			ds.Add(diag.Pos{File: file, Line: 1, Col: 1}, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
-		}
-		return ds, false
+		return diag.List{syntaxError(file, nil, err)}, false
 	}
 	if extraLine > 0 {
 		ds.AddHint(diag.Pos{File: file, Line: extraLine, Col: 1}, "put each document in a file of its own", "more than one YAML document in a file")
@@ -169,8 +165,14 @@ func (c *Config) addDocument(file string, doc *yaml.Node, extraLine int, dec *de
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		return nil, true
 	}
+	// Keys written twice and unstorable text, anywhere in the document:
+	// in split mode the items decoded already were checked as they were
+	// parsed, and their stand-ins are empty.
+	var tree diag.List
+	checkTree(file, root, &tree)
 	if dec != nil {
-		ds = append(schema.ValidateTop(file, root), dec.schemaDs...)
+		ds = append(ds, schema.ValidateTop(file, root)...)
+		ds = append(ds, dec.schemaDs...)
 		// Items with aliases were left in the tree for the count above.
 		mapping(root, func(key string, _, items *yaml.Node) {
 			if key != "sequences" {
@@ -181,14 +183,35 @@ func (c *Config) addDocument(file string, doc *yaml.Node, extraLine int, dec *de
 				ds = append(ds, schema.ValidateSequence(file, items.Content[i], i)...)
 			}
 		})
-		ds.Sort()
 	} else {
-		ds = schema.Validate(file, root)
+		ds = append(ds, schema.Validate(file, root)...)
 	}
+	ds = append(ds, unlessSaid(tree, ds)...)
+	ds.Sort()
 	if ds.HasErrors() {
 		return ds, false
 	}
 	return c.decode(file, root, dec), true
+}
+
+// unlessSaid drops from tree the diagnostics that the schema's ds already
+// make at the same place about the same character (a name's control
+// character, which the schema names more precisely).
+func unlessSaid(tree, ds diag.List) diag.List {
+	out := tree[:0]
+	for _, t := range tree {
+		said := false
+		for _, d := range ds {
+			if d.Pos == t.Pos && strings.Contains(d.Msg, "control character") {
+				said = true
+				break
+			}
+		}
+		if !said {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // countNodes counts nodes with aliases expanded (stopping past limit) and
@@ -316,7 +339,9 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 				}
 			}
 		case "maxRunTime":
-			s.MaxRunTime, _ = strconv.Atoi(v.Value)
+			if n, ok := uint32Of(file, v, ds); ok {
+				s.MaxRunTime = int(n)
+			}
 		case "steps":
 			s.Steps, s.HasSteps = decodeSteps(file, v, ds), true
 		case "absent":
@@ -367,15 +392,25 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 			case "runIn":
 				st.RunIn = v.Value
 			case "timeout":
-				st.TimeoutSeconds = parseTimeout(v.Value)
+				secs, err := timeoutSeconds(v)
+				if err != nil {
+					ds.AddHint(pos(file, v), "write a shorter time-out, or none", "timeout: %v", err)
+				}
+				st.TimeoutSeconds = secs
 			case "successCodes":
-				for _, c := range v.Content {
-					x, _ := strconv.Atoi(c.Value)
-					st.SuccessCodes = append(st.SuccessCodes, x)
+				for _, c := range deref(v).Content {
+					x, ok := intValue(c.ShortTag(), c.Value)
+					if !ok || x < math.MinInt32 || x > MaxUint32 {
+						ds.Add(pos(file, c), "successCodes: %s is not a 32-bit exit code", c.Value)
+						continue
+					}
+					st.SuccessCodes = append(st.SuccessCodes, int(x))
 				}
 			case "retryCount":
-				x, _ := strconv.Atoi(v.Value)
-				st.RetryCount = &x
+				if n, ok := uint32Of(file, v, ds); ok {
+					x := int(n)
+					st.RetryCount = &x
+				}
 			case "condition":
 				st.cond = encodeNode(v)
 			case "properties":
@@ -425,33 +460,61 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 	return out
 }
 
-func parseTimeout(v string) int {
-	if n, err := strconv.Atoi(v); err == nil {
-		return n * 60
+// timeoutSeconds reads a step's timeout — integer minutes, or a duration
+// such as 90s, 15m, 2h — as the seconds the Timeout property stores, a
+// uint32.
+func timeoutSeconds(v *yaml.Node) (int, error) {
+	if n, ok := intValue(v.ShortTag(), v.Value); ok {
+		if n < 0 || n > MaxUint32/60 {
+			return 0, fmt.Errorf("%s minutes is longer than Timeout holds: a uint32 number of seconds, at most %d (about 136 years)", v.Value, uint64(MaxUint32))
+		}
+		return int(n * 60), nil
 	}
-	if len(v) < 2 {
-		return 0
+	text, unit := v.Value, uint64(0)
+	if len(text) >= 2 {
+		switch text[len(text)-1] {
+		case 's':
+			unit = 1
+		case 'm':
+			unit = 60
+		case 'h':
+			unit = 3600
+		}
+		text = text[:len(text)-1]
 	}
-	n, err := strconv.Atoi(v[:len(v)-1])
-	if err != nil {
-		return 0
+	n, err := strconv.ParseUint(text, 10, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) || unit == 0 {
+		return 0, fmt.Errorf("%q is not a number of minutes or a duration such as 90s, 15m, 2h", v.Value)
 	}
-	switch v[len(v)-1] {
-	case 's':
-		return n
-	case 'm':
-		return n * 60
-	case 'h':
-		return n * 3600
+	if err != nil || n > MaxUint32/unit {
+		return 0, fmt.Errorf("%s is longer than Timeout holds: a uint32 number of seconds, at most %d (about 136 years)", v.Value, uint64(MaxUint32))
 	}
-	return 0
+	return int(n * unit), nil
+}
+
+// uint32Of reads an integer property that the site stores as a uint32,
+// reporting any other value at its node.
+func uint32Of(file string, v *yaml.Node, ds *diag.List) (uint32, bool) {
+	n, ok := intValue(v.ShortTag(), v.Value)
+	if !ok || n < 0 || n > MaxUint32 {
+		ds.Add(pos(file, v), "%s is not a uint32 (0 to %d)", v.Value, uint64(MaxUint32))
+		return 0, false
+	}
+	return uint32(n), true
 }
 
 // DecodeStep decodes one step mapping as it would appear in file, giving it
-// its default name.
+// its default name. The step is checked as a step of a sequence is, and
+// decoded only when it passes.
 func DecodeStep(file string, n *yaml.Node) (*Step, diag.List) {
 	var ds diag.List
-	list := &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n}}
+	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{n}}
+	checkTree(file, n, &ds)
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+	seq := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{str("name"), str("step"), str("steps"), list}}
+	if ds = append(ds, schema.ValidateSequence(file, seq, 0)...); ds.HasErrors() {
+		return nil, ds
+	}
 	steps := decodeSteps(file, list, &ds)
 	if len(steps) != 1 {
 		return nil, ds

@@ -2,6 +2,8 @@ package config
 
 import (
 	"encoding/binary"
+	"math"
+	"strconv"
 	"unsafe"
 
 	"gopkg.in/yaml.v3"
@@ -209,4 +211,33 @@ func (d *nodeDecoder) read(n *Node) {
 			n.Content[i] = &slab[i]
 		}
 	}
+}
+
+// Int returns the integer a scalar holds in any notation YAML has for one
+// (12, 0x0C, 0o14, 1_2, and 12.0, which JSON Schema also counts as an
+// integer); ok is false for anything else, or beyond int64.
+func (n *Node) Int() (int64, bool) {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return 0, false
+	}
+	return intValue(n.Tag, n.Value)
+}
+
+func intValue(tag, value string) (int64, bool) {
+	if tag == "!!int" {
+		// Plain decimals, nearly all of them, without a decoder.
+		if i, err := strconv.ParseInt(value, 10, 64); err == nil && (len(value) < 2 || value[0] != '0' && value[:2] != "-0" && value[0] != '+') {
+			return i, true
+		}
+	}
+	y := &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+	var i int64
+	if tag == "!!int" && y.Decode(&i) == nil {
+		return i, true
+	}
+	var f float64
+	if tag == "!!float" && y.Decode(&f) == nil && f == math.Trunc(f) && f >= math.MinInt64 && f < math.MaxInt64 {
+		return int64(f), true
+	}
+	return 0, false
 }

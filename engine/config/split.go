@@ -77,7 +77,10 @@ func splitDecode(file string, data []byte, workers int) (*yaml.Node, *decoded, e
 			mu.Unlock()
 			return nil, nil
 		}
+		var tree diag.List
+		checkTree(file, item, &tree)
 		sds := schema.ValidateSequence(file, item, index)
+		sds = append(sds, unlessSaid(tree, sds)...)
 		if sds.HasErrors() {
 			return sds, nil
 		}
@@ -313,10 +316,15 @@ func parseSplit(data []byte, workers int, visit func(item *yaml.Node, index int)
 		return nil, nil, errNotSplit
 	}
 	root := doc.Content[0]
+	// The items go back under the one top-level sequences key, written
+	// plainly. Any other key that reads as sequences — quoted, tagged or
+	// written as `? sequences` — leaves the file to the whole parse, which
+	// reports the repeated key: nothing the items were checked for may end
+	// up beside another list of the same name.
 	var slot *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		if k := root.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "sequences" && k.Style == 0 {
-			if slot != nil {
+		if k := root.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "sequences" {
+			if slot != nil || k.Style != 0 || k.Tag != "!!str" {
 				return nil, nil, errNotSplit
 			}
 			slot = root.Content[i+1]

@@ -193,13 +193,13 @@ func TestLoadSplitMatchesWhole(t *testing.T) {
 	// reports it.
 	bad := bytes.Replace(data, []byte("name: Deploy 0399"), []byte("name: [Deploy 0399"), 1)
 	_, _, werr := parseWhole(bad)
-	m := yamlLineRE.FindStringSubmatch(fmt.Sprint(werr))
-	if m == nil {
-		t.Fatalf("whole parse: %v", werr)
+	if werr == nil {
+		t.Fatal("the whole parse accepts a broken item")
 	}
+	want1 := syntaxError("big.yaml", bad, werr)
 	_, ds = Parse("big.yaml", bad)
-	if !ds.HasErrors() || !strings.Contains(ds.Error(), "big.yaml:"+m[1]+":1: invalid YAML: "+m[2]) {
-		t.Errorf("got %v, want the whole parse's %v", ds, werr)
+	if len(ds) != 1 || ds[0] != want1 || want1.Pos.Line < 16000 {
+		t.Errorf("got %v, want the whole parse's %v", ds, want1)
 	}
 }
 
@@ -247,4 +247,30 @@ func FuzzSplitParse(f *testing.F) {
 		}
 		checkSplit(t, b.Bytes())
 	})
+}
+
+// TestSplitChecksEveryKey: a file loaded in pieces refuses keys written
+// twice as a whole parse does, inside an item (checked as its piece is
+// parsed) and at the top (a second sequences key in any spelling sends the
+// file to the whole parse, so that no list escapes the schema).
+func TestSplitChecksEveryKey(t *testing.T) {
+	data := generated(t, 400)
+	inItem := bytes.Replace(data, []byte("name: Deploy 0399\n"), []byte("name: Deploy 0399\n    name: Again\n"), 1)
+	if _, _, dec, err := decodeDocument("big.yaml", inItem); err != nil || dec == nil {
+		t.Fatalf("not split (%v): the test does not reach the piece-by-piece check", err)
+	}
+	_, ds := Parse("big.yaml", inItem)
+	if !strings.Contains(ds.Error(), `key "name" repeated (first at `) {
+		t.Errorf("a name repeated in an item: %v", ds)
+	}
+	for _, second := range []string{"sequences:", `"sequences":`, "'sequences':", "!!str sequences:", "? sequences\n:"} {
+		extra := append(append([]byte{}, data...), []byte(second+"\n  - name: Extra\n    maxRunTime: -5\n    password: hunter2\n")...)
+		_, ds := Parse("big.yaml", extra)
+		if !strings.Contains(ds.Error(), `key "sequences" repeated (first at 135:1)`) {
+			t.Errorf("%s: a second sequences list: %v", second, ds)
+		}
+		if strings.Contains(ds.Error(), "hunter2") {
+			t.Errorf("%s: the inline value is quoted: %v", second, ds)
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tsctl/tsctl/engine/config"
 	"github.com/tsctl/tsctl/engine/desired"
+	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/provider/export"
 	"github.com/tsctl/tsctl/provider/tsxml"
 )
@@ -34,6 +35,9 @@ type Report struct {
 	IDs     []string // references kept by PackageID
 	Secrets []string // secrets to provide: "sequence: path: ENV"
 	MDT     []string // steps that need the MDT toolkit: BDD_* classes and MDT command lines without a class
+	// Refused lists steps a site would refuse (an unnamed step, a name
+	// over 100 characters): such a sequence cannot be migrated as it is.
+	Refused []string
 }
 
 // Converter converts sequences with one set of names.
@@ -126,6 +130,11 @@ func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
 		c.note(&c.Report.Generic, "%s (%s, kept as XML)", path, stepClass(s))
 		m := mapping()
 		add(m, "xml", str(string(tsxml.MarshalElem(stepElem(s)))))
+		if why := refusal(m); why != "" {
+			// even the step as XML is what a site refuses (an unnamed
+			// step, say): the sequence cannot be migrated as it is
+			c.note(&c.Report.Refused, "%s: %s", pathOrClass(path, s), why)
+		}
 		return m
 	}
 	if len(s.ExtraElems) > 0 {
@@ -169,6 +178,14 @@ func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
 	}
 	c.Report.Secrets = c.Report.Secrets[:saved]
 	return asXML()
+}
+
+// pathOrClass names a step for messages, by its class when it has no name.
+func pathOrClass(path string, s *tsxml.Step) string {
+	if strings.TrimSpace(s.Name) == "" {
+		return "a step without a name (" + stepClass(s) + ")"
+	}
+	return path
 }
 
 // stepClass names a step's class for messages.
@@ -786,7 +803,11 @@ func propertyOverrides(n *yaml.Node, orig, got *tsxml.Step) (ok, added bool) {
 
 // validates reports whether a converted step passes everything tsctl
 // validate checks, schema included, as the only step of a sequence.
-func validates(step *yaml.Node) bool {
+func validates(step *yaml.Node) bool { return refusal(step) == "" }
+
+// refusal is what tsctl validate says first against a converted step as
+// the only step of a sequence, or "" when it accepts it.
+func refusal(step *yaml.Node) string {
 	s := mapping()
 	add(s, "name", str("convert"))
 	add(s, "steps", seq(step))
@@ -794,10 +815,15 @@ func validates(step *yaml.Node) bool {
 	add(root, "sequences", seq(s))
 	b, err := yaml.Marshal(root)
 	if err != nil {
-		return false
+		return err.Error()
 	}
 	_, ds := config.Parse("convert.yaml", b)
-	return !ds.HasErrors()
+	for _, d := range ds {
+		if d.Severity == diag.Error {
+			return d.Msg
+		}
+	}
+	return ""
 }
 
 // verifyGroup checks a converted group's own element: its name,

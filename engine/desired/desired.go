@@ -404,8 +404,15 @@ func (sb *stepBuilder) fields(fs []Field, m *config.Node, prefix string, props m
 func (sb *stepBuilder) field(fl Field, v *config.Node, prop string, props map[string]string, present map[string]bool) {
 	put := func(val string) { props[prop], present[prop] = val, true }
 	switch fl.Type {
-	case TString, TInt:
+	case TString:
 		put(v.Value)
+	case TInt:
+		// Stored in decimal, however the file writes it (0x10, 1_000).
+		if n, ok := v.Int(); ok {
+			put(strconv.FormatInt(n, 10))
+		} else {
+			put(v.Value)
+		}
 	case TBool:
 		b, _ := strconv.ParseBool(v.Value)
 		put(strconv.FormatBool(b))

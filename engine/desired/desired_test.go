@@ -85,3 +85,32 @@ func TestBuildSteps(t *testing.T) {
 		}
 	}
 }
+
+// An integer is stored in decimal however the file writes it, and maxRunTime
+// and retryCount are read the same way.
+func TestIntegersStoredInDecimal(t *testing.T) {
+	cfg, ds := config.Parse("t.yaml", []byte(`sequences:
+  - name: S
+    maxRunTime: 0x3C
+    steps:
+      - name: Partition
+        retryCount: 0o7
+        partitionDisk: { disk: 0x1, style: GPT, partitions: [ { type: Primary, size: 1_000 } ] }
+`))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	if s := cfg.Sequences[0]; s.MaxRunTime != 60 || *s.Steps[0].RetryCount != 7 {
+		t.Errorf("maxRunTime %d, retryCount %d", s.MaxRunTime, *s.Steps[0].RetryCount)
+	}
+	q, ds := (&Builder{R: fakeResolver{}}).Sequence(cfg.Sequences[0])
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	out := string(tsxml.Marshal(q))
+	for _, want := range []string{`property="DiskIndex">1<`, `property="Partitions0Size">1000<`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s in\n%s", want, out)
+		}
+	}
+}
