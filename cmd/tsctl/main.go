@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -34,6 +35,8 @@ type cli struct {
 	insecure       bool   // --insecure-skip-verify
 	// readPassword, when set, replaces the terminal prompt for a password.
 	readPassword func(prompt string) (string, error)
+	// serveCtx, when set, stops "site serve" when done (instead of Ctrl-C).
+	serveCtx context.Context
 }
 
 type command struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -15,14 +16,18 @@ import (
 // Handler serves a provider.Site behind the AdminService WMI routes —
 // collection and keyed GETs with $filter/$select, POST/PUT/DELETE and
 // static methods — so that the client above is exercised end to end over
-// real HTTP. open is called per request, so that other programs can use
-// the site between requests.
-func Handler(open func() (provider.Site, error)) http.Handler {
-	return &server{open: open}
+// real HTTP. Requests are served concurrently (a Site is safe for
+// concurrent use). site returns the site to serve; it is called once a
+// request's body has been read, so that whatever it takes (the store,
+// opened once by "tsctl site serve") is never held while a client sends.
+// The handler never closes it. Bodies are limited to MaxRequestBytes (413
+// beyond) and decoded token by token.
+func Handler(site func(context.Context) (provider.Site, error)) http.Handler {
+	return &server{site: site}
 }
 
 type server struct {
-	open func() (provider.Site, error)
+	site func(context.Context) (provider.Site, error)
 }
 
 var (
@@ -43,13 +48,27 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(metadata))
 		return
 	}
-	site, err := s.open()
+	p := r.URL.Path
+	// Read the body first: a slow client holds nothing but its own request.
+	var body map[string]any
+	if r.Method == http.MethodPost || r.Method == http.MethodPut {
+		var err error
+		if body, err = decodeBody(w, r); err != nil {
+			if errors.Is(err, errBodyTooLarge) {
+				w.Header().Set("Connection", "close")
+				writeJSONError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+					fmt.Sprintf("the request body is over %d bytes", MaxRequestBytes))
+				return
+			}
+			writeError(w, err)
+			return
+		}
+	}
+	site, err := s.site(ctx)
 	if err != nil {
 		writeError(w, &provider.Error{Kind: provider.KindTransient, Op: "open site", Msg: err.Error()})
 		return
 	}
-	defer site.Close()
-	p := r.URL.Path
 	switch {
 	case r.Method == http.MethodGet && routeClass.MatchString(p):
 		class := routeClass.FindStringSubmatch(p)[1]
@@ -105,11 +124,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			class = routeKeyed.FindStringSubmatch(p)[1]
 		}
-		var body map[string]any
-		if err := decodeBody(r, &body); err != nil {
-			writeError(w, err)
-			return
-		}
 		in := FromJSON(class, body)
 		in.Class = class
 		path, err := site.Put(ctx, in)
@@ -136,11 +150,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(204)
 	case r.Method == http.MethodPost && routeMethod.MatchString(p):
 		m := routeMethod.FindStringSubmatch(p)
-		var body map[string]any
-		if err := decodeBody(r, &body); err != nil {
-			writeError(w, err)
-			return
-		}
 		in := map[string]any{}
 		for k, v := range body {
 			val := valueFromJSON(v)
@@ -211,15 +220,6 @@ func pathFromWhere(class string, where map[string]string) string {
 		kv = append(kv, k, where[k])
 	}
 	return provider.Path(class, kv...)
-}
-
-func decodeBody(r *http.Request, out any) error {
-	d := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<20))
-	d.UseNumber()
-	if err := d.Decode(out); err != nil {
-		return &provider.Error{Kind: provider.KindInvalid, Op: "decode request", Msg: err.Error()}
-	}
-	return nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -56,6 +56,9 @@ func (s *Site) importSequence(op string, in map[string]any) (map[string]any, err
 var writablePackageProps = []string{"Name", "Description", "Category", "BootImageID", "Duration", "ProgramFlags", "DependentProgram", "CustomProgressMsg", "TsEnabled", "Reserved", "ISVString"}
 
 func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error) {
+	if s.readOnly {
+		return nil, errReadOnly(op)
+	}
 	pkg, _ := in["TaskSequencePackage"].(*provider.Instance)
 	ts, _ := in["TaskSequence"].(*provider.Instance)
 	if pkg == nil || ts == nil {
