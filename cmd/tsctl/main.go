@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	"github.com/tsctl/tsctl/provider"
 )
@@ -37,6 +38,9 @@ type cli struct {
 	readPassword func(prompt string) (string, error)
 	// serveCtx, when set, stops "site serve" when done (instead of Ctrl-C).
 	serveCtx context.Context
+	// applying is set by apply to its --lock-timeout: opening a local site
+	// then waits that long for another apply holding it.
+	applying *time.Duration
 }
 
 type command struct {

@@ -55,6 +55,13 @@ type Options struct {
 	// opened read-only (other readers may share it), nothing is created or
 	// written, and every write fails as access denied.
 	ReadOnly bool
+	// Applying says the opener is an apply: while the process holding the
+	// store holds the apply lease, Open waits ApplyTimeout for it (and
+	// calls OnWait once), instead of Timeout, and then returns a
+	// *provider.LeaseHeldError naming that apply.
+	Applying     bool
+	ApplyTimeout time.Duration
+	OnWait       func(provider.LeaseHolder)
 }
 
 // Site is an open local site.
@@ -70,6 +77,8 @@ type Site struct {
 	writes  committer // Put, SetSequence and Delete, committed in groups
 
 	readOnly bool
+	leaseMu  sync.Mutex
+	lease    *leaseRecord // the apply lease, while held
 }
 
 var siteCodeRE = regexp.MustCompile(`^[A-Z0-9]{3}$`)
@@ -83,8 +92,9 @@ func Exists(dir string) bool {
 // Open opens the site in dir, creating a new one (holding what a new
 // primary site holds) when none exists. The store is held by one process
 // at a time: while another holds it, Open waits (see Options) and then
-// says who holds it: a *ServedError at once for a "tsctl site serve",
-// which holds it until it stops; a *BusyError otherwise.
+// says who holds it — a *ServedError at once for a "tsctl site serve",
+// which holds it until it stops; a *provider.LeaseHeldError for an apply;
+// a *BusyError otherwise.
 func Open(dir string, opts Options) (*Site, error) {
 	if opts.Code == "" {
 		opts.Code = DefaultCode
@@ -112,6 +122,9 @@ func Open(dir string, opts Options) (*Site, error) {
 	}
 	s := &Site{db: db, dir: dir, user: opts.User, faults: opts.Faults, stats: map[string]int{}, readOnly: opts.ReadOnly}
 	s.writes.db = db
+	if !opts.ReadOnly {
+		s.lease = readLease(dir) // a lease held through a server that stopped still holds
+	}
 	if err := s.init(opts.Code); err != nil {
 		db.Close()
 		return nil, err
@@ -123,6 +136,7 @@ func Open(dir string, opts Options) (*Site, error) {
 func openStore(dir string, opts Options) (*bolt.DB, error) {
 	path := filepath.Join(dir, DBFile)
 	start := time.Now()
+	notified := false
 	for {
 		db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: 100 * time.Millisecond, NoSync: opts.NoSync, ReadOnly: opts.ReadOnly})
 		if err == nil {
@@ -135,7 +149,20 @@ func openStore(dir string, opts Options) (*bolt.DB, error) {
 		if r, ok := Served(dir); ok {
 			return nil, &ServedError{Dir: dir, Serve: r}
 		}
+		if h, ok := HeldLease(dir); ok && opts.Applying {
+			if waited >= opts.ApplyTimeout {
+				return nil, &provider.LeaseHeldError{Holder: h, Waited: min(waited, opts.ApplyTimeout)}
+			}
+			if !notified && opts.OnWait != nil {
+				notified = true
+				opts.OnWait(h)
+			}
+			continue
+		}
 		if waited >= opts.Timeout {
+			if h, ok := HeldLease(dir); ok {
+				return nil, fmt.Errorf("open local site %s: %w", dir, &provider.LeaseHeldError{Holder: h, Waited: waited})
+			}
 			return nil, &BusyError{Dir: dir, Waited: waited}
 		}
 	}
