@@ -67,8 +67,13 @@ func (c *cli) releaseLease(l *provider.Lease) {
 	}
 }
 
-// refuseHeld reports another apply holding the site; true when err was that.
+// refuseHeld reports another apply holding the site (or the wait for it
+// interrupted); true when err was that.
 func (c *cli) refuseHeld(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		c.errorf("interrupted while waiting for the other apply; nothing was changed")
+		return true
+	}
 	var held *provider.LeaseHeldError
 	if !errors.As(err, &held) {
 		return false
