@@ -74,11 +74,16 @@ func (r *ApplyResult) Count(o Outcome) int {
 
 // ApplyOptions tune execution.
 type ApplyOptions struct {
-	Parallelism int                // objects applied at once (default 4)
-	User        string             // our identity: locks held by anyone else stop a write
-	LockTimeout time.Duration      // how long to wait for someone else's lock before skipping
-	OnStart     func(*plan.Object) // called when an object's writes begin
-	OnDone      func(ObjectResult) // called when an object finishes
+	Parallelism int           // objects applied at once (default 4)
+	User        string        // our identity: locks held by anyone else stop a write
+	LockTimeout time.Duration // how long to wait for someone else's lock before skipping
+	// CheckNames guards each create on a site without an apply lease: the
+	// name is looked up just before (an object that appeared since the
+	// plan is not created again) and just after (a twin another run created
+	// at the same moment is reported); see AppearedError, DuplicateError.
+	CheckNames bool
+	OnStart    func(*plan.Object) // called when an object's writes begin
+	OnDone     func(ObjectResult) // called when an object finishes
 	// Secrets are the values ReadSecrets read before the site was opened;
 	// nil reads them when Apply starts.
 	Secrets *Secrets
@@ -153,6 +158,10 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 					out.Outcome, out.Reason, out.Hint = Skipped, used.Error(), used.ErrorHint()
 				case err != nil && provider.IsKind(err, provider.KindLocked):
 					out.Outcome, out.Reason = Skipped, r.secrets.redact(lockReason(err))
+				case errors.As(err, new(*AppearedError)):
+					out.Outcome, out.Reason, out.Hint = Skipped, err.Error(), diag.HintOf(err)
+				case errors.As(err, new(*DuplicateError)):
+					out.Outcome, out.ID, out.Reason, out.Hint = Failed, id, err.Error(), diag.HintOf(err)
 				case err != nil:
 					out.Outcome, out.Reason, out.Hint = Failed, r.secrets.redact(err.Error()), r.secrets.redact(diag.HintOf(err))
 				case o.Action == plan.Create:
@@ -349,15 +358,21 @@ func (p *Planned) applyOne(ctx context.Context, site provider.Site, locks *lockR
 		}
 		return it.obj.ID, nil
 	case it.pkg != nil:
-		return p.applyPackage(ctx, site, r, it, lock)
+		return p.applyPackage(ctx, site, r, it, lock, opts.CheckNames)
 	}
-	return p.applySequence(ctx, site, r, it, lock)
+	return p.applySequence(ctx, site, r, it, lock, opts.CheckNames)
 }
 
-func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error) (string, error) {
+func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error, checkNames bool) (string, error) {
 	d := it.pkg
 	var id string
+	var twin error
 	if it.site == nil {
+		if checkNames {
+			if err := checkAbsent(ctx, site, it, d.Class); err != nil {
+				return "", err
+			}
+		}
 		in := provider.New(d.Class)
 		for k, v := range d.Props {
 			in.Props[k] = v
@@ -372,6 +387,11 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 			return "", fmt.Errorf("create %s: %w", it, err)
 		}
 		id = keys["PackageID"]
+		if checkNames {
+			// A twin fails this object (its dependants are skipped), once
+			// its programs are saved: the package is complete either way.
+			twin = checkSingle(ctx, site, it, d.Class, id)
+		}
 		r.setCreated(desired.RefKind(it.obj.Kind), it.obj.Name, id)
 	} else {
 		id = it.site.String("PackageID")
@@ -395,7 +415,10 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 			}
 		}
 	}
-	return id, savePrograms(ctx, site, it, id)
+	if err := savePrograms(ctx, site, it, id); err != nil {
+		return id, err
+	}
+	return id, twin
 }
 
 // savePrograms saves a package's changed programs concurrently: they are
@@ -431,7 +454,7 @@ func savePrograms(ctx context.Context, site provider.Site, it *item, id string) 
 	return nil
 }
 
-func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error) (string, error) {
+func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *resolver, it *item, lock func(string) error, checkNames bool) (string, error) {
 	cs := it.seq
 	bootID, err := bootImageID(r, cs)
 	if err != nil {
@@ -476,6 +499,11 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 	for _, ref := range pendingRefs(q) {
 		return "", fmt.Errorf("build %s: %s still unresolved", it, ref)
 	}
+	if it.site == nil && checkNames {
+		if err := checkAbsent(ctx, site, it, ClassTaskSequencePackage); err != nil {
+			return "", err
+		}
+	}
 	out, err := site.ExecMethod(ctx, ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": tsxml.MarshalString(q)})
 	if err != nil {
 		return "", fmt.Errorf("ImportSequence for %s: %w", it, err)
@@ -494,6 +522,11 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 		return "", fmt.Errorf("SetSequence for %s: %w", it, err)
 	}
 	id := keys["PackageID"]
+	if it.site == nil && checkNames {
+		if err := checkSingle(ctx, site, it, ClassTaskSequencePackage, id); err != nil {
+			return id, err
+		}
+	}
 	r.setCreated(desired.RefSequence, cs.Name, id)
 	return id, nil
 }

@@ -24,7 +24,7 @@ func (c *cli) apply(args []string) int {
 	pf := c.addPlanFlags(fs)
 	auto := fs.Bool("auto-approve", false, "apply without asking for confirmation")
 	parallelism := fs.Int("parallelism", 4, "objects applied, and provider calls made, at once (given, it also bounds the reads for the plan, which otherwise run 8 at once)")
-	lockTimeout := fs.Duration("lock-timeout", 0, "wait this long for an object locked by someone else (e.g. 2m); 0 skips it at once")
+	lockTimeout := fs.Duration("lock-timeout", 0, "wait this long for an object locked by someone else, or for another apply running on the site (e.g. 2m); 0 skips the object, or refuses, at once")
 	quiet := fs.Bool("quiet", false, "print no progress, only the summary")
 	jsonEvents := fs.Bool("json", false, "print the plan and one JSON event per line (start, done, summary) instead of text")
 	stats := fs.Bool("stats", false, "report the provider calls made, by kind, and retries")
@@ -69,6 +69,7 @@ func (c *cli) apply(args []string) int {
 			return exitError
 		}
 	}
+	c.applying = lockTimeout
 	pre := c.startPrefetch(firstNonEmpty(url, *pf.site), false, reads)
 	cfg, ok := c.loadConfig(pf.files)
 	if !ok {
@@ -98,12 +99,24 @@ func (c *cli) apply(args []string) int {
 	}
 	site, st, err := c.openPrefetched(pre, url, false)
 	if err != nil {
-		c.fail(err)
+		if !c.refuseHeld(err) {
+			c.fail(err)
+		}
 		return exitError
 	}
 	defer site.Close()
 	ctx, stop := c.interruptible()
 	defer stop()
+	// One apply at a time: the lease is held from before the plan reads the
+	// site until the last write.
+	lease, st, err := c.holdLease(ctx, pre, site, st, *lockTimeout)
+	if err != nil {
+		if !c.refuseHeld(err) {
+			c.fail(err)
+		}
+		return exitError
+	}
+	defer c.releaseLease(lease)
 	opts := pf.options(url)
 	opts.State, opts.Reads = st, reads
 	p, ok := c.makePlan(ctx, site, cfg, opts, false)
@@ -154,6 +167,7 @@ func (c *cli) apply(args []string) int {
 		Parallelism: *parallelism,
 		User:        currentUser(),
 		LockTimeout: *lockTimeout,
+		CheckNames:  lease == nil,
 		OnStart:     prog.started,
 		OnDone:      prog.finished,
 		OnWarn:      func(msg string) { c.warnf("%s", msg) },

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -82,7 +83,13 @@ func (c *cli) siteURL(flagValue string) string {
 // creates a local site: when none exists yet it works on a new one in a
 // temporary folder, removed on Close.
 func (c *cli) openSite(url string, readOnly bool) (provider.Site, error) {
-	s, err := c.openRaw(url, readOnly)
+	return c.openSiteWith(url, readOnly, false)
+}
+
+// openSiteWith is openSite; noWait gives up at once on a local site that
+// another process holds.
+func (c *cli) openSiteWith(url string, readOnly, noWait bool) (provider.Site, error) {
+	s, err := c.openRaw(url, readOnly, noWait)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +146,7 @@ func (c *cli) printStats(on bool) {
 	}
 }
 
-func (c *cli) openRaw(url string, readOnly bool) (provider.Site, error) {
+func (c *cli) openRaw(url string, readOnly, noWait bool) (provider.Site, error) {
 	switch {
 	case strings.HasPrefix(url, "local:"):
 		dir := strings.TrimPrefix(url, "local:")
@@ -163,7 +170,17 @@ func (c *cli) openRaw(url string, readOnly bool) (provider.Site, error) {
 			c.notef("no site in %s yet: planning against a new, empty one (apply creates it)", dir)
 			return &tempSite{Site: s, dir: tmp}, nil
 		}
-		return local.Open(dir, local.Options{Faults: faults})
+		opts := local.Options{Faults: faults}
+		switch {
+		case noWait:
+			opts.Timeout = time.Millisecond
+		case c.applying != nil:
+			// Another apply holding the site is waited for as long as
+			// --lock-timeout says, as another administrator's lock is.
+			opts.Applying, opts.ApplyTimeout = true, *c.applying
+			opts.OnWait = func(h provider.LeaseHolder) { c.notefLease(h, *c.applying) }
+		}
+		return local.Open(dir, opts)
 	case strings.HasPrefix(url, "https://"):
 		opt := adminservice.Options{
 			CAFile:             firstNonEmpty(c.caFile, os.Getenv("TSCTL_CA_FILE")),
@@ -511,4 +528,9 @@ func (c *cli) githubAnnotation(d diag.Diagnostic) {
 		loc = append(loc, "title="+prop.Replace(d.Code))
 	}
 	fmt.Fprintf(c.stdout, "::%s %s::%s\n", level, strings.Join(loc, ","), esc.Replace(msg))
+}
+
+// notefLease says that apply waits for another apply to finish.
+func (c *cli) notefLease(h provider.LeaseHolder, timeout time.Duration) {
+	c.notef("another apply is running on this site: %s; waiting up to %s for it to finish", h, timeout)
 }

@@ -4,12 +4,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/provider"
@@ -36,6 +38,11 @@ type cli struct {
 	ignore         map[string]bool // --ignore: lint codes not reported
 	// readPassword, when set, replaces the terminal prompt for a password.
 	readPassword func(prompt string) (string, error)
+	// serveCtx, when set, stops "site serve" when done (instead of Ctrl-C).
+	serveCtx context.Context
+	// applying is set by apply to its --lock-timeout: opening a local site
+	// then waits that long for another apply holding it.
+	applying *time.Duration
 }
 
 type command struct {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 
@@ -19,13 +20,20 @@ import (
 // alone, and the site the prefetch opened is closed unused. A local site
 // is never opened early: opening it takes its lock, which no process may
 // hold while local files are read.
+//
+// For an apply (not readOnly), the reads are made only under the site's
+// apply lease, taken without waiting: what another apply is changing is
+// not worth reading, and the apply takes the lease (waiting if asked to)
+// and reads again.
 type prefetch struct {
-	url    string
-	done   chan struct{}
-	cancel context.CancelFunc
-	site   provider.Site
-	state  *engine.State
-	err    error // from connecting; a failed read leaves state nil instead
+	url     string
+	done    chan struct{}
+	cancel  context.CancelFunc
+	site    provider.Site
+	state   *engine.State
+	err     error // from connecting; a failed read leaves state nil instead
+	lease   *provider.Lease
+	noLease error // the site offers no apply lease (ErrNoLease): the state was read without one
 }
 
 // startPrefetch starts reading the site named by the --site flag value (or
@@ -40,8 +48,19 @@ func (c *cli) startPrefetch(siteFlag string, readOnly bool, reads int) *prefetch
 	p := &prefetch{url: url, done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(p.done)
-		if p.site, p.err = c.openSite(url, readOnly); p.err != nil {
+		if p.site, p.err = c.openSiteWith(url, readOnly, true); p.err != nil {
 			return
+		}
+		if !readOnly {
+			lease, err := provider.AcquireLease(ctx, c.counting.Site, provider.NewLeaseHolder(currentUser()), 0, nil)
+			switch {
+			case err == nil:
+				p.lease = lease
+			case errors.Is(err, provider.ErrNoLease):
+				p.noLease = err
+			default:
+				return // held by another apply: the apply waits for it and reads then
+			}
 		}
 		if st, err := engine.ReadState(ctx, p.site, reads); err == nil {
 			p.state = st
@@ -83,7 +102,11 @@ func (p *prefetch) result(url string) (site provider.Site, st *engine.State, ok 
 // its state; without a prefetch it opens the site.
 func (c *cli) openPrefetched(pre *prefetch, url string, readOnly bool) (provider.Site, *engine.State, error) {
 	if site, st, ok, err := pre.result(url); ok {
-		return site, st, err
+		if err == nil || !strings.HasPrefix(url, "local:") {
+			return site, st, err
+		}
+		// The prefetch does not wait for a local site another process
+		// holds; opening it now waits, or says who holds it.
 	}
 	site, err := c.openSite(url, readOnly)
 	return site, nil, err
@@ -97,6 +120,7 @@ func (p *prefetch) abandon() {
 	p.cancel()
 	go func() {
 		<-p.done
+		_ = p.lease.Release()
 		if p.site != nil {
 			p.site.Close()
 		}

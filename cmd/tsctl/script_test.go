@@ -156,8 +156,9 @@ func cmdEnvFromFile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// gencert [-expired] CERT KEY writes a self-signed loopback certificate and
-// its key (PEM); with -expired, one whose validity ended yesterday.
+// gencert [-expired] CERT KEY writes a loopback server certificate (the
+// leaf, then the CA that issued it: the file is also what clients trust)
+// and its key (PEM); with -expired, one whose validity ended yesterday.
 func cmdGenCert(ts *testscript.TestScript, neg bool, args []string) {
 	expired := len(args) > 0 && args[0] == "-expired"
 	if expired {
@@ -170,10 +171,10 @@ func cmdGenCert(ts *testscript.TestScript, neg bool, args []string) {
 	if expired {
 		from, to = time.Now().Add(-30*24*time.Hour), time.Now().Add(-24*time.Hour)
 	}
-	_, certPEM, keyPEM, err := selfSigned("127.0.0.1", from, to)
+	sc, err := newServeCert(serveNames("127.0.0.1"), from, to)
 	ts.Check(err)
-	ts.Check(os.WriteFile(ts.MkAbs(args[0]), certPEM, 0o644))
-	ts.Check(os.WriteFile(ts.MkAbs(args[1]), keyPEM, 0o600))
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), sc.leafPEM, 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), sc.leafKeyPEM, 0o600))
 }
 
 // served is the "tsctl site serve" process a script's tsctl reaches in

@@ -2,26 +2,23 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
+	"encoding/hex"
 	"fmt"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/jcmturner/gokrb5/v8/spnego"
 
+	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/adminservice"
 	"github.com/tsctl/tsctl/provider/local"
@@ -29,6 +26,19 @@ import (
 
 // ServePasswordEnv holds the password "tsctl site serve --user" requires.
 const ServePasswordEnv = "TSCTL_SERVE_PASSWORD"
+
+// Time limits of the served site. A client must send a request's headers
+// within serveHeaderTimeout and the whole request (a body is at most
+// adminservice.MaxRequestBytes) within serveReadTimeout; an answer must be
+// taken within serveWriteTimeout of the headers (it covers the call's own
+// work, injected latency and a pause= fault, which waits at most a minute);
+// an idle kept-alive connection is closed after serveIdleTimeout.
+const (
+	serveHeaderTimeout = 10 * time.Second
+	serveReadTimeout   = time.Minute
+	serveWriteTimeout  = 5 * time.Minute
+	serveIdleTimeout   = 2 * time.Minute
+)
 
 // serveOptions are the flags of "tsctl site serve".
 type serveOptions struct {
@@ -44,13 +54,13 @@ func (c *cli) siteServe(args []string) int {
 	siteFlag := fs.String("site", "", "local site to serve (default "+DefaultSite+")")
 	listen := fs.String("listen", "127.0.0.1:8443", "address to listen on; port 0 picks a free one")
 	useTLS := fs.Bool("tls", true, "serve HTTPS with a freshly generated certificate (clients trust it with --ca-file)")
-	certOut := fs.String("cert-out", "", "write the generated certificate (PEM) here, for clients' --ca-file")
+	certOut := fs.String("cert-out", "", "write the certificate clients should trust (PEM: the generated CA, or --cert) here, for their --ca-file")
 	urlOut := fs.String("url-out", "", "write the site URL here once listening")
 	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback listen address")
 	certFile := fs.String("cert", "", "serve this certificate (PEM) instead of a generated one; needs --key")
 	keyFile := fs.String("key", "", "private key (PEM) of --cert")
 	user := fs.String("user", "", "require HTTP Basic authentication as this user, with the password in $"+ServePasswordEnv)
-	readOnly := fs.Bool("read-only", false, "refuse every change with 403, like an account whose role can only read")
+	readOnly := fs.Bool("read-only", false, "refuse every change with 403, like an account whose role can only read; opens an existing site read-only and creates nothing")
 	keytabFile := fs.String("keytab", "", "require Kerberos (SPNEGO, as IIS's Windows authentication) with this service keytab")
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
@@ -68,71 +78,188 @@ func (c *cli) siteServe(args []string) int {
 		c.hint("use 127.0.0.1, or pass --allow-remote if you really mean it")
 		return exitError
 	}
-	h, err := serveHandler(o)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if c.serveCtx != nil {
+		ctx = c.serveCtx
+	}
+	ss, err := c.newServer(o)
 	if err != nil {
-		c.errorf("%v", err)
+		c.fail(err)
 		return exitError
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: log.New(c.stderr, "tsctl: serve: ", 0)}
-	if srv.TLSConfig, err = serveTLS(o); err != nil {
-		c.errorf("%v", err)
-		return exitError
-	}
+	defer ss.close()
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError
 	}
 	scheme := "http"
-	if srv.TLSConfig != nil {
-		ln, scheme = tls.NewListener(ln, srv.TLSConfig), "https"
+	if ss.srv.TLSConfig != nil {
+		ln, scheme = tls.NewListener(ln, ss.srv.TLSConfig), "https"
 	}
 	if !local.Exists(o.dir) {
 		c.notef("no site in %s yet: the first request creates one", o.dir)
 	}
-	siteURL := fmt.Sprintf("%s://%s/AdminService", scheme, ln.Addr().String())
+	ss.site.url = fmt.Sprintf("%s://%s/AdminService", scheme, ln.Addr().String())
 	if *urlOut != "" {
-		if err := writeFileAtomic(*urlOut, []byte(siteURL)); err != nil {
+		if err := writeFileAtomic(*urlOut, []byte(ss.site.url)); err != nil {
 			c.errorf("%v", err)
 			return exitError
 		}
 	}
-	c.notef("serving %s at %s (Ctrl-C stops)", o.dir, siteURL)
+	c.notef("serving %s at %s (Ctrl-C stops)", o.dir, ss.site.url)
 	switch {
-	case srv.TLSConfig == nil:
+	case ss.srv.TLSConfig == nil:
 	case o.certFile != "":
 		c.notef("certificate: %s; clients trust it (or its issuer) with --ca-file or $TSCTL_CA_FILE", o.certFile)
 	case o.certOut != "":
-		c.notef("certificate: %s (generated for this run); clients trust it with --ca-file %s or TSCTL_CA_FILE=%s", o.certOut, o.certOut, o.certOut)
+		c.notef("certificate: issued by the CA in %s (generated for this run); clients trust it with --ca-file %s or TSCTL_CA_FILE=%s", o.certOut, o.certOut, o.certOut)
 	default:
-		c.notef("certificate: generated for this run and kept in memory; restart with --cert-out FILE to write it, and give clients --ca-file FILE")
+		c.notef("certificate: generated for this run and kept in memory; restart with --cert-out FILE to write its CA, and give clients --ca-file FILE")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	shutDown := make(chan struct{})
 	go func() {
+		defer close(shutDown)
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(shut)
+		_ = ss.srv.Shutdown(shut)
 	}()
-	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+	if err := ss.srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 		c.errorf("%v", err)
 		return exitError
 	}
+	// Serve returns as soon as shutting down begins: the store is closed
+	// (by the deferred close) only once the requests in flight are done.
+	<-shutDown
 	return exitOK
 }
 
-// serveHandler is the AdminService routes over the local site, with the
-// faults of $TSCTL_LOCAL_FAULTS inside it and the access rules asked for.
-func serveHandler(o serveOptions) (http.Handler, error) {
+// server is a configured "tsctl site serve": its HTTP server and the site
+// it serves.
+type server struct {
+	srv  *http.Server
+	site *servedSite
+}
+
+func (s *server) close() { s.site.close() }
+
+// newServer builds the server for o: the site (opened at once when
+// read-only, else on the first request that needs it), the routes with
+// their access rules, TLS and the time limits.
+func (c *cli) newServer(o serveOptions) (*server, error) {
 	faults, err := local.FaultsFromEnv()
 	if err != nil {
 		return nil, err
 	}
-	open := func() (provider.Site, error) {
-		return local.Open(o.dir, local.Options{Faults: faults, Timeout: 60 * time.Second})
+	ss := &servedSite{dir: o.dir, readOnly: o.readOnly, opts: local.Options{Faults: faults, Timeout: 60 * time.Second, ReadOnly: o.readOnly}}
+	if o.readOnly {
+		// Read-only creates nothing: the site must exist, and is opened
+		// read-only now, so that a missing one is said before listening.
+		if !local.Exists(o.dir) {
+			return nil, diag.WithHint(fmt.Errorf("no site in %s to serve read-only (--read-only creates nothing)", o.dir),
+				"create it first with tsctl site init --site local:"+o.dir)
+		}
+		if _, err := ss.get(context.Background()); err != nil {
+			return nil, err
+		}
 	}
-	h := adminservice.Handler(open)
+	h, err := serveHandler(o, ss)
+	if err != nil {
+		ss.close()
+		return nil, err
+	}
+	tlsc, caPEM, err := serveTLS(o)
+	if err != nil {
+		ss.close()
+		return nil, err
+	}
+	ss.certPEM = string(caPEM)
+	srv := &http.Server{
+		Handler:           h,
+		TLSConfig:         tlsc,
+		ReadHeaderTimeout: serveHeaderTimeout,
+		ReadTimeout:       serveReadTimeout,
+		WriteTimeout:      serveWriteTimeout,
+		IdleTimeout:       serveIdleTimeout,
+		MaxHeaderBytes:    256 << 10, // room for Kerberos tickets of users in many groups
+		ErrorLog:          log.New(c.stderr, "tsctl: serve: ", 0),
+	}
+	return &server{srv: srv, site: ss}, nil
+}
+
+// servedSite is the local site behind the server: opened once, on the
+// first request that needs it (so that the folder can still be prepared
+// with tsctl site init before), and kept open until the server stops.
+// While it is open, a record in the site's folder (local.ServeFile) tells
+// other tsctl commands that the server holds the store and how to reach
+// its owner route.
+type servedSite struct {
+	dir      string
+	readOnly bool
+	opts     local.Options
+	url      string // the AdminService URL, once listening
+	certPEM  string // what clients trust, when TLS
+	token    string // the owner route's bearer token
+
+	mu   sync.Mutex
+	site *local.Site
+}
+
+func (s *servedSite) get(ctx context.Context) (provider.Site, error) {
+	ls, err := s.local(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ls, nil
+}
+
+func (s *servedSite) local(ctx context.Context) (*local.Site, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.site != nil {
+		return s.site, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	site, err := local.Open(s.dir, s.opts)
+	if err != nil {
+		return nil, err
+	}
+	if !s.readOnly && s.url != "" {
+		host, _ := os.Hostname()
+		rec := local.ServeRecord{PID: int64(os.Getpid()), Machine: host, User: local.CurrentUser(), Since: time.Now().UTC().Truncate(time.Second),
+			URL: s.url, CertPEM: s.certPEM, Token: s.token}
+		if err := local.WriteServeRecord(s.dir, rec); err != nil {
+			site.Close()
+			return nil, fmt.Errorf("record the server in %s: %w", s.dir, err)
+		}
+	}
+	s.site = site
+	return site, nil
+}
+
+func (s *servedSite) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.site == nil {
+		return
+	}
+	if !s.readOnly {
+		local.RemoveServeRecord(s.dir)
+	}
+	s.site.Close()
+	s.site = nil
+}
+
+// serveHandler is the AdminService routes over the local site, with the
+// faults of $TSCTL_LOCAL_FAULTS inside it and the access rules asked for;
+// beside them, the owner route through which tsctl's site commands reach
+// the site while the server holds it.
+func serveHandler(o serveOptions, ss *servedSite) (http.Handler, error) {
+	h := adminservice.Handler(ss.get)
 	if o.readOnly {
 		h = adminservice.ReadOnly(h)
 	}
@@ -147,81 +274,24 @@ func serveHandler(o serveOptions) (http.Handler, error) {
 		if !o.tls {
 			return nil, fmt.Errorf("--user needs TLS: Basic authentication sends the password in the clear")
 		}
-		h = adminservice.RequireBasic(h, o.user, pw)
+		h = adminservice.LimitAuthFailures(adminservice.RequireBasic(h, o.user, pw))
 	case o.keytab != "":
 		kt, err := keytab.Load(o.keytab)
 		if err != nil {
 			return nil, fmt.Errorf("read keytab %s: %w", o.keytab, err)
 		}
-		h = spnego.SPNEGOKRB5Authenticate(h, kt)
+		h = adminservice.LimitAuthFailures(spnego.SPNEGOKRB5Authenticate(h, kt))
 	}
-	return h, nil
-}
-
-// serveTLS is the server's TLS configuration: the given certificate, or a
-// generated one (written to --cert-out); nil without TLS.
-func serveTLS(o serveOptions) (*tls.Config, error) {
-	if (o.certFile == "") != (o.keyFile == "") {
-		return nil, fmt.Errorf("--cert and --key go together")
+	if o.readOnly {
+		return h, nil // nothing to change, so no owner route
 	}
-	if !o.tls {
-		return nil, nil
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
 	}
-	var cert tls.Certificate
-	if o.certFile != "" {
-		var err error
-		if cert, err = tls.LoadX509KeyPair(o.certFile, o.keyFile); err != nil {
-			return nil, fmt.Errorf("load certificate: %w", err)
-		}
-	} else {
-		now := time.Now()
-		c, pemBytes, _, err := selfSigned(o.host, now.Add(-time.Hour), now.Add(30*24*time.Hour))
-		if err != nil {
-			return nil, fmt.Errorf("generate certificate: %w", err)
-		}
-		if o.certOut != "" {
-			if err := writeFileAtomic(o.certOut, pemBytes); err != nil {
-				return nil, err
-			}
-		}
-		cert = c
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
-}
-
-// selfSigned makes a certificate for host and loopback names, valid from
-// notBefore to notAfter, and returns it with its PEM and its key's PEM.
-func selfSigned(host string, notBefore, notAfter time.Time) (cert tls.Certificate, certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, nil, err
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: "tsctl local site"},
-		NotBefore:    notBefore,
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:         true, BasicConstraintsValid: true,
-		DNSNames:    []string{"localhost"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
-	}
-	if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() {
-		tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-	} else if ip == nil && host != "" && host != "localhost" {
-		tmpl.DNSNames = append(tmpl.DNSNames, host)
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, nil, nil, err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return tls.Certificate{}, nil, nil, err
-	}
-	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, certPEM, keyPEM, nil
+	ss.token = hex.EncodeToString(b[:])
+	mux := http.NewServeMux()
+	mux.Handle(ownerPrefix, ownerHandler(ss))
+	mux.Handle("/", h)
+	return mux, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -71,8 +72,12 @@ func (c *cli) site(args []string) int {
 	return exitError
 }
 
-// openLocal opens a local: site for the site subcommands.
-func (c *cli) openLocal(url, code string, mustExist bool) (*local.Site, bool) {
+// openLocal opens a local: site for the site subcommands. While "tsctl
+// site serve" holds the site's store, the operations go to that server
+// (its owner route), so that the commands work the same. readOnly opens
+// the store for reading only, which another reader (a read-only server)
+// may share.
+func (c *cli) openLocal(url, code string, mustExist, readOnly bool) (siteStore, bool) {
 	if !strings.HasPrefix(url, "local:") {
 		c.errorf("tsctl site works on the embedded local site only (local:PATH), not %q", url)
 		return nil, false
@@ -83,9 +88,24 @@ func (c *cli) openLocal(url, code string, mustExist bool) (*local.Site, bool) {
 		c.hint("create one with tsctl site init --site %s", url)
 		return nil, false
 	}
-	s, err := local.Open(dir, local.Options{Code: code})
+	served := func(rec local.ServeRecord) (siteStore, bool) {
+		s, err := openServed(rec)
+		if err != nil {
+			c.errorf("%v", err)
+			return nil, false
+		}
+		return s, true
+	}
+	if rec, ok := local.Served(dir); ok {
+		return served(rec)
+	}
+	s, err := local.Open(dir, local.Options{Code: code, ReadOnly: readOnly && local.Exists(dir)})
+	var se *local.ServedError
+	if errors.As(err, &se) {
+		return served(se.Serve)
+	}
 	if err != nil {
-		c.errorf("%v", err)
+		c.fail(err)
 		return nil, false
 	}
 	return s, true
@@ -101,7 +121,7 @@ func (c *cli) siteInit(args []string) int {
 	url := c.localSiteURL(*siteFlag)
 	dir := strings.TrimPrefix(url, "local:")
 	existed := strings.HasPrefix(url, "local:") && local.Exists(dir)
-	s, ok := c.openLocal(url, *code, false)
+	s, ok := c.openLocal(url, *code, false, false)
 	if !ok {
 		return exitError
 	}
@@ -125,7 +145,7 @@ func (c *cli) siteShow(args []string) int {
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
-	s, ok := c.openLocal(c.localSiteURL(*siteFlag), "", true)
+	s, ok := c.openLocal(c.localSiteURL(*siteFlag), "", true, true)
 	if !ok {
 		return exitError
 	}
@@ -221,7 +241,7 @@ func (c *cli) siteSeed(args []string) int {
 		c.hint("a seed file lists applications, bootImages, packages, osImages, osUpgradePackages and driverPackages by name")
 		return exitError
 	}
-	s, ok := c.openLocal(c.localSiteURL(*siteFlag), "", false)
+	s, ok := c.openLocal(c.localSiteURL(*siteFlag), "", false, false)
 	if !ok {
 		return exitError
 	}
@@ -241,7 +261,7 @@ func isDir(path string) bool {
 }
 
 // siteObject runs a site subcommand that acts on one object named NAME.
-func (c *cli) siteObject(name string, args []string, extra func(*flagSet), act func(s *local.Site, path string) (string, error)) int {
+func (c *cli) siteObject(name string, args []string, extra func(*flagSet), act func(s siteStore, path string) (string, error)) int {
 	fs := c.flags("site "+name, "NAME")
 	siteFlag := fs.String("site", "", "site URL (default $"+SiteEnv+", else "+DefaultSite+")")
 	if extra != nil {
@@ -250,7 +270,7 @@ func (c *cli) siteObject(name string, args []string, extra func(*flagSet), act f
 	if !c.parse(fs, args, 1, 1) {
 		return c.parseExit(fs)
 	}
-	s, ok := c.openLocal(c.localSiteURL(*siteFlag), "", true)
+	s, ok := c.openLocal(c.localSiteURL(*siteFlag), "", true, false)
 	if !ok {
 		return exitError
 	}
@@ -273,19 +293,19 @@ func (c *cli) siteLock(args []string) int {
 	return c.siteObject("lock", args, func(fs *flagSet) {
 		user = fs.String("user", `CORP\other-admin`, "administrator who holds the lock")
 		machine = fs.String("machine", "ADMIN-PC", "computer the lock is held from")
-	}, func(s *local.Site, path string) (string, error) {
+	}, func(s siteStore, path string) (string, error) {
 		return fmt.Sprintf("Locked %s for %s on %s.", path, *user, *machine), s.Lock(path, *user, *machine)
 	})
 }
 
 func (c *cli) siteUnlock(args []string) int {
-	return c.siteObject("unlock", args, nil, func(s *local.Site, path string) (string, error) {
+	return c.siteObject("unlock", args, nil, func(s siteStore, path string) (string, error) {
 		return "Unlocked " + path + ".", s.Unlock(path)
 	})
 }
 
 func (c *cli) siteDelete(args []string) int {
-	return c.siteObject("delete", args, nil, func(s *local.Site, path string) (string, error) {
+	return c.siteObject("delete", args, nil, func(s siteStore, path string) (string, error) {
 		return "Deleted " + path + ".", s.Delete(context.Background(), path)
 	})
 }
@@ -298,7 +318,7 @@ func (c *cli) seedExport(siteFlag string, files []string) int {
 		c.errorf("%v", err)
 		return exitError
 	}
-	s, ok := c.openLocal(c.localSiteURL(siteFlag), "", false)
+	s, ok := c.openLocal(c.localSiteURL(siteFlag), "", false, false)
 	if !ok {
 		return exitError
 	}

@@ -145,11 +145,15 @@ type odataError struct {
 func (c *Client) do(ctx context.Context, op, method, rel string, body any, out any) error {
 	var rd io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		// Sequence XML is full of < and >: unescaped, a body is about as
+		// long as the XML instead of up to six times longer.
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(body); err != nil {
 			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: err.Error()}
 		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(b.Bytes())
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+"/"+rel, rd)
 	if err != nil {
@@ -222,6 +226,8 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 			kind = provider.KindLocked
 		case resp.StatusCode == 400:
 			kind = provider.KindInvalid
+		case resp.StatusCode == http.StatusRequestEntityTooLarge:
+			kind = provider.KindTooLarge
 		case resp.StatusCode == 500:
 			kind = classify500(msg)
 		case resp.StatusCode > 500, resp.StatusCode == http.StatusTooManyRequests:

@@ -577,7 +577,7 @@ func TestPagingAndUpdates(t *testing.T) {
 	if strings.Join(site.seen, "\n") != strings.Join(want, "\n") {
 		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(site.seen, "\n"), strings.Join(want, "\n"))
 	}
-	if bodies[0] != `{"Description":"new","PackageID":"PS100001"}` {
+	if strings.TrimSpace(bodies[0]) != `{"Description":"new","PackageID":"PS100001"}` {
 		t.Errorf("update body %s", bodies[0])
 	}
 }

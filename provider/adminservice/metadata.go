@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/tsctl/tsctl/provider"
 )
 
 // The façade's schema: the entity types, keys, property types, entity
@@ -94,6 +96,13 @@ func init() {
 		typeByName[strings.ToLower(schemaTypes[i].Name)] = &schemaTypes[i]
 	}
 	for _, a := range actionImports {
+		actionByName[strings.ToLower(a)] = a
+	}
+	// tsctl's own apply lease: routed on tsctl's sites, not declared in
+	// $metadata (a Configuration Manager site has no such class; clients
+	// find out by calling it)
+	for _, m := range []string{provider.LeaseAcquire, provider.LeaseRenew, provider.LeaseRelease} {
+		a := provider.LeaseClass + "." + m
 		actionByName[strings.ToLower(a)] = a
 	}
 }

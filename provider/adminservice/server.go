@@ -19,14 +19,18 @@ import (
 // Handler serves a provider.Site behind the AdminService WMI routes —
 // collection and keyed GETs with $filter/$select, POST/PUT/DELETE and
 // static methods — so that the client above is exercised end to end over
-// real HTTP. open is called per request, so that other programs can use
-// the site between requests.
-func Handler(open func() (provider.Site, error)) http.Handler {
-	return &server{open: open}
+// real HTTP. Requests are served concurrently (a Site is safe for
+// concurrent use). site returns the site to serve; it is called once a
+// request's body has been read, so that whatever it takes (the store,
+// opened once by "tsctl site serve") is never held while a client sends.
+// The handler never closes it. Bodies are limited to MaxRequestBytes (413
+// beyond) and decoded token by token.
+func Handler(site func(context.Context) (provider.Site, error)) http.Handler {
+	return &server{site: site}
 }
 
 type server struct {
-	open func() (provider.Site, error)
+	site func(context.Context) (provider.Site, error)
 }
 
 var (
@@ -156,12 +160,26 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	site, err := s.open()
+	// Read the body first: a slow client holds nothing but its own request.
+	var body map[string]any
+	if r.Method == http.MethodPost || r.Method == http.MethodPut {
+		var err error
+		if body, err = decodeBody(w, r); err != nil {
+			if errors.Is(err, errBodyTooLarge) {
+				w.Header().Set("Connection", "close")
+				writeJSONError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+					fmt.Sprintf("the request body is over %d bytes", MaxRequestBytes))
+				return
+			}
+			writeError(w, err)
+			return
+		}
+	}
+	site, err := s.site(ctx)
 	if err != nil {
 		writeError(w, &provider.Error{Kind: provider.KindTransient, Op: "open site", Msg: err.Error()})
 		return
 	}
-	defer site.Close()
 	class := rt.class
 	switch {
 	case r.Method == http.MethodGet && rt.method == "" && rt.keys == nil:
@@ -206,11 +224,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]any{"@odata.context": contextURL(r, class), "value": []any{typedEntity(class, ToJSON(in, false))}})
 	case (r.Method == http.MethodPost && rt.method == "") || (r.Method == http.MethodPut && rt.keys != nil):
-		var body map[string]any
-		if err := decodeBody(r, &body); err != nil {
-			writeError(w, err)
-			return
-		}
 		in := FromJSON(class, body)
 		in.Class = class
 		for k, v := range rt.keys {
@@ -245,7 +258,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(204)
 	case r.Method == http.MethodPost && rt.method != "":
-		s.execMethod(w, r, site, rt)
+		s.execMethod(w, r, site, rt, body)
 	default:
 		writeJSONError(w, 405, "MethodNotAllowed", r.Method+" is not allowed on "+r.URL.Path)
 	}
@@ -270,12 +283,7 @@ func (s *server) getKeyed(ctx context.Context, site provider.Site, rt route) (*p
 // execMethod answers POST wmi/<Class>.<Method> as public clients observe
 // a site answer: 201 Created with the out-parameters at the top level of
 // the body; an SMS_TaskSequence carries its Steps typed by @odata.type.
-func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provider.Site, rt route) {
-	var body map[string]any
-	if err := decodeBody(r, &body); err != nil {
-		writeError(w, err)
-		return
-	}
+func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provider.Site, rt route, body map[string]any) {
 	in := map[string]any{}
 	for k, v := range body {
 		if strings.HasPrefix(k, "@") {
@@ -410,15 +418,6 @@ func pathFromWhere(class string, where map[string]string) string {
 		kv = append(kv, k, where[k])
 	}
 	return provider.Path(class, kv...)
-}
-
-func decodeBody(r *http.Request, out any) error {
-	d := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<20))
-	d.UseNumber()
-	if err := d.Decode(out); err != nil {
-		return &provider.Error{Kind: provider.KindInvalid, Op: "decode request", Msg: err.Error()}
-	}
-	return nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

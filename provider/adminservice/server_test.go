@@ -23,8 +23,8 @@ func facade(t *testing.T) (*httptest.Server, *Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
-	srv := httptest.NewTLSServer(Handler(func() (provider.Site, error) { return local.Open(dir, local.Options{}) }))
+	t.Cleanup(func() { s.Close() })
+	srv := httptest.NewTLSServer(Handler(func(context.Context) (provider.Site, error) { return s, nil }))
 	t.Cleanup(srv.Close)
 	c, err := Open(context.Background(), srv.URL+"/AdminService", trusting(srv))
 	if err != nil {

@@ -51,6 +51,17 @@ type Options struct {
 	// NoSync leaves commits unsynced: for measuring what durability
 	// costs, never for a site worth keeping (a crash can lose or corrupt it).
 	NoSync bool
+	// ReadOnly opens an existing site for reading only: the store is
+	// opened read-only (other readers may share it), nothing is created or
+	// written, and every write fails as access denied.
+	ReadOnly bool
+	// Applying says the opener is an apply: while the process holding the
+	// store holds the apply lease, Open waits ApplyTimeout for it (and
+	// calls OnWait once), instead of Timeout, and then returns a
+	// *provider.LeaseHeldError naming that apply.
+	Applying     bool
+	ApplyTimeout time.Duration
+	OnWait       func(provider.LeaseHolder)
 }
 
 // Site is an open local site.
@@ -64,6 +75,10 @@ type Site struct {
 	statsMu sync.Mutex
 	stats   map[string]int
 	writes  committer // Put, SetSequence and Delete, committed in groups
+
+	readOnly bool
+	leaseMu  sync.Mutex
+	lease    *leaseRecord // the apply lease, while held
 }
 
 var siteCodeRE = regexp.MustCompile(`^[A-Z0-9]{3}$`)
@@ -75,7 +90,11 @@ func Exists(dir string) bool {
 }
 
 // Open opens the site in dir, creating a new one (holding what a new
-// primary site holds) when none exists.
+// primary site holds) when none exists. The store is held by one process
+// at a time: while another holds it, Open waits (see Options) and then
+// says who holds it — a *ServedError at once for a "tsctl site serve",
+// which holds it until it stops; a *provider.LeaseHeldError for an apply;
+// a *BusyError otherwise.
 func Open(dir string, opts Options) (*Site, error) {
 	if opts.Code == "" {
 		opts.Code = DefaultCode
@@ -90,23 +109,63 @@ func Open(dir string, opts Options) (*Site, error) {
 	if opts.User == "" {
 		opts.User = CurrentUser()
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if opts.ReadOnly {
+		if !Exists(dir) {
+			return nil, fmt.Errorf("open local site %s: no site there (a read-only open creates none)", dir)
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open local site: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o644, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.NoSync})
+	db, err := openStore(dir, opts)
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("open local site %s: another tsctl process is using it", dir)
-		}
-		return nil, fmt.Errorf("open local site %s: %w", dir, err)
+		return nil, err
 	}
-	s := &Site{db: db, dir: dir, user: opts.User, faults: opts.Faults, stats: map[string]int{}}
+	s := &Site{db: db, dir: dir, user: opts.User, faults: opts.Faults, stats: map[string]int{}, readOnly: opts.ReadOnly}
 	s.writes.db = db
+	if !opts.ReadOnly {
+		s.lease = readLease(dir) // a lease held through a server that stopped still holds
+	}
 	if err := s.init(opts.Code); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// openStore opens the store, waiting while another process holds it.
+func openStore(dir string, opts Options) (*bolt.DB, error) {
+	path := filepath.Join(dir, DBFile)
+	start := time.Now()
+	notified := false
+	for {
+		db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: 100 * time.Millisecond, NoSync: opts.NoSync, ReadOnly: opts.ReadOnly})
+		if err == nil {
+			return db, nil
+		}
+		if !errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open local site %s: %w", dir, err)
+		}
+		waited := time.Since(start)
+		if r, ok := Served(dir); ok {
+			return nil, &ServedError{Dir: dir, Serve: r}
+		}
+		if h, ok := HeldLease(dir); ok && opts.Applying {
+			if waited >= opts.ApplyTimeout {
+				return nil, &provider.LeaseHeldError{Holder: h, Waited: min(waited, opts.ApplyTimeout)}
+			}
+			if !notified && opts.OnWait != nil {
+				notified = true
+				opts.OnWait(h)
+			}
+			continue
+		}
+		if waited >= opts.Timeout {
+			if h, ok := HeldLease(dir); ok {
+				return nil, fmt.Errorf("open local site %s: %w", dir, &provider.LeaseHeldError{Holder: h, Waited: waited})
+			}
+			return nil, &BusyError{Dir: dir, Waited: waited}
+		}
+	}
 }
 
 // CurrentUser is the identity tsctl acts as: DOMAIN\user style when known.
@@ -353,6 +412,9 @@ func (s *Site) Put(ctx context.Context, in *provider.Instance) (string, error) {
 		return "", err
 	}
 	op := "Put " + in.Class
+	if s.readOnly {
+		return "", errReadOnly(op)
+	}
 	if !known(in.Class) {
 		return "", &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "class not supported by the local site", Code: 0x80041010}
 	}
@@ -439,6 +501,9 @@ func (s *Site) Delete(ctx context.Context, path string) error {
 	if err := s.enter(ctx, "delete", "Delete"); err != nil {
 		return err
 	}
+	if s.readOnly {
+		return errReadOnly("Delete " + path)
+	}
 	return s.writes.update(func(tx *bolt.Tx) error {
 		if _, err := s.get(tx, path); err != nil {
 			return err
@@ -497,6 +562,9 @@ func (s *Site) checkLock(tx *bolt.Tx, op, path string) error {
 // Lock records a SEDO lock held by user on the object at path, as another
 // administrator's console would.
 func (s *Site) Lock(path, user, machine string) error {
+	if s.readOnly {
+		return errReadOnly("Lock " + path)
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if _, err := s.get(tx, path); err != nil {
 			return err
@@ -508,6 +576,9 @@ func (s *Site) Lock(path, user, machine string) error {
 
 // Unlock releases the lock on path.
 func (s *Site) Unlock(path string) error {
+	if s.readOnly {
+		return errReadOnly("Unlock " + path)
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketLocks).Delete([]byte(path))
 	})

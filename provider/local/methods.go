@@ -19,6 +19,14 @@ const MaxSequenceBytes = tsxml.MaxStoredBytes
 // SMS_TaskSequencePackage.ImportSequence / SetSequence and
 // SMS_ObjectLock.GetLockInformation.
 func (s *Site) ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error) {
+	if class == provider.LeaseClass {
+		// The apply lease is tsctl's own: not a provider call, so it is
+		// neither counted nor delayed nor failed by injected faults.
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return s.leaseMethod(method, in)
+	}
 	if err := s.enter(ctx, "method "+method, method); err != nil {
 		return nil, err
 	}
@@ -56,6 +64,9 @@ func (s *Site) importSequence(op string, in map[string]any) (map[string]any, err
 var writablePackageProps = []string{"Name", "Description", "Category", "BootImageID", "Duration", "ProgramFlags", "DependentProgram", "CustomProgressMsg", "TsEnabled", "Reserved", "ISVString"}
 
 func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error) {
+	if s.readOnly {
+		return nil, errReadOnly(op)
+	}
 	pkg, _ := in["TaskSequencePackage"].(*provider.Instance)
 	ts, _ := in["TaskSequence"].(*provider.Instance)
 	if pkg == nil || ts == nil {
