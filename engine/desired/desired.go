@@ -331,10 +331,14 @@ func (sb *stepBuilder) body() error {
 			sb.x.Action = tsxml.Str(*a.Command)
 		}
 		for _, v := range a.Variables {
+			val := v.Value
+			if v.Secret != nil {
+				val = sb.secret(v.Secret, "variables")
+			}
 			if a.ByProp {
-				sb.set(v.Property, v.Value)
+				sb.set(v.Property, val)
 			} else {
-				sb.x.Vars = append(sb.x.Vars, tsxml.Variable{Name: v.Name, Property: v.Property, Hidden: v.Hidden, Value: v.Value})
+				sb.x.Vars = append(sb.x.Vars, tsxml.Variable{Name: v.Name, Property: v.Property, Hidden: v.Hidden, Value: val})
 			}
 		}
 		return nil

@@ -423,6 +423,15 @@ func (p *Prop) blankSecret(v string) string {
 	return v
 }
 
+// HoldsSecret reports whether value, stored as property prop of a step
+// of class c, carries a secret: a non-empty value of a secret property, or
+// a document with a secret part (a Set Dynamic Variables rule variable
+// with IsSecret="true") that holds a value.
+func (c *Class) HoldsSecret(prop, value string) bool {
+	p := c.Prop(prop)
+	return p != nil && p.blankSecret(value) != value
+}
+
 // BlankSecrets removes secret values from every step of q, as a site does
 // when it exports a sequence.
 func BlankSecrets(q *Sequence) {
