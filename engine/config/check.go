@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -207,6 +208,12 @@ func checkElement(st *Step, ds *diag.List) {
 			if st.ContinueOnError && (a.Absent || !strings.EqualFold(a.Value, "true")) {
 				ds.AddHint(a.Pos, "keep one of them", "attributes: continueOnError contradicts continueOnError: true")
 			}
+		default:
+			// an attribute an option beside it writes: the same value or
+			// none, or the file says two things and the site stores one
+			if option, v, ok := st.optionAttribute(a.Name); ok && (a.Absent || a.Value != v) {
+				ds.AddHint(a.Pos, "keep one of them", "attributes: %s contradicts %s: %s", a.Name, option, v)
+			}
 		}
 	}
 	if len(st.Properties) > 0 && (st.Kind == "group" || st.Kind == "action" || st.Kind == "xml") {
@@ -320,6 +327,27 @@ func checkInlineSecrets(st *Step, ds *diag.List) {
 			}
 		}
 	}
+}
+
+// optionAttribute returns the step attribute value that an option given in
+// the file writes, and the option's key: runIn, successCodes (successCodeList),
+// retryCount and timeout (in seconds).
+func (st *Step) optionAttribute(attr string) (option, value string, ok bool) {
+	switch {
+	case attr == "runIn" && st.RunIn != "":
+		return "runIn", st.RunIn, true
+	case attr == "successCodeList" && len(st.SuccessCodes) > 0:
+		codes := make([]string, len(st.SuccessCodes))
+		for i, c := range st.SuccessCodes {
+			codes[i] = strconv.Itoa(c)
+		}
+		return "successCodes", strings.Join(codes, " "), true
+	case attr == "retryCount" && st.RetryCount != nil:
+		return "retryCount", strconv.Itoa(*st.RetryCount), true
+	case attr == "timeout" && st.TimeoutSeconds > 0:
+		return "timeout", strconv.Itoa(st.TimeoutSeconds), true
+	}
+	return "", "", false
 }
 
 func orNone(names []string) string {

@@ -253,12 +253,20 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 		}
 	}
 	tsxml.Complete(x, st.Kind != "action")
+	// properties: adds what the typed form does not write, or leaves out
+	// (null) what it does; it never overrides a value the form writes, which
+	// would store another step than the fields say, unseen by any plan.
 	for _, p := range st.Properties {
 		if p.Absent {
 			x.Vars = slices.DeleteFunc(x.Vars, func(v tsxml.Variable) bool { return v.Property == p.Name })
-		} else {
-			sb.set(p.Name, p.Value)
+			continue
 		}
+		if v, ok := x.Var(p.Name); ok && v != p.Value {
+			ds.AddHint(p.Pos, "give the value with the step's own fields (or leave the property out of properties:)",
+				"properties: %s contradicts the %s step, which writes %q", p.Name, st.Kind, v)
+			continue
+		}
+		sb.set(p.Name, p.Value)
 	}
 	applyAttributes(x, st.Attributes)
 	if st.Layout != nil {
