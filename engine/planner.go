@@ -434,7 +434,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 				it.namesNow = tsxml.NamedReferences(wantN)
 			}
 		}
-		if replaceSecrets && hasSecrets(want) {
+		if replaceSecrets && pushesSecrets(cs) {
 			obj.Changes = append(obj.Changes, plan.Change{Field: "secrets", HasBefore: true, HasAfter: true, Sensitive: true})
 			it.stepsChanged = true
 		}
@@ -465,7 +465,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	if len(obj.Steps) > 0 {
 		it.stepsChanged = true
 	}
-	if replaceSecrets && hasSecrets(want) {
+	if replaceSecrets && pushesSecrets(cs) {
 		obj.Changes = append(obj.Changes, plan.Change{Field: "secrets", HasBefore: true, HasAfter: true, Sensitive: true})
 		it.stepsChanged = true
 	}
@@ -499,22 +499,17 @@ func sortedKeys(m map[string]string) []string {
 // String describes a planned object for messages.
 func (it *item) String() string { return fmt.Sprintf("%s %q", it.obj.Kind, it.obj.Name) }
 
-// hasSecrets reports whether a sequence sets any secret value.
-func hasSecrets(q *tsxml.Sequence) bool {
-	found := false
-	q.Walk(func(_ string, s *tsxml.Step) bool {
-		c := tsxml.Lookup(s.Type)
-		if c == nil {
+// pushesSecrets reports whether a sequence sets a secret read from a
+// source, which --replace-secrets pushes again; a secret declared blank
+// ({empty: true}) is nothing to rotate. Every secret a configuration sets
+// has a source: an inline one is refused when it loads.
+func pushesSecrets(cs *config.Sequence) bool {
+	for _, s := range cs.Secrets() {
+		if !s.Empty {
 			return true
 		}
-		for _, v := range s.Vars {
-			if p := c.Prop(v.Property); p != nil && (p.Secret || (p.SecretsInside && strings.Contains(v.Value, `IsSecret="true"`))) {
-				found = true
-			}
-		}
-		return !found
-	})
-	return found
+	}
+	return false
 }
 
 // highImpact reports whether a sequence partitions disks or applies an OS.
