@@ -204,9 +204,15 @@ func checkElement(st *Step, ds *diag.List) {
 			if !st.Enabled && (a.Absent || !strings.EqualFold(a.Value, "true")) {
 				ds.AddHint(a.Pos, "keep one of them", "attributes: disable contradicts enabled: false")
 			}
+			if st.Enabled && !a.Absent && strings.EqualFold(a.Value, "true") {
+				ds.AddHint(a.Pos, "write enabled: false beside it", "attributes: disable disables the step, which enabled: does not say")
+			}
 		case "continueOnError":
 			if st.ContinueOnError && (a.Absent || !strings.EqualFold(a.Value, "true")) {
 				ds.AddHint(a.Pos, "keep one of them", "attributes: continueOnError contradicts continueOnError: true")
+			}
+			if !st.ContinueOnError && !a.Absent && strings.EqualFold(a.Value, "true") {
+				ds.AddHint(a.Pos, "write continueOnError: true beside it", "attributes: continueOnError sets continue on error, which continueOnError: does not say")
 			}
 		default:
 			// an attribute an option beside it writes: the same value or
