@@ -262,8 +262,12 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 			continue
 		}
 		if v, ok := x.Var(p.Name); ok && v != p.Value {
+			writes := fmt.Sprintf(", which writes %q", v)
+			if cp := propOf(sb.cls, p.Name); cp != nil && (cp.Secret || cp.SecretsInside) {
+				writes = "" // what it writes may hold a secret
+			}
 			ds.AddHint(p.Pos, "give the value with the step's own fields (or leave the property out of properties:)",
-				"properties: %s contradicts the %s step, which writes %q", p.Name, st.Kind, v)
+				"properties: %s contradicts the %s step%s", p.Name, st.Kind, writes)
 			continue
 		}
 		sb.set(p.Name, p.Value)
@@ -620,4 +624,11 @@ func SequenceProps(s *config.Sequence, bootImageID string) map[string]string {
 		"Name": s.Name, "Description": s.Description, "Category": s.Category,
 		"BootImageID": bootImageID, "Duration": strconv.Itoa(s.MaxRunTime),
 	}
+}
+
+func propOf(cls *tsxml.Class, name string) *tsxml.Prop {
+	if cls == nil {
+		return nil
+	}
+	return cls.Prop(name)
 }
