@@ -164,6 +164,11 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 					out.Outcome, out.ID, out.Reason, out.Hint = Failed, id, err.Error(), diag.HintOf(err)
 				case err != nil:
 					out.Outcome, out.Reason, out.Hint = Failed, r.secrets.redact(err.Error()), r.secrets.redact(diag.HintOf(err))
+					if o.Action == plan.Create && id != "" {
+						// the object exists now (a package whose program
+						// then failed): the summary names it
+						out.ID, out.Reason = id, "created, but "+out.Reason
+					}
 				case o.Action == plan.Create:
 					out.Outcome, out.ID = Created, id
 				case o.Action == plan.Delete:

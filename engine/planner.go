@@ -39,9 +39,13 @@ type item struct {
 	stepsChanged bool
 	changedProgs []desired.Program
 	wantRefs     []tsxml.Reference // references the sequence will have
-	highImpact   bool              // partitions disks or applies an OS
-	size         int               // bytes of the normalised sequence XML
-	deletePath   string            // object to delete (Delete actions)
+	// What the sequence's steps name, disabled ones included (which a
+	// site leaves out of References): once applied (willName) and as the
+	// site stores it now (namesNow). Kept only by plans that may delete.
+	willName, namesNow []tsxml.Reference
+	highImpact         bool   // partitions disks or applies an OS
+	size               int    // bytes of the normalised sequence XML
+	deletePath         string // object to delete (Delete actions)
 }
 
 // SequenceReads is how many provider calls a plan makes at once by default
@@ -143,7 +147,7 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		pkgObjs = append(pkgObjs, it.obj)
 	}
 	deps := map[string][]string{}
-	planned, err := p.planSequences(ctx, st, r, cfg, opts)
+	planned, err := p.planSequences(ctx, st, r, cfg, opts, opts.Prune || declaresAbsent(cfg))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -401,7 +405,10 @@ func bootImageID(r desired.Resolver, cs *config.Sequence) (string, error) {
 	return r.ID(desired.RefBootImage, cs.BootImage)
 }
 
-func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *provider.Instance, replaceSecrets bool) (*item, diag.List) {
+// planSequence plans one declared sequence against full, its site object
+// read with Get (nil when it does not exist). named keeps what its steps
+// name, for the checks of a plan that may delete.
+func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *provider.Instance, replaceSecrets, named bool) (*item, diag.List) {
 	var ds diag.List
 	obj := &plan.Object{Address: address(plan.KindSequence, cs.Name), Kind: plan.KindSequence, Name: cs.Name}
 	it := &item{obj: obj, seq: cs}
@@ -420,6 +427,9 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	}
 	tsxml.Derive(want, st.child)
 	it.wantRefs = want.References
+	if named {
+		it.willName = tsxml.NamedReferences(want)
+	}
 	it.highImpact = highImpact(want)
 	props := desired.SequenceProps(cs, bootID)
 	if full == nil {
@@ -457,7 +467,13 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	}
 	if same {
 		it.size = n
-		if replaceSecrets && hasSecrets(want) {
+		if named { // the site stores what the configuration says
+			it.namesNow = it.willName
+			if wantN != nil {
+				it.namesNow = tsxml.NamedReferences(wantN)
+			}
+		}
+		if replaceSecrets && pushesSecrets(cs) {
 			obj.Changes = append(obj.Changes, plan.Change{Field: "secrets", HasBefore: true, HasAfter: true, Sensitive: true})
 			it.stepsChanged = true
 		}
@@ -470,6 +486,9 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	if err != nil {
 		ds.AddErr(cs.Pos, err)
 		return nil, ds
+	}
+	if named {
+		it.namesNow = tsxml.NamedReferences(have)
 	}
 	tsxml.Normalize(have, st.child)
 	hc, wc := tsxml.Comparable(have), tsxml.Comparable(wantN)
@@ -485,7 +504,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	if len(obj.Steps) > 0 {
 		it.stepsChanged = true
 	}
-	if replaceSecrets && hasSecrets(want) {
+	if replaceSecrets && pushesSecrets(cs) {
 		obj.Changes = append(obj.Changes, plan.Change{Field: "secrets", HasBefore: true, HasAfter: true, Sensitive: true})
 		it.stepsChanged = true
 	}
@@ -519,22 +538,17 @@ func sortedKeys(m map[string]string) []string {
 // String describes a planned object for messages.
 func (it *item) String() string { return fmt.Sprintf("%s %q", it.obj.Kind, it.obj.Name) }
 
-// hasSecrets reports whether a sequence sets any secret value.
-func hasSecrets(q *tsxml.Sequence) bool {
-	found := false
-	q.Walk(func(_ string, s *tsxml.Step) bool {
-		c := tsxml.Lookup(s.Type)
-		if c == nil {
+// pushesSecrets reports whether a sequence sets a secret read from a
+// source, which --replace-secrets pushes again; a secret declared blank
+// ({empty: true}) is nothing to rotate. Every secret a configuration sets
+// has a source: an inline one is refused when it loads.
+func pushesSecrets(cs *config.Sequence) bool {
+	for _, s := range cs.Secrets() {
+		if !s.Empty {
 			return true
 		}
-		for _, v := range s.Vars {
-			if p := c.Prop(v.Property); p != nil && (p.Secret || (p.SecretsInside && strings.Contains(v.Value, `IsSecret="true"`))) {
-				found = true
-			}
-		}
-		return !found
-	})
-	return found
+	}
+	return false
 }
 
 // highImpact reports whether a sequence partitions disks or applies an OS.
@@ -604,7 +618,7 @@ type sequencePlan struct {
 // sequences that run them. Each managed sequence that exists is read from
 // the site (one Get, with its lazy Sequence) just before it is planned, and
 // its Sequence text is dropped once it is compared, unless apply needs it.
-func (p *Planned) planSequences(ctx context.Context, st *State, r *resolver, cfg *config.Config, opts PlanOptions) ([]sequencePlan, error) {
+func (p *Planned) planSequences(ctx context.Context, st *State, r *resolver, cfg *config.Config, opts PlanOptions, named bool) ([]sequencePlan, error) {
 	n := len(cfg.Sequences)
 	out := make([]sequencePlan, n)
 	index := map[string]int{}
@@ -650,7 +664,7 @@ func (p *Planned) planSequences(ctx context.Context, st *State, r *resolver, cfg
 			<-reads
 			defer func() { <-cpus }()
 			tr := &trackingResolver{resolver: r, used: map[refKey]bool{}}
-			it, ds := planSequence(st, tr, cs, full, opts.ReplaceSecrets)
+			it, ds := planSequence(st, tr, cs, full, opts.ReplaceSecrets, named)
 			if full != nil {
 				keep := full // read by this worker alone; trimmed in place
 				if it == nil || !it.stepsChanged {

@@ -14,18 +14,22 @@ package engine
 //     were last read are read again; while any of them still references the
 //     object, it is not deleted (skipped, naming them).
 //
+// "Uses" means References (which a site derives from the enabled steps)
+// or any step naming the object, disabled steps and groups included: a
+// disabled step still points at the object, and enabling it again must
+// find it. So every sequence's Sequence is read, whatever its
+// ReferencesCount.
+//
 // The re-check costs one query of the task sequence packages per deletion
 // (key, name, version and ReferencesCount only), plus one read of each
 // sequence whose SedoObjectVersion differs from the one whose references are
-// known (those this apply changed, and any changed by someone else) and
-// that has references at all; every other sequence's references are known
-// from the plan and not read again.
+// known (those this apply changed, and any changed by someone else); every
+// other sequence's references are known from the plan and not read again.
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tsctl/tsctl/provider/tsxml"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +40,7 @@ import (
 	"github.com/tsctl/tsctl/engine/diag"
 	"github.com/tsctl/tsctl/engine/plan"
 	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 func deleteItem(kind plan.Kind, class string, in *provider.Instance, reason string) *item {
@@ -77,6 +82,22 @@ func pruneItems(st *State, cfg *config.Config) []*item {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].obj.Address < out[j].obj.Address })
 	return out
+}
+
+// declaresAbsent reports whether a configuration declares any object
+// absent: true, which the plan deletes.
+func declaresAbsent(cfg *config.Config) bool {
+	for _, p := range cfg.Packages {
+		if p.Absent {
+			return true
+		}
+	}
+	for _, s := range cfg.Sequences {
+		if s.Absent {
+			return true
+		}
+	}
+	return false
 }
 
 // declaresNothing reports whether a configuration declares no object that
@@ -134,11 +155,42 @@ type seqRefs struct {
 
 func (r seqRefs) uses(id string) bool { return r.ids[strings.ToUpper(id)] }
 
-// refsOf reads the lazy References of a sequence read with Get. A site that
-// returned fewer references than the sequence's ReferencesCount (a provider
-// that cannot read embedded objects) is an error: tsctl deletes nothing it
-// cannot check.
+func (r seqRefs) add(refs []tsxml.Reference) {
+	for _, x := range refs {
+		if x.Package != "" {
+			r.ids[strings.ToUpper(x.Package)] = true
+		}
+	}
+}
+
+// refsOf reads what a sequence read with Get references: its lazy
+// References, and every object its steps name (its lazy Sequence), for a
+// site leaves disabled steps out of References. A site that returned fewer
+// references than the sequence's ReferencesCount (a provider that cannot
+// read embedded objects), or no Sequence, is an error: tsctl deletes
+// nothing it cannot check.
 func refsOf(in *provider.Instance) (seqRefs, error) {
+	r, err := listedRefs(in)
+	if err != nil {
+		return r, err
+	}
+	if _, ok := in.Props["Sequence"]; !ok {
+		return r, diag.WithHint(fmt.Errorf("read the steps of sequence %q (%s): the site returned no Sequence; tsctl deletes nothing it cannot check",
+			r.name, in.String("PackageID")), "read the site through another provider (the AdminService URL), or delete the object by hand after checking it is unused")
+	}
+	if text := in.String("Sequence"); text != "" {
+		q, err := tsxml.Parse([]byte(text))
+		if err != nil {
+			return r, fmt.Errorf("read the steps of sequence %q (%s): %w; tsctl deletes nothing it cannot check", r.name, in.String("PackageID"), err)
+		}
+		r.add(tsxml.NamedReferences(q))
+	}
+	return r, nil
+}
+
+// listedRefs reads the lazy References of a sequence read with Get,
+// refusing fewer than its ReferencesCount.
+func listedRefs(in *provider.Instance) (seqRefs, error) {
 	r := seqRefs{name: in.String("Name"), version: in.String("SedoObjectVersion"), ids: map[string]bool{}}
 	refs := in.Objects("References")
 	if n, ok := referencesCount(in); ok && int64(len(refs)) < n {
@@ -193,9 +245,10 @@ func (x *refIndex) store(id string, r seqRefs) {
 }
 
 // refs returns what the listed sequence (lazy properties omitted) references
-// now: from the cache when the version matches, nothing when its
-// ReferencesCount is 0, otherwise read with Get. A sequence deleted in the
-// meantime references nothing.
+// now: from the cache when the version matches, otherwise read with Get
+// (also when its ReferencesCount is 0: a disabled step names an object
+// without counting as a reference). A sequence deleted in the meantime
+// references nothing.
 func (x *refIndex) refs(ctx context.Context, site provider.Site, listed *provider.Instance) (seqRefs, error) {
 	id := strings.ToUpper(listed.String("PackageID"))
 	version := listed.String("SedoObjectVersion")
@@ -203,14 +256,6 @@ func (x *refIndex) refs(ctx context.Context, site provider.Site, listed *provide
 	for {
 		x.mu.Lock()
 		if r, ok := x.seqs[id]; ok && version != "" && r.version == version {
-			x.mu.Unlock()
-			return r, nil
-		}
-		if n, ok := referencesCount(listed); ok && n == 0 {
-			r := seqRefs{name: listed.String("Name"), version: version}
-			if version != "" {
-				x.seqs[id] = r
-			}
 			x.mu.Unlock()
 			return r, nil
 		}
@@ -304,10 +349,9 @@ func userList(us []user) string {
 
 // checkDeletes refuses to delete an object a sequence would still use after
 // the apply, and makes each deletion depend on the planned changes of the
-// sequences that use it now. It reads the references of every sequence on
-// the site that the configuration does not declare and that references
-// anything (ReferencesCount), at most reads at once; those it declares were
-// read by planning.
+// sequences that use it now. It reads every sequence on the site that the
+// configuration does not declare (its References and Sequence), at most
+// reads at once; those it declares were read by planning.
 func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, reads int, ds *diag.List) error {
 	st := p.State
 	deleting := map[string]*item{}
@@ -321,10 +365,11 @@ func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, reads int, 
 			continue
 		}
 		id := strings.ToUpper(it.site.String("PackageID"))
-		r, err := refsOf(it.site)
+		r, err := listedRefs(it.site) // its Sequence was read by planning
 		if err != nil {
 			return err
 		}
+		r.add(it.namesNow)
 		p.refs.store(id, r)
 		managed[id] = it
 		managedIDs = append(managedIDs, id)
@@ -355,7 +400,7 @@ func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, reads int, 
 		if it.site != nil {
 			id = it.site.String("PackageID")
 		}
-		for _, r := range it.wantRefs {
+		for _, r := range append(it.wantRefs, it.willName...) {
 			after[strings.ToUpper(r.Package)] = append(after[strings.ToUpper(r.Package)], user{it.seq.Name, id})
 		}
 	}

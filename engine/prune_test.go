@@ -34,11 +34,25 @@ sequences:
     steps: [{ name: Run tools, installPackage: { package: Tools, program: Run } }]
 `
 
+// namesToolsDisabled names Tools only in a disabled step, which a site
+// leaves out of References.
+const namesToolsDisabled = `
+sequences:
+  - name: Hand made
+    steps:
+      - { name: Run tools, enabled: false, installPackage: { package: Tools, program: Run } }
+      - { name: Set, setVariable: { name: B, value: "1" } }
+`
+
 // makeHandMade saves, as an administrator's console would, a sequence that
 // uses the package Tools and that tsctl does not own.
 func makeHandMade(t *testing.T, ctx context.Context, site provider.Site) string {
+	return makeHandMadeFrom(t, ctx, site, usesTools)
+}
+
+func makeHandMadeFrom(t *testing.T, ctx context.Context, site provider.Site, conf string) string {
 	t.Helper()
-	res := mustApply(t, ctx, site, parseConfig(t, usesTools), PlanOptions{}, 1)
+	res := mustApply(t, ctx, site, parseConfig(t, conf), PlanOptions{}, 1)
 	id := res.Objects[0].ID
 	in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id))
 	if err != nil {
@@ -110,6 +124,75 @@ func TestDeleteChecksReferencesAtTheMomentOfDeletion(t *testing.T) {
 	}
 	if !strings.Contains(ds.Error(), fmt.Sprintf(`cannot delete package "Tools" (%s): used by sequence "Hand made" (%s)`, tools, handMade)) {
 		t.Errorf("second plan: %v", ds)
+	}
+}
+
+// TestDeleteKeepsWhatADisabledStepNames: a sequence saved after the plan
+// that names the package only in a disabled step (not in its References)
+// keeps it, and so does a plan made once it is saved.
+func TestDeleteKeepsWhatADisabledStepNames(t *testing.T) {
+	ctx := context.Background()
+	base := openTestSite(t)
+	mustApply(t, ctx, base, parseConfig(t, toolsAndMain), PlanOptions{}, 1)
+	tools := idOf(t, base, "Tools")
+	toolsPath := provider.Path(ClassPackage, "PackageID", tools)
+	var handMade string
+	site := &lockHook{Site: base, path: toolsPath, run: func() { handMade = makeHandMadeFrom(t, ctx, base, namesToolsDisabled) }}
+
+	p, ds, err := MakePlan(ctx, site, parseConfig(t, mainOnly), PlanOptions{Target: "test", Prune: true})
+	if err != nil || ds.HasErrors() {
+		t.Fatal(err, ds)
+	}
+	res, err := p.Apply(ctx, ApplyOptions{Parallelism: 4, User: "me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := base.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", handMade))
+	if err != nil || in.Int("ReferencesCount") != 0 {
+		t.Fatalf("the hand-made sequence should count no references: %v %v", in.Props["ReferencesCount"], err)
+	}
+	got := outcomeOf(t, res, "package.Tools")
+	want := fmt.Sprintf(`not deleted: still used by sequence "Hand made" (%s) on the site`, handMade)
+	if got.Outcome != Skipped || got.Reason != want {
+		t.Errorf("Tools: %s %q, want skipped %q", got.Outcome, got.Reason, want)
+	}
+	if _, err := base.Get(ctx, toolsPath); err != nil {
+		t.Errorf("Tools was deleted: %v", err)
+	}
+	_, ds, err = MakePlan(ctx, base, parseConfig(t, mainOnly), PlanOptions{Target: "test", Prune: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ds.Error(), fmt.Sprintf(`cannot delete package "Tools" (%s): used by sequence "Hand made" (%s)`, tools, handMade)) {
+		t.Errorf("second plan: %v", ds)
+	}
+}
+
+// noSequence reads one sequence without its lazy Sequence.
+type noSequence struct {
+	provider.Site
+	id string
+}
+
+func (s noSequence) Get(ctx context.Context, path string) (*provider.Instance, error) {
+	in, err := s.Site.Get(ctx, path)
+	if err == nil && in.String("PackageID") == s.id {
+		delete(in.Props, "Sequence")
+	}
+	return in, err
+}
+
+// TestDeleteRefusesUnreadableSteps: a site that returns a sequence without
+// its steps cannot say what a disabled step names; nothing is deleted.
+func TestDeleteRefusesUnreadableSteps(t *testing.T) {
+	ctx := context.Background()
+	base := openTestSite(t)
+	mustApply(t, ctx, base, parseConfig(t, toolsAndMain), PlanOptions{}, 1)
+	handMade := makeHandMadeFrom(t, ctx, base, namesToolsDisabled)
+	_, _, err := MakePlan(ctx, noSequence{base, handMade}, parseConfig(t, mainOnly), PlanOptions{Target: "test", Prune: true})
+	want := fmt.Sprintf(`read the steps of sequence "Hand made" (%s): the site returned no Sequence; tsctl deletes nothing it cannot check`, handMade)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("plan: %v, want %q", err, want)
 	}
 }
 

@@ -52,3 +52,35 @@ sequences:
 		t.Errorf("plan %+v, apply: %d updated, %d unchanged, %d skipped, %d failed", s, res.Count(Updated), res.Count(Unchanged), res.Count(Skipped), res.Count(Failed))
 	}
 }
+
+// failPrograms fails every save of a program, as a site refusing it would.
+type failPrograms struct{ provider.Site }
+
+func (s failPrograms) Put(ctx context.Context, in *provider.Instance) (string, error) {
+	if in.Class == "SMS_Program" {
+		return "", &provider.Error{Kind: provider.KindFailed, Op: "Put", Msg: "refused", Code: 0x80041001}
+	}
+	return s.Site.Put(ctx, in)
+}
+
+// TestFailedCreateNamesWhatItCreated: a package created whose program then
+// fails is a failure, and the summary says the package now exists, by ID:
+// the site changed, and the next plan updates it rather than creating it.
+func TestFailedCreateNamesWhatItCreated(t *testing.T) {
+	ctx := context.Background()
+	base := openTestSite(t)
+	cfg := parseConfig(t, "packages:\n  - name: Tools\n    programs: [{ name: Run, commandLine: run.cmd }]\n")
+	p := mustPlan(t, ctx, failPrograms{base}, cfg)
+	res, err := p.Apply(ctx, ApplyOptions{Parallelism: 1, User: "me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := idOf(t, base, "Tools")
+	got := outcomeOf(t, res, "package.Tools")
+	if got.Outcome != Failed || got.ID != id || got.Reason != `created, but save program "Run" of package "Tools": Put: refused (0x80041001)` {
+		t.Errorf("Tools: %s %s %q, want failed %s, created but the program failed", got.Outcome, got.ID, got.Reason, id)
+	}
+	if p := mustPlan(t, ctx, base, cfg); p.Plan.Summary.Update != 1 || p.Plan.Summary.Create != 0 {
+		t.Errorf("next plan %+v, want the package updated", p.Plan.Summary)
+	}
+}

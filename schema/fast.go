@@ -39,6 +39,9 @@ type quick struct {
 	pattern            *regexp.Regexp
 	anyOf              []*quick
 	ref                *quick
+	names              *quick // propertyNames: each key, as a string
+	notConst           any    // not: {const: …}, the one form of not quick models
+	hasNotConst        bool
 	unknown            bool // a keyword quick does not model: always "not sure"
 }
 
@@ -227,6 +230,19 @@ func (c *quickCompiler) compile(s map[string]any) (*quick, error) {
 				}
 				q.anyOf = append(q.anyOf, p)
 			}
+		case "propertyNames":
+			p, err := c.compile(v.(map[string]any))
+			if err != nil {
+				return nil, err
+			}
+			q.names = p
+		case "not":
+			sub, _ := v.(map[string]any)
+			if c, ok := sub["const"].(string); ok && len(sub) == 1 {
+				q.hasNotConst, q.notConst = true, c
+				continue
+			}
+			q.unknown = true
 		case "$ref":
 			name, ok := strings.CutPrefix(v.(string), "#/$defs/")
 			if !ok {
@@ -316,7 +332,7 @@ func (q *quick) valid(n *yaml.Node) bool {
 		if !ok || q.types != 0 && q.types&t == 0 {
 			return false
 		}
-		if q.enum != nil && !contains(q.enum, v) || q.hasConst && q.constant != v {
+		if q.enum != nil && !contains(q.enum, v) || q.hasConst && q.constant != v || q.hasNotConst && q.notConst == v {
 			return false
 		}
 		switch v := v.(type) {
@@ -357,6 +373,9 @@ func (q *quick) object(n *yaml.Node) bool {
 			if n.Content[j].Value == k.Value {
 				return false // a duplicate key: the last one wins in ToValue
 			}
+		}
+		if q.names != nil && !q.names.valid(k) {
+			return false
 		}
 		v := n.Content[i+1]
 		if p, ok := q.props[k.Value]; ok {

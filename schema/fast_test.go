@@ -124,17 +124,21 @@ func TestQuickCheckMutations(t *testing.T) {
 			}
 			*slot = orig
 		}
-		// Unknown and missing keys.
+		// Unknown and missing keys; keys that are no XML attribute name,
+		// or the one an expression's attributes may not hold.
 		for _, slot := range slots {
 			if m := *slot; m.Kind == yaml.MappingNode && len(m.Content) >= 2 {
 				orig := m.Content
-				m.Content = append(append([]*yaml.Node(nil), orig...),
-					&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "colour"}, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "red"})
-				agree(t, root, f)
+				for _, key := range []string{"colour", "a b", "type"} {
+					m.Content = append(append([]*yaml.Node(nil), orig...),
+						&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "red"})
+					agree(t, root, f)
+					checked++
+				}
 				m.Content = orig[2:]
 				agree(t, root, f)
 				m.Content = orig
-				checked += 2
+				checked++
 			}
 		}
 	}
@@ -153,6 +157,8 @@ func FuzzQuickCheck(f *testing.F) {
 	f.Add([]byte("site: PS1\npackages:\n  - name: P\n    type: osImage\n    version: 0x10\n"))
 	f.Add([]byte("sequences:\n  - name: A\n    maxRunTime: 4294967296\n    steps: [{name: \"a\\tb\", timeout: 71582789, runCommandLine: x, successCodes: [-2147483648, 4294967295]}]\n"))
 	f.Add([]byte("sequences:\n  - name: A\n    steps: [{partitionDisk: {style: gpt, partitions: [{type: PRIMARY, size: 99999999999999999999, sizeUnits: '%'}]}}]\n"))
+	f.Add([]byte("sequences:\n  - name: A\n    attributes: {\"a b\": x}\n    steps:\n      - setVariable: {name: A, value: B}\n        attributes: {startIn: x}\n" +
+		"        condition: {expression: {type: X, attributes: {type: y}}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		root := parseRoot(t, data)
 		if root == nil {

@@ -252,6 +252,21 @@ func toDiag(file string, base *yaml.Node, prefix string, ve *jsonschema.Validati
 		}
 		return ds
 	}
+	if strings.Contains(ve.KeywordLocation, "/propertyNames/") {
+		// an attributes: key that is no XML attribute name, or one tsctl
+		// writes itself: the key's own position
+		i := strings.LastIndex(ve.InstanceLocation, "/")
+		name := unescape(ve.InstanceLocation[i+1:])
+		k := keyNode(lookup(base, ve.InstanceLocation[:i]), name)
+		parent := describe(strings.TrimPrefix(prefix+ve.InstanceLocation[:i], "/"))
+		if strings.HasSuffix(ve.KeywordLocation, "/not") {
+			ds.AddHint(pos(file, k), "give the class with the expression's type:", "%s: %q is written by tsctl", parent, name)
+			return ds
+		}
+		ds.AddHint(pos(file, k), "an XML attribute name starts with a letter or _ and holds only letters, digits, '.', '_', ':' and '-'",
+			"%s: %q is not an XML attribute name", parent, name)
+		return ds
+	}
 	if last := where[strings.LastIndex(where, "/")+1:]; secretFields[last] && strings.HasPrefix(ve.Message, "expected object") {
 		ds.AddHint(pos(file, node), "write it as {env: NAME} or {file: PATH}, read when tsctl applies, or as {empty: true} for a blank value",
 			"%s: inline secrets are not allowed", describe(where))

@@ -206,4 +206,11 @@ func (c *cli) reportConversion(rep convert.Report) {
 		}
 		c.hint("a secret that is really blank on the site is written {empty: true} instead of {env: …}")
 	}
+	if len(rep.Blanked) > 0 {
+		c.warnf("%d secret %s left out of steps whose form cannot name a source (kept as xml, or a rules document in the action form); tsctl apply writes them blank:", len(rep.Blanked), plural(len(rep.Blanked), "value was", "values were"))
+		for _, b := range rep.Blanked {
+			fmt.Fprintf(c.stderr, "  %s\n", b)
+		}
+		c.hint("write those steps in their typed form, with each secret as {env: NAME} or {file: PATH}, before applying them")
+	}
 }

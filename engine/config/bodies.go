@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 
 	"gopkg.in/yaml.v3"
@@ -144,12 +145,14 @@ type ApplyWindowsSettings struct {
 	ProductKey             *Secret `yaml:"productKey"`
 }
 
-// ActionVariable is one variable of a generic step.
+// ActionVariable is one variable of a generic step. The value of a secret
+// property is never written in the file: Secret gives its source instead.
 type ActionVariable struct {
-	Name     string `yaml:"name"`
-	Property string `yaml:"property"`
-	Value    string `yaml:"value"`
-	Hidden   bool   `yaml:"hidden"`
+	Name     string
+	Property string
+	Value    string
+	Secret   *Secret // {env}, {file} or {empty: true} given as the value
+	Hidden   bool
 }
 
 type Action struct {
@@ -159,8 +162,18 @@ type Action struct {
 	ByProp    bool // variables were given as a map of property → value
 }
 
-// UnmarshalYAML accepts variables as a map (in file order) or a list.
+// UnmarshalYAML accepts variables as a map (in file order) or a list; a
+// value is a string, or a secret's source.
 func (a *Action) UnmarshalYAML(n *yaml.Node) error {
+	value := func(v *ActionVariable, val *yaml.Node) error {
+		if val.Kind == yaml.MappingNode {
+			v.Secret = new(Secret)
+			return val.Decode(v.Secret)
+		}
+		v.Value = val.Value
+		return nil
+	}
+	var err error
 	mapping(n, func(key string, _, v *yaml.Node) {
 		switch key {
 		case "type":
@@ -172,14 +185,31 @@ func (a *Action) UnmarshalYAML(n *yaml.Node) error {
 			if v.Kind == yaml.MappingNode {
 				a.ByProp = true
 				mapping(v, func(k string, _, val *yaml.Node) {
-					a.Variables = append(a.Variables, ActionVariable{Name: k, Property: k, Value: val.Value})
+					av := ActionVariable{Name: k, Property: k}
+					err = errors.Join(err, value(&av, val))
+					a.Variables = append(a.Variables, av)
 				})
-			} else {
-				_ = v.Decode(&a.Variables)
+				return
+			}
+			for _, item := range deref(v).Content {
+				var av ActionVariable
+				mapping(item, func(k string, _, val *yaml.Node) {
+					switch k {
+					case "name":
+						av.Name = val.Value
+					case "property":
+						av.Property = val.Value
+					case "value":
+						err = errors.Join(err, value(&av, val))
+					case "hidden":
+						av.Hidden = val.Value == "true"
+					}
+				})
+				a.Variables = append(a.Variables, av)
 			}
 		}
 	})
-	return nil
+	return err
 }
 
 // UnmarshalYAML records where the secret was declared. Anything but a

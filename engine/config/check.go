@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // At returns the position of key inside the step's body (or the body itself).
@@ -124,6 +126,7 @@ func (c *Config) check() diag.List {
 				checkXMLStep(st, &ds)
 			}
 			checkElement(st, &ds)
+			checkInlineSecrets(st, &ds)
 			c.checkStep(st, &ds, declared, wrongType)
 		})
 		checkDepth(s, &ds)
@@ -246,9 +249,21 @@ func checkElement(st *Step, ds *diag.List) {
 			if !st.Enabled && (a.Absent || !strings.EqualFold(a.Value, "true")) {
 				ds.AddHint(a.Pos, "keep one of them", "attributes: disable contradicts enabled: false")
 			}
+			if st.Enabled && !a.Absent && strings.EqualFold(a.Value, "true") {
+				ds.AddHint(a.Pos, "write enabled: false beside it", "attributes: disable disables the step, which enabled: does not say")
+			}
 		case "continueOnError":
 			if st.ContinueOnError && (a.Absent || !strings.EqualFold(a.Value, "true")) {
 				ds.AddHint(a.Pos, "keep one of them", "attributes: continueOnError contradicts continueOnError: true")
+			}
+			if !st.ContinueOnError && !a.Absent && strings.EqualFold(a.Value, "true") {
+				ds.AddHint(a.Pos, "write continueOnError: true beside it", "attributes: continueOnError sets continue on error, which continueOnError: does not say")
+			}
+		default:
+			// an attribute an option beside it writes: the same value or
+			// none, or the file says two things and the site stores one
+			if option, v, ok := st.optionAttribute(a.Name); ok && (a.Absent || a.Value != v) {
+				ds.AddHint(a.Pos, "keep one of them", "attributes: %s contradicts %s: %s", a.Name, option, v)
 			}
 		}
 	}
@@ -269,6 +284,121 @@ func checkElement(st *Step, ds *diag.List) {
 		}
 		seen[el] = true
 	}
+}
+
+const secretSources = "{env: NAME} or {file: PATH}, read when tsctl applies, or {empty: true} for a blank value"
+
+// checkInlineSecrets refuses the value of a secret written in the file
+// itself, wherever a step can carry one besides its typed fields (which
+// the schema checks): under properties:, among the action form's
+// variables, and inside an xml step. A secret is only ever given by its
+// source, so that it never sits in YAML and a blank one is declared.
+func checkInlineSecrets(st *Step, ds *diag.List) {
+	switch st.Kind {
+	case "group", "":
+	case "action":
+		body := st.Body()
+		t := Lookup(body, "type")
+		if t == nil {
+			return
+		}
+		cls := tsxml.Lookup(t.Value)
+		vars := Lookup(body, "variables")
+		if cls == nil || vars == nil {
+			return
+		}
+		check := func(prop string, val *Node) {
+			if val == nil || val.Kind != yaml.ScalarNode {
+				return // a secret's source
+			}
+			switch p := cls.Prop(prop); {
+			case p == nil:
+			case p.Secret:
+				ds.AddHint(val.Pos(st.File), "write the value as "+secretSources,
+					"action variable %s is a secret: inline secrets are not allowed", prop)
+			case cls.HoldsSecret(prop, val.Value):
+				ds.AddHint(val.Pos(st.File), "write the step as setDynamicVariables, each secret rule value as {env: NAME} or {file: PATH}",
+					"action variable %s holds a secret rule value (IsSecret=\"true\"): inline secrets are not allowed", prop)
+			}
+		}
+		switch vars.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(vars.Content); i += 2 {
+				check(vars.Content[i].Value, vars.Content[i+1])
+			}
+		case yaml.SequenceNode:
+			for _, item := range vars.Content {
+				if p := Lookup(item, "property"); p != nil {
+					check(p.Value, Lookup(item, "value"))
+				}
+			}
+		}
+	case "xml":
+		x, err := tsxml.ParseStep([]byte(st.Body().Value))
+		if err != nil {
+			ds.Add(st.At(""), "step xml: %v", err)
+			return
+		}
+		var walk func(s *tsxml.Step)
+		walk = func(s *tsxml.Step) {
+			if cls := tsxml.Lookup(s.Type); cls != nil {
+				for _, v := range s.Vars {
+					if cls.HoldsSecret(v.Property, v.Value) {
+						ds.AddHint(st.Body().Pos(st.File), "remove the value from the XML and write the step in a form that takes its source: "+secretSources,
+							"xml step %q: %s holds a secret: inline secrets are not allowed", s.Name, v.Property)
+					}
+				}
+			}
+			for _, c := range s.Steps {
+				walk(c)
+			}
+		}
+		walk(x)
+	default:
+		k := KindOf(st.Kind)
+		if k == nil {
+			return
+		}
+		cls := tsxml.Lookup(k.Class)
+		if cls == nil {
+			return
+		}
+		for _, a := range st.Properties {
+			if a.Absent {
+				continue
+			}
+			switch p := cls.Prop(a.Name); {
+			case p == nil:
+			case p.Secret:
+				ds.AddHint(a.Pos, "give it with the step's own field, as "+secretSources,
+					"properties: %s is a secret: inline secrets are not allowed", a.Name)
+			case cls.HoldsSecret(a.Name, a.Value):
+				ds.AddHint(a.Pos, "give the rules with the step's own field, each secret value as {env: NAME} or {file: PATH}",
+					"properties: %s holds a secret rule value (IsSecret=\"true\"): inline secrets are not allowed", a.Name)
+			}
+		}
+	}
+}
+
+// optionAttribute returns the step attribute value that an option given in
+// the file writes, and the option's key: runIn, successCodes (successCodeList),
+// retryCount and timeout (in seconds).
+func (st *Step) optionAttribute(attr string) (option, value string, ok bool) {
+	switch {
+	case attr == "runIn" && st.RunIn != "":
+		return "runIn", st.RunIn, true
+	case attr == "successCodeList" && len(st.SuccessCodes) > 0:
+		codes := make([]string, len(st.SuccessCodes))
+		for i, c := range st.SuccessCodes {
+			codes[i] = strconv.Itoa(c)
+		}
+		return "successCodes", strings.Join(codes, " "), true
+	case attr == "retryCount" && st.RetryCount != nil:
+		return "retryCount", strconv.Itoa(*st.RetryCount), true
+	case attr == "timeout" && st.TimeoutSeconds > 0:
+		return "timeout", strconv.Itoa(st.TimeoutSeconds), true
+	}
+	return "", "", false
 }
 
 func orNone(names []string) string {

@@ -71,6 +71,8 @@ func TestDiagnosticsArePositioned(t *testing.T) {
 		{"packages:\n  - name: a\n    type: osImage\n    programs: [{name: p, commandLine: c}]\n", "only a package of type package has programs"},
 		{"sequences:\n  - name: x\n    steps:\n      - installPackage: {package: P, program: Nope}\npackages:\n  - name: P\n    programs: [{name: Run, commandLine: r}]\n", `c.yaml:4:47: package "P" has no program "Nope"`},
 		{"sequences:\n  - name: x\n    steps:\n      - applyOperatingSystem: {image: P}\npackages:\n  - name: P\n", `"P" is declared as a package, but this needs a osImage`},
+		// an xml step that does not parse is refused offline, as building it would
+		{"sequences:\n  - name: x\n    steps:\n      - xml: '<step type=\"a\"><bad'\n", `c.yaml:4:14: step xml: line 1: unexpected end of document in <bad>`},
 	} {
 		_, ds := Parse("c.yaml", []byte(tc.src))
 		if !strings.Contains(ds.Error(), tc.want) {

@@ -34,6 +34,10 @@ type Report struct {
 	Generic []string // steps kept in the generic form: "sequence: path (class)"
 	IDs     []string // references kept by PackageID
 	Secrets []string // secrets to provide: "sequence: path: ENV"
+	// Blanked lists steps whose secret values convert left out because
+	// their form cannot name a source (kept as xml, or a rules document in
+	// the action form): "sequence: path: property". apply writes them blank.
+	Blanked []string
 	MDT     []string // steps that need the MDT toolkit: BDD_* classes and MDT command lines without a class
 	// Refused lists steps a site would refuse (an unnamed step, a name
 	// over 100 characters): such a sequence cannot be migrated as it is.
@@ -129,7 +133,7 @@ func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
 	asXML := func() *yaml.Node {
 		c.note(&c.Report.Generic, "%s (%s, kept as XML)", path, stepClass(s))
 		m := mapping()
-		add(m, "xml", str(string(tsxml.MarshalElem(stepElem(s)))))
+		add(m, "xml", str(string(tsxml.MarshalElem(stepElem(c.withoutSecrets(s, path))))))
 		if why := refusal(m); why != "" {
 			// even the step as XML is what a site refuses (an unnamed
 			// step, say): the sequence cannot be migrated as it is
@@ -171,12 +175,12 @@ func (c *Converter) step(s *tsxml.Step, path string) *yaml.Node {
 	}
 	// The action form holds any <step>; what it cannot hold (an unknown
 	// class in a <subtasksequence> element, say) is kept as XML.
-	saved := len(c.Report.Secrets)
-	if g := c.generic(s); c.verify(g, s, false) {
+	saved, savedBlanked := len(c.Report.Secrets), len(c.Report.Blanked)
+	if g := c.generic(s, path); c.verify(g, s, false) {
 		c.note(&c.Report.Generic, "%s (%s)", path, stepClass(s))
 		return g
 	}
-	c.Report.Secrets = c.Report.Secrets[:saved]
+	c.Report.Secrets, c.Report.Blanked = c.Report.Secrets[:saved], c.Report.Blanked[:savedBlanked]
 	return asXML()
 }
 
@@ -289,7 +293,7 @@ func intList(s string) *yaml.Node {
 }
 
 // generic writes the step in the lossless `action` form.
-func (c *Converter) generic(s *tsxml.Step) *yaml.Node {
+func (c *Converter) generic(s *tsxml.Step, path string) *yaml.Node {
 	m := mapping()
 	c.common(m, s, tsxml.Lookup(s.Type), false)
 	body := mapping()
@@ -300,12 +304,29 @@ func (c *Converter) generic(s *tsxml.Step) *yaml.Node {
 		add(body, "command", str(*s.Action))
 	}
 	if len(s.Vars) > 0 {
+		cls := tsxml.Lookup(s.Type)
+		byProp := map[string]string{}
+		for _, v := range s.Vars {
+			byProp[v.Property] = v.Value
+		}
 		vars := seq()
 		for _, v := range s.Vars {
 			vm := flow(mapping())
 			add(vm, "name", str(v.Name))
 			add(vm, "property", str(v.Property))
-			add(vm, "value", str(v.Value))
+			value := str(v.Value)
+			if p := propOf(cls, v.Property); p != nil && p.Secret {
+				// a secret never goes into YAML: its source does
+				if v.Value == "" && runsAsNoAccount(v.Property, byProp) {
+					value = emptySecret()
+				} else {
+					value = c.secret(path, v.Property)
+				}
+			} else if cls != nil && cls.HoldsSecret(v.Property, v.Value) {
+				value = str(tsxml.BlankRuleSecrets(v.Value))
+				c.note(&c.Report.Blanked, "%s: %s", path, v.Property)
+			}
+			add(vm, "value", value)
 			if v.Hidden {
 				add(vm, "hidden", boolean(true))
 			}
@@ -315,6 +336,32 @@ func (c *Converter) generic(s *tsxml.Step) *yaml.Node {
 	}
 	add(m, "action", body)
 	return m
+}
+
+func propOf(cls *tsxml.Class, name string) *tsxml.Prop {
+	if cls == nil {
+		return nil
+	}
+	return cls.Prop(name)
+}
+
+// withoutSecrets returns s, or a copy of it without its secret values
+// (noted in Report.Blanked) when it holds any: a step kept as xml has no
+// place for a secret's source, and a secret never goes into YAML.
+func (c *Converter) withoutSecrets(s *tsxml.Step, path string) *tsxml.Step {
+	x := &tsxml.Sequence{Steps: []*tsxml.Step{s.Clone()}}
+	x.Walk(func(p string, st *tsxml.Step) bool {
+		if cls := tsxml.Lookup(st.Type); cls != nil {
+			for _, v := range st.Vars {
+				if cls.HoldsSecret(v.Property, v.Value) {
+					c.note(&c.Report.Blanked, "%s: %s", path, v.Property)
+				}
+			}
+		}
+		return true
+	})
+	tsxml.BlankSecrets(x)
+	return x.Steps[0]
 }
 
 // ref names a referenced object, or keeps it by ID when no name is known.

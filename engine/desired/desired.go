@@ -251,12 +251,24 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *tsxml.Step {
 		}
 	}
 	tsxml.Complete(x, st.Kind != "action")
+	// properties: adds what the typed form does not write, or leaves out
+	// (null) what it does; it never overrides a value the form writes, which
+	// would store another step than the fields say, unseen by any plan.
 	for _, p := range st.Properties {
 		if p.Absent {
 			x.Vars = slices.DeleteFunc(x.Vars, func(v tsxml.Variable) bool { return v.Property == p.Name })
-		} else {
-			sb.set(p.Name, p.Value)
+			continue
 		}
+		if v, ok := x.Var(p.Name); ok && v != p.Value {
+			writes := fmt.Sprintf(", which writes %q", v)
+			if cp := propOf(sb.cls, p.Name); cp != nil && (cp.Secret || cp.SecretsInside) {
+				writes = "" // what it writes may hold a secret
+			}
+			ds.AddHint(p.Pos, "give the value with the step's own fields (or leave the property out of properties:)",
+				"properties: %s contradicts the %s step%s", p.Name, st.Kind, writes)
+			continue
+		}
+		sb.set(p.Name, p.Value)
 	}
 	applyAttributes(x, st.Attributes)
 	if st.Layout != nil {
@@ -329,10 +341,14 @@ func (sb *stepBuilder) body() error {
 			sb.x.Action = tsxml.Str(*a.Command)
 		}
 		for _, v := range a.Variables {
+			val := v.Value
+			if v.Secret != nil {
+				val = sb.secret(v.Secret, "variables")
+			}
 			if a.ByProp {
-				sb.set(v.Property, v.Value)
+				sb.set(v.Property, val)
 			} else {
-				sb.x.Vars = append(sb.x.Vars, tsxml.Variable{Name: v.Name, Property: v.Property, Hidden: v.Hidden, Value: v.Value})
+				sb.x.Vars = append(sb.x.Vars, tsxml.Variable{Name: v.Name, Property: v.Property, Hidden: v.Hidden, Value: val})
 			}
 		}
 		return nil
@@ -624,4 +640,11 @@ func SequenceProps(s *config.Sequence, bootImageID string) map[string]string {
 		"Name": s.Name, "Description": s.Description, "Category": s.Category,
 		"BootImageID": bootImageID, "Duration": strconv.Itoa(s.MaxRunTime),
 	}
+}
+
+func propOf(cls *tsxml.Class, name string) *tsxml.Prop {
+	if cls == nil {
+		return nil
+	}
+	return cls.Prop(name)
 }

@@ -132,6 +132,9 @@ func Parse(name string, b []byte) (*File, error) {
 	}
 	switch f.FormatVersion {
 	case FormatVersion:
+		if err := f.Site.check(); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 	case formatV1:
 		f.Site = v1Site(f.Plan)
 	default:

@@ -23,7 +23,7 @@ func samplePlan() *plan.Plan {
 
 func TestWriteRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "plan.json")
-	in := &File{Created: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC), Plan: samplePlan()}
+	in := &File{Created: time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC), Plan: samplePlan(), Site: Site{URL: "https://cm01.corp.example/AdminService", Code: "PS1"}}
 	if err := Write(path, in); err != nil {
 		t.Fatal(err)
 	}
@@ -48,10 +48,10 @@ func TestWriteRead(t *testing.T) {
 // do with them: check them against a plan and print them.
 func FuzzParse(f *testing.F) {
 	path := filepath.Join(f.TempDir(), "plan.json")
-	if err := Write(path, &File{Plan: samplePlan()}); err == nil {
+	if err := Write(path, &File{Plan: samplePlan(), Site: Site{URL: "https://cm01.corp.example/AdminService", Code: "PS1"}}); err == nil {
 		if fl, err := Read(path); err == nil {
 			b, _ := fl.Plan.JSON()
-			f.Add([]byte(`{"kind":"` + Kind + `","format_version":"` + FormatVersion + `","plan":` + string(b) + `}`))
+			f.Add([]byte(`{"kind":"` + Kind + `","format_version":"` + FormatVersion + `","site":{"url":"local:/srv/site","code":"PS1"},"plan":` + string(b) + `}`))
 		}
 	}
 	f.Add([]byte(`{"kind":"` + Kind + `","format_version":"` + FormatVersion + `","plan":{"objects":[null]}}`))

@@ -107,6 +107,28 @@ func SiteOf(siteURL, code string, isNew bool) (Site, error) {
 	return Site{URL: abs, Code: code, New: isNew && strings.HasPrefix(abs, localScheme)}, nil
 }
 
+// check refuses a site that is not named as tsctl plan names it — an
+// absolute folder, or a remote URL in its absolute form — so that a plan
+// file edited by hand to name a folder relative to wherever apply runs
+// is not applied there.
+func (s Site) check() error {
+	bad := func() error {
+		return diag.WithHint(fmt.Errorf("the plan names its site as %q, which is not the absolute identity tsctl plan records: the file was edited; nothing was changed", s.URL),
+			"make a new plan with tsctl plan --out")
+	}
+	if s.IsLocal() {
+		if dir := s.Dir(); !filepath.IsAbs(dir) || filepath.Clean(dir) != dir {
+			return bad()
+		}
+		return nil
+	}
+	u, err := url.Parse(s.URL)
+	if abs, aerr := Absolute(s.URL); err != nil || aerr != nil || abs != s.URL || (u.Scheme != "https" && u.Scheme != "wmi") {
+		return bad()
+	}
+	return nil
+}
+
 // v1Site is what a format 1.0 file says about its site: its target when
 // that is absolute, nothing (an empty URL) when it is a relative folder.
 func v1Site(p *plan.Plan) Site {

@@ -140,3 +140,27 @@ func TestAlreadyApplied(t *testing.T) {
 		t.Error("secrets of an object not saved since the plan are already applied")
 	}
 }
+
+// A format 2.0 file names its site absolutely; one edited to name a folder
+// relative to wherever apply runs, or no site, is refused when read.
+func TestParseRefusesSiteNotAbsolute(t *testing.T) {
+	file := func(url string) []byte {
+		return []byte(`{"kind":"tsctl-plan","format_version":"2.0","configuration":{"files":[],"sha256":""},"site":{"url":"` + url + `","code":"PS1"},"options":{},
+"plan":{"format_version":"1.0","site":"PS1","objects":[],"summary":{},"changes":false}}`)
+	}
+	abs, err := Absolute("local:" + t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ok := range []string{abs, "https://cm01.corp.example/AdminService", "wmi://cm01/PS1"} {
+		if _, err := Parse("p.plan", file(ok)); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "local:.tsctl/site", "local:/srv/../srv/site", "https://CM01.corp.example/AdminService/", "http://cm01/AdminService", "ftp://x"} {
+		_, err := Parse("p.plan", file(bad))
+		if err == nil || !strings.Contains(err.Error(), "not the absolute identity tsctl plan records") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

@@ -302,6 +302,20 @@ func mergeGlobals(existing, computed []Variable) []Variable {
 // reference properties, in document order without duplicates; a child
 // sequence is listed with program="*" followed by its own references.
 func ComputeReferences(q *Sequence, children ChildLookup) []Reference {
+	return references(q, children, false)
+}
+
+// NamedReferences lists what the steps of q name — packages, package
+// lists and child sequences — disabled steps and groups included, in
+// document order without duplicates (a child without its own references).
+// A site leaves disabled steps out of a sequence's referenceList and
+// References, yet they still name the object: a deletion must not leave
+// them pointing at nothing.
+func NamedReferences(q *Sequence) []Reference {
+	return references(q, nil, true)
+}
+
+func references(q *Sequence, children ChildLookup, disabledToo bool) []Reference {
 	var out []Reference
 	seen := map[Reference]bool{}
 	add := func(r Reference) {
@@ -313,7 +327,7 @@ func ComputeReferences(q *Sequence, children ChildLookup) []Reference {
 	var visit func(steps []*Step)
 	visit = func(steps []*Step) {
 		for _, s := range steps {
-			if s.Disabled {
+			if s.Disabled && !disabledToo {
 				continue
 			}
 			if s.Kind == KindGroup {
@@ -421,6 +435,15 @@ func (p *Prop) blankSecret(v string) string {
 		return BlankRuleSecrets(v)
 	}
 	return v
+}
+
+// HoldsSecret reports whether value, stored as property prop of a step
+// of class c, carries a secret: a non-empty value of a secret property, or
+// a document with a secret part (a Set Dynamic Variables rule variable
+// with IsSecret="true") that holds a value.
+func (c *Class) HoldsSecret(prop, value string) bool {
+	p := c.Prop(prop)
+	return p != nil && p.blankSecret(value) != value
 }
 
 // BlankSecrets removes secret values from every step of q, as a site does
