@@ -382,7 +382,7 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 		for k, v := range d.Props {
 			in.Props[k] = v
 		}
-		in.Props["ISVString"] = OwnerMark
+		in.Props["ISVString"] = ownerMark(p.Config)
 		path, err := site.Put(ctx, in)
 		if err != nil {
 			return "", fmt.Errorf("create %s: %w", it, err)
@@ -478,7 +478,7 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 		}
 		pkg.Props["PackageID"] = id
 	} else {
-		pkg.Props["ISVString"] = OwnerMark
+		pkg.Props["ISVString"] = ownerMark(p.Config)
 	}
 	for k, v := range props {
 		if it.site != nil && !it.stepsChanged && it.site.String(k) == v {

@@ -53,10 +53,20 @@ type item struct {
 // each read is a round trip that waits on the site, not on a core.
 const SequenceReads = 8
 
-// OwnerMark is the value of ISVString on the objects tsctl creates. It is
-// how --prune knows an object is tsctl's to delete: administrators do not
-// edit ISVString (the console does not show it), and the SMS Provider keeps it.
+// OwnerMark is the value of ISVString on the objects tsctl creates for a
+// configuration without an owner. It is how --prune knows an object is
+// tsctl's to delete: administrators do not edit ISVString (the console does
+// not show it), and the SMS Provider keeps it.
 const OwnerMark = "tsctl:managed"
+
+// ownerMark is the ISVString of the objects cfg creates and may prune:
+// OwnerMark, scoped to the configuration's owner when it names one.
+func ownerMark(cfg *config.Config) string {
+	if cfg == nil || cfg.Owner == "" {
+		return OwnerMark
+	}
+	return OwnerMark + ":" + cfg.Owner
+}
 
 // trackingResolver records which declared objects a build referenced.
 type trackingResolver struct {

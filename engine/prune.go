@@ -56,8 +56,9 @@ func deleteItem(kind plan.Kind, class string, in *provider.Instance, reason stri
 		site: in, deletePath: provider.Path(class, "PackageID", id)}
 }
 
-// pruneItems plans the deletion of objects tsctl created (OwnerMark) that
-// the configuration no longer declares.
+// pruneItems plans the deletion of objects tsctl created for this
+// configuration's owner (ownerMark) that the configuration no longer
+// declares.
 func pruneItems(st *State, cfg *config.Config) []*item {
 	declared := map[string]bool{}
 	for _, p := range cfg.Packages {
@@ -74,7 +75,7 @@ func pruneItems(st *State, cfg *config.Config) []*item {
 	for class, kind := range kinds {
 		for _, list := range st.byName[class] {
 			for _, in := range list {
-				if in.String("ISVString") == OwnerMark && !declared[class+"\x00"+strings.ToLower(in.String("Name"))] {
+				if in.String("ISVString") == ownerMark(cfg) && !declared[class+"\x00"+strings.ToLower(in.String("Name"))] {
 					out = append(out, deleteItem(kind, class, in, "prune"))
 				}
 			}

@@ -294,6 +294,12 @@ func (c *Config) decode(file string, root *yaml.Node, dec *decoded) diag.List {
 				return
 			}
 			c.Site, c.SitePos = strings.ToUpper(v.Value), pos(file, v)
+		case "owner":
+			if c.Owner != "" && c.Owner != v.Value {
+				ds.Add(pos(file, v), "owner %q conflicts with owner %q set at %s", v.Value, c.Owner, c.OwnerPos)
+				return
+			}
+			c.Owner, c.OwnerPos = v.Value, pos(file, v)
 		case "packages":
 			for _, n := range deref(v).Content {
 				p := &Package{Pos: pos(file, n)}

@@ -12,8 +12,12 @@ import (
 
 // Config is a merged configuration.
 type Config struct {
-	Site      string
-	SitePos   diag.Pos
+	Site    string
+	SitePos diag.Pos
+	// Owner scopes the ownership mark of the objects this configuration
+	// creates, so that --prune deletes only its own ("" for none).
+	Owner     string
+	OwnerPos  diag.Pos
 	Packages  []*Package
 	Sequences []*Sequence
 	Files     []string // files read, in order
