@@ -7,9 +7,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/convert"
-	"github.com/tsctl/tsctl/engine/desired"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/convert"
+	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/provider/local"
 )
 

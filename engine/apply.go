@@ -9,11 +9,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tsctl/tsctl/engine/desired"
-	"github.com/tsctl/tsctl/engine/diag"
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // Outcome is what happened to one object during apply.
@@ -509,7 +509,7 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 			return "", err
 		}
 	}
-	out, err := site.ExecMethod(ctx, ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": tsxml.MarshalString(q)})
+	out, err := site.ExecMethod(ctx, ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": model.MarshalString(q)})
 	if err != nil {
 		return "", fmt.Errorf("ImportSequence for %s: %w", it, err)
 	}
@@ -537,9 +537,9 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 }
 
 // pendingRefs lists variables still holding the Pending placeholder.
-func pendingRefs(q *tsxml.Sequence) []string {
+func pendingRefs(q *model.Sequence) []string {
 	var out []string
-	q.Walk(func(path string, s *tsxml.Step) bool {
+	q.Walk(func(path string, s *model.Step) bool {
 		for _, v := range s.Vars {
 			if v.Value == desired.Pending {
 				out = append(out, path+": "+v.Property)

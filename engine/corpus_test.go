@@ -9,12 +9,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/convert"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/convert"
+	"github.com/tsctl/tsctl/internal/exportfile"
+	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/export"
 	"github.com/tsctl/tsctl/provider/local"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // TestCorpusApplyThenPlan takes every real sequence in ../shared/corpus
@@ -27,7 +27,7 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("corpus not available (%v): the corpus tests run where ../shared/corpus exists", err)
 	}
-	ex, err := export.ReadFiles([]string{dir})
+	ex, err := exportfile.ReadFiles([]string{dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			stored, err := tsxml.Parse([]byte(in.String("Sequence")))
+			stored, err := model.Parse([]byte(in.String("Sequence")))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,18 +7,18 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tsctl/tsctl/engine/plan"
-	"github.com/tsctl/tsctl/provider/tsxml"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/plan"
 )
 
 // Differences brings a and b to the site's normal form, in place (child
 // describes child sequences; nil when none are needed), and lists, one line
 // each, how b differs from a in what an author controls: global variables
 // and steps. None means a site would hold the same sequence.
-func Differences(a, b *tsxml.Sequence, child func(string) (tsxml.Child, bool)) []string {
-	tsxml.Normalize(a, child)
-	tsxml.Normalize(b, child)
-	ca, cb := tsxml.Comparable(a), tsxml.Comparable(b)
+func Differences(a, b *model.Sequence, child func(string) (model.Child, bool)) []string {
+	model.Normalize(a, child)
+	model.Normalize(b, child)
+	ca, cb := model.Comparable(a), model.Comparable(b)
 	var out []string
 	if !reflect.DeepEqual(ca.GlobalVars, cb.GlobalVars) {
 		out = append(out, fmt.Sprintf("globalVarList: %v → %v", ca.GlobalVars, cb.GlobalVars))
@@ -33,29 +33,29 @@ func Differences(a, b *tsxml.Sequence, child func(string) (tsxml.Child, bool)) [
 // added, removed and changed steps by path. Siblings are aligned by a
 // longest common subsequence on (element, class, name), so inserting a step
 // reports only that step.
-func DiffSteps(before, after []*tsxml.Step) []plan.StepChange {
+func DiffSteps(before, after []*model.Step) []plan.StepChange {
 	var out []plan.StepChange
 	diffList(before, after, "", &out)
 	return out
 }
 
 type stepKey struct {
-	kind tsxml.StepKind
+	kind model.StepKind
 	typ  string
 	name string
 }
 
-func keyOf(s *tsxml.Step) stepKey { return stepKey{s.Kind, s.Type, s.Name} }
+func keyOf(s *model.Step) stepKey { return stepKey{s.Kind, s.Type, s.Name} }
 
-func stepType(s *tsxml.Step) string {
-	if s.Kind == tsxml.KindGroup {
+func stepType(s *model.Step) string {
+	if s.Kind == model.KindGroup {
 		return "group"
 	}
 	return s.Type
 }
 
 // paths names siblings by their names, adding [n] to repeated names.
-func paths(prefix string, steps []*tsxml.Step) []string {
+func paths(prefix string, steps []*model.Step) []string {
 	count := map[string]int{}
 	for _, s := range steps {
 		count[s.Name]++
@@ -76,7 +76,7 @@ func paths(prefix string, steps []*tsxml.Step) []string {
 	return out
 }
 
-func diffList(a, b []*tsxml.Step, prefix string, out *[]plan.StepChange) {
+func diffList(a, b []*model.Step, prefix string, out *[]plan.StepChange) {
 	pa, pb := paths(prefix, a), paths(prefix, b)
 	// LCS table on step keys.
 	n, m := len(a), len(b)
@@ -127,7 +127,7 @@ func change(out *[]plan.Change, field string, before string, hasBefore bool, aft
 	*out = append(*out, plan.Change{Field: field, Before: before, After: after, HasBefore: hasBefore, HasAfter: hasAfter})
 }
 
-func stepChanges(a, b *tsxml.Step) []plan.Change {
+func stepChanges(a, b *model.Step) []plan.Change {
 	var out []plan.Change
 	change(&out, "description", a.Description, true, b.Description, true)
 	change(&out, "enabled", strconv.FormatBool(!a.Disabled), true, strconv.FormatBool(!b.Disabled), true)
@@ -144,7 +144,7 @@ func stepChanges(a, b *tsxml.Step) []plan.Change {
 	ca, cb := ConditionString(a.Condition), ConditionString(b.Condition)
 	change(&out, "condition", ca, ca != "", cb, cb != "")
 	change(&out, "attributes", attrString(a.Extra), len(a.Extra) > 0, attrString(b.Extra), len(b.Extra) > 0)
-	av, bv := map[string]tsxml.Variable{}, map[string]tsxml.Variable{}
+	av, bv := map[string]model.Variable{}, map[string]model.Variable{}
 	var props []string
 	for _, v := range a.Vars {
 		av[v.Property] = v
@@ -157,7 +157,7 @@ func stepChanges(a, b *tsxml.Step) []plan.Change {
 		bv[v.Property] = v
 	}
 	sort.Strings(props)
-	cls := tsxml.Lookup(b.Type)
+	cls := model.Lookup(b.Type)
 	for _, p := range props {
 		x, hx := av[p]
 		y, hy := bv[p]
@@ -175,7 +175,7 @@ func stepChanges(a, b *tsxml.Step) []plan.Change {
 	return out
 }
 
-func varForm(v tsxml.Variable) string {
+func varForm(v model.Variable) string {
 	s := v.Name
 	if v.Hidden {
 		s += " hidden"
@@ -183,7 +183,7 @@ func varForm(v tsxml.Variable) string {
 	return s
 }
 
-func attrString(as []tsxml.Attr) string {
+func attrString(as []model.Attr) string {
 	var parts []string
 	for _, a := range as {
 		parts = append(parts, a.Name+"="+strconv.Quote(a.Value))
@@ -193,7 +193,7 @@ func attrString(as []tsxml.Attr) string {
 
 // ConditionString renders a <condition> compactly on one line, e.g.
 // `_SMSTSBootUEFI equals "true" and any(wmi("SELECT …"), …)`.
-func ConditionString(e *tsxml.Elem) string {
+func ConditionString(e *model.Elem) string {
 	if e == nil {
 		return ""
 	}
@@ -204,7 +204,7 @@ func ConditionString(e *tsxml.Elem) string {
 	return strings.Join(parts, " and ")
 }
 
-func condPart(e *tsxml.Elem) string {
+func condPart(e *model.Elem) string {
 	switch e.Name {
 	case "operator":
 		t, _ := e.Attr("type")

@@ -9,23 +9,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
-func step(name string, children ...*tsxml.Step) *tsxml.Step {
-	s := &tsxml.Step{Kind: tsxml.KindStep, Type: "T", Name: name, Vars: []tsxml.Variable{{Property: "P", Value: "1"}}}
+func step(name string, children ...*model.Step) *model.Step {
+	s := &model.Step{Kind: model.KindStep, Type: "T", Name: name, Vars: []model.Variable{{Property: "P", Value: "1"}}}
 	if children != nil {
-		s.Kind, s.Type, s.Vars, s.Steps = tsxml.KindGroup, "", nil, children
+		s.Kind, s.Type, s.Vars, s.Steps = model.KindGroup, "", nil, children
 	}
 	return s
 }
 
 func TestDiffSteps(t *testing.T) {
-	before := []*tsxml.Step{step("G", step("a"), step("b"), step("b")), step("c")}
-	after := []*tsxml.Step{step("G", step("new"), step("a"), step("b"), step("b")), step("c")}
+	before := []*model.Step{step("G", step("a"), step("b"), step("b")), step("c")}
+	after := []*model.Step{step("G", step("new"), step("a"), step("b"), step("b")), step("c")}
 	after[0].Steps[3].Vars[0].Value = "2"
 	after[1].Disabled = true
 	got := DiffSteps(before, after)
@@ -51,7 +51,7 @@ func TestDiffSteps(t *testing.T) {
 }
 
 func TestConditionString(t *testing.T) {
-	q, err := tsxml.Parse([]byte(`<sequence><group name="g" description=""><condition>
+	q, err := model.Parse([]byte(`<sequence><group name="g" description=""><condition>
 <expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">equals</variable><variable name="Value">true</variable><variable name="Variable">X</variable></expression>
 <operator type="or"><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\cimv2</variable><variable name="Query">SELECT 1</variable></expression>
 <expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">notExists</variable><variable name="Variable">Y</variable></expression></operator>
@@ -237,13 +237,13 @@ func TestPlanReadsConcurrently(t *testing.T) {
 }
 
 func TestDifferences(t *testing.T) {
-	a := &tsxml.Sequence{Version: "3.00", Steps: []*tsxml.Step{step("One"), step("Two")}}
+	a := &model.Sequence{Version: "3.00", Steps: []*model.Step{step("One"), step("Two")}}
 	if d := Differences(a.Clone(), a.Clone(), nil); len(d) != 0 {
 		t.Errorf("a sequence differs from itself: %v", d)
 	}
 	b := a.Clone()
 	b.Steps[1].Vars[0].Value = "2"
-	b.GlobalVars = []tsxml.Variable{{Name: "G", Value: "x"}}
+	b.GlobalVars = []model.Variable{{Name: "G", Value: "x"}}
 	d := Differences(a.Clone(), b, nil)
 	if len(d) != 2 || !strings.HasPrefix(d[0], "globalVarList: ") || !strings.Contains(d[1], `"Two"`) {
 		t.Errorf("differences: %q", d)

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/exportfile"
+	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/export"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // SiteNames names references from what a site holds.
@@ -40,7 +40,7 @@ func (n *SiteNames) AppName(model string) (string, bool) {
 
 // Exported is what Export read from a site.
 type Exported struct {
-	Sequences []*export.Sequence
+	Sequences []*exportfile.Sequence
 	Names     *SiteNames
 }
 
@@ -85,7 +85,7 @@ func Export(ctx context.Context, site provider.Site, globs []string, reads int) 
 		}
 	}
 	sort.Slice(seqs, func(i, j int) bool { return seqs[i].String("Name") < seqs[j].String("Name") })
-	out := &Exported{Names: names, Sequences: make([]*export.Sequence, len(seqs))}
+	out := &Exported{Names: names, Sequences: make([]*exportfile.Sequence, len(seqs))}
 	errs := make([]error, len(seqs))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, reads)
@@ -100,12 +100,12 @@ func Export(ctx context.Context, site provider.Site, globs []string, reads int) 
 				errs[i] = fmt.Errorf("read sequence %s: %w", id, err)
 				return
 			}
-			parsed, err := tsxml.Parse([]byte(in.String("Sequence")))
+			parsed, err := model.Parse([]byte(in.String("Sequence")))
 			if err != nil {
 				errs[i] = fmt.Errorf("sequence %s stored on the site: %w", id, err)
 				return
 			}
-			out.Sequences[i] = &export.Sequence{Source: site.Code() + ":" + id, PackageID: id, Name: in.String("Name"),
+			out.Sequences[i] = &exportfile.Sequence{Source: site.Code() + ":" + id, PackageID: id, Name: in.String("Name"),
 				Description: in.String("Description"), Category: in.String("Category"), BootImageID: in.String("BootImageID"),
 				Duration: int(in.Int("Duration")), Sequence: parsed, XML: in.String("Sequence")}
 		}()

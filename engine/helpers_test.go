@@ -5,11 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // openTestSite opens a fresh local site, closed when the test ends.
@@ -46,7 +46,7 @@ func requireNoChanges(t *testing.T, ctx context.Context, site provider.Site, cfg
 
 // requireSameSequence reports every difference between want and got (see
 // Differences), prefixed by what.
-func requireSameSequence(t *testing.T, want, got *tsxml.Sequence, child func(string) (tsxml.Child, bool), what string) {
+func requireSameSequence(t *testing.T, want, got *model.Sequence, child func(string) (model.Child, bool), what string) {
 	t.Helper()
 	for _, d := range Differences(want, got, child) {
 		t.Errorf("%s: %s", what, d)

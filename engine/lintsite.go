@@ -4,17 +4,17 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/desired"
-	"github.com/tsctl/tsctl/engine/diag"
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // Size limits Microsoft documents for task sequences ("Reduce the size of
 // task sequence policy", memdocs configmgr/osd/deploy-use): a site stores
-// a task sequence of at most 2 MB (tsxml.MaxStoredBytes, lint TS005), and
+// a task sequence of at most 2 MB (model.MaxStoredBytes, lint TS005), and
 // a client fails to process a task sequence policy over 32 MB; "the parent
 // and child task sequences are effectively combined into a single policy
 // that the client runs" (Run Task Sequence, task-sequence-steps.md).
@@ -151,9 +151,9 @@ func (p *Planned) lintSizes(cfg *config.Config, seqObjs []*plan.Object, ds *diag
 			n.kids = append(n.kids, k)
 		}
 		nodes[key] = n
-		if near := tsxml.MaxStoredBytes * nearStoredPercent / 100; it.size > near && it.size <= tsxml.MaxStoredBytes && !it.seq.Ignores(config.LintNearPolicyLimit, nil) {
+		if near := model.MaxStoredBytes * nearStoredPercent / 100; it.size > near && it.size <= model.MaxStoredBytes && !it.seq.Ignores(config.LintNearPolicyLimit, nil) {
 			ds.Warn(it.seq.Pos, config.LintNearPolicyLimit, "move groups of steps into child sequences run with runTaskSequence",
-				"sequence %q is %s of XML, over %d%% of the %s a site stores", it.seq.Name, mb(it.size), nearStoredPercent, mb(tsxml.MaxStoredBytes))
+				"sequence %q is %s of XML, over %d%% of the %s a site stores", it.seq.Name, mb(it.size), nearStoredPercent, mb(model.MaxStoredBytes))
 		}
 	}
 	for _, o := range seqObjs {

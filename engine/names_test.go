@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )

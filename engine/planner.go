@@ -9,12 +9,12 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/desired"
-	"github.com/tsctl/tsctl/engine/diag"
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // Planned is a plan together with what apply needs to execute it.
@@ -38,11 +38,11 @@ type item struct {
 	site         *provider.Instance // nil when the object does not exist
 	stepsChanged bool
 	changedProgs []desired.Program
-	wantRefs     []tsxml.Reference // references the sequence will have
+	wantRefs     []model.Reference // references the sequence will have
 	// What the sequence's steps name, disabled ones included (which a
 	// site leaves out of References): once applied (willName) and as the
 	// site stores it now (namesNow). Kept only by plans that may delete.
-	willName, namesNow []tsxml.Reference
+	willName, namesNow []model.Reference
 	highImpact         bool   // partitions disks or applies an OS
 	size               int    // bytes of the normalised sequence XML
 	deletePath         string // object to delete (Delete actions)
@@ -199,8 +199,8 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 			ds.Warn(it.seq.Pos, config.LintHighImpact, "deploy it to a test collection first",
 				"sequence %q partitions disks or applies an operating system and is changing: high impact", it.seq.Name)
 		}
-		if it.size > tsxml.MaxStoredBytes {
-			ds.AddHint(it.seq.Pos, "split it into child sequences run with runTaskSequence", "[%s] sequence %q is %d bytes; a site stores at most %d", config.LintTooLarge, it.seq.Name, it.size, tsxml.MaxStoredBytes)
+		if it.size > model.MaxStoredBytes {
+			ds.AddHint(it.seq.Pos, "split it into child sequences run with runTaskSequence", "[%s] sequence %q is %d bytes; a site stores at most %d", config.LintTooLarge, it.seq.Name, it.size, model.MaxStoredBytes)
 		}
 	}
 	if err := p.lintDangling(ctx, &ds); err != nil {
@@ -435,19 +435,19 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	if ds.HasErrors() {
 		return nil, ds
 	}
-	tsxml.Derive(want, st.child)
+	model.Derive(want, st.child)
 	it.wantRefs = want.References
 	if named {
-		it.willName = tsxml.NamedReferences(want)
+		it.willName = model.NamedReferences(want)
 	}
 	it.highImpact = highImpact(want)
 	props := desired.SequenceProps(cs, bootID)
 	if full == nil {
 		obj.Action = plan.Create
-		it.size = tsxml.Size(want)
+		it.size = model.Size(want)
 		steps, _, _ := want.Counts()
 		obj.StepCount = steps
-		obj.Tree = stepTree(tsxml.Comparable(want).Steps, cs.Steps, plan.Create, st.NameOf)
+		obj.Tree = stepTree(model.Comparable(want).Steps, cs.Steps, plan.Create, st.NameOf)
 		for _, k := range sortedKeys(props) {
 			if v := props[k]; v != "" && !(k == "Duration" && v == "0") {
 				if k == "BootImageID" {
@@ -468,19 +468,19 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	// site's normal form of it — holds the same sequence; no need to parse
 	// and diff.
 	stored := it.site.String("Sequence")
-	same, n := tsxml.Stores(want, stored)
-	var wantN *tsxml.Sequence
+	same, n := model.Stores(want, stored)
+	var wantN *model.Sequence
 	if !same {
 		wantN = want.Clone()
-		tsxml.Normalize(wantN, st.child)
-		same, n = tsxml.Stores(wantN, stored)
+		model.Normalize(wantN, st.child)
+		same, n = model.Stores(wantN, stored)
 	}
 	if same {
 		it.size = n
 		if named { // the site stores what the configuration says
 			it.namesNow = it.willName
 			if wantN != nil {
-				it.namesNow = tsxml.NamedReferences(wantN)
+				it.namesNow = model.NamedReferences(wantN)
 			}
 		}
 		if replaceSecrets && pushesSecrets(cs) {
@@ -498,10 +498,10 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 		return nil, ds
 	}
 	if named {
-		it.namesNow = tsxml.NamedReferences(have)
+		it.namesNow = model.NamedReferences(have)
 	}
-	tsxml.Normalize(have, st.child)
-	hc, wc := tsxml.Comparable(have), tsxml.Comparable(wantN)
+	model.Normalize(have, st.child)
+	hc, wc := model.Comparable(have), model.Comparable(wantN)
 	obj.Steps = DiffSteps(hc.Steps, wc.Steps)
 	if g1, g2 := varsString(hc.GlobalVars), varsString(wc.GlobalVars); g1 != g2 {
 		obj.Changes = append(obj.Changes, plan.Change{Field: "globalVarList", Before: g1, After: g2, HasBefore: true, HasAfter: true})
@@ -522,12 +522,12 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 		obj.Action = plan.Update
 	}
 	if it.stepsChanged {
-		it.size = tsxml.Size(want)
+		it.size = model.Size(want)
 	}
 	return it, ds
 }
 
-func varsString(vs []tsxml.Variable) string {
+func varsString(vs []model.Variable) string {
 	var parts []string
 	for _, v := range vs {
 		parts = append(parts, v.Name+"="+v.Value)
@@ -562,10 +562,10 @@ func pushesSecrets(cs *config.Sequence) bool {
 }
 
 // highImpact reports whether a sequence partitions disks or applies an OS.
-func highImpact(q *tsxml.Sequence) bool {
+func highImpact(q *model.Sequence) bool {
 	found := false
-	q.Walk(func(_ string, s *tsxml.Step) bool {
-		switch tsxml.ShortType(s.Type) {
+	q.Walk(func(_ string, s *model.Step) bool {
+		switch model.ShortType(s.Type) {
 		case "PartitionDiskAction", "ApplyOperatingSystemAction", "ApplyDataImageAction", "UpgradeOperatingSystemAction", "ConvertDiskAction":
 			found = found || !s.Disabled
 		}

@@ -35,12 +35,12 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/desired"
-	"github.com/tsctl/tsctl/engine/diag"
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 func deleteItem(kind plan.Kind, class string, in *provider.Instance, reason string) *item {
@@ -156,7 +156,7 @@ type seqRefs struct {
 
 func (r seqRefs) uses(id string) bool { return r.ids[strings.ToUpper(id)] }
 
-func (r seqRefs) add(refs []tsxml.Reference) {
+func (r seqRefs) add(refs []model.Reference) {
 	for _, x := range refs {
 		if x.Package != "" {
 			r.ids[strings.ToUpper(x.Package)] = true
@@ -180,11 +180,11 @@ func refsOf(in *provider.Instance) (seqRefs, error) {
 			r.name, in.String("PackageID")), "read the site through another provider (the AdminService URL), or delete the object by hand after checking it is unused")
 	}
 	if text := in.String("Sequence"); text != "" {
-		q, err := tsxml.Parse([]byte(text))
+		q, err := model.Parse([]byte(text))
 		if err != nil {
 			return r, fmt.Errorf("read the steps of sequence %q (%s): %w; tsctl deletes nothing it cannot check", r.name, in.String("PackageID"), err)
 		}
-		r.add(tsxml.NamedReferences(q))
+		r.add(model.NamedReferences(q))
 	}
 	return r, nil
 }
@@ -597,14 +597,14 @@ func (p *Planned) describeDeletes(ctx context.Context, deletes []*item, reads in
 				errs[i] = fmt.Errorf("read sequence %s: %w", d.obj.ID, err)
 				return
 			}
-			q, err := tsxml.Parse([]byte(in.String("Sequence")))
+			q, err := model.Parse([]byte(in.String("Sequence")))
 			if err != nil {
 				errs[i] = fmt.Errorf("sequence %s: %w", d.obj.ID, err)
 				return
 			}
 			steps, _, _ := q.Counts()
 			d.obj.StepCount = steps
-			d.obj.Tree = stepTree(tsxml.Comparable(q).Steps, nil, plan.Delete, st.NameOf)
+			d.obj.Tree = stepTree(model.Comparable(q).Steps, nil, plan.Delete, st.NameOf)
 		}()
 	}
 	wg.Wait()

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
 )
 

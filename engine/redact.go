@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tsctl/tsctl/provider/tsxml"
+	"github.com/tsctl/tsctl/internal/model"
 )
 
 // redactor removes the secret values a run has read from text the site
@@ -34,7 +34,7 @@ func (rd *redactor) add(v string) {
 	if rd.forms == nil {
 		rd.forms = map[string]bool{}
 	}
-	for _, f := range []string{v, tsxml.EscapeText(v), tsxml.EscapeAttr(v)} {
+	for _, f := range []string{v, model.EscapeText(v), model.EscapeAttr(v)} {
 		rd.forms[f] = true
 		for _, html := range []bool{true, false} {
 			var b strings.Builder

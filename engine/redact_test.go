@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/provider"
 )
 

@@ -5,17 +5,17 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/desired"
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // Render builds the sequence named name and returns it as a site stores it, with references resolved against site. Secrets are not
 // read: their values are empty, as in a site's export. reads bounds the
 // calls in flight while reading the site (0: SequenceReads).
-func Render(ctx context.Context, site provider.Site, cfg *config.Config, name string, reads int) (*tsxml.Sequence, diag.List, error) {
+func Render(ctx context.Context, site provider.Site, cfg *config.Config, name string, reads int) (*model.Sequence, diag.List, error) {
 	var cs *config.Sequence
 	for _, s := range cfg.Sequences {
 		if strings.EqualFold(s.Name, name) {
@@ -37,6 +37,6 @@ func Render(ctx context.Context, site provider.Site, cfg *config.Config, name st
 	if ds.HasErrors() {
 		return nil, ds, nil
 	}
-	tsxml.Derive(q, st.child)
+	model.Derive(q, st.child)
 	return q, ds, nil
 }

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/desired"
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/diag"
 )
 
 type refKey struct {

@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/diag"
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/localfile"
+	"github.com/tsctl/tsctl/internal/plan"
 )
 
 // MaxSecretBytes bounds a secret file. A password, PIN or product key is

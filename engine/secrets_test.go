@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/provider"
 )
 

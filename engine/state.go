@@ -1,8 +1,3 @@
-// Package engine plans and applies a configuration against a site: it reads
-// the site through the provider seam (one query per class, one lazy read
-// per managed sequence), resolves references by name, diffs normalised
-// objects, orders the actions by dependency and executes them with the
-// documented SMS Provider call sequences.
 package engine
 
 import (
@@ -13,10 +8,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tsctl/tsctl/engine/desired"
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // Site classes tsctl reads.
@@ -196,12 +191,12 @@ func (st *State) Application(name string) ([]*provider.Instance, bool) {
 }
 
 // child reports what the site knows about a child sequence, for normalising.
-func (st *State) child(id string) (tsxml.Child, bool) {
+func (st *State) child(id string) (model.Child, bool) {
 	in := st.seqByID[id]
 	if in == nil {
-		return tsxml.Child{}, false
+		return model.Child{}, false
 	}
-	c := tsxml.Child{Name: in.String("Name")}
+	c := model.Child{Name: in.String("Name")}
 	st.mu.Lock()
 	full := st.Sequences[id]
 	st.mu.Unlock()
@@ -213,8 +208,8 @@ func (st *State) child(id string) (tsxml.Child, bool) {
 }
 
 // Parse returns the sequence a task sequence package stores.
-func (st *State) Parse(in *provider.Instance) (*tsxml.Sequence, error) {
-	q, err := tsxml.Parse([]byte(in.String("Sequence")))
+func (st *State) Parse(in *provider.Instance) (*model.Sequence, error) {
+	q, err := model.Parse([]byte(in.String("Sequence")))
 	if err != nil {
 		return nil, fmt.Errorf("sequence %s stored on the site: %w", in.String("PackageID"), err)
 	}

@@ -6,10 +6,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/desired"
-	"github.com/tsctl/tsctl/engine/plan"
-	"github.com/tsctl/tsctl/provider/tsxml"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/plan"
 )
 
 // stepTree lists every group and step of a sequence created (a is
@@ -20,10 +20,10 @@ import (
 // (created) or a before (deleted) value. References are named: by the name
 // the configuration gives, else by the site's name for the PackageID
 // (siteName), as "Name (PS100004)" or "Name (known after apply)".
-func stepTree(steps []*tsxml.Step, cfg []*config.Step, a plan.Action, siteName func(id string) string) []plan.StepChange {
+func stepTree(steps []*model.Step, cfg []*config.Step, a plan.Action, siteName func(id string) string) []plan.StepChange {
 	var out []plan.StepChange
-	var walk func(steps []*tsxml.Step, cfg []*config.Step, prefix string)
-	walk = func(steps []*tsxml.Step, cfg []*config.Step, prefix string) {
+	var walk func(steps []*model.Step, cfg []*config.Step, prefix string)
+	walk = func(steps []*model.Step, cfg []*config.Step, prefix string) {
 		if len(cfg) != len(steps) {
 			cfg = nil // not built one to one: name references by the site alone
 		}
@@ -49,7 +49,7 @@ func stepTree(steps []*tsxml.Step, cfg []*config.Step, a plan.Action, siteName f
 // their default: a description, disabled, continue on error, runIn,
 // success codes, retries, time-out, condition, extra attributes) and its
 // properties by name, secrets marked sensitive.
-func stepSettings(s *tsxml.Step, cs *config.Step, a plan.Action, siteName func(string) string) []plan.Change {
+func stepSettings(s *model.Step, cs *config.Step, a plan.Action, siteName func(string) string) []plan.Change {
 	var out []plan.Change
 	add := func(field, v string, sensitive bool) {
 		c := plan.Change{Field: field, Sensitive: sensitive}
@@ -69,12 +69,12 @@ func stepSettings(s *tsxml.Step, cs *config.Step, a plan.Action, siteName func(s
 	if s.ContinueOnError {
 		add("continueOnError", "true", false)
 	}
-	cls := tsxml.Lookup(s.Type)
+	cls := model.Lookup(s.Type)
 	// The options a site fills in for every step are shown only when they
 	// say something: runIn other than the class's default; success codes,
 	// retries and run-from-network other than their defaults and not
 	// already shown as the property they mirror.
-	defRunIn, codesProp, retryProp, netProp := tsxml.WinPEandFullOS, "", "", ""
+	defRunIn, codesProp, retryProp, netProp := model.WinPEandFullOS, "", "", ""
 	if cls != nil {
 		if cls.DefaultRunIn != "" {
 			defRunIn = cls.DefaultRunIn
@@ -86,7 +86,7 @@ func stepSettings(s *tsxml.Step, cs *config.Step, a plan.Action, siteName func(s
 		v                  *string
 	}{{"runIn", defRunIn, "", s.RunIn}, {"successCodeList", "0", codesProp, s.SuccessCodes}, {"retryCount", "0", retryProp, s.RetryCount},
 		{"runFromNet", "false", netProp, s.RunFromNet}, {"timeout", "", "", s.Timeout}} {
-		if o.v != nil && *o.v != o.def && o.mirrors == "" && !(s.Kind == tsxml.KindGroup && o.name == "runIn") {
+		if o.v != nil && *o.v != o.def && o.mirrors == "" && !(s.Kind == model.KindGroup && o.name == "runIn") {
 			add(o.name, *o.v, false)
 		}
 	}
@@ -98,7 +98,7 @@ func stepSettings(s *tsxml.Step, cs *config.Step, a plan.Action, siteName func(s
 	}
 	named := configRefNames(cs)
 	scripts := scriptProps(s.Type)
-	vars := append([]tsxml.Variable(nil), s.Vars...)
+	vars := append([]model.Variable(nil), s.Vars...)
 	sort.SliceStable(vars, func(i, j int) bool { return vars[i].Property < vars[j].Property })
 	for _, v := range vars {
 		sensitive := false

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/provider"
 )
 

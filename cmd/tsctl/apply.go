@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/diag"
-	"github.com/tsctl/tsctl/engine/plan"
-	"github.com/tsctl/tsctl/engine/planfile"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/plan"
+	"github.com/tsctl/tsctl/internal/planfile"
 	"github.com/tsctl/tsctl/provider/local"
 )
 

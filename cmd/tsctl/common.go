@@ -12,8 +12,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/adminservice"
 	"github.com/tsctl/tsctl/provider/local"

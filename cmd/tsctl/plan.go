@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/plan"
-	"github.com/tsctl/tsctl/engine/planfile"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/plan"
+	"github.com/tsctl/tsctl/internal/planfile"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )

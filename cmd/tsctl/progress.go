@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/plan"
 )
 
 // progress reports apply's progress: a live line on a terminal, one line

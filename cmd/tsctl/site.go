@@ -11,11 +11,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/convert"
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/convert"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/localfile"
-	"github.com/tsctl/tsctl/provider/export"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -313,7 +313,7 @@ func (c *cli) siteDelete(args []string) int {
 // seedExport adds every object an export references, under its original
 // ID and name, so that the converted sequences apply to this site.
 func (c *cli) seedExport(siteFlag string, files []string) int {
-	ex, err := export.ReadFiles(files)
+	ex, err := exportfile.ReadFiles(files)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 var ctx = context.Background()
@@ -114,7 +114,7 @@ func TestSetSequenceCreatesAndDerives(t *testing.T) {
 	if got.Int("ReferencesCount") != 1 || got.Int("Type") != 1 || got.Int("PackageType") != 4 {
 		t.Errorf("derived fields: refs=%d type=%d", got.Int("ReferencesCount"), got.Int("Type"))
 	}
-	q, err := tsxml.Parse([]byte(got.String("Sequence")))
+	q, err := model.Parse([]byte(got.String("Sequence")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,38 @@
+// Package engine plans and applies a configuration against a site: it reads
+// the site through the provider seam (one query per class, one lazy read
+// per managed sequence), resolves references by name, diffs normalised
+// objects, orders the actions by dependency and executes them with the
+// documented SMS Provider call sequences. It also exports a site's
+// sequences as YAML (Export) and renders one sequence's XML (Render).
+//
+// # Package map
+//
+// The public packages are engine (the pipeline), provider (the seam to a
+// site, with its implementations local, adminservice and wmi) and schema
+// (the JSON Schema); everything else is internal/:
+//
+//	internal/diag        positioned diagnostics; imports nothing of tsctl
+//	schema               the JSON Schema; imports diag
+//	internal/model       the task sequence model, its XML codec and the step class catalogue
+//	internal/config      loads and checks configuration files; imports diag, schema, model
+//	internal/desired     configuration → the objects a site should hold; imports config, model
+//	internal/convert     site XML and export files → configuration; imports config, desired, exportfile
+//	internal/exportfile  reads console export files
+//	internal/plan        the plan's types and renderings
+//	internal/planfile    saved plans
+//	engine               read the site, resolve, diff, plan, apply; imports the above and provider
+//	provider             the seam: SMS Provider primitives, counting, retrying, limiting
+//	provider/local       the embedded site (bbolt)
+//	provider/adminservice  the AdminService REST client
+//	provider/wmi         the SMS Provider over WMI/DCOM (Windows)
+//	internal/edm         the AdminService's entity schema and JSON form (client and façade)
+//	internal/facade      serves a provider.Site as an AdminService (tsctl site serve)
+//	internal/sitecheck   read-only probes of a site (tsctl site check)
+//	internal/localfile   safe reads of local files
+//	internal/workload    generated configurations for benchmarks and scale tests
+//	internal/krbtest     Kerberos files for tests
+//	cmd/tsctl            the CLI; cmd/tsctl-bench, cmd/tsctl-gen
+//
+// Arrows point one way: diag ← schema ← config ← desired/convert ← engine →
+// provider ← local/adminservice/wmi.
+package engine
