@@ -12,6 +12,7 @@ import (
 	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
 )
@@ -37,13 +38,13 @@ func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil 
 
 // ObjectResult is one object's outcome.
 type ObjectResult struct {
-	Address string    `json:"address"`
-	Kind    plan.Kind `json:"kind"`
-	Name    string    `json:"name"`
-	ID      string    `json:"id,omitempty"`
-	Outcome Outcome   `json:"outcome"`
-	Reason  string    `json:"reason,omitempty"`
-	Hint    string    `json:"hint,omitempty"` // what to do about a failure, when the site said
+	Address string      `json:"address"`
+	Kind    object.Kind `json:"kind"`
+	Name    string      `json:"name"`
+	ID      string      `json:"id,omitempty"`
+	Outcome Outcome     `json:"outcome"`
+	Reason  string      `json:"reason,omitempty"`
+	Hint    string      `json:"hint,omitempty"` // what to do about a failure, when the site said
 }
 
 // ApplyResult lists every object's outcome in plan order.
@@ -374,7 +375,7 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 	var twin error
 	if it.site == nil {
 		if checkNames {
-			if err := checkAbsent(ctx, site, it, d.Class); err != nil {
+			if err := checkAbsent(ctx, site, it); err != nil {
 				return "", err
 			}
 		}
@@ -395,9 +396,9 @@ func (p *Planned) applyPackage(ctx context.Context, site provider.Site, r *resol
 		if checkNames {
 			// A twin fails this object (its dependants are skipped), once
 			// its programs are saved: the package is complete either way.
-			twin = checkSingle(ctx, site, it, d.Class, id)
+			twin = checkSingle(ctx, site, it, id)
 		}
-		r.setCreated(desired.RefKind(it.obj.Kind), it.obj.Name, id)
+		r.setCreated(it.obj.Kind, it.obj.Name, id)
 	} else {
 		id = it.site.String("PackageID")
 		path := provider.Path(d.Class, "PackageID", id)
@@ -436,7 +437,7 @@ func savePrograms(ctx context.Context, site provider.Site, it *item, id string) 
 	errs := make([]error, len(progs))
 	var wg sync.WaitGroup
 	for i, pr := range progs {
-		in := provider.New("SMS_Program")
+		in := provider.New(object.ClassProgram)
 		in.Props["PackageID"] = id
 		in.Props["ProgramName"] = pr.Name
 		for k, v := range pr.Props {
@@ -470,10 +471,10 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 	// properties tsctl manages, never as the instance read back: its
 	// nulls, read-only and lazy properties (Sequence, References) are
 	// refused by real sites. A fields-only update sends only what changed.
-	pkg := provider.New(ClassTaskSequencePackage)
+	pkg := provider.New(object.ClassTaskSequencePackage)
 	if it.site != nil {
 		id := it.site.String("PackageID")
-		if err := lock(provider.Path(ClassTaskSequencePackage, "PackageID", id)); err != nil {
+		if err := lock(provider.Path(object.ClassTaskSequencePackage, "PackageID", id)); err != nil {
 			return "", err
 		}
 		pkg.Props["PackageID"] = id
@@ -505,11 +506,11 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 		return "", fmt.Errorf("build %s: %s still unresolved", it, ref)
 	}
 	if it.site == nil && checkNames {
-		if err := checkAbsent(ctx, site, it, ClassTaskSequencePackage); err != nil {
+		if err := checkAbsent(ctx, site, it); err != nil {
 			return "", err
 		}
 	}
-	out, err := site.ExecMethod(ctx, ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": model.MarshalString(q)})
+	out, err := site.ExecMethod(ctx, object.ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": model.MarshalString(q)})
 	if err != nil {
 		return "", fmt.Errorf("ImportSequence for %s: %w", it, err)
 	}
@@ -517,7 +518,7 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 	if ts == nil {
 		return "", fmt.Errorf("ImportSequence for %s: no TaskSequence returned", it)
 	}
-	out, err = site.ExecMethod(ctx, ClassTaskSequencePackage, "SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": ts})
+	out, err = site.ExecMethod(ctx, object.ClassTaskSequencePackage, "SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": ts})
 	if err != nil {
 		return "", fmt.Errorf("SetSequence for %s: %w", it, err)
 	}
@@ -528,11 +529,11 @@ func (p *Planned) applySequence(ctx context.Context, site provider.Site, r *reso
 	}
 	id := keys["PackageID"]
 	if it.site == nil && checkNames {
-		if err := checkSingle(ctx, site, it, ClassTaskSequencePackage, id); err != nil {
+		if err := checkSingle(ctx, site, it, id); err != nil {
 			return id, err
 		}
 	}
-	r.setCreated(desired.RefSequence, cs.Name, id)
+	r.setCreated(object.Sequence, cs.Name, id)
 	return id, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/tsctl/tsctl/internal/convert"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )
@@ -35,7 +36,7 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 	site := openTestSite(t)
 	var stubs []local.Stub
 	for _, st := range convert.Stubs(ex) {
-		stubs = append(stubs, local.Stub{Class: ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
+		stubs = append(stubs, local.Stub{Class: st.Kind.Class(), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
 	}
 	if _, err := site.AddStubs(stubs); err != nil {
 		t.Fatal(err)
@@ -69,11 +70,11 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 	}
 	for _, s := range ex.Sequences {
 		t.Run(filepath.Base(s.Source), func(t *testing.T) {
-			found, err := site.Query(ctx, provider.Query{Class: ClassTaskSequencePackage, Where: map[string]string{"Name": s.Name}})
+			found, err := site.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage, Where: map[string]string{"Name": s.Name}})
 			if err != nil || len(found) != 1 {
 				t.Fatalf("sequence %q on the site: %d, %v", s.Name, len(found), err)
 			}
-			in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", found[0].String("PackageID")))
+			in, err := site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", found[0].String("PackageID")))
 			if err != nil {
 				t.Fatal(err)
 			}

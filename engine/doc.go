@@ -12,8 +12,9 @@
 // (the JSON Schema); everything else is internal/:
 //
 //	internal/diag        positioned diagnostics; imports nothing of tsctl
+//	internal/object      the kinds of site objects: class, PackageType, ownership, names; imports nothing
 //	schema               the JSON Schema; imports diag
-//	internal/model       the task sequence model, its XML codec and the step class catalogue
+//	internal/model       the task sequence model, its XML codec and the step class catalogue; imports object
 //	internal/config      loads and checks configuration files; imports diag, schema, model
 //	internal/desired     configuration → the objects a site should hold; imports config, model
 //	internal/convert     site XML and export files → configuration; imports config, desired, exportfile

@@ -8,23 +8,23 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
 // SiteNames names references from what a site holds.
 type SiteNames struct {
 	byID map[string]struct {
-		kind config.RefKind
+		kind object.Kind
 		name string
 	}
 	apps map[string]string
 }
 
 // Name implements convert.Names.
-func (n *SiteNames) Name(kind config.RefKind, id string) (string, bool) {
+func (n *SiteNames) Name(kind object.Kind, id string) (string, bool) {
 	o, ok := n.byID[strings.ToUpper(id)]
 	if !ok || !kind.Accepts(o.kind) {
 		return "", false
@@ -62,7 +62,7 @@ func Export(ctx context.Context, site provider.Site, globs []string, reads int) 
 		return nil, err
 	}
 	names := &SiteNames{byID: map[string]struct {
-		kind config.RefKind
+		kind object.Kind
 		name string
 	}{}, apps: map[string]string{}}
 	var seqs []*provider.Instance
@@ -70,10 +70,10 @@ func Export(ctx context.Context, site provider.Site, globs []string, reads int) 
 		for _, list := range byName {
 			for _, in := range list {
 				names.byID[strings.ToUpper(in.String("PackageID"))] = struct {
-					kind config.RefKind
+					kind object.Kind
 					name string
-				}{classRef[class], in.String("Name")}
-				if class == ClassTaskSequencePackage && matchAny(globs, in.String("Name")) {
+				}{kindOf(class), in.String("Name")}
+				if class == object.ClassTaskSequencePackage && matchAny(globs, in.String("Name")) {
 					seqs = append(seqs, in)
 				}
 			}
@@ -95,7 +95,7 @@ func Export(ctx context.Context, site provider.Site, globs []string, reads int) 
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			id := q.String("PackageID")
-			in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id))
+			in, err := site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
 			if err != nil {
 				errs[i] = fmt.Errorf("read sequence %s: %w", id, err)
 				return
@@ -129,4 +129,10 @@ func matchAny(globs []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// kindOf is the kind of a class's objects (None for a class of no kind).
+func kindOf(class string) object.Kind {
+	k, _ := object.OfClass(class)
+	return k
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/tsctl/tsctl/internal/convert"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )
@@ -120,7 +121,7 @@ func migrateFile(t *testing.T, file, strict string, row *fidelityRow) {
 	defer site.Close()
 	var stubs []local.Stub
 	for _, st := range convert.Stubs(ex) {
-		stubs = append(stubs, local.Stub{Class: ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
+		stubs = append(stubs, local.Stub{Class: st.Kind.Class(), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
 	}
 	if _, err := site.AddStubs(stubs); err != nil {
 		t.Fatalf("seed: %v", err)
@@ -169,11 +170,11 @@ func migrateFile(t *testing.T, file, strict string, row *fidelityRow) {
 		}
 	}
 	for _, s := range ex.Sequences {
-		found, err := site.Query(ctx, provider.Query{Class: ClassTaskSequencePackage, Where: map[string]string{"Name": s.Name}})
+		found, err := site.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage, Where: map[string]string{"Name": s.Name}})
 		if err != nil || len(found) != 1 {
 			t.Fatalf("sequence %q on the site: %d, %v", s.Name, len(found), err)
 		}
-		in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", found[0].String("PackageID")))
+		in, err := site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", found[0].String("PackageID")))
 		if err != nil {
 			t.Fatal(err)
 		}

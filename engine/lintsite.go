@@ -8,6 +8,7 @@ import (
 	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
 )
@@ -42,7 +43,7 @@ const ProgramFlagDisabled = 0x00001000
 func (p *Planned) lintOnSite(cfg *config.Config, seqObjs []*plan.Object, ds *diag.List) {
 	declaredProg := map[string]bool{}
 	for _, cp := range cfg.Packages {
-		if cp.Type == config.TypePackage && !cp.Absent {
+		if cp.Type == object.Package && !cp.Absent {
 			for _, pr := range cp.Programs {
 				declaredProg[strings.ToLower(cp.Name)+"\x00"+strings.ToLower(pr.Name)] = true
 			}
@@ -70,7 +71,7 @@ func (p *Planned) lintSiteProgram(cs *config.Sequence, step *config.Step, pkg st
 	st := p.State
 	id := pkg
 	if !byID {
-		in, err := st.Find(desired.Classes[config.TypePackage], pkg)
+		in, err := st.Find(object.Package.Class(), pkg)
 		if err != nil || in == nil {
 			return // declared in the configuration, or reported already
 		}
@@ -193,7 +194,7 @@ func mb(n int) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
 func (p *Planned) childOf(step *config.Step) *provider.Instance {
 	st := p.State
 	if name := step.ChildName(); name != "" {
-		in, err := st.Find(ClassTaskSequencePackage, name)
+		in, err := st.Find(object.ClassTaskSequencePackage, name)
 		if err != nil {
 			return nil
 		}

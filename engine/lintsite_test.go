@@ -8,6 +8,7 @@ import (
 
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -34,7 +35,7 @@ func TestLintDisabledChild(t *testing.T) {
 	if err != nil || len(warnings(ds, config.LintDisabledChild)) != 0 {
 		t.Fatalf("an enabled child: %v %v", err, ds)
 	}
-	in := provider.New(ClassTaskSequencePackage)
+	in := provider.New(object.ClassTaskSequencePackage)
 	in.Props["PackageID"] = idOf(t, site, "Child")
 	in.Props["ProgramFlags"] = int64(ProgramFlagDisabled | 0x2000)
 	if _, err := site.Put(ctx, in); err != nil {

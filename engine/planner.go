@@ -13,6 +13,7 @@ import (
 	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
 )
@@ -74,8 +75,8 @@ type trackingResolver struct {
 	used map[refKey]bool
 }
 
-func (t *trackingResolver) ID(kind desired.RefKind, name string) (string, error) {
-	if kind == desired.RefContent {
+func (t *trackingResolver) ID(kind object.Kind, name string) (string, error) {
+	if kind == object.Content {
 		found, id, err := t.content(name)
 		if k := (refKey{found, strings.ToLower(name)}); err == nil && t.declared[k] {
 			t.used[k] = true
@@ -89,7 +90,7 @@ func (t *trackingResolver) ID(kind desired.RefKind, name string) (string, error)
 	return t.resolver.ID(kind, name)
 }
 
-func address(kind plan.Kind, name string) string { return string(kind) + "." + name }
+func address(kind object.Kind, name string) string { return kind.String() + "." + name }
 
 // PlanOptions tune planning.
 type PlanOptions struct {
@@ -140,11 +141,11 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	var deletes []*item
 	for _, cp := range cfg.Packages {
 		if cp.Absent {
-			in, err := st.Find(desired.Classes[cp.Type], cp.Name)
+			in, err := st.Find(cp.Type.Class(), cp.Name)
 			if err != nil {
 				ds.AddErr(cp.Pos, managedNameHint(err))
 			} else if in != nil {
-				deletes = append(deletes, deleteItem(plan.Kind(cp.Type), desired.Classes[cp.Type], in, "absent"))
+				deletes = append(deletes, deleteItem(cp.Type, in, "absent"))
 			}
 			continue
 		}
@@ -163,11 +164,11 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	}
 	for i, cs := range cfg.Sequences {
 		if cs.Absent {
-			in, err := st.Find(ClassTaskSequencePackage, cs.Name)
+			in, err := st.Find(object.ClassTaskSequencePackage, cs.Name)
 			if err != nil {
 				ds.AddErr(cs.Pos, managedNameHint(err))
 			} else if in != nil {
-				deletes = append(deletes, deleteItem(plan.KindSequence, ClassTaskSequencePackage, in, "absent"))
+				deletes = append(deletes, deleteItem(object.Sequence, in, "absent"))
 			}
 			continue
 		}
@@ -177,7 +178,7 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 			continue
 		}
 		for k := range tr.used {
-			kind := plan.Kind(k.kind)
+			kind := k.kind
 			for _, x := range append(append([]*plan.Object{}, pkgObjs...), seqObjFor(cfg, k)...) {
 				if x.Kind == kind && strings.EqualFold(x.Name, k.name) {
 					it.obj.DependsOn = append(it.obj.DependsOn, x.Address)
@@ -293,12 +294,12 @@ func (p *Planned) narrow(targets []string, ds *diag.List) error {
 // seqObjFor returns a placeholder object for a declared sequence so that
 // dependencies on it are recorded by address.
 func seqObjFor(cfg *config.Config, k refKey) []*plan.Object {
-	if k.kind != desired.RefSequence {
+	if k.kind != object.Sequence {
 		return nil
 	}
 	for _, s := range cfg.Sequences {
 		if strings.EqualFold(s.Name, k.name) {
-			return []*plan.Object{{Kind: plan.KindSequence, Name: s.Name, Address: address(plan.KindSequence, s.Name)}}
+			return []*plan.Object{{Kind: object.Sequence, Name: s.Name, Address: address(object.Sequence, s.Name)}}
 		}
 	}
 	return nil
@@ -334,7 +335,7 @@ func orderSequences(objs []*plan.Object, deps map[string][]string) []*plan.Objec
 
 func planPackage(st *State, cp *config.Package) (*item, error) {
 	d := desired.PackageOf(cp)
-	kind := plan.Kind(cp.Type)
+	kind := cp.Type
 	obj := &plan.Object{Address: address(kind, cp.Name), Kind: kind, Name: cp.Name}
 	it := &item{obj: obj, pkg: d}
 	in, err := st.Find(d.Class, cp.Name)
@@ -410,9 +411,9 @@ func bootImageID(r desired.Resolver, cs *config.Sequence) (string, error) {
 	case cs.BootImage == "":
 		return "", nil
 	case cs.BootImageByID:
-		return cs.BootImage, r.CheckID(desired.RefBootImage, cs.BootImage)
+		return cs.BootImage, r.CheckID(object.BootImage, cs.BootImage)
 	}
-	return r.ID(desired.RefBootImage, cs.BootImage)
+	return r.ID(object.BootImage, cs.BootImage)
 }
 
 // planSequence plans one declared sequence against full, its site object
@@ -420,7 +421,7 @@ func bootImageID(r desired.Resolver, cs *config.Sequence) (string, error) {
 // name, for the checks of a plan that may delete.
 func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *provider.Instance, replaceSecrets, named bool) (*item, diag.List) {
 	var ds diag.List
-	obj := &plan.Object{Address: address(plan.KindSequence, cs.Name), Kind: plan.KindSequence, Name: cs.Name}
+	obj := &plan.Object{Address: address(object.Sequence, cs.Name), Kind: object.Sequence, Name: cs.Name}
 	it := &item{obj: obj, seq: cs}
 	bootID, err := bootImageID(r, cs)
 	if err != nil {
@@ -429,7 +430,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	b := &desired.Builder{R: r}
 	want, bds := b.Sequence(cs)
 	ds = append(ds, bds...)
-	if _, err := st.Find(ClassTaskSequencePackage, cs.Name); err != nil {
+	if _, err := st.Find(object.ClassTaskSequencePackage, cs.Name); err != nil {
 		ds.AddErr(cs.Pos, managedNameHint(err))
 	}
 	if ds.HasErrors() {
@@ -594,7 +595,7 @@ func (p *Planned) lintDangling(ctx context.Context, ds *diag.List) error {
 				continue
 			}
 			checked[r.Package] = true
-			in, err := p.State.Site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", r.Package))
+			in, err := p.State.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", r.Package))
 			if provider.IsKind(err, provider.KindNotFound) {
 				// gone since the site was read, or never there: the site
 				// refuses the save, which names it; the plan says so first
@@ -662,9 +663,9 @@ func (p *Planned) planSequences(ctx context.Context, st *State, r *resolver, cfg
 			}
 			reads <- struct{}{}
 			var full *provider.Instance
-			if in, err := st.Find(ClassTaskSequencePackage, cs.Name); err == nil && in != nil {
+			if in, err := st.Find(object.ClassTaskSequencePackage, cs.Name); err == nil && in != nil {
 				id := in.String("PackageID")
-				if full, err = st.Site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id)); err != nil {
+				if full, err = st.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id)); err != nil {
 					<-reads
 					errs[i] = fmt.Errorf("read sequence %s: %w", id, err)
 					return

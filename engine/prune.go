@@ -36,14 +36,14 @@ import (
 	"sync"
 
 	"github.com/tsctl/tsctl/internal/config"
-	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
 )
 
-func deleteItem(kind plan.Kind, class string, in *provider.Instance, reason string) *item {
+func deleteItem(kind object.Kind, in *provider.Instance, reason string) *item {
 	id := in.String("PackageID")
 	name := in.String("Name")
 	addr := address(kind, name)
@@ -53,7 +53,7 @@ func deleteItem(kind plan.Kind, class string, in *provider.Instance, reason stri
 		reason = "delete_because_not_in_configuration"
 	}
 	return &item{obj: &plan.Object{Address: addr, Kind: kind, Name: name, ID: id, Action: plan.Delete, Version: in.String("SedoObjectVersion"), Reason: reason},
-		site: in, deletePath: provider.Path(class, "PackageID", id)}
+		site: in, deletePath: provider.Path(kind.Class(), "PackageID", id)}
 }
 
 // pruneItems plans the deletion of objects tsctl created for this
@@ -62,21 +62,21 @@ func deleteItem(kind plan.Kind, class string, in *provider.Instance, reason stri
 func pruneItems(st *State, cfg *config.Config) []*item {
 	declared := map[string]bool{}
 	for _, p := range cfg.Packages {
-		declared[desired.Classes[p.Type]+"\x00"+strings.ToLower(p.Name)] = true
+		declared[p.Type.Class()+"\x00"+strings.ToLower(p.Name)] = true
 	}
 	for _, s := range cfg.Sequences {
-		declared[ClassTaskSequencePackage+"\x00"+strings.ToLower(s.Name)] = true
-	}
-	kinds := map[string]plan.Kind{ClassTaskSequencePackage: plan.KindSequence}
-	for t, c := range desired.Classes {
-		kinds[c] = plan.Kind(t)
+		declared[object.ClassTaskSequencePackage+"\x00"+strings.ToLower(s.Name)] = true
 	}
 	var out []*item
-	for class, kind := range kinds {
+	for _, kind := range object.All {
+		if !kind.Managed() {
+			continue
+		}
+		class := kind.Class()
 		for _, list := range st.byName[class] {
 			for _, in := range list {
 				if in.String("ISVString") == ownerMark(cfg) && !declared[class+"\x00"+strings.ToLower(in.String("Name"))] {
-					out = append(out, deleteItem(kind, class, in, "prune"))
+					out = append(out, deleteItem(kind, in, "prune"))
 				}
 			}
 		}
@@ -290,7 +290,7 @@ func (x *refIndex) refs(ctx context.Context, site provider.Site, listed *provide
 
 func readRefs(ctx context.Context, site provider.Site, listed *provider.Instance) (seqRefs, error) {
 	id := listed.String("PackageID")
-	full, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id))
+	full, err := site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
 	if provider.IsKind(err, provider.KindNotFound) {
 		return seqRefs{name: listed.String("Name")}, nil
 	}
@@ -377,7 +377,7 @@ func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, reads int, 
 	}
 	sort.Strings(managedIDs)
 	var others []*provider.Instance
-	for _, list := range st.byName[ClassTaskSequencePackage] {
+	for _, list := range st.byName[object.ClassTaskSequencePackage] {
 		for _, in := range list {
 			if managed[strings.ToUpper(in.String("PackageID"))] == nil {
 				others = append(others, in)
@@ -448,7 +448,7 @@ func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, reads int, 
 func orderDeletes(items []*item) []*item {
 	sorted := append([]*item(nil), items...)
 	sort.SliceStable(sorted, func(i, j int) bool {
-		si, sj := sorted[i].obj.Kind == plan.KindSequence, sorted[j].obj.Kind == plan.KindSequence
+		si, sj := sorted[i].obj.Kind == object.Sequence, sorted[j].obj.Kind == object.Sequence
 		if si != sj {
 			return si
 		}
@@ -521,7 +521,7 @@ func pruneFlag(prune bool) string {
 // checkUnused refuses (*InUseError) to delete an object that a sequence on
 // the site references at this moment (see the top of this file).
 func (p *Planned) checkUnused(ctx context.Context, site provider.Site, it *item) error {
-	list, err := site.Query(ctx, provider.Query{Class: ClassTaskSequencePackage, Select: []string{"PackageID", "Name", "SedoObjectVersion", "ReferencesCount"}})
+	list, err := site.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage, Select: []string{"PackageID", "Name", "SedoObjectVersion", "ReferencesCount"}})
 	if err != nil {
 		return fmt.Errorf("check what uses %s before deleting it: list sequences: %w", it, err)
 	}
@@ -583,7 +583,7 @@ func (p *Planned) describeDeletes(ctx context.Context, deletes []*item, reads in
 	slots := make(chan struct{}, max(1, reads))
 	var wg sync.WaitGroup
 	for i, d := range deletes {
-		if d.obj.Kind != plan.KindSequence {
+		if d.obj.Kind != object.Sequence {
 			d.obj.Changes = packageFields(st, d.site)
 			continue
 		}

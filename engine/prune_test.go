@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
 )
@@ -54,7 +55,7 @@ func makeHandMadeFrom(t *testing.T, ctx context.Context, site provider.Site, con
 	t.Helper()
 	res := mustApply(t, ctx, site, parseConfig(t, conf), PlanOptions{}, 1)
 	id := res.Objects[0].ID
-	in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id))
+	in, err := site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestDeleteChecksReferencesAtTheMomentOfDeletion(t *testing.T) {
 	base := openTestSite(t)
 	mustApply(t, ctx, base, parseConfig(t, toolsAndMain), PlanOptions{}, 1)
 	tools := idOf(t, base, "Tools")
-	toolsPath := provider.Path(ClassPackage, "PackageID", tools)
+	toolsPath := provider.Path(object.ClassPackage, "PackageID", tools)
 	var handMade string
 	site := &lockHook{Site: base, path: toolsPath, run: func() { handMade = makeHandMade(t, ctx, base) }}
 
@@ -135,7 +136,7 @@ func TestDeleteKeepsWhatADisabledStepNames(t *testing.T) {
 	base := openTestSite(t)
 	mustApply(t, ctx, base, parseConfig(t, toolsAndMain), PlanOptions{}, 1)
 	tools := idOf(t, base, "Tools")
-	toolsPath := provider.Path(ClassPackage, "PackageID", tools)
+	toolsPath := provider.Path(object.ClassPackage, "PackageID", tools)
 	var handMade string
 	site := &lockHook{Site: base, path: toolsPath, run: func() { handMade = makeHandMadeFrom(t, ctx, base, namesToolsDisabled) }}
 
@@ -147,7 +148,7 @@ func TestDeleteKeepsWhatADisabledStepNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := base.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", handMade))
+	in, err := base.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", handMade))
 	if err != nil || in.Int("ReferencesCount") != 0 {
 		t.Fatalf("the hand-made sequence should count no references: %v %v", in.Props["ReferencesCount"], err)
 	}
@@ -228,7 +229,7 @@ func TestDeleteRefusesUnreadableReferences(t *testing.T) {
 
 	// Planned while the references read, applied while they do not.
 	tools := idOf(t, base, "Tools")
-	if err := base.Delete(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", handMade)); err != nil {
+	if err := base.Delete(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", handMade)); err != nil {
 		t.Fatal(err)
 	}
 	site.strip = false
@@ -245,7 +246,7 @@ func TestDeleteRefusesUnreadableReferences(t *testing.T) {
 	if got := outcomeOf(t, res, "package.Tools"); got.Outcome != Failed || !strings.Contains(got.Reason, "the site returned 0 of its 1 references") {
 		t.Errorf("Tools: %s %q", got.Outcome, got.Reason)
 	}
-	if _, err := base.Get(ctx, provider.Path(ClassPackage, "PackageID", tools)); err != nil {
+	if _, err := base.Get(ctx, provider.Path(object.ClassPackage, "PackageID", tools)); err != nil {
 		t.Errorf("Tools was deleted: %v", err)
 	}
 }
@@ -303,16 +304,16 @@ func TestDeleteCheckReadsOnlyChangedSequences(t *testing.T) {
 // depend on; a cycle (which no site should hold) loses its closing edge
 // instead of leaving apply waiting forever.
 func TestOrderDeletesBreaksCycles(t *testing.T) {
-	del := func(kind plan.Kind, name string, deps ...string) *item {
+	del := func(kind object.Kind, name string, deps ...string) *item {
 		return &item{obj: &plan.Object{Address: address(kind, name), Kind: kind, Name: name, Action: plan.Delete, DependsOn: deps}}
 	}
 	items := []*item{
-		del(plan.KindPackage, "P", "sequence.B", "sequence.Updated"),
-		del(plan.KindSequence, "A", "sequence.B"),
-		del(plan.KindSequence, "B", "sequence.C"),
-		del(plan.KindSequence, "C", "sequence.A"),
-		del(plan.KindSequence, "Child", "sequence.Parent"),
-		del(plan.KindSequence, "Parent"),
+		del(object.Package, "P", "sequence.B", "sequence.Updated"),
+		del(object.Sequence, "A", "sequence.B"),
+		del(object.Sequence, "B", "sequence.C"),
+		del(object.Sequence, "C", "sequence.A"),
+		del(object.Sequence, "Child", "sequence.Parent"),
+		del(object.Sequence, "Parent"),
 	}
 	var order []string
 	pos := map[string]int{}

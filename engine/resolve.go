@@ -9,10 +9,11 @@ import (
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 type refKey struct {
-	kind desired.RefKind
+	kind object.Kind
 	name string
 }
 
@@ -39,30 +40,30 @@ func newResolver(st *State, cfg *config.Config, values *Secrets) *resolver {
 		if p.Absent {
 			continue
 		}
-		r.declared[refKey{desired.RefKind(p.Type), strings.ToLower(p.Name)}] = true
+		r.declared[refKey{p.Type, strings.ToLower(p.Name)}] = true
 		for _, pr := range p.Programs {
-			if p.Type == config.TypePackage {
+			if p.Type == object.Package {
 				r.declProgs[strings.ToLower(p.Name)+"\x00"+strings.ToLower(pr.Name)] = true
 			}
 		}
 	}
 	for _, s := range cfg.Sequences {
 		if !s.Absent {
-			r.declared[refKey{desired.RefSequence, strings.ToLower(s.Name)}] = true
+			r.declared[refKey{object.Sequence, strings.ToLower(s.Name)}] = true
 		}
 	}
 	return r
 }
 
 // setCreated records the ID of an object apply just created.
-func (r *resolver) setCreated(kind desired.RefKind, name, id string) {
+func (r *resolver) setCreated(kind object.Kind, name, id string) {
 	r.mu.Lock()
 	r.created[refKey{kind, strings.ToLower(name)}] = id
 	r.mu.Unlock()
 }
 
-func (r *resolver) ID(kind desired.RefKind, name string) (string, error) {
-	if kind == desired.RefContent {
+func (r *resolver) ID(kind object.Kind, name string) (string, error) {
+	if kind == object.Content {
 		_, id, err := r.content(name)
 		return id, err
 	}
@@ -73,10 +74,10 @@ func (r *resolver) ID(kind desired.RefKind, name string) (string, error) {
 	if ok {
 		return id, nil
 	}
-	if r.cfg != nil && r.cfg.IsAbsent(string(kind), name) {
+	if r.cfg != nil && r.cfg.IsAbsent(kind, name) {
 		return "", diag.WithHint(fmt.Errorf("%s %q is declared absent", kind, name), "remove the reference, or drop absent: true")
 	}
-	class := refClass[kind]
+	class := kind.Class()
 	in, err := r.st.Find(class, name)
 	if err != nil {
 		return "", ambiguousRefHint(err)
@@ -91,7 +92,7 @@ func (r *resolver) ID(kind desired.RefKind, name string) (string, error) {
 	if s := diag.Similar(name, append(r.declaredNames(kind), r.st.Names(class)...)); len(s) > 0 {
 		return "", diag.WithHint(err, diag.DidYouMean(s))
 	}
-	if kind == desired.RefBootImage || kind == desired.RefSequence {
+	if kind == object.BootImage || kind == object.Sequence {
 		return "", err
 	}
 	return "", diag.WithHint(err, fmt.Sprintf("declare it under packages: with type: %s, or create it on the site", kind))
@@ -110,14 +111,14 @@ func ambiguousRefHint(err error) error {
 // content resolves a name a download step gives, which may be a package,
 // driver package, OS image, OS upgrade package or boot image: exactly one
 // object of those kinds, declared or on the site, may bear it.
-func (r *resolver) content(name string) (desired.RefKind, string, error) {
+func (r *resolver) content(name string) (object.Kind, string, error) {
 	type match struct {
-		kind desired.RefKind
+		kind object.Kind
 		id   string
 	}
 	var ms []match
-	var absent []desired.RefKind
-	for _, k := range config.ContentKinds {
+	var absent []object.Kind
+	for _, k := range object.ContentKinds {
 		key := refKey{k, strings.ToLower(name)}
 		r.mu.Lock()
 		id, ok := r.created[key]
@@ -126,13 +127,13 @@ func (r *resolver) content(name string) (desired.RefKind, string, error) {
 		case ok:
 			ms = append(ms, match{k, id})
 			continue
-		case r.cfg != nil && r.cfg.IsAbsent(string(k), name):
+		case r.cfg != nil && r.cfg.IsAbsent(k, name):
 			absent = append(absent, k)
 			continue
 		}
-		in, err := r.st.Find(refClass[k], name)
+		in, err := r.st.Find(k.Class(), name)
 		if err != nil {
-			return "", "", ambiguousRefHint(err)
+			return object.None, "", ambiguousRefHint(err)
 		}
 		switch {
 		case in != nil:
@@ -146,17 +147,17 @@ func (r *resolver) content(name string) (desired.RefKind, string, error) {
 		return ms[0].kind, ms[0].id, nil
 	case 0:
 		if len(absent) > 0 {
-			return "", "", diag.WithHint(fmt.Errorf("%s %q is declared absent", absent[0], name), "remove the reference, or drop absent: true")
+			return object.None, "", diag.WithHint(fmt.Errorf("%s %q is declared absent", absent[0], name), "remove the reference, or drop absent: true")
 		}
-		err := fmt.Errorf("no %s named %q is declared in the configuration or on site %s", desired.RefContent.Describe(), name, r.st.Site.Code())
-		names := r.declaredNames(desired.RefContent)
-		for _, k := range config.ContentKinds {
-			names = append(names, r.st.Names(refClass[k])...)
+		err := fmt.Errorf("no %s named %q is declared in the configuration or on site %s", object.Content.Describe(), name, r.st.Site.Code())
+		names := r.declaredNames(object.Content)
+		for _, k := range object.ContentKinds {
+			names = append(names, r.st.Names(k.Class())...)
 		}
 		if s := diag.Similar(name, names); len(s) > 0 {
-			return "", "", diag.WithHint(err, diag.DidYouMean(s))
+			return object.None, "", diag.WithHint(err, diag.DidYouMean(s))
 		}
-		return "", "", err
+		return object.None, "", err
 	}
 	var found []string
 	for _, m := range ms {
@@ -166,7 +167,7 @@ func (r *resolver) content(name string) (desired.RefKind, string, error) {
 			found = append(found, fmt.Sprintf("a %s (%s)", m.kind.Describe(), m.id))
 		}
 	}
-	return "", "", diag.WithHint(fmt.Errorf("%q names more than one object with content: %s", name, strings.Join(found, " and ")),
+	return object.None, "", diag.WithHint(fmt.Errorf("%q names more than one object with content: %s", name, strings.Join(found, " and ")),
 		"rename one of them, or give the one to download as {id: PackageID}")
 }
 
@@ -175,9 +176,8 @@ func (r *resolver) content(name string) (desired.RefKind, string, error) {
 // a plan, will create) as the configuration declares it.
 func (r *resolver) DescribeContent(name, id string) (desired.ContentInfo, bool) {
 	if in := r.st.byID[strings.ToUpper(id)]; in != nil {
-		k, ok := classRef[in.Class]
-		t, typed := config.PackageTypeOf(k)
-		return desired.ContentInfo{Name: in.String("Name"), Type: t, SizeKB: in.Int("SourceSize")}, ok && typed && k != desired.RefSequence
+		k, _ := object.OfClass(in.Class)
+		return desired.ContentInfo{Name: in.String("Name"), Kind: k, SizeKB: in.Int("SourceSize")}, k.HasContent()
 	}
 	if name == "" {
 		return desired.ContentInfo{}, false
@@ -187,18 +187,17 @@ func (r *resolver) DescribeContent(name, id string) (desired.ContentInfo, bool) 
 		return desired.ContentInfo{}, false
 	}
 	for _, p := range r.cfg.Packages {
-		if desired.RefKind(p.Type) == kind && strings.EqualFold(p.Name, name) {
-			t, _ := config.PackageTypeOf(kind)
-			return desired.ContentInfo{Name: p.Name, Type: t}, true
+		if p.Type == kind && strings.EqualFold(p.Name, name) {
+			return desired.ContentInfo{Name: p.Name, Kind: kind}, true
 		}
 	}
 	return desired.ContentInfo{}, false
 }
 
 // declaredNames lists the names the configuration declares for kind.
-func (r *resolver) declaredNames(kind desired.RefKind) []string {
+func (r *resolver) declaredNames(kind object.Kind) []string {
 	var names []string
-	if kind == desired.RefSequence {
+	if kind == object.Sequence {
 		for _, s := range r.cfg.Sequences {
 			if !s.Absent {
 				names = append(names, s.Name)
@@ -207,7 +206,7 @@ func (r *resolver) declaredNames(kind desired.RefKind) []string {
 		return names
 	}
 	for _, p := range r.cfg.Packages {
-		if !p.Absent && kind.Accepts(desired.RefKind(p.Type)) {
+		if !p.Absent && kind.Accepts(p.Type) {
 			names = append(names, p.Name)
 		}
 	}
@@ -218,7 +217,7 @@ func (r *resolver) Program(pkg, prog string) error {
 	if r.declProgs[strings.ToLower(pkg)+"\x00"+strings.ToLower(prog)] {
 		return nil
 	}
-	in, err := r.st.Find(ClassPackage, pkg)
+	in, err := r.st.Find(object.ClassPackage, pkg)
 	if err != nil || in == nil {
 		return nil // reported by ID, or declared without this program (reported by validation)
 	}
@@ -287,7 +286,7 @@ func orNone(names []string) string {
 }
 
 // CheckID checks that an object referenced by PackageID exists on the site.
-func (r *resolver) CheckID(kind desired.RefKind, id string) error {
+func (r *resolver) CheckID(kind object.Kind, id string) error {
 	if r.st.HasID(id) {
 		return nil
 	}

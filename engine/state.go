@@ -8,41 +8,11 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
-
-// Site classes tsctl reads.
-const (
-	ClassTaskSequencePackage = "SMS_TaskSequencePackage"
-	ClassPackage             = "SMS_Package"
-	ClassProgram             = "SMS_Program"
-	ClassImagePackage        = "SMS_ImagePackage"
-	ClassOSInstallPackage    = "SMS_OperatingSystemInstallPackage"
-	ClassDriverPackage       = "SMS_DriverPackage"
-	ClassBootImagePackage    = "SMS_BootImagePackage"
-	ClassApplication         = "SMS_ApplicationLatest"
-)
-
-var refClass = map[desired.RefKind]string{
-	desired.RefPackage:          ClassPackage,
-	desired.RefOSImage:          ClassImagePackage,
-	desired.RefOSUpgradePackage: ClassOSInstallPackage,
-	desired.RefDriverPackage:    ClassDriverPackage,
-	desired.RefBootImage:        ClassBootImagePackage,
-	desired.RefSequence:         ClassTaskSequencePackage,
-}
-
-// classRef is refClass inverted: the reference kind of a class's objects.
-var classRef = func() map[string]desired.RefKind {
-	m := map[string]desired.RefKind{}
-	for k, c := range refClass {
-		m[c] = k
-	}
-	return m
-}()
 
 // State is what tsctl read from a site for one plan.
 type State struct {
@@ -70,7 +40,7 @@ func ReadState(ctx context.Context, site provider.Site, reads int) (*State, erro
 	slots := make(chan struct{}, reads)
 	st := &State{Site: site, byName: map[string]map[string][]*provider.Instance{}, programs: map[string]map[string]*provider.Instance{},
 		apps: map[string][]*provider.Instance{}, Sequences: map[string]*provider.Instance{}}
-	classes := []string{ClassTaskSequencePackage, ClassPackage, ClassImagePackage, ClassOSInstallPackage, ClassDriverPackage, ClassBootImagePackage, ClassProgram, ClassApplication}
+	classes := object.ReadClasses()
 	results := make([][]*provider.Instance, len(classes))
 	errs := make([]error, len(classes))
 	var wg sync.WaitGroup
@@ -90,13 +60,13 @@ func ReadState(ctx context.Context, site provider.Site, reads int) (*State, erro
 		}
 		for _, in := range results[i] {
 			switch c {
-			case ClassProgram:
+			case object.ClassProgram:
 				id := in.String("PackageID")
 				if st.programs[id] == nil {
 					st.programs[id] = map[string]*provider.Instance{}
 				}
 				st.programs[id][strings.ToLower(in.String("ProgramName"))] = in
-			case ClassApplication:
+			case object.ClassApplication:
 				k := strings.ToLower(in.String("LocalizedDisplayName"))
 				st.apps[k] = append(st.apps[k], in)
 			default:
@@ -116,7 +86,7 @@ func ReadState(ctx context.Context, site provider.Site, reads int) (*State, erro
 			for _, in := range list {
 				st.ids[strings.ToUpper(in.String("PackageID"))] = true
 				st.byID[strings.ToUpper(in.String("PackageID"))] = in
-				if class == ClassTaskSequencePackage {
+				if class == object.ClassTaskSequencePackage {
 					st.seqByID[in.String("PackageID")] = in
 				}
 			}
@@ -219,14 +189,6 @@ func (st *State) Parse(in *provider.Instance) (*model.Sequence, error) {
 // HasID reports whether a package-class object with PackageID id exists.
 func (st *State) HasID(id string) bool {
 	return st.ids[strings.ToUpper(id)]
-}
-
-// ClassOfRef returns the SMS Provider class objects of a reference kind live in.
-func ClassOfRef(kind desired.RefKind) string {
-	if kind == desired.RefApplication {
-		return ClassApplication
-	}
-	return refClass[kind]
 }
 
 // setSequence records what planning read of a managed sequence.

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"github.com/tsctl/tsctl/internal/object"
 	"maps"
 	"math/rand/v2"
 	"sort"
@@ -169,7 +170,7 @@ func (r *Retrying) Get(ctx context.Context, path string) (out *Instance, err err
 }
 
 func (r *Retrying) Put(ctx context.Context, in *Instance) (path string, err error) {
-	keyed := in.String("PackageID") != "" || in.Class == "SMS_Program"
+	keyed := in.String("PackageID") != "" || in.Class == object.ClassProgram
 	err = r.do(ctx, keyed, func() error { path, err = r.Site.Put(ctx, in); return err })
 	return path, err
 }

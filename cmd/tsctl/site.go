@@ -10,7 +10,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/convert"
 	"github.com/tsctl/tsctl/internal/diag"
@@ -346,7 +345,7 @@ func (c *cli) seedExport(siteFlag string, files []string) int {
 func LocalStubs(in []convert.Stub) []local.Stub {
 	out := make([]local.Stub, 0, len(in))
 	for _, st := range in {
-		out = append(out, local.Stub{Class: engine.ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
+		out = append(out, local.Stub{Class: st.Kind.Class(), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // At returns the position of key inside the step's body (or the body itself).
@@ -39,21 +40,20 @@ func (s *Step) SecretDir() string { return filepath.Dir(s.File) }
 // check runs the semantic rules over the merged configuration.
 func (c *Config) check() diag.List {
 	var ds diag.List
-	type key struct{ kind, name string }
-	seen := map[key]diag.Pos{}
-	dup := func(kind, name string, p diag.Pos) {
-		k := key{kind, strings.ToLower(name)}
+	seen := map[objectKey]diag.Pos{}
+	dup := func(kind object.Kind, name string, p diag.Pos) {
+		k := objectKey{kind, strings.ToLower(name)}
 		if prev, ok := seen[k]; ok {
 			ds.AddHint(p, "names are unique per kind; rename one of them", "%s %q is declared twice (first at %s)", kind, name, prev)
 			return
 		}
 		seen[k] = p
 	}
-	pkgs := map[string]*Package{}
+	pkgs := map[objectKey]*Package{}
 	for _, p := range c.Packages {
-		dup(string(p.Type), p.Name, p.Pos)
-		pkgs[strings.ToLower(p.Name)+"\x00"+string(p.Type)] = p
-		if p.Type != TypePackage && len(p.Programs) > 0 {
+		dup(p.Type, p.Name, p.Pos)
+		pkgs[objectKey{p.Type, strings.ToLower(p.Name)}] = p
+		if p.Type != object.Package && len(p.Programs) > 0 {
 			ds.Add(p.Pos, "%s %q: only a package of type package has programs", p.Type, p.Name)
 		}
 		progs := map[string]bool{}
@@ -65,10 +65,10 @@ func (c *Config) check() diag.List {
 		}
 	}
 	seqs := map[string]*Sequence{}
-	absent := map[string]bool{}
+	absent := map[objectKey]bool{}
 	for _, p := range c.Packages {
 		if p.Absent {
-			absent[string(p.Type)+"\x00"+strings.ToLower(p.Name)] = true
+			absent[objectKey{p.Type, strings.ToLower(p.Name)}] = true
 			if len(p.Programs) > 0 || p.SourcePath != "" || p.Description != "" {
 				ds.Add(p.Pos, "%s %q is absent: it takes no other properties", p.Type, p.Name)
 			}
@@ -82,11 +82,11 @@ func (c *Config) check() diag.List {
 		}
 		checkLintIgnores(s.Lint, &ds)
 		Walk(s.Steps, func(st *Step) { checkLintIgnores(st.Lint, &ds) })
-		dup("sequence", s.Name, s.Pos)
+		dup(object.Sequence, s.Name, s.Pos)
 		seqs[strings.ToLower(s.Name)] = s
 		switch {
 		case s.Absent:
-			absent["sequence\x00"+strings.ToLower(s.Name)] = true
+			absent[objectKey{object.Sequence, strings.ToLower(s.Name)}] = true
 			if len(s.Steps) > 0 {
 				ds.Add(s.Pos, "sequence %q is absent: it takes no steps", s.Name)
 			}
@@ -95,9 +95,9 @@ func (c *Config) check() diag.List {
 		}
 	}
 	c.absent = absent
-	declared := func(name string, t PackageType) *Package { return pkgs[strings.ToLower(name)+"\x00"+string(t)] }
-	wrongType := func(name string, want PackageType, p diag.Pos) {
-		for _, t := range []PackageType{TypePackage, TypeOSImage, TypeOSUpgradePackage, TypeDriverPackage} {
+	declared := func(name string, t object.Kind) *Package { return pkgs[objectKey{t, strings.ToLower(name)}] }
+	wrongType := func(name string, want object.Kind, p diag.Pos) {
+		for _, t := range []object.Kind{object.Package, object.OSImage, object.OSUpgradePackage, object.DriverPackage} {
 			if t != want && declared(name, t) != nil && declared(name, want) == nil {
 				ds.AddHint(p, fmt.Sprintf("declare it with `type: %s`", want), "%q is declared as a %s, but this needs a %s", name, t, want)
 			}
@@ -168,7 +168,7 @@ func checkEnvName(sec Secret, ds *diag.List) {
 
 var envNameFix = strings.NewReplacer("-", "_", ".", "_", " ", "_")
 
-func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, PackageType) *Package, wrongType func(string, PackageType, diag.Pos)) {
+func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, object.Kind) *Package, wrongType func(string, object.Kind, diag.Pos)) {
 	bad := func(key, format string, args ...any) { ds.Add(st.At(key), format, args...) }
 	body := st.Body()
 	for _, sec := range stepSecrets(st, body) {
@@ -194,7 +194,7 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, Packag
 	switch st.Kind {
 	case "runCommandLine":
 		if p := name(body, "package"); p != "" {
-			wrongType(p, TypePackage, st.At("package"))
+			wrongType(p, object.Package, st.At("package"))
 		}
 	case "runPowerShellScript":
 		if has("script") && has("scriptBase64") {
@@ -203,8 +203,8 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, Packag
 	case "installPackage":
 		pkgName := name(body, "package")
 		if pkgName != "" {
-			wrongType(pkgName, TypePackage, st.At("package"))
-			if p := declared(pkgName, TypePackage); p != nil && has("program") {
+			wrongType(pkgName, object.Package, st.At("package"))
+			if p := declared(pkgName, object.Package); p != nil && has("program") {
 				prog := str("program")
 				found := false
 				var names []string
@@ -221,19 +221,19 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, Packag
 		}
 	case "applyOperatingSystem":
 		if n := name(body, "image"); n != "" {
-			wrongType(n, TypeOSImage, st.At("image"))
+			wrongType(n, object.OSImage, st.At("image"))
 		}
 		if n := name(body, "osUpgradePackage"); n != "" {
-			wrongType(n, TypeOSUpgradePackage, st.At("osUpgradePackage"))
+			wrongType(n, object.OSUpgradePackage, st.At("osUpgradePackage"))
 		}
 		if a := Lookup(body, "answerFile"); a != nil {
 			if n := name(a, "package"); n != "" {
-				wrongType(n, TypePackage, st.At("answerFile"))
+				wrongType(n, object.Package, st.At("answerFile"))
 			}
 		}
 	case "applyDriverPackage":
 		if n := name(body, "package"); n != "" {
-			wrongType(n, TypeDriverPackage, st.At("package"))
+			wrongType(n, object.DriverPackage, st.At("package"))
 		}
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/tsctl/tsctl/internal/object"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,7 +45,7 @@ sequences:
 	if len(ds) != 0 {
 		t.Fatalf("diagnostics: %v", ds)
 	}
-	if cfg.Site != "PS1" || len(cfg.Packages) != 2 || cfg.Packages[0].Type != TypePackage || cfg.Packages[1].Type != TypeOSImage {
+	if cfg.Site != "PS1" || len(cfg.Packages) != 2 || cfg.Packages[0].Type != object.Package || cfg.Packages[1].Type != object.OSImage {
 		t.Fatalf("packages: %+v", cfg.Packages)
 	}
 	s := cfg.Sequences[0]

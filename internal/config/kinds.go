@@ -1,72 +1,9 @@
 package config
 
 import (
-	"slices"
+	"github.com/tsctl/tsctl/internal/object"
 	"strings"
 )
-
-// RefKind names the kind of site object a reference points to.
-type RefKind string
-
-const (
-	RefPackage          RefKind = "package"
-	RefOSImage          RefKind = "osImage"
-	RefOSUpgradePackage RefKind = "osUpgradePackage"
-	RefDriverPackage    RefKind = "driverPackage"
-	RefBootImage        RefKind = "bootImage"
-	RefApplication      RefKind = "application"
-	RefSequence         RefKind = "sequence"
-	// RefContent is any object with content a step can download: a
-	// package, driver package, OS image, OS upgrade package or boot image.
-	RefContent RefKind = "content"
-)
-
-// ContentKinds are the kinds a RefContent reference may name, in the order
-// their classes are searched.
-var ContentKinds = []RefKind{RefPackage, RefDriverPackage, RefOSImage, RefOSUpgradePackage, RefBootImage}
-
-// packageTypes are the SMS_PackageBaseclass PackageType values of the
-// package kinds (as ReferencesInfo and PackageInfo carry them).
-var packageTypes = map[RefKind]int{RefPackage: 0, RefDriverPackage: 3, RefSequence: 4, RefOSImage: 257, RefBootImage: 258, RefOSUpgradePackage: 259}
-
-// PackageTypeOf returns the PackageType value of kind's objects.
-func PackageTypeOf(kind RefKind) (int, bool) {
-	t, ok := packageTypes[kind]
-	return t, ok
-}
-
-// KindOfPackageType returns the reference kind of a PackageType value.
-func KindOfPackageType(t int) (RefKind, bool) {
-	for k, v := range packageTypes {
-		if v == t {
-			return k, true
-		}
-	}
-	return "", false
-}
-
-// Accepts reports whether an object of kind got answers a reference of
-// kind k: the same kind, or any kind with content for RefContent.
-func (k RefKind) Accepts(got RefKind) bool {
-	return k == got || (k == RefContent && slices.Contains(ContentKinds, got))
-}
-
-// Describe names a reference kind for messages: "driver package".
-func (k RefKind) Describe() string {
-	switch k {
-	case RefOSImage:
-		return "OS image"
-	case RefOSUpgradePackage:
-		return "OS upgrade package"
-	case RefDriverPackage:
-		return "driver package"
-	case RefBootImage:
-		return "boot image"
-	case RefContent:
-		return "package, driver package, OS image, OS upgrade package or boot image"
-	}
-	return string(k)
-}
 
 // FieldType says how a YAML field maps to step properties.
 type FieldType int
@@ -91,7 +28,7 @@ type Field struct {
 	YAML     string
 	Prop     string
 	Type     FieldType
-	Ref      RefKind
+	Ref      object.Kind
 	Enum     []string          // allowed YAML values (TEnum)
 	Map      map[string]string // YAML value → stored value, when they differ
 	Sub      []Field           // TObject / TArray element fields
@@ -168,7 +105,7 @@ func KindForClass(class string) *Kind { return kindByClass[class] }
 func f(yaml, prop string, t FieldType, desc string) Field {
 	return Field{YAML: yaml, Prop: prop, Type: t, Desc: desc}
 }
-func fref(yaml, prop string, k RefKind, desc string) Field {
+func fref(yaml, prop string, k object.Kind, desc string) Field {
 	return Field{YAML: yaml, Prop: prop, Type: TRef, Ref: k, Desc: desc}
 }
 func fenum(yaml, prop, desc string, values ...string) Field {
@@ -199,7 +136,7 @@ func destination(prefix string) Field {
 func init() {
 	addKind(&Kind{Key: "runCommandLine", Class: "RunCommandLineAction", Title: "Run Command Line", Shorthand: "commandLine", Fields: []Field{
 		req(f("commandLine", "CommandLine", TString, "Command line to run (CommandLine).")),
-		fref("package", "PackageID", RefPackage, "Package whose content the command runs from (PackageID)."),
+		fref("package", "PackageID", object.Package, "Package whose content the command runs from (PackageID)."),
 		f("workingDirectory", "WorkingDirectory", TString, "Start in this folder (WorkingDirectory)."),
 		f("disable64BitRedirection", "DisableWow64Redirection", TBool, "Run 64-bit executables natively (DisableWow64Redirection)."),
 		f("outputVariable", "OutputVariableName", TString, "Variable that receives the command output (OutputVariableName)."),
@@ -209,7 +146,7 @@ func init() {
 	addKind(&Kind{Key: "runPowerShellScript", Class: "RunPowerShellScriptAction", Title: "Run PowerShell Script", Fields: []Field{
 		f("script", "SourceScript", TScript, "Inline script text (SourceScript; stored as Base64 of UTF-16LE with BOM, lines ending CRLF)."),
 		f("scriptBase64", "SourceScript", TString, "The stored SourceScript value itself, for scripts that are not UTF-16LE text with CRLF line ends."),
-		fref("package", "PackageID", RefPackage, "Package holding the script (PackageID)."),
+		fref("package", "PackageID", object.Package, "Package holding the script (PackageID)."),
 		f("scriptName", "ScriptName", TString, "Script file in the package (ScriptName)."),
 		f("parameters", "Parameters", TString, "Script parameters (Parameters)."),
 		fenum("executionPolicy", "ExecutionPolicy", "PowerShell execution policy (ExecutionPolicy).", "AllSigned", "Bypass", "Restricted", "RemoteSigned", "Unrestricted", "Undefined"),
@@ -238,7 +175,7 @@ func init() {
 		}
 	}})
 	addKind(&Kind{Key: "installPackage", Class: "InstallSoftwareAction", Title: "Install Package", Fields: []Field{
-		fref("package", "PackageID", RefPackage, "Package (PackageID)."),
+		fref("package", "PackageID", object.Package, "Package (PackageID)."),
 		f("program", "ProgramName", TString, "Program of the package (ProgramName)."),
 		f("baseVariable", "BaseVariableName", TString, "Base variable of a dynamic package list (BaseVariableName)."),
 		f("continueOnInstallError", "ContinueOnInstallError", TBool, "Continue when a package fails (ContinueOnInstallError)."),
@@ -254,12 +191,12 @@ func init() {
 		f("messageTimeout", "MessageTimeout", TInt, "Seconds the notification is shown (MessageTimeout)."),
 	}})
 	addKind(&Kind{Key: "applyOperatingSystem", Class: "ApplyOperatingSystemAction", Title: "Apply Operating System Image", Fields: []Field{
-		fref("image", "ImagePackageID", RefOSImage, "OS image (ImagePackageID)."),
+		fref("image", "ImagePackageID", object.OSImage, "OS image (ImagePackageID)."),
 		f("index", "ImageIndex", TInt, "Image index in the WIM (ImageIndex)."),
-		fref("osUpgradePackage", "InstallPackageID", RefOSUpgradePackage, "OS upgrade package to run setup from (InstallPackageID)."),
+		fref("osUpgradePackage", "InstallPackageID", object.OSUpgradePackage, "OS upgrade package to run setup from (InstallPackageID)."),
 		f("edition", "InstallEditionIndex", TInt, "Edition index for setup (InstallEditionIndex)."),
 		fobj("answerFile", "Unattended answer file in a package (ConfigFilePackage, ConfigFileName).",
-			req(fref("package", "ConfigFilePackage", RefPackage, "Package holding the answer file (ConfigFilePackage).")),
+			req(fref("package", "ConfigFilePackage", object.Package, "Package holding the answer file (ConfigFilePackage).")),
 			req(f("file", "ConfigFileName", TString, "File name in the package (ConfigFileName)."))),
 		destination(""),
 		f("runFromNetwork", "RunFromNet", TBool, "Access content directly from the distribution point (RunFromNet)."),
@@ -272,7 +209,7 @@ func init() {
 		}
 	}})
 	addKind(&Kind{Key: "applyDataImage", Class: "ApplyDataImageAction", Title: "Apply Data Image", Fields: []Field{
-		fref("image", "ImagePackageID", RefOSImage, "Image (ImagePackageID)."),
+		fref("image", "ImagePackageID", object.OSImage, "Image (ImagePackageID)."),
 		f("index", "ImageIndex", TInt, "Image index in the WIM (ImageIndex)."),
 		destination(""),
 		f("wipePartition", "WipeDestinationPartition", TBool, "Delete all content on the partition first (WipeDestinationPartition)."),
@@ -304,7 +241,7 @@ func init() {
 		f("disk", "DiskIndex", TInt, "Disk number (DiskIndex)."),
 	}})
 	addKind(&Kind{Key: "applyDriverPackage", Class: "ApplyDriverPackageAction", Title: "Apply Driver Package", Fields: []Field{
-		fref("package", "DriverPackageID", RefDriverPackage, "Driver package (DriverPackageID)."),
+		fref("package", "DriverPackageID", object.DriverPackage, "Driver package (DriverPackageID)."),
 		f("recurse", "Recurse", TBool, "Install all drivers in the package recursively with DISM (Recurse)."),
 		f("unsignedDrivers", "UnsignedDriver", TBool, "Allow unsigned drivers (UnsignedDriver)."),
 		f("bootCriticalId", "BootCriticalID", TString, "Mass-storage driver to install before setup on older OSes (BootCriticalID)."),
@@ -374,13 +311,13 @@ func init() {
 		}
 	}})
 	addKind(&Kind{Key: "setupWindowsAndConfigMgr", Class: "SetupWindowsAndSMSAction", Title: "Setup Windows and Configuration Manager", Fields: []Field{
-		{YAML: "clientPackage", Prop: "ClientPackageID", Type: TRef, Ref: RefPackage, Default: "Configuration Manager Client Package",
+		{YAML: "clientPackage", Prop: "ClientPackageID", Type: TRef, Ref: object.Package, Default: "Configuration Manager Client Package",
 			Desc: "Client package (ClientPackageID); default Configuration Manager Client Package."},
-		fref("preProductionClientPackage", "ClientPreProductionPackageID", RefPackage, "Pre-production client package (ClientPreProductionPackageID)."),
+		fref("preProductionClientPackage", "ClientPreProductionPackageID", object.Package, "Pre-production client package (ClientPreProductionPackageID)."),
 		f("installProperties", "ClientInstallProperties", TString, "Client installation properties (ClientInstallProperties)."),
 	}})
 	addKind(&Kind{Key: "runTaskSequence", Class: "SubTasksequence", Title: "Run Task Sequence", Shorthand: "sequence", Fields: []Field{
-		fref("sequence", "TsPackageID", RefSequence, "The child task sequence (TsPackageID)."),
+		fref("sequence", "TsPackageID", object.Sequence, "The child task sequence (TsPackageID)."),
 	}})
 	addKind(&Kind{Key: "connectNetworkFolder", Class: "ConnectNetworkFolderAction", Title: "Connect to Network Folder", Fields: []Field{
 		req(f("path", "Path", TString, "UNC path (Path).")),
@@ -390,7 +327,7 @@ func init() {
 	}})
 	addKind(&Kind{Key: "checkReadiness", Class: "PrestartCheckAction", Title: "Check Readiness", Fields: prestartFields()})
 	addKind(&Kind{Key: "downloadPackageContent", Class: "DownloadPackageContentAction", Title: "Download Package Content", Fields: []Field{
-		{YAML: "packages", Prop: "DownloadPackages", Type: TRefList, Ref: RefContent, Desc: "Packages, driver packages, OS images, OS upgrade packages or boot images to download, by name (DownloadPackages)."},
+		{YAML: "packages", Prop: "DownloadPackages", Type: TRefList, Ref: object.Content, Desc: "Packages, driver packages, OS images, OS upgrade packages or boot images to download, by name (DownloadPackages)."},
 		fenum("location", "DestinationLocationType", "Where to put the content (DestinationLocationType).", "TSCache", "CCMCache", "Custom"),
 		f("path", "DestinationCustomPath", TString, "Folder for location Custom (DestinationCustomPath)."),
 		f("variable", "DestinationVariable", TString, "Variable that receives the content location (DestinationVariable)."),
@@ -426,7 +363,7 @@ func init() {
 	}})
 	addKind(&Kind{Key: "releaseStateStore", Class: "ReleaseStateStoreAction", Title: "Release State Store"})
 	addKind(&Kind{Key: "captureUserState", Class: "CaptureUserStateAction", Title: "Capture User State", Fields: []Field{
-		fref("usmtPackage", "UsmtPackageID", RefPackage, "User State Migration Tool package (UsmtPackageID)."),
+		fref("usmtPackage", "UsmtPackageID", object.Package, "User State Migration Tool package (UsmtPackageID)."),
 		fenum("mode", "Mode", "Which files to capture (Mode).", "Simple", "Advanced"),
 		f("configFiles", "ConfigFiles", TString, "Custom configuration files (ConfigFiles)."),
 		fenum("fileAccess", "FileAccess", "How locked files are read (FileAccess).", "Normal", "VSS"),
@@ -437,7 +374,7 @@ func init() {
 		f("hardLinks", "UseHardlinks", TBool, "Capture locally with hard links (UseHardlinks)."),
 	}})
 	addKind(&Kind{Key: "restoreUserState", Class: "RestoreUserStateAction", Title: "Restore User State", Fields: []Field{
-		fref("usmtPackage", "UsmtRestorePackageID", RefPackage, "User State Migration Tool package (UsmtRestorePackageID)."),
+		fref("usmtPackage", "UsmtRestorePackageID", object.Package, "User State Migration Tool package (UsmtRestorePackageID)."),
 		fenum("mode", "Mode", "Which files to restore (Mode).", "Simple", "Advanced"),
 		f("configFiles", "ConfigFiles", TString, "Custom configuration files (ConfigFiles)."),
 		f("continueOnErrors", "ContinueOnRestore", TBool, "Continue when a file cannot be restored (ContinueOnRestore)."),
@@ -469,13 +406,13 @@ func init() {
 		f("version", "ImageVersion", TString, "Image version (ImageVersion)."),
 	}})
 	addKind(&Kind{Key: "installDeploymentTools", Class: "InstallDeployToolsAction", Title: "Install Deployment Tools", Fields: []Field{
-		fref("sysprepPackage", "SysprepPackageID", RefPackage, "Sysprep package (SysprepPackageID)."),
+		fref("sysprepPackage", "SysprepPackageID", object.Package, "Sysprep package (SysprepPackageID)."),
 	}})
 	addKind(&Kind{Key: "upgradeOperatingSystem", Class: "UpgradeOperatingSystemAction", Title: "Upgrade Operating System", Fields: []Field{
-		fref("osUpgradePackage", "InstallPackageID", RefOSUpgradePackage, "OS upgrade package (InstallPackageID)."),
+		fref("osUpgradePackage", "InstallPackageID", object.OSUpgradePackage, "OS upgrade package (InstallPackageID)."),
 		f("installPath", "InstallPath", TString, "Source path instead of a package (InstallPath)."),
 		f("edition", "InstallEditionIndex", TInt, "Edition index (InstallEditionIndex)."),
-		fref("driverPackage", "DriverPackageID", RefDriverPackage, "Driver package staged for setup (DriverPackageID)."),
+		fref("driverPackage", "DriverPackageID", object.DriverPackage, "Driver package staged for setup (DriverPackageID)."),
 		f("stagedContent", "StagedContent", TString, "Staged drivers location (StagedContent)."),
 		fenum("dynamicUpdate", "DynamicUpdateSettings", "Dynamic update behaviour (DynamicUpdateSettings).", "Disable", "OveridePolicy", "OverridePolicy", "Enable"),
 		f("preserveSettings", "PreserveSettings", TString, "Upgrade mode, e.g. Upgrade (PreserveSettings)."),

@@ -8,6 +8,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // Lint codes are stable: scripts and CI rules may match on them.
@@ -327,7 +328,7 @@ func (st *Step) InstallPackageRef() (pkg string, byID bool, program string, ok b
 func lintPrograms(c *Config, ds *diag.List) {
 	progs := map[string]*Program{}
 	for _, p := range c.Packages {
-		if p.Type != TypePackage || p.Absent {
+		if p.Type != object.Package || p.Absent {
 			continue
 		}
 		for i := range p.Programs {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/localfile"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/schema"
 )
 
@@ -307,8 +308,8 @@ func (c *Config) decode(file string, root *yaml.Node, dec *decoded) diag.List {
 					ds.Add(pos(file, n), "%v", err)
 					continue
 				}
-				if p.Type == "" {
-					p.Type = TypePackage
+				if p.Type == object.None {
+					p.Type = object.Package
 				}
 				c.Packages = append(c.Packages, p)
 			}

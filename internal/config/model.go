@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // Config is a merged configuration.
@@ -17,29 +18,26 @@ type Config struct {
 	Packages  []*Package
 	Sequences []*Sequence
 	Files     []string // files read, in order
-	absent    map[string]bool
+	absent    map[objectKey]bool
+}
+
+// objectKey names an object of a kind, its name in lower case (names are
+// unique per kind, whatever their case).
+type objectKey struct {
+	kind object.Kind
+	name string
 }
 
 // IsAbsent reports whether the object of kind named name is declared absent.
-func (c *Config) IsAbsent(kind, name string) bool {
-	return c.absent[kind+"\x00"+strings.ToLower(name)]
+func (c *Config) IsAbsent(kind object.Kind, name string) bool {
+	return c.absent[objectKey{kind, strings.ToLower(name)}]
 }
-
-// PackageType is the kind of package an entry declares.
-type PackageType string
-
-const (
-	TypePackage          PackageType = "package"
-	TypeOSImage          PackageType = "osImage"
-	TypeOSUpgradePackage PackageType = "osUpgradePackage"
-	TypeDriverPackage    PackageType = "driverPackage"
-)
 
 // Package is a package, OS image, OS upgrade package or driver package.
 type Package struct {
 	Pos          diag.Pos
 	Name         string      `yaml:"name"`
-	Type         PackageType `yaml:"type"`
+	Type         object.Kind `yaml:"type"`
 	Description  string      `yaml:"description"`
 	SourcePath   string      `yaml:"sourcePath"`
 	Version      string      `yaml:"version"`

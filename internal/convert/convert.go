@@ -15,12 +15,13 @@ import (
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // Names names the objects a sequence references.
 type Names interface {
 	// Name returns the name of the object of kind with PackageID id.
-	Name(kind config.RefKind, id string) (string, bool)
+	Name(kind object.Kind, id string) (string, bool)
 	// AppName returns the display name of the application with a model name.
 	AppName(model string) (string, bool)
 }
@@ -55,7 +56,7 @@ type Converter struct {
 }
 
 type refKey struct {
-	kind config.RefKind
+	kind object.Kind
 	name string
 }
 
@@ -76,7 +77,7 @@ func (c *Converter) Sequence(s *exportfile.Sequence) *yaml.Node {
 		add(m, "category", str(s.Category))
 	}
 	if s.BootImageID != "" {
-		add(m, "bootImage", c.ref(config.RefBootImage, s.BootImageID, "boot image"))
+		add(m, "bootImage", c.ref(object.BootImage, s.BootImageID, "boot image"))
 	}
 	if s.Duration != 0 {
 		add(m, "maxRunTime", integer(s.Duration))
@@ -361,13 +362,13 @@ func (c *Converter) withoutSecrets(s *model.Step, path string) *model.Step {
 }
 
 // ref names a referenced object, or keeps it by ID when no name is known.
-func (c *Converter) ref(kind config.RefKind, id, what string) *yaml.Node {
+func (c *Converter) ref(kind object.Kind, id, what string) *yaml.Node {
 	return c.refOr(kind, id, what, "")
 }
 
 // refOr is ref with a name to fall back on when Names knows none: the name
 // the step itself lists the object under (a download step's PackageInfo).
-func (c *Converter) refOr(kind config.RefKind, id, what, fallback string) *yaml.Node {
+func (c *Converter) refOr(kind object.Kind, id, what, fallback string) *yaml.Node {
 	name := fallback
 	if c.Names != nil {
 		if n, ok := c.Names.Name(kind, id); ok && n != "" {
@@ -376,7 +377,7 @@ func (c *Converter) refOr(kind config.RefKind, id, what, fallback string) *yaml.
 	}
 	comment := "no name known for " + what + " " + id
 	if amb, ok := c.Names.(interface {
-		IDsNamed(config.RefKind, string) []string
+		IDsNamed(object.Kind, string) []string
 	}); ok && name != "" {
 		if ids := amb.IDsNamed(kind, name); len(ids) > 1 {
 			comment = fmt.Sprintf("%s are all named %q", strings.Join(ids, ", "), name)
@@ -998,7 +999,7 @@ func Same(a, b *model.Step) bool { return model.IdenticalSteps(a, b) }
 // verifyResolver resolves the names the converter handed out back to IDs.
 type verifyResolver struct{ c *Converter }
 
-func (v verifyResolver) ID(kind desired.RefKind, name string) (string, error) {
+func (v verifyResolver) ID(kind object.Kind, name string) (string, error) {
 	if id, ok := v.c.reverse[refKey{kind, strings.ToLower(name)}]; ok {
 		return id, nil
 	}
@@ -1028,19 +1029,18 @@ func (v verifyResolver) AppDisplayName(model string) (string, bool) {
 func (v verifyResolver) DescribeContent(name, id string) (desired.ContentInfo, bool) {
 	for _, m := range []map[string]listed{v.c.listed, v.c.seen} {
 		if l, ok := m[strings.ToUpper(id)]; ok && l.name != "" {
-			t, _ := config.PackageTypeOf(l.kind)
-			return desired.ContentInfo{Name: l.name, Type: t}, true
+			return desired.ContentInfo{Name: l.name, Kind: l.kind}, true
 		}
 	}
 	info := desired.ContentInfo{Name: name}
 	for k, rid := range v.c.reverse {
-		if strings.EqualFold(rid, id) && config.RefContent.Accepts(k.kind) {
-			info.Type, _ = config.PackageTypeOf(k.kind)
+		if strings.EqualFold(rid, id) && object.Content.Accepts(k.kind) {
+			info.Kind = k.kind
 		}
 	}
 	return info, true
 }
-func (verifyResolver) CheckID(desired.RefKind, string) error { return nil }
+func (verifyResolver) CheckID(object.Kind, string) error { return nil }
 
 // Document renders converted sequences as one YAML file.
 func Document(header string, seqs []*yaml.Node) ([]byte, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/exportfile"
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // corpus reads ../shared/corpus as one export (sequences and references).
@@ -29,15 +30,15 @@ func corpus(t *testing.T) *exportfile.Export {
 
 type nameResolver struct{ c *Converter }
 
-func (r nameResolver) ID(kind desired.RefKind, name string) (string, error) {
+func (r nameResolver) ID(kind object.Kind, name string) (string, error) {
 	return verifyResolver(r).ID(kind, name)
 }
 func (nameResolver) Program(string, string) error { return nil }
 func (r nameResolver) Application(name string) (string, string, error) {
 	return verifyResolver(r).Application(name)
 }
-func (nameResolver) Secret(config.Secret) (string, error)  { return "", nil }
-func (nameResolver) CheckID(desired.RefKind, string) error { return nil }
+func (nameResolver) Secret(config.Secret) (string, error) { return "", nil }
+func (nameResolver) CheckID(object.Kind, string) error    { return nil }
 func (r nameResolver) AppDisplayName(model string) (string, bool) {
 	return verifyResolver(r).AppDisplayName(model)
 }

@@ -8,8 +8,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/exportfile"
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // A download step lists its packages' names and types beside their IDs
@@ -39,12 +39,12 @@ func TestDownloadListNamesItsPackages(t *testing.T) {
 	if want := "packages: [Dell WinPE Drivers, Windows 11, {id: XYZ00012} # no name known for DownloadPackages XYZ00012"; !strings.Contains(string(out), want) {
 		t.Errorf("converted step lacks %q:\n%s", want, out)
 	}
-	kinds := map[string]config.RefKind{}
+	kinds := map[string]object.Kind{}
 	names := map[string]string{}
 	for _, st := range Stubs(ex) {
 		kinds[st.ID], names[st.ID] = st.Kind, st.Name
 	}
-	for id, want := range map[string]config.RefKind{"XYZ00010": config.RefDriverPackage, "XYZ00011": config.RefOSImage, "XYZ00012": config.RefPackage} {
+	for id, want := range map[string]object.Kind{"XYZ00010": object.DriverPackage, "XYZ00011": object.OSImage, "XYZ00012": object.Package} {
 		if kinds[id] != want {
 			t.Errorf("stub %s is a %s, want %s", id, kinds[id], want)
 		}

@@ -98,7 +98,7 @@ func FuzzConvertApply(f *testing.F) {
 		defer site.Close()
 		var stubs []local.Stub
 		for _, st := range Stubs(ex) {
-			stubs = append(stubs, local.Stub{Class: engine.ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Programs: st.Programs})
+			stubs = append(stubs, local.Stub{Class: st.Kind.Class(), ID: st.ID, Name: st.Name, Programs: st.Programs})
 		}
 		if _, err := site.AddStubs(stubs); err != nil {
 			return // IDs no site could hold

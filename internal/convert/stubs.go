@@ -8,13 +8,14 @@ import (
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // Stub is an object an export references: what a site must hold, under the
 // same ID and name, for the exported sequences to apply to it.
 type Stub struct {
-	Kind        config.RefKind // package kind; RefApplication for applications
-	ID          string         // PackageID, or an application's model name
+	Kind        object.Kind // a package kind, or object.Application
+	ID          string      // PackageID, or an application's model name
 	Name        string
 	Description string
 	Programs    []string
@@ -32,10 +33,10 @@ func Stubs(ex *exportfile.Export) []Stub {
 	for _, s := range ex.Sequences {
 		if s.PackageID != "" && s.Name != "" {
 			own[s.PackageID] = true
-			stubs[s.PackageID] = &Stub{Kind: config.RefSequence, ID: s.PackageID, Name: s.Name, Description: s.Description}
+			stubs[s.PackageID] = &Stub{Kind: object.Sequence, ID: s.PackageID, Name: s.Name, Description: s.Description}
 		}
 	}
-	addPkg := func(kind config.RefKind, id, name string) *Stub {
+	addPkg := func(kind object.Kind, id, name string) *Stub {
 		if id == "" || own[id] {
 			return nil
 		}
@@ -44,7 +45,7 @@ func Stubs(ex *exportfile.Export) []Stub {
 		}
 		st := &Stub{Kind: kind, ID: id, Name: id}
 		if r, ok := ex.Refs[id]; ok {
-			if k, ok := config.KindOfPackageType(r.Type); ok {
+			if k, ok := object.OfPackageType(r.Type); ok {
 				st.Kind = k
 			}
 			if r.Name != "" {
@@ -59,7 +60,7 @@ func Stubs(ex *exportfile.Export) []Stub {
 	}
 	for _, s := range ex.Sequences {
 		if s.BootImageID != "" {
-			addPkg(config.RefBootImage, s.BootImageID, "")
+			addPkg(object.BootImage, s.BootImageID, "")
 		}
 		s.Sequence.Walk(func(_ string, step *model.Step) bool {
 			cls := model.Lookup(step.Type)
@@ -72,12 +73,12 @@ func Stubs(ex *exportfile.Export) []Stub {
 				if p == nil || v.Value == "" {
 					continue
 				}
-				switch p.Ref {
-				case model.RefPackage, model.RefSequence:
+				switch {
+				case p.Ref == object.Sequence || (p.Ref == object.Content && !p.RefList):
 					rk := refKindOf(kind, v.Property)
 					name := ""
-					if p.Ref == model.RefSequence {
-						rk = config.RefSequence
+					if p.Ref == object.Sequence {
+						rk = object.Sequence
 						if tn, ok := step.Var("TsName"); ok {
 							if _, after, found := strings.Cut(tn, ", "); found {
 								name = after
@@ -89,17 +90,17 @@ func Stubs(ex *exportfile.Export) []Stub {
 							st.Programs = append(st.Programs, prog)
 						}
 					}
-				case model.RefPackageList:
+				case p.Ref == object.Content:
 					listed := listedContent(step.Var)
 					for _, id := range strings.Split(v.Value, ",") {
 						id = strings.TrimSpace(id)
 						l, ok := listed[strings.ToUpper(id)]
 						if !ok {
-							l.kind = config.RefPackage
+							l.kind = object.Package
 						}
 						addPkg(l.kind, id, l.name)
 					}
-				case model.RefApplications:
+				case p.Ref == object.Application:
 					names := listedApps(step.Var)
 					for _, m := range strings.Split(v.Value, ",") {
 						if m = strings.TrimSpace(m); m != "" && stubs[m] == nil {
@@ -107,7 +108,7 @@ func Stubs(ex *exportfile.Export) []Stub {
 							if name == "" {
 								name = m
 							}
-							stubs[m] = &Stub{Kind: config.RefApplication, ID: m, Name: name}
+							stubs[m] = &Stub{Kind: object.Application, ID: m, Name: name}
 						}
 					}
 				}
@@ -124,7 +125,7 @@ func Stubs(ex *exportfile.Export) []Stub {
 }
 
 type listed struct {
-	kind config.RefKind
+	kind object.Kind
 	name string
 }
 
@@ -139,10 +140,10 @@ func listedContent(get func(prop string) (string, bool)) map[string]listed {
 		if !ok {
 			return out
 		}
-		l := listed{kind: config.RefPackage}
+		l := listed{kind: object.Package}
 		if pt, _ := get(p + "PkgType"); pt != "" {
 			t, _ := strconv.Atoi(pt)
-			if k, ok := config.KindOfPackageType(t); ok && config.RefContent.Accepts(k) {
+			if k, ok := object.OfPackageType(t); ok && object.Content.Accepts(k) {
 				l.kind = k
 			}
 		}
@@ -153,25 +154,25 @@ func listedContent(get func(prop string) (string, bool)) map[string]listed {
 }
 
 // refKindOf returns the reference kind the typed form gives a property.
-func refKindOf(k *config.Kind, prop string) config.RefKind {
+func refKindOf(k *config.Kind, prop string) object.Kind {
 	if k != nil {
-		var find func([]config.Field) config.RefKind
-		find = func(fs []config.Field) config.RefKind {
+		var find func([]config.Field) object.Kind
+		find = func(fs []config.Field) object.Kind {
 			for _, f := range fs {
-				if f.Prop == prop && f.Ref != "" {
+				if f.Prop == prop && f.Ref != object.None {
 					return f.Ref
 				}
-				if r := find(f.Sub); r != "" {
+				if r := find(f.Sub); r != object.None {
 					return r
 				}
 			}
-			return ""
+			return object.None
 		}
-		if r := find(k.Fields); r != "" {
+		if r := find(k.Fields); r != object.None {
 			return r
 		}
 	}
-	return config.RefPackage
+	return object.Package
 }
 
 func contains(list []string, s string) bool {

@@ -14,41 +14,7 @@ import (
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
-)
-
-// RefKind names the kind of site object a reference points to.
-type RefKind = config.RefKind
-
-const (
-	RefPackage          = config.RefPackage
-	RefOSImage          = config.RefOSImage
-	RefOSUpgradePackage = config.RefOSUpgradePackage
-	RefDriverPackage    = config.RefDriverPackage
-	RefBootImage        = config.RefBootImage
-	RefApplication      = config.RefApplication
-	RefSequence         = config.RefSequence
-	RefContent          = config.RefContent
-)
-
-// Field, Kind and the field types come from the configuration format.
-type (
-	Field = config.Field
-	Kind  = config.Kind
-)
-
-const (
-	TString  = config.TString
-	TBool    = config.TBool
-	TInt     = config.TInt
-	TEnum    = config.TEnum
-	TSecret  = config.TSecret
-	TRef     = config.TRef
-	TRefList = config.TRefList
-	TScript  = config.TScript
-	TApps    = config.TApps
-	TObject  = config.TObject
-	TArray   = config.TArray
-	TRules   = config.TRules
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // Pending is the value of an ID not known until apply creates the object.
@@ -57,7 +23,7 @@ const Pending = "(known after apply)"
 // Resolver maps names to site identifiers.
 type Resolver interface {
 	// ID returns the PackageID of the object of kind named name, or Pending.
-	ID(kind RefKind, name string) (string, error)
+	ID(kind object.Kind, name string) (string, error)
 	// Program checks that the package named pkg has program prog.
 	Program(pkg, prog string) error
 	// Application returns an application's model name and display name.
@@ -66,15 +32,15 @@ type Resolver interface {
 	// planning, where secrets are not read.
 	Secret(s config.Secret) (string, error)
 	// CheckID checks a reference given by ID rather than by name.
-	CheckID(kind RefKind, id string) error
+	CheckID(kind object.Kind, id string) error
 }
 
 // ContentInfo describes an object a download step names, as the console
 // lists it with the step (the PackageInfo array).
 type ContentInfo struct {
 	Name   string
-	Type   int   // PackageType: 0 package, 3 driver package, 257 OS image…
-	SizeKB int64 // SourceSize; 0 when not known yet
+	Kind   object.Kind // a kind with content; its PackageType is written
+	SizeKB int64       // SourceSize; 0 when not known yet
 }
 
 // ContentDescriber is implemented by resolvers that can describe the
@@ -149,7 +115,7 @@ func (sb *stepBuilder) set(prop, value string) {
 	sb.x.SetVar(v)
 }
 
-func (sb *stepBuilder) ref(kind RefKind, name, key string) string {
+func (sb *stepBuilder) ref(kind object.Kind, name, key string) string {
 	id, err := sb.b.R.ID(kind, name)
 	if err != nil {
 		sb.ds.AddErr(sb.st.At(key), err)
@@ -372,8 +338,8 @@ func (sb *stepBuilder) body() error {
 		sb.fields(k.Fields, body, "", props, present)
 	}
 	for _, fl := range k.Fields {
-		if fl.Default != "" && !present[fl.Prop] && fl.Type != TObject && fl.Type != TArray {
-			if fl.Type == TRef {
+		if fl.Default != "" && !present[fl.Prop] && fl.Type != config.TObject && fl.Type != config.TArray {
+			if fl.Type == config.TRef {
 				props[fl.Prop], present[fl.Prop] = sb.ref(fl.Ref, fl.Default, ""), true
 			} else {
 				props[fl.Prop], present[fl.Prop] = fl.Default, true
@@ -403,7 +369,7 @@ func (sb *stepBuilder) body() error {
 
 // fields applies the fields of a mapping node; prefix is prepended to
 // property names (array elements).
-func (sb *stepBuilder) fields(fs []Field, m *config.Node, prefix string, props map[string]string, present map[string]bool) {
+func (sb *stepBuilder) fields(fs []config.Field, m *config.Node, prefix string, props map[string]string, present map[string]bool) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		key, v := m.Content[i].Value, m.Content[i+1]
 		for _, fl := range fs {
@@ -414,48 +380,48 @@ func (sb *stepBuilder) fields(fs []Field, m *config.Node, prefix string, props m
 	}
 }
 
-func (sb *stepBuilder) field(fl Field, v *config.Node, prop string, props map[string]string, present map[string]bool) {
+func (sb *stepBuilder) field(fl config.Field, v *config.Node, prop string, props map[string]string, present map[string]bool) {
 	put := func(val string) { props[prop], present[prop] = val, true }
 	switch fl.Type {
-	case TString:
+	case config.TString:
 		put(v.Value)
-	case TInt:
+	case config.TInt:
 		// Stored in decimal, however the file writes it (0x10, 1_000).
 		if n, ok := v.Int(); ok {
 			put(strconv.FormatInt(n, 10))
 		} else {
 			put(v.Value)
 		}
-	case TBool:
+	case config.TBool:
 		b, _ := strconv.ParseBool(v.Value)
 		put(strconv.FormatBool(b))
-	case TEnum:
+	case config.TEnum:
 		if m, ok := fl.Map[v.Value]; ok {
 			put(m)
 		} else {
 			put(v.Value)
 		}
-	case TSecret:
+	case config.TSecret:
 		var s config.Secret
 		if err := v.Decode(&s); err != nil {
 			sb.ds.AddErr(sb.pos(v), err)
 			return
 		}
 		put(sb.secret(&s, fl.YAML))
-	case TRef:
+	case config.TRef:
 		put(sb.refNode(fl.Ref, v))
-	case TRefList:
+	case config.TRefList:
 		var ids []string
 		for _, c := range v.Content {
 			ids = append(ids, sb.refNode(fl.Ref, c))
 		}
 		put(strings.Join(ids, ","))
-		if fl.Ref == RefContent {
+		if fl.Ref == object.Content {
 			sb.packageInfo(v, ids, props)
 		}
-	case TScript:
+	case config.TScript:
 		put(EncodeScript(crlf(v.Value)))
-	case TApps:
+	case config.TApps:
 		var models []string
 		for i, c := range v.Content {
 			model, display := "", ""
@@ -480,9 +446,9 @@ func (sb *stepBuilder) field(fl Field, v *config.Node, prop string, props map[st
 		put(strings.Join(models, ","))
 		props["AppInfo"] = strconv.Itoa(len(v.Content))
 		props["NumApps"] = strconv.Itoa(len(v.Content))
-	case TObject:
+	case config.TObject:
 		sb.fields(fl.Sub, v, strings.TrimSuffix(prop, fl.Prop), props, present)
-	case TArray:
+	case config.TArray:
 		for i, el := range v.Content {
 			ep := prop + strconv.Itoa(i)
 			sb.fields(fl.Sub, el, ep, props, present)
@@ -493,7 +459,7 @@ func (sb *stepBuilder) field(fl Field, v *config.Node, prop string, props map[st
 			}
 		}
 		put(strconv.Itoa(len(v.Content)))
-	case TRules:
+	case config.TRules:
 		put(sb.rules(v))
 	}
 }
@@ -522,7 +488,8 @@ func (sb *stepBuilder) packageInfo(list *config.Node, ids []string, props map[st
 		p := "PackageInfo" + strconv.Itoa(i)
 		props[p+"Name"] = in.Name
 		props[p+"PackageId"] = ids[i]
-		props[p+"PkgType"] = strconv.Itoa(in.Type)
+		t, _ := in.Kind.PackageType() // 0, a package, for a kind not known
+		props[p+"PkgType"] = strconv.Itoa(t)
 		props[p+"Size"] = strconv.FormatInt(in.SizeKB, 10)
 	}
 }
@@ -532,7 +499,7 @@ func (sb *stepBuilder) pos(n *config.Node) diag.Pos {
 }
 
 // refNode resolves a reference written as a name or as {id: PackageID}.
-func (sb *stepBuilder) refNode(kind RefKind, v *config.Node) string {
+func (sb *stepBuilder) refNode(kind object.Kind, v *config.Node) string {
 	if id := config.Lookup(v, "id"); id != nil {
 		if err := sb.b.R.CheckID(kind, id.Value); err != nil {
 			sb.ds.AddErr(sb.pos(id), err)
@@ -606,20 +573,12 @@ type Program struct {
 // true is created with these and bit 0 (AUTHORIZED_DYNAMIC_INSTALL).
 const DefaultProgramFlags = 0x00010000 | 0x00100000 | 0x00004000 | 0x00002000
 
-// Classes maps package types to SMS Provider classes.
-var Classes = map[config.PackageType]string{
-	config.TypePackage:          "SMS_Package",
-	config.TypeOSImage:          "SMS_ImagePackage",
-	config.TypeOSUpgradePackage: "SMS_OperatingSystemInstallPackage",
-	config.TypeDriverPackage:    "SMS_DriverPackage",
-}
-
 // PackageOf builds the desired properties of a declared package.
 func PackageOf(p *config.Package) *Package {
-	d := &Package{Config: p, Class: Classes[p.Type], Props: map[string]string{
+	d := &Package{Config: p, Class: p.Type.Class(), Props: map[string]string{
 		"Name": p.Name, "Description": p.Description, "PkgSourcePath": p.SourcePath, "Version": p.Version,
 	}}
-	if p.Type == config.TypePackage {
+	if p.Type == object.Package {
 		d.Props["Manufacturer"] = p.Manufacturer
 		d.Props["Language"] = p.Language
 	}

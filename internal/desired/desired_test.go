@@ -6,6 +6,7 @@ import (
 
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 func TestScriptEncoding(t *testing.T) {
@@ -30,15 +31,15 @@ func TestScriptEncoding(t *testing.T) {
 
 type fakeResolver struct{}
 
-func (fakeResolver) ID(kind RefKind, name string) (string, error) {
-	return map[RefKind]string{RefOSImage: "PS100010", RefDriverPackage: "PS100011", RefPackage: "PS100012", RefSequence: "PS100013"}[kind], nil
+func (fakeResolver) ID(kind object.Kind, name string) (string, error) {
+	return map[object.Kind]string{object.OSImage: "PS100010", object.DriverPackage: "PS100011", object.Package: "PS100012", object.Sequence: "PS100013"}[kind], nil
 }
 func (fakeResolver) Program(pkg, prog string) error { return nil }
 func (fakeResolver) Application(name string) (string, string, error) {
 	return "ScopeId_1/Application_" + name, name, nil
 }
 func (fakeResolver) Secret(s config.Secret) (string, error) { return "secret-from-" + s.Env, nil }
-func (fakeResolver) CheckID(RefKind, string) error          { return nil }
+func (fakeResolver) CheckID(object.Kind, string) error      { return nil }
 
 func TestBuildSteps(t *testing.T) {
 	cfg, ds := config.Parse("t.yaml", []byte(`sequences:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tsctl/tsctl/internal/localfile"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // Limits on what a reader accepts.
@@ -49,7 +50,7 @@ type Ref struct {
 	Description string
 	Version     string
 	Program     string
-	Type        int // ReferencePackageType: 0 package, 3 driver, 4 task sequence, 257 OS image, 258 boot image, 259 OS upgrade
+	Type        int // ReferencePackageType, as object.OfPackageType reads it
 }
 
 // AppRef describes an application a sequence references (SMS_TaskSequenceAppReferencesInfo).
@@ -211,7 +212,7 @@ func (ex *Export) readInstance(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if in.Class != "SMS_TaskSequencePackage" {
+	if in.Class != object.ClassTaskSequencePackage {
 		return fmt.Errorf("%s: instance of %s, expected SMS_TaskSequencePackage", name, in.Class)
 	}
 	text := in.prop("Sequence")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tsctl/tsctl/internal/edm"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -268,7 +269,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // getKeyed reads the object a keyed route names; applications are keyed by
 // ModelName on a real site and found by it.
 func (s *server) getKeyed(ctx context.Context, site provider.Site, rt route) (*provider.Instance, error) {
-	if rt.class == "SMS_ApplicationLatest" {
+	if rt.class == object.ClassApplication {
 		list, err := site.Query(ctx, provider.Query{Class: rt.class, Where: rt.keys})
 		if err != nil {
 			return nil, err
@@ -388,19 +389,8 @@ func contextURL(r *http.Request, what string) string {
 	return "https://" + r.Host + "/AdminService/wmi/$metadata#" + what
 }
 
-func keyName(class string) string {
-	switch class {
-	case "SMS_ApplicationLatest":
-		return "CI_ID"
-	}
-	return "PackageID"
-}
-
 func keyed(class string, where map[string]string) bool {
-	keys := keyProps[class]
-	if keys == nil {
-		keys = []string{keyName(class)}
-	}
+	keys := object.KeyOf(class)
 	for _, k := range keys {
 		if _, ok := where[k]; !ok {
 			return false
@@ -410,12 +400,8 @@ func keyed(class string, where map[string]string) bool {
 }
 
 func pathFromWhere(class string, where map[string]string) string {
-	keys := keyProps[class]
-	if keys == nil {
-		keys = []string{keyName(class)}
-	}
 	var kv []string
-	for _, k := range keys {
+	for _, k := range object.KeyOf(class) {
 		kv = append(kv, k, where[k])
 	}
 	return provider.Path(class, kv...)
@@ -448,6 +434,3 @@ func writeError(w http.ResponseWriter, err error) {
 	}
 	writeJSONError(w, status, code, err.Error())
 }
-
-// keyProps are the key properties of classes whose key is not PackageID.
-var keyProps = map[string][]string{"SMS_Program": {"PackageID", "ProgramName"}}

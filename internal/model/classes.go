@@ -3,22 +3,9 @@ package model
 import (
 	"sort"
 	"strings"
+
+	"github.com/tsctl/tsctl/internal/object"
 )
-
-// RefKind says what kind of site object a property refers to.
-type RefKind int
-
-const (
-	RefNone         RefKind = iota
-	RefPackage              // a PackageID (package, OS image, upgrade package, driver package, client package…)
-	RefPackageList          // comma-separated PackageIDs
-	RefApplications         // comma-separated application model names
-	RefSequence             // PackageID of a child task sequence
-)
-
-func (k RefKind) String() string {
-	return [...]string{"none", "package", "package list", "applications", "sequence"}[k]
-}
 
 // Prop describes one property of a step class as the SMS Provider's MOF
 // declares it (object-model.md §4).
@@ -28,10 +15,17 @@ type Prop struct {
 	Hidden  bool    // written with hidden="true"
 	Default *string // MOF default; nil = null unless set
 	Secret  bool    // Secret or QuasiSecret: write-only, never read back
-	Ref     RefKind // reference qualifier
-	Global  bool    // [Global]: also written to <globalVarList>
-	Arg     int     // CommandLineArg index, 0 = none
-	Derived bool    // computed by the site from other objects; never authored
+	// Ref is the kind of object the property refers to (its reference
+	// qualifier): Content for the PackageID of any package class (a
+	// package, OS image, upgrade package, driver package, client
+	// package…), Sequence for a child task sequence's PackageID,
+	// Application for application model names; None for no reference.
+	Ref object.Kind
+	// RefList marks a reference property holding a comma-separated list.
+	RefList bool
+	Global  bool // [Global]: also written to <globalVarList>
+	Arg     int  // CommandLineArg index, 0 = none
+	Derived bool // computed by the site from other objects; never authored
 	// SecretsInside marks a document property whose parts may be secret
 	// (Set Dynamic Variables rules with IsSecret="true").
 	SecretsInside bool
@@ -144,7 +138,10 @@ var (
 
 func def(v string) popt      { return func(p *Prop) { p.Default = Str(v) } }
 func arg(n int) popt         { return func(p *Prop) { p.Arg = n } }
-func ref(k RefKind) popt     { return func(p *Prop) { p.Ref = k } }
+func ref(k object.Kind) popt { return func(p *Prop) { p.Ref = k } }
+func refList(k object.Kind) popt {
+	return func(p *Prop) { p.Ref, p.RefList = k, true }
+}
 func cls(name string) string { return "SMS_TaskSequence_" + name }
 
 const (
@@ -162,7 +159,7 @@ func init() {
 			pr("CommandLine", "CommandLine", hidden, arg(2)),
 			pr("DisableWow64Redirection", "SMSTSDisableWow64Redirection", def("false")),
 			pr("OutputVariableName", "SMSTSRunCommandLineOutputVariableName"),
-			pr("PackageID", "PackageID", hidden, arg(1), ref(RefPackage)),
+			pr("PackageID", "PackageID", hidden, arg(1), ref(object.Content)),
 			pr("RunAsUser", "_SMSTSRunCommandLineAsUser", def("false")),
 			pr("SuccessCodes", "SuccessCodes", hidden, def("0 3010")),
 			pr("UserName", "SMSTSRunCommandLineUserName"),
@@ -179,7 +176,7 @@ func init() {
 			pr("OutputVariableName", "OSDRunPowerShellScriptOutputVariableName"),
 			// PackageID and ScriptName as every real export stores them (the
 			// SDK page does not give their variable names)
-			pr("PackageID", "OSDRunPowerShellScriptPackageID", ref(RefPackage)),
+			pr("PackageID", "OSDRunPowerShellScriptPackageID", ref(object.Content)),
 			pr("Parameters", "OSDRunPowerShellScriptParameters", def("")),
 			pr("RunAsUser", "_SMSTSRunPowerShellAsUser", def("false")),
 			pr("ScriptName", "OSDRunPowerShellScriptScriptName"),
@@ -206,7 +203,7 @@ func init() {
 		CommandLine:    "smsappinstall.exe /app:%1 /basevar:%2 /continueOnError:%3",
 		RetryCountProp: "RetryCount",
 		Props: []Prop{
-			pr("ApplicationName", "ApplicationName", hidden, arg(1), ref(RefApplications)),
+			pr("ApplicationName", "ApplicationName", hidden, arg(1), refList(object.Application)),
 			pr("AppInfo", "OSDApp", hidden, derived),
 			pr("BaseVariableName", "BaseVariableName", hidden, arg(2)),
 			pr("ClearCache", "OSDAppClearCache", def("false")),
@@ -222,7 +219,7 @@ func init() {
 		Props: []Prop{
 			pr("BaseVariableName", "BaseVariableName", hidden, arg(3)),
 			pr("ContinueOnInstallError", "ContinueOnInstallError", hidden, arg(4)),
-			pr("PackageID", "PackageID", hidden, arg(1), ref(RefPackage)),
+			pr("PackageID", "PackageID", hidden, arg(1), ref(object.Content)),
 			pr("ProgramName", "_SMSSWDProgramName", arg(2)),
 			pr("RetryCount", "OSDPackageDownloadRetries"),
 		},
@@ -242,15 +239,15 @@ func init() {
 		RunFromNetProp: "RunFromNet",
 		Props: []Prop{
 			pr("ConfigFileName", "OSDConfigFileName"),
-			pr("ConfigFilePackage", "ConfigFilePackage", hidden, arg(4), ref(RefPackage)),
+			pr("ConfigFilePackage", "ConfigFilePackage", hidden, arg(4), ref(object.Content)),
 			pr("DestinationDisk", "DestinationDisk", hidden, arg(6)),
 			pr("DestinationLogicalDrive", "DestinationLogicalDrive", hidden, arg(8)),
 			pr("DestinationPartition", "DestinationPartition", hidden, arg(7)),
 			pr("DestinationVariable", "DestinationVariable", hidden, arg(9)),
 			pr("ImageIndex", "OSDImageIndex"),
-			pr("ImagePackageID", "ImagePackageID", hidden, arg(1), ref(RefPackage)),
+			pr("ImagePackageID", "ImagePackageID", hidden, arg(1), ref(object.Content)),
 			pr("InstallEditionIndex", "OSDInstallEditionIndex"),
-			pr("InstallPackageID", "InstallPackageID", hidden, arg(3), ref(RefPackage)),
+			pr("InstallPackageID", "InstallPackageID", hidden, arg(3), ref(object.Content)),
 			pr("RunFromNet", "RunFromNet", hidden, def("false"), arg(10)),
 		},
 	})
@@ -278,7 +275,7 @@ func init() {
 			pr("BootCriticalHardwareComponent", "OSDApplyDriverBootCriticalHardwareComponent"),
 			pr("BootCriticalID", "OSDApplyDriverBootCriticalID", arg(2)),
 			pr("BootCriticalINFFile", "OSDApplyDriverBootCriticalINFFile"),
-			pr("DriverPackageID", "OSDApplyDriverDriverPackageID", hidden, arg(1), ref(RefPackage)),
+			pr("DriverPackageID", "OSDApplyDriverDriverPackageID", hidden, arg(1), ref(object.Content)),
 			pr("Recurse", "OSDRecurse", def("false")),
 			pr("UnsignedDriver", "OSDAllowUnsignedDriver", def("false")),
 		},
@@ -301,7 +298,7 @@ func init() {
 		CommandLine: "SubTasksequence.exe",
 		Props: []Prop{
 			pr("TsName", "OSDSubTasksequenceTsName", derived),
-			pr("TsPackageID", "OSDSubTasksequencePackageID", ref(RefSequence)),
+			pr("TsPackageID", "OSDSubTasksequencePackageID", ref(object.Sequence)),
 			pr("TsReferenceApplications", "OSDSubTasksequenceTsReferenceApplications", derived),
 			pr("TsReferencePackages", "OSDSubTasksequenceTsReferencePackages", derived),
 		},
@@ -311,8 +308,8 @@ func init() {
 		CommandLine: "OSDSetupWindows.exe",
 		Props: []Prop{
 			pr("ClientInstallProperties", "SMSClientInstallProperties"),
-			pr("ClientPackageID", "_SMSClientPackageID", ref(RefPackage)),
-			pr("ClientPreProductionPackageID", "_SMSClientPreProductionPackageID", ref(RefPackage)),
+			pr("ClientPackageID", "_SMSClientPackageID", ref(object.Content)),
+			pr("ClientPreProductionPackageID", "_SMSClientPreProductionPackageID", ref(object.Content)),
 		},
 	})
 	register(&Class{

@@ -1,5 +1,7 @@
 package model
 
+import "github.com/tsctl/tsctl/internal/object"
+
 // The rest of the built-in step classes (object-model.md §4). Variable names
 // come from real exports where the corpus holds the property, otherwise from
 // the class's VariableName / VariablePrefix qualifiers.
@@ -13,7 +15,7 @@ func init() {
 			pr("DestinationPartition", "DestinationPartition", hidden, arg(7)),
 			pr("DestinationVariable", "DestinationVariable", hidden, arg(9)),
 			pr("ImageIndex", "OSDDataImageIndex"),
-			pr("ImagePackageID", "ImagePackageID", hidden, arg(1), ref(RefPackage)),
+			pr("ImagePackageID", "ImagePackageID", hidden, arg(1), ref(object.Content)),
 			pr("WipeDestinationPartition", "OSDWipeDestinationPartition", def("true")),
 		},
 	})
@@ -79,7 +81,7 @@ func init() {
 			pr("OfflineUserState", "_OSDMigrateOfflineUserState"),
 			pr("SkipEncryptedFiles", "OSDMigrateSkipEncryptedFiles"),
 			pr("UseHardlinks", "_OSDMigrateUseHardlinks"),
-			pr("UsmtPackageID", "_OSDMigrateUsmtPackageID", ref(RefPackage)),
+			pr("UsmtPackageID", "_OSDMigrateUsmtPackageID", ref(object.Content)),
 		},
 	})
 	register(&Class{
@@ -122,7 +124,7 @@ func init() {
 			pr("DestinationCustomPath", "OSDDownloadDestinationPath"),
 			pr("DestinationLocationType", "OSDDownloadDestinationLocationType"),
 			pr("DestinationVariable", "OSDDownloadDestinationVariable"),
-			pr("DownloadPackages", "OSDDownloadDownloadPackages", ref(RefPackageList)),
+			pr("DownloadPackages", "OSDDownloadDownloadPackages", refList(object.Content)),
 			pr("NumPackages", "OSDPackageCount", derived),
 			pr("PackageInfo", "OSDPackage", hidden, derived),
 		},
@@ -146,7 +148,7 @@ func init() {
 	register(&Class{
 		Name: cls("InstallDeployToolsAction"), DefaultRunIn: FullOS,
 		CommandLine: "osdprepareos.exe /install:%1",
-		Props:       []Prop{pr("SysprepPackageID", "SysprepPackageID", hidden, arg(1), ref(RefPackage))},
+		Props:       []Prop{pr("SysprepPackageID", "SysprepPackageID", hidden, arg(1), ref(object.Content))},
 	})
 	register(&Class{
 		Name: cls("InstallUpdateAction"), DefaultRunIn: FullOS,
@@ -229,7 +231,7 @@ func init() {
 			pr("LocalAccountPassword", "OSDMigrateLocalAccountPassword", secret),
 			pr("LocalAccounts", "OSDMigrateLocalAccounts"),
 			pr("Mode", "OSDMigrateMode"),
-			pr("UsmtRestorePackageID", "_OSDMigrateUsmtRestorePackageID", ref(RefPackage)),
+			pr("UsmtRestorePackageID", "_OSDMigrateUsmtRestorePackageID", ref(object.Content)),
 		},
 	})
 	register(&Class{
@@ -241,13 +243,13 @@ func init() {
 		Name: cls("UpgradeOperatingSystemAction"), DefaultRunIn: FullOS, OSDeployment: true,
 		CommandLine: "OSDUpgradeOS.exe ",
 		Props: []Prop{
-			pr("DriverPackageID", "OSDUpgradeDriverPackageID", ref(RefPackage)),
+			pr("DriverPackageID", "OSDUpgradeDriverPackageID", ref(object.Content)),
 			pr("DynamicUpdateSettings", "OSDUpgradeDynamicUpdateSettings"),
 			pr("FeatureUpdateAssignmentId", "OSDFeatureUpdateAssignmentID"),
 			pr("FeatureUpdateName", "OSDUpgradeFeatureUpdateName"),
 			pr("IgnoreMessages", "OSDUpgradeIgnoreMessages"),
 			pr("InstallEditionIndex", "OSDUpgradeInstallEditionIndex"),
-			pr("InstallPackageID", "OSDUpgradeInstallPackageID", ref(RefPackage)),
+			pr("InstallPackageID", "OSDUpgradeInstallPackageID", ref(object.Content)),
 			pr("InstallPath", "OSDUpgradeInstallPath"),
 			pr("OsProductKey", "OSDUpgradeOsProductKey", secret),
 			pr("PreserveSettings", "OSDUpgradePreserveSettings"),

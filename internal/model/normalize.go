@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // SchemaVersion is the sequence version current sites write.
@@ -343,18 +345,18 @@ func references(q *Sequence, children ChildLookup, disabledToo bool) []Reference
 				if p == nil || v.Value == "" {
 					continue
 				}
-				switch p.Ref {
-				case RefPackage:
+				switch {
+				case p.Ref == object.Content && !p.RefList:
 					add(Reference{Package: v.Value})
-				case RefPackageList:
+				case p.Ref == object.Content:
 					for _, id := range splitList(v.Value) {
 						add(Reference{Package: id})
 					}
-				case RefApplications:
+				case p.Ref == object.Application:
 					for _, app := range splitList(v.Value) {
 						add(Reference{Application: app})
 					}
-				case RefSequence:
+				case p.Ref == object.Sequence:
 					add(Reference{Package: v.Value, Program: "*"})
 					if children != nil {
 						if ch, ok := children(v.Value); ok {

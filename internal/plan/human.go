@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"github.com/tsctl/tsctl/internal/object"
 	"io"
 	"strings"
 )
@@ -134,7 +135,7 @@ func (o *Object) writeHuman(w io.Writer, st Style, notes ...string) {
 	}
 	switch o.Action {
 	case Create:
-		if o.Kind == KindSequence {
+		if o.Kind == object.Sequence {
 			head += fmt.Sprintf(" will be created with %d %s", o.StepCount, plural(o.StepCount, "step", "steps"))
 		} else {
 			head += " will be created"
@@ -143,7 +144,7 @@ func (o *Object) writeHuman(w io.Writer, st Style, notes ...string) {
 		head += " will be updated in place"
 	case Delete:
 		head += " will be deleted"
-		if o.Kind == KindSequence && o.StepCount > 0 {
+		if o.Kind == object.Sequence && o.StepCount > 0 {
 			head += fmt.Sprintf(" with its %d %s", o.StepCount, plural(o.StepCount, "step", "steps"))
 		}
 		if o.Reason == "delete_because_absent" {
@@ -248,7 +249,7 @@ func (p *Plan) WriteMarkdown(w io.Writer) {
 		}
 		what := ""
 		switch {
-		case o.Action == Create && o.Kind == KindSequence:
+		case o.Action == Create && o.Kind == object.Sequence:
 			what = fmt.Sprintf("new, %d %s", o.StepCount, plural(o.StepCount, "step", "steps"))
 		case o.Action == Create:
 			what = "new"

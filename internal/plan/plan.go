@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // FormatVersion is the version of the JSON plan document: the major part
@@ -45,17 +46,6 @@ func (a *Action) UnmarshalText(b []byte) error {
 	return fmt.Errorf("unknown action %q", b)
 }
 
-// Kind is the kind of object an action touches.
-type Kind string
-
-const (
-	KindPackage          Kind = "package"
-	KindOSImage          Kind = "osImage"
-	KindOSUpgradePackage Kind = "osUpgradePackage"
-	KindDriverPackage    Kind = "driverPackage"
-	KindSequence         Kind = "sequence"
-)
-
 // Change is one field that differs.
 type Change struct {
 	Field     string `json:"field"`
@@ -77,7 +67,7 @@ type StepChange struct {
 // Object is the planned action for one package or sequence.
 type Object struct {
 	Address string       `json:"address"` // kind.name, unique in a plan
-	Kind    Kind         `json:"kind"`
+	Kind    object.Kind  `json:"kind"`
 	Name    string       `json:"name"`
 	ID      string       `json:"id,omitempty"` // PackageID when the object exists
 	Action  Action       `json:"action"`
@@ -124,10 +114,10 @@ type Plan struct {
 
 // Outside is an object a plan leaves alone although tsctl manages it.
 type Outside struct {
-	Address string `json:"address"`
-	Kind    Kind   `json:"kind"`
-	Name    string `json:"name"`
-	ID      string `json:"id"`
+	Address string      `json:"address"`
+	Kind    object.Kind `json:"kind"`
+	Name    string      `json:"name"`
+	ID      string      `json:"id"`
 }
 
 // Finish computes the summary fields.

@@ -7,14 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
 )
 
 func samplePlan() *plan.Plan {
 	p := &plan.Plan{Site: "PS1", Objects: []*plan.Object{
-		{Address: "package.Tools", Kind: plan.KindPackage, Name: "Tools", Action: plan.Create,
+		{Address: "package.Tools", Kind: object.Package, Name: "Tools", Action: plan.Create,
 			Changes: []plan.Change{{Field: "Name", After: "Tools", HasAfter: true}}},
-		{Address: "sequence.Deploy", Kind: plan.KindSequence, Name: "Deploy", Action: plan.Update, ID: "PS100004",
+		{Address: "sequence.Deploy", Kind: object.Sequence, Name: "Deploy", Action: plan.Update, ID: "PS100004",
 			DependsOn: []string{"package.Tools"}},
 	}}
 	p.Finish()
@@ -78,13 +79,13 @@ func FuzzParse(f *testing.F) {
 func TestCheckOlderPlanWithoutTree(t *testing.T) {
 	tree := []plan.StepChange{{Path: "Say", Action: plan.Create, Type: "SMS_TaskSequence_RunCommandLineAction"}}
 	now := &plan.Plan{Site: "PS1", Objects: []*plan.Object{
-		{Address: "sequence.S", Kind: plan.KindSequence, Name: "S", Action: plan.Create, StepCount: 1, Tree: tree},
-		{Address: "package.P", Kind: plan.KindPackage, Name: "P", ID: "PS100004", Action: plan.Delete,
+		{Address: "sequence.S", Kind: object.Sequence, Name: "S", Action: plan.Create, StepCount: 1, Tree: tree},
+		{Address: "package.P", Kind: object.Package, Name: "P", ID: "PS100004", Action: plan.Delete,
 			Changes: []plan.Change{{Field: "PkgSourcePath", Before: `\\fs01\p`, HasBefore: true}}},
 	}}
 	old := &plan.Plan{FormatVersion: "1.0", Site: "PS1", Objects: []*plan.Object{
-		{Address: "sequence.S", Kind: plan.KindSequence, Name: "S", Action: plan.Create, StepCount: 1},
-		{Address: "package.P", Kind: plan.KindPackage, Name: "P", ID: "PS100004", Action: plan.Delete},
+		{Address: "sequence.S", Kind: object.Sequence, Name: "S", Action: plan.Create, StepCount: 1},
+		{Address: "package.P", Kind: object.Package, Name: "P", ID: "PS100004", Action: plan.Delete},
 	}}
 	if err := Check(old, now); err != nil {
 		t.Errorf("a 1.0 plan is stale only for what it holds: %v", err)

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -37,10 +38,7 @@ type Result struct {
 }
 
 // Classes are the classes tsctl queries, in plan order.
-var Classes = []string{
-	"SMS_TaskSequencePackage", "SMS_Package", "SMS_ImagePackage", "SMS_OperatingSystemInstallPackage",
-	"SMS_DriverPackage", "SMS_BootImagePackage", "SMS_Program", "SMS_ApplicationLatest",
-}
+var Classes = object.ReadClasses()
 
 // Right is a permission tsctl needs on a secured object type.
 type Right struct {
@@ -79,7 +77,7 @@ func Run(ctx context.Context, site provider.Site) []Result {
 			continue
 		}
 		res = append(res, Result{OK, "query " + class, fmt.Sprintf("%d %s", len(list), plural(len(list), "object", "objects"))})
-		if class == "SMS_TaskSequencePackage" && len(list) > 0 {
+		if class == object.ClassTaskSequencePackage && len(list) > 0 {
 			seq = list[0]
 		}
 	}
@@ -93,7 +91,7 @@ func lazyRead(ctx context.Context, site provider.Site, seq *provider.Instance) R
 	if seq == nil || seq.String("PackageID") == "" {
 		return Result{Warn, probe, "not tried: the site lists no task sequence"}
 	}
-	path := provider.Path("SMS_TaskSequencePackage", "PackageID", seq.String("PackageID"))
+	path := provider.Path(object.ClassTaskSequencePackage, "PackageID", seq.String("PackageID"))
 	in, err := site.Get(ctx, path)
 	if err != nil {
 		return Result{Fail, probe, path + ": " + errText(err)}
@@ -120,9 +118,9 @@ func lazyRead(ctx context.Context, site provider.Site, seq *provider.Instance) R
 
 func lockProbe(ctx context.Context, site provider.Site, seq *provider.Instance) Result {
 	probe := "SMS_ObjectLock.GetLockInformation"
-	path := provider.Path("SMS_Package", "PackageID", site.Code()+"00001")
+	path := provider.Path(object.ClassPackage, "PackageID", site.Code()+"00001")
 	if seq != nil && seq.String("PackageID") != "" {
-		path = provider.Path("SMS_TaskSequencePackage", "PackageID", seq.String("PackageID"))
+		path = provider.Path(object.ClassTaskSequencePackage, "PackageID", seq.String("PackageID"))
 	}
 	li, err := provider.GetLockInformation(ctx, site, path)
 	switch {

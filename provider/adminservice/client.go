@@ -21,6 +21,7 @@ import (
 	"github.com/Azure/go-ntlmssp"
 
 	"github.com/tsctl/tsctl/internal/edm"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -497,10 +498,7 @@ func (c *Client) Get(ctx context.Context, path string) (*provider.Instance, erro
 // wmi/SMS_Program when that object does not exist.
 func (c *Client) Put(ctx context.Context, in *provider.Instance) (string, error) {
 	body := edm.ToJSON(in, false)
-	keys := keyProps[in.Class]
-	if keys == nil {
-		keys = []string{"PackageID"}
-	}
+	keys := object.KeyOf(in.Class)
 	var kv []string
 	for _, k := range keys {
 		if in.String(k) == "" {
@@ -551,9 +549,6 @@ func keyURL(class string, kv []string) string {
 	}
 	return "(" + strings.Join(parts, ",") + ")"
 }
-
-// keyProps are the key properties of classes whose key is not PackageID.
-var keyProps = map[string][]string{"SMS_Program": {"PackageID", "ProgramName"}}
 
 // Delete implements provider.Site.
 func (c *Client) Delete(ctx context.Context, path string) error {

@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -84,7 +85,7 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 	q = q.Clone()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if id := pkg.String("PackageID"); id != "" {
-			path = provider.Path(ClassTaskSequencePackage, "PackageID", id)
+			path = provider.Path(object.ClassTaskSequencePackage, "PackageID", id)
 			var err error
 			if cur, err = s.get(tx, path); err != nil {
 				return err
@@ -93,7 +94,7 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 				return err
 			}
 		} else {
-			cur = provider.New(ClassTaskSequencePackage)
+			cur = provider.New(object.ClassTaskSequencePackage)
 		}
 		for _, k := range writablePackageProps {
 			if v, ok := pkg.Props[k]; ok {
@@ -104,7 +105,7 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "Name must be 1 to 100 characters", Code: 0x80041008}
 		}
 		if b := cur.String("BootImageID"); b != "" {
-			if _, err := s.get(tx, provider.Path(ClassBootImagePackage, "PackageID", b)); err != nil {
+			if _, err := s.get(tx, provider.Path(object.ClassBootImagePackage, "PackageID", b)); err != nil {
 				return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "BootImageID " + b + " is not a boot image on this site", Code: 0x80041008}
 			}
 		}
@@ -177,7 +178,7 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 // child returns what SetSequence needs to know about a child sequence.
 // It reads the child's name and references, not its sequence XML.
 func (s *Site) child(tx *bolt.Tx, id string) (model.Child, bool) {
-	path := []byte(provider.Path(ClassTaskSequencePackage, "PackageID", id))
+	path := []byte(provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
 	v := tx.Bucket(bucketObjects).Get(path)
 	if v == nil {
 		return model.Child{}, false
@@ -217,8 +218,11 @@ func (s *Site) missingRefs(tx *bolt.Tx, refs []model.Reference) []string {
 }
 
 func (s *Site) packageExists(tx *bolt.Tx, id string) bool {
-	for _, c := range PackageClasses {
-		if tx.Bucket(bucketObjects).Get([]byte(provider.Path(c, "PackageID", id))) != nil {
+	for _, k := range object.All {
+		if _, ok := k.PackageType(); !ok {
+			continue
+		}
+		if tx.Bucket(bucketObjects).Get([]byte(provider.Path(k.Class(), "PackageID", id))) != nil {
 			return true
 		}
 	}
@@ -227,7 +231,7 @@ func (s *Site) packageExists(tx *bolt.Tx, id string) bool {
 
 func (s *Site) appExists(tx *bolt.Tx, model string) bool {
 	c := tx.Bucket(bucketObjects).Cursor()
-	prefix := []byte(ClassApplication + ".")
+	prefix := []byte(object.ClassApplication + ".")
 	for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
 		in, err := decode(v)
 		if err == nil && strings.EqualFold(in.String("ModelName"), model) {

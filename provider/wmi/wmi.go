@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -447,7 +448,7 @@ func sortedKeys(m map[string]any) []string {
 // keyPath is in's relative path when its key properties are set.
 func keyPath(in *provider.Instance) string {
 	switch in.Class {
-	case "SMS_Program":
+	case object.ClassProgram:
 		if in.String("PackageID") != "" && in.String("ProgramName") != "" {
 			return provider.Path(in.Class, "PackageID", in.String("PackageID"), "ProgramName", in.String("ProgramName"))
 		}
