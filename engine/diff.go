@@ -141,7 +141,7 @@ func stepChanges(a, b *model.Step) []plan.Change {
 		y, hy := optStr(f.y)
 		change(&out, f.name, x, hx, y, hy)
 	}
-	ca, cb := ConditionString(a.Condition), ConditionString(b.Condition)
+	ca, cb := model.ConditionString(a.Condition), model.ConditionString(b.Condition)
 	change(&out, "condition", ca, ca != "", cb, cb != "")
 	change(&out, "attributes", attrString(a.Extra), len(a.Extra) > 0, attrString(b.Extra), len(b.Extra) > 0)
 	av, bv := map[string]model.Variable{}, map[string]model.Variable{}
@@ -189,72 +189,4 @@ func attrString(as []model.Attr) string {
 		parts = append(parts, a.Name+"="+strconv.Quote(a.Value))
 	}
 	return strings.Join(parts, " ")
-}
-
-// ConditionString renders a <condition> compactly on one line, e.g.
-// `_SMSTSBootUEFI equals "true" and any(wmi("SELECT …"), …)`.
-func ConditionString(e *model.Elem) string {
-	if e == nil {
-		return ""
-	}
-	var parts []string
-	for _, c := range e.Children {
-		parts = append(parts, condPart(c))
-	}
-	return strings.Join(parts, " and ")
-}
-
-func condPart(e *model.Elem) string {
-	switch e.Name {
-	case "operator":
-		t, _ := e.Attr("type")
-		name := map[string]string{"and": "all", "or": "any", "not": "none"}[t]
-		if name == "" {
-			name = t
-		}
-		var parts []string
-		for _, c := range e.Children {
-			parts = append(parts, condPart(c))
-		}
-		return name + "(" + strings.Join(parts, ", ") + ")"
-	case "expression":
-		t, _ := e.Attr("type")
-		t = strings.TrimSuffix(strings.TrimPrefix(t, "SMS_TaskSequence_"), "ConditionExpression")
-		vars := map[string]string{}
-		var names []string
-		for _, v := range e.Children {
-			n, _ := v.Attr("name")
-			vars[n] = v.Text
-			names = append(names, n)
-		}
-		if t == "Variable" {
-			s := vars["Variable"] + " " + vars["Operator"]
-			if v, ok := vars["Value"]; ok && v != "" {
-				s += " " + strconv.Quote(v)
-			}
-			return s
-		}
-		var args []string
-		for _, n := range names {
-			args = append(args, n+"="+strconv.Quote(vars[n]))
-		}
-		for _, a := range e.Attrs {
-			if a.Name != "type" {
-				args = append(args, a.Name+"="+strconv.Quote(a.Value))
-			}
-		}
-		return strings.ToLower(t) + "(" + strings.Join(args, ", ") + ")"
-	}
-	var parts []string
-	for _, c := range e.Children {
-		parts = append(parts, condPart(c))
-	}
-	s := e.Name
-	for _, a := range e.Attrs {
-		s += " " + a.Name + "=" + strconv.Quote(a.Value)
-	}
-	if len(parts) > 0 {
-		s += "(" + strings.Join(parts, ", ") + ")"
-	}
-	return s
 }

@@ -59,7 +59,7 @@ func TestConditionString(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := ConditionString(q.Steps[0].Condition)
+	got := model.ConditionString(q.Steps[0].Condition)
 	want := `X equals "true" and any(wmi(Namespace="root\\cimv2", Query="SELECT 1"), Y notExists)`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)

@@ -441,7 +441,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	if named {
 		it.willName = model.NamedReferences(want)
 	}
-	it.highImpact = highImpact(want)
+	it.highImpact = model.IsHighImpact(want)
 	props := desired.SequenceProps(cs, bootID)
 	if full == nil {
 		obj.Action = plan.Create
@@ -560,19 +560,6 @@ func pushesSecrets(cs *config.Sequence) bool {
 		}
 	}
 	return false
-}
-
-// highImpact reports whether a sequence partitions disks or applies an OS.
-func highImpact(q *model.Sequence) bool {
-	found := false
-	q.Walk(func(_ string, s *model.Step) bool {
-		switch model.ShortType(s.Type) {
-		case "PartitionDiskAction", "ApplyOperatingSystemAction", "ApplyDataImageAction", "UpgradeOperatingSystemAction", "ConvertDiskAction":
-			found = found || !s.Disabled
-		}
-		return !found
-	})
-	return found
 }
 
 // lintDangling warns about child sequences the configuration runs but does

@@ -90,7 +90,7 @@ func stepSettings(s *model.Step, cs *config.Step, a plan.Action, siteName func(s
 			add(o.name, *o.v, false)
 		}
 	}
-	if c := ConditionString(s.Condition); c != "" {
+	if c := model.ConditionString(s.Condition); c != "" {
 		add("condition", c, false)
 	}
 	if len(s.Extra) > 0 {
@@ -107,9 +107,7 @@ func stepSettings(s *model.Step, cs *config.Step, a plan.Action, siteName func(s
 			if p != nil && p.Default != nil && *p.Default == v.Value && named[v.Property] == nil {
 				continue // the class's default: nothing to review
 			}
-			if p != nil && (p.Secret || (p.SecretsInside && strings.Contains(v.Value, `IsSecret="true"`))) {
-				sensitive = true
-			}
+			sensitive = cls.Sensitive(v.Property, v.Value)
 		}
 		value := v.Value
 		switch {

@@ -4,7 +4,8 @@
 // the schema cannot express.
 //
 // It holds the configuration's model (Config, Package, Sequence, Step), the
-// table of typed step forms (kinds.go) that the schema, desired and
-// convert share, and the offline lint. It imports internal/diag, schema and
+// tables of typed step forms (kinds.go) and condition forms
+// (conditions.go) that the schema, desired and convert share, and the
+// offline lint. It imports internal/diag, internal/object, schema and
 // internal/model, never the engine or a provider.
 package config

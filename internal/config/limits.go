@@ -100,7 +100,7 @@ func stepDepth(st *Step, depth int, exact bool) (int, diag.Pos) {
 }
 
 // conditionDepth is the depth of the elements a condition node builds
-// (see desired.ConditionElem); top is the step's condition itself, whose
+// (see ConditionTerm); top is the step's condition itself, whose
 // `all` is the <condition> element's own.
 func conditionDepth(n *Node, top bool) int {
 	if n == nil || n.Kind != yaml.MappingNode || len(n.Content) != 2 {

@@ -270,7 +270,7 @@ func (c *Converter) common(m *yaml.Node, s *model.Step, cls *model.Class, typed 
 		}
 	}
 	if s.Condition != nil {
-		add(m, "condition", conditionNode(s.Condition.Children))
+		add(m, "condition", conditionNode(model.ReadTerms(s.Condition)))
 	}
 }
 
@@ -719,7 +719,7 @@ func (c *Converter) rules(doc, path string) *yaml.Node {
 		for _, part := range r.Children {
 			switch part.Name {
 			case "condition":
-				add(rm, "condition", conditionNode(part.Children))
+				add(rm, "condition", conditionNode(model.ReadTerms(part)))
 			case "Variables":
 				vars := mapping()
 				for _, v := range part.Children {
@@ -833,7 +833,7 @@ func propertyOverrides(n *yaml.Node, orig, got *model.Step) (ok, added bool) {
 				}
 			}
 			v, _ := orig.Var(p)
-			if pr := cls.Prop(p); pr != nil && (pr.Secret || pr.SecretsInside) && v != "" {
+			if pr := cls.Prop(p); pr != nil && pr.MayHoldSecret() && v != "" {
 				return false, false // a secret never goes into YAML
 			}
 			add(props, p, str(v))

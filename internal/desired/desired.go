@@ -152,11 +152,11 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *model.Step {
 	}
 	x := &model.Step{Name: st.Name, Description: st.Description, Disabled: !st.Enabled, ContinueOnError: st.ContinueOnError}
 	if st.HasCondition() {
-		kids, err := ConditionChildren(st.Condition())
+		terms, err := config.ConditionTerms(st.Condition())
 		if err != nil {
 			ds.Add(st.Pos, "%v", err)
 		}
-		x.Condition = &model.Elem{Name: "condition", Children: kids}
+		x.Condition = &model.Elem{Name: "condition", Children: model.TermElems(terms)}
 	}
 	if st.Kind == "group" {
 		x.Kind = model.KindGroup
@@ -224,7 +224,7 @@ func (b *Builder) step(st *config.Step, ds *diag.List) *model.Step {
 		}
 		if v, ok := x.Var(p.Name); ok && v != p.Value {
 			writes := fmt.Sprintf(", which writes %q", v)
-			if cp := propOf(sb.cls, p.Name); cp != nil && (cp.Secret || cp.SecretsInside) {
+			if cp := propOf(sb.cls, p.Name); cp != nil && cp.MayHoldSecret() {
 				writes = "" // what it writes may hold a secret
 			}
 			ds.AddHint(p.Pos, "give the value with the step's own fields (or leave the property out of properties:)",

@@ -47,8 +47,12 @@ type Class struct {
 	DefaultRunIn string // SupportedEnvironment default; "" for subtasksequence
 	CommandLine  string // CommandLine class qualifier (the <action> template)
 	OSDeployment bool   // makes the package Type 2 (OS deployment)
-	Props        []Prop
-	Arrays       []Array
+	// HighImpact marks a step that partitions, converts or overwrites a
+	// disk or the operating system: a sequence that runs one by mistake
+	// loses a machine's data (lint TS001).
+	HighImpact bool
+	Props      []Prop
+	Arrays     []Array
 	// Attribute mirrors: properties also written as step attributes.
 	SuccessCodesProp string
 	RetryCountProp   string
@@ -234,7 +238,7 @@ func init() {
 		},
 	})
 	register(&Class{
-		Name: cls("ApplyOperatingSystemAction"), DefaultRunIn: WinPE, OSDeployment: true,
+		Name: cls("ApplyOperatingSystemAction"), DefaultRunIn: WinPE, HighImpact: true, OSDeployment: true,
 		CommandLine:    `OSDApplyOS.exe<?1: /image:%1,%%OSDImageIndex%%><?3: /install:%3,%%OSDInstallEditionIndex%%><?4: "/config:%4,%%OSDConfigFileName%%"><?6: /target:%6,%7><?8: /target:%8><?9: /target:%%%9%%><?10: /runfromnet:%10>`,
 		RunFromNetProp: "RunFromNet",
 		Props: []Prop{
@@ -252,7 +256,7 @@ func init() {
 		},
 	})
 	register(&Class{
-		Name: cls("PartitionDiskAction"), DefaultRunIn: WinPE, OSDeployment: true,
+		Name: cls("PartitionDiskAction"), DefaultRunIn: WinPE, HighImpact: true, OSDeployment: true,
 		CommandLine: "osddiskpart.exe",
 		Props: []Prop{
 			pr("DiskIndex", "OSDDiskIndex"),

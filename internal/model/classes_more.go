@@ -7,7 +7,7 @@ import "github.com/tsctl/tsctl/internal/object"
 // the class's VariableName / VariablePrefix qualifiers.
 func init() {
 	register(&Class{
-		Name: cls("ApplyDataImageAction"), DefaultRunIn: WinPE, OSDeployment: true,
+		Name: cls("ApplyDataImageAction"), DefaultRunIn: WinPE, HighImpact: true, OSDeployment: true,
 		CommandLine: "OSDApplyOS.exe /data:%1,%%OSDDataImageIndex%% <?6:/target:%6,%7><?8:/target:%8><?9:/target:%%%9%%>",
 		Props: []Prop{
 			pr("DestinationDisk", "DestinationDisk", hidden, arg(6)),
@@ -104,7 +104,7 @@ func init() {
 		},
 	})
 	register(&Class{
-		Name: cls("ConvertDiskAction"), DefaultRunIn: WinPEandFullOS,
+		Name: cls("ConvertDiskAction"), DefaultRunIn: WinPEandFullOS, HighImpact: true,
 		CommandLine: "osddiskpart.exe convert %%OSDConvertDiskIndex%%",
 		Props:       []Prop{pr("DiskIndex", "OSDConvertDiskIndex")},
 	})
@@ -240,7 +240,7 @@ func init() {
 		Props:       []Prop{pr("Rules", "OSDSetDynamicVariablesRules", func(p *Prop) { p.SecretsInside = true })},
 	})
 	register(&Class{
-		Name: cls("UpgradeOperatingSystemAction"), DefaultRunIn: FullOS, OSDeployment: true,
+		Name: cls("UpgradeOperatingSystemAction"), DefaultRunIn: FullOS, HighImpact: true, OSDeployment: true,
 		CommandLine: "OSDUpgradeOS.exe ",
 		Props: []Prop{
 			pr("DriverPackageID", "OSDUpgradeDriverPackageID", ref(object.Content)),

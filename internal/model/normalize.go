@@ -396,6 +396,19 @@ func IsOSDeployment(q *Sequence) bool {
 	return found
 }
 
+// IsHighImpact reports whether the sequence holds a step of a high-impact
+// class (Class.HighImpact) that is not itself disabled.
+func IsHighImpact(q *Sequence) bool {
+	found := false
+	q.Walk(func(_ string, s *Step) bool {
+		if c := Lookup(s.Type); c != nil && c.HighImpact && !s.Disabled {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
 // BlankRuleSecrets returns a Set Dynamic Variables Rules document with the
 // values of its secret variables (IsSecret="true") removed, keeping the
 // console's formatting. A document that does not parse is returned as is.
@@ -446,6 +459,43 @@ func (p *Prop) blankSecret(v string) string {
 func (c *Class) HoldsSecret(prop, value string) bool {
 	p := c.Prop(prop)
 	return p != nil && p.blankSecret(value) != value
+}
+
+// MayHoldSecret reports whether the property's values may hold a secret:
+// it is secret, or a document whose parts may be.
+func (p *Prop) MayHoldSecret() bool { return p.Secret || p.SecretsInside }
+
+// Sensitive reports whether value, stored as property prop of a step of
+// class c, is never shown: a secret property's value, or a document that
+// declares a secret part (a Set Dynamic Variables rule variable with
+// IsSecret="true"), whether or not the part holds a value yet. A document
+// that does not parse is sensitive when it mentions IsSecret at all.
+func (c *Class) Sensitive(prop, value string) bool {
+	p := c.Prop(prop)
+	switch {
+	case p == nil:
+		return false
+	case p.Secret:
+		return true
+	case !p.SecretsInside:
+		return false
+	}
+	root, err := ParseElem([]byte(value))
+	if err != nil {
+		return strings.Contains(value, "IsSecret")
+	}
+	found := false
+	var walk func(e *Elem)
+	walk = func(e *Elem) {
+		if v, _ := e.Attr("IsSecret"); e.Name == "Variable" && v == "true" {
+			found = true
+		}
+		for _, ch := range e.Children {
+			walk(ch)
+		}
+	}
+	walk(root)
+	return found
 }
 
 // BlankSecrets removes secret values from every step of q, as a site does
