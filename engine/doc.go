@@ -1,9 +1,14 @@
-// Package engine plans and applies a configuration against a site: it reads
-// the site through the provider seam (one query per class, one lazy read
-// per managed sequence), resolves references by name, diffs normalised
-// objects, orders the actions by dependency and executes them with the
-// documented SMS Provider call sequences. It also exports a site's
-// sequences as YAML (Export) and renders one sequence's XML (Render).
+// Package engine plans and applies a configuration against a site.
+// MakePlan reads the site (internal/sitestate: one query per class, one
+// lazy read per managed sequence), builds each declared object with its
+// references resolved (internal/desired, internal/resolve), compares it
+// with the site's (internal/diff), lints the plan, plans and checks
+// deletions, and orders the objects by dependency. Each object the plan
+// changes carries a Change — createPackage, updatePackage, createSequence,
+// updateSequenceSteps, updateSequenceFields, deleteObject — that knows its
+// SMS Provider calls; Apply runs them through a scheduler (schedule.go) in
+// dependency order. The engine also exports a site's sequences for
+// conversion (Export) and renders one sequence's XML (Render).
 //
 // # Package map
 //
@@ -21,7 +26,11 @@
 //	internal/exportfile  reads console export files
 //	internal/plan        the plan's types and renderings
 //	internal/planfile    saved plans
-//	engine               read the site, resolve, diff, plan, apply; imports the above and provider
+//	internal/secret      reads secrets before the site is opened; keeps them out of messages
+//	internal/sitestate   what a plan reads from a site; imports provider
+//	internal/resolve     names → site IDs for the builder; imports sitestate, desired, secret
+//	internal/diff        step trees and fields compared, by path; imports model, plan
+//	engine               the pipeline: plan, changes, scheduler, apply; imports the above and provider
 //	provider             the seam: SMS Provider primitives, counting, retrying, limiting
 //	provider/local       the embedded site (bbolt)
 //	provider/adminservice  the AdminService REST client
@@ -35,5 +44,6 @@
 //	cmd/tsctl            the CLI; cmd/tsctl-bench, cmd/tsctl-gen
 //
 // Arrows point one way: diag ← schema ← config ← desired/convert ← engine →
-// provider ← local/adminservice/wmi.
+// provider ← local/adminservice/wmi (TestImportArrows in internal/arch
+// holds every package to the layers above).
 package engine

@@ -66,23 +66,19 @@ func Export(ctx context.Context, site provider.Site, globs []string, reads int) 
 		name string
 	}{}, apps: map[string]string{}}
 	var seqs []*provider.Instance
-	for class, byName := range st.byName {
-		for _, list := range byName {
-			for _, in := range list {
-				names.byID[strings.ToUpper(in.String("PackageID"))] = struct {
-					kind object.Kind
-					name string
-				}{kindOf(class), in.String("Name")}
-				if class == object.ClassTaskSequencePackage && matchAny(globs, in.String("Name")) {
-					seqs = append(seqs, in)
-				}
+	for _, kind := range object.All {
+		for _, in := range st.Objects(kind.Class()) {
+			names.byID[strings.ToUpper(in.String("PackageID"))] = struct {
+				kind object.Kind
+				name string
+			}{kind, in.String("Name")}
+			if kind == object.Sequence && matchAny(globs, in.String("Name")) {
+				seqs = append(seqs, in)
 			}
 		}
 	}
-	for _, list := range st.apps {
-		for _, a := range list {
-			names.apps[strings.ToLower(a.String("ModelName"))] = a.String("LocalizedDisplayName")
-		}
+	for _, a := range st.Applications() {
+		names.apps[strings.ToLower(a.String("ModelName"))] = a.String("LocalizedDisplayName")
 	}
 	sort.Slice(seqs, func(i, j int) bool { return seqs[i].String("Name") < seqs[j].String("Name") })
 	out := &Exported{Names: names, Sequences: make([]*exportfile.Sequence, len(seqs))}
@@ -129,10 +125,4 @@ func matchAny(globs []string, name string) bool {
 		}
 	}
 	return false
-}
-
-// kindOf is the kind of a class's objects (None for a class of no kind).
-func kindOf(class string) object.Kind {
-	k, _ := object.OfClass(class)
-	return k
 }

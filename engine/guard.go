@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tsctl/tsctl/internal/object"
+	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -85,23 +86,23 @@ func idsNamed(ctx context.Context, site provider.Site, class, name string) ([]st
 
 // checkAbsent makes sure no object of its kind named as it is has
 // appeared since the plan.
-func checkAbsent(ctx context.Context, site provider.Site, it *item) error {
-	ids, err := idsNamed(ctx, site, it.obj.Kind.Class(), it.obj.Name)
+func checkAbsent(ctx context.Context, site provider.Site, o *plan.Object) error {
+	ids, err := idsNamed(ctx, site, o.Kind.Class(), o.Name)
 	if err != nil {
-		return fmt.Errorf("check that %s is still absent: %w", it, err)
+		return fmt.Errorf("check that %s is still absent: %w", what(o), err)
 	}
 	if len(ids) > 0 {
-		return &AppearedError{Kind: it.obj.Kind, Name: it.obj.Name, IDs: ids}
+		return &AppearedError{Kind: o.Kind, Name: o.Name, IDs: ids}
 	}
 	return nil
 }
 
 // checkSingle makes sure the object just created as id is the only one of
 // its kind named as it is.
-func checkSingle(ctx context.Context, site provider.Site, it *item, id string) error {
-	ids, err := idsNamed(ctx, site, it.obj.Kind.Class(), it.obj.Name)
+func checkSingle(ctx context.Context, site provider.Site, o *plan.Object, id string) error {
+	ids, err := idsNamed(ctx, site, o.Kind.Class(), o.Name)
 	if err != nil {
-		return fmt.Errorf("check that %s was created once: %w", it, err)
+		return fmt.Errorf("check that %s was created once: %w", what(o), err)
 	}
 	var others []string
 	for _, x := range ids {
@@ -110,7 +111,7 @@ func checkSingle(ctx context.Context, site provider.Site, it *item, id string) e
 		}
 	}
 	if len(others) > 0 {
-		return &DuplicateError{Kind: it.obj.Kind, Name: it.obj.Name, ID: id, Others: others}
+		return &DuplicateError{Kind: o.Kind, Name: o.Name, ID: id, Others: others}
 	}
 	return nil
 }

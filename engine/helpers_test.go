@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/diff"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
@@ -45,10 +46,10 @@ func requireNoChanges(t *testing.T, ctx context.Context, site provider.Site, cfg
 }
 
 // requireSameSequence reports every difference between want and got (see
-// Differences), prefixed by what.
+// diff.Differences), prefixed by what.
 func requireSameSequence(t *testing.T, want, got *model.Sequence, child func(string) (model.Child, bool), what string) {
 	t.Helper()
-	for _, d := range Differences(want, got, child) {
+	for _, d := range diff.Differences(want, got, child) {
 		t.Errorf("%s: %s", what, d)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/resolve"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -33,10 +34,17 @@ func Render(ctx context.Context, site provider.Site, cfg *config.Config, name st
 	if err != nil {
 		return nil, nil, err
 	}
-	q, ds := (&desired.Builder{R: newResolver(st, cfg, nil)}).Sequence(cs)
+	q, ds := (&desired.Builder{R: resolve.New(st, cfg, nil)}).Sequence(cs)
 	if ds.HasErrors() {
 		return nil, ds, nil
 	}
-	model.Derive(q, st.child)
+	model.Derive(q, st.Child)
 	return q, ds, nil
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }

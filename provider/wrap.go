@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"errors"
-	"github.com/tsctl/tsctl/internal/object"
 	"maps"
 	"math/rand/v2"
 	"sort"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // Counting wraps a Site and counts its calls by kind: "query <Class>",

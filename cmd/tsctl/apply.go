@@ -16,6 +16,7 @@ import (
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/internal/planfile"
+	"github.com/tsctl/tsctl/internal/secret"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -78,7 +79,7 @@ func (c *cli) apply(args []string) int {
 	}
 	// Every local file is read before the site is opened: the secrets too,
 	// so that the site is never held while a file is read.
-	secrets := engine.ReadSecrets(cfg)
+	secrets := secret.ReadAll(cfg)
 	if saved != nil {
 		conf, err := planfile.HashFiles(cfg.Files)
 		if err != nil || conf.SHA256 != saved.Configuration.SHA256 {

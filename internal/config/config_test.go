@@ -2,11 +2,12 @@ package config
 
 import (
 	"fmt"
-	"github.com/tsctl/tsctl/internal/object"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 func write(t *testing.T, dir, name, body string) string {

@@ -1,8 +1,9 @@
 package config
 
 import (
-	"github.com/tsctl/tsctl/internal/object"
 	"strings"
+
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // FieldType says how a YAML field maps to step properties.

@@ -8,9 +8,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/diff"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/object"
 )
@@ -72,7 +72,7 @@ func TestCorpusConverts(t *testing.T) {
 			if ds.HasErrors() {
 				t.Fatal(ds)
 			}
-			for _, d := range engine.Differences(s.Sequence.Clone(), got, nil) {
+			for _, d := range diff.Differences(s.Sequence.Clone(), got, nil) {
 				t.Errorf("round trip changes %s", d)
 			}
 			// Converting the rebuilt sequence gives the same YAML.
@@ -102,7 +102,7 @@ func TestCorpusTable(t *testing.T) {
 			ok = !ds.HasErrors()
 			if ok {
 				got, ds := (&desired.Builder{R: nameResolver{c}}).Sequence(cfg.Sequences[0])
-				ok = !ds.HasErrors() && len(engine.Differences(s.Sequence.Clone(), got, nil)) == 0
+				ok = !ds.HasErrors() && len(diff.Differences(s.Sequence.Clone(), got, nil)) == 0
 			}
 		}
 		steps, groups, conds := s.Sequence.Counts()

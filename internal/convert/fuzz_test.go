@@ -11,6 +11,7 @@ import (
 	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/diff"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/provider/local"
@@ -64,7 +65,7 @@ func FuzzConvert(f *testing.F) {
 		if ds.HasErrors() {
 			t.Fatalf("converted YAML does not build: %v\n%s", ds, out)
 		}
-		if d := engine.Differences(q.Clone(), got, nil); len(d) > 0 {
+		if d := diff.Differences(q.Clone(), got, nil); len(d) > 0 {
 			t.Fatalf("round trip changes %v\n%s", d, out)
 		}
 	})

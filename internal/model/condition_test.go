@@ -70,8 +70,9 @@ func TestConditionTermsKeepTheUnusual(t *testing.T) {
 	}
 }
 
-// A condition on one line, as plans show it.
-func TestConditionString(t *testing.T) {
+// A condition on one line, as plans show it, with operators no console
+// writes shown by their type.
+func TestConditionStringNested(t *testing.T) {
 	e, err := ParseElem([]byte(`<condition><expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Variable">_SMSTSBootUEFI</variable><variable name="Operator">equals</variable><variable name="Value">true</variable></expression>` +
 		`<operator type="or"><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\cimv2</variable><variable name="Query">SELECT * FROM Win32_Battery</variable></expression>` +
 		`<operator type="not" x="1"><expression type="SMS_TaskSequence_FolderConditionExpression"><variable name="Path">C:\x</variable></expression></operator></operator></condition>`))
@@ -80,6 +81,22 @@ func TestConditionString(t *testing.T) {
 	}
 	want := `_SMSTSBootUEFI equals "true" and any(wmi(Namespace="root\\cimv2", Query="SELECT * FROM Win32_Battery"), none(folder(Path="C:\\x")))`
 	if got := ConditionString(e); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestConditionString(t *testing.T) {
+	q, err := Parse([]byte(`<sequence><group name="g" description=""><condition>
+<expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">equals</variable><variable name="Value">true</variable><variable name="Variable">X</variable></expression>
+<operator type="or"><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\cimv2</variable><variable name="Query">SELECT 1</variable></expression>
+<expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">notExists</variable><variable name="Variable">Y</variable></expression></operator>
+</condition></group></sequence>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ConditionString(q.Steps[0].Condition)
+	want := `X equals "true" and any(wmi(Namespace="root\\cimv2", Query="SELECT 1"), Y notExists)`
+	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

@@ -2,9 +2,10 @@ package plan
 
 import (
 	"fmt"
-	"github.com/tsctl/tsctl/internal/object"
 	"io"
 	"strings"
+
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // Style colours human output; the zero value prints plain text.

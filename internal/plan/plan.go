@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+
 	"github.com/tsctl/tsctl/internal/object"
 )
 

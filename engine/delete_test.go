@@ -304,10 +304,10 @@ func TestDeleteCheckReadsOnlyChangedSequences(t *testing.T) {
 // depend on; a cycle (which no site should hold) loses its closing edge
 // instead of leaving apply waiting forever.
 func TestOrderDeletesBreaksCycles(t *testing.T) {
-	del := func(kind object.Kind, name string, deps ...string) *item {
-		return &item{obj: &plan.Object{Address: address(kind, name), Kind: kind, Name: name, Action: plan.Delete, DependsOn: deps}}
+	del := func(kind object.Kind, name string, deps ...string) *entry {
+		return &entry{obj: &plan.Object{Address: address(kind, name), Kind: kind, Name: name, Action: plan.Delete, DependsOn: deps}}
 	}
-	items := []*item{
+	items := []*entry{
 		del(object.Package, "P", "sequence.B", "sequence.Updated"),
 		del(object.Sequence, "A", "sequence.B"),
 		del(object.Sequence, "B", "sequence.C"),

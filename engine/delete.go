@@ -37,13 +37,17 @@ import (
 
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/diff"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
 )
 
-func deleteItem(kind object.Kind, in *provider.Instance, reason string) *item {
+// deleteEntry plans the deletion of in, an object of kind: because the
+// configuration declares it absent (reason "absent") or, with --prune, no
+// longer declares it.
+func deleteEntry(kind object.Kind, in *provider.Instance, reason string) *entry {
 	id := in.String("PackageID")
 	name := in.String("Name")
 	addr := address(kind, name)
@@ -52,14 +56,48 @@ func deleteItem(kind object.Kind, in *provider.Instance, reason string) *item {
 	} else {
 		reason = "delete_because_not_in_configuration"
 	}
-	return &item{obj: &plan.Object{Address: addr, Kind: kind, Name: name, ID: id, Action: plan.Delete, Version: in.String("SedoObjectVersion"), Reason: reason},
-		site: in, deletePath: provider.Path(kind.Class(), "PackageID", id)}
+	obj := &plan.Object{Address: addr, Kind: kind, Name: name, ID: id, Action: plan.Delete, Version: in.String("SedoObjectVersion"), Reason: reason}
+	return &entry{obj: obj, site: in, change: &deleteObject{obj: obj, path: provider.Path(kind.Class(), "PackageID", id)}}
 }
 
-// pruneItems plans the deletion of objects tsctl created for this
+// planDeletes is the stage of MakePlan that plans deletions: the objects
+// declared absent (found by planObjects) and, with --prune, what tsctl
+// created that the configuration no longer declares (without --prune,
+// listed as not in the configuration). Each is checked against what every
+// sequence on the site references, and described as a creation is.
+func (p *Planned) planDeletes(ctx context.Context, deletes []*entry, opts PlanOptions, ds *diag.List) ([]*entry, error) {
+	st, cfg := p.State, p.Config
+	if !opts.Prune && len(opts.Targets) == 0 {
+		for _, e := range pruneEntries(st, cfg) {
+			o := e.obj
+			p.Plan.NotInConfiguration = append(p.Plan.NotInConfiguration, plan.Outside{Address: o.Address, Kind: o.Kind, Name: o.Name, ID: o.ID})
+		}
+	}
+	if opts.Prune {
+		deletes = append(deletes, pruneEntries(st, cfg)...)
+		if declaresNothing(cfg) && !opts.AllowEmptyPrune {
+			return nil, &EmptyPruneError{Site: st.Site.Code(), Deletes: len(deletes), Files: len(cfg.Files)}
+		}
+	}
+	if len(deletes) == 0 {
+		return nil, nil
+	}
+	if err := p.checkDeletes(ctx, deletes, opts.reads(), ds); err != nil {
+		return nil, err
+	}
+	if ds.HasErrors() {
+		return nil, nil
+	}
+	if err := p.describeDeletes(ctx, deletes, opts.reads()); err != nil {
+		return nil, err
+	}
+	return deletes, nil
+}
+
+// pruneEntries plans the deletion of objects tsctl created for this
 // configuration's owner (ownerMark) that the configuration no longer
 // declares.
-func pruneItems(st *State, cfg *config.Config) []*item {
+func pruneEntries(st *State, cfg *config.Config) []*entry {
 	declared := map[string]bool{}
 	for _, p := range cfg.Packages {
 		declared[p.Type.Class()+"\x00"+strings.ToLower(p.Name)] = true
@@ -67,17 +105,15 @@ func pruneItems(st *State, cfg *config.Config) []*item {
 	for _, s := range cfg.Sequences {
 		declared[object.ClassTaskSequencePackage+"\x00"+strings.ToLower(s.Name)] = true
 	}
-	var out []*item
+	var out []*entry
 	for _, kind := range object.All {
 		if !kind.Managed() {
 			continue
 		}
 		class := kind.Class()
-		for _, list := range st.byName[class] {
-			for _, in := range list {
-				if in.String("ISVString") == ownerMark(cfg) && !declared[class+"\x00"+strings.ToLower(in.String("Name"))] {
-					out = append(out, deleteItem(kind, in, "prune"))
-				}
+		for _, in := range st.Objects(class) {
+			if in.String("ISVString") == ownerMark(cfg) && !declared[class+"\x00"+strings.ToLower(in.String("Name"))] {
+				out = append(out, deleteEntry(kind, in, "prune"))
 			}
 		}
 	}
@@ -353,35 +389,33 @@ func userList(us []user) string {
 // sequences that use it now. It reads every sequence on the site that the
 // configuration does not declare (its References and Sequence), at most
 // reads at once; those it declares were read by planning.
-func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, reads int, ds *diag.List) error {
+func (p *Planned) checkDeletes(ctx context.Context, deletes []*entry, reads int, ds *diag.List) error {
 	st := p.State
-	deleting := map[string]*item{}
+	deleting := map[string]*entry{}
 	for _, d := range deletes {
 		deleting[strings.ToUpper(d.obj.ID)] = d
 	}
-	managed := map[string]*item{}
+	managed := map[string]*entry{}
 	var managedIDs []string
-	for _, it := range p.items {
-		if it.seq == nil || it.site == nil {
+	for _, e := range p.entries {
+		if e.seq == nil || e.site == nil {
 			continue
 		}
-		id := strings.ToUpper(it.site.String("PackageID"))
-		r, err := listedRefs(it.site) // its Sequence was read by planning
+		id := strings.ToUpper(e.site.String("PackageID"))
+		r, err := listedRefs(e.site) // its Sequence was read by planning
 		if err != nil {
 			return err
 		}
-		r.add(it.namesNow)
+		r.add(e.namesNow)
 		p.refs.store(id, r)
-		managed[id] = it
+		managed[id] = e
 		managedIDs = append(managedIDs, id)
 	}
 	sort.Strings(managedIDs)
 	var others []*provider.Instance
-	for _, list := range st.byName[object.ClassTaskSequencePackage] {
-		for _, in := range list {
-			if managed[strings.ToUpper(in.String("PackageID"))] == nil {
-				others = append(others, in)
-			}
+	for _, in := range st.Objects(object.ClassTaskSequencePackage) {
+		if managed[strings.ToUpper(in.String("PackageID"))] == nil {
+			others = append(others, in)
 		}
 	}
 	sort.Slice(others, func(i, j int) bool { return others[i].String("PackageID") < others[j].String("PackageID") })
@@ -393,16 +427,16 @@ func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, reads int, 
 	// What each sequence uses once the apply is done: a declared one what
 	// the configuration says, any other what it uses now, unless deleted.
 	after := map[string][]user{}
-	for _, it := range p.items {
-		if it.seq == nil {
+	for _, e := range p.entries {
+		if e.seq == nil {
 			continue
 		}
 		id := ""
-		if it.site != nil {
-			id = it.site.String("PackageID")
+		if e.site != nil {
+			id = e.site.String("PackageID")
 		}
-		for _, r := range append(it.wantRefs, it.willName...) {
-			after[strings.ToUpper(r.Package)] = append(after[strings.ToUpper(r.Package)], user{it.seq.Name, id})
+		for _, r := range append(e.wantRefs, e.willName...) {
+			after[strings.ToUpper(r.Package)] = append(after[strings.ToUpper(r.Package)], user{e.seq.Name, id})
 		}
 	}
 	for i, in := range others {
@@ -425,8 +459,8 @@ func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, reads int, 
 	// that uses the object now.
 	for _, d := range deletes {
 		for _, id := range managedIDs {
-			if it := managed[id]; it.obj.Action != plan.NoOp && p.refs.get(id).uses(d.obj.ID) {
-				d.obj.DependsOn = append(d.obj.DependsOn, it.obj.Address)
+			if e := managed[id]; e.obj.Action != plan.NoOp && p.refs.get(id).uses(d.obj.ID) {
+				d.obj.DependsOn = append(d.obj.DependsOn, e.obj.Address)
 			}
 		}
 		for i, in := range others {
@@ -445,8 +479,8 @@ func (p *Planned) checkDeletes(ctx context.Context, deletes []*item, reads int, 
 // run each other, which a site should never hold) cannot be ordered: its
 // closing edge is dropped, and the check before each delete then keeps
 // whichever object is still used.
-func orderDeletes(items []*item) []*item {
-	sorted := append([]*item(nil), items...)
+func orderDeletes(items []*entry) []*entry {
+	sorted := append([]*entry(nil), items...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		si, sj := sorted[i].obj.Kind == object.Sequence, sorted[j].obj.Kind == object.Sequence
 		if si != sj {
@@ -454,7 +488,7 @@ func orderDeletes(items []*item) []*item {
 		}
 		return sorted[i].obj.Address < sorted[j].obj.Address
 	})
-	byAddr := map[string]*item{}
+	byAddr := map[string]*entry{}
 	for _, it := range sorted {
 		byAddr[it.obj.Address] = it
 	}
@@ -463,9 +497,9 @@ func orderDeletes(items []*item) []*item {
 		done     = 2
 	)
 	state := map[string]int{}
-	var out []*item
-	var visit func(it *item)
-	visit = func(it *item) {
+	var out []*entry
+	var visit func(it *entry)
+	visit = func(it *entry) {
 		state[it.obj.Address] = visiting
 		var keep []string
 		for _, d := range it.obj.DependsOn {
@@ -518,50 +552,50 @@ func pruneFlag(prune bool) string {
 	return ""
 }
 
-// checkUnused refuses (*InUseError) to delete an object that a sequence on
-// the site references at this moment (see the top of this file).
-func (p *Planned) checkUnused(ctx context.Context, site provider.Site, it *item) error {
+// checkUnused refuses (*InUseError) to delete o when a sequence on the
+// site references it at this moment (see the top of this file).
+func (x *refIndex) checkUnused(ctx context.Context, site provider.Site, o *plan.Object) error {
 	list, err := site.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage, Select: []string{"PackageID", "Name", "SedoObjectVersion", "ReferencesCount"}})
 	if err != nil {
-		return fmt.Errorf("check what uses %s before deleting it: list sequences: %w", it, err)
+		return fmt.Errorf("check what uses %s before deleting it: list sequences: %w", what(o), err)
 	}
 	var others []*provider.Instance
 	for _, in := range list {
-		if !strings.EqualFold(in.String("PackageID"), it.obj.ID) {
+		if !strings.EqualFold(in.String("PackageID"), o.ID) {
 			others = append(others, in)
 		}
 	}
-	refs, err := p.refs.refsAll(ctx, site, others, SequenceReads)
+	refs, err := x.refsAll(ctx, site, others, SequenceReads)
 	if err != nil {
-		return fmt.Errorf("check what uses %s before deleting it: %w", it, err)
+		return fmt.Errorf("check what uses %s before deleting it: %w", what(o), err)
 	}
 	var us []user
 	for i, in := range others {
-		if refs[i].uses(it.obj.ID) {
+		if refs[i].uses(o.ID) {
 			us = append(us, user{in.String("Name"), in.String("PackageID")})
 		}
 	}
 	if len(us) > 0 {
-		return &InUseError{What: fmt.Sprintf("%s %q (%s)", it.obj.Kind, it.obj.Name, it.obj.ID), Users: userList(us), Prune: it.obj.Reason == "delete_because_not_in_configuration"}
+		return &InUseError{What: fmt.Sprintf("%s %q (%s)", o.Kind, o.Name, o.ID), Users: userList(us), Prune: o.Reason == "delete_because_not_in_configuration"}
 	}
 	return nil
 }
 
-// blockedDelete says why deletion o is skipped when planned changes to the
-// sequences that use the object (deps, with their planned actions) did not
-// succeed, and what to do.
-func blockedDelete(o *plan.Object, deps []ObjectResult, actionOf func(address string) plan.Action) (reason, hint string) {
+// blockedDelete says why deletion o is skipped when the planned changes
+// to the sequences that use the object (deps) did not succeed, and what to
+// do.
+func blockedDelete(o *plan.Object, deps []*job) (reason, hint string) {
 	var parts []string
 	for _, d := range deps {
-		what := "update"
-		if actionOf(d.Address) == plan.Delete {
-			what = "deletion"
+		change := "update"
+		if d.obj.Action == plan.Delete {
+			change = "deletion"
 		}
 		verb := "failed"
-		if d.Outcome == Skipped {
+		if d.result.Outcome == Skipped {
 			verb = "was skipped"
 		}
-		parts = append(parts, fmt.Sprintf("%s, whose %s %s", user{d.Name, d.ID}, what, verb))
+		parts = append(parts, fmt.Sprintf("%s, whose %s %s", user{d.result.Name, d.result.ID}, change, verb))
 	}
 	return "not deleted: still used by sequence " + strings.Join(parts, "; sequence "),
 		"the deletion runs once those changes succeed: fix them, then run tsctl apply" + pruneFlag(o.Reason == "delete_because_not_in_configuration") + " again"
@@ -577,7 +611,7 @@ func isInUse(err error) (*InUseError, bool) {
 // creation: a package's properties and programs, and a sequence's step
 // tree, read with one Get (its lazy Sequence) per deleted sequence, at
 // most reads at once.
-func (p *Planned) describeDeletes(ctx context.Context, deletes []*item, reads int) error {
+func (p *Planned) describeDeletes(ctx context.Context, deletes []*entry, reads int) error {
 	st := p.State
 	errs := make([]error, len(deletes))
 	slots := make(chan struct{}, max(1, reads))
@@ -592,7 +626,7 @@ func (p *Planned) describeDeletes(ctx context.Context, deletes []*item, reads in
 			defer wg.Done()
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			in, err := st.Site.Get(ctx, d.deletePath)
+			in, err := st.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", d.obj.ID))
 			if err != nil {
 				errs[i] = fmt.Errorf("read sequence %s: %w", d.obj.ID, err)
 				return
@@ -604,7 +638,7 @@ func (p *Planned) describeDeletes(ctx context.Context, deletes []*item, reads in
 			}
 			steps, _, _ := q.Counts()
 			d.obj.StepCount = steps
-			d.obj.Tree = stepTree(model.Comparable(q).Steps, nil, plan.Delete, st.NameOf)
+			d.obj.Tree = diff.Tree(model.Comparable(q).Steps, nil, plan.Delete, st.NameOf)
 		}()
 	}
 	wg.Wait()
@@ -628,7 +662,7 @@ func packageFields(st *State, in *provider.Instance) []plan.Change {
 			out = append(out, plan.Change{Field: k, Before: v, HasBefore: true})
 		}
 	}
-	progs := st.programs[in.String("PackageID")]
+	progs := st.Programs(in.String("PackageID"))
 	names := make([]string, 0, len(progs))
 	for n := range progs {
 		names = append(names, n)

@@ -1,4 +1,4 @@
-package engine
+package diff
 
 import (
 	"sort"
@@ -12,7 +12,7 @@ import (
 	"github.com/tsctl/tsctl/internal/plan"
 )
 
-// stepTree lists every group and step of a sequence created (a is
+// Tree lists every group and step of a sequence created (a is
 // plan.Create; steps as the site will store them, cfg the configuration's
 // steps they were built from) or deleted (plan.Delete; steps as the site
 // stores them, cfg nil), depth-first and in the shape of step changes: the
@@ -20,7 +20,7 @@ import (
 // (created) or a before (deleted) value. References are named: by the name
 // the configuration gives, else by the site's name for the PackageID
 // (siteName), as "Name (PS100004)" or "Name (known after apply)".
-func stepTree(steps []*model.Step, cfg []*config.Step, a plan.Action, siteName func(id string) string) []plan.StepChange {
+func Tree(steps []*model.Step, cfg []*config.Step, a plan.Action, siteName func(id string) string) []plan.StepChange {
 	var out []plan.StepChange
 	var walk func(steps []*model.Step, cfg []*config.Step, prefix string)
 	walk = func(steps []*model.Step, cfg []*config.Step, prefix string) {
@@ -117,7 +117,7 @@ func stepSettings(s *model.Step, cs *config.Step, a plan.Action, siteName func(s
 				value = text
 			}
 		default:
-			value = nameRefs(value, named[v.Property], siteName)
+			value = NameRefs(value, named[v.Property], siteName)
 		}
 		add(v.Property, value, sensitive)
 	}
@@ -189,11 +189,11 @@ func configRefNames(cs *config.Step) map[string][]string {
 	return out
 }
 
-// nameRefs writes a reference value (a PackageID, a comma-separated list
+// NameRefs writes a reference value (a PackageID, a comma-separated list
 // of them, or application model names) with the names of what it refers
 // to: the names the configuration gives (in order), else the site's.
 // Values that name nothing are returned as they are.
-func nameRefs(value string, names []string, siteName func(string) string) string {
+func NameRefs(value string, names []string, siteName func(string) string) string {
 	if value == "" {
 		return value
 	}

@@ -1,4 +1,4 @@
-package engine
+package sitestate
 
 import (
 	"context"
@@ -14,32 +14,39 @@ import (
 	"github.com/tsctl/tsctl/provider"
 )
 
-// State is what tsctl read from a site for one plan.
+// DefaultReads is how many provider calls reading a site makes at once
+// by default (the class queries, then the managed sequences): each read is
+// a round trip that waits on the site, not on a core.
+const DefaultReads = 8
+
+// State is what tsctl read from a site for one plan. It is safe for
+// concurrent use once Read returns.
 type State struct {
 	Site     provider.Site
 	byName   map[string]map[string][]*provider.Instance // class → lower(name) → instances
 	programs map[string]map[string]*provider.Instance   // PackageID → lower(program) → instance
 	apps     map[string][]*provider.Instance            // lower(display name) → applications
-	// Sequences holds the lazily read SMS_TaskSequencePackage of each
-	// managed sequence that exists, by PackageID, filled as planning reads
-	// them (without the Sequence text of unchanged ones). Guarded by mu.
-	Sequences map[string]*provider.Instance
-	mu        sync.Mutex
-	ids       map[string]bool
-	byID      map[string]*provider.Instance // every package-class object by upper-case PackageID
-	seqByID   map[string]*provider.Instance // task sequence packages by PackageID
+	appList  []*provider.Instance                       // every application, by display name and model name
+	// seqs holds the lazily read SMS_TaskSequencePackage of each managed
+	// sequence that exists, by PackageID, filled as planning reads them
+	// (SetSequence). Guarded by mu.
+	seqs    map[string]*provider.Instance
+	mu      sync.Mutex
+	ids     map[string]bool
+	byID    map[string]*provider.Instance // every package-class object by upper-case PackageID
+	seqByID map[string]*provider.Instance // task sequence packages by PackageID
 }
 
-// ReadState queries every class once, at most reads queries at once (0:
-// SequenceReads). Planning then reads each managed sequence that exists
-// (one Get each) just before planning it.
-func ReadState(ctx context.Context, site provider.Site, reads int) (*State, error) {
+// Read queries every class once (object.ReadClasses), at most reads
+// queries at once (0: DefaultReads). Planning then reads each managed
+// sequence that exists (one Get each) just before planning it.
+func Read(ctx context.Context, site provider.Site, reads int) (*State, error) {
 	if reads <= 0 {
-		reads = SequenceReads
+		reads = DefaultReads
 	}
 	slots := make(chan struct{}, reads)
 	st := &State{Site: site, byName: map[string]map[string][]*provider.Instance{}, programs: map[string]map[string]*provider.Instance{},
-		apps: map[string][]*provider.Instance{}, Sequences: map[string]*provider.Instance{}}
+		apps: map[string][]*provider.Instance{}, seqs: map[string]*provider.Instance{}}
 	classes := object.ReadClasses()
 	results := make([][]*provider.Instance, len(classes))
 	errs := make([]error, len(classes))
@@ -78,6 +85,16 @@ func ReadState(ctx context.Context, site provider.Site, reads int) (*State, erro
 			}
 		}
 	}
+	for _, list := range st.apps {
+		st.appList = append(st.appList, list...)
+	}
+	sort.Slice(st.appList, func(i, j int) bool {
+		a, b := st.appList[i], st.appList[j]
+		if a.String("LocalizedDisplayName") != b.String("LocalizedDisplayName") {
+			return a.String("LocalizedDisplayName") < b.String("LocalizedDisplayName")
+		}
+		return a.String("ModelName") < b.String("ModelName")
+	})
 	st.ids = map[string]bool{}
 	st.byID = map[string]*provider.Instance{}
 	st.seqByID = map[string]*provider.Instance{}
@@ -120,9 +137,9 @@ type AmbiguousNameError struct {
 	IDs         []string // PackageIDs, sorted
 }
 
-// managedNameHint adds to an ambiguous name of an object the
+// ManagedNameHint adds to an ambiguous name of an object the
 // configuration declares what to do: tsctl keeps one object per name.
-func managedNameHint(err error) error {
+func ManagedNameHint(err error) error {
 	var amb *AmbiguousNameError
 	if !errors.As(err, &amb) {
 		return err
@@ -160,17 +177,15 @@ func (st *State) Application(name string) ([]*provider.Instance, bool) {
 	return l, ok
 }
 
-// child reports what the site knows about a child sequence, for normalising.
-func (st *State) child(id string) (model.Child, bool) {
+// Child reports what the site knows about a child sequence, for
+// normalising (model.Normalize, model.Derive).
+func (st *State) Child(id string) (model.Child, bool) {
 	in := st.seqByID[id]
 	if in == nil {
 		return model.Child{}, false
 	}
 	c := model.Child{Name: in.String("Name")}
-	st.mu.Lock()
-	full := st.Sequences[id]
-	st.mu.Unlock()
-	if full != nil {
+	if full := st.Sequence(id); full != nil {
 		in = full // its lazy References, when the child is managed too
 	}
 	c.References = provider.SequenceReferences(in)
@@ -191,12 +206,49 @@ func (st *State) HasID(id string) bool {
 	return st.ids[strings.ToUpper(id)]
 }
 
-// setSequence records what planning read of a managed sequence.
-func (st *State) setSequence(id string, in *provider.Instance) {
+// SetSequence records what planning read of a managed sequence with Get
+// (its lazy References; its Sequence only while apply needs it).
+func (st *State) SetSequence(id string, in *provider.Instance) {
 	st.mu.Lock()
-	st.Sequences[id] = in
+	st.seqs[id] = in
 	st.mu.Unlock()
 }
+
+// Sequence returns what planning read of the managed sequence with
+// PackageID id; nil when it was not read.
+func (st *State) Sequence(id string) *provider.Instance {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.seqs[id]
+}
+
+// Objects lists the objects of a kind's class (not programs, not
+// applications), by name and then PackageID.
+func (st *State) Objects(class string) []*provider.Instance {
+	var out []*provider.Instance
+	for _, list := range st.byName[class] {
+		out = append(out, list...)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.String("Name") != b.String("Name") {
+			return a.String("Name") < b.String("Name")
+		}
+		return a.String("PackageID") < b.String("PackageID")
+	})
+	return out
+}
+
+// ByID returns the package-class object (a package of any kind or a
+// sequence) with PackageID id, in any case; nil when the site holds none.
+func (st *State) ByID(id string) *provider.Instance { return st.byID[strings.ToUpper(id)] }
+
+// SequenceByID returns the task sequence package with PackageID id.
+func (st *State) SequenceByID(id string) *provider.Instance { return st.seqByID[id] }
+
+// Applications lists the latest revision of every application, by display
+// name and then model name.
+func (st *State) Applications() []*provider.Instance { return st.appList }
 
 // NameOf returns the name of the site object whose PackageID is id (or
 // the display name of the application whose model name it is); "" when
@@ -206,11 +258,9 @@ func (s *State) NameOf(id string) string {
 		return in.String("Name")
 	}
 	if strings.HasPrefix(id, "ScopeId_") {
-		for _, list := range s.apps {
-			for _, a := range list {
-				if strings.EqualFold(a.String("ModelName"), id) {
-					return a.String("LocalizedDisplayName")
-				}
+		for _, a := range s.Applications() {
+			if strings.EqualFold(a.String("ModelName"), id) {
+				return a.String("LocalizedDisplayName")
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package engine
+package diff
 
 import (
 	"fmt"
@@ -23,17 +23,17 @@ func Differences(a, b *model.Sequence, child func(string) (model.Child, bool)) [
 	if !reflect.DeepEqual(ca.GlobalVars, cb.GlobalVars) {
 		out = append(out, fmt.Sprintf("globalVarList: %v → %v", ca.GlobalVars, cb.GlobalVars))
 	}
-	for _, d := range DiffSteps(ca.Steps, cb.Steps) {
+	for _, d := range Steps(ca.Steps, cb.Steps) {
 		out = append(out, fmt.Sprintf("%s %q %+v", d.Action, d.Path, d.Changes))
 	}
 	return out
 }
 
-// DiffSteps compares two normalised, comparable step trees and returns the
+// Steps compares two normalised, comparable step trees and returns the
 // added, removed and changed steps by path. Siblings are aligned by a
 // longest common subsequence on (element, class, name), so inserting a step
 // reports only that step.
-func DiffSteps(before, after []*model.Step) []plan.StepChange {
+func Steps(before, after []*model.Step) []plan.StepChange {
 	var out []plan.StepChange
 	diffList(before, after, "", &out)
 	return out
@@ -119,8 +119,9 @@ func optStr(p *string) (string, bool) {
 	return *p, true
 }
 
-// change records a difference between two optional values.
-func change(out *[]plan.Change, field string, before string, hasBefore bool, after string, hasAfter bool) {
+// Field records in out a difference between two optional values of a
+// field; nothing when they are the same.
+func Field(out *[]plan.Change, field string, before string, hasBefore bool, after string, hasAfter bool) {
 	if hasBefore == hasAfter && before == after {
 		return
 	}
@@ -129,9 +130,9 @@ func change(out *[]plan.Change, field string, before string, hasBefore bool, aft
 
 func stepChanges(a, b *model.Step) []plan.Change {
 	var out []plan.Change
-	change(&out, "description", a.Description, true, b.Description, true)
-	change(&out, "enabled", strconv.FormatBool(!a.Disabled), true, strconv.FormatBool(!b.Disabled), true)
-	change(&out, "continueOnError", strconv.FormatBool(a.ContinueOnError), true, strconv.FormatBool(b.ContinueOnError), true)
+	Field(&out, "description", a.Description, true, b.Description, true)
+	Field(&out, "enabled", strconv.FormatBool(!a.Disabled), true, strconv.FormatBool(!b.Disabled), true)
+	Field(&out, "continueOnError", strconv.FormatBool(a.ContinueOnError), true, strconv.FormatBool(b.ContinueOnError), true)
 	for _, f := range []struct {
 		name string
 		x, y *string
@@ -139,11 +140,11 @@ func stepChanges(a, b *model.Step) []plan.Change {
 		{"runFromNet", a.RunFromNet, b.RunFromNet}, {"timeout", a.Timeout, b.Timeout}, {"action", a.Action, b.Action}} {
 		x, hx := optStr(f.x)
 		y, hy := optStr(f.y)
-		change(&out, f.name, x, hx, y, hy)
+		Field(&out, f.name, x, hx, y, hy)
 	}
 	ca, cb := model.ConditionString(a.Condition), model.ConditionString(b.Condition)
-	change(&out, "condition", ca, ca != "", cb, cb != "")
-	change(&out, "attributes", attrString(a.Extra), len(a.Extra) > 0, attrString(b.Extra), len(b.Extra) > 0)
+	Field(&out, "condition", ca, ca != "", cb, cb != "")
+	Field(&out, "attributes", attrString(a.Extra), len(a.Extra) > 0, attrString(b.Extra), len(b.Extra) > 0)
 	av, bv := map[string]model.Variable{}, map[string]model.Variable{}
 	var props []string
 	for _, v := range a.Vars {
@@ -162,7 +163,7 @@ func stepChanges(a, b *model.Step) []plan.Change {
 		x, hx := av[p]
 		y, hy := bv[p]
 		n := len(out)
-		change(&out, p, x.Value, hx, y.Value, hy)
+		Field(&out, p, x.Value, hx, y.Value, hy)
 		if len(out) == n && hx && hy && (x.Name != y.Name || x.Hidden != y.Hidden) {
 			out = append(out, plan.Change{Field: p + " (variable)", Before: varForm(x), After: varForm(y), HasBefore: true, HasAfter: true})
 		}

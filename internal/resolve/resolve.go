@@ -1,8 +1,9 @@
-package engine
+package resolve
 
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -10,37 +11,45 @@ import (
 	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/object"
+	"github.com/tsctl/tsctl/internal/secret"
+	"github.com/tsctl/tsctl/internal/sitestate"
 )
 
-type refKey struct {
-	kind object.Kind
-	name string
+// Ref names an object a reference points to: its kind and its name in
+// lower case.
+type Ref struct {
+	Kind object.Kind
+	Name string
 }
 
-// resolver maps names to site IDs for the desired-state builder: objects
-// the configuration declares first (IDs known after apply creates them),
-// then objects already on the site (read-only).
-type resolver struct {
-	st        *State
+func refOf(kind object.Kind, name string) Ref { return Ref{kind, strings.ToLower(name)} }
+
+// Resolver maps names to site IDs for the desired-state builder
+// (desired.Resolver): objects the configuration declares first (IDs known
+// after apply creates them, SetCreated), then objects already on the site
+// (read-only). Safe for concurrent use.
+type Resolver struct {
+	st        *sitestate.State
 	cfg       *config.Config
-	declared  map[refKey]bool
-	declProgs map[string]bool // lower(package)+"\x00"+lower(program) declared in the configuration
-	values    *Secrets        // the secrets' values; nil while planning
-	secrets   redactor        // the secret values used, kept out of messages
+	declared  map[Ref]bool
+	declProgs map[string]bool  // lower(package)+"\x00"+lower(program) declared in the configuration
+	values    *secret.Values   // the secrets' values; nil while planning
+	secrets   *secret.Redactor // the secret values used, kept out of messages
 
 	mu      sync.Mutex
-	created map[refKey]string
+	created map[Ref]string
 }
 
-// newResolver resolves references for cfg on the site st was read from;
-// values are the secrets' values (nil while planning: secrets left blank).
-func newResolver(st *State, cfg *config.Config, values *Secrets) *resolver {
-	r := &resolver{st: st, cfg: cfg, declared: map[refKey]bool{}, declProgs: map[string]bool{}, created: map[refKey]string{}, values: values}
+// New resolves references for cfg on the site st was read from; values
+// are the secrets' values (nil while planning: secrets left blank).
+func New(st *sitestate.State, cfg *config.Config, values *secret.Values) *Resolver {
+	r := &Resolver{st: st, cfg: cfg, declared: map[Ref]bool{}, declProgs: map[string]bool{}, created: map[Ref]string{}, values: values,
+		secrets: &secret.Redactor{}}
 	for _, p := range cfg.Packages {
 		if p.Absent {
 			continue
 		}
-		r.declared[refKey{p.Type, strings.ToLower(p.Name)}] = true
+		r.declared[refOf(p.Type, p.Name)] = true
 		for _, pr := range p.Programs {
 			if p.Type == object.Package {
 				r.declProgs[strings.ToLower(p.Name)+"\x00"+strings.ToLower(pr.Name)] = true
@@ -49,25 +58,34 @@ func newResolver(st *State, cfg *config.Config, values *Secrets) *resolver {
 	}
 	for _, s := range cfg.Sequences {
 		if !s.Absent {
-			r.declared[refKey{object.Sequence, strings.ToLower(s.Name)}] = true
+			r.declared[refOf(object.Sequence, s.Name)] = true
 		}
 	}
 	return r
 }
 
-// setCreated records the ID of an object apply just created.
-func (r *resolver) setCreated(kind object.Kind, name, id string) {
+// SetCreated records the ID of an object apply just created, which later
+// references to it resolve to.
+func (r *Resolver) SetCreated(kind object.Kind, name, id string) {
 	r.mu.Lock()
-	r.created[refKey{kind, strings.ToLower(name)}] = id
+	r.created[refOf(kind, name)] = id
 	r.mu.Unlock()
 }
 
-func (r *resolver) ID(kind object.Kind, name string) (string, error) {
+// Secrets is what keeps the secret values this resolver handed out of
+// messages.
+func (r *Resolver) Secrets() *secret.Redactor { return r.secrets }
+
+// Declared reports whether the configuration declares the object ref
+// names (not absent).
+func (r *Resolver) Declared(ref Ref) bool { return r.declared[ref] }
+
+func (r *Resolver) ID(kind object.Kind, name string) (string, error) {
 	if kind == object.Content {
 		_, id, err := r.content(name)
 		return id, err
 	}
-	k := refKey{kind, strings.ToLower(name)}
+	k := refOf(kind, name)
 	r.mu.Lock()
 	id, ok := r.created[k]
 	r.mu.Unlock()
@@ -101,7 +119,7 @@ func (r *resolver) ID(kind object.Kind, name string) (string, error) {
 // ambiguousRefHint adds to a reference that names several site objects
 // what to write instead.
 func ambiguousRefHint(err error) error {
-	var amb *AmbiguousNameError
+	var amb *sitestate.AmbiguousNameError
 	if !errors.As(err, &amb) {
 		return err
 	}
@@ -111,7 +129,7 @@ func ambiguousRefHint(err error) error {
 // content resolves a name a download step gives, which may be a package,
 // driver package, OS image, OS upgrade package or boot image: exactly one
 // object of those kinds, declared or on the site, may bear it.
-func (r *resolver) content(name string) (object.Kind, string, error) {
+func (r *Resolver) content(name string) (object.Kind, string, error) {
 	type match struct {
 		kind object.Kind
 		id   string
@@ -119,7 +137,7 @@ func (r *resolver) content(name string) (object.Kind, string, error) {
 	var ms []match
 	var absent []object.Kind
 	for _, k := range object.ContentKinds {
-		key := refKey{k, strings.ToLower(name)}
+		key := refOf(k, name)
 		r.mu.Lock()
 		id, ok := r.created[key]
 		r.mu.Unlock()
@@ -174,8 +192,8 @@ func (r *resolver) content(name string) (object.Kind, string, error) {
 // DescribeContent implements desired.ContentDescriber: an object on the
 // site is described as the site holds it; one this apply creates (or, in
 // a plan, will create) as the configuration declares it.
-func (r *resolver) DescribeContent(name, id string) (desired.ContentInfo, bool) {
-	if in := r.st.byID[strings.ToUpper(id)]; in != nil {
+func (r *Resolver) DescribeContent(name, id string) (desired.ContentInfo, bool) {
+	if in := r.st.ByID(id); in != nil {
 		k, _ := object.OfClass(in.Class)
 		return desired.ContentInfo{Name: in.String("Name"), Kind: k, SizeKB: in.Int("SourceSize")}, k.HasContent()
 	}
@@ -195,7 +213,7 @@ func (r *resolver) DescribeContent(name, id string) (desired.ContentInfo, bool) 
 }
 
 // declaredNames lists the names the configuration declares for kind.
-func (r *resolver) declaredNames(kind object.Kind) []string {
+func (r *Resolver) declaredNames(kind object.Kind) []string {
 	var names []string
 	if kind == object.Sequence {
 		for _, s := range r.cfg.Sequences {
@@ -213,7 +231,7 @@ func (r *resolver) declaredNames(kind object.Kind) []string {
 	return names
 }
 
-func (r *resolver) Program(pkg, prog string) error {
+func (r *Resolver) Program(pkg, prog string) error {
 	if r.declProgs[strings.ToLower(pkg)+"\x00"+strings.ToLower(prog)] {
 		return nil
 	}
@@ -233,20 +251,18 @@ func (r *resolver) Program(pkg, prog string) error {
 
 // AppDisplayName returns the display name of the application with a model
 // name, when the site holds exactly one.
-func (r *resolver) AppDisplayName(model string) (string, bool) {
+func (r *Resolver) AppDisplayName(model string) (string, bool) {
 	found := ""
 	n := 0
-	for _, l := range r.st.apps {
-		for _, a := range l {
-			if strings.EqualFold(a.String("ModelName"), model) {
-				found, n = a.String("LocalizedDisplayName"), n+1
-			}
+	for _, a := range r.st.Applications() {
+		if strings.EqualFold(a.String("ModelName"), model) {
+			found, n = a.String("LocalizedDisplayName"), n+1
 		}
 	}
 	return found, n == 1
 }
 
-func (r *resolver) Application(name string) (string, string, error) {
+func (r *Resolver) Application(name string) (string, string, error) {
 	list, _ := r.st.Application(name)
 	switch len(list) {
 	case 1:
@@ -254,10 +270,8 @@ func (r *resolver) Application(name string) (string, string, error) {
 	case 0:
 		err := fmt.Errorf("application %q not found on site %s", name, r.st.Site.Code())
 		var names []string
-		for _, l := range r.st.apps {
-			for _, a := range l {
-				names = append(names, a.String("LocalizedDisplayName"))
-			}
+		for _, a := range r.st.Applications() {
+			names = append(names, a.String("LocalizedDisplayName"))
 		}
 		if s := diag.Similar(name, names); len(s) > 0 {
 			return "", "", diag.WithHint(err, diag.DidYouMean(s))
@@ -269,12 +283,12 @@ func (r *resolver) Application(name string) (string, string, error) {
 
 // Secret returns a secret's value as read before the site was opened;
 // while planning (no secrets) it returns "".
-func (r *resolver) Secret(s config.Secret) (string, error) {
+func (r *Resolver) Secret(s config.Secret) (string, error) {
 	if r.values == nil {
 		return "", nil
 	}
-	v, err := r.values.value(s)
-	r.secrets.add(v)
+	v, err := r.values.Value(s)
+	r.secrets.Add(v)
 	return v, err
 }
 
@@ -286,10 +300,51 @@ func orNone(names []string) string {
 }
 
 // CheckID checks that an object referenced by PackageID exists on the site.
-func (r *resolver) CheckID(kind object.Kind, id string) error {
+func (r *Resolver) CheckID(kind object.Kind, id string) error {
 	if r.st.HasID(id) {
 		return nil
 	}
 	return diag.WithHint(fmt.Errorf("no object with PackageID %s on site %s", id, r.st.Site.Code()),
 		fmt.Sprintf("reference the %s by name, or create it on the site first", kind))
+}
+
+// Tracker is a Resolver that records which declared objects the builds it
+// serves reference: what a sequence depends on.
+type Tracker struct {
+	*Resolver
+	used map[Ref]bool
+}
+
+// Track returns a Tracker on r.
+func (r *Resolver) Track() *Tracker { return &Tracker{Resolver: r, used: map[Ref]bool{}} }
+
+// ID implements desired.Resolver, recording a declared object it resolves.
+func (t *Tracker) ID(kind object.Kind, name string) (string, error) {
+	if kind == object.Content {
+		found, id, err := t.content(name)
+		if k := refOf(found, name); err == nil && t.declared[k] {
+			t.used[k] = true
+		}
+		return id, err
+	}
+	k := refOf(kind, name)
+	if t.declared[k] {
+		t.used[k] = true
+	}
+	return t.Resolver.ID(kind, name)
+}
+
+// Used lists the declared objects resolved through t, by kind and name.
+func (t *Tracker) Used() []Ref {
+	out := make([]Ref, 0, len(t.used))
+	for k := range t.used {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
 }

@@ -1,4 +1,4 @@
-package engine
+package diff
 
 import "testing"
 
@@ -20,8 +20,8 @@ func TestNameRefs(t *testing.T) {
 		{"", []string{"x"}, ""},
 	}
 	for _, tc := range cases {
-		if got := nameRefs(tc.value, tc.names, site); got != tc.want {
-			t.Errorf("nameRefs(%q, %q) = %q, want %q", tc.value, tc.names, got, tc.want)
+		if got := NameRefs(tc.value, tc.names, site); got != tc.want {
+			t.Errorf("NameRefs(%q, %q) = %q, want %q", tc.value, tc.names, got, tc.want)
 		}
 	}
 }

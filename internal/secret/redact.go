@@ -1,4 +1,4 @@
-package engine
+package secret
 
 import (
 	"encoding/json"
@@ -9,11 +9,11 @@ import (
 	"github.com/tsctl/tsctl/internal/model"
 )
 
-// redactor removes the secret values a run has read from text the site
+// Redactor removes the secret values a run has read from text the site
 // sends back. tsctl never prints a secret itself, but a provider that
 // echoes a request in its error message (the sequence XML carries the
 // values of password steps) would otherwise put one in the summary.
-type redactor struct {
+type Redactor struct {
 	mu    sync.Mutex
 	forms map[string]bool // each value as read, XML-escaped and JSON-escaped
 }
@@ -21,11 +21,11 @@ type redactor struct {
 // Redacted stands for a secret value in messages.
 const Redacted = "[secret]"
 
-// add records v in the forms a site could echo it: as read, escaped for
+// Add records v in the forms a site could echo it: as read, escaped for
 // XML text or attributes (inside the sequence XML), and each of those
 // escaped for a JSON string, with and without HTML escaping (in a REST
 // request body).
-func (rd *redactor) add(v string) {
+func (rd *Redactor) Add(v string) {
 	if v == "" {
 		return
 	}
@@ -47,8 +47,8 @@ func (rd *redactor) add(v string) {
 	}
 }
 
-// redact replaces every form of every secret in s, longest first.
-func (rd *redactor) redact(s string) string {
+// Redact replaces every form of every secret in s, longest first.
+func (rd *Redactor) Redact(s string) string {
 	rd.mu.Lock()
 	forms := make([]string, 0, len(rd.forms))
 	for f := range rd.forms {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -36,11 +37,95 @@ var combinedWarnAt = PolicyLimit / 2
 // this task sequence on computers where it is deployed".
 const ProgramFlagDisabled = 0x00001000
 
+// readChildren is the stage of MakePlan that reads from the site the child
+// sequences the configuration runs but does not declare (one lazy read
+// each), for the lint: whether each is there, what it references, its
+// size.
+func (p *Planned) readChildren(ctx context.Context) error {
+	managed := map[string]bool{}
+	for _, e := range p.entries {
+		if e.seq != nil && e.site != nil {
+			managed[e.site.String("PackageID")] = true
+		}
+	}
+	p.children = map[string]*provider.Instance{}
+	for _, e := range p.entries {
+		if e.seq == nil {
+			continue
+		}
+		for _, r := range e.wantRefs {
+			if _, read := p.children[r.Package]; r.Program != "*" || managed[r.Package] || read || r.Package == desired.Pending {
+				continue
+			}
+			in, err := p.State.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", r.Package))
+			switch {
+			case provider.IsKind(err, provider.KindNotFound):
+				in = nil // gone since the site was read, or never there
+			case err != nil:
+				return fmt.Errorf("read child sequence %s: %w", r.Package, err)
+			}
+			p.children[r.Package] = in
+		}
+	}
+	return nil
+}
+
+// lint is the stage of MakePlan that lints the plan: the configuration's
+// own lint (config.Lint, as validate runs it), then what the plan and the
+// site tell — a high-impact sequence changing (TS001), a sequence too
+// large to store (TS005), a child sequence missing or referencing what is
+// missing (TS006), and lintOnSite's. seqObjs are the declared sequences
+// planned, in configuration order.
+func (p *Planned) lint(seqObjs []*plan.Object) diag.List {
+	ds := config.Lint(p.Config)
+	for _, o := range seqObjs {
+		e := p.entries[o.Address]
+		if (o.Action == plan.Create || e.writesSteps()) && e.highImpact && !e.seq.Ignores(config.LintHighImpact, nil) {
+			ds.Warn(e.seq.Pos, config.LintHighImpact, "deploy it to a test collection first",
+				"sequence %q partitions disks or applies an operating system and is changing: high impact", e.seq.Name)
+		}
+		if e.size > model.MaxStoredBytes {
+			ds.AddHint(e.seq.Pos, "split it into child sequences run with runTaskSequence", "[%s] sequence %q is %d bytes; a site stores at most %d", config.LintTooLarge, e.seq.Name, e.size, model.MaxStoredBytes)
+		}
+	}
+	p.lintChildren(seqObjs, &ds)
+	p.lintOnSite(seqObjs, &ds)
+	return ds
+}
+
+// lintChildren warns about the child sequences the configuration runs but
+// does not declare that are missing on the site, or reference objects
+// missing on it (TaskSequenceFlags bit 0), once per child.
+func (p *Planned) lintChildren(seqObjs []*plan.Object, ds *diag.List) {
+	warned := map[string]bool{}
+	for _, o := range seqObjs {
+		e := p.entries[o.Address]
+		for _, r := range e.wantRefs {
+			in, read := p.children[r.Package]
+			if r.Program != "*" || !read || warned[r.Package] {
+				continue
+			}
+			warned[r.Package] = true
+			if in == nil {
+				// the site refuses the save, which names it; the plan says so first
+				ds.Warn(e.seq.Pos, config.LintDangling, "create the child sequence, or run another one",
+					"sequence %q runs the task sequence %s, which is not on the site", e.seq.Name, r.Package)
+				continue
+			}
+			if in.Int("TaskSequenceFlags")&1 != 0 && !e.seq.Ignores(config.LintDangling, nil) {
+				ds.Warn(e.seq.Pos, config.LintDangling, "fix the child sequence on the site, or manage it with tsctl",
+					"sequence %q runs %q (%s), which references objects missing on the site", e.seq.Name, in.String("Name"), r.Package)
+			}
+		}
+	}
+}
+
 // lintOnSite reports what only the site can tell: Install Package steps
 // whose program on the site does not allow installation from a task
 // sequence (TS008), Run Task Sequence steps whose child is disabled
 // (TS009), and sequences near the size limits (TS010).
-func (p *Planned) lintOnSite(cfg *config.Config, seqObjs []*plan.Object, ds *diag.List) {
+func (p *Planned) lintOnSite(seqObjs []*plan.Object, ds *diag.List) {
+	cfg := p.Config
 	declaredProg := map[string]bool{}
 	for _, cp := range cfg.Packages {
 		if cp.Type == object.Package && !cp.Absent {
@@ -62,7 +147,7 @@ func (p *Planned) lintOnSite(cfg *config.Config, seqObjs []*plan.Object, ds *dia
 			}
 		})
 	}
-	p.lintSizes(cfg, seqObjs, ds)
+	p.lintSizes(seqObjs, ds)
 }
 
 // lintSiteProgram warns when the site's program an Install Package step
@@ -108,8 +193,8 @@ func (p *Planned) lintChildEnabled(cs *config.Sequence, step *config.Step, ds *d
 
 // lintSizes warns about a sequence near the 2 MB a site stores, and about
 // a parent whose children (declared, or on the site and read by
-// lintDangling) bring their combined XML near the policy limit.
-func (p *Planned) lintSizes(cfg *config.Config, seqObjs []*plan.Object, ds *diag.List) {
+// readChildren) bring their combined XML near the policy limit.
+func (p *Planned) lintSizes(seqObjs []*plan.Object, ds *diag.List) {
 	type node struct {
 		size int
 		kids []string
@@ -117,12 +202,12 @@ func (p *Planned) lintSizes(cfg *config.Config, seqObjs []*plan.Object, ds *diag
 	nodes := map[string]*node{}
 	byID := map[string]string{} // PackageID → node key of a declared sequence
 	for _, o := range seqObjs {
-		if it := p.items[o.Address]; it != nil && it.site != nil {
+		if it := p.entries[o.Address]; it != nil && it.site != nil {
 			byID[strings.ToUpper(it.site.String("PackageID"))] = "cfg:" + strings.ToLower(it.seq.Name)
 		}
 	}
 	for _, o := range seqObjs {
-		it := p.items[o.Address]
+		it := p.entries[o.Address]
 		if it == nil {
 			continue
 		}
@@ -144,7 +229,7 @@ func (p *Planned) lintSizes(cfg *config.Config, seqObjs []*plan.Object, ds *diag
 			default:
 				n.kids = append(n.kids, "id:"+id)
 				if _, ok := nodes["id:"+id]; !ok {
-					nodes["id:"+id] = &node{size: p.siteChildSize[id]}
+					nodes["id:"+id] = &node{size: p.childSize(id)}
 				}
 			}
 		}
@@ -158,7 +243,7 @@ func (p *Planned) lintSizes(cfg *config.Config, seqObjs []*plan.Object, ds *diag
 		}
 	}
 	for _, o := range seqObjs {
-		it := p.items[o.Address]
+		it := p.entries[o.Address]
 		if it == nil {
 			continue
 		}
@@ -205,7 +290,18 @@ func (p *Planned) childOf(step *config.Step) *provider.Instance {
 		b = s
 	}
 	if id := config.Lookup(b, "id"); id != nil {
-		return st.seqByID[id.Value]
+		return st.SequenceByID(id.Value)
 	}
 	return nil
+}
+
+// childSize is the stored size of the child sequence with upper-case
+// PackageID id that readChildren read (0 when it read none).
+func (p *Planned) childSize(id string) int {
+	for pid, in := range p.children {
+		if in != nil && strings.EqualFold(pid, id) {
+			return len(in.String("Sequence"))
+		}
+	}
+	return 0
 }
