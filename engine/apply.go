@@ -29,23 +29,21 @@ func (o Outcome) String() string {
 	return [...]string{"unchanged", "created", "updated", "deleted", "failed", "skipped"}[o]
 }
 
-// MarshalText renders the outcome as its name.
-func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
-
 // ObjectResult is one object's outcome.
 type ObjectResult struct {
-	Address string      `json:"address"`
-	Kind    object.Kind `json:"kind"`
-	Name    string      `json:"name"`
-	ID      string      `json:"id,omitempty"`
-	Outcome Outcome     `json:"outcome"`
-	Reason  string      `json:"reason,omitempty"`
-	Hint    string      `json:"hint,omitempty"` // what to do about a failure, when the site said
+	Address string
+	Kind    object.Kind
+	Name    string
+	ID      string // the PackageID, when the object exists
+	Outcome Outcome
+	Reason  string // why it failed or was skipped
+	Hint    string // what to do about a failure, when the site said
 }
 
-// ApplyResult lists every object's outcome in plan order.
+// ApplyResult lists every object's outcome in plan order (internal/views
+// renders it).
 type ApplyResult struct {
-	Objects []ObjectResult `json:"objects"`
+	Objects []ObjectResult
 }
 
 // Failed reports whether any object failed or was skipped.

@@ -24,7 +24,7 @@
 //	internal/desired     configuration → the objects a site should hold; imports config, model
 //	internal/convert     site XML and export files → configuration; imports config, desired, exportfile
 //	internal/exportfile  reads console export files
-//	internal/plan        the plan's types and renderings
+//	internal/plan        the plan's types: the plan document
 //	internal/planfile    saved plans
 //	internal/secret      reads secrets before the site is opened; keeps them out of messages
 //	internal/sitestate   what a plan reads from a site; imports provider
@@ -41,6 +41,7 @@
 //	internal/localfile   safe reads of local files
 //	internal/workload    generated configurations for benchmarks and scale tests
 //	internal/krbtest     Kerberos files for tests
+//	internal/views       every output: JSON documents and events, typed and versioned, and their human text; imports engine, plan
 //	cmd/tsctl            the CLI; cmd/tsctl-bench, cmd/tsctl-gen
 //
 // Arrows point one way: diag ← schema ← config ← desired/convert ← engine →

@@ -2,13 +2,12 @@ package engine
 
 import (
 	"context"
-	"strings"
+	"encoding/json"
 	"testing"
 
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/diff"
 	"github.com/tsctl/tsctl/internal/model"
-	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )
@@ -39,9 +38,8 @@ func mustPlan(t *testing.T, ctx context.Context, site provider.Site, cfg *config
 func requireNoChanges(t *testing.T, ctx context.Context, site provider.Site, cfg *config.Config) {
 	t.Helper()
 	if p := mustPlan(t, ctx, site, cfg); p.Plan.Changes {
-		var b strings.Builder
-		p.Plan.WriteHuman(&b, plan.Style{})
-		t.Fatalf("apply then plan is not empty:\n%s", b.String())
+		b, _ := json.MarshalIndent(p.Plan, "", "  ")
+		t.Fatalf("apply then plan is not empty:\n%s", b)
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/localfile"
+	"github.com/tsctl/tsctl/internal/views"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -159,28 +159,7 @@ func (c *cli) siteShow(args []string) int {
 		c.errorf("%v", err)
 		return exitError
 	}
-	if *asJSON {
-		type row struct {
-			Class     string `json:"class"`
-			ID        string `json:"id"`
-			Name      string `json:"name"`
-			Version   string `json:"version,omitempty"`
-			Steps     string `json:"-"`
-			Lock      string `json:"lock,omitempty"`
-			Reference int64  `json:"references,omitempty"`
-		}
-		var rows []row
-		for _, o := range objs {
-			r := row{Class: o.Class, ID: idOf(o.Props), Name: nameOf(o.Props), Version: o.String("SedoObjectVersion"), Reference: o.Int("ReferencesCount")}
-			rows = append(rows, r)
-		}
-		b, _ := json.MarshalIndent(map[string]any{"site": s.Code(), "objects": rows}, "", "  ")
-		fmt.Fprintln(c.stdout, string(b))
-		return exitOK
-	}
-	fmt.Fprintf(c.stdout, "Site %s (%s)\n", s.Code(), s.Dir())
-	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CLASS\tID\tNAME\tLOCK")
+	var rows []views.SiteObject
 	for _, o := range objs {
 		lock := ""
 		for p, l := range locks {
@@ -188,9 +167,20 @@ func (c *cli) siteShow(args []string) int {
 				lock = l.String()
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.Class, idOf(o.Props), nameOf(o.Props), lock)
+		rows = append(rows, views.SiteObject{Class: o.Class, ID: idOf(o.Props), Name: nameOf(o.Props), Version: o.String("SedoObjectVersion"),
+			Lock: lock, References: o.Int("ReferencesCount")})
 	}
-	tw.Flush()
+	doc := views.NewSiteObjects(s.Code(), s.Dir(), rows)
+	if *asJSON {
+		if !c.writeDocument(doc) {
+			return exitError
+		}
+		return exitOK
+	}
+	if err := doc.WriteHuman(c.stdout); err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
 	return exitOK
 }
 

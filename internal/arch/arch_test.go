@@ -14,7 +14,7 @@ const module = "github.com/tsctl/tsctl/"
 // object, localfile); the model, schema and plan types; configuration,
 // export files and the provider seam; what is built on each (desired,
 // secret, sitestate, planfile, edm, the providers); resolving, diffing,
-// converting; the engine; the commands.
+// converting; the engine; the views of its output; the commands.
 var allowed = map[string][]string{
 	"internal/diag":      nil,
 	"internal/object":    nil,
@@ -47,11 +47,13 @@ var allowed = map[string][]string{
 	"engine": {"internal/config", "internal/desired", "internal/diag", "internal/diff", "internal/exportfile", "internal/model",
 		"internal/object", "internal/plan", "internal/resolve", "internal/secret", "internal/sitestate", "provider"},
 
+	"internal/views": {"engine", "internal/config", "internal/diag", "internal/object", "internal/plan"},
+
 	"cmd/tsctl-bench": {"internal/workload"},
 	"cmd/tsctl-gen":   {"internal/workload"},
 	"cmd/tsctl": {"engine", "internal/config", "internal/convert", "internal/diag", "internal/edm", "internal/exportfile",
 		"internal/facade", "internal/localfile", "internal/model", "internal/plan", "internal/planfile", "internal/secret",
-		"internal/sitecheck", "provider", "provider/adminservice", "provider/local", "provider/wmi", "schema"},
+		"internal/sitecheck", "internal/views", "provider", "provider/adminservice", "provider/local", "provider/wmi", "schema"},
 	"internal/arch": nil,
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/tsctl/tsctl/internal/diff"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/views"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -118,7 +119,7 @@ func FuzzConvertApply(f *testing.F) {
 			t.Fatalf("plan after apply: %v %v\n%s", err, ds, out)
 		}
 		if again.Plan.Changes {
-			b, _ := again.Plan.JSON()
+			b, _ := views.Document(again.Plan)
 			t.Fatalf("plan after apply has changes:\n%s\n%s", b, out)
 		}
 	})

@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/tsctl/tsctl/internal/object"
@@ -99,8 +98,8 @@ type Summary struct {
 // that respects dependencies: an object comes after everything it uses.
 type Plan struct {
 	FormatVersion string    `json:"format_version"`
-	Site          string    `json:"site"` // site code
-	Target        string    `json:"target"`
+	Site          string    `json:"site"`   // site code
+	Target        string    `json:"target"` // the site URL the plan was made against
 	Objects       []*Object `json:"objects"`
 	Summary       Summary   `json:"summary"`
 	// Changes is true when applying the plan would change the site.
@@ -138,13 +137,4 @@ func (p *Plan) Finish() {
 		}
 	}
 	p.Changes = p.Summary.Create+p.Summary.Update+p.Summary.Delete > 0
-}
-
-// JSON renders the plan document.
-func (p *Plan) JSON() ([]byte, error) {
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
+	"github.com/tsctl/tsctl/internal/views"
 )
 
 func samplePlan() *plan.Plan {
@@ -51,7 +52,7 @@ func FuzzParse(f *testing.F) {
 	path := filepath.Join(f.TempDir(), "plan.json")
 	if err := Write(path, &File{Plan: samplePlan(), Site: Site{URL: "https://cm01.corp.example/AdminService", Code: "PS1"}}); err == nil {
 		if fl, err := Read(path); err == nil {
-			b, _ := fl.Plan.JSON()
+			b, _ := views.Document(fl.Plan)
 			f.Add([]byte(`{"kind":"` + Kind + `","format_version":"` + FormatVersion + `","site":{"url":"local:/srv/site","code":"PS1"},"plan":` + string(b) + `}`))
 		}
 	}
@@ -67,9 +68,9 @@ func FuzzParse(f *testing.F) {
 		_ = AlreadyApplied(&File{Plan: samplePlan()}, fl.Plan)
 		_, _ = fl.SiteFor("", "")
 		_, _ = fl.SiteFor("local:.tsctl/site", "--site")
-		fl.Plan.WriteHuman(io.Discard, plan.Style{})
-		fl.Plan.WriteMarkdown(io.Discard)
-		_, _ = fl.Plan.JSON()
+		views.WritePlan(io.Discard, fl.Plan, views.Style{})
+		views.WritePlanMarkdown(io.Discard, fl.Plan)
+		_, _ = views.Document(fl.Plan)
 	})
 }
 

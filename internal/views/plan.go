@@ -1,4 +1,4 @@
-package plan
+package views
 
 import (
 	"fmt"
@@ -6,16 +6,17 @@ import (
 	"strings"
 
 	"github.com/tsctl/tsctl/internal/object"
+	"github.com/tsctl/tsctl/internal/plan"
 )
 
 // Style colours human output; the zero value prints plain text.
 type Style struct{ Color bool }
 
-func (s Style) paint(a Action, text string) string {
+func (s Style) paint(a plan.Action, text string) string {
 	if !s.Color {
 		return text
 	}
-	code := map[Action]string{Create: "32", Update: "33", Delete: "31"}[a]
+	code := map[plan.Action]string{plan.Create: "32", plan.Update: "33", plan.Delete: "31"}[a]
 	if code == "" {
 		return text
 	}
@@ -29,60 +30,60 @@ func (s Style) bold(text string) string {
 	return "\x1b[1m" + text + "\x1b[0m"
 }
 
-// WriteHuman renders the plan for people: a legend, one block per changed
+// WritePlan renders the plan for people: a legend, one block per changed
 // object (with field and step diffs), then a summary line.
-func (p *Plan) WriteHuman(w io.Writer, st Style) {
+func WritePlan(w io.Writer, p *plan.Plan, st Style) {
 	if !p.Changes {
 		fmt.Fprintf(w, "No changes. Site %s matches the configuration.\n", p.Site)
-		p.writeOutside(w, "")
+		writeOutside(w, p, "")
 		return
 	}
-	used := map[Action]bool{}
+	used := map[plan.Action]bool{}
 	for _, o := range p.Objects {
 		used[o.Action] = true
 	}
 	fmt.Fprintln(w, "tsctl will perform these actions, in this order:")
-	for _, a := range []Action{Create, Update, Delete} {
+	for _, a := range []plan.Action{plan.Create, plan.Update, plan.Delete} {
 		if used[a] {
 			fmt.Fprintf(w, "  %s %s\n", st.paint(a, a.Symbol()), a)
 		}
 	}
 	fmt.Fprintln(w)
 	for _, o := range p.Objects {
-		if o.Action == NoOp || o.Action == Delete {
+		if o.Action == plan.NoOp || o.Action == plan.Delete {
 			continue
 		}
-		o.writeHuman(w, st)
+		writeObject(w, o, st)
 		fmt.Fprintln(w)
 	}
 	if p.Summary.Delete > 0 {
-		fmt.Fprintln(w, st.paint(Delete, st.bold("Destroy: these objects will be deleted from the site. There is no undo.")))
+		fmt.Fprintln(w, st.paint(plan.Delete, st.bold("Destroy: these objects will be deleted from the site. There is no undo.")))
 		fmt.Fprintln(w)
-		byAddr := map[string]*Object{}
+		byAddr := map[string]*plan.Object{}
 		for _, o := range p.Objects {
 			byAddr[o.Address] = o
 		}
 		for _, o := range p.Objects {
-			if o.Action != Delete {
+			if o.Action != plan.Delete {
 				continue
 			}
 			// A deletion waits for the changes to the sequences using it.
 			var after []string
 			for _, d := range o.DependsOn {
 				if x := byAddr[d]; x != nil {
-					after = append(after, fmt.Sprintf("    after the %s of %s, which uses it now", map[Action]string{Update: "update", Delete: "deletion"}[x.Action], x.label()))
+					after = append(after, fmt.Sprintf("    after the %s of %s, which uses it now", map[plan.Action]string{plan.Update: "update", plan.Delete: "deletion"}[x.Action], label(x)))
 				}
 			}
-			o.writeHuman(w, st, after...)
+			writeObject(w, o, st, after...)
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "Destroy: %d to delete (%d declared absent, %d pruned: created by tsctl, no longer in the configuration).\n",
-			p.Summary.Delete, p.countReason("delete_because_absent"), p.countReason("delete_because_not_in_configuration"))
+			p.Summary.Delete, countReason(p, "delete_because_absent"), countReason(p, "delete_because_not_in_configuration"))
 	}
 	if p.Partial {
 		fmt.Fprintln(w, "Note: --target narrowed this plan; it may not hold every change the configuration needs.")
 	}
-	p.writeOutside(w, "")
+	writeOutside(w, p, "")
 	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to delete.\n", p.Summary.Create, p.Summary.Update, p.Summary.Delete)
 }
 
@@ -92,7 +93,7 @@ const outsideShown = 10
 // writeOutside notes the objects tsctl created that the configuration no
 // longer declares and that stay on the site, each line starting with
 // indent.
-func (p *Plan) writeOutside(w io.Writer, indent string) {
+func writeOutside(w io.Writer, p *plan.Plan, indent string) {
 	n := len(p.NotInConfiguration)
 	if n == 0 {
 		return
@@ -108,10 +109,10 @@ func (p *Plan) writeOutside(w io.Writer, indent string) {
 	}
 }
 
-func (p *Plan) countReason(r string) int {
+func countReason(p *plan.Plan, r string) int {
 	n := 0
 	for _, o := range p.Objects {
-		if o.Action == Delete && o.Reason == r {
+		if o.Action == plan.Delete && o.Reason == r {
 			n++
 		}
 	}
@@ -119,7 +120,7 @@ func (p *Plan) countReason(r string) int {
 }
 
 // label names the object in a sentence: kind "name" (ID).
-func (o *Object) label() string {
+func label(o *plan.Object) string {
 	s := fmt.Sprintf("%s %q", o.Kind, o.Name)
 	if o.ID != "" {
 		s += " (" + o.ID + ")"
@@ -127,23 +128,23 @@ func (o *Object) label() string {
 	return s
 }
 
-// writeHuman prints the object's head line, then notes (lines printed as
+// writeObject prints the object's head line, then notes (lines printed as
 // they are), then its field changes and steps.
-func (o *Object) writeHuman(w io.Writer, st Style, notes ...string) {
+func writeObject(w io.Writer, o *plan.Object, st Style, notes ...string) {
 	head := fmt.Sprintf("%s %s %q", o.Action.Symbol(), o.Kind, o.Name)
 	if o.ID != "" {
 		head += " (" + o.ID + ")"
 	}
 	switch o.Action {
-	case Create:
+	case plan.Create:
 		if o.Kind == object.Sequence {
 			head += fmt.Sprintf(" will be created with %d %s", o.StepCount, plural(o.StepCount, "step", "steps"))
 		} else {
 			head += " will be created"
 		}
-	case Update:
+	case plan.Update:
 		head += " will be updated in place"
-	case Delete:
+	case plan.Delete:
 		head += " will be deleted"
 		if o.Kind == object.Sequence && o.StepCount > 0 {
 			head += fmt.Sprintf(" with its %d %s", o.StepCount, plural(o.StepCount, "step", "steps"))
@@ -163,42 +164,42 @@ func (o *Object) writeHuman(w io.Writer, st Style, notes ...string) {
 		width = max(width, len(c.Field))
 	}
 	for _, c := range o.Changes {
-		fmt.Fprintf(w, "    %s\n", c.human(width, st))
+		fmt.Fprintf(w, "    %s\n", changeText(c, width, st))
 	}
 	for _, s := range o.Steps {
-		s.writeHuman(w, st)
+		writeStep(w, s, st)
 	}
 	for _, s := range o.Tree {
-		s.writeHuman(w, st)
+		writeStep(w, s, st)
 	}
 }
 
-// writeHuman prints a step change, or a step of a tree, with its fields.
-func (s StepChange) writeHuman(w io.Writer, st Style) {
-	fmt.Fprintln(w, st.paint(s.Action, "  "+s.head()))
+// writeStep prints a step change, or a step of a tree, with its fields.
+func writeStep(w io.Writer, s plan.StepChange, st Style) {
+	fmt.Fprintln(w, st.paint(s.Action, "  "+stepHead(s)))
 	width := 0
 	for _, c := range s.Changes {
 		width = max(width, len(c.Field))
 	}
 	for _, c := range s.Changes {
-		fmt.Fprintf(w, "        %s\n", c.human(width, st))
+		fmt.Fprintf(w, "        %s\n", changeText(c, width, st))
 	}
 }
 
-// head is a step change's line: + step "Group/Name" (RunCommandLineAction).
-func (s StepChange) head() string {
+// stepHead is a step change's line: + step "Group/Name" (RunCommandLineAction).
+func stepHead(s plan.StepChange) string {
 	label := "step"
 	if s.Type == "group" {
 		label = "group"
 	}
 	line := fmt.Sprintf("%s %s %q", s.Action.Symbol(), label, s.Path)
-	if s.Action != Update && s.Type != "" && s.Type != "group" {
+	if s.Action != plan.Update && s.Type != "" && s.Type != "group" {
 		line += " (" + strings.TrimPrefix(s.Type, "SMS_TaskSequence_") + ")"
 	}
 	return line
 }
 
-func (c Change) human(width int, st Style) string {
+func changeText(c plan.Change, width int, st Style) string {
 	val := func(v string, has bool) string {
 		switch {
 		case c.Sensitive:
@@ -211,11 +212,11 @@ func (c Change) human(width int, st Style) string {
 	pad := strings.Repeat(" ", max(0, width-len(c.Field)))
 	switch {
 	case !c.HasBefore:
-		return st.paint(Create, "+ "+c.Field+pad+" = "+val(c.After, true))
+		return st.paint(plan.Create, "+ "+c.Field+pad+" = "+val(c.After, true))
 	case !c.HasAfter:
-		return st.paint(Delete, "- "+c.Field+pad+" = "+val(c.Before, true))
+		return st.paint(plan.Delete, "- "+c.Field+pad+" = "+val(c.Before, true))
 	}
-	return st.paint(Update, "~ "+c.Field+pad+" = "+val(c.Before, true)+" → "+val(c.After, true))
+	return st.paint(plan.Update, "~ "+c.Field+pad+" = "+val(c.Before, true)+" → "+val(c.After, true))
 }
 
 // quote shows a value on one line, shortened when long.
@@ -228,13 +229,13 @@ func quote(v string) string {
 	return q
 }
 
-// WriteMarkdown renders a compact plan for a pull-request comment: a
+// WritePlanMarkdown renders a compact plan for a pull-request comment: a
 // summary table, with each object's field and step changes folded away.
-func (p *Plan) WriteMarkdown(w io.Writer) {
+func WritePlanMarkdown(w io.Writer, p *plan.Plan) {
 	fmt.Fprintf(w, "### tsctl plan for site %s\n\n", p.Site)
 	if !p.Changes {
 		fmt.Fprintf(w, "No changes. Site %s matches the configuration.\n", p.Site)
-		p.writeMarkdownOutside(w)
+		writeMarkdownOutside(w, p)
 		return
 	}
 	fmt.Fprintf(w, "**Plan: %d to create, %d to update, %d to delete.**", p.Summary.Create, p.Summary.Update, p.Summary.Delete)
@@ -242,19 +243,19 @@ func (p *Plan) WriteMarkdown(w io.Writer) {
 		fmt.Fprint(w, " _(partial: --target)_")
 	}
 	fmt.Fprint(w, "\n\n")
-	p.writeMarkdownOutside(w)
+	writeMarkdownOutside(w, p)
 	fmt.Fprint(w, "| | object | id | changes |\n|---|---|---|---|\n")
 	for _, o := range p.Objects {
-		if o.Action == NoOp {
+		if o.Action == plan.NoOp {
 			continue
 		}
 		what := ""
 		switch {
-		case o.Action == Create && o.Kind == object.Sequence:
+		case o.Action == plan.Create && o.Kind == object.Sequence:
 			what = fmt.Sprintf("new, %d %s", o.StepCount, plural(o.StepCount, "step", "steps"))
-		case o.Action == Create:
+		case o.Action == plan.Create:
 			what = "new"
-		case o.Action == Delete:
+		case o.Action == plan.Delete:
 			what = "**delete**"
 		default:
 			what = fmt.Sprintf("%d %s, %d %s", len(o.Changes), plural(len(o.Changes), "field", "fields"), len(o.Steps), plural(len(o.Steps), "step", "steps"))
@@ -262,19 +263,19 @@ func (p *Plan) WriteMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "| `%s` | %s `%s` | %s | %s |\n", o.Action.Symbol(), o.Kind, mdEscape(o.Name), o.ID, what)
 	}
 	for _, o := range p.Objects {
-		if o.Action == NoOp || len(o.Changes)+len(o.Steps)+len(o.Tree) == 0 {
+		if o.Action == plan.NoOp || len(o.Changes)+len(o.Steps)+len(o.Tree) == 0 {
 			continue
 		}
-		what := map[Action]string{Create: "new ", Delete: "deleted "}[o.Action]
+		what := map[plan.Action]string{plan.Create: "new ", plan.Delete: "deleted "}[o.Action]
 		fmt.Fprintf(w, "\n<details><summary>%s%s <code>%s</code></summary>\n\n```diff\n", what, o.Kind, htmlEscape(o.Name))
 		var b strings.Builder
 		for _, c := range o.Changes {
-			fmt.Fprintf(&b, "%s\n", c.human(0, Style{}))
+			fmt.Fprintf(&b, "%s\n", changeText(c, 0, Style{}))
 		}
-		for _, s := range append(append([]StepChange(nil), o.Steps...), o.Tree...) {
-			fmt.Fprintf(&b, "%s\n", s.head())
+		for _, s := range append(append([]plan.StepChange(nil), o.Steps...), o.Tree...) {
+			fmt.Fprintf(&b, "%s\n", stepHead(s))
 			for _, c := range s.Changes {
-				fmt.Fprintf(&b, "    %s\n", c.human(0, Style{}))
+				fmt.Fprintf(&b, "    %s\n", changeText(c, 0, Style{}))
 			}
 		}
 		fmt.Fprint(w, strings.ReplaceAll(b.String(), "```", "` ` `"))
@@ -297,7 +298,7 @@ func htmlEscape(s string) string {
 
 // writeMarkdownOutside notes the objects outside the configuration in a
 // pull-request comment.
-func (p *Plan) writeMarkdownOutside(w io.Writer) {
+func writeMarkdownOutside(w io.Writer, p *plan.Plan) {
 	n := len(p.NotInConfiguration)
 	if n == 0 {
 		return
