@@ -237,7 +237,7 @@ func TestDeleteRefusesUnreadableReferences(t *testing.T) {
 	if err != nil || ds.HasErrors() {
 		t.Fatal(err, ds)
 	}
-	handMade = makeHandMade(t, ctx, base)
+	makeHandMade(t, ctx, base) // made again, after the plan: the apply must find it
 	site.strip = true
 	res, err := p.Apply(ctx, ApplyOptions{Parallelism: 1, User: "me"})
 	if err != nil {

@@ -56,7 +56,7 @@ func DecodeStrict(file string, data []byte, v any) diag.List {
 var (
 	typeLineRE     = regexp.MustCompile(`^line (\d+): (.*)$`)
 	unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type `)
-	unmarshalRE    = regexp.MustCompile("^cannot unmarshal (!!\\w+)")
+	unmarshalRE    = regexp.MustCompile(`^cannot unmarshal (!!\w+)`)
 )
 
 // typeError positions one of yaml.v3's decoding errors ("line 3: field

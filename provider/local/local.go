@@ -19,6 +19,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
@@ -137,7 +138,7 @@ func openStore(dir string, opts Options) (*bolt.DB, error) {
 		if err == nil {
 			return db, nil
 		}
-		if !errors.Is(err, bolt.ErrTimeout) {
+		if !errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open local site %s: %w", dir, err)
 		}
 		waited := time.Since(start)
