@@ -342,6 +342,7 @@ func (s *Site) Get(ctx context.Context, path string) (*provider.Instance, error)
 		if in.Class == object.ClassTaskSequencePackage {
 			in.Props["TaskSequenceFlags"] = danglingFlag(tx, in)
 		}
+		release(tx, tx.Bucket(bucketLazy).Get([]byte(path))) // copied out by get
 		return nil
 	})
 	return in, err
