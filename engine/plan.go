@@ -43,9 +43,13 @@ type Planned struct {
 // checks of deletions and the lint need, and the change that apply makes
 // (nil when the plan leaves the object alone).
 type entry struct {
-	obj    *plan.Object
-	seq    *config.Sequence   // a declared sequence
-	site   *provider.Instance // nil when the object does not exist
+	obj  *plan.Object
+	seq  *config.Sequence   // a declared sequence
+	site *provider.Instance // nil when the object does not exist
+	// read is what planning kept of a declared sequence it read with Get
+	// (nil when it does not exist); site is then that Get's instance when
+	// the plan changes the sequence, or only its listing when not.
+	read   *sitestate.SequenceRead
 	change Change
 	// wantRefs are the references the sequence will have.
 	wantRefs []model.Reference

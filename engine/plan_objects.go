@@ -250,11 +250,21 @@ func (p *Planned) planSequences(ctx context.Context, r *resolve.Resolver, opts P
 			tr := r.Track()
 			e, ds := planSequence(st, tr, cs, full, opts.ReplaceSecrets, named)
 			if full != nil {
-				keep := full // read by this worker alone; trimmed in place
-				if e == nil || !e.writesSteps() {
-					delete(keep.Props, "Sequence")
+				// Keep only what the rest of the plan reads: the compact
+				// References, and the instance itself only when apply
+				// changes the sequence (its Sequence only when apply saves
+				// the steps).
+				read := sitestate.ReadOf(full)
+				st.SetSequence(read.ID, read)
+				if e != nil {
+					e.read = read
+					switch {
+					case e.change == nil:
+						e.site = read.Listing()
+					case !e.writesSteps():
+						delete(full.Props, "Sequence") // read by this worker alone
+					}
 				}
-				st.SetSequence(full.String("PackageID"), keep)
 			}
 			out[i] = sequencePlan{e, tr.Used(), ds}
 		}()
