@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -258,6 +259,9 @@ func (p *Planned) planSequences(ctx context.Context, r *resolve.Resolver, opts P
 				st.SetSequence(read.ID, read)
 				if e != nil {
 					e.read = read
+					if slices.Equal(e.wantRefs, read.Refs) {
+						e.wantRefs = read.Refs // what the site says it references: one list for both
+					}
 					switch {
 					case e.change == nil:
 						e.site = read.Listing()
@@ -310,7 +314,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 		e.size = model.Size(want)
 		steps, _, _ := want.Counts()
 		obj.StepCount = steps
-		obj.Tree = diff.Tree(model.Comparable(want).Steps, cs.Steps, plan.Create, st.NameOf)
+		obj.Tree = diff.Tree(model.Comparable(want).Steps, cs.Steps(), plan.Create, st.NameOf)
 		for _, k := range sortedKeys(props) {
 			if v := props[k]; v != "" && !(k == "Duration" && v == "0") {
 				if k == "BootImageID" {

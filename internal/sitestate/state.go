@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unique"
 
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
@@ -284,14 +285,26 @@ type SequenceRead struct {
 }
 
 // ReadOf keeps what a plan needs of a task sequence package read with Get.
+// The References' strings are interned: thousands of sequences name the
+// same packages and programs.
 func ReadOf(in *provider.Instance) *SequenceRead {
-	r := &SequenceRead{ID: in.String("PackageID"), Name: in.String("Name"), Version: in.String("SedoObjectVersion"),
-		Refs: provider.SequenceReferences(in)}
+	refs := provider.SequenceReferences(in)
+	for i, x := range refs {
+		refs[i] = model.Reference{Package: intern(x.Package), Program: intern(x.Program), Application: intern(x.Application)}
+	}
+	r := &SequenceRead{ID: in.String("PackageID"), Name: in.String("Name"), Version: in.String("SedoObjectVersion"), Refs: refs}
 	switch in.Props["ReferencesCount"].(type) {
 	case int64, string:
 		r.RefCount, r.HasRefCount = in.Int("ReferencesCount"), true
 	}
 	return r
+}
+
+func intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
 }
 
 // Listing is the instance a plan keeps in place of a sequence read with
