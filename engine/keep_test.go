@@ -48,6 +48,8 @@ func TestPlanKeepsOnlyWhatItNeeds(t *testing.T) {
 		}
 		if e.read == nil || p.State.Sequence(e.read.ID) != e.read || !e.read.HasRefCount || int64(len(e.read.Refs)) != e.read.RefCount || e.read.RefCount == 0 {
 			t.Errorf("%s: kept read %+v", o.Address, e.read)
+		} else if &e.wantRefs[0] != &e.read.Refs[0] {
+			t.Errorf("%s: keeps two lists of the same references", o.Address)
 		}
 	}
 	if seen == 0 {

@@ -80,6 +80,9 @@ func (c *cli) apply(args []string) int {
 	// Every local file is read before the site is opened: the secrets too,
 	// so that the site is never held while a file is read.
 	secrets := secret.ReadAll(cfg)
+	c.stats = *stats
+	mem := c.openMemo()
+	defer c.closeMemo(mem) // after the site is closed
 	if saved != nil {
 		conf, err := planfile.HashFiles(cfg.Files)
 		if err != nil || conf.SHA256 != saved.Configuration.SHA256 {
@@ -120,6 +123,7 @@ func (c *cli) apply(args []string) int {
 	defer c.releaseLease(lease)
 	opts := pf.options(url)
 	opts.State, opts.Reads = st, reads
+	useMemo(&opts, mem)
 	p, ok := c.makePlan(ctx, site, cfg, opts, false)
 	if !ok {
 		return exitError

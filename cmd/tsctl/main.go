@@ -43,6 +43,11 @@ type cli struct {
 	// applying is set by apply to its --lock-timeout: opening a local site
 	// then waits that long for another apply holding it.
 	applying *time.Duration
+	// stats is --stats of plan or apply; memoStats reports the plan memo's
+	// use, memoNote why it was not used.
+	stats     bool
+	memoStats func()
+	memoNote  string
 }
 
 type command struct {
