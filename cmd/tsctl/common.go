@@ -151,6 +151,9 @@ func (c *cli) printStats(on bool) {
 	if on && c.memoNote != "" {
 		c.notef("plan memo not used: %s", c.memoNote)
 	}
+	if on && c.phases != nil {
+		c.phases()
+	}
 }
 
 func (c *cli) openRaw(url string, readOnly, noWait bool) (provider.Site, error) {

@@ -48,7 +48,13 @@ type cli struct {
 	stats     bool
 	memoStats func()
 	memoNote  string
+	// phases reports, with --stats, how long apply took before its first
+	// write and from then to its last.
+	phases func()
 }
+
+// started is when the process started, as near as tsctl can tell.
+var started = time.Now()
 
 type command struct {
 	name    string
