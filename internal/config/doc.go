@@ -7,6 +7,6 @@
 // tables of typed step forms (kinds.go) and condition forms
 // (conditions.go) that the schema, desired and convert share, and the
 // offline lint. It imports internal/diag, internal/object,
-// internal/localfile, schema and
-// internal/model, never the engine or a provider.
+// internal/localfile, internal/model and schema, never the engine or a
+// provider.
 package config
