@@ -7,9 +7,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/convert"
-	"github.com/tsctl/tsctl/engine/desired"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/convert"
+	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/resolve"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -66,11 +67,11 @@ func TestAllKindsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, ds := (&desired.Builder{R: newResolver(st, conv, nil)}).Sequence(conv.Sequences[0])
+	got, ds := (&desired.Builder{R: resolve.New(st, conv, nil)}).Sequence(conv.Sequences[0])
 	if ds.HasErrors() {
 		t.Fatalf("%v\n%s", ds, doc)
 	}
-	requireSameSequence(t, stored.Sequence.Clone(), got, st.child, "converted YAML builds a different sequence")
+	requireSameSequence(t, stored.Sequence.Clone(), got, st.Child, "converted YAML builds a different sequence")
 	if t.Failed() {
 		t.Logf("converted:\n%s", doc)
 	}

@@ -9,12 +9,13 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/convert"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/convert"
+	"github.com/tsctl/tsctl/internal/exportfile"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/export"
 	"github.com/tsctl/tsctl/provider/local"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // TestCorpusApplyThenPlan takes every real sequence in ../shared/corpus
@@ -27,7 +28,7 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("corpus not available (%v): the corpus tests run where ../shared/corpus exists", err)
 	}
-	ex, err := export.ReadFiles([]string{dir})
+	ex, err := exportfile.ReadFiles([]string{dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 	site := openTestSite(t)
 	var stubs []local.Stub
 	for _, st := range convert.Stubs(ex) {
-		stubs = append(stubs, local.Stub{Class: ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
+		stubs = append(stubs, local.Stub{Class: st.Kind.Class(), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
 	}
 	if _, err := site.AddStubs(stubs); err != nil {
 		t.Fatal(err)
@@ -69,15 +70,15 @@ func TestCorpusApplyThenPlan(t *testing.T) {
 	}
 	for _, s := range ex.Sequences {
 		t.Run(filepath.Base(s.Source), func(t *testing.T) {
-			found, err := site.Query(ctx, provider.Query{Class: ClassTaskSequencePackage, Where: map[string]string{"Name": s.Name}})
+			found, err := site.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage, Where: map[string]string{"Name": s.Name}})
 			if err != nil || len(found) != 1 {
 				t.Fatalf("sequence %q on the site: %d, %v", s.Name, len(found), err)
 			}
-			in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", found[0].String("PackageID")))
+			in, err := site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", found[0].String("PackageID")))
 			if err != nil {
 				t.Fatal(err)
 			}
-			stored, err := tsxml.Parse([]byte(in.String("Sequence")))
+			stored, err := model.Parse([]byte(in.String("Sequence")))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,62 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
-
-func step(name string, children ...*tsxml.Step) *tsxml.Step {
-	s := &tsxml.Step{Kind: tsxml.KindStep, Type: "T", Name: name, Vars: []tsxml.Variable{{Property: "P", Value: "1"}}}
-	if children != nil {
-		s.Kind, s.Type, s.Vars, s.Steps = tsxml.KindGroup, "", nil, children
-	}
-	return s
-}
-
-func TestDiffSteps(t *testing.T) {
-	before := []*tsxml.Step{step("G", step("a"), step("b"), step("b")), step("c")}
-	after := []*tsxml.Step{step("G", step("new"), step("a"), step("b"), step("b")), step("c")}
-	after[0].Steps[3].Vars[0].Value = "2"
-	after[1].Disabled = true
-	got := DiffSteps(before, after)
-	var lines []string
-	for _, c := range got {
-		l := c.Action.Symbol() + " " + c.Path
-		for _, ch := range c.Changes {
-			l += " " + ch.Field + ":" + ch.Before + ">" + ch.After
-		}
-		lines = append(lines, l)
-	}
-	want := "+ G/new|~ G/b[2] P:1>2|~ c enabled:true>false"
-	if g := strings.Join(lines, "|"); g != want {
-		t.Errorf("diff:\n got %s\nwant %s", g, want)
-	}
-	if d := DiffSteps(before, before); len(d) != 0 {
-		t.Errorf("identical trees differ: %+v", d)
-	}
-	removed := DiffSteps(before, before[1:])
-	if len(removed) != 1 || removed[0].Action != plan.Delete || removed[0].Path != "G" || removed[0].Type != "group" {
-		t.Errorf("removal: %+v", removed)
-	}
-}
-
-func TestConditionString(t *testing.T) {
-	q, err := tsxml.Parse([]byte(`<sequence><group name="g" description=""><condition>
-<expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">equals</variable><variable name="Value">true</variable><variable name="Variable">X</variable></expression>
-<operator type="or"><expression type="SMS_TaskSequence_WMIConditionExpression"><variable name="Namespace">root\cimv2</variable><variable name="Query">SELECT 1</variable></expression>
-<expression type="SMS_TaskSequence_VariableConditionExpression"><variable name="Operator">notExists</variable><variable name="Variable">Y</variable></expression></operator>
-</condition></group></sequence>`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := ConditionString(q.Steps[0].Condition)
-	want := `X equals "true" and any(wmi(Namespace="root\\cimv2", Query="SELECT 1"), Y notExists)`
-	if got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
-	}
-}
 
 func TestOrderSequences(t *testing.T) {
 	a := &plan.Object{Address: "sequence.A"}
@@ -233,20 +181,6 @@ func TestPlanReadsConcurrently(t *testing.T) {
 		if slow.peak != tc.peak {
 			t.Errorf("Reads %d: %d reads in flight at most, want %d", tc.reads, slow.peak, tc.peak)
 		}
-	}
-}
-
-func TestDifferences(t *testing.T) {
-	a := &tsxml.Sequence{Version: "3.00", Steps: []*tsxml.Step{step("One"), step("Two")}}
-	if d := Differences(a.Clone(), a.Clone(), nil); len(d) != 0 {
-		t.Errorf("a sequence differs from itself: %v", d)
-	}
-	b := a.Clone()
-	b.Steps[1].Vars[0].Value = "2"
-	b.GlobalVars = []tsxml.Variable{{Name: "G", Value: "x"}}
-	d := Differences(a.Clone(), b, nil)
-	if len(d) != 2 || !strings.HasPrefix(d[0], "globalVarList: ") || !strings.Contains(d[1], `"Two"`) {
-		t.Errorf("differences: %q", d)
 	}
 }
 

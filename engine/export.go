@@ -8,23 +8,23 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/internal/exportfile"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/export"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // SiteNames names references from what a site holds.
 type SiteNames struct {
 	byID map[string]struct {
-		kind config.RefKind
+		kind object.Kind
 		name string
 	}
 	apps map[string]string
 }
 
 // Name implements convert.Names.
-func (n *SiteNames) Name(kind config.RefKind, id string) (string, bool) {
+func (n *SiteNames) Name(kind object.Kind, id string) (string, bool) {
 	o, ok := n.byID[strings.ToUpper(id)]
 	if !ok || !kind.Accepts(o.kind) {
 		return "", false
@@ -40,7 +40,7 @@ func (n *SiteNames) AppName(model string) (string, bool) {
 
 // Exported is what Export read from a site.
 type Exported struct {
-	Sequences []*export.Sequence
+	Sequences []*exportfile.Sequence
 	Names     *SiteNames
 }
 
@@ -62,30 +62,26 @@ func Export(ctx context.Context, site provider.Site, globs []string, reads int) 
 		return nil, err
 	}
 	names := &SiteNames{byID: map[string]struct {
-		kind config.RefKind
+		kind object.Kind
 		name string
 	}{}, apps: map[string]string{}}
 	var seqs []*provider.Instance
-	for class, byName := range st.byName {
-		for _, list := range byName {
-			for _, in := range list {
-				names.byID[strings.ToUpper(in.String("PackageID"))] = struct {
-					kind config.RefKind
-					name string
-				}{classRef[class], in.String("Name")}
-				if class == ClassTaskSequencePackage && matchAny(globs, in.String("Name")) {
-					seqs = append(seqs, in)
-				}
+	for _, kind := range object.All {
+		for _, in := range st.Objects(kind.Class()) {
+			names.byID[strings.ToUpper(in.String("PackageID"))] = struct {
+				kind object.Kind
+				name string
+			}{kind, in.String("Name")}
+			if kind == object.Sequence && matchAny(globs, in.String("Name")) {
+				seqs = append(seqs, in)
 			}
 		}
 	}
-	for _, list := range st.apps {
-		for _, a := range list {
-			names.apps[strings.ToLower(a.String("ModelName"))] = a.String("LocalizedDisplayName")
-		}
+	for _, a := range st.Applications() {
+		names.apps[strings.ToLower(a.String("ModelName"))] = a.String("LocalizedDisplayName")
 	}
 	sort.Slice(seqs, func(i, j int) bool { return seqs[i].String("Name") < seqs[j].String("Name") })
-	out := &Exported{Names: names, Sequences: make([]*export.Sequence, len(seqs))}
+	out := &Exported{Names: names, Sequences: make([]*exportfile.Sequence, len(seqs))}
 	errs := make([]error, len(seqs))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, reads)
@@ -95,17 +91,17 @@ func Export(ctx context.Context, site provider.Site, globs []string, reads int) 
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			id := q.String("PackageID")
-			in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", id))
+			in, err := site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
 			if err != nil {
 				errs[i] = fmt.Errorf("read sequence %s: %w", id, err)
 				return
 			}
-			parsed, err := tsxml.Parse([]byte(in.String("Sequence")))
+			parsed, err := model.Parse([]byte(in.String("Sequence")))
 			if err != nil {
 				errs[i] = fmt.Errorf("sequence %s stored on the site: %w", id, err)
 				return
 			}
-			out.Sequences[i] = &export.Sequence{Source: site.Code() + ":" + id, PackageID: id, Name: in.String("Name"),
+			out.Sequences[i] = &exportfile.Sequence{Source: site.Code() + ":" + id, PackageID: id, Name: in.String("Name"),
 				Description: in.String("Description"), Category: in.String("Category"), BootImageID: in.String("BootImageID"),
 				Duration: int(in.Int("Duration")), Sequence: parsed, XML: in.String("Sequence")}
 		}()

@@ -13,12 +13,13 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/convert"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/convert"
+	"github.com/tsctl/tsctl/internal/exportfile"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/export"
 	"github.com/tsctl/tsctl/provider/local"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // sharedDir returns ../shared/<sub> from the repository root, or skips the
@@ -64,7 +65,7 @@ type fidelityRow struct {
 // corpus, exports/ and exports/mdt/), each file as its own migration:
 // a fresh local site seeded with what the file references, convert,
 // validate, apply, the stored sequences compared with the originals
-// (tsxml.Identical: nothing filled in, nothing reordered), package
+// (model.Identical: nothing filled in, nothing reordered), package
 // properties compared, and the plan made again, which must be empty. It
 // logs the README's fidelity table (go test ./engine -run
 // TestRealExportsMigrate -v). With TSCTL_STRICT_YAML set to a folder
@@ -105,7 +106,7 @@ func TestRealExportsMigrate(t *testing.T) {
 
 func migrateFile(t *testing.T, file, strict string, row *fidelityRow) {
 	ctx := context.Background()
-	ex, err := export.ReadFiles([]string{file})
+	ex, err := exportfile.ReadFiles([]string{file})
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
@@ -120,7 +121,7 @@ func migrateFile(t *testing.T, file, strict string, row *fidelityRow) {
 	defer site.Close()
 	var stubs []local.Stub
 	for _, st := range convert.Stubs(ex) {
-		stubs = append(stubs, local.Stub{Class: ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
+		stubs = append(stubs, local.Stub{Class: st.Kind.Class(), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
 	}
 	if _, err := site.AddStubs(stubs); err != nil {
 		t.Fatalf("seed: %v", err)
@@ -169,19 +170,19 @@ func migrateFile(t *testing.T, file, strict string, row *fidelityRow) {
 		}
 	}
 	for _, s := range ex.Sequences {
-		found, err := site.Query(ctx, provider.Query{Class: ClassTaskSequencePackage, Where: map[string]string{"Name": s.Name}})
+		found, err := site.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage, Where: map[string]string{"Name": s.Name}})
 		if err != nil || len(found) != 1 {
 			t.Fatalf("sequence %q on the site: %d, %v", s.Name, len(found), err)
 		}
-		in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", found[0].String("PackageID")))
+		in, err := site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", found[0].String("PackageID")))
 		if err != nil {
 			t.Fatal(err)
 		}
-		stored, err := tsxml.Parse([]byte(in.String("Sequence")))
+		stored, err := model.Parse([]byte(in.String("Sequence")))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !tsxml.Identical(s.Sequence, stored) {
+		if !model.Identical(s.Sequence, stored) {
 			t.Errorf("sequence %q: the site stores something other than the original:\n%s", s.Name, firstDifference(s.Sequence, stored))
 		}
 		if in.String("Description") != s.Description || in.String("Category") != s.Category || in.Int("Duration") != int64(s.Duration) {
@@ -193,19 +194,19 @@ func migrateFile(t *testing.T, file, strict string, row *fidelityRow) {
 }
 
 // firstDifference shows the first step whose stored form differs.
-func firstDifference(a, b *tsxml.Sequence) string {
-	var sa, sb []*tsxml.Step
-	a.Walk(func(_ string, s *tsxml.Step) bool { sa = append(sa, s); return true })
-	b.Walk(func(_ string, s *tsxml.Step) bool { sb = append(sb, s); return true })
+func firstDifference(a, b *model.Sequence) string {
+	var sa, sb []*model.Step
+	a.Walk(func(_ string, s *model.Step) bool { sa = append(sa, s); return true })
+	b.Walk(func(_ string, s *model.Step) bool { sb = append(sb, s); return true })
 	for i := range sa {
 		if i >= len(sb) {
 			return fmt.Sprintf("step %q is missing", sa[i].Name)
 		}
 		x, y := *sa[i], *sb[i]
 		x.Steps, y.Steps = nil, nil
-		if !tsxml.IdenticalSteps(&x, &y) {
-			return "original: " + tsxml.MarshalString(&tsxml.Sequence{Steps: []*tsxml.Step{&x}}) +
-				"\nstored:   " + tsxml.MarshalString(&tsxml.Sequence{Steps: []*tsxml.Step{&y}})
+		if !model.IdenticalSteps(&x, &y) {
+			return "original: " + model.MarshalString(&model.Sequence{Steps: []*model.Step{&x}}) +
+				"\nstored:   " + model.MarshalString(&model.Sequence{Steps: []*model.Step{&y}})
 		}
 	}
 	if len(sb) > len(sa) {
@@ -233,7 +234,7 @@ func strictParse(t *testing.T, dir string, doc []byte) {
 // was found.
 func TestNotExportsAreRefused(t *testing.T) {
 	for _, f := range exportFiles(t, sharedDir(t, filepath.Join("exports", "not-exports"))) {
-		_, err := export.ReadFiles([]string{f})
+		_, err := exportfile.ReadFiles([]string{f})
 		switch {
 		case err == nil:
 			t.Errorf("%s: read as an export", filepath.Base(f))
@@ -259,13 +260,13 @@ func TestCatalogueMatchesRealExports(t *testing.T) {
 	seen := map[string]bool{}
 	checked := 0
 	for _, f := range files {
-		ex, err := export.ReadFiles([]string{f})
+		ex, err := exportfile.ReadFiles([]string{f})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range ex.Sequences {
-			s.Sequence.Walk(func(path string, st *tsxml.Step) bool {
-				c := tsxml.Lookup(st.Type)
+			s.Sequence.Walk(func(path string, st *model.Step) bool {
+				c := model.Lookup(st.Type)
 				if c == nil {
 					return true
 				}
@@ -275,18 +276,18 @@ func TestCatalogueMatchesRealExports(t *testing.T) {
 						checked++
 						if p.Var != v.Name || p.Hidden != v.Hidden {
 							problem = fmt.Sprintf("%s.%s is stored as %s hidden=%v; the catalogue says %s hidden=%v",
-								tsxml.ShortType(st.Type), v.Property, v.Name, v.Hidden, p.Var, p.Hidden)
+								model.ShortType(st.Type), v.Property, v.Name, v.Hidden, p.Var, p.Hidden)
 						}
 					} else if a, _, _, ok := c.ArrayOf(v.Property); ok {
 						checked++
 						if !strings.HasPrefix(v.Name, a.Var) || v.Hidden {
-							problem = fmt.Sprintf("%s array element %s is stored as %s", tsxml.ShortType(st.Type), v.Property, v.Name)
+							problem = fmt.Sprintf("%s array element %s is stored as %s", model.ShortType(st.Type), v.Property, v.Name)
 						}
 					} else if !seen[st.Type+"."+v.Property] {
 						// a property no class page or other export knows; the
 						// typed form keeps it under properties:
 						seen[st.Type+"."+v.Property] = true
-						t.Logf("%s: %s: %s has property %s (as %s), which the catalogue lacks", filepath.Base(f), path, tsxml.ShortType(st.Type), v.Property, v.Name)
+						t.Logf("%s: %s: %s has property %s (as %s), which the catalogue lacks", filepath.Base(f), path, model.ShortType(st.Type), v.Property, v.Name)
 					}
 					if problem != "" && !seen[problem] {
 						seen[problem] = true

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tsctl/tsctl/internal/object"
+	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -20,8 +22,9 @@ import (
 
 // AppearedError says an object the plan was to create now exists.
 type AppearedError struct {
-	Kind, Name string
-	IDs        []string
+	Kind object.Kind
+	Name string
+	IDs  []string
 }
 
 func (e *AppearedError) Error() string {
@@ -37,9 +40,10 @@ func (e *AppearedError) ErrorHint() string {
 // DuplicateError says an object was created while another run created one
 // of the same kind and name.
 type DuplicateError struct {
-	Kind, Name, Class string
-	ID                string   // the one this run created
-	Others            []string // the others, sorted
+	Kind   object.Kind
+	Name   string
+	ID     string   // the one this run created
+	Others []string // the others, sorted
 }
 
 func (e *DuplicateError) Error() string {
@@ -53,7 +57,7 @@ func (e *DuplicateError) ErrorHint() string {
 	sort.Strings(all)
 	keep, drop := all[0], all[1:]
 	cmd := "Remove-CMPackage -Id"
-	if e.Class == ClassTaskSequencePackage {
+	if e.Kind == object.Sequence {
 		cmd = "Remove-CMTaskSequence -TaskSequencePackageId"
 	}
 	var dels []string
@@ -80,25 +84,25 @@ func idsNamed(ctx context.Context, site provider.Site, class, name string) ([]st
 	return ids, nil
 }
 
-// checkAbsent makes sure no class object named name has appeared since
-// the plan.
-func checkAbsent(ctx context.Context, site provider.Site, it *item, class string) error {
-	ids, err := idsNamed(ctx, site, class, it.obj.Name)
+// checkAbsent makes sure no object of its kind named as it is has
+// appeared since the plan.
+func checkAbsent(ctx context.Context, site provider.Site, o *plan.Object) error {
+	ids, err := idsNamed(ctx, site, o.Kind.Class(), o.Name)
 	if err != nil {
-		return fmt.Errorf("check that %s is still absent: %w", it, err)
+		return fmt.Errorf("check that %s is still absent: %w", what(o), err)
 	}
 	if len(ids) > 0 {
-		return &AppearedError{Kind: string(it.obj.Kind), Name: it.obj.Name, IDs: ids}
+		return &AppearedError{Kind: o.Kind, Name: o.Name, IDs: ids}
 	}
 	return nil
 }
 
-// checkSingle makes sure the object just created as id is the only class
-// object named name.
-func checkSingle(ctx context.Context, site provider.Site, it *item, class, id string) error {
-	ids, err := idsNamed(ctx, site, class, it.obj.Name)
+// checkSingle makes sure the object just created as id is the only one of
+// its kind named as it is.
+func checkSingle(ctx context.Context, site provider.Site, o *plan.Object, id string) error {
+	ids, err := idsNamed(ctx, site, o.Kind.Class(), o.Name)
 	if err != nil {
-		return fmt.Errorf("check that %s was created once: %w", it, err)
+		return fmt.Errorf("check that %s was created once: %w", what(o), err)
 	}
 	var others []string
 	for _, x := range ids {
@@ -107,7 +111,7 @@ func checkSingle(ctx context.Context, site provider.Site, it *item, class, id st
 		}
 	}
 	if len(others) > 0 {
-		return &DuplicateError{Kind: string(it.obj.Kind), Name: it.obj.Name, Class: class, ID: id, Others: others}
+		return &DuplicateError{Kind: o.Kind, Name: o.Name, ID: id, Others: others}
 	}
 	return nil
 }

@@ -6,7 +6,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -55,7 +56,7 @@ func TestCheckNamesSkipsWhatAppeared(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pkgs, seqs := named(t, site, "SMS_Package", "Tools"), named(t, site, ClassTaskSequencePackage, "Deploy")
+		pkgs, seqs := named(t, site, "SMS_Package", "Tools"), named(t, site, object.ClassTaskSequencePackage, "Deploy")
 		if !check {
 			// What the check prevents: every object twice.
 			if pkgs != 2 || seqs != 2 {
@@ -130,14 +131,14 @@ func TestCheckNamesReportsATwinSequence(t *testing.T) {
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
-	r := &racer{Site: site, class: ClassTaskSequencePackage, twin: "Solo", create: func(s provider.Site) error {
-		out, err := s.ExecMethod(ctx, ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": `<sequence version="3.10"/>`})
+	r := &racer{Site: site, class: object.ClassTaskSequencePackage, twin: "Solo", create: func(s provider.Site) error {
+		out, err := s.ExecMethod(ctx, object.ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": `<sequence version="3.10"/>`})
 		if err != nil {
 			return err
 		}
-		pkg := provider.New(ClassTaskSequencePackage)
+		pkg := provider.New(object.ClassTaskSequencePackage)
 		pkg.Props["Name"] = "Solo"
-		_, err = s.ExecMethod(ctx, ClassTaskSequencePackage, "SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": out["TaskSequence"]})
+		_, err = s.ExecMethod(ctx, object.ClassTaskSequencePackage, "SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": out["TaskSequence"]})
 		return err
 	}}
 	res, err := mustPlan(t, ctx, r, cfg).Apply(ctx, ApplyOptions{Parallelism: 1, User: "me", CheckNames: true})

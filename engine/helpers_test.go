@@ -2,14 +2,14 @@ package engine
 
 import (
 	"context"
-	"strings"
+	"encoding/json"
 	"testing"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/diff"
+	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // openTestSite opens a fresh local site, closed when the test ends.
@@ -38,17 +38,16 @@ func mustPlan(t *testing.T, ctx context.Context, site provider.Site, cfg *config
 func requireNoChanges(t *testing.T, ctx context.Context, site provider.Site, cfg *config.Config) {
 	t.Helper()
 	if p := mustPlan(t, ctx, site, cfg); p.Plan.Changes {
-		var b strings.Builder
-		p.Plan.WriteHuman(&b, plan.Style{})
-		t.Fatalf("apply then plan is not empty:\n%s", b.String())
+		b, _ := json.MarshalIndent(p.Plan, "", "  ")
+		t.Fatalf("apply then plan is not empty:\n%s", b)
 	}
 }
 
 // requireSameSequence reports every difference between want and got (see
-// Differences), prefixed by what.
-func requireSameSequence(t *testing.T, want, got *tsxml.Sequence, child func(string) (tsxml.Child, bool), what string) {
+// diff.Differences), prefixed by what.
+func requireSameSequence(t *testing.T, want, got *model.Sequence, child func(string) (model.Child, bool), what string) {
 	t.Helper()
-	for _, d := range Differences(want, got, child) {
+	for _, d := range diff.Differences(want, got, child) {
 		t.Errorf("%s: %s", what, d)
 	}
 }

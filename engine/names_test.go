@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )
@@ -17,14 +18,14 @@ func TestAmbiguousReferenceNamesTheIDsAndTheFix(t *testing.T) {
 	ctx := context.Background()
 	site := openTestSite(t)
 	// a stub of another name replaces nothing
-	if _, err := site.AddStubs([]local.Stub{{Class: ClassBootImagePackage, ID: "CHQ00005", Name: "Other"}}); err != nil {
+	if _, err := site.AddStubs([]local.Stub{{Class: object.ClassBootImagePackage, ID: "CHQ00005", Name: "Other"}}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := site.AddStubs([]local.Stub{{Class: ClassBootImagePackage, ID: "CHQ00006", Name: "Boot image (x64)"}})
+	res, err := site.AddStubs([]local.Stub{{Class: object.ClassBootImagePackage, ID: "CHQ00006", Name: "Boot image (x64)"}})
 	if err != nil || len(res.Replaced) != 1 {
 		t.Fatalf("the new site's unused default boot image is replaced: %+v %v", res, err)
 	}
-	res, err = site.AddStubs([]local.Stub{{Class: ClassBootImagePackage, ID: "CHQ00007", Name: "Boot image (x64)"}})
+	res, err = site.AddStubs([]local.Stub{{Class: object.ClassBootImagePackage, ID: "CHQ00007", Name: "Boot image (x64)"}})
 	if err != nil || len(res.SharedNames) != 1 || len(res.Replaced) != 0 {
 		t.Fatalf("a seeded object that shares a name with another seeded one is reported: %+v %v", res, err)
 	}
@@ -45,11 +46,11 @@ func TestAmbiguousReferenceNamesTheIDsAndTheFix(t *testing.T) {
 	byID := parseConfig(t, "sequences:\n  - name: S\n    bootImage: {id: CHQ00007}\n    steps: []\n")
 	mustApply(t, ctx, site, byID, PlanOptions{}, 1)
 	requireNoChanges(t, ctx, site, byID)
-	list, _ := site.Query(ctx, provider.Query{Class: ClassTaskSequencePackage})
+	list, _ := site.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage})
 	if len(list) != 1 {
 		t.Fatalf("%d sequences", len(list))
 	}
-	in, err := site.Get(ctx, provider.Path(ClassTaskSequencePackage, "PackageID", list[0].String("PackageID")))
+	in, err := site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", list[0].String("PackageID")))
 	if err != nil || in.String("BootImageID") != "CHQ00007" {
 		t.Errorf("stored boot image: %v %v", in.Props, err)
 	}

@@ -15,17 +15,17 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/convert"
-	"github.com/tsctl/tsctl/provider/export"
-	"github.com/tsctl/tsctl/provider/tsxml"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/convert"
+	"github.com/tsctl/tsctl/internal/exportfile"
+	"github.com/tsctl/tsctl/internal/model"
 )
 
 // realSequence is one task sequence found in real exported data.
 type realSequence struct {
 	source            string
 	name, description string
-	root              *tsxml.Elem // the <sequence> element
+	root              *model.Elem // the <sequence> element
 }
 
 // realData returns the files of ../shared/corpus and ../shared/exports
@@ -57,9 +57,9 @@ func realData(t *testing.T) []string {
 func realSequences(t *testing.T) []realSequence {
 	var out []realSequence
 	for _, f := range realData(t) {
-		if ex, err := export.ReadFiles([]string{f}); err == nil {
+		if ex, err := exportfile.ReadFiles([]string{f}); err == nil {
 			for _, s := range ex.Sequences {
-				root, err := tsxml.ParseElem(tsxml.Marshal(s.Sequence))
+				root, err := model.ParseElem(model.Marshal(s.Sequence))
 				if err != nil {
 					t.Fatalf("%s: %v", s.Source, err)
 				}
@@ -126,7 +126,7 @@ func sequencesIn(t *testing.T, name string, data []byte, depth int) []realSequen
 		}
 		doc := text[start : start+end+len("</sequence>")]
 		text = text[start+end:]
-		root, err := tsxml.ParseElem([]byte(doc))
+		root, err := model.ParseElem([]byte(doc))
 		if err != nil {
 			t.Logf("%s: a <sequence> that does not parse: %v", name, err)
 			continue
@@ -139,7 +139,7 @@ func sequencesIn(t *testing.T, name string, data []byte, depth int) []realSequen
 }
 
 // vars returns a step element's variables by property.
-func vars(step *tsxml.Elem) map[string]string {
+func vars(step *model.Elem) map[string]string {
 	out := map[string]string{}
 	for _, c := range step.Children {
 		if c.Name != "defaultVarList" {
@@ -218,8 +218,8 @@ func TestRealValuesValidate(t *testing.T) {
 		if d := elemDepth(s.root); d > maxDepth {
 			maxDepth = d
 		}
-		var walk func(e *tsxml.Elem)
-		walk = func(e *tsxml.Elem) {
+		var walk func(e *model.Elem)
+		walk = func(e *model.Elem) {
 			for _, c := range e.Children {
 				switch c.Name {
 				case "group":
@@ -297,7 +297,7 @@ func nonEmpty(s string) string {
 	return s
 }
 
-func elemDepth(e *tsxml.Elem) int {
+func elemDepth(e *model.Elem) int {
 	max := 0
 	for _, c := range e.Children {
 		if d := elemDepth(c); d > max {
@@ -368,7 +368,7 @@ func probeField(f config.Field, prefix string, v map[string]string, kind string,
 func TestRealExportsConvertValid(t *testing.T) {
 	read := 0
 	for _, f := range realData(t) {
-		ex, err := export.ReadFiles([]string{f})
+		ex, err := exportfile.ReadFiles([]string{f})
 		if err != nil || len(ex.Sequences) == 0 {
 			continue
 		}

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/secret"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -29,8 +30,8 @@ func (s *echoingSite) ExecMethod(ctx context.Context, class, method string, in m
 }
 
 func TestFailuresNeverEchoSecrets(t *testing.T) {
-	const secret = `p&ss"w<rd 42`
-	t.Setenv("TSCTL_TEST_JOIN", secret)
+	const value = `p&ss"w<rd 42`
+	t.Setenv("TSCTL_TEST_JOIN", value)
 	cfg, ds := config.Parse("tsctl.yaml", []byte(`sequences:
   - name: Join
     steps:
@@ -51,13 +52,13 @@ func TestFailuresNeverEchoSecrets(t *testing.T) {
 		t.Fatalf("outcome %v: %s", o.Outcome, o.Reason)
 	}
 	for _, text := range []string{o.Reason, o.Hint} {
-		for _, form := range []string{secret, "p&amp;ss", "w&lt;rd", `p&ss\"w`, `ss\"w`, "ss&quot;w", `p\u0026`, `w\u003c`, "rd 42"} {
+		for _, form := range []string{value, "p&amp;ss", "w&lt;rd", `p&ss\"w`, `ss\"w`, "ss&quot;w", `p\u0026`, `w\u003c`, "rd 42"} {
 			if strings.Contains(text, form) {
 				t.Errorf("the secret (as %q) is in %q", form, text)
 			}
 		}
-		if !strings.Contains(text, Redacted) {
-			t.Errorf("no %s in %q", Redacted, text)
+		if !strings.Contains(text, secret.Redacted) {
+			t.Errorf("no %s in %q", secret.Redacted, text)
 		}
 	}
 }

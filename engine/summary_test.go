@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -33,7 +34,7 @@ sequences:
 	site := openTestSite(t)
 	mustApply(t, ctx, site, conf("1", "1"), PlanOptions{}, 1)
 	child := idOf(t, site, "Child")
-	if err := site.Lock(provider.Path(ClassTaskSequencePackage, "PackageID", child), `CORP\jane`, "CM-CONSOLE-7"); err != nil {
+	if err := site.Lock(provider.Path(object.ClassTaskSequencePackage, "PackageID", child), `CORP\jane`, "CM-CONSOLE-7"); err != nil {
 		t.Fatal(err)
 	}
 	p := mustPlan(t, ctx, site, conf("2", "2"))

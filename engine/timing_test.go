@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine/config"
+	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/provider/local"
 	"github.com/tsctl/tsctl/schema"
 )

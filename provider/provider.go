@@ -1,9 +1,3 @@
-// Package provider defines the seam between tsctl and a Configuration
-// Manager site: the SMS Provider's own primitives (query a class, get an
-// instance with its lazy properties, put, delete, execute a static method,
-// read lock information). Implementations live in sub-packages: local (the
-// embedded site), and the remote providers. The engine builds every
-// documented call sequence on top of these primitives only.
 package provider
 
 import (
@@ -15,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tsctl/tsctl/provider/tsxml"
+	"github.com/tsctl/tsctl/internal/model"
 )
 
 // Instance is a WMI object: a class name and its properties. Property
@@ -194,13 +188,13 @@ func (e *Error) Error() string {
 
 // SequenceReferences reads the lazy References of an
 // SMS_TaskSequencePackage as sequence references.
-func SequenceReferences(in *Instance) []tsxml.Reference {
-	var refs []tsxml.Reference
+func SequenceReferences(in *Instance) []model.Reference {
+	var refs []model.Reference
 	for _, r := range in.Objects("References") {
 		if r.Int("Type") == 1 {
-			refs = append(refs, tsxml.Reference{Application: r.String("Package")})
+			refs = append(refs, model.Reference{Application: r.String("Package")})
 		} else {
-			refs = append(refs, tsxml.Reference{Package: r.String("Package"), Program: r.String("Program")})
+			refs = append(refs, model.Reference{Package: r.String("Package"), Program: r.String("Program")})
 		}
 	}
 	return refs

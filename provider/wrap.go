@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tsctl/tsctl/internal/object"
 )
 
 // Counting wraps a Site and counts its calls by kind: "query <Class>",
@@ -169,7 +171,7 @@ func (r *Retrying) Get(ctx context.Context, path string) (out *Instance, err err
 }
 
 func (r *Retrying) Put(ctx context.Context, in *Instance) (path string, err error) {
-	keyed := in.String("PackageID") != "" || in.Class == "SMS_Program"
+	keyed := in.String("PackageID") != "" || in.Class == object.ClassProgram
 	err = r.do(ctx, keyed, func() error { path, err = r.Site.Put(ctx, in); return err })
 	return path, err
 }

@@ -1,6 +1,3 @@
-// Package schema holds tsctl's JSON Schema (draft 2020-12) and validates
-// YAML documents against it, reporting every violation at the line and
-// column of the YAML node it concerns.
 package schema
 
 import (
@@ -19,7 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/diag"
 )
 
 // JSON is the schema document, as `tsctl schema` prints it.

@@ -28,7 +28,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine/workload"
+	"github.com/tsctl/tsctl/internal/workload"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/tsctl/tsctl/engine/workload"
+	"github.com/tsctl/tsctl/internal/workload"
 )
 
 func main() {

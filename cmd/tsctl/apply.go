@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,10 +11,12 @@ import (
 	"time"
 
 	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/diag"
-	"github.com/tsctl/tsctl/engine/plan"
-	"github.com/tsctl/tsctl/engine/planfile"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/plan"
+	"github.com/tsctl/tsctl/internal/planfile"
+	"github.com/tsctl/tsctl/internal/secret"
+	"github.com/tsctl/tsctl/internal/views"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -78,7 +79,7 @@ func (c *cli) apply(args []string) int {
 	}
 	// Every local file is read before the site is opened: the secrets too,
 	// so that the site is never held while a file is read.
-	secrets := engine.ReadSecrets(cfg)
+	secrets := secret.ReadAll(cfg)
 	if saved != nil {
 		conf, err := planfile.HashFiles(cfg.Files)
 		if err != nil || conf.SHA256 != saved.Configuration.SHA256 {
@@ -128,8 +129,7 @@ func (c *cli) apply(args []string) int {
 			if planfile.AlreadyApplied(saved, p.Plan) {
 				c.notef("%s was already applied: every object is at its planned state; nothing was changed", fs.parsed[0])
 				if *jsonEvents {
-					b, _ := json.Marshal(map[string]any{"event": "already_applied", "plan_file": fs.parsed[0]})
-					fmt.Fprintln(c.stdout, string(b))
+					c.writeEvent(views.AlreadyAppliedEvent{Event: views.EventAlreadyApplied, FormatVersion: views.FormatVersion, PlanFile: fs.parsed[0]})
 				}
 				return exitOK
 			}
@@ -147,10 +147,9 @@ func (c *cli) apply(args []string) int {
 	}
 	defer c.printStats(*stats)
 	if *jsonEvents {
-		b, _ := json.Marshal(map[string]any{"event": "plan", "plan": p.Plan})
-		fmt.Fprintln(c.stdout, string(b))
+		c.writeEvent(views.PlanEvent{Event: views.EventPlan, FormatVersion: views.FormatVersion, Plan: p.Plan})
 	} else {
-		p.Plan.WriteHuman(c.stdout, plan.Style{Color: colorOK(c.stdout)})
+		views.WritePlan(c.stdout, p.Plan, views.Style{Color: colorOK(c.stdout)})
 	}
 	if !p.Plan.Changes {
 		return exitOK
@@ -177,19 +176,15 @@ func (c *cli) apply(args []string) int {
 		c.printApplyError(err)
 		return exitError
 	}
+	summary := views.SummaryOf(res, c.counting.Calls(), c.counting.Peak(), c.retrying.Retries())
 	if *jsonEvents {
-		ev := map[string]any{"event": "summary", "objects": res.Objects, "retries": c.retrying.Retries(), "calls": c.counting.Calls(), "calls_at_once": c.counting.Peak()}
-		for _, o := range []engine.Outcome{engine.Created, engine.Updated, engine.Deleted, engine.Unchanged, engine.Failed, engine.Skipped} {
-			ev[o.String()] = res.Count(o)
-		}
-		b, _ := json.Marshal(ev)
-		fmt.Fprintln(c.stdout, string(b))
-		if res.Failed() {
+		c.writeEvent(summary)
+		if summary.Incomplete() {
 			return exitError
 		}
 		return exitOK
 	}
-	return c.applySummary(res)
+	return c.applySummary(summary)
 }
 
 // confirm asks for approval on the terminal: "yes" for changes, the number
@@ -218,38 +213,17 @@ func (c *cli) confirm(p *plan.Plan, site string) bool {
 	return true
 }
 
-func (c *cli) applySummary(res *engine.ApplyResult) int {
-	for _, r := range res.Objects {
-		if r.Outcome == engine.Unchanged {
-			continue
-		}
-		line := fmt.Sprintf("%-9s %s %q", r.Outcome, r.Kind, r.Name)
-		if r.ID != "" {
-			line += " (" + r.ID + ")"
-		}
-		if r.Reason != "" {
-			line += ": " + r.Reason
-		}
-		fmt.Fprintln(c.stdout, line)
-	}
-	summary := fmt.Sprintf("%d created, %d updated, %d deleted, %d unchanged, %d failed, %d skipped.",
-		res.Count(engine.Created), res.Count(engine.Updated), res.Count(engine.Deleted), res.Count(engine.Unchanged), res.Count(engine.Failed), res.Count(engine.Skipped))
-	if n := c.retrying.Retries(); n > 0 {
-		summary += fmt.Sprintf(" %d transient %s retried.", n, plural(n, "error", "errors"))
-	}
-	if res.Failed() {
-		fmt.Fprintln(c.stdout, "Apply incomplete: "+summary)
-		seen := map[string]bool{}
-		for _, r := range res.Objects {
-			if r.Hint != "" && !seen[r.Hint] {
-				seen[r.Hint] = true
-				c.hint("%s", r.Hint)
-			}
+// applySummary prints the summary for people: every object's outcome, the
+// counts, and what to do about failures.
+func (c *cli) applySummary(s *views.SummaryEvent) int {
+	s.WriteHuman(c.stdout)
+	if s.Incomplete() {
+		for _, h := range s.Hints() {
+			c.hint("%s", h)
 		}
 		c.hint("fix the cause and run tsctl apply again; finished objects are not redone")
 		return exitError
 	}
-	fmt.Fprintln(c.stdout, "Apply complete: "+summary)
 	return exitOK
 }
 

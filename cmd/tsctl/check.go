@@ -6,10 +6,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/tsctl/tsctl/engine/sitecheck"
+	"github.com/tsctl/tsctl/internal/sitecheck"
 )
 
-// siteCheck runs the read-only probes of engine/sitecheck against any site
+// siteCheck runs the read-only probes of internal/sitecheck against any site
 // (local:, https:// or wmi://) and prints what works and what does not.
 func (c *cli) siteCheck(args []string) int {
 	fs := c.flags("site check", "")

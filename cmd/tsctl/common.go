@@ -12,8 +12,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/views"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/adminservice"
 	"github.com/tsctl/tsctl/provider/local"
@@ -305,63 +306,36 @@ func (c *cli) lintFilter(ds diag.List) diag.List {
 	return out
 }
 
-// sameWarnings is how many warnings of one code are printed in full (the
-// first with its hint) before the rest are counted on one line: a
-// configuration of thousands of sequences that repeat one pattern gets a
-// screen of warnings, not thousands.
-const sameWarnings = 3
-
+// printDiags prints diagnostics: with --format github as workflow
+// annotations on stdout, else for people on stderr.
 func (c *cli) printDiags(ds diag.List) {
 	if c.format == "github" {
-		for _, d := range ds {
-			c.githubAnnotation(d)
-		}
+		views.DiagnosticsOf(ds).WriteGitHub(c.stdout)
 		return
 	}
-	// Warnings of one code are grouped: the first few in full, then one
-	// line counting the rest.
-	count, printed := map[string]int{}, map[string]int{}
-	for _, d := range ds {
-		if d.Severity == diag.Warning {
-			count[d.Code]++
-		}
+	views.DiagnosticsOf(ds).WriteHuman(c.stderr)
+}
+
+// writeDocument prints a JSON document (see views); false when it could
+// not be rendered, which it reports.
+func (c *cli) writeDocument(doc any) bool {
+	b, err := views.Document(doc)
+	if err != nil {
+		c.errorf("%v", err)
+		return false
 	}
-	for _, d := range ds {
-		key := "" // the group: a warning's lint code
-		if d.Severity == diag.Warning {
-			key = d.Code
-		}
-		if key != "" {
-			n := printed[key]
-			printed[key]++
-			if n >= sameWarnings {
-				continue
-			}
-		}
-		prefix := ""
-		if d.Severity == diag.Warning {
-			prefix = "warning: "
-		}
-		if d.Code != "" {
-			prefix += d.Code + ": "
-		}
-		if p := d.Pos.String(); p != "" {
-			fmt.Fprintf(c.stderr, "%s: %s%s\n", p, prefix, d.Msg)
-		} else {
-			fmt.Fprintf(c.stderr, "tsctl: %s%s\n", prefix, d.Msg)
-		}
-		if d.Hint != "" && (key == "" || printed[key] == 1) {
-			fmt.Fprintf(c.stderr, "\thint: %s\n", d.Hint)
-		}
-		if key != "" && printed[key] == sameWarnings && count[key] > sameWarnings {
-			rest := count[key] - sameWarnings
-			what := ""
-			if lc, ok := config.LookupLintCode(d.Code); ok {
-				what = " (" + lc.Summary + ")"
-			}
-			fmt.Fprintf(c.stderr, "tsctl: warning: %s: and %d more%s; --format github lists every one\n", d.Code, rest, what)
-		}
+	_, _ = c.stdout.Write(b)
+	return true
+}
+
+// writeEvent prints one JSON event line of apply --json (see views).
+func (c *cli) writeEvent(event any) {
+	b, err := views.Line(event)
+	if err != nil {
+		c.errorf("%v", err)
+		return
 	}
+	_, _ = c.stdout.Write(b)
 }
 
 // lintSummary prints, when there are warnings, one line counting them by
@@ -370,31 +344,10 @@ func (c *cli) lintSummary(ds diag.List) {
 	if c.format == "github" || c.format == "json" {
 		return
 	}
-	by := warningsByCode(ds)
-	if len(by) == 0 {
-		return
+	if line := views.DiagnosticsOf(ds).LintSummary(); line != "" {
+		fmt.Fprintf(c.stderr, "tsctl: %s\n", line)
+		c.hint("--ignore CODE hides a code for a run; lint: {ignore: [{code: CODE, reason: …}]} on a sequence or step hides it there")
 	}
-	total := 0
-	var parts []string
-	for _, lc := range config.LintCodes {
-		if n := by[lc.Code]; n > 0 {
-			total += n
-			parts = append(parts, fmt.Sprintf("%d %s (%s)", n, lc.Code, lc.Summary))
-		}
-	}
-	fmt.Fprintf(c.stderr, "tsctl: %d lint %s: %s\n", total, plural(total, "warning", "warnings"), strings.Join(parts, ", "))
-	c.hint("--ignore CODE hides a code for a run; lint: {ignore: [{code: CODE, reason: …}]} on a sequence or step hides it there")
-}
-
-// warningsByCode counts the warnings of each code.
-func warningsByCode(ds diag.List) map[string]int {
-	by := map[string]int{}
-	for _, d := range ds {
-		if d.Severity == diag.Warning && d.Code != "" {
-			by[d.Code]++
-		}
-	}
-	return by
 }
 
 func plural(n int, one, many string) string {
@@ -500,34 +453,6 @@ func (t *tempSite) Close() error {
 	err := t.Site.Close()
 	os.RemoveAll(t.dir)
 	return err
-}
-
-// githubAnnotation prints a diagnostic as a GitHub Actions workflow command.
-func (c *cli) githubAnnotation(d diag.Diagnostic) {
-	level := "error"
-	if d.Severity == diag.Warning {
-		level = "warning"
-	}
-	esc := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
-	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
-	msg := d.Msg
-	if d.Code != "" {
-		msg = d.Code + ": " + msg
-	}
-	if d.Hint != "" {
-		msg += "\nhint: " + d.Hint
-	}
-	var loc []string
-	if d.Pos.File != "" {
-		loc = append(loc, "file="+prop.Replace(d.Pos.File))
-	}
-	if d.Pos.Line > 0 {
-		loc = append(loc, fmt.Sprintf("line=%d", d.Pos.Line), fmt.Sprintf("col=%d", d.Pos.Col))
-	}
-	if d.Code != "" {
-		loc = append(loc, "title="+prop.Replace(d.Code))
-	}
-	fmt.Fprintf(c.stdout, "::%s %s::%s\n", level, strings.Join(loc, ","), esc.Replace(msg))
 }
 
 // notefLease says that apply waits for another apply to finish.

@@ -9,9 +9,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/convert"
-	"github.com/tsctl/tsctl/provider/export"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/convert"
+	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/schema"
 )
 
@@ -21,7 +21,7 @@ func (c *cli) convert(args []string) int {
 	if !c.parse(fs, args, 1, -1) {
 		return c.parseExit(fs)
 	}
-	ex, err := export.ReadFiles(fs.parsed)
+	ex, err := exportfile.ReadFiles(fs.parsed)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError

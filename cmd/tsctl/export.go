@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/engine/convert"
+	"github.com/tsctl/tsctl/internal/convert"
 )
 
 func (c *cli) export(args []string) int {

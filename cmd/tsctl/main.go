@@ -54,7 +54,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/provider"
 )
 

@@ -6,9 +6,10 @@ import (
 	"strings"
 
 	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/plan"
-	"github.com/tsctl/tsctl/engine/planfile"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/plan"
+	"github.com/tsctl/tsctl/internal/planfile"
+	"github.com/tsctl/tsctl/internal/views"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )
@@ -123,16 +124,13 @@ func (c *cli) plan(args []string) int {
 func (c *cli) writePlan(p *plan.Plan) int {
 	switch c.format {
 	case "json":
-		b, err := p.JSON()
-		if err != nil {
-			c.errorf("%v", err)
+		if !c.writeDocument(p) {
 			return exitError
 		}
-		_, _ = c.stdout.Write(b)
 	case "markdown":
-		p.WriteMarkdown(c.stdout)
+		views.WritePlanMarkdown(c.stdout, p)
 	default:
-		p.WriteHuman(c.stdout, plan.Style{Color: colorOK(c.stdout)})
+		views.WritePlan(c.stdout, p, views.Style{Color: colorOK(c.stdout)})
 	}
 	return exitOK
 }

@@ -1,14 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/engine/plan"
+	"github.com/tsctl/tsctl/internal/plan"
+	"github.com/tsctl/tsctl/internal/views"
 )
 
 // progress reports apply's progress: a live line on a terminal, one line
@@ -48,10 +48,9 @@ func (c *cli) newProgress(p *plan.Plan, jsonEvents, quiet bool) *progress {
 	return pr
 }
 
-func (p *progress) event(v map[string]any) {
-	b, _ := json.Marshal(v)
+func (p *progress) event(v any) {
 	p.mu.Lock()
-	fmt.Fprintln(p.c.stdout, string(b))
+	p.c.writeEvent(v)
 	p.mu.Unlock()
 }
 
@@ -61,11 +60,12 @@ func (p *progress) started(o *plan.Object) {
 	p.running[o.Address] = true
 	p.mu.Unlock()
 	if p.mode == "json" {
-		p.event(map[string]any{"event": "start", "address": o.Address, "action": o.Action.String()})
+		p.event(views.StartEvent{Action: o.Action, Address: o.Address, Event: views.EventStart, FormatVersion: views.FormatVersion})
 	}
 }
 
 func (p *progress) finished(r engine.ObjectResult) {
+	o := views.OutcomeOf(r)
 	p.mu.Lock()
 	if p.running[r.Address] {
 		delete(p.running, r.Address)
@@ -75,22 +75,9 @@ func (p *progress) finished(r engine.ObjectResult) {
 	p.mu.Unlock()
 	switch p.mode {
 	case "json":
-		ev := map[string]any{"event": "done", "address": r.Address, "kind": r.Kind, "name": r.Name, "outcome": r.Outcome.String()}
-		if r.ID != "" {
-			ev["id"] = r.ID
-		}
-		if r.Reason != "" {
-			ev["reason"] = r.Reason
-		}
-		p.event(ev)
+		p.event(o.Done())
 	case "lines", "live":
-		msg := fmt.Sprintf("%s %q: %s", r.Kind, r.Name, r.Outcome)
-		if r.ID != "" && r.Outcome == engine.Created {
-			msg += " (" + r.ID + ")"
-		}
-		if r.Reason != "" {
-			msg += ": " + r.Reason
-		}
+		msg := o.Progress()
 		p.mu.Lock()
 		if p.mode == "live" {
 			fmt.Fprint(p.c.stderr, "\r\x1b[K")

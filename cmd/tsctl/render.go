@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/provider/tsxml"
+	"github.com/tsctl/tsctl/internal/model"
 )
 
 func (c *cli) render(args []string) int {
@@ -48,12 +48,12 @@ func (c *cli) render(args []string) int {
 		return exitError
 	}
 	if *indent {
-		_, _ = c.stdout.Write(tsxml.MarshalIndent(q, "  "))
+		_, _ = c.stdout.Write(model.MarshalIndent(q, "  "))
 	} else {
-		out := tsxml.Marshal(q)
+		out := model.Marshal(q)
 		_, _ = c.stdout.Write(append(out, '\n'))
 	}
-	if strings.Contains(string(tsxml.Marshal(q)), "(known after apply)") {
+	if strings.Contains(string(model.Marshal(q)), "(known after apply)") {
 		c.warnf("some referenced objects do not exist on site %s yet; their IDs show as (known after apply)", site.Code())
 	}
 	return exitOK

@@ -15,8 +15,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/tsctl/tsctl/engine/workload"
-	"github.com/tsctl/tsctl/provider/adminservice/krbtest"
+	"github.com/tsctl/tsctl/internal/krbtest"
+	"github.com/tsctl/tsctl/internal/workload"
 )
 
 func TestMain(m *testing.M) {
@@ -41,7 +41,7 @@ func runScripts(t *testing.T, https bool) {
 		t.Fatal(err)
 	}
 	testscript.Run(t, testscript.Params{
-		Dir:                 filepath.Join(root, "testdata", "script"),
+		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") != "",
@@ -57,7 +57,7 @@ func runScripts(t *testing.T, https bool) {
 		},
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("EXAMPLES", filepath.Join(root, "examples"))
-			e.Setenv("FIXTURES", filepath.Join(root, "provider", "export", "testdata"))
+			e.Setenv("FIXTURES", filepath.Join(root, "internal", "exportfile", "testdata"))
 			e.Setenv("CORPUS", filepath.Join(root, "..", "shared", "corpus"))
 			e.Setenv("TSCTL_USER", `CORP\tsctl-ci`)
 			e.Setenv("NO_COLOR", "1")
@@ -310,7 +310,7 @@ func lookPath(name, path string) (string, error) {
 }
 
 // genconfig SEQUENCES STEPS FILE writes the generated configuration
-// tsctl-gen writes (engine/workload) to FILE.
+// tsctl-gen writes (internal/workload) to FILE.
 func cmdGenConfig(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 3 {
 		ts.Fatalf("usage: genconfig SEQUENCES STEPS FILE")

@@ -18,9 +18,9 @@ import (
 	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/jcmturner/gokrb5/v8/spnego"
 
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/facade"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/adminservice"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -29,7 +29,7 @@ const ServePasswordEnv = "TSCTL_SERVE_PASSWORD"
 
 // Time limits of the served site. A client must send a request's headers
 // within serveHeaderTimeout and the whole request (a body is at most
-// adminservice.MaxRequestBytes) within serveReadTimeout; an answer must be
+// facade.MaxRequestBytes) within serveReadTimeout; an answer must be
 // taken within serveWriteTimeout of the headers (it covers the call's own
 // work, injected latency and a pause= fault, which waits at most a minute);
 // an idle kept-alive connection is closed after serveIdleTimeout.
@@ -259,9 +259,9 @@ func (s *servedSite) close() {
 // beside them, the owner route through which tsctl's site commands reach
 // the site while the server holds it.
 func serveHandler(o serveOptions, ss *servedSite) (http.Handler, error) {
-	h := adminservice.Handler(ss.get)
+	h := facade.Handler(ss.get)
 	if o.readOnly {
-		h = adminservice.ReadOnly(h)
+		h = facade.ReadOnly(h)
 	}
 	switch {
 	case o.user != "" && o.keytab != "":
@@ -274,13 +274,13 @@ func serveHandler(o serveOptions, ss *servedSite) (http.Handler, error) {
 		if !o.tls {
 			return nil, fmt.Errorf("--user needs TLS: Basic authentication sends the password in the clear")
 		}
-		h = adminservice.LimitAuthFailures(adminservice.RequireBasic(h, o.user, pw))
+		h = facade.LimitAuthFailures(facade.RequireBasic(h, o.user, pw))
 	case o.keytab != "":
 		kt, err := keytab.Load(o.keytab)
 		if err != nil {
 			return nil, fmt.Errorf("read keytab %s: %w", o.keytab, err)
 		}
-		h = adminservice.LimitAuthFailures(spnego.SPNEGOKRB5Authenticate(h, kt))
+		h = facade.LimitAuthFailures(spnego.SPNEGOKRB5Authenticate(h, kt))
 	}
 	if o.readOnly {
 		return h, nil // nothing to change, so no owner route

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,12 +9,12 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/tsctl/tsctl/engine"
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/convert"
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/convert"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/localfile"
-	"github.com/tsctl/tsctl/provider/export"
+	"github.com/tsctl/tsctl/internal/views"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -160,28 +159,7 @@ func (c *cli) siteShow(args []string) int {
 		c.errorf("%v", err)
 		return exitError
 	}
-	if *asJSON {
-		type row struct {
-			Class     string `json:"class"`
-			ID        string `json:"id"`
-			Name      string `json:"name"`
-			Version   string `json:"version,omitempty"`
-			Steps     string `json:"-"`
-			Lock      string `json:"lock,omitempty"`
-			Reference int64  `json:"references,omitempty"`
-		}
-		var rows []row
-		for _, o := range objs {
-			r := row{Class: o.Class, ID: idOf(o.Props), Name: nameOf(o.Props), Version: o.String("SedoObjectVersion"), Reference: o.Int("ReferencesCount")}
-			rows = append(rows, r)
-		}
-		b, _ := json.MarshalIndent(map[string]any{"site": s.Code(), "objects": rows}, "", "  ")
-		fmt.Fprintln(c.stdout, string(b))
-		return exitOK
-	}
-	fmt.Fprintf(c.stdout, "Site %s (%s)\n", s.Code(), s.Dir())
-	tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CLASS\tID\tNAME\tLOCK")
+	var rows []views.SiteObject
 	for _, o := range objs {
 		lock := ""
 		for p, l := range locks {
@@ -189,9 +167,20 @@ func (c *cli) siteShow(args []string) int {
 				lock = l.String()
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.Class, idOf(o.Props), nameOf(o.Props), lock)
+		rows = append(rows, views.SiteObject{Class: o.Class, ID: idOf(o.Props), Name: nameOf(o.Props), Version: o.String("SedoObjectVersion"),
+			Lock: lock, References: o.Int("ReferencesCount")})
 	}
-	tw.Flush()
+	doc := views.NewSiteObjects(s.Code(), s.Dir(), rows)
+	if *asJSON {
+		if !c.writeDocument(doc) {
+			return exitError
+		}
+		return exitOK
+	}
+	if err := doc.WriteHuman(c.stdout); err != nil {
+		c.errorf("%v", err)
+		return exitError
+	}
 	return exitOK
 }
 
@@ -313,7 +302,7 @@ func (c *cli) siteDelete(args []string) int {
 // seedExport adds every object an export references, under its original
 // ID and name, so that the converted sequences apply to this site.
 func (c *cli) seedExport(siteFlag string, files []string) int {
-	ex, err := export.ReadFiles(files)
+	ex, err := exportfile.ReadFiles(files)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError
@@ -346,7 +335,7 @@ func (c *cli) seedExport(siteFlag string, files []string) int {
 func LocalStubs(in []convert.Stub) []local.Stub {
 	out := make([]local.Stub, 0, len(in))
 	for _, st := range in {
-		out = append(out, local.Stub{Class: engine.ClassOfRef(st.Kind), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
+		out = append(out, local.Stub{Class: st.Kind.Class(), ID: st.ID, Name: st.Name, Description: st.Description, Programs: st.Programs})
 	}
 	return out
 }

@@ -15,8 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tsctl/tsctl/internal/edm"
+	"github.com/tsctl/tsctl/internal/facade"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/adminservice"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -89,7 +90,7 @@ func ownerHandler(ss *servedSite) http.Handler {
 			return
 		}
 		var req ownerRequest
-		d := json.NewDecoder(http.MaxBytesReader(w, r.Body, adminservice.MaxRequestBytes))
+		d := json.NewDecoder(http.MaxBytesReader(w, r.Body, facade.MaxRequestBytes))
 		if err := d.Decode(&req); err != nil {
 			reply(http.StatusBadRequest, ownerReply{Error: "decode request: " + err.Error()})
 			return
@@ -107,7 +108,7 @@ func ownerHandler(ss *servedSite) http.Handler {
 			var objs []*provider.Instance
 			if objs, err = site.Objects(); err == nil {
 				for _, o := range objs {
-					rep.Objects = append(rep.Objects, adminservice.ToJSON(o, true))
+					rep.Objects = append(rep.Objects, edm.ToJSON(o, true))
 				}
 			}
 		case "locks":
@@ -254,7 +255,7 @@ func (s *servedStore) Objects() ([]*provider.Instance, error) {
 	}
 	out := make([]*provider.Instance, 0, len(rep.Objects))
 	for _, m := range rep.Objects {
-		out = append(out, adminservice.FromJSON("", m))
+		out = append(out, edm.FromJSON("", m))
 	}
 	return out, nil
 }

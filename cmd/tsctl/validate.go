@@ -1,11 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
-	"github.com/tsctl/tsctl/engine/config"
-	"github.com/tsctl/tsctl/engine/diag"
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/views"
 )
 
 func (c *cli) validate(args []string) int {
@@ -33,25 +33,9 @@ func (c *cli) validate(args []string) int {
 	ds = c.lintFilter(ds)
 	failed := ds.HasErrors() || (*strict && len(ds) > 0)
 	if c.format == "json" {
-		type jd struct {
-			Severity string `json:"severity"`
-			Code     string `json:"code,omitempty"`
-			File     string `json:"file,omitempty"`
-			Line     int    `json:"line,omitempty"`
-			Column   int    `json:"column,omitempty"`
-			Message  string `json:"message"`
-			Hint     string `json:"hint,omitempty"`
+		if !c.writeDocument(views.NewValidation(ds, !failed)) {
+			return exitError
 		}
-		out := struct {
-			Valid       bool           `json:"valid"`
-			Diagnostics []jd           `json:"diagnostics"`
-			Warnings    map[string]int `json:"warnings_by_code"`
-		}{Valid: !failed, Diagnostics: []jd{}, Warnings: warningsByCode(ds)}
-		for _, d := range ds {
-			out.Diagnostics = append(out.Diagnostics, jd{d.Severity.String(), d.Code, d.Pos.File, d.Pos.Line, d.Pos.Col, d.Msg, d.Hint})
-		}
-		b, _ := json.MarshalIndent(out, "", "  ")
-		fmt.Fprintln(c.stdout, string(b))
 		if failed {
 			return exitError
 		}

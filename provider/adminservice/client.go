@@ -1,13 +1,3 @@
-// Package adminservice reaches a Configuration Manager site through its
-// AdminService REST API (OData v4 over HTTPS, the WMI route
-// https://SERVER/AdminService/wmi/...), from any OS. It implements the
-// provider.Site primitives: collection queries with $filter/$select,
-// keyed GETs (lazy properties included), create/update/delete, and static
-// methods as POST wmi/<Class>.<Method> with embedded objects typed by
-// @odata.type. It authenticates with NTLM (also inside Negotiate), Kerberos
-// (SPNEGO) or a bearer token (AuthFromEnv picks one from the environment).
-// Handler serves any provider.Site behind the same routes, for tests and
-// "tsctl site serve".
 package adminservice
 
 import (
@@ -30,6 +20,8 @@ import (
 
 	"github.com/Azure/go-ntlmssp"
 
+	"github.com/tsctl/tsctl/internal/edm"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -369,7 +361,7 @@ func keyOf(path string) (class, key string, err error) {
 		return class, "", nil
 	}
 	for k, v := range keys {
-		return class, "(" + keyLiteral(class, k, v) + ")", nil
+		return class, "(" + edm.KeyLiteral(class, k, v) + ")", nil
 	}
 	return "", "", nil
 }
@@ -407,7 +399,7 @@ func (c *Client) Query(ctx context.Context, q provider.Query) ([]*provider.Insta
 	}
 	list := make([]*provider.Instance, 0, len(values))
 	for _, m := range values {
-		list = append(list, FromJSON(q.Class, m))
+		list = append(list, edm.FromJSON(q.Class, m))
 	}
 	return list, nil
 }
@@ -491,7 +483,7 @@ func (c *Client) Get(ctx context.Context, path string) (*provider.Instance, erro
 	if len(out.Value) == 0 {
 		return nil, &provider.Error{Kind: provider.KindNotFound, Op: "Get " + path, Msg: "object not found"}
 	}
-	return FromJSON(class, out.Value[0]), nil
+	return edm.FromJSON(class, out.Value[0]), nil
 }
 
 // Put implements provider.Site. An instance without its key is created
@@ -505,11 +497,8 @@ func (c *Client) Get(ctx context.Context, path string) (*provider.Instance, erro
 // wmi/SMS_Program(PackageID='…',ProgramName='…') and created with POST
 // wmi/SMS_Program when that object does not exist.
 func (c *Client) Put(ctx context.Context, in *provider.Instance) (string, error) {
-	body := ToJSON(in, false)
-	keys := keyProps[in.Class]
-	if keys == nil {
-		keys = []string{"PackageID"}
-	}
+	body := edm.ToJSON(in, false)
+	keys := object.KeyOf(in.Class)
 	var kv []string
 	for _, k := range keys {
 		if in.String(k) == "" {
@@ -536,7 +525,7 @@ func (c *Client) Put(ctx context.Context, in *provider.Instance) (string, error)
 	if v, ok := out["value"].([]any); ok && len(v) > 0 {
 		out, _ = v[0].(map[string]any)
 	}
-	got := FromJSON(in.Class, out)
+	got := edm.FromJSON(in.Class, out)
 	kv = kv[:0]
 	for _, k := range keys {
 		v := got.String(k)
@@ -552,17 +541,14 @@ func (c *Client) Put(ctx context.Context, in *provider.Instance) (string, error)
 // (PackageID='PS100001',ProgramName='Install') for a composite key.
 func keyURL(class string, kv []string) string {
 	if len(kv) == 2 {
-		return "(" + keyLiteral(class, kv[0], kv[1]) + ")"
+		return "(" + edm.KeyLiteral(class, kv[0], kv[1]) + ")"
 	}
 	var parts []string
 	for i := 0; i+1 < len(kv); i += 2 {
-		parts = append(parts, kv[i]+"="+keyLiteral(class, kv[i], kv[i+1]))
+		parts = append(parts, kv[i]+"="+edm.KeyLiteral(class, kv[i], kv[i+1]))
 	}
 	return "(" + strings.Join(parts, ",") + ")"
 }
-
-// keyProps are the key properties of classes whose key is not PackageID.
-var keyProps = map[string][]string{"SMS_Program": {"PackageID", "ProgramName"}}
 
 // Delete implements provider.Site.
 func (c *Client) Delete(ctx context.Context, path string) error {
@@ -577,7 +563,7 @@ func (c *Client) Delete(ctx context.Context, path string) error {
 func (c *Client) ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error) {
 	body := map[string]any{}
 	for k, v := range in {
-		body[k] = valueToJSON(v)
+		body[k] = edm.ValueToJSON(v)
 	}
 	var out map[string]any
 	op := class + "." + method
@@ -589,7 +575,7 @@ func (c *Client) ExecMethod(ctx context.Context, class, method string, in map[st
 		if strings.HasPrefix(k, "@odata") {
 			continue
 		}
-		res[k] = valueFromJSON(v)
+		res[k] = edm.ValueFromJSON(v)
 	}
 	if err := provider.CheckReturnValue(op, res); err != nil {
 		return nil, err

@@ -24,8 +24,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/spnego"
 	"github.com/jcmturner/gokrb5/v8/types"
 
+	"github.com/tsctl/tsctl/internal/krbtest"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/adminservice/krbtest"
 )
 
 const testRealm = krbtest.Realm

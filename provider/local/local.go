@@ -1,9 +1,3 @@
-// Package local is tsctl's embedded Configuration Manager site: a durable,
-// single-writer store (bbolt) that implements the SMS Provider's behaviour
-// server-side — PackageID assignment, ImportSequence and SetSequence with
-// the site's normal form, derived references, size limits, SEDO-style locks
-// and object versions — behind the same provider.Site seam as a real site.
-// It also offers fault and latency injection for tests and benchmarks.
 package local
 
 import (
@@ -25,7 +19,9 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -142,7 +138,7 @@ func openStore(dir string, opts Options) (*bolt.DB, error) {
 		if err == nil {
 			return db, nil
 		}
-		if !errors.Is(err, bolt.ErrTimeout) {
+		if !errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open local site %s: %w", dir, err)
 		}
 		waited := time.Since(start)
@@ -216,9 +212,9 @@ func (s *Site) init(code string) error {
 		}
 		// What a new primary site holds.
 		for _, o := range []struct{ class, name, desc string }{
-			{ClassPackage, "Configuration Manager Client Package", "Configuration Manager client installation files"},
-			{ClassPackage, "User State Migration Tool for Windows", "User State Migration Tool for Windows"},
-			{ClassBootImagePackage, "Boot image (x64)", "Boot image (x64)"},
+			{object.ClassPackage, "Configuration Manager Client Package", "Configuration Manager client installation files"},
+			{object.ClassPackage, "User State Migration Tool for Windows", "User State Migration Tool for Windows"},
+			{object.ClassBootImagePackage, "Boot image (x64)", "Boot image (x64)"},
 		} {
 			in := provider.New(o.class)
 			in.Props["Name"] = o.name
@@ -343,7 +339,7 @@ func (s *Site) Get(ctx context.Context, path string) (*provider.Instance, error)
 		if err != nil {
 			return err
 		}
-		if in.Class == ClassTaskSequencePackage {
+		if in.Class == object.ClassTaskSequencePackage {
 			in.Props["TaskSequenceFlags"] = danglingFlag(tx, in)
 		}
 		return nil
@@ -421,8 +417,8 @@ func (s *Site) Put(ctx context.Context, in *provider.Instance) (string, error) {
 	var path string
 	err := s.writes.update(func(tx *bolt.Tx) error {
 		p, hasKey := pathOf(in)
-		if _, isPkg := packageType[in.Class]; isPkg && !hasKey {
-			if in.Class == ClassTaskSequencePackage {
+		if _, isPkg := packageType(in.Class); isPkg && !hasKey {
+			if in.Class == object.ClassTaskSequencePackage {
 				return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "a task sequence package is created with SetSequence"}
 			}
 			var err error
@@ -437,11 +433,11 @@ func (s *Site) Put(ctx context.Context, in *provider.Instance) (string, error) {
 		}
 		cur, err := s.get(tx, p)
 		if provider.IsKind(err, provider.KindNotFound) {
-			if _, isPkg := packageType[in.Class]; isPkg {
+			if _, isPkg := packageType(in.Class); isPkg {
 				return &provider.Error{Kind: provider.KindNotFound, Op: op, Msg: "no object at " + p, Code: 0x80041002}
 			}
-			if in.Class == ClassProgram {
-				if _, err := s.get(tx, provider.Path(ClassPackage, "PackageID", in.String("PackageID"))); err != nil {
+			if in.Class == object.ClassProgram {
+				if _, err := s.get(tx, provider.Path(object.ClassPackage, "PackageID", in.String("PackageID"))); err != nil {
 					return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "package " + in.String("PackageID") + " does not exist"}
 				}
 			}
@@ -488,7 +484,7 @@ func (s *Site) create(tx *bolt.Tx, in *provider.Instance) (string, error) {
 	}
 	id := fmt.Sprintf("%s%05X", s.code, n)
 	in.Props["PackageID"] = id
-	in.Props["PackageType"] = packageType[in.Class]
+	in.Props["PackageType"], _ = packageType(in.Class)
 	in.Props["SourceSite"] = s.code
 	in.Props["SedoObjectVersion"] = newGUID()
 	in.Props["LastRefreshTime"] = now()
@@ -512,9 +508,9 @@ func (s *Site) Delete(ctx context.Context, path string) error {
 			return err
 		}
 		// Deleting a package deletes its programs, as the SMS Provider does.
-		if class, keys, err := provider.ParsePath(path); err == nil && class == ClassPackage {
+		if class, keys, err := provider.ParsePath(path); err == nil && class == object.ClassPackage {
 			c := tx.Bucket(bucketObjects).Cursor()
-			prefix := []byte(provider.Path(ClassProgram, "PackageID", keys["PackageID"]) + ",")
+			prefix := []byte(provider.Path(object.ClassProgram, "PackageID", keys["PackageID"]) + ",")
 			var progs [][]byte
 			for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Next() {
 				progs = append(progs, append([]byte(nil), k...))

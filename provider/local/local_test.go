@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 var ctx = context.Background()
@@ -45,7 +46,7 @@ func setSeq(s *Site, pkg, ts *provider.Instance) (string, error) {
 }
 
 func newPkg(name string) *provider.Instance {
-	p := provider.New(ClassTaskSequencePackage)
+	p := provider.New(object.ClassTaskSequencePackage)
 	p.Props["Name"] = name
 	return p
 }
@@ -55,8 +56,8 @@ func TestNewSiteHoldsDefaults(t *testing.T) {
 	if s.Code() != "AB1" {
 		t.Fatalf("code = %s", s.Code())
 	}
-	pk, _ := s.Query(ctx, provider.Query{Class: ClassPackage})
-	bi, _ := s.Query(ctx, provider.Query{Class: ClassBootImagePackage})
+	pk, _ := s.Query(ctx, provider.Query{Class: object.ClassPackage})
+	bi, _ := s.Query(ctx, provider.Query{Class: object.ClassBootImagePackage})
 	if len(pk) != 2 || len(bi) != 1 || bi[0].String("Name") != "Boot image (x64)" || bi[0].String("PackageID") != "AB100003" {
 		t.Fatalf("defaults: %d packages, boot images %+v", len(pk), bi)
 	}
@@ -67,7 +68,7 @@ func TestNewSiteHoldsDefaults(t *testing.T) {
 
 func TestPackageIDsAndPut(t *testing.T) {
 	s := open(t, Options{})
-	in := provider.New(ClassPackage)
+	in := provider.New(object.ClassPackage)
 	in.Props["Name"] = "Tools"
 	path, err := s.Put(ctx, in)
 	if err != nil || path != `SMS_Package.PackageID="PS100004"` {
@@ -87,7 +88,7 @@ func TestPackageIDsAndPut(t *testing.T) {
 		t.Error("update did not change description and version")
 	}
 	// Programs need their package.
-	pr := provider.New(ClassProgram)
+	pr := provider.New(object.ClassProgram)
 	pr.Props["PackageID"], pr.Props["ProgramName"] = "PS1FFFFF", "Install"
 	if _, err := s.Put(ctx, pr); !provider.IsKind(err, provider.KindInvalid) {
 		t.Errorf("program of a missing package: %v", err)
@@ -114,7 +115,7 @@ func TestSetSequenceCreatesAndDerives(t *testing.T) {
 	if got.Int("ReferencesCount") != 1 || got.Int("Type") != 1 || got.Int("PackageType") != 4 {
 		t.Errorf("derived fields: refs=%d type=%d", got.Int("ReferencesCount"), got.Int("Type"))
 	}
-	q, err := tsxml.Parse([]byte(got.String("Sequence")))
+	q, err := model.Parse([]byte(got.String("Sequence")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestSetSequenceCreatesAndDerives(t *testing.T) {
 		t.Errorf("stored step changed: successCodeList=%v runIn=%v vars=%v", st.SuccessCodes, st.RunIn, st.Vars)
 	}
 	// Lazy properties are not returned by queries.
-	list, _ := s.Query(ctx, provider.Query{Class: ClassTaskSequencePackage})
+	list, _ := s.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage})
 	if _, ok := list[0].Props["Sequence"]; ok || len(list) != 1 {
 		t.Error("query returned the lazy Sequence")
 	}
@@ -156,7 +157,7 @@ func TestSetSequenceRefusals(t *testing.T) {
 	if _, err := s.ExecMethod(ctx, "SMS_TaskSequencePackage", "ImportSequence", map[string]any{"SequenceXML": "<sequence"}); !provider.IsKind(err, provider.KindInvalid) {
 		t.Errorf("invalid XML: %v", err)
 	}
-	objs, _ := s.Query(ctx, provider.Query{Class: ClassTaskSequencePackage})
+	objs, _ := s.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage})
 	if len(objs) != 0 {
 		t.Errorf("refused SetSequence stored %d sequences", len(objs))
 	}
@@ -226,10 +227,10 @@ func TestFaults(t *testing.T) {
 	}
 	s := open(t, Options{Faults: f})
 	start := time.Now()
-	if _, err := s.Query(ctx, provider.Query{Class: ClassPackage}); err != nil {
+	if _, err := s.Query(ctx, provider.Query{Class: object.ClassPackage}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Query(ctx, provider.Query{Class: ClassPackage}); !provider.IsKind(err, provider.KindTransient) {
+	if _, err := s.Query(ctx, provider.Query{Class: object.ClassPackage}); !provider.IsKind(err, provider.KindTransient) {
 		t.Errorf("second call: %v", err)
 	}
 	if time.Since(start) < 4*time.Millisecond {
@@ -257,7 +258,7 @@ func TestFaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = s3.Get(ctx, provider.Path(ClassPackage, "PackageID", "PS100001"))
+		_, err = s3.Get(ctx, provider.Path(object.ClassPackage, "PackageID", "PS100001"))
 		got = append(got, err != nil && strings.Contains(err.Error(), "injected fault"))
 		s3.Close()
 	}
@@ -272,7 +273,7 @@ func TestDurableAndExclusive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := provider.New(ClassPackage)
+	in := provider.New(object.ClassPackage)
 	in.Props["Name"] = "Kept"
 	if _, err := s.Put(ctx, in); err != nil {
 		t.Fatal(err)
@@ -287,7 +288,7 @@ func TestDurableAndExclusive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	list, _ := s.Query(ctx, provider.Query{Class: ClassPackage, Where: map[string]string{"Name": "Kept"}})
+	list, _ := s.Query(ctx, provider.Query{Class: object.ClassPackage, Where: map[string]string{"Name": "Kept"}})
 	if len(list) != 1 {
 		t.Errorf("object lost across reopen")
 	}
@@ -315,7 +316,7 @@ func TestConcurrentSetSequence(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	list, _ := s.Query(ctx, provider.Query{Class: ClassTaskSequencePackage})
+	list, _ := s.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage})
 	ids := map[string]bool{}
 	for _, in := range list {
 		ids[in.String("PackageID")] = true
@@ -400,7 +401,7 @@ func TestPauseFault(t *testing.T) {
 	defer s.Close()
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.Get(ctx, provider.Path(ClassPackage, "PackageID", "PS1FFFFF"))
+		_, err := s.Get(ctx, provider.Path(object.ClassPackage, "PackageID", "PS1FFFFF"))
 		done <- err
 	}()
 	paused := filepath.Join(dir, PausedFile)
@@ -427,7 +428,7 @@ func TestPauseFault(t *testing.T) {
 		t.Error("paused file left behind")
 	}
 	// Only the first call pauses.
-	if _, err := s.Get(ctx, provider.Path(ClassPackage, "PackageID", "PS1FFFFF")); !provider.IsKind(err, provider.KindNotFound) {
+	if _, err := s.Get(ctx, provider.Path(object.ClassPackage, "PackageID", "PS1FFFFF")); !provider.IsKind(err, provider.KindNotFound) {
 		t.Errorf("second call: %v", err)
 	}
 }

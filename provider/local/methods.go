@@ -8,12 +8,13 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/tsxml"
 )
 
 // MaxSequenceBytes is the largest Sequence a site stores (ConfigMgr 2010+).
-const MaxSequenceBytes = tsxml.MaxStoredBytes
+const MaxSequenceBytes = model.MaxStoredBytes
 
 // ExecMethod implements provider.Site for the static methods tsctl uses:
 // SMS_TaskSequencePackage.ImportSequence / SetSequence and
@@ -50,7 +51,7 @@ func (s *Site) importSequence(op string, in map[string]any) (map[string]any, err
 	if len(x) > 4*MaxSequenceBytes {
 		return nil, &provider.Error{Kind: provider.KindTooLarge, Op: op, Msg: fmt.Sprintf("sequence XML is %d bytes", len(x))}
 	}
-	q, err := tsxml.Parse([]byte(x))
+	q, err := model.Parse([]byte(x))
 	if err != nil {
 		return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "invalid sequence XML: " + err.Error(), Code: 0x80041008}
 	}
@@ -72,7 +73,7 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 	if pkg == nil || ts == nil {
 		return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "TaskSequencePackage and TaskSequence are required", Code: 0x80041008}
 	}
-	q, ok := ts.Handle.(*tsxml.Sequence)
+	q, ok := ts.Handle.(*model.Sequence)
 	if !ok || ts.Class != "SMS_TaskSequence" {
 		return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "TaskSequence is not an SMS_TaskSequence from this site", Code: 0x80041008}
 	}
@@ -84,7 +85,7 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 	q = q.Clone()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if id := pkg.String("PackageID"); id != "" {
-			path = provider.Path(ClassTaskSequencePackage, "PackageID", id)
+			path = provider.Path(object.ClassTaskSequencePackage, "PackageID", id)
 			var err error
 			if cur, err = s.get(tx, path); err != nil {
 				return err
@@ -93,7 +94,7 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 				return err
 			}
 		} else {
-			cur = provider.New(ClassTaskSequencePackage)
+			cur = provider.New(object.ClassTaskSequencePackage)
 		}
 		for _, k := range writablePackageProps {
 			if v, ok := pkg.Props[k]; ok {
@@ -104,11 +105,11 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "Name must be 1 to 100 characters", Code: 0x80041008}
 		}
 		if b := cur.String("BootImageID"); b != "" {
-			if _, err := s.get(tx, provider.Path(ClassBootImagePackage, "PackageID", b)); err != nil {
+			if _, err := s.get(tx, provider.Path(object.ClassBootImagePackage, "PackageID", b)); err != nil {
 				return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "BootImageID " + b + " is not a boot image on this site", Code: 0x80041008}
 			}
 		}
-		tsxml.Derive(q, func(id string) (tsxml.Child, bool) { return s.child(tx, id) })
+		model.Derive(q, func(id string) (model.Child, bool) { return s.child(tx, id) })
 		if missing := s.missingRefs(tx, q.References); len(missing) > 0 {
 			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "the sequence references objects that do not exist on the site: " + strings.Join(missing, ", "), Code: 0x80041008}
 		}
@@ -117,8 +118,8 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 	if err != nil {
 		return nil, err
 	}
-	tsxml.BlankSecrets(q) // the local site never runs a sequence: it keeps no secret
-	xml := tsxml.MarshalString(q)
+	model.BlankSecrets(q) // the local site never runs a sequence: it keeps no secret
+	xml := model.MarshalString(q)
 	if len(xml) > MaxSequenceBytes {
 		return nil, &provider.Error{Kind: provider.KindTooLarge, Op: op, Msg: fmt.Sprintf("the sequence is %d bytes; a site stores at most %d (split it with Run Task Sequence steps)", len(xml), MaxSequenceBytes)}
 	}
@@ -136,7 +137,7 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 	cur.Props["References"] = refs
 	cur.Props["ReferencesCount"] = int64(len(refs))
 	typ := int64(1)
-	if tsxml.IsOSDeployment(q) {
+	if model.IsOSDeployment(q) {
 		typ = 2
 	}
 	cur.Props["Type"] = typ
@@ -176,21 +177,21 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 
 // child returns what SetSequence needs to know about a child sequence.
 // It reads the child's name and references, not its sequence XML.
-func (s *Site) child(tx *bolt.Tx, id string) (tsxml.Child, bool) {
-	path := []byte(provider.Path(ClassTaskSequencePackage, "PackageID", id))
+func (s *Site) child(tx *bolt.Tx, id string) (model.Child, bool) {
+	path := []byte(provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
 	v := tx.Bucket(bucketObjects).Get(path)
 	if v == nil {
-		return tsxml.Child{}, false
+		return model.Child{}, false
 	}
 	base, err := decode(v)
 	if err != nil {
-		return tsxml.Child{}, false
+		return model.Child{}, false
 	}
-	c := tsxml.Child{Name: base.String("Name")}
+	c := model.Child{Name: base.String("Name")}
 	if lv := tx.Bucket(bucketLazy).Get(path); lv != nil {
 		lz, err := decodeSkipping(lv, skipSequence)
 		if err != nil {
-			return tsxml.Child{}, false
+			return model.Child{}, false
 		}
 		c.References = provider.SequenceReferences(lz)
 	}
@@ -199,7 +200,7 @@ func (s *Site) child(tx *bolt.Tx, id string) (tsxml.Child, bool) {
 
 var skipSequence = map[string]bool{"Sequence": true}
 
-func (s *Site) missingRefs(tx *bolt.Tx, refs []tsxml.Reference) []string {
+func (s *Site) missingRefs(tx *bolt.Tx, refs []model.Reference) []string {
 	var missing []string
 	for _, r := range refs {
 		if r.Application != "" {
@@ -217,8 +218,11 @@ func (s *Site) missingRefs(tx *bolt.Tx, refs []tsxml.Reference) []string {
 }
 
 func (s *Site) packageExists(tx *bolt.Tx, id string) bool {
-	for _, c := range PackageClasses {
-		if tx.Bucket(bucketObjects).Get([]byte(provider.Path(c, "PackageID", id))) != nil {
+	for _, k := range object.All {
+		if _, ok := k.PackageType(); !ok {
+			continue
+		}
+		if tx.Bucket(bucketObjects).Get([]byte(provider.Path(k.Class(), "PackageID", id))) != nil {
 			return true
 		}
 	}
@@ -227,7 +231,7 @@ func (s *Site) packageExists(tx *bolt.Tx, id string) bool {
 
 func (s *Site) appExists(tx *bolt.Tx, model string) bool {
 	c := tx.Bucket(bucketObjects).Cursor()
-	prefix := []byte(ClassApplication + ".")
+	prefix := []byte(object.ClassApplication + ".")
 	for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
 		in, err := decode(v)
 		if err == nil && strings.EqualFold(in.String("ModelName"), model) {

@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -68,7 +69,7 @@ func (s *Site) ApplySeed(seed Seed) (SeedResult, error) {
 				return err
 			}
 			name := in.String("Name")
-			if in.Class == ClassApplication {
+			if in.Class == object.ClassApplication {
 				name = in.String("LocalizedDisplayName")
 			}
 			existing[in.Class+"\x00"+strings.ToLower(name)] = true
@@ -92,8 +93,8 @@ func (s *Site) ApplySeed(seed Seed) (SeedResult, error) {
 		}
 		for _, a := range seed.Applications {
 			a := a
-			if err := add(ClassApplication, a.Name, func() error {
-				in := provider.New(ClassApplication)
+			if err := add(object.ClassApplication, a.Name, func() error {
+				in := provider.New(object.ClassApplication)
 				sum := sha1.Sum([]byte(strings.ToLower(a.Name)))
 				model := a.ModelName
 				if model == "" {
@@ -113,8 +114,8 @@ func (s *Site) ApplySeed(seed Seed) (SeedResult, error) {
 		for _, group := range []struct {
 			class string
 			list  []SeedPackage
-		}{{ClassBootImagePackage, seed.BootImages}, {ClassPackage, seed.Packages}, {ClassImagePackage, seed.OSImages},
-			{ClassOSInstallPackage, seed.OSUpgradePackages}, {ClassDriverPackage, seed.DriverPackages}} {
+		}{{object.ClassBootImagePackage, seed.BootImages}, {object.ClassPackage, seed.Packages}, {object.ClassImagePackage, seed.OSImages},
+			{object.ClassOSInstallPackage, seed.OSUpgradePackages}, {object.ClassDriverPackage, seed.DriverPackages}} {
 			for _, sp := range group.list {
 				sp, class := sp, group.class
 				if err := add(class, sp.Name, func() error {
@@ -127,7 +128,7 @@ func (s *Site) ApplySeed(seed Seed) (SeedResult, error) {
 						return err
 					}
 					for _, prog := range sp.Programs {
-						pr := provider.New(ClassProgram)
+						pr := provider.New(object.ClassProgram)
 						pr.Props["PackageID"] = in.String("PackageID")
 						pr.Props["ProgramName"] = prog
 						pr.Props["CommandLine"] = prog
@@ -159,7 +160,7 @@ func (s *Site) scopeID() string {
 func (s *Site) FindByName(name string) (string, error) {
 	var found []string
 	err := s.db.View(func(tx *bolt.Tx) error {
-		for _, class := range []string{ClassTaskSequencePackage, ClassPackage, ClassImagePackage, ClassOSInstallPackage, ClassDriverPackage, ClassBootImagePackage} {
+		for _, class := range []string{object.ClassTaskSequencePackage, object.ClassPackage, object.ClassImagePackage, object.ClassOSInstallPackage, object.ClassDriverPackage, object.ClassBootImagePackage} {
 			c := tx.Bucket(bucketObjects).Cursor()
 			prefix := []byte(class + ".")
 			for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
@@ -205,12 +206,12 @@ func (s *Site) AddStubs(stubs []Stub) (SeedResult, error) {
 	var res SeedResult
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, st := range stubs {
-			if st.Class == ClassApplication {
+			if st.Class == object.ClassApplication {
 				if s.appExists(tx, st.ID) {
 					res.Existing = append(res.Existing, st.Class+" "+st.ID)
 					continue
 				}
-				in := provider.New(ClassApplication)
+				in := provider.New(object.ClassApplication)
 				sum := sha1.Sum([]byte(st.ID))
 				in.Props["CI_ID"] = fmt.Sprint(int64(16777216) + int64(sum[0])<<16 | int64(sum[1])<<8 | int64(sum[2]))
 				in.Props["LocalizedDisplayName"] = st.Name
@@ -223,7 +224,7 @@ func (s *Site) AddStubs(stubs []Stub) (SeedResult, error) {
 				res.Added = append(res.Added, st.Class+" "+st.ID)
 				continue
 			}
-			if _, ok := packageType[st.Class]; !ok {
+			if _, ok := packageType(st.Class); !ok {
 				return fmt.Errorf("stub %s: class %s is not a package class", st.ID, st.Class)
 			}
 			if !packageIDRE.MatchString(st.ID) {
@@ -253,10 +254,10 @@ func (s *Site) AddStubs(stubs []Stub) (SeedResult, error) {
 			in.Props["PackageID"] = st.ID
 			in.Props["Name"] = st.Name
 			in.Props["Description"] = st.Description
-			in.Props["PackageType"] = packageType[st.Class]
+			in.Props["PackageType"], _ = packageType(st.Class)
 			in.Props["SourceSite"] = st.ID[:3]
 			in.Props["SedoObjectVersion"] = newGUID()
-			if st.Class == ClassTaskSequencePackage {
+			if st.Class == object.ClassTaskSequencePackage {
 				in.Props["Sequence"] = `<sequence version="3.10" />`
 				in.Props["References"] = []*provider.Instance{}
 				in.Props["ReferencesCount"] = int64(0)
@@ -266,7 +267,7 @@ func (s *Site) AddStubs(stubs []Stub) (SeedResult, error) {
 				return err
 			}
 			for _, prog := range st.Programs {
-				pr := provider.New(ClassProgram)
+				pr := provider.New(object.ClassProgram)
 				pr.Props["PackageID"], pr.Props["ProgramName"], pr.Props["CommandLine"] = st.ID, prog, prog
 				p, _ := pathOf(pr)
 				if err := s.save(tx, p, pr); err != nil {
@@ -311,7 +312,7 @@ func (s *Site) untouchedDefault(tx *bolt.Tx, path string) bool {
 	id := strings.ToUpper(in.String("PackageID"))
 	used := false
 	c := tx.Bucket(bucketLazy).Cursor()
-	prefix := []byte(ClassTaskSequencePackage + ".")
+	prefix := []byte(object.ClassTaskSequencePackage + ".")
 	for k, lv := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)) && !used; k, lv = c.Next() {
 		lz, err := decodeSkipping(lv, skipSequence)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -88,12 +89,12 @@ func TestReadOnlyCreatesAndWritesNothing(t *testing.T) {
 		t.Fatalf("second reader: %v", err)
 	}
 	ro2.Close()
-	in := provider.New(ClassPackage)
+	in := provider.New(object.ClassPackage)
 	in.Props["Name"] = "X"
 	if _, err := ro.Put(ctx, in); !provider.IsKind(err, provider.KindDenied) {
 		t.Errorf("Put on a read-only site: %v", err)
 	}
-	if list, err := ro.Query(ctx, provider.Query{Class: ClassPackage}); err != nil || len(list) == 0 {
+	if list, err := ro.Query(ctx, provider.Query{Class: object.ClassPackage}); err != nil || len(list) == 0 {
 		t.Errorf("read-only query: %d, %v", len(list), err)
 	}
 	ro.Close()

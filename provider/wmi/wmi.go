@@ -1,9 +1,3 @@
-// Package wmi reaches a Configuration Manager site through the SMS
-// Provider's WMI interface (DCOM, namespace root\SMS\site_<CODE>). The
-// COM side (conn_windows.go, github.com/microsoft/wmi and go-ole) is
-// Windows-only; everything else — URL parsing, WQL, value conversion,
-// HRESULT and SMS_ExtendedStatus mapping, the single COM worker goroutine
-// and the provider.Site on top of a Conn — is plain Go and tested on any OS.
 package wmi
 
 import (
@@ -15,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -453,7 +448,7 @@ func sortedKeys(m map[string]any) []string {
 // keyPath is in's relative path when its key properties are set.
 func keyPath(in *provider.Instance) string {
 	switch in.Class {
-	case "SMS_Program":
+	case object.ClassProgram:
 		if in.String("PackageID") != "" && in.String("ProgramName") != "" {
 			return provider.Path(in.Class, "PackageID", in.String("PackageID"), "ProgramName", in.String("ProgramName"))
 		}

@@ -1,0 +1,403 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/diff"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
+	"github.com/tsctl/tsctl/internal/plan"
+	"github.com/tsctl/tsctl/internal/resolve"
+	"github.com/tsctl/tsctl/internal/sitestate"
+	"github.com/tsctl/tsctl/provider"
+)
+
+// planned are the declared objects planning has compared with the site.
+type planned struct {
+	packages  []*plan.Object
+	sequences []*plan.Object      // in configuration order
+	deps      map[string][]string // the addresses each sequence depends on
+}
+
+// planObjects plans every object the configuration declares against the
+// site, and finds those it declares absent (to delete). Diagnostics are in
+// configuration order: packages, then sequences.
+func (p *Planned) planObjects(ctx context.Context, opts PlanOptions) (planned, []*entry, diag.List, error) {
+	st, cfg := p.State, p.Config
+	var out planned
+	var ds diag.List
+	var absent []*entry
+	for _, cp := range cfg.Packages {
+		if cp.Absent {
+			in, err := st.Find(cp.Type.Class(), cp.Name)
+			if err != nil {
+				ds.AddErr(cp.Pos, sitestate.ManagedNameHint(err))
+			} else if in != nil {
+				absent = append(absent, deleteEntry(cp.Type, in, "absent"))
+			}
+			continue
+		}
+		e, err := planPackage(st, cp)
+		if err != nil {
+			ds.AddErr(cp.Pos, err)
+			continue
+		}
+		p.entries[e.obj.Address] = e
+		out.packages = append(out.packages, e.obj)
+	}
+	r := resolve.New(st, cfg, nil)
+	seqs, err := p.planSequences(ctx, r, opts, opts.Prune || declaresAbsent(cfg))
+	if err != nil {
+		return planned{}, nil, nil, err
+	}
+	out.deps = map[string][]string{}
+	for i, cs := range cfg.Sequences {
+		if cs.Absent {
+			in, err := st.Find(object.ClassTaskSequencePackage, cs.Name)
+			if err != nil {
+				ds.AddErr(cs.Pos, sitestate.ManagedNameHint(err))
+			} else if in != nil {
+				absent = append(absent, deleteEntry(object.Sequence, in, "absent"))
+			}
+			continue
+		}
+		sp := seqs[i]
+		ds = append(ds, sp.ds...)
+		if sp.e == nil {
+			continue
+		}
+		o := sp.e.obj
+		for _, ref := range sp.used {
+			for _, x := range append(append([]*plan.Object{}, out.packages...), seqObjFor(cfg, ref)...) {
+				if x.Kind == ref.Kind && strings.EqualFold(x.Name, ref.Name) {
+					o.DependsOn = append(o.DependsOn, x.Address)
+				}
+			}
+		}
+		sort.Strings(o.DependsOn)
+		out.deps[o.Address] = o.DependsOn
+		p.entries[o.Address] = sp.e
+		out.sequences = append(out.sequences, o)
+	}
+	return out, absent, ds, nil
+}
+
+// seqObjFor returns a placeholder object for a declared sequence so that
+// dependencies on it are recorded by address.
+func seqObjFor(cfg *config.Config, ref resolve.Ref) []*plan.Object {
+	if ref.Kind != object.Sequence {
+		return nil
+	}
+	for _, s := range cfg.Sequences {
+		if strings.EqualFold(s.Name, ref.Name) {
+			return []*plan.Object{{Kind: object.Sequence, Name: s.Name, Address: address(object.Sequence, s.Name)}}
+		}
+	}
+	return nil
+}
+
+// programChange is the change a plan shows for a program's command line.
+func programChange(name, commandLine string) plan.Change {
+	return plan.Change{Field: "program " + strconv.Quote(name), After: commandLine, HasAfter: true}
+}
+
+// newProgram plans a program the site does not have: created with
+// Microsoft's default flags, and bit 0 when installFromTaskSequence says.
+func newProgram(obj *plan.Object, pr desired.Program) {
+	obj.Changes = append(obj.Changes, programChange(pr.Name, pr.Props["CommandLine"]))
+	if pr.DynamicInstall != nil && *pr.DynamicInstall {
+		pr.Props["ProgramFlags"] = strconv.FormatInt(desired.DefaultProgramFlags|config.ProgramFlagDynamicInstall, 10)
+		obj.Changes = append(obj.Changes, plan.Change{Field: "program " + strconv.Quote(pr.Name) + " installFromTaskSequence", After: "true", HasAfter: true})
+	}
+}
+
+// planPackage plans a declared package against the site: created, its
+// changed properties and programs updated, or left alone.
+func planPackage(st *State, cp *config.Package) (*entry, error) {
+	d := desired.PackageOf(cp)
+	obj := &plan.Object{Address: address(cp.Type, cp.Name), Kind: cp.Type, Name: cp.Name}
+	e := &entry{obj: obj}
+	in, err := st.Find(d.Class, cp.Name)
+	if err != nil {
+		return nil, sitestate.ManagedNameHint(err)
+	}
+	keys := sortedKeys(d.Props)
+	if in == nil {
+		obj.Action = plan.Create
+		for _, k := range keys {
+			if v := d.Props[k]; v != "" {
+				obj.Changes = append(obj.Changes, plan.Change{Field: k, After: v, HasAfter: true})
+			}
+		}
+		for _, pr := range d.Programs {
+			newProgram(obj, pr)
+		}
+		e.change = &createPackage{obj: obj, pkg: d, programs: d.Programs}
+		return e, nil
+	}
+	e.site = in
+	obj.ID = in.String("PackageID")
+	obj.Version = in.String("SedoObjectVersion")
+	for _, k := range keys {
+		diff.Field(&obj.Changes, k, in.String(k), true, d.Props[k], true)
+	}
+	var changed []desired.Program
+	for _, pr := range d.Programs {
+		sp := st.Program(obj.ID, pr.Name)
+		if sp == nil {
+			newProgram(obj, pr)
+			changed = append(changed, pr)
+			continue
+		}
+		n := len(obj.Changes)
+		for _, k := range sortedKeys(pr.Props) {
+			diff.Field(&obj.Changes, "program "+strconv.Quote(pr.Name)+" "+k, sp.String(k), true, pr.Props[k], true)
+		}
+		if pr.DynamicInstall != nil {
+			// Only bit 0 is tsctl's: the rest of the site's flags stay.
+			have := sp.Int("ProgramFlags")
+			want := have &^ config.ProgramFlagDynamicInstall
+			if *pr.DynamicInstall {
+				want |= config.ProgramFlagDynamicInstall
+			}
+			if want != have {
+				pr.Props["ProgramFlags"] = strconv.FormatInt(want, 10)
+				obj.Changes = append(obj.Changes, plan.Change{Field: "program " + strconv.Quote(pr.Name) + " installFromTaskSequence",
+					Before: strconv.FormatBool(have&config.ProgramFlagDynamicInstall != 0), After: strconv.FormatBool(*pr.DynamicInstall), HasBefore: true, HasAfter: true})
+			}
+		}
+		if len(obj.Changes) > n {
+			changed = append(changed, pr)
+		}
+	}
+	if len(obj.Changes) > 0 {
+		obj.Action = plan.Update
+		e.change = &updatePackage{obj: obj, pkg: d, site: in, programs: changed}
+	}
+	return e, nil
+}
+
+// sequencePlan is one declared sequence planned: its entry (nil when it
+// cannot be planned), what it references of what the configuration
+// declares, and the diagnostics.
+type sequencePlan struct {
+	e    *entry
+	used []resolve.Ref
+	ds   diag.List
+}
+
+// planSequences plans every sequence on all cores, children before the
+// sequences that run them. Each managed sequence that exists is read from
+// the site (one Get, with its lazy Sequence) just before it is planned, and
+// its Sequence text is dropped once it is compared, unless apply needs it.
+// named keeps what each sequence's steps name, for the checks of a plan
+// that may delete.
+func (p *Planned) planSequences(ctx context.Context, r *resolve.Resolver, opts PlanOptions, named bool) ([]sequencePlan, error) {
+	st, cfg := p.State, p.Config
+	n := len(cfg.Sequences)
+	out := make([]sequencePlan, n)
+	index := map[string]int{}
+	for i, cs := range cfg.Sequences {
+		index[strings.ToLower(cs.Name)] = i
+	}
+	done := make([]chan struct{}, n)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	errs := make([]error, n)
+	// Reading a sequence waits on the site; planning it uses a core. Up to
+	// opts.Reads reads are in flight while the cores plan, and a read
+	// sequence holds its read slot until a core takes it, so at most
+	// that many sequences wait in memory to be planned.
+	reads := make(chan struct{}, opts.reads())
+	cpus := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, cs := range cfg.Sequences {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[i])
+			if cs.Absent {
+				return
+			}
+			for _, d := range cs.Dependencies() {
+				if j, ok := index[strings.ToLower(d)]; ok && j != i {
+					<-done[j]
+				}
+			}
+			reads <- struct{}{}
+			var full *provider.Instance
+			if in, err := st.Find(object.ClassTaskSequencePackage, cs.Name); err == nil && in != nil {
+				id := in.String("PackageID")
+				if full, err = st.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id)); err != nil {
+					<-reads
+					errs[i] = fmt.Errorf("read sequence %s: %w", id, err)
+					return
+				}
+			}
+			cpus <- struct{}{}
+			<-reads
+			defer func() { <-cpus }()
+			tr := r.Track()
+			e, ds := planSequence(st, tr, cs, full, opts.ReplaceSecrets, named)
+			if full != nil {
+				keep := full // read by this worker alone; trimmed in place
+				if e == nil || !e.writesSteps() {
+					delete(keep.Props, "Sequence")
+				}
+				st.SetSequence(full.String("PackageID"), keep)
+			}
+			out[i] = sequencePlan{e, tr.Used(), ds}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// planSequence plans one declared sequence against full, its site object
+// read with Get (nil when it does not exist). named keeps what its steps
+// name, for the checks of a plan that may delete.
+func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *provider.Instance, replaceSecrets, named bool) (*entry, diag.List) {
+	var ds diag.List
+	obj := &plan.Object{Address: address(object.Sequence, cs.Name), Kind: object.Sequence, Name: cs.Name}
+	e := &entry{obj: obj, seq: cs}
+	bootID, err := bootImageID(r, cs)
+	if err != nil {
+		ds.AddErr(cs.BootPos, err)
+	}
+	b := &desired.Builder{R: r}
+	want, bds := b.Sequence(cs)
+	ds = append(ds, bds...)
+	if _, err := st.Find(object.ClassTaskSequencePackage, cs.Name); err != nil {
+		ds.AddErr(cs.Pos, sitestate.ManagedNameHint(err))
+	}
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	model.Derive(want, st.Child)
+	e.wantRefs = want.References
+	if named {
+		e.willName = model.NamedReferences(want)
+	}
+	e.highImpact = model.IsHighImpact(want)
+	props := desired.SequenceProps(cs, bootID)
+	if full == nil {
+		obj.Action = plan.Create
+		e.size = model.Size(want)
+		steps, _, _ := want.Counts()
+		obj.StepCount = steps
+		obj.Tree = diff.Tree(model.Comparable(want).Steps, cs.Steps, plan.Create, st.NameOf)
+		for _, k := range sortedKeys(props) {
+			if v := props[k]; v != "" && !(k == "Duration" && v == "0") {
+				if k == "BootImageID" {
+					v = diff.NameRefs(v, nil, st.NameOf)
+				}
+				obj.Changes = append(obj.Changes, plan.Change{Field: k, After: v, HasAfter: true})
+			}
+		}
+		e.change = &createSequence{obj: obj, seq: cs}
+		return e, ds
+	}
+	e.site = full
+	obj.ID = full.String("PackageID")
+	obj.Version = full.String("SedoObjectVersion")
+	for _, k := range sortedKeys(props) {
+		diff.Field(&obj.Changes, k, full.String(k), true, props[k], true)
+	}
+	stepsChanged := false
+	// Fast path: a site that stores exactly what tsctl would save — or a
+	// site's normal form of it — holds the same sequence; no need to parse
+	// and diff.
+	stored := full.String("Sequence")
+	same, n := model.Stores(want, stored)
+	var wantN *model.Sequence
+	if !same {
+		wantN = want.Clone()
+		model.Normalize(wantN, st.Child)
+		same, n = model.Stores(wantN, stored)
+	}
+	if same {
+		e.size = n
+		if named { // the site stores what the configuration says
+			e.namesNow = e.willName
+			if wantN != nil {
+				e.namesNow = model.NamedReferences(wantN)
+			}
+		}
+	} else {
+		have, err := st.Parse(full)
+		if err != nil {
+			ds.AddErr(cs.Pos, err)
+			return nil, ds
+		}
+		if named {
+			e.namesNow = model.NamedReferences(have)
+		}
+		model.Normalize(have, st.Child)
+		hc, wc := model.Comparable(have), model.Comparable(wantN)
+		obj.Steps = diff.Steps(hc.Steps, wc.Steps)
+		if g1, g2 := varsString(hc.GlobalVars), varsString(wc.GlobalVars); g1 != g2 {
+			obj.Changes = append(obj.Changes, plan.Change{Field: "globalVarList", Before: g1, After: g2, HasBefore: true, HasAfter: true})
+			stepsChanged = true
+		}
+		if hc.Version != wc.Version {
+			obj.Changes = append(obj.Changes, plan.Change{Field: "version", Before: hc.Version, After: wc.Version, HasBefore: true, HasAfter: true})
+			stepsChanged = true
+		}
+		if len(obj.Steps) > 0 {
+			stepsChanged = true
+		}
+	}
+	if replaceSecrets && pushesSecrets(cs) {
+		obj.Changes = append(obj.Changes, plan.Change{Field: "secrets", HasBefore: true, HasAfter: true, Sensitive: true})
+		stepsChanged = true
+	}
+	switch {
+	case stepsChanged:
+		obj.Action = plan.Update
+		e.change = &updateSequenceSteps{obj: obj, seq: cs, site: full}
+		if !same {
+			e.size = model.Size(want)
+		}
+	case len(obj.Changes) > 0:
+		obj.Action = plan.Update
+		e.change = &updateSequenceFields{obj: obj, seq: cs, site: full}
+	}
+	return e, ds
+}
+
+func varsString(vs []model.Variable) string {
+	var parts []string
+	for _, v := range vs {
+		parts = append(parts, v.Name+"="+v.Value)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+// pushesSecrets reports whether a sequence sets a secret read from a
+// source, which --replace-secrets pushes again; a secret declared blank
+// ({empty: true}) is nothing to rotate. Every secret a configuration sets
+// has a source: an inline one is refused when it loads.
+func pushesSecrets(cs *config.Sequence) bool {
+	for _, s := range cs.Secrets() {
+		if !s.Empty {
+			return true
+		}
+	}
+	return false
+}

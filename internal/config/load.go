@@ -1,0 +1,537 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/localfile"
+	"github.com/tsctl/tsctl/internal/object"
+	"github.com/tsctl/tsctl/schema"
+)
+
+// Limits guard against hostile or accidental huge input.
+const (
+	MaxFileBytes = 64 << 20 // one configuration file
+	MaxNodes     = 5_000_000
+)
+
+// DefaultFile is read when no -f is given.
+const DefaultFile = "tsctl.yaml"
+
+// Files expands -f arguments: files as given, folders to their *.yaml and
+// *.yml files (sorted, not recursive).
+func Files(paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		paths = []string{DefaultFile}
+	}
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("%s: no such file or folder", p)
+			}
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return nil, err
+		}
+		var found []string
+		for _, e := range ents {
+			if ext := filepath.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
+				found = append(found, filepath.Join(p, e.Name()))
+			}
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s: folder holds no *.yaml or *.yml file", p)
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// Load reads, validates and merges the configuration files named by paths.
+// It returns every problem found, sorted by position.
+func Load(paths []string) (*Config, diag.List) {
+	files, err := Files(paths)
+	if err != nil {
+		return nil, diag.List{{Msg: err.Error()}}
+	}
+	cfg := &Config{Files: files}
+	var ds diag.List
+	structural := false
+	for _, f := range files {
+		data, err := readLimited(f)
+		if err != nil {
+			ds.Add(diag.Pos{File: f}, "%v", err)
+			structural = true
+			continue
+		}
+		fds, ok := cfg.add(f, data)
+		ds = append(ds, fds...)
+		structural = structural || !ok
+	}
+	if !structural {
+		ds = append(ds, cfg.check()...)
+	}
+	ds.Sort()
+	return cfg, ds
+}
+
+// Parse validates one document given as bytes (file names the source).
+func Parse(file string, data []byte) (*Config, diag.List) {
+	cfg := &Config{Files: []string{file}}
+	ds, ok := cfg.add(file, data)
+	if ok {
+		ds = append(ds, cfg.check()...)
+	}
+	ds.Sort()
+	return cfg, ds
+}
+
+// readLimited reads one configuration file: a regular file of at most
+// MaxFileBytes, never blocking on a named pipe or a device.
+func readLimited(path string) ([]byte, error) {
+	data, err := localfile.Read(path, MaxFileBytes)
+	var re *localfile.RefusedError
+	switch {
+	case errors.As(err, &re) && re.TooLarge():
+		return nil, fmt.Errorf("file is larger than %s; split it into several files", localfile.Size(MaxFileBytes))
+	case errors.As(err, &re):
+		return nil, errors.New(re.Reason())
+	}
+	return data, err
+}
+
+// add decodes one file; ok is false when YAML or schema errors prevent the
+// semantic checks from running.
+func (c *Config) add(file string, data []byte) (diag.List, bool) {
+	doc, extraLine, dec, err := decodeDocument(file, data)
+	if err != nil && err != io.EOF {
+		ds := diag.List{syntaxError(file, data, err)}
+		addYAMLHints(data, ds)
+		return ds, false
+	}
+	ds, ok := c.addDocument(file, doc, extraLine, dec, err)
+	addYAMLHints(data, ds)
+	return ds, ok
+}
+
+// addDocument adds a parsed document (see decodeDocument).
+func (c *Config) addDocument(file string, doc *yaml.Node, extraLine int, dec *decoded, err error) (diag.List, bool) {
+	var ds diag.List
+	if err != nil {
+		if err == io.EOF {
+			return nil, true // empty file
+		}
+		return diag.List{syntaxError(file, nil, err)}, false
+	}
+	if extraLine > 0 {
+		ds.AddHint(diag.Pos{File: file, Line: extraLine, Col: 1}, "put each document in a file of its own", "more than one YAML document in a file")
+		return ds, false
+	}
+	if len(doc.Content) == 0 {
+		return nil, true
+	}
+	root := doc.Content[0]
+	expanded, written := countNodes(root, MaxNodes)
+	if dec != nil {
+		expanded, written = expanded+dec.nodes, written+dec.nodes
+	}
+	if tooExpanded(expanded, written) {
+		size := fmt.Sprintf("%d nodes", expanded)
+		if expanded > MaxNodes {
+			size = fmt.Sprintf("more than %d nodes", MaxNodes)
+		}
+		ds.AddHint(diag.Pos{File: file, Line: root.Line, Col: root.Column}, "avoid deeply nested YAML aliases",
+			"aliases expand the document to %s from %d written (alias expansion)", size, written)
+		return ds, false
+	}
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		return nil, true
+	}
+	// Keys written twice and unstorable text, anywhere in the document:
+	// in split mode the items decoded already were checked as they were
+	// parsed, and their stand-ins are empty.
+	var tree diag.List
+	checkTree(file, root, &tree)
+	if dec != nil {
+		ds = append(ds, schema.ValidateTop(file, root)...)
+		ds = append(ds, dec.schemaDs...)
+		// Items with aliases were left in the tree for the count above.
+		mapping(root, func(key string, _, items *yaml.Node) {
+			if key != "sequences" {
+				return
+			}
+			sort.Ints(dec.unchecked)
+			for _, i := range dec.unchecked {
+				ds = append(ds, schema.ValidateSequence(file, items.Content[i], i)...)
+			}
+		})
+	} else {
+		ds = append(ds, schema.Validate(file, root)...)
+	}
+	ds = append(ds, unlessSaid(tree, ds)...)
+	ds.Sort()
+	if ds.HasErrors() {
+		return ds, false
+	}
+	return c.decode(file, root, dec), true
+}
+
+// unlessSaid drops from tree the diagnostics that the schema's ds already
+// make at the same place about the same character (a name's control
+// character, which the schema names more precisely).
+func unlessSaid(tree, ds diag.List) diag.List {
+	out := tree[:0]
+	for _, t := range tree {
+		said := false
+		for _, d := range ds {
+			if d.Pos == t.Pos && strings.Contains(d.Msg, "control character") {
+				said = true
+				break
+			}
+		}
+		if !said {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// countNodes counts nodes with aliases expanded (stopping past limit) and
+// as written (each node once).
+func countNodes(n *yaml.Node, limit int) (expanded, written int) {
+	var walk func(*yaml.Node, int, bool)
+	walk = func(n *yaml.Node, depth int, viaAlias bool) {
+		if expanded > limit || n == nil {
+			return
+		}
+		expanded++
+		if !viaAlias {
+			written++
+		}
+		if depth > 10000 {
+			expanded = limit + 1
+			return
+		}
+		if n.Kind == yaml.AliasNode {
+			walk(n.Alias, depth+1, true)
+			return
+		}
+		for _, c := range n.Content {
+			walk(c, depth+1, viaAlias)
+		}
+	}
+	walk(n, 0, false)
+	return expanded, written
+}
+
+// tooExpanded reports whether aliases make a document of written nodes
+// expand to too many: more than MaxNodes, or more than twice what is
+// written plus aliasAllowance. Checking and building every node an alias
+// repeats costs as much as a written one, so a small file of nested aliases
+// could otherwise take minutes.
+func tooExpanded(expanded, written int) bool {
+	return expanded > MaxNodes || expanded-written > 2*written+aliasAllowance
+}
+
+// aliasAllowance is how many nodes aliases may add to any document.
+const aliasAllowance = 100_000
+
+func pos(file string, n *yaml.Node) diag.Pos {
+	if n == nil {
+		return diag.Pos{File: file}
+	}
+	return diag.Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// mapping iterates the key/value pairs of a mapping node.
+func mapping(n *yaml.Node, fn func(key string, k, v *yaml.Node)) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		fn(n.Content[i].Value, n.Content[i], deref(n.Content[i+1]))
+	}
+}
+
+// decode decodes a valid document; dec, when not nil, holds sequence items
+// decoded already.
+func (c *Config) decode(file string, root *yaml.Node, dec *decoded) diag.List {
+	var ds diag.List
+	if dec != nil {
+		ds = append(ds, dec.ds...)
+	}
+	mapping(root, func(key string, k, v *yaml.Node) {
+		switch key {
+		case "site":
+			if c.Site != "" && !strings.EqualFold(c.Site, v.Value) {
+				ds.Add(pos(file, v), "site %q conflicts with site %q set at %s", v.Value, c.Site, c.SitePos)
+				return
+			}
+			c.Site, c.SitePos = strings.ToUpper(v.Value), pos(file, v)
+		case "owner":
+			if c.Owner != "" && c.Owner != v.Value {
+				ds.Add(pos(file, v), "owner %q conflicts with owner %q set at %s", v.Value, c.Owner, c.OwnerPos)
+				return
+			}
+			c.Owner, c.OwnerPos = v.Value, pos(file, v)
+		case "packages":
+			for _, n := range deref(v).Content {
+				p := &Package{Pos: pos(file, n)}
+				if err := deref(n).Decode(p); err != nil {
+					ds.Add(pos(file, n), "%v", err)
+					continue
+				}
+				if p.Type == object.None {
+					p.Type = object.Package
+				}
+				c.Packages = append(c.Packages, p)
+			}
+		case "sequences":
+			for i, n := range deref(v).Content {
+				if dec != nil && i < len(dec.seqs) && dec.seqs[i] != nil {
+					c.Sequences = append(c.Sequences, dec.seqs[i])
+					continue
+				}
+				c.Sequences = append(c.Sequences, decodeSequence(file, deref(n), &ds))
+			}
+		}
+	})
+	return ds
+}
+
+func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
+	s := &Sequence{Pos: pos(file, n)}
+	mapping(n, func(key string, k, v *yaml.Node) {
+		switch key {
+		case "name":
+			s.Name = v.Value
+		case "description":
+			s.Description = v.Value
+		case "category":
+			s.Category = v.Value
+		case "bootImage":
+			s.BootImage, s.BootPos = v.Value, pos(file, v)
+			if v.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(v.Content); i += 2 {
+					if v.Content[i].Value == "id" {
+						s.BootImage, s.BootImageByID, s.BootPos = v.Content[i+1].Value, true, pos(file, v.Content[i+1])
+					}
+				}
+			}
+		case "maxRunTime":
+			if n, ok := uint32Of(file, v, ds); ok {
+				s.MaxRunTime = int(n)
+			}
+		case "steps":
+			s.Steps, s.HasSteps = decodeSteps(file, v, ds), true
+		case "absent":
+			s.Absent = v.Value == "true"
+		case "attributes":
+			mapping(v, func(k string, kn, val *yaml.Node) {
+				s.Attributes = append(s.Attributes, Attribute{Name: k, Value: val.Value, Pos: diag.Pos{File: file, Line: kn.Line, Col: kn.Column}})
+			})
+		case "lint":
+			s.Lint = decodeLint(file, v)
+		case "globalVariables":
+			for _, item := range deref(v).Content {
+				var g GlobalVar
+				mapping(deref(item), func(key string, _, v *yaml.Node) {
+					switch key {
+					case "name":
+						g.Name = v.Value
+					case "property":
+						g.Property = v.Value
+					case "value":
+						g.Value = v.Value
+					}
+				})
+				s.GlobalVars = append(s.GlobalVars, g)
+			}
+		}
+	})
+	return s
+}
+
+func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
+	var out []*Step
+	for _, n := range deref(list).Content {
+		n = deref(n)
+		st := &Step{Pos: pos(file, n), File: file, Enabled: true}
+		var kinds []string
+		var stepsNode *yaml.Node
+		mapping(n, func(key string, k, v *yaml.Node) {
+			switch key {
+			case "name":
+				st.Name, st.Named = v.Value, true
+			case "description":
+				st.Description = v.Value
+			case "enabled":
+				st.Enabled = v.Value == "true"
+			case "continueOnError":
+				st.ContinueOnError = v.Value == "true"
+			case "runIn":
+				st.RunIn = v.Value
+			case "timeout":
+				secs, err := timeoutSeconds(v)
+				if err != nil {
+					ds.AddHint(pos(file, v), "write a shorter time-out, or none", "timeout: %v", err)
+				}
+				st.TimeoutSeconds = secs
+			case "successCodes":
+				for _, c := range deref(v).Content {
+					x, ok := intValue(c.ShortTag(), c.Value)
+					if !ok || x < math.MinInt32 || x > MaxUint32 {
+						ds.Add(pos(file, c), "successCodes: %s is not a 32-bit exit code", c.Value)
+						continue
+					}
+					st.SuccessCodes = append(st.SuccessCodes, int(x))
+				}
+			case "retryCount":
+				if n, ok := uint32Of(file, v, ds); ok {
+					x := int(n)
+					st.RetryCount = &x
+				}
+			case "condition":
+				st.cond = encodeNode(v)
+			case "properties":
+				mapping(v, func(k string, kn, val *yaml.Node) {
+					st.Properties = append(st.Properties, Attribute{Name: k, Value: val.Value, Absent: val.ShortTag() == "!!null",
+						Pos: diag.Pos{File: file, Line: kn.Line, Col: kn.Column}})
+				})
+			case "layout":
+				st.Layout = []string{}
+				for _, el := range deref(v).Content {
+					st.Layout = append(st.Layout, el.Value)
+				}
+			case "attributes":
+				mapping(v, func(k string, kn, val *yaml.Node) {
+					st.Attributes = append(st.Attributes, Attribute{Name: k, Value: val.Value, Absent: val.ShortTag() == "!!null",
+						Pos: diag.Pos{File: file, Line: kn.Line, Col: kn.Column}})
+				})
+			case "steps":
+				stepsNode = k
+				st.Steps = decodeSteps(file, v, ds)
+			case "lint":
+				st.Lint = decodeLint(file, v)
+			default:
+				if isKind(key) {
+					kinds = append(kinds, key)
+					st.Kind, st.body = key, encodeNode(v)
+				}
+			}
+		})
+		switch len(kinds) {
+		case 0:
+			ds.AddHint(st.Pos, "add one of: "+strings.Join(KindKeys(), ", "), "step has no kind")
+		case 1:
+		default:
+			ds.Add(st.Pos, "step has %d kinds (%s); a step is exactly one of them", len(kinds), strings.Join(kinds, ", "))
+		}
+		if st.Kind == "group" {
+			if st.Name != "" {
+				ds.AddHint(st.Pos, "the group's name is the value of `group:`", "a group takes no `name`")
+			}
+			st.Name = st.Body().Value
+		} else if stepsNode != nil && len(kinds) == 1 {
+			ds.Add(pos(file, stepsNode), "only a group has `steps` (this is a %s step)", st.Kind)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// timeoutSeconds reads a step's timeout — integer minutes, or a duration
+// such as 90s, 15m, 2h — as the seconds the Timeout property stores, a
+// uint32.
+func timeoutSeconds(v *yaml.Node) (int, error) {
+	if n, ok := intValue(v.ShortTag(), v.Value); ok {
+		if n < 0 || n > MaxUint32/60 {
+			return 0, fmt.Errorf("%s minutes is longer than Timeout holds: a uint32 number of seconds, at most %d (about 136 years)", v.Value, uint64(MaxUint32))
+		}
+		return int(n * 60), nil
+	}
+	text, unit := v.Value, uint64(0)
+	if len(text) >= 2 {
+		switch text[len(text)-1] {
+		case 's':
+			unit = 1
+		case 'm':
+			unit = 60
+		case 'h':
+			unit = 3600
+		}
+		text = text[:len(text)-1]
+	}
+	n, err := strconv.ParseUint(text, 10, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) || unit == 0 {
+		return 0, fmt.Errorf("%q is not a number of minutes or a duration such as 90s, 15m, 2h", v.Value)
+	}
+	if err != nil || n > MaxUint32/unit {
+		return 0, fmt.Errorf("%s is longer than Timeout holds: a uint32 number of seconds, at most %d (about 136 years)", v.Value, uint64(MaxUint32))
+	}
+	return int(n * unit), nil
+}
+
+// uint32Of reads an integer property that the site stores as a uint32,
+// reporting any other value at its node.
+func uint32Of(file string, v *yaml.Node, ds *diag.List) (uint32, bool) {
+	n, ok := intValue(v.ShortTag(), v.Value)
+	if !ok || n < 0 || n > MaxUint32 {
+		ds.Add(pos(file, v), "%s is not a uint32 (0 to %d)", v.Value, uint64(MaxUint32))
+		return 0, false
+	}
+	return uint32(n), true
+}
+
+// DecodeStep decodes one step mapping as it would appear in file, giving it
+// its default name. The step is checked as a step of a sequence is, and
+// decoded only when it passes.
+func DecodeStep(file string, n *yaml.Node) (*Step, diag.List) {
+	var ds diag.List
+	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{n}}
+	checkTree(file, n, &ds)
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+	seq := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{str("name"), str("step"), str("steps"), list}}
+	if ds = append(ds, schema.ValidateSequence(file, seq, 0)...); ds.HasErrors() {
+		return nil, ds
+	}
+	steps := decodeSteps(file, list, &ds)
+	if len(steps) != 1 {
+		return nil, ds
+	}
+	Walk(steps, func(st *Step) {
+		if st.Name == "" {
+			if k := KindOf(st.Kind); k != nil {
+				st.Name = k.Title
+			}
+		}
+	})
+	return steps[0], ds
+}

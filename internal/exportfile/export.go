@@ -1,0 +1,317 @@
+package exportfile
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tsctl/tsctl/internal/localfile"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
+)
+
+// Limits on what a reader accepts.
+const (
+	MaxFileBytes   = 64 << 20  // one file or zip member, uncompressed
+	MaxTotalBytes  = 512 << 20 // everything read from one zip, nested zips included
+	MaxZipNesting  = 4
+	maxZipMembers  = 10000
+	utf8BOM        = "\ufeff"
+	packageFolder  = "SMS_TaskSequencePackage/"
+	instanceMarker = "<INSTANCE"
+)
+
+// Sequence is one exported task sequence package.
+type Sequence struct {
+	Source      string // file (and zip member) it came from
+	PackageID   string
+	Name        string
+	Description string
+	Category    string
+	BootImageID string
+	Duration    int
+	Sequence    *model.Sequence
+	XML         string // the Sequence text as read, when it came from a site
+}
+
+// Ref describes an object a sequence references (SMS_TaskSequenceReferencesInfo).
+type Ref struct {
+	PackageID   string
+	Name        string
+	Description string
+	Version     string
+	Program     string
+	Type        int // ReferencePackageType, as object.OfPackageType reads it
+}
+
+// AppRef describes an application a sequence references (SMS_TaskSequenceAppReferencesInfo).
+type AppRef struct {
+	ModelName string
+	PackageID string
+	CIID      string
+}
+
+// Export is everything read from one or more files.
+type Export struct {
+	Sequences []*Sequence
+	Refs      map[string]Ref    // by PackageID
+	Apps      map[string]AppRef // by model name
+}
+
+func newExport() *Export { return &Export{Refs: map[string]Ref{}, Apps: map[string]AppRef{}} }
+
+// ReadFiles reads each file (format detected from its content) into one
+// Export. A folder stands for its *.xml and *.zip files, in name order (a
+// folder of exported files, or ../shared/corpus).
+func ReadFiles(paths []string) (*Export, error) {
+	ex := newExport()
+	files, err := expand(paths)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range files {
+		data, err := localfile.Read(p, MaxFileBytes)
+		if err != nil {
+			return nil, err
+		}
+		if err := ex.Read(p, data); err != nil {
+			return nil, err
+		}
+	}
+	return ex, nil
+}
+
+// expand replaces folders by the export files they hold.
+func expand(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("%s: no such file or folder", p)
+			}
+			return nil, err
+		}
+		if !fi.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return nil, err
+		}
+		n := len(out)
+		for _, e := range ents {
+			if ext := strings.ToLower(filepath.Ext(e.Name())); !e.IsDir() && (ext == ".xml" || ext == ".zip") {
+				out = append(out, filepath.Join(p, e.Name()))
+			}
+		}
+		if len(out) == n {
+			return nil, fmt.Errorf("%s: folder holds no .xml or .zip file", p)
+		}
+	}
+	return out, nil
+}
+
+// Read adds one file's content, named name in messages.
+func (ex *Export) Read(name string, data []byte) error {
+	budget := int64(MaxTotalBytes)
+	return ex.read(name, data, 0, &budget)
+}
+
+func (ex *Export) read(name string, data []byte, depth int, budget *int64) error {
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		return ex.readZip(name, data, depth, budget)
+	}
+	doc, err := sniff(data)
+	if err != nil {
+		return fmt.Errorf("%s: not a task sequence export: %v", name, err)
+	}
+	switch doc.root {
+	case "sequence":
+		q, err := model.Parse(doc.data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		ex.Sequences = append(ex.Sequences, &Sequence{Source: name, Name: bareName(name), Sequence: q})
+		return nil
+	case "INSTANCE":
+		return ex.readInstance(name, doc.data)
+	case "ArrayOfString":
+		return ex.readInfo(name, doc.data)
+	case "SmsTaskSequencePackage":
+		return ex.readWrapper(name, doc.data)
+	case "LibraryDocument":
+		return nil // the manifest adds nothing tsctl needs
+	}
+	return fmt.Errorf("%s: not a task sequence export: found a <%s> document (expected <sequence>, an object.xml <INSTANCE>, ReferencesInfo.xml, <SmsTaskSequencePackage> or an export .zip)", name, doc.root)
+}
+
+// bareName names a sequence read from a bare document after its file, or,
+// for an MDT ts.xml, after the folder holding it (the task sequence ID).
+func bareName(source string) string {
+	p := strings.ReplaceAll(source, `\`, "/")
+	if i := strings.LastIndex(p, "!"); i >= 0 {
+		p = p[i+1:]
+	}
+	base := path.Base(p)
+	if strings.EqualFold(base, "ts.xml") {
+		if dir := path.Base(path.Dir(p)); dir != "." && dir != "/" {
+			return dir
+		}
+	}
+	return strings.TrimSuffix(base, path.Ext(base))
+}
+
+// instance is a CIM-XML INSTANCE element.
+type instance struct {
+	Class string `xml:"CLASSNAME,attr"`
+	Props []struct {
+		Name  string  `xml:"NAME,attr"`
+		Value *string `xml:"VALUE"`
+	} `xml:"PROPERTY"`
+	Arrays []struct {
+		Name   string   `xml:"NAME,attr"`
+		Values []string `xml:"VALUE.ARRAY>VALUE"`
+	} `xml:"PROPERTY.ARRAY"`
+	Objects []struct {
+		Name      string     `xml:"NAME,attr"`
+		Instances []instance `xml:"VALUE.OBJECTARRAY>VALUE.OBJECT>INSTANCE"`
+	} `xml:"PROPERTY.OBJECTARRAY"`
+}
+
+func (in *instance) prop(name string) string {
+	for _, p := range in.Props {
+		if p.Name == name && p.Value != nil {
+			return *p.Value
+		}
+	}
+	return ""
+}
+
+func parseInstance(name string, data []byte) (*instance, error) {
+	var in instance
+	d := xml.NewDecoder(bytes.NewReader(data))
+	if err := d.Decode(&in); err != nil {
+		return nil, fmt.Errorf("%s: invalid CIM-XML instance: %w", name, err)
+	}
+	return &in, nil
+}
+
+func (ex *Export) readInstance(name string, data []byte) error {
+	in, err := parseInstance(name, data)
+	if err != nil {
+		return err
+	}
+	if in.Class != object.ClassTaskSequencePackage {
+		return fmt.Errorf("%s: instance of %s, expected SMS_TaskSequencePackage", name, in.Class)
+	}
+	text := in.prop("Sequence")
+	if text == "" {
+		return fmt.Errorf("%s: the package has no Sequence", name)
+	}
+	q, err := model.Parse([]byte(text))
+	if err != nil {
+		return fmt.Errorf("%s: Sequence: %w", name, err)
+	}
+	d, _ := strconv.Atoi(in.prop("Duration"))
+	ex.Sequences = append(ex.Sequences, &Sequence{
+		Source: name, PackageID: in.prop("PackageID"), Name: in.prop("Name"), Description: in.prop("Description"),
+		Category: in.prop("Category"), BootImageID: in.prop("BootImageID"), Duration: d, Sequence: q,
+	})
+	return nil
+}
+
+func (ex *Export) readInfo(name string, data []byte) error {
+	var list struct {
+		Items []string `xml:"string"`
+	}
+	if err := xml.Unmarshal(data, &list); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	for i, item := range list.Items {
+		in, err := parseInstance(fmt.Sprintf("%s: item %d", name, i+1), []byte(item))
+		if err != nil {
+			return err
+		}
+		switch in.Class {
+		case "SMS_TaskSequenceReferencesInfo":
+			t, _ := strconv.Atoi(in.prop("ReferencePackageType"))
+			id := in.prop("ReferencePackageID")
+			ex.Refs[id] = Ref{PackageID: id, Name: in.prop("ReferenceName"), Description: in.prop("ReferenceDescription"),
+				Version: in.prop("ReferenceVersion"), Program: in.prop("ReferenceProgramName"), Type: t}
+		case "SMS_TaskSequenceAppReferencesInfo":
+			m := in.prop("RefAppModelName")
+			ex.Apps[m] = AppRef{ModelName: m, PackageID: in.prop("RefAppPackageID"), CIID: in.prop("RefAppCI_ID")}
+		default:
+			return fmt.Errorf("%s: unexpected %s instance", name, in.Class)
+		}
+	}
+	return nil
+}
+
+// ErrUnsafePath marks a zip member whose name would escape its folder.
+var ErrUnsafePath = errors.New("unsafe path in zip")
+
+func (ex *Export) readZip(name string, data []byte, depth int, budget *int64) error {
+	if depth >= MaxZipNesting {
+		return fmt.Errorf("%s: zips nested more than %d deep", name, MaxZipNesting)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if len(zr.File) > maxZipMembers {
+		return fmt.Errorf("%s: more than %d members", name, maxZipMembers)
+	}
+	files := append([]*zip.File(nil), zr.File...)
+	sort.SliceStable(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	for _, f := range files {
+		member := f.Name
+		clean := path.Clean(strings.ReplaceAll(member, `\`, "/"))
+		if strings.HasPrefix(clean, "/") || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(clean, ":") {
+			return fmt.Errorf("%s: member %q: %w", name, member, ErrUnsafePath)
+		}
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		low := strings.ToLower(clean)
+		want := strings.HasSuffix(low, ".zip") ||
+			(strings.HasPrefix(clean, packageFolder) && (strings.HasSuffix(low, "/object.xml") || strings.HasSuffix(low, "/referencesinfo.xml") || strings.HasSuffix(low, "/appreferencesinfo.xml"))) ||
+			path.Base(low) == "ts.xml" // an MDT deployment share's Control/<ID>/ts.xml
+		if !want {
+			continue
+		}
+		if f.UncompressedSize64 > MaxFileBytes {
+			return fmt.Errorf("%s: member %q is larger than %d MiB", name, member, MaxFileBytes>>20)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return fmt.Errorf("%s: member %q: %w", name, member, err)
+		}
+		b, err := io.ReadAll(io.LimitReader(rc, MaxFileBytes+1))
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("%s: member %q: %w", name, member, err)
+		}
+		if len(b) > MaxFileBytes {
+			return fmt.Errorf("%s: member %q is larger than %d MiB", name, member, MaxFileBytes>>20)
+		}
+		if *budget -= int64(len(b)); *budget < 0 {
+			return fmt.Errorf("%s: expands to more than %d MiB", name, MaxTotalBytes>>20)
+		}
+		if err := ex.read(name+"!"+clean, b, depth+1, budget); err != nil {
+			return err
+		}
+	}
+	return nil
+}

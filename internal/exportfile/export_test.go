@@ -1,0 +1,132 @@
+package exportfile
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func fixture(t testing.TB, name string) []byte {
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func makeZip(t testing.TB, files map[string][]byte) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, data := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestReadInstanceAndReferences(t *testing.T) {
+	ex := newExport()
+	if err := ex.Read("object.xml", fixture(t, "object.xml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ex.Read("ReferencesInfo.xml", append([]byte(utf8BOM), fixture(t, "ReferencesInfo.xml")...)); err != nil {
+		t.Fatal(err)
+	}
+	s := ex.Sequences[0]
+	if s.PackageID != "LAB00010" || s.Name != "Lab - Deploy" || s.Category != "Lab" || s.BootImageID != "LAB00002" || s.Duration != 120 {
+		t.Errorf("package = %+v", s)
+	}
+	if n, _, _ := s.Sequence.Counts(); n != 2 {
+		t.Errorf("steps = %d", n)
+	}
+	if r := ex.Refs["LAB00005"]; r.Name != "Windows 11 Lab Image" || r.Type != 257 {
+		t.Errorf("refs = %+v", ex.Refs)
+	}
+}
+
+func TestReadFolder(t *testing.T) {
+	ex, err := ReadFiles([]string{"testdata"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Sequences) != 1 || ex.Refs["LAB00005"].Name != "Windows 11 Lab Image" {
+		t.Errorf("folder read: %d sequences, refs %v", len(ex.Sequences), ex.Refs)
+	}
+	if _, err := ReadFiles([]string{t.TempDir()}); err == nil || !strings.Contains(err.Error(), "folder holds no .xml or .zip file") {
+		t.Errorf("empty folder: %v", err)
+	}
+	if _, err := ReadFiles([]string{filepath.Join(t.TempDir(), "none")}); err == nil {
+		t.Error("missing path accepted")
+	}
+}
+
+func TestReadNestedZip(t *testing.T) {
+	inner := makeZip(t, map[string][]byte{
+		"[Content_Types].xml": []byte("<Types/>"),
+		"Manifest.xml":        []byte("<LibraryDocument/>"),
+		"SMS_TaskSequencePackage/LAB00010/object.xml":         fixture(t, "object.xml"),
+		"SMS_TaskSequencePackage/LAB00010/ReferencesInfo.xml": fixture(t, "ReferencesInfo.xml"),
+	})
+	outer := makeZip(t, map[string][]byte{"Module - Lab.zip": inner, "readme.txt": []byte("x")})
+	ex := newExport()
+	if err := ex.Read("bundle.zip", outer); err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Sequences) != 1 || len(ex.Refs) != 2 {
+		t.Fatalf("read %d sequences, %d refs", len(ex.Sequences), len(ex.Refs))
+	}
+	if want := "bundle.zip!Module - Lab.zip!SMS_TaskSequencePackage/LAB00010/object.xml"; ex.Sequences[0].Source != want {
+		t.Errorf("source = %s", ex.Sequences[0].Source)
+	}
+}
+
+func TestZipRefusals(t *testing.T) {
+	slip := makeZip(t, map[string][]byte{"../../evil.zip": []byte("x")})
+	if err := newExport().Read("slip.zip", slip); !errors.Is(err, ErrUnsafePath) {
+		t.Errorf("zip slip: %v", err)
+	}
+	abs := makeZip(t, map[string][]byte{"/etc/x.zip": []byte("x")})
+	if err := newExport().Read("abs.zip", abs); !errors.Is(err, ErrUnsafePath) {
+		t.Errorf("absolute path: %v", err)
+	}
+	deep := fixture(t, "object.xml")
+	for i := 0; i <= MaxZipNesting; i++ {
+		deep = makeZip(t, map[string][]byte{"n.zip": deep})
+	}
+	if err := newExport().Read("deep.zip", deep); err == nil || !strings.Contains(err.Error(), "nested more than") {
+		t.Errorf("deep nesting: %v", err)
+	}
+	big := makeZip(t, map[string][]byte{"SMS_TaskSequencePackage/X/object.xml": bytes.Repeat([]byte(" "), MaxFileBytes+1)})
+	if err := newExport().Read("big.zip", big); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("oversized member: %v", err)
+	}
+	if err := newExport().Read("junk.txt", []byte("hello")); err == nil || !strings.Contains(err.Error(), "not a task sequence export") {
+		t.Errorf("junk: %v", err)
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	f.Add(fixture(f, "object.xml"))
+	f.Add(fixture(f, "ReferencesInfo.xml"))
+	f.Add([]byte(`<sequence version="3.10"><step type="X" name="a" description=""/></sequence>`))
+	f.Add(makeZip(f, map[string][]byte{"SMS_TaskSequencePackage/A/object.xml": fixture(f, "object.xml")}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ex := newExport()
+		_ = ex.Read("fuzz", data)
+		for _, s := range ex.Sequences {
+			if s.Sequence == nil {
+				t.Fatal("sequence without content")
+			}
+		}
+	})
+}

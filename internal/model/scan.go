@@ -1,0 +1,345 @@
+package model
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// scan reads a document into an Elem tree. It accepts the XML that sites
+// and exports write — elements, attributes, text, character and predefined
+// entity references, CDATA, comments, an XML declaration and a byte-order
+// mark — and rejects anything else (DOCTYPE, unknown entities, mismatched
+// tags). Line ends are normalised as XML requires (CRLF and CR read as LF).
+// It is several times faster than encoding/xml, which readTreeStd keeps as
+// the reference in tests.
+func scan(data []byte) (*Elem, error) {
+	s := &scanner{data: data, line: 1}
+	s.skipBOM()
+	var stack []*Elem
+	var root *Elem
+	for s.pos < len(s.data) {
+		if s.data[s.pos] != '<' {
+			text, err := s.text()
+			if err != nil {
+				return nil, err
+			}
+			if len(stack) == 0 {
+				if strings.TrimSpace(text) != "" {
+					return nil, s.errorf("text outside the root element")
+				}
+				continue
+			}
+			top := stack[len(stack)-1]
+			top.Text += text
+			continue
+		}
+		switch {
+		case bytes.HasPrefix(s.data[s.pos:], []byte("<!--")):
+			if err := s.skipUntil("-->"); err != nil {
+				return nil, err
+			}
+		case bytes.HasPrefix(s.data[s.pos:], []byte("<![CDATA[")):
+			if len(stack) == 0 {
+				return nil, s.errorf("CDATA outside the root element")
+			}
+			start := s.pos + 9
+			end := bytes.Index(s.data[start:], []byte("]]>"))
+			if end < 0 {
+				return nil, s.errorf("unterminated CDATA section")
+			}
+			raw := s.data[start : start+end]
+			s.countLines(s.data[s.pos : start+end+3])
+			s.pos = start + end + 3
+			stack[len(stack)-1].Text += normalizeNewlines(string(raw))
+		case bytes.HasPrefix(s.data[s.pos:], []byte("<?")):
+			if err := s.skipUntil("?>"); err != nil {
+				return nil, err
+			}
+		case bytes.HasPrefix(s.data[s.pos:], []byte("<!")):
+			return nil, s.errorf("unsupported markup declaration (DOCTYPE and the like are not allowed)")
+		case bytes.HasPrefix(s.data[s.pos:], []byte("</")):
+			s.pos += 2
+			name := s.name()
+			if name == "" {
+				return nil, s.errorf("invalid end tag")
+			}
+			s.space()
+			if s.pos >= len(s.data) || s.data[s.pos] != '>' {
+				return nil, s.errorf("invalid end tag </%s", name)
+			}
+			s.pos++
+			if len(stack) == 0 {
+				return nil, s.errorf("unexpected end element </%s>", name)
+			}
+			top := stack[len(stack)-1]
+			if top.Name != name {
+				return nil, s.errorf("element <%s> closed by </%s>", top.Name, name)
+			}
+			if len(top.Children) > 0 && strings.TrimSpace(top.Text) == "" {
+				top.Text = ""
+			}
+			stack = stack[:len(stack)-1]
+		default:
+			s.pos++
+			name := s.name()
+			if name == "" {
+				return nil, s.errorf("invalid element name")
+			}
+			if len(stack) >= MaxDepth {
+				return nil, s.errorf("elements nested deeper than %d", MaxDepth)
+			}
+			e := &Elem{Name: name}
+			self := false
+			for {
+				sp := s.space()
+				if s.pos >= len(s.data) {
+					return nil, s.errorf("unexpected end of document in <%s>", name)
+				}
+				c := s.data[s.pos]
+				if c == '>' {
+					s.pos++
+					break
+				}
+				if c == '/' && s.pos+1 < len(s.data) && s.data[s.pos+1] == '>' {
+					s.pos += 2
+					self = true
+					break
+				}
+				if !sp {
+					return nil, s.errorf("expected space before attribute in <%s>", name)
+				}
+				an := s.name()
+				if an == "" {
+					return nil, s.errorf("invalid attribute in <%s>", name)
+				}
+				s.space()
+				if s.pos >= len(s.data) || s.data[s.pos] != '=' {
+					return nil, s.errorf("attribute %s of <%s> has no value", an, name)
+				}
+				s.pos++
+				s.space()
+				v, err := s.attrValue()
+				if err != nil {
+					return nil, err
+				}
+				for _, a := range e.Attrs {
+					if a.Name == an {
+						return nil, s.errorf("attribute %s repeated in <%s>", an, name)
+					}
+				}
+				e.Attrs = append(e.Attrs, Attr{Name: an, Value: v})
+			}
+			if len(stack) == 0 {
+				if root != nil {
+					return nil, s.errorf("more than one root element")
+				}
+				root = e
+			} else {
+				p := stack[len(stack)-1]
+				p.Children = append(p.Children, e)
+			}
+			if !self {
+				stack = append(stack, e)
+			}
+		}
+	}
+	if len(stack) > 0 {
+		return nil, s.errorf("unexpected end of document: <%s> is not closed", stack[len(stack)-1].Name)
+	}
+	if root == nil {
+		return nil, &SyntaxError{Msg: "empty document: expected <sequence>"}
+	}
+	return root, nil
+}
+
+type scanner struct {
+	data []byte
+	pos  int
+	line int
+	lpos int // position up to which lines are counted
+}
+
+func (s *scanner) errorf(format string, args ...any) error {
+	s.countLines(s.data[s.lpos:min(s.pos, len(s.data))])
+	return &SyntaxError{Line: s.line, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (s *scanner) countLines(b []byte) {
+	s.line += bytes.Count(b, []byte{'\n'})
+	s.lpos += len(b)
+}
+
+func (s *scanner) skipBOM() {
+	if bytes.HasPrefix(s.data, []byte("\xef\xbb\xbf")) {
+		s.pos = 3
+		s.lpos = 3
+	}
+}
+
+func (s *scanner) skipUntil(end string) error {
+	i := bytes.Index(s.data[s.pos:], []byte(end))
+	if i < 0 {
+		return s.errorf("unterminated %q", string(s.data[s.pos:min(s.pos+4, len(s.data))]))
+	}
+	s.pos += i + len(end)
+	return nil
+}
+
+func (s *scanner) space() bool {
+	start := s.pos
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\r', '\n':
+			s.pos++
+			continue
+		}
+		break
+	}
+	return s.pos > start
+}
+
+func isNameByte(c byte, first bool) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		return true
+	case c >= '0' && c <= '9', c == '-', c == '.', c == ':':
+		return !first
+	}
+	return false
+}
+
+// name reads an element or attribute name. Sequence documents use ASCII
+// names only; anything else ends the name (and so fails the parse).
+func (s *scanner) name() string {
+	start := s.pos
+	for s.pos < len(s.data) && isNameByte(s.data[s.pos], s.pos == start) {
+		s.pos++
+	}
+	if s.pos < len(s.data) && s.data[s.pos] >= 0x80 {
+		return ""
+	}
+	return string(s.data[start:s.pos])
+}
+
+// text reads character data up to the next '<'.
+func (s *scanner) text() (string, error) {
+	end := bytes.IndexByte(s.data[s.pos:], '<')
+	if end < 0 {
+		end = len(s.data) - s.pos
+	}
+	raw := s.data[s.pos : s.pos+end]
+	start := s.pos
+	s.pos += end
+	v, err := s.unescape(raw, start)
+	if err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+func (s *scanner) attrValue() (string, error) {
+	if s.pos >= len(s.data) || (s.data[s.pos] != '"' && s.data[s.pos] != '\'') {
+		return "", s.errorf("unquoted attribute value")
+	}
+	q := s.data[s.pos]
+	end := bytes.IndexByte(s.data[s.pos+1:], q)
+	if end < 0 {
+		return "", s.errorf("unterminated attribute value")
+	}
+	raw := s.data[s.pos+1 : s.pos+1+end]
+	if bytes.IndexByte(raw, '<') >= 0 {
+		return "", s.errorf("'<' in an attribute value")
+	}
+	start := s.pos + 1
+	s.pos += end + 2
+	return s.unescape(raw, start)
+}
+
+// unescape resolves entity references and normalises line ends.
+func (s *scanner) unescape(raw []byte, at int) (string, error) {
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c < 0x80 {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				s.pos = at + i
+				return "", s.errorf("illegal character code U+%04X", c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(raw[i:])
+		if r == utf8.RuneError && n == 1 || !validChar(r) {
+			s.pos = at + i
+			return "", s.errorf("invalid character")
+		}
+		i += n
+	}
+	if bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, '\r') < 0 {
+		return string(raw), nil
+	}
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch c {
+		case '\r':
+			b.WriteByte('\n')
+			if i+1 < len(raw) && raw[i+1] == '\n' {
+				i++
+			}
+		case '&':
+			semi := bytes.IndexByte(raw[i:], ';')
+			if semi < 0 {
+				s.pos = at + i
+				return "", s.errorf("unterminated entity reference")
+			}
+			ent := string(raw[i+1 : i+semi])
+			switch ent {
+			case "lt":
+				b.WriteByte('<')
+			case "gt":
+				b.WriteByte('>')
+			case "amp":
+				b.WriteByte('&')
+			case "quot":
+				b.WriteByte('"')
+			case "apos":
+				b.WriteByte('\'')
+			default:
+				var n uint64
+				var err error
+				switch {
+				case strings.HasPrefix(ent, "#x"):
+					n, err = strconv.ParseUint(ent[2:], 16, 32)
+				case strings.HasPrefix(ent, "#"):
+					n, err = strconv.ParseUint(ent[1:], 10, 32)
+				default:
+					err = fmt.Errorf("unknown entity")
+				}
+				if err != nil || !validChar(rune(n)) {
+					s.pos = at + i
+					return "", s.errorf("invalid entity reference &%s;", ent)
+				}
+				b.WriteRune(rune(n))
+			}
+			i += semi
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), nil
+}
+
+func validChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
+}
+
+func normalizeNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}

@@ -1,0 +1,268 @@
+package sitestate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/model"
+	"github.com/tsctl/tsctl/internal/object"
+	"github.com/tsctl/tsctl/provider"
+)
+
+// DefaultReads is how many provider calls reading a site makes at once
+// by default (the class queries, then the managed sequences): each read is
+// a round trip that waits on the site, not on a core.
+const DefaultReads = 8
+
+// State is what tsctl read from a site for one plan. It is safe for
+// concurrent use once Read returns.
+type State struct {
+	Site     provider.Site
+	byName   map[string]map[string][]*provider.Instance // class → lower(name) → instances
+	programs map[string]map[string]*provider.Instance   // PackageID → lower(program) → instance
+	apps     map[string][]*provider.Instance            // lower(display name) → applications
+	appList  []*provider.Instance                       // every application, by display name and model name
+	// seqs holds the lazily read SMS_TaskSequencePackage of each managed
+	// sequence that exists, by PackageID, filled as planning reads them
+	// (SetSequence). Guarded by mu.
+	seqs    map[string]*provider.Instance
+	mu      sync.Mutex
+	ids     map[string]bool
+	byID    map[string]*provider.Instance // every package-class object by upper-case PackageID
+	seqByID map[string]*provider.Instance // task sequence packages by PackageID
+}
+
+// Read queries every class once (object.ReadClasses), at most reads
+// queries at once (0: DefaultReads). Planning then reads each managed
+// sequence that exists (one Get each) just before planning it.
+func Read(ctx context.Context, site provider.Site, reads int) (*State, error) {
+	if reads <= 0 {
+		reads = DefaultReads
+	}
+	slots := make(chan struct{}, reads)
+	st := &State{Site: site, byName: map[string]map[string][]*provider.Instance{}, programs: map[string]map[string]*provider.Instance{},
+		apps: map[string][]*provider.Instance{}, seqs: map[string]*provider.Instance{}}
+	classes := object.ReadClasses()
+	results := make([][]*provider.Instance, len(classes))
+	errs := make([]error, len(classes))
+	var wg sync.WaitGroup
+	for i, c := range classes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			results[i], errs[i] = site.Query(ctx, provider.Query{Class: c})
+		}()
+	}
+	wg.Wait()
+	for i, c := range classes {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("read %s: %w", c, errs[i])
+		}
+		for _, in := range results[i] {
+			switch c {
+			case object.ClassProgram:
+				id := in.String("PackageID")
+				if st.programs[id] == nil {
+					st.programs[id] = map[string]*provider.Instance{}
+				}
+				st.programs[id][strings.ToLower(in.String("ProgramName"))] = in
+			case object.ClassApplication:
+				k := strings.ToLower(in.String("LocalizedDisplayName"))
+				st.apps[k] = append(st.apps[k], in)
+			default:
+				if st.byName[c] == nil {
+					st.byName[c] = map[string][]*provider.Instance{}
+				}
+				k := strings.ToLower(in.String("Name"))
+				st.byName[c][k] = append(st.byName[c][k], in)
+			}
+		}
+	}
+	for _, list := range st.apps {
+		st.appList = append(st.appList, list...)
+	}
+	sort.Slice(st.appList, func(i, j int) bool {
+		a, b := st.appList[i], st.appList[j]
+		if a.String("LocalizedDisplayName") != b.String("LocalizedDisplayName") {
+			return a.String("LocalizedDisplayName") < b.String("LocalizedDisplayName")
+		}
+		return a.String("ModelName") < b.String("ModelName")
+	})
+	st.ids = map[string]bool{}
+	st.byID = map[string]*provider.Instance{}
+	st.seqByID = map[string]*provider.Instance{}
+	for class, byName := range st.byName {
+		for _, list := range byName {
+			for _, in := range list {
+				st.ids[strings.ToUpper(in.String("PackageID"))] = true
+				st.byID[strings.ToUpper(in.String("PackageID"))] = in
+				if class == object.ClassTaskSequencePackage {
+					st.seqByID[in.String("PackageID")] = in
+				}
+			}
+		}
+	}
+	return st, nil
+}
+
+// Find returns the object of class named name: nil when there is none, an
+// error when several share the name.
+func (st *State) Find(class, name string) (*provider.Instance, error) {
+	list := st.byName[class][strings.ToLower(name)]
+	switch len(list) {
+	case 0:
+		return nil, nil
+	case 1:
+		return list[0], nil
+	}
+	var ids []string
+	for _, in := range list {
+		ids = append(ids, in.String("PackageID"))
+	}
+	sort.Strings(ids)
+	return nil, &AmbiguousNameError{Class: class, Name: name, IDs: ids}
+}
+
+// AmbiguousNameError says that several objects of a class share a name on
+// the site (sites allow it), so a name cannot say which one is meant.
+type AmbiguousNameError struct {
+	Class, Name string
+	IDs         []string // PackageIDs, sorted
+}
+
+// ManagedNameHint adds to an ambiguous name of an object the
+// configuration declares what to do: tsctl keeps one object per name.
+func ManagedNameHint(err error) error {
+	var amb *AmbiguousNameError
+	if !errors.As(err, &amb) {
+		return err
+	}
+	return diag.WithHint(err, "tsctl keeps one object per name: rename or delete all but one of them on the site")
+}
+
+func (e *AmbiguousNameError) Error() string {
+	return fmt.Sprintf("%d objects of class %s are named %q on the site (%s)", len(e.IDs), e.Class, e.Name, strings.Join(e.IDs, ", "))
+}
+
+// Names lists the names of a class's objects, for hints.
+func (st *State) Names(class string) []string {
+	var out []string
+	for _, list := range st.byName[class] {
+		for _, in := range list {
+			out = append(out, in.String("Name"))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Program returns the program of the package with PackageID id.
+func (st *State) Program(id, name string) *provider.Instance {
+	return st.programs[id][strings.ToLower(name)]
+}
+
+// Programs returns the programs of a package.
+func (st *State) Programs(id string) map[string]*provider.Instance { return st.programs[id] }
+
+// Application returns the latest application with the display name.
+func (st *State) Application(name string) ([]*provider.Instance, bool) {
+	l, ok := st.apps[strings.ToLower(name)]
+	return l, ok
+}
+
+// Child reports what the site knows about a child sequence, for
+// normalising (model.Normalize, model.Derive).
+func (st *State) Child(id string) (model.Child, bool) {
+	in := st.seqByID[id]
+	if in == nil {
+		return model.Child{}, false
+	}
+	c := model.Child{Name: in.String("Name")}
+	if full := st.Sequence(id); full != nil {
+		in = full // its lazy References, when the child is managed too
+	}
+	c.References = provider.SequenceReferences(in)
+	return c, true
+}
+
+// Parse returns the sequence a task sequence package stores.
+func (st *State) Parse(in *provider.Instance) (*model.Sequence, error) {
+	q, err := model.Parse([]byte(in.String("Sequence")))
+	if err != nil {
+		return nil, fmt.Errorf("sequence %s stored on the site: %w", in.String("PackageID"), err)
+	}
+	return q, nil
+}
+
+// HasID reports whether a package-class object with PackageID id exists.
+func (st *State) HasID(id string) bool {
+	return st.ids[strings.ToUpper(id)]
+}
+
+// SetSequence records what planning read of a managed sequence with Get
+// (its lazy References; its Sequence only while apply needs it).
+func (st *State) SetSequence(id string, in *provider.Instance) {
+	st.mu.Lock()
+	st.seqs[id] = in
+	st.mu.Unlock()
+}
+
+// Sequence returns what planning read of the managed sequence with
+// PackageID id; nil when it was not read.
+func (st *State) Sequence(id string) *provider.Instance {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.seqs[id]
+}
+
+// Objects lists the objects of a kind's class (not programs, not
+// applications), by name and then PackageID.
+func (st *State) Objects(class string) []*provider.Instance {
+	var out []*provider.Instance
+	for _, list := range st.byName[class] {
+		out = append(out, list...)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.String("Name") != b.String("Name") {
+			return a.String("Name") < b.String("Name")
+		}
+		return a.String("PackageID") < b.String("PackageID")
+	})
+	return out
+}
+
+// ByID returns the package-class object (a package of any kind or a
+// sequence) with PackageID id, in any case; nil when the site holds none.
+func (st *State) ByID(id string) *provider.Instance { return st.byID[strings.ToUpper(id)] }
+
+// SequenceByID returns the task sequence package with PackageID id.
+func (st *State) SequenceByID(id string) *provider.Instance { return st.seqByID[id] }
+
+// Applications lists the latest revision of every application, by display
+// name and then model name.
+func (st *State) Applications() []*provider.Instance { return st.appList }
+
+// NameOf returns the name of the site object whose PackageID is id (or
+// the display name of the application whose model name it is); "" when
+// the site holds none.
+func (s *State) NameOf(id string) string {
+	if in := s.byID[strings.ToUpper(id)]; in != nil {
+		return in.String("Name")
+	}
+	if strings.HasPrefix(id, "ScopeId_") {
+		for _, a := range s.Applications() {
+			if strings.EqualFold(a.String("ModelName"), id) {
+				return a.String("LocalizedDisplayName")
+			}
+		}
+	}
+	return ""
+}

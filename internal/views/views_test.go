@@ -1,0 +1,111 @@
+package views
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/object"
+	"github.com/tsctl/tsctl/internal/plan"
+)
+
+// keys returns the keys of a JSON object in the order written.
+func keys(t *testing.T, line []byte) []string {
+	t.Helper()
+	d := json.NewDecoder(strings.NewReader(string(line)))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not an object: %s", line)
+	}
+	var out []string
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, tok.(string))
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// Every event of apply --json is one line, carries the version of the
+// events, and writes its keys in alphabetical order (as the events did
+// before they were typed).
+func TestEventsAreVersioned(t *testing.T) {
+	o := Outcome{Address: "package.Tools", Kind: object.Package, Name: "Tools", ID: "PS100004", Outcome: Failed, Reason: "denied", Hint: "ask"}
+	for _, ev := range []any{
+		PlanEvent{Event: EventPlan, FormatVersion: FormatVersion, Plan: &plan.Plan{}},
+		StartEvent{Action: plan.Create, Address: "package.Tools", Event: EventStart, FormatVersion: FormatVersion},
+		o.Done(),
+		NewSummary([]Outcome{o}, map[string]int{"get": 1}, 1, 0),
+		AlreadyAppliedEvent{Event: EventAlreadyApplied, FormatVersion: FormatVersion, PlanFile: "change.plan"},
+	} {
+		b, err := Line(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(string(b), "\n") != 1 || !strings.HasSuffix(string(b), "\n") {
+			t.Errorf("%T is not one line: %q", ev, b)
+		}
+		k := keys(t, b)
+		if !sort.StringsAreSorted(k) {
+			t.Errorf("%T keys out of order: %v", ev, k)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil || m["format_version"] != FormatVersion || m["event"] == "" {
+			t.Errorf("%T: %s", ev, b)
+		}
+	}
+}
+
+// The summary counts every object once, and renders the same for people.
+func TestSummary(t *testing.T) {
+	s := NewSummary([]Outcome{
+		{Address: "package.A", Kind: object.Package, Name: "A", ID: "PS100004", Outcome: Created},
+		{Address: "sequence.B", Kind: object.Sequence, Name: "B", Outcome: Unchanged},
+		{Address: "sequence.C", Kind: object.Sequence, Name: "C", ID: "PS100005", Outcome: Skipped, Reason: "locked", Hint: "wait"},
+	}, nil, 0, 2)
+	if s.Created != 1 || s.Unchanged != 1 || s.Skipped != 1 || !s.Incomplete() {
+		t.Errorf("counts: %+v", s)
+	}
+	var b strings.Builder
+	s.WriteHuman(&b)
+	want := "created   package \"A\" (PS100004)\nskipped   sequence \"C\" (PS100005): locked\n" +
+		"Apply incomplete: 1 created, 0 updated, 0 deleted, 1 unchanged, 0 failed, 1 skipped. 2 transient errors retried.\n"
+	if b.String() != want {
+		t.Errorf("human summary:\n%s\nwant\n%s", b.String(), want)
+	}
+	if h := s.Hints(); len(h) != 1 || h[0] != "wait" {
+		t.Errorf("hints: %q", h)
+	}
+	if got := s.Objects[0].Progress(); got != `package "A": created (PS100004)` {
+		t.Errorf("progress line: %s", got)
+	}
+}
+
+// The validate document lists no diagnostics as [], not null.
+func TestValidation(t *testing.T) {
+	b, err := Document(NewValidation(nil, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n  \"format_version\": \"1.0\",\n  \"valid\": true,\n  \"diagnostics\": [],\n  \"warnings_by_code\": {}\n}\n"; string(b) != want {
+		t.Errorf("got %s", b)
+	}
+	var ds diag.List
+	ds.Warn(diag.Pos{File: "a.yaml", Line: 3, Col: 5}, "TS002", "enable it", "step %q is disabled", "S")
+	v := NewValidation(ds, true)
+	if d := v.Diagnostics[0]; d.Severity != "warning" || d.Code != "TS002" || d.Line != 3 || d.Column != 5 || d.Hint != "enable it" {
+		t.Errorf("diagnostic: %+v", d)
+	}
+	var human strings.Builder
+	v.Diagnostics.WriteHuman(&human)
+	if want := "a.yaml:3:5: warning: TS002: step \"S\" is disabled\n\thint: enable it\n"; human.String() != want {
+		t.Errorf("human: %q", human.String())
+	}
+}
