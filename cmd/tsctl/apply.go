@@ -157,6 +157,14 @@ func (c *cli) apply(args []string) int {
 		views.WritePlan(c.stdout, p.Plan, views.Style{Color: colorOK(c.stdout)})
 	}
 	if !p.Plan.Changes {
+		if *jsonEvents {
+			// the event stream ends with a summary whatever happened
+			var objs []views.Outcome
+			for _, o := range p.Plan.Objects {
+				objs = append(objs, views.Outcome{Address: o.Address, Kind: o.Kind, Name: o.Name, ID: o.ID, Outcome: views.Unchanged})
+			}
+			c.writeEvent(views.NewSummary(objs, c.counting.Calls(), c.counting.Peak(), c.retrying.Retries()))
+		}
 		return exitOK
 	}
 	if saved == nil && !*auto && !c.confirm(p.Plan, site.Code()) {
