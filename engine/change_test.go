@@ -101,6 +101,14 @@ func TestChangeCalls(t *testing.T) {
 			if reflect.TypeOf(c) != reflect.TypeOf(tc.want) {
 				t.Errorf("%s: planned as %T, want %T", tc.name, c, tc.want)
 			}
+			// Bound counts the same calls
+			n := 0
+			for _, k := range callSteps(c, tc.checkNames) {
+				n += k
+			}
+			if n != len(tc.calls) {
+				t.Errorf("%s: Bound counts %d calls (%v), the change makes %d", tc.name, n, callSteps(c, tc.checkNames), len(tc.calls))
+			}
 		}
 		site.take()
 		res, err := p.Apply(ctx, ApplyOptions{Parallelism: 1, User: "me", CheckNames: tc.checkNames})

@@ -41,6 +41,7 @@ import (
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
+	"github.com/tsctl/tsctl/internal/sitestate"
 	"github.com/tsctl/tsctl/provider"
 )
 
@@ -228,31 +229,22 @@ func refsOf(in *provider.Instance) (seqRefs, error) {
 // listedRefs reads the lazy References of a sequence read with Get,
 // refusing fewer than its ReferencesCount.
 func listedRefs(in *provider.Instance) (seqRefs, error) {
-	r := seqRefs{name: in.String("Name"), version: in.String("SedoObjectVersion"), ids: map[string]bool{}}
-	refs := in.Objects("References")
-	if n, ok := referencesCount(in); ok && int64(len(refs)) < n {
+	return listedRefsOf(sitestate.ReadOf(in))
+}
+
+// listedRefsOf is listedRefs of what planning kept of a sequence it read.
+func listedRefsOf(read *sitestate.SequenceRead) (seqRefs, error) {
+	r := seqRefs{name: read.Name, version: read.Version, ids: map[string]bool{}}
+	if read.HasRefCount && int64(len(read.Refs)) < read.RefCount {
 		return r, diag.WithHint(fmt.Errorf("read the references of sequence %q (%s): the site returned %d of its %d references; tsctl deletes nothing it cannot check",
-			r.name, in.String("PackageID"), len(refs), n), "read the site through another provider (the AdminService URL), or delete the object by hand after checking it is unused")
+			r.name, read.ID, len(read.Refs), read.RefCount), "read the site through another provider (the AdminService URL), or delete the object by hand after checking it is unused")
 	}
-	for _, x := range refs {
-		if x.Int("Type") != 1 {
-			r.ids[strings.ToUpper(x.String("Package"))] = true
+	for _, x := range read.Refs {
+		if x.Application == "" {
+			r.ids[strings.ToUpper(x.Package)] = true
 		}
 	}
 	return r, nil
-}
-
-// referencesCount is a sequence's ReferencesCount, which is not lazy: every
-// listing of the class carries it.
-func referencesCount(in *provider.Instance) (int64, bool) {
-	if _, ok := in.Props["ReferencesCount"]; !ok {
-		return 0, false
-	}
-	switch in.Props["ReferencesCount"].(type) {
-	case int64, string:
-		return in.Int("ReferencesCount"), true
-	}
-	return 0, false
 }
 
 // refIndex caches what the site's sequences reference, by PackageID and
@@ -402,7 +394,7 @@ func (p *Planned) checkDeletes(ctx context.Context, deletes []*entry, reads int,
 			continue
 		}
 		id := strings.ToUpper(e.site.String("PackageID"))
-		r, err := listedRefs(e.site) // its Sequence was read by planning
+		r, err := listedRefsOf(e.read) // its Sequence was read by planning
 		if err != nil {
 			return err
 		}

@@ -138,7 +138,7 @@ func (p *Planned) lintOnSite(seqObjs []*plan.Object, ds *diag.List) {
 		if cs.Absent {
 			continue
 		}
-		config.Walk(cs.Steps, func(step *config.Step) {
+		config.Walk(cs.Steps(), func(step *config.Step) {
 			if pkg, byID, prog, ok := step.InstallPackageRef(); ok && !declaredProg[strings.ToLower(pkg)+"\x00"+strings.ToLower(prog)] {
 				p.lintSiteProgram(cs, step, pkg, byID, prog, ds)
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/diag"
@@ -36,6 +37,17 @@ type Planned struct {
 	// declare, as read from the site by PackageID (nil: not on the site);
 	// read by readChildren for the lint.
 	children map[string]*provider.Instance
+	opts     PlanOptions
+	// memoHits and memoMisses count the managed sequences planning found
+	// in the memo (not built) and those it looked for there in vain.
+	memoHits, memoMisses atomic.Int64
+}
+
+// MemoHits reports how many managed sequences the plan found unchanged
+// from the memo, without building them, and how many it looked for there
+// and built (PlanOptions.Memo).
+func (p *Planned) MemoHits() (hits, misses int) {
+	return int(p.memoHits.Load()), int(p.memoMisses.Load())
 }
 
 // entry is what planning knows about one object of the plan: the plan's
@@ -43,9 +55,13 @@ type Planned struct {
 // checks of deletions and the lint need, and the change that apply makes
 // (nil when the plan leaves the object alone).
 type entry struct {
-	obj    *plan.Object
-	seq    *config.Sequence   // a declared sequence
-	site   *provider.Instance // nil when the object does not exist
+	obj  *plan.Object
+	seq  *config.Sequence   // a declared sequence
+	site *provider.Instance // nil when the object does not exist
+	// read is what planning kept of a declared sequence it read with Get
+	// (nil when it does not exist); site is then that Get's instance when
+	// the plan changes the sequence, or only its listing when not.
+	read   *sitestate.SequenceRead
 	change Change
 	// wantRefs are the references the sequence will have.
 	wantRefs []model.Reference
@@ -116,6 +132,9 @@ type PlanOptions struct {
 	// AllowEmptyPrune lets Prune delete every owned object when the
 	// configuration declares nothing (otherwise *EmptyPruneError).
 	AllowEmptyPrune bool
+	// Memo, when set, remembers across runs the managed sequences found
+	// unchanged, so that a later plan need not build them (see memo.go).
+	Memo Memo
 }
 
 func (o PlanOptions) reads() int {
@@ -154,7 +173,7 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 			return nil, nil, err
 		}
 	}
-	p := &Planned{Plan: &plan.Plan{Site: site.Code(), Target: opts.Target}, State: st, Config: cfg, entries: map[string]*entry{}, refs: newRefIndex()}
+	p := &Planned{Plan: &plan.Plan{Site: site.Code(), Target: opts.Target}, State: st, Config: cfg, entries: map[string]*entry{}, refs: newRefIndex(), opts: opts}
 	objs, absent, ds, err := p.planObjects(ctx, opts)
 	if err != nil || ds.HasErrors() {
 		return nil, ds, err

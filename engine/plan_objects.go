@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -248,13 +249,29 @@ func (p *Planned) planSequences(ctx context.Context, r *resolve.Resolver, opts P
 			<-reads
 			defer func() { <-cpus }()
 			tr := r.Track()
-			e, ds := planSequence(st, tr, cs, full, opts.ReplaceSecrets, named)
+			var read *sitestate.SequenceRead
 			if full != nil {
-				keep := full // read by this worker alone; trimmed in place
-				if e == nil || !e.writesSteps() {
-					delete(keep.Props, "Sequence")
+				read = sitestate.ReadOf(full)
+			}
+			e, ds := p.planSequence(tr, cs, full, read, opts, named)
+			if full != nil {
+				// Keep only what the rest of the plan reads: the compact
+				// References, and the instance itself only when apply
+				// changes the sequence (its Sequence only when apply saves
+				// the steps).
+				st.SetSequence(read.ID, read)
+				if e != nil {
+					e.read = read
+					if slices.Equal(e.wantRefs, read.Refs) {
+						e.wantRefs = read.Refs // what the site says it references: one list for both
+					}
+					switch {
+					case e.change == nil:
+						e.site = read.Listing()
+					case !e.writesSteps():
+						delete(full.Props, "Sequence") // read by this worker alone
+					}
 				}
-				st.SetSequence(full.String("PackageID"), keep)
 			}
 			out[i] = sequencePlan{e, tr.Used(), ds}
 		}()
@@ -269,9 +286,13 @@ func (p *Planned) planSequences(ctx context.Context, r *resolve.Resolver, opts P
 }
 
 // planSequence plans one declared sequence against full, its site object
-// read with Get (nil when it does not exist). named keeps what its steps
-// name, for the checks of a plan that may delete.
-func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *provider.Instance, replaceSecrets, named bool) (*entry, diag.List) {
+// read with Get (nil when it does not exist), of which planning keeps read.
+// named keeps what its steps name, for the checks of a plan that may
+// delete. With a memo (PlanOptions.Memo), a sequence found before to be
+// what the site stores, and whose build would ask and get the same, is not
+// built again (see memo.go).
+func (p *Planned) planSequence(r *resolve.Tracker, cs *config.Sequence, full *provider.Instance, read *sitestate.SequenceRead, opts PlanOptions, named bool) (*entry, diag.List) {
+	st := p.State
 	var ds diag.List
 	obj := &plan.Object{Address: address(object.Sequence, cs.Name), Kind: object.Sequence, Name: cs.Name}
 	e := &entry{obj: obj, seq: cs}
@@ -279,28 +300,44 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	if err != nil {
 		ds.AddErr(cs.BootPos, err)
 	}
-	b := &desired.Builder{R: r}
-	want, bds := b.Sequence(cs)
-	ds = append(ds, bds...)
 	if _, err := st.Find(object.ClassTaskSequencePackage, cs.Name); err != nil {
 		ds.AddErr(cs.Pos, sitestate.ManagedNameHint(err))
 	}
+	var key []byte
+	if full != nil && opts.Memo != nil && !ds.HasErrors() {
+		key = fingerprint(cs, opts.ReplaceSecrets)
+		if p.fromMemo(e, r, key, full, read, named) {
+			p.memoHits.Add(1)
+			return p.finishSequence(e, cs, full, bootID, false, opts.ReplaceSecrets), ds
+		}
+		p.memoMisses.Add(1)
+	}
+	var rec *buildRecorder
+	var res desired.Resolver = r
+	child := st.Child
+	if key != nil {
+		rec = newRecorder(r, st.Child)
+		res, child = rec, rec.Child
+	}
+	b := &desired.Builder{R: res}
+	want, bds := b.Sequence(cs)
+	ds = append(ds, bds...)
 	if ds.HasErrors() {
 		return nil, ds
 	}
-	model.Derive(want, st.Child)
+	model.Derive(want, child)
 	e.wantRefs = want.References
-	if named {
+	if named || rec != nil {
 		e.willName = model.NamedReferences(want)
 	}
 	e.highImpact = model.IsHighImpact(want)
-	props := desired.SequenceProps(cs, bootID)
 	if full == nil {
+		props := desired.SequenceProps(cs, bootID)
 		obj.Action = plan.Create
 		e.size = model.Size(want)
 		steps, _, _ := want.Counts()
 		obj.StepCount = steps
-		obj.Tree = diff.Tree(model.Comparable(want).Steps, cs.Steps, plan.Create, st.NameOf)
+		obj.Tree = diff.Tree(model.Comparable(want).Steps, cs.Steps(), plan.Create, st.NameOf)
 		for _, k := range sortedKeys(props) {
 			if v := props[k]; v != "" && !(k == "Duration" && v == "0") {
 				if k == "BootImageID" {
@@ -312,12 +349,6 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 		e.change = &createSequence{obj: obj, seq: cs}
 		return e, ds
 	}
-	e.site = full
-	obj.ID = full.String("PackageID")
-	obj.Version = full.String("SedoObjectVersion")
-	for _, k := range sortedKeys(props) {
-		diff.Field(&obj.Changes, k, full.String(k), true, props[k], true)
-	}
 	stepsChanged := false
 	// Fast path: a site that stores exactly what tsctl would save — or a
 	// site's normal form of it — holds the same sequence; no need to parse
@@ -327,16 +358,14 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	var wantN *model.Sequence
 	if !same {
 		wantN = want.Clone()
-		model.Normalize(wantN, st.Child)
+		model.Normalize(wantN, child)
 		same, n = model.Stores(wantN, stored)
 	}
 	if same {
 		e.size = n
-		if named { // the site stores what the configuration says
-			e.namesNow = e.willName
-			if wantN != nil {
-				e.namesNow = model.NamedReferences(wantN)
-			}
+		e.namesNow = e.willName // the site stores what the configuration says
+		if wantN != nil {
+			e.namesNow = model.NamedReferences(wantN)
 		}
 	} else {
 		have, err := st.Parse(full)
@@ -344,7 +373,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 			ds.AddErr(cs.Pos, err)
 			return nil, ds
 		}
-		if named {
+		if named || rec != nil {
 			e.namesNow = model.NamedReferences(have)
 		}
 		model.Normalize(have, st.Child)
@@ -362,6 +391,82 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 			stepsChanged = true
 		}
 	}
+	if !stepsChanged && rec != nil && rec.k.clean && len(ds) == 0 {
+		// What the site stores is what the configuration says: remembered
+		// for the next plan (the secrets policy is part of the key).
+		opts.Memo.Put(key, (&memoEntry{stored: sumOf(stored), answers: rec.k.answer.h.Sum(nil), refs: refsSum(e.wantRefs),
+			willName: refsSum(e.willName), namesNow: refsSum(e.namesNow), highImpact: e.highImpact, size: e.size, questions: rec.questions}).encode())
+	}
+	if !named {
+		e.willName, e.namesNow = nil, nil
+	}
+	e = p.finishSequence(e, cs, full, bootID, stepsChanged, opts.ReplaceSecrets)
+	if stepsChanged && !same {
+		e.size = model.Size(want)
+	}
+	return e, ds
+}
+
+// fromMemo fills in e from the memo's entry for key, when the sequence is
+// the one recorded: the build would ask the same and get the same answers
+// (asked again now through r and the state's child lookups), and the site
+// stores the XML recorded. A plan that may delete (named) also needs what
+// the steps name: read from the stored XML, which must name what the build
+// named.
+func (p *Planned) fromMemo(e *entry, r *resolve.Tracker, key []byte, full *provider.Instance, read *sitestate.SequenceRead, named bool) bool {
+	m, ok := decodeMemoEntry(p.memo(key))
+	if !ok {
+		return false
+	}
+	stored := full.String("Sequence")
+	if !bytesEqual(sumOf(stored), m.stored) || !bytesEqual(refsSum(read.Refs), m.refs) {
+		return false
+	}
+	k := &asker{r: r, child: p.State.Child, answer: newAnswers(), clean: true}
+	if sum, ok := replay(k, m.questions); !ok || !bytesEqual(sum, m.answers) {
+		return false
+	}
+	if named {
+		if !bytesEqual(m.willName, m.namesNow) {
+			return false // the build names other objects than the site's form: planned in full
+		}
+		q, err := p.State.Parse(full)
+		if err != nil {
+			return false
+		}
+		names := model.NamedReferences(q)
+		if !bytesEqual(refsSum(names), m.namesNow) {
+			return false
+		}
+		e.willName, e.namesNow = names, names
+	}
+	e.wantRefs, e.highImpact, e.size = read.Refs, m.highImpact, m.size
+	return true
+}
+
+func (p *Planned) memo(key []byte) []byte {
+	if p.opts.Memo == nil {
+		return nil
+	}
+	return p.opts.Memo.Get(key)
+}
+
+func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
+
+// finishSequence compares a declared sequence's fields with the site's and
+// decides its change: its steps (stepsChanged, or secrets pushed again
+// with --replace-secrets), its fields alone, or none.
+func (p *Planned) finishSequence(e *entry, cs *config.Sequence, full *provider.Instance, bootID string, stepsChanged, replaceSecrets bool) *entry {
+	obj := e.obj
+	e.site = full
+	obj.ID = full.String("PackageID")
+	obj.Version = full.String("SedoObjectVersion")
+	var fields []plan.Change
+	props := desired.SequenceProps(cs, bootID)
+	for _, k := range sortedKeys(props) {
+		diff.Field(&fields, k, full.String(k), true, props[k], true)
+	}
+	obj.Changes = append(fields, obj.Changes...) // the fields first, then the steps
 	if replaceSecrets && pushesSecrets(cs) {
 		obj.Changes = append(obj.Changes, plan.Change{Field: "secrets", HasBefore: true, HasAfter: true, Sensitive: true})
 		stepsChanged = true
@@ -370,14 +475,11 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	case stepsChanged:
 		obj.Action = plan.Update
 		e.change = &updateSequenceSteps{obj: obj, seq: cs, site: full}
-		if !same {
-			e.size = model.Size(want)
-		}
 	case len(obj.Changes) > 0:
 		obj.Action = plan.Update
 		e.change = &updateSequenceFields{obj: obj, seq: cs, site: full}
 	}
-	return e, ds
+	return e
 }
 
 func varsString(vs []model.Variable) string {

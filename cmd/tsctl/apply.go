@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tsctl/tsctl/engine"
@@ -80,6 +81,9 @@ func (c *cli) apply(args []string) int {
 	// Every local file is read before the site is opened: the secrets too,
 	// so that the site is never held while a file is read.
 	secrets := secret.ReadAll(cfg)
+	c.stats = *stats
+	mem := c.openMemo()
+	defer c.closeMemo(mem) // after the site is closed
 	if saved != nil {
 		conf, err := planfile.HashFiles(cfg.Files)
 		if err != nil || conf.SHA256 != saved.Configuration.SHA256 {
@@ -120,6 +124,7 @@ func (c *cli) apply(args []string) int {
 	defer c.releaseLease(lease)
 	opts := pf.options(url)
 	opts.State, opts.Reads = st, reads
+	useMemo(&opts, mem)
 	p, ok := c.makePlan(ctx, site, cfg, opts, false)
 	if !ok {
 		return exitError
@@ -169,16 +174,27 @@ func (c *cli) apply(args []string) int {
 		fmt.Fprintln(c.stdout)
 	}
 	prog := c.newProgress(p.Plan, *jsonEvents, *quiet)
+	var firstWrite time.Time
+	var once sync.Once
 	res, err := p.Apply(ctx, engine.ApplyOptions{
 		Secrets:     secrets,
 		Parallelism: *parallelism,
 		User:        currentUser(),
 		LockTimeout: *lockTimeout,
 		CheckNames:  lease == nil,
-		OnStart:     prog.started,
-		OnDone:      prog.finished,
-		OnWarn:      func(msg string) { c.warnf("%s", msg) },
+		OnStart: func(o *plan.Object) {
+			once.Do(func() { firstWrite = time.Now() })
+			prog.started(o)
+		},
+		OnDone: prog.finished,
+		OnWarn: func(msg string) { c.warnf("%s", msg) },
 	})
+	if done := time.Now(); !firstWrite.IsZero() {
+		c.phases = func() {
+			c.notef("apply: %.2f s before the first write (reading the configuration, the secrets and the site, planning), %.2f s from then to the last",
+				firstWrite.Sub(started).Seconds(), done.Sub(firstWrite).Seconds())
+		}
+	}
 	prog.close()
 	if err != nil {
 		c.printApplyError(err)

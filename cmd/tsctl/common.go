@@ -145,6 +145,15 @@ func (c *cli) printStats(on bool) {
 	if on && c.counting != nil {
 		c.notef("provider %s; %d %s; at most %d at once", c.counting.Summary(), c.retrying.Retries(), plural(c.retrying.Retries(), "retry", "retries"), c.counting.Peak())
 	}
+	if on && c.memoStats != nil {
+		c.memoStats()
+	}
+	if on && c.memoNote != "" {
+		c.notef("plan memo not used: %s", c.memoNote)
+	}
+	if on && c.phases != nil {
+		c.phases()
+	}
 }
 
 func (c *cli) openRaw(url string, readOnly, noWait bool) (provider.Site, error) {

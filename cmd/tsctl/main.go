@@ -46,10 +46,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -84,7 +86,18 @@ type cli struct {
 	// applying is set by apply to its --lock-timeout: opening a local site
 	// then waits that long for another apply holding it.
 	applying *time.Duration
+	// stats is --stats of plan or apply; memoStats reports the plan memo's
+	// use, memoNote why it was not used.
+	stats     bool
+	memoStats func()
+	memoNote  string
+	// phases reports, with --stats, how long apply took before its first
+	// write and from then to its last.
+	phases func()
 }
+
+// started is when the process started, as near as tsctl can tell.
+var started = time.Now()
 
 type command struct {
 	name    string
@@ -118,6 +131,9 @@ func Main() int {
 				defer pprof.StopCPUProfile()
 			}
 		}
+	}
+	if p := os.Getenv("TSCTL_RUNTIME_STATS"); p != "" {
+		defer writeRuntimeStats(p)
 	}
 	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	return c.main(os.Args[1:])
@@ -217,6 +233,18 @@ func tuneGC() {
 }
 
 const memoryLimit = 215 << 20
+
+// writeRuntimeStats writes to file, for tsctl-bench, the CPU time the run
+// used (as the Go runtime counts it: every goroutine's, the collector's
+// included), the collector's part of it and its cycles, as JSON.
+func writeRuntimeStats(file string) {
+	samples := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"},
+		{Name: "/cpu/classes/idle:cpu-seconds"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(samples)
+	gc, total, idle := samples[0].Value.Float64(), samples[1].Value.Float64(), samples[2].Value.Float64()
+	b, _ := json.Marshal(map[string]float64{"gc_cpu_seconds": gc, "cpu_seconds": total - idle, "gc_cycles": float64(samples[3].Value.Uint64())})
+	_ = os.WriteFile(file, b, 0o644)
+}
 
 // writeHeapProfile writes a heap profile to $TSCTL_MEMPROFILE, for tuning.
 func writeHeapProfile() {

@@ -71,6 +71,9 @@ func (c *cli) plan(args []string) int {
 		pre.abandon()
 		return exitError
 	}
+	c.stats = *stats
+	mem := c.openMemo()
+	defer c.closeMemo(mem) // after the site is closed
 	url := c.siteURL(*pf.site)
 	newSite := false // a local site that does not exist yet: planned against an empty one
 	if dir, ok := strings.CutPrefix(url, "local:"); ok {
@@ -85,6 +88,7 @@ func (c *cli) plan(args []string) int {
 	defer c.printStats(*stats)
 	opts := pf.options(url)
 	opts.State, opts.Reads = st, *parallelism
+	useMemo(&opts, mem)
 	p, ok := c.makePlan(context.Background(), site, cfg, opts, *strict)
 	if !ok {
 		return exitError
@@ -138,6 +142,9 @@ func (c *cli) writePlan(p *plan.Plan) int {
 // makePlan plans and prints diagnostics; false means an error was reported.
 func (c *cli) makePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts engine.PlanOptions, strict bool) (*engine.Planned, bool) {
 	p, ds, err := engine.MakePlan(ctx, site, cfg, opts)
+	if p != nil {
+		c.noteMemo(p)
+	}
 	ds = c.lintFilter(ds)
 	c.printDiags(ds)
 	c.lintSummary(ds)

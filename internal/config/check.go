@@ -74,27 +74,6 @@ func (c *Config) check() diag.List {
 			}
 		}
 	}
-	for _, s := range c.Sequences {
-		for _, a := range s.Attributes {
-			if a.Name == "version" {
-				ds.AddHint(a.Pos, "leave it out: the site writes the version it stores", "attributes: version is not an attribute to set")
-			}
-		}
-		checkLintIgnores(s.Lint, &ds)
-		Walk(s.Steps, func(st *Step) { checkLintIgnores(st.Lint, &ds) })
-		dup(object.Sequence, s.Name, s.Pos)
-		seqs[strings.ToLower(s.Name)] = s
-		switch {
-		case s.Absent:
-			absent[objectKey{object.Sequence, strings.ToLower(s.Name)}] = true
-			if len(s.Steps) > 0 {
-				ds.Add(s.Pos, "sequence %q is absent: it takes no steps", s.Name)
-			}
-		case !s.HasSteps:
-			ds.AddHint(s.Pos, "add steps: [] for an empty sequence, or absent: true to delete it", "sequence %q has no steps", s.Name)
-		}
-	}
-	c.absent = absent
 	declared := func(name string, t object.Kind) *Package { return pkgs[objectKey{t, strings.ToLower(name)}] }
 	wrongType := func(name string, want object.Kind, p diag.Pos) {
 		for _, t := range []object.Kind{object.Package, object.OSImage, object.OSUpgradePackage, object.DriverPackage} {
@@ -103,21 +82,33 @@ func (c *Config) check() diag.List {
 			}
 		}
 	}
+	runs := map[*Sequence][]childRun{}
 	for _, s := range c.Sequences {
-		Walk(s.Steps, func(st *Step) {
+		steps := s.Steps() // thawed once for every check of the sequence
+		for _, a := range s.Attributes {
+			if a.Name == "version" {
+				ds.AddHint(a.Pos, "leave it out: the site writes the version it stores", "attributes: version is not an attribute to set")
+			}
+		}
+		checkLintIgnores(s.Lint, &ds)
+		dup(object.Sequence, s.Name, s.Pos)
+		seqs[strings.ToLower(s.Name)] = s
+		switch {
+		case s.Absent:
+			absent[objectKey{object.Sequence, strings.ToLower(s.Name)}] = true
+			if len(steps) > 0 {
+				ds.Add(s.Pos, "sequence %q is absent: it takes no steps", s.Name)
+			}
+		case !s.HasSteps:
+			ds.AddHint(s.Pos, "add steps: [] for an empty sequence, or absent: true to delete it", "sequence %q has no steps", s.Name)
+		}
+		Walk(steps, func(st *Step) {
+			checkLintIgnores(st.Lint, &ds)
 			if st.Kind == "" {
 				return
 			}
-			if st.Name == "" {
-				if k := KindOf(st.Kind); k != nil {
-					st.Name = k.Title
-				} else if st.Kind == "action" {
-					if t := Lookup(st.Body(), "type"); t != nil {
-						st.Name = strings.TrimPrefix(t.Value, "SMS_TaskSequence_")
-					} else {
-						st.Name = "Run Command Line"
-					}
-				}
+			if st.Kind == "runTaskSequence" {
+				runs[s] = append(runs[s], childRun{st.ChildName(), st.At("")})
 			}
 			if st.Kind == "xml" {
 				if st.Name != "" {
@@ -129,10 +120,18 @@ func (c *Config) check() diag.List {
 			checkInlineSecrets(st, &ds)
 			c.checkStep(st, &ds, declared, wrongType)
 		})
-		checkDepth(s, &ds)
+		checkDepth(s, steps, &ds)
 	}
-	ds = append(ds, c.checkCycles(seqs)...)
+	c.absent = absent
+	ds = append(ds, c.checkCycles(seqs, runs)...)
 	return ds
+}
+
+// childRun is a Run Task Sequence step: the child it names ("" for one
+// given by {id}) and where.
+type childRun struct {
+	child string
+	at    diag.Pos
 }
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -408,8 +407,9 @@ func orNone(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-// checkCycles reports Run Task Sequence cycles among declared sequences.
-func (c *Config) checkCycles(seqs map[string]*Sequence) diag.List {
+// checkCycles reports Run Task Sequence cycles among declared sequences,
+// given the Run Task Sequence steps of each.
+func (c *Config) checkCycles(seqs map[string]*Sequence, runs map[*Sequence][]childRun) diag.List {
 	var ds diag.List
 	const (
 		white = iota
@@ -423,13 +423,10 @@ func (c *Config) checkCycles(seqs map[string]*Sequence) diag.List {
 	visit = func(s *Sequence) {
 		color[s] = grey
 		stack = append(stack, s)
-		Walk(s.Steps, func(st *Step) {
-			if st.Kind != "runTaskSequence" {
-				return
-			}
-			child := seqs[strings.ToLower(st.ChildName())]
+		for _, r := range runs[s] {
+			child := seqs[strings.ToLower(r.child)]
 			if child == nil {
-				return
+				continue
 			}
 			switch color[child] {
 			case grey:
@@ -447,12 +444,12 @@ func (c *Config) checkCycles(seqs map[string]*Sequence) diag.List {
 				cyc := strings.Join(names, " → ")
 				if !reported[cyc] {
 					reported[cyc] = true
-					ds.AddHint(st.At(""), "a Run Task Sequence step cannot call a sequence that calls it back", "Run Task Sequence cycle: %s", cyc)
+					ds.AddHint(r.at, "a Run Task Sequence step cannot call a sequence that calls it back", "Run Task Sequence cycle: %s", cyc)
 				}
 			case white:
 				visit(child)
 			}
-		})
+		}
 		stack = stack[:len(stack)-1]
 		color[s] = black
 	}
@@ -467,15 +464,10 @@ func (c *Config) checkCycles(seqs map[string]*Sequence) diag.List {
 // Dependencies returns the names of the sequences a sequence runs with Run
 // Task Sequence steps, in step order without duplicates.
 func (s *Sequence) Dependencies() []string {
-	var out []string
-	seen := map[string]bool{}
-	Walk(s.Steps, func(st *Step) {
-		if n := st.ChildName(); st.Kind == "runTaskSequence" && n != "" && !seen[strings.ToLower(n)] {
-			seen[strings.ToLower(n)] = true
-			out = append(out, n)
-		}
-	})
-	return out
+	if s.frozen != nil {
+		return s.frozen.deps
+	}
+	return dependencies(s.steps)
 }
 
 // ChildName is the child sequence a Run Task Sequence step names ("" when
@@ -502,7 +494,7 @@ func (s *Step) ChildName() string {
 // positions.
 func (s *Sequence) Secrets() []Secret {
 	var out []Secret
-	Walk(s.Steps, func(st *Step) {
+	Walk(s.Steps(), func(st *Step) {
 		if st.Kind != "group" {
 			out = append(out, stepSecrets(st, st.Body())...)
 		}

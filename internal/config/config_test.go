@@ -50,7 +50,7 @@ sequences:
 		t.Fatalf("packages: %+v", cfg.Packages)
 	}
 	s := cfg.Sequences[0]
-	g := s.Steps[0]
+	g := s.Steps()[0]
 	if s.MaxRunTime != 90 || g.Kind != "group" || g.Name != "G" || len(g.Steps) != 3 {
 		t.Fatalf("sequence: %+v", s)
 	}

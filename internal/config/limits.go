@@ -34,9 +34,9 @@ const (
 	MaxStepDescription = 255
 )
 
-// checkDepth reports the first step of s, in document order, whose XML
-// would be nested deeper than MaxDepth.
-func checkDepth(s *Sequence, ds *diag.List) {
+// checkDepth reports the first step of s (whose steps are steps), in
+// document order, whose XML would be nested deeper than MaxDepth.
+func checkDepth(s *Sequence, steps []*Step, ds *diag.List) {
 	var walk func(steps []*Step, depth int) bool
 	walk = func(steps []*Step, depth int) bool {
 		for _, st := range steps {
@@ -51,7 +51,7 @@ func checkDepth(s *Sequence, ds *diag.List) {
 		}
 		return false
 	}
-	walk(s.Steps, 2) // <sequence> is 1
+	walk(steps, 2) // <sequence> is 1
 }
 
 // SequenceDepth is the element depth of the XML document the steps of s
@@ -69,7 +69,7 @@ func SequenceDepth(s *Sequence) int {
 			}
 		}
 	}
-	walk(s.Steps, 2)
+	walk(s.Steps(), 2)
 	return max
 }
 

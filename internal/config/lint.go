@@ -70,10 +70,12 @@ func LintCodeNames() []string {
 // on the step or a group holding it).
 func Lint(c *Config) diag.List {
 	var ds diag.List
+	progs := declaredPrograms(c)
 	for _, s := range c.Sequences {
-		lintSteps(s, s.Steps, ignoreSet(nil, s.Lint), &ds)
+		steps := s.Steps() // thawed once for every lint of the sequence
+		lintSteps(s, steps, ignoreSet(nil, s.Lint), &ds)
+		lintPrograms(s, steps, progs, &ds)
 	}
-	lintPrograms(c, &ds)
 	return ds
 }
 
@@ -129,22 +131,24 @@ func (s *Sequence) Ignores(code string, st *Step) bool {
 	if ignoreSet(nil, s.Lint)[code] {
 		return true
 	}
-	if st == nil {
+	if st == nil || s.frozen != nil && !s.frozen.stepLint {
 		return false
 	}
+	// st may come from another thaw of the sequence than this one: a step
+	// is the one written at its position.
 	var path []*Step
 	var find func(steps []*Step) bool
 	find = func(steps []*Step) bool {
 		for _, x := range steps {
 			path = append(path, x)
-			if x == st || find(x.Steps) {
+			if x == st || x.Pos == st.Pos || find(x.Steps) {
 				return true
 			}
 			path = path[:len(path)-1]
 		}
 		return false
 	}
-	find(s.Steps)
+	find(s.Steps())
 	for _, x := range path {
 		for _, l := range x.Lint {
 			if strings.EqualFold(l.Code, code) {
@@ -321,11 +325,33 @@ func (st *Step) InstallPackageRef() (pkg string, byID bool, program string, ok b
 	return "", false, "", false
 }
 
-// lintPrograms warns about Install Package steps whose program, declared
-// in the configuration, does not allow installation from a task sequence
-// without being deployed: the step fails when it runs. Programs of
-// packages on the site are checked when planning.
-func lintPrograms(c *Config, ds *diag.List) {
+// lintPrograms warns about Install Package steps of s (whose steps are
+// steps) whose program, declared in the configuration (progs), does not
+// allow installation from a task sequence without being deployed: the
+// step fails when it runs. Programs of packages on the site are checked
+// when planning.
+func lintPrograms(s *Sequence, steps []*Step, progs map[string]*Program, ds *diag.List) {
+	if len(progs) == 0 {
+		return
+	}
+	Walk(steps, func(st *Step) {
+		pkg, byID, prog, ok := st.InstallPackageRef()
+		if !ok || byID {
+			return
+		}
+		pr := progs[strings.ToLower(pkg)+"\x00"+strings.ToLower(prog)]
+		if pr == nil || (pr.InstallFromTaskSequence != nil && *pr.InstallFromTaskSequence) || s.Ignores(LintNotForTS, st) {
+			return
+		}
+		ds.Warn(st.At("program"), LintNotForTS, fmt.Sprintf("set installFromTaskSequence: true on program %q of package %q", pr.Name, pkg),
+			"sequence %q: step %q: program %q of package %q does not allow installation from a task sequence without being deployed; the step fails when it runs",
+			s.Name, st.Name, pr.Name, pkg)
+	})
+}
+
+// declaredPrograms indexes the programs the configuration declares, by
+// lower-case package and program name.
+func declaredPrograms(c *Config) map[string]*Program {
 	progs := map[string]*Program{}
 	for _, p := range c.Packages {
 		if p.Type != object.Package || p.Absent {
@@ -335,22 +361,5 @@ func lintPrograms(c *Config, ds *diag.List) {
 			progs[strings.ToLower(p.Name)+"\x00"+strings.ToLower(p.Programs[i].Name)] = &p.Programs[i]
 		}
 	}
-	if len(progs) == 0 {
-		return
-	}
-	for _, s := range c.Sequences {
-		Walk(s.Steps, func(st *Step) {
-			pkg, byID, prog, ok := st.InstallPackageRef()
-			if !ok || byID {
-				return
-			}
-			pr := progs[strings.ToLower(pkg)+"\x00"+strings.ToLower(prog)]
-			if pr == nil || (pr.InstallFromTaskSequence != nil && *pr.InstallFromTaskSequence) || s.Ignores(LintNotForTS, st) {
-				return
-			}
-			ds.Warn(st.At("program"), LintNotForTS, fmt.Sprintf("set installFromTaskSequence: true on program %q of package %q", pr.Name, pkg),
-				"sequence %q: step %q: program %q of package %q does not allow installation from a task sequence without being deployed; the step fails when it runs",
-				s.Name, st.Name, pr.Name, pkg)
-		})
-	}
+	return progs
 }

@@ -21,7 +21,7 @@ import (
 
 // Limits guard against hostile or accidental huge input.
 const (
-	MaxFileBytes = 64 << 20 // one configuration file
+	MaxFileBytes = 128 << 20 // one configuration file
 	MaxNodes     = 5_000_000
 )
 
@@ -247,9 +247,11 @@ func countNodes(n *yaml.Node, limit int) (expanded, written int) {
 // expand to too many: more than MaxNodes, or more than twice what is
 // written plus aliasAllowance. Checking and building every node an alias
 // repeats costs as much as a written one, so a small file of nested aliases
-// could otherwise take minutes.
+// could otherwise take minutes. A document without aliases is not limited
+// here: its size is (MaxFileBytes), and 8,000 sequences of 50 steps are
+// six million nodes.
 func tooExpanded(expanded, written int) bool {
-	return expanded > MaxNodes || expanded-written > 2*written+aliasAllowance
+	return expanded > written && (expanded > MaxNodes || expanded-written > 2*written+aliasAllowance)
 }
 
 // aliasAllowance is how many nodes aliases may add to any document.
@@ -350,7 +352,7 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 				s.MaxRunTime = int(n)
 			}
 		case "steps":
-			s.Steps, s.HasSteps = decodeSteps(file, v, ds), true
+			s.steps, s.HasSteps = decodeSteps(file, v, ds), true
 		case "absent":
 			s.Absent = v.Value == "true"
 		case "attributes":
@@ -376,6 +378,7 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 			}
 		}
 	})
+	s.freeze()
 	return s
 }
 
@@ -419,7 +422,7 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 					st.RetryCount = &x
 				}
 			case "condition":
-				st.cond = encodeNode(v)
+				st.cond, st.condPos = encodeNode(v, st.Pos.Line)
 			case "properties":
 				mapping(v, func(k string, kn, val *yaml.Node) {
 					st.Properties = append(st.Properties, Attribute{Name: k, Value: val.Value, Absent: val.ShortTag() == "!!null",
@@ -443,7 +446,8 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 			default:
 				if isKind(key) {
 					kinds = append(kinds, key)
-					st.Kind, st.body = key, encodeNode(v)
+					st.Kind = key
+					st.body, st.bodyPos = encodeNode(v, st.Pos.Line)
 				}
 			}
 		})
@@ -462,9 +466,29 @@ func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {
 		} else if stepsNode != nil && len(kinds) == 1 {
 			ds.Add(pos(file, stepsNode), "only a group has `steps` (this is a %s step)", st.Kind)
 		}
+		if st.Name == "" {
+			st.Name = defaultName(st)
+		}
 		out = append(out, st)
 	}
 	return out
+}
+
+// defaultName is the name a step the file does not name gets, as the
+// console names a new step: the typed form's title, or the action form's
+// class without its frame ("" for an xml step, named by its XML, and for
+// a step without a kind).
+func defaultName(st *Step) string {
+	if k := KindOf(st.Kind); k != nil {
+		return k.Title
+	}
+	if st.Kind != "action" {
+		return ""
+	}
+	if t := Lookup(st.Body(), "type"); t != nil {
+		return strings.TrimPrefix(t.Value, "SMS_TaskSequence_")
+	}
+	return "Run Command Line"
 }
 
 // timeoutSeconds reads a step's timeout — integer minutes, or a duration
@@ -526,12 +550,5 @@ func DecodeStep(file string, n *yaml.Node) (*Step, diag.List) {
 	if len(steps) != 1 {
 		return nil, ds
 	}
-	Walk(steps, func(st *Step) {
-		if st.Name == "" {
-			if k := KindOf(st.Kind); k != nil {
-				st.Name = k.Title
-			}
-		}
-	})
 	return steps[0], ds
 }

@@ -69,9 +69,12 @@ type Sequence struct {
 	BootImageByID bool
 	BootPos       diag.Pos
 	MaxRunTime    int
-	Steps         []*Step
 	Absent        bool
 	HasSteps      bool
+	// steps are the decoded steps until the sequence is frozen (see
+	// freeze.go); then frozen holds them, and Steps thaws them.
+	steps  []*Step
+	frozen *frozenSteps
 	// GlobalVars are <globalVarList> variables no step property produces
 	// (a custom step class's [Global] properties), kept as exported.
 	GlobalVars []GlobalVar
@@ -104,7 +107,7 @@ type Step struct {
 	File            string
 	Named           bool   // the file gives the step a name
 	Kind            string // group, runCommandLine, …, action
-	body            []byte // value of the kind key, encoded
+	body, bodyPos   []byte // value of the kind key, encoded (content and positions from the step's line)
 	Name            string
 	Description     string
 	Enabled         bool
@@ -113,7 +116,7 @@ type Step struct {
 	TimeoutSeconds  int // 0 = none
 	SuccessCodes    []int
 	RetryCount      *int
-	cond            []byte      // encoded
+	cond, condPos   []byte      // encoded, as body
 	Attributes      []Attribute // XML attributes as written, overriding the options above
 	Layout          []string    // order of the step's condition, action and defaultVarList; nil for the usual one
 	Properties      []Attribute // step properties as stored, over what a typed form writes (null: left out)
@@ -134,11 +137,11 @@ type Attribute struct {
 // Body returns the value of the step's kind key (nil for none). It is
 // decoded from the step's compact encoding on each call: callers keep the
 // result for as long as they need it, and nothing else holds it.
-func (s *Step) Body() *Node { return decodeNode(s.body) }
+func (s *Step) Body() *Node { return decodeNode(s.body, s.bodyPos, s.Pos.Line) }
 
 // Condition returns the step's condition (nil for none), decoded on each
 // call like Body.
-func (s *Step) Condition() *Node { return decodeNode(s.cond) }
+func (s *Step) Condition() *Node { return decodeNode(s.cond, s.condPos, s.Pos.Line) }
 
 // HasCondition reports whether the step has a condition.
 func (s *Step) HasCondition() bool { return len(s.cond) > 0 }

@@ -3,7 +3,9 @@ package config
 import (
 	"encoding/binary"
 	"math"
+	"sort"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"gopkg.in/yaml.v3"
@@ -112,26 +114,51 @@ func Lookup(n *Node, key string) *Node {
 
 // A step keeps its body and condition encoded (see Step.Body): a loaded
 // configuration holds every step of every sequence, and the encoded form
-// takes a fraction of the memory of a tree of Nodes. Each node is its kind,
-// its tag (an index into commonTags, or 0 and the tag), its value, line and
-// column, and its children: lengths and numbers as unsigned varints.
+// takes a fraction of the memory of a tree of Nodes. The encoding is two
+// streams. The content stream holds, for each node depth-first, a byte
+// with its kind and tag (an index into commonTags, or 0 and the tag as a
+// string), its value (a word of nodeWords by index, or its bytes) and,
+// unless it is a scalar, its number of children. The position stream
+// holds each node's line, as the difference from the node before it (the
+// first from a base line, the step's), and its column. Content alone says
+// what a body is, wherever it is written: it is what a sequence's
+// fingerprint covers (see Sequence.WriteContent).
 var commonTags = [...]string{"", "!!str", "!!int", "!!bool", "!!null", "!!float", "!!map", "!!seq", "!!timestamp", "!!binary", "!!merge"}
 
-// encodeNode returns the encoded form of the parsed value y (nil for nil),
-// aliases resolved: what NodeOf(y) would hold, without building it.
-func encodeNode(y *yaml.Node) []byte {
-	if y == nil {
-		return nil
+// nodeKinds are the node kinds an encoded node can have, by their code.
+var nodeKinds = [...]yaml.Kind{yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode, yaml.DocumentNode, yaml.AliasNode}
+
+func kindCode(k yaml.Kind) byte {
+	for i, x := range nodeKinds {
+		if x == k {
+			return byte(i)
+		}
 	}
-	b := appendNode(make([]byte, 0, 256), y)
-	return append(make([]byte, 0, len(b)), b...) // kept for the whole run: no spare capacity
+	return 0
 }
 
-func appendNode(b []byte, y *yaml.Node) []byte {
+// encodeNode returns the encoded form of the parsed value y (nil for nil),
+// aliases resolved: what NodeOf(y) would hold, without building it. base
+// is the line the first node's line is counted from.
+func encodeNode(y *yaml.Node, base int) (content, pos []byte) {
+	if y == nil {
+		return nil, nil
+	}
+	e := nodeEncoder{c: make([]byte, 0, 256), p: make([]byte, 0, 64), line: base}
+	e.node(y)
+	// kept for the whole run: no spare capacity
+	return append(make([]byte, 0, len(e.c)), e.c...), append(make([]byte, 0, len(e.p)), e.p...)
+}
+
+type nodeEncoder struct {
+	c, p []byte
+	line int
+}
+
+func (e *nodeEncoder) node(y *yaml.Node) {
 	for y.Kind == yaml.AliasNode && y.Alias != nil {
 		y = y.Alias
 	}
-	b = append(b, byte(y.Kind))
 	short, tag := y.ShortTag(), 0
 	for i, t := range commonTags {
 		if i > 0 && t == short {
@@ -139,18 +166,21 @@ func appendNode(b []byte, y *yaml.Node) []byte {
 			break
 		}
 	}
-	b = append(b, byte(tag))
+	e.c = append(e.c, kindCode(y.Kind)<<4|byte(tag))
 	if tag == 0 {
-		b = appendString(b, short)
+		e.c = appendString(e.c, short)
 	}
-	b = appendString(b, y.Value)
-	b = binary.AppendUvarint(b, uint64(y.Line))
-	b = binary.AppendUvarint(b, uint64(y.Column))
-	b = binary.AppendUvarint(b, uint64(len(y.Content)))
+	e.c = appendWord(e.c, y.Value)
+	e.p = binary.AppendVarint(e.p, int64(y.Line-e.line))
+	e.p = binary.AppendUvarint(e.p, uint64(y.Column))
+	e.line = y.Line
+	if y.Kind == yaml.ScalarNode {
+		return
+	}
+	e.c = binary.AppendUvarint(e.c, uint64(len(y.Content)))
 	for _, c := range y.Content {
-		b = appendNode(b, c)
+		e.node(c)
 	}
-	return b
 }
 
 func appendString(b []byte, s string) []byte {
@@ -158,26 +188,39 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// decodeNode rebuilds the tree encodeNode encoded. Its strings share the
-// encoded bytes, which are never changed once written.
-func decodeNode(b []byte) *Node {
-	if len(b) == 0 {
+// appendWord appends s as a word of nodeWords (its index, odd) or as its
+// length (even) and bytes.
+func appendWord(b []byte, s string) []byte {
+	if i, ok := words().index[s]; ok {
+		return binary.AppendUvarint(b, uint64(i)<<1|1)
+	}
+	b = binary.AppendUvarint(b, uint64(len(s))<<1)
+	return append(b, s...)
+}
+
+// decodeNode rebuilds the tree encodeNode encoded, its first line counted
+// from base. Its strings share the encoded bytes, which are never changed
+// once written.
+func decodeNode(content, pos []byte, base int) *Node {
+	if len(content) == 0 {
 		return nil
 	}
-	d := nodeDecoder{b: b}
+	d := nodeDecoder{c: content, p: pos, line: base, words: words().list}
 	n := new(Node)
 	d.read(n)
 	return n
 }
 
 type nodeDecoder struct {
-	b []byte
-	i int
+	c, p   []byte
+	ci, pi int
+	line   int
+	words  []string
 }
 
 func (d *nodeDecoder) uvarint() int {
-	v, n := binary.Uvarint(d.b[d.i:])
-	d.i += n
+	v, n := binary.Uvarint(d.c[d.ci:])
+	d.ci += n
 	return int(v)
 }
 
@@ -186,23 +229,44 @@ func (d *nodeDecoder) str() string {
 	if l == 0 {
 		return ""
 	}
-	s := unsafe.String(&d.b[d.i], l)
-	d.i += l
+	s := unsafe.String(&d.c[d.ci], l)
+	d.ci += l
+	return s
+}
+
+func (d *nodeDecoder) word() string {
+	v := d.uvarint()
+	if v&1 == 1 {
+		return d.words[v>>1]
+	}
+	l := v >> 1
+	if l == 0 {
+		return ""
+	}
+	s := unsafe.String(&d.c[d.ci], l)
+	d.ci += l
 	return s
 }
 
 func (d *nodeDecoder) read(n *Node) {
-	n.Kind = yaml.Kind(d.b[d.i])
-	tag := int(d.b[d.i+1])
-	d.i += 2
-	if tag == 0 {
+	h := d.c[d.ci]
+	d.ci++
+	n.Kind = nodeKinds[h>>4]
+	if tag := int(h & 0xf); tag == 0 {
 		n.Tag = d.str()
 	} else {
 		n.Tag = commonTags[tag]
 	}
-	n.Value = d.str()
-	n.Line = d.uvarint()
-	n.Column = d.uvarint()
+	n.Value = d.word()
+	dl, k := binary.Varint(d.p[d.pi:])
+	d.pi += k
+	col, k := binary.Uvarint(d.p[d.pi:])
+	d.pi += k
+	d.line += int(dl)
+	n.Line, n.Column = d.line, int(col)
+	if n.Kind == yaml.ScalarNode {
+		return
+	}
 	if k := d.uvarint(); k > 0 {
 		slab := make([]Node, k)
 		n.Content = make([]*Node, k)
@@ -211,6 +275,68 @@ func (d *nodeDecoder) read(n *Node) {
 			n.Content[i] = &slab[i]
 		}
 	}
+}
+
+// nodeWords are the keys and values step bodies and conditions are mostly
+// made of — every field and enum value of the typed step forms and the
+// condition forms, and a few common scalars — which an encoded node
+// writes as an index. The list is built once (after the kinds are
+// registered), in an order that depends only on tsctl's own tables.
+type nodeWords struct {
+	list  []string
+	index map[string]int
+	kinds []string // every step kind (KindKeys), for a frozen step's kind code
+}
+
+var (
+	nodeWordList  nodeWords
+	nodeWordsOnce sync.Once
+)
+
+func words() *nodeWords {
+	nodeWordsOnce.Do(func() {
+		set := map[string]bool{}
+		for _, w := range []string{"true", "false", "0", "1", "2", "3", "id", "env", "file", "empty", "name", "value", "type",
+			"all", "any", "none", "osGroup", "expression", "attributes", "variables", "conditions", "exists", "notExists"} {
+			set[w] = true
+		}
+		var fields func(fs []Field)
+		fields = func(fs []Field) {
+			for _, f := range fs {
+				set[f.YAML] = true
+				for _, e := range f.Enum {
+					set[e] = true
+				}
+				fields(f.Sub)
+			}
+		}
+		for _, k := range kindList {
+			set[k.Key] = true
+			fields(k.Fields)
+		}
+		for _, c := range conditionForms {
+			set[c.Key] = true
+			for _, f := range c.Fields {
+				set[f.YAML] = true
+			}
+		}
+		for _, op := range VariableOperators {
+			set[op] = true
+		}
+		w := &nodeWordList
+		w.kinds = KindKeys()
+		for k := range set {
+			if k != "" {
+				w.list = append(w.list, k)
+			}
+		}
+		sort.Strings(w.list)
+		w.index = make(map[string]int, len(w.list))
+		for i, k := range w.list {
+			w.index[k] = i
+		}
+	})
+	return &nodeWordList
 }
 
 // Int returns the integer a scalar holds in any notation YAML has for one

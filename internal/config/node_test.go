@@ -73,8 +73,11 @@ func FuzzNodeEncoding(f *testing.F) {
 			return
 		}
 		n := NodeOf(doc.Content[0])
-		if got := decodeNode(encodeNode(doc.Content[0])); !reflect.DeepEqual(got, n) {
-			t.Fatalf("round trip changed the tree:\n got %#v\nwant %#v", got, n)
+		for _, base := range []int{0, 1, 1 << 20} {
+			content, pos := encodeNode(doc.Content[0], base)
+			if got := decodeNode(content, pos, base); !reflect.DeepEqual(got, n) {
+				t.Fatalf("round trip from line %d changed the tree:\n got %#v\nwant %#v", base, got, n)
+			}
 		}
 	})
 }

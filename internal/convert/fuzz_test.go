@@ -48,7 +48,7 @@ func FuzzConvert(f *testing.F) {
 			t.Fatalf("converted YAML does not load as one sequence:\n%s", out)
 		}
 		steps := 0
-		config.Walk(cfg.Sequences[0].Steps, func(st *config.Step) {
+		config.Walk(cfg.Sequences[0].Steps(), func(st *config.Step) {
 			steps++
 			if st.Kind == "xml" { // a group kept whole holds its steps
 				if x, err := model.ParseStep([]byte(st.Body().Value)); err == nil {

@@ -73,7 +73,7 @@ func (b *Builder) Sequence(s *config.Sequence) (*model.Sequence, diag.List) {
 	for _, a := range s.Attributes {
 		q.Attrs = append(q.Attrs, model.Attr{Name: a.Name, Value: a.Value})
 	}
-	q.Steps = b.steps(s.Steps, &ds)
+	q.Steps = b.steps(s.Steps(), &ds)
 	return q, ds
 }
 

@@ -101,8 +101,8 @@ func TestIntegersStoredInDecimal(t *testing.T) {
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
-	if s := cfg.Sequences[0]; s.MaxRunTime != 60 || *s.Steps[0].RetryCount != 7 {
-		t.Errorf("maxRunTime %d, retryCount %d", s.MaxRunTime, *s.Steps[0].RetryCount)
+	if s := cfg.Sequences[0]; s.MaxRunTime != 60 || *s.Steps()[0].RetryCount != 7 {
+		t.Errorf("maxRunTime %d, retryCount %d", s.MaxRunTime, *s.Steps()[0].RetryCount)
 	}
 	q, ds := (&Builder{R: fakeResolver{}}).Sequence(cfg.Sequences[0])
 	if ds.HasErrors() {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unique"
 
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
@@ -27,10 +28,10 @@ type State struct {
 	programs map[string]map[string]*provider.Instance   // PackageID → lower(program) → instance
 	apps     map[string][]*provider.Instance            // lower(display name) → applications
 	appList  []*provider.Instance                       // every application, by display name and model name
-	// seqs holds the lazily read SMS_TaskSequencePackage of each managed
-	// sequence that exists, by PackageID, filled as planning reads them
-	// (SetSequence). Guarded by mu.
-	seqs    map[string]*provider.Instance
+	// seqs holds what planning read of each managed sequence that exists
+	// (its lazy References, compact), by PackageID, filled as planning
+	// reads them (SetSequence). Guarded by mu.
+	seqs    map[string]*SequenceRead
 	mu      sync.Mutex
 	ids     map[string]bool
 	byID    map[string]*provider.Instance // every package-class object by upper-case PackageID
@@ -46,7 +47,7 @@ func Read(ctx context.Context, site provider.Site, reads int) (*State, error) {
 	}
 	slots := make(chan struct{}, reads)
 	st := &State{Site: site, byName: map[string]map[string][]*provider.Instance{}, programs: map[string]map[string]*provider.Instance{},
-		apps: map[string][]*provider.Instance{}, seqs: map[string]*provider.Instance{}}
+		apps: map[string][]*provider.Instance{}, seqs: map[string]*SequenceRead{}}
 	classes := object.ReadClasses()
 	results := make([][]*provider.Instance, len(classes))
 	errs := make([]error, len(classes))
@@ -185,10 +186,11 @@ func (st *State) Child(id string) (model.Child, bool) {
 		return model.Child{}, false
 	}
 	c := model.Child{Name: in.String("Name")}
-	if full := st.Sequence(id); full != nil {
-		in = full // its lazy References, when the child is managed too
+	if read := st.Sequence(id); read != nil {
+		c.References = read.Refs // its lazy References, when the child is managed too
+	} else {
+		c.References = provider.SequenceReferences(in)
 	}
-	c.References = provider.SequenceReferences(in)
 	return c, true
 }
 
@@ -206,17 +208,16 @@ func (st *State) HasID(id string) bool {
 	return st.ids[strings.ToUpper(id)]
 }
 
-// SetSequence records what planning read of a managed sequence with Get
-// (its lazy References; its Sequence only while apply needs it).
-func (st *State) SetSequence(id string, in *provider.Instance) {
+// SetSequence records what planning read of a managed sequence with Get.
+func (st *State) SetSequence(id string, r *SequenceRead) {
 	st.mu.Lock()
-	st.seqs[id] = in
+	st.seqs[id] = r
 	st.mu.Unlock()
 }
 
 // Sequence returns what planning read of the managed sequence with
 // PackageID id; nil when it was not read.
-func (st *State) Sequence(id string) *provider.Instance {
+func (st *State) Sequence(id string) *SequenceRead {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.seqs[id]
@@ -265,4 +266,57 @@ func (s *State) NameOf(id string) string {
 		}
 	}
 	return ""
+}
+
+// SequenceRead is what a plan keeps of a task sequence package read with
+// Get once it has been compared: its identity and version, and its lazy
+// References in their compact form. The rest of the instance — dozens of
+// properties, each reference an instance of its own, the stored XML — is
+// what most of a large plan's memory went to, and nothing after the
+// comparison reads it.
+type SequenceRead struct {
+	ID, Name, Version string
+	// RefCount is the sequence's ReferencesCount (HasRefCount false when
+	// the site gave none): a site that returns fewer References than that
+	// cannot be trusted to say what the sequence uses.
+	RefCount    int64
+	HasRefCount bool
+	Refs        []model.Reference // its References: packages with their program, applications
+}
+
+// ReadOf keeps what a plan needs of a task sequence package read with Get.
+// The References' strings are interned: thousands of sequences name the
+// same packages and programs.
+func ReadOf(in *provider.Instance) *SequenceRead {
+	refs := provider.SequenceReferences(in)
+	for i, x := range refs {
+		refs[i] = model.Reference{Package: intern(x.Package), Program: intern(x.Program), Application: intern(x.Application)}
+	}
+	r := &SequenceRead{ID: in.String("PackageID"), Name: in.String("Name"), Version: in.String("SedoObjectVersion"), Refs: refs}
+	switch in.Props["ReferencesCount"].(type) {
+	case int64, string:
+		r.RefCount, r.HasRefCount = in.Int("ReferencesCount"), true
+	}
+	return r
+}
+
+func intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
+}
+
+// Listing is the instance a plan keeps in place of a sequence read with
+// Get that it leaves unchanged: the key, name, version and
+// ReferencesCount, as a listing of the class carries them.
+func (r *SequenceRead) Listing() *provider.Instance {
+	in := provider.New(object.ClassTaskSequencePackage)
+	in.Props["PackageID"] = r.ID
+	in.Props["Name"] = r.Name
+	in.Props["SedoObjectVersion"] = r.Version
+	if r.HasRefCount {
+		in.Props["ReferencesCount"] = r.RefCount
+	}
+	return in
 }

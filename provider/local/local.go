@@ -249,35 +249,52 @@ func (s *Site) Stats() map[string]int {
 	return maps.Clone(s.stats)
 }
 
-// enter counts a call, applies injected latency and faults.
-func (s *Site) enter(ctx context.Context, kind, op string) error {
+// enter counts a call and applies injected faults. With injected latency
+// the call answers once that much time has passed since it began (wait),
+// as a real provider's response time covers its own work: a call whose
+// work takes longer answers when its work is done. A failed call answers
+// after the latency too.
+func (s *Site) enter(ctx context.Context, kind, op string) (time.Time, error) {
+	start := time.Now()
 	n := s.calls.Add(1)
 	s.statsMu.Lock()
 	s.stats[kind]++
 	s.statsMu.Unlock()
-	if s.faults.Latency > 0 {
-		t := time.NewTimer(s.faults.Latency)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return start, err
 	}
 	if err := s.faults.pause(ctx, s.dir, op); err != nil {
-		return err
+		return start, err
 	}
-	return s.faults.check(n, op)
+	if err := s.faults.check(n, op); err != nil {
+		s.wait(ctx, start)
+		return start, err
+	}
+	return start, nil
+}
+
+// wait returns once the injected latency has passed since start (or ctx
+// is done: the call's work is done either way).
+func (s *Site) wait(ctx context.Context, start time.Time) {
+	d := s.faults.Latency - time.Since(start)
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // Query implements provider.Site.
 func (s *Site) Query(ctx context.Context, q provider.Query) ([]*provider.Instance, error) {
-	if err := s.enter(ctx, "query "+q.Class, "Query"); err != nil {
+	start, err := s.enter(ctx, "query "+q.Class, "Query")
+	if err != nil {
 		return nil, err
 	}
+	defer s.wait(ctx, start)
 	if q.Class == provider.ClassIdentification {
 		// The site this provider serves, as a real site answers it.
 		id := provider.New(q.Class)
@@ -286,7 +303,7 @@ func (s *Site) Query(ctx context.Context, q provider.Query) ([]*provider.Instanc
 		return []*provider.Instance{id}, nil
 	}
 	var out []*provider.Instance
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketObjects).Cursor()
 		prefix := []byte(q.Class + ".")
 		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
@@ -329,11 +346,13 @@ func matches(in *provider.Instance, where map[string]string) bool {
 
 // Get implements provider.Site.
 func (s *Site) Get(ctx context.Context, path string) (*provider.Instance, error) {
-	if err := s.enter(ctx, "get", "Get"); err != nil {
+	start, err := s.enter(ctx, "get", "Get")
+	if err != nil {
 		return nil, err
 	}
+	defer s.wait(ctx, start)
 	var in *provider.Instance
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		var err error
 		in, err = s.get(tx, path)
 		if err != nil {
@@ -342,6 +361,7 @@ func (s *Site) Get(ctx context.Context, path string) (*provider.Instance, error)
 		if in.Class == object.ClassTaskSequencePackage {
 			in.Props["TaskSequenceFlags"] = danglingFlag(tx, in)
 		}
+		release(tx, tx.Bucket(bucketLazy).Get([]byte(path))) // copied out by get
 		return nil
 	})
 	return in, err
@@ -404,9 +424,11 @@ func (s *Site) save(tx *bolt.Tx, path string, in *provider.Instance) error {
 // Put implements provider.Site: an instance without its key creates a new
 // object with a new PackageID; with a key it updates the object in place.
 func (s *Site) Put(ctx context.Context, in *provider.Instance) (string, error) {
-	if err := s.enter(ctx, "put", "Put"); err != nil {
+	start, err := s.enter(ctx, "put", "Put")
+	if err != nil {
 		return "", err
 	}
+	defer s.wait(ctx, start)
 	op := "Put " + in.Class
 	if s.readOnly {
 		return "", errReadOnly(op)
@@ -415,7 +437,7 @@ func (s *Site) Put(ctx context.Context, in *provider.Instance) (string, error) {
 		return "", &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "class not supported by the local site", Code: 0x80041010}
 	}
 	var path string
-	err := s.writes.update(func(tx *bolt.Tx) error {
+	err = s.writes.update(func(tx *bolt.Tx) error {
 		p, hasKey := pathOf(in)
 		if _, isPkg := packageType(in.Class); isPkg && !hasKey {
 			if in.Class == object.ClassTaskSequencePackage {
@@ -494,9 +516,11 @@ func (s *Site) create(tx *bolt.Tx, in *provider.Instance) (string, error) {
 
 // Delete implements provider.Site.
 func (s *Site) Delete(ctx context.Context, path string) error {
-	if err := s.enter(ctx, "delete", "Delete"); err != nil {
+	start, err := s.enter(ctx, "delete", "Delete")
+	if err != nil {
 		return err
 	}
+	defer s.wait(ctx, start)
 	if s.readOnly {
 		return errReadOnly("Delete " + path)
 	}

@@ -432,3 +432,43 @@ func TestPauseFault(t *testing.T) {
 		t.Errorf("second call: %v", err)
 	}
 }
+
+// TestLatencyCoversTheWork: with injected latency a call answers that long
+// after it began, its own work included, as a real provider's response
+// time does — not the latency after the work. The work here is a paused
+// call, resumed after 300 ms, on a site answering in 200 ms: it answers
+// when resumed (before, it took 200 ms more).
+func TestLatencyCoversTheWork(t *testing.T) {
+	faults, err := ParseFaults("latency=200ms,pause=Get")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, Options{Faults: faults})
+	path := provider.Path(object.ClassBootImagePackage, "PackageID", "PS100003")
+	go func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, err := os.Stat(filepath.Join(s.dir, PausedFile)); err == nil {
+				time.Sleep(300 * time.Millisecond)
+				os.WriteFile(filepath.Join(s.dir, ResumeFile), nil, 0o644)
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	start := time.Now()
+	if _, err := s.Get(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond || d >= 480*time.Millisecond {
+		t.Errorf("a call whose work took 300 ms answered after %v on a site answering in 200 ms", d)
+	}
+	// a quick call answers after the latency
+	start = time.Now()
+	if _, err := s.Get(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("answered after %v, before the latency", d)
+	}
+}

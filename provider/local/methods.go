@@ -28,9 +28,11 @@ func (s *Site) ExecMethod(ctx context.Context, class, method string, in map[stri
 		}
 		return s.leaseMethod(method, in)
 	}
-	if err := s.enter(ctx, "method "+method, method); err != nil {
+	start, err := s.enter(ctx, "method "+method, method)
+	if err != nil {
 		return nil, err
 	}
+	defer s.wait(ctx, start)
 	op := class + "." + method
 	switch class + "." + method {
 	case "SMS_TaskSequencePackage.ImportSequence":
