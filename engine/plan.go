@@ -5,12 +5,14 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
+	"github.com/tsctl/tsctl/internal/resolve"
 	"github.com/tsctl/tsctl/internal/sitestate"
 	"github.com/tsctl/tsctl/provider"
 )
@@ -36,6 +38,23 @@ type Planned struct {
 	// declare, as read from the site by PackageID (nil: not on the site);
 	// read by readChildren for the lint.
 	children map[string]*provider.Instance
+	// The site's deployment verification settings, read once when a
+	// deployment needs them (thresholds).
+	thresholdsOnce sync.Once
+	siteThresholds Thresholds
+	thresholdsErr  error
+	// content is what apply --wait-distribution waits for: every declared
+	// content on every distribution point it should be on.
+	content []contentTarget
+	// resolver is the last apply's, which knows the IDs it created.
+	resolver *resolve.Resolver
+	// folders and contentSite are what the plan read of the site's
+	// console folders and distribution points (nil: not read).
+	folders     *folderTree
+	contentSite *contentSite
+	// extra are objects of the site the configuration does not declare
+	// that the plan changes (--redistribute).
+	extra []*plan.Object
 }
 
 // entry is what planning knows about one object of the plan: the plan's
@@ -54,7 +73,11 @@ type entry struct {
 	// site stores it now (namesNow). Kept only by plans that may delete.
 	willName, namesNow []model.Reference
 	highImpact         bool // partitions disks or applies an OS
+	osDeployment       bool // a step makes it an OS deployment sequence (the site's Type 2)
 	size               int  // bytes of the normalised sequence XML
+	// then is what a package or sequence needs after its own change: a
+	// move into its folder, its content distributed.
+	then []followUp
 }
 
 // writesSteps reports whether the entry's change saves the sequence's
@@ -116,6 +139,9 @@ type PlanOptions struct {
 	// AllowEmptyPrune lets Prune delete every owned object when the
 	// configuration declares nothing (otherwise *EmptyPruneError).
 	AllowEmptyPrune bool
+	// Redistribute names packages whose content apply sends again to the
+	// distribution points that hold it (RefreshPkgSource).
+	Redistribute []string
 }
 
 func (o PlanOptions) reads() int {
@@ -127,16 +153,21 @@ func (o PlanOptions) reads() int {
 
 // MakePlan plans the changes that bring the site to cfg, in stages:
 //
-//  1. read the site: one query per class (unless opts.State holds them);
-//  2. plan each declared object against it (planObjects), reading each
-//     managed sequence that exists;
+//  1. read the site: one query per class (unless opts.State holds them),
+//     then what the configuration needs beyond (readOnDemand: its
+//     deployments and collections, folders, distribution points);
+//  2. plan each declared package and sequence against it (planObjects),
+//     reading each managed sequence that exists; then their folders
+//     (planFolders), the deployments (planDeployments, with the high-risk
+//     guard) and the content missing on distribution points (planContent);
 //  3. read the child sequences the configuration runs but does not
 //     declare (readChildren), then lint the plan (lint);
 //  4. plan the deletions — absent: true, and with --prune what tsctl
 //     created that the configuration no longer declares — checked against
-//     every sequence on the site (planDeletes);
-//  5. order the objects (packages, then sequences after the children they
-//     run, then deletions) and narrow them to opts.Targets.
+//     every sequence and deployment on the site (planDeletes);
+//  5. order the objects (folders, packages, then sequences after the
+//     children they run, deployments, then deletions) and narrow them to
+//     opts.Targets.
 //
 // Problems with the configuration against this site (unknown references,
 // ambiguous names) come back as diagnostics; a failure to read the site as
@@ -155,9 +186,31 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		}
 	}
 	p := &Planned{Plan: &plan.Plan{Site: site.Code(), Target: opts.Target}, State: st, Config: cfg, entries: map[string]*entry{}, refs: newRefIndex()}
-	objs, absent, ds, err := p.planObjects(ctx, opts)
+	if err := p.readOnDemand(ctx, opts, &ds); err != nil || ds.HasErrors() {
+		return nil, ds, err
+	}
+	objs, absent, pds, err := p.planObjects(ctx, opts)
+	ds = append(ds, pds...)
 	if err != nil || ds.HasErrors() {
 		return nil, ds, err
+	}
+	var folders []*plan.Object
+	if p.folders != nil {
+		folders = p.planFolders(&ds)
+	}
+	deployments, gone, dds, err := p.planDeployments(ctx, objs.resolver, opts.reads())
+	ds = append(ds, dds...)
+	if err != nil {
+		return nil, nil, err
+	}
+	absent = append(absent, gone...)
+	if p.contentSite != nil {
+		p.planContent(objs.resolver, objs.used)
+	}
+	p.planRedistribution(opts.Redistribute, &ds)
+	if ds.HasErrors() {
+		ds.Sort()
+		return nil, ds, nil
 	}
 	if err := p.readChildren(ctx); err != nil {
 		return nil, nil, err
@@ -177,7 +230,8 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	case ds.HasErrors():
 		return nil, ds, nil
 	}
-	p.Plan.Objects = append(objs.packages, orderSequences(objs.sequences, objs.deps)...)
+	p.amend()
+	p.Plan.Objects = append(append(append(append(folders, objs.packages...), p.extra...), orderSequences(objs.sequences, objs.deps)...), deployments...)
 	for _, e := range orderDeletes(deletes) {
 		p.entries[e.obj.Address] = e
 		p.Plan.Objects = append(p.Plan.Objects, e.obj)

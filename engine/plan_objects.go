@@ -26,6 +26,10 @@ type planned struct {
 	packages  []*plan.Object
 	sequences []*plan.Object      // in configuration order
 	deps      map[string][]string // the addresses each sequence depends on
+	// used are what each sequence references of what the configuration
+	// declares, by address.
+	used     map[string][]resolve.Ref
+	resolver *resolve.Resolver
 }
 
 // planObjects plans every object the configuration declares against the
@@ -36,6 +40,8 @@ func (p *Planned) planObjects(ctx context.Context, opts PlanOptions) (planned, [
 	var out planned
 	var ds diag.List
 	var absent []*entry
+	r := resolve.New(st, cfg, nil)
+	out.resolver = r
 	for _, cp := range cfg.Packages {
 		if cp.Absent {
 			in, err := st.Find(cp.Type.Class(), cp.Name)
@@ -46,20 +52,25 @@ func (p *Planned) planObjects(ctx context.Context, opts PlanOptions) (planned, [
 			}
 			continue
 		}
-		e, err := planPackage(st, cp)
+		e, err := planPackage(ctx, st, r, cp)
 		if err != nil {
 			ds.AddErr(cp.Pos, err)
 			continue
 		}
+		for _, pr := range cp.Programs {
+			if err := checkRunFirst(st, cfg, r, pr.RunFirst); err != nil {
+				ds.AddErr(cp.Pos, fmt.Errorf("program %q: %w", pr.Name, err))
+			}
+		}
 		p.entries[e.obj.Address] = e
 		out.packages = append(out.packages, e.obj)
 	}
-	r := resolve.New(st, cfg, nil)
 	seqs, err := p.planSequences(ctx, r, opts, opts.Prune || declaresAbsent(cfg))
 	if err != nil {
 		return planned{}, nil, nil, err
 	}
 	out.deps = map[string][]string{}
+	out.used = map[string][]resolve.Ref{}
 	for i, cs := range cfg.Sequences {
 		if cs.Absent {
 			in, err := st.Find(object.ClassTaskSequencePackage, cs.Name)
@@ -85,6 +96,7 @@ func (p *Planned) planObjects(ctx context.Context, opts PlanOptions) (planned, [
 		}
 		sort.Strings(o.DependsOn)
 		out.deps[o.Address] = o.DependsOn
+		out.used[o.Address] = sp.used
 		p.entries[o.Address] = sp.e
 		out.sequences = append(out.sequences, o)
 	}
@@ -110,19 +122,35 @@ func programChange(name, commandLine string) plan.Change {
 	return plan.Change{Field: "program " + strconv.Quote(name), After: commandLine, HasAfter: true}
 }
 
-// newProgram plans a program the site does not have: created with
-// Microsoft's default flags, and bit 0 when installFromTaskSequence says.
-func newProgram(obj *plan.Object, pr desired.Program) {
+// programWrite is a program apply saves: its properties, the settings
+// the configuration gives it, and the program as the site holds it (nil
+// for a new one).
+type programWrite struct {
+	pr       desired.Program
+	settings []wanted
+	site     *provider.Instance
+}
+
+// newProgram plans a program the site does not have: created with the
+// class's default flags (Microsoft's: EVERYUSER, USEUNCPATH, USERCONTEXT,
+// UNATTENDED) changed by the settings the configuration gives it.
+func newProgram(obj *plan.Object, pr desired.Program, settings []wanted) {
 	obj.Changes = append(obj.Changes, programChange(pr.Name, pr.Props["CommandLine"]))
-	if pr.DynamicInstall != nil && *pr.DynamicInstall {
-		pr.Props["ProgramFlags"] = strconv.FormatInt(desired.DefaultProgramFlags|config.ProgramFlagDynamicInstall, 10)
-		obj.Changes = append(obj.Changes, plan.Change{Field: "program " + strconv.Quote(pr.Name) + " installFromTaskSequence", After: "true", HasAfter: true})
+	var shown []wanted
+	for _, w := range settings {
+		if w.name == "installFromTaskSequence" && w.value == "false" {
+			continue // what a new program is
+		}
+		shown = append(shown, w)
 	}
+	listed(shown, "program "+strconv.Quote(pr.Name)+" ", &obj.Changes)
 }
 
 // planPackage plans a declared package against the site: created, its
-// changed properties and programs updated, or left alone.
-func planPackage(st *State, cp *config.Package) (*entry, error) {
+// changed properties and programs updated, or left alone. A program whose
+// platforms the configuration names is read with Get (its lazy
+// SupportedOperatingSystems).
+func planPackage(ctx context.Context, st *State, r *resolve.Resolver, cp *config.Package) (*entry, error) {
 	d := desired.PackageOf(cp)
 	obj := &plan.Object{Address: address(cp.Type, cp.Name), Kind: cp.Type, Name: cp.Name}
 	e := &entry{obj: obj}
@@ -138,10 +166,13 @@ func planPackage(st *State, cp *config.Package) (*entry, error) {
 				obj.Changes = append(obj.Changes, plan.Change{Field: k, After: v, HasAfter: true})
 			}
 		}
-		for _, pr := range d.Programs {
-			newProgram(obj, pr)
+		var progs []programWrite
+		for i, pr := range d.Programs {
+			w := programWrite{pr: pr, settings: programSettings(&cp.Programs[i], r)}
+			newProgram(obj, pr, w.settings)
+			progs = append(progs, w)
 		}
-		e.change = &createPackage{obj: obj, pkg: d, programs: d.Programs}
+		e.change = &createPackage{obj: obj, pkg: d, programs: progs}
 		return e, nil
 	}
 	e.site = in
@@ -150,33 +181,33 @@ func planPackage(st *State, cp *config.Package) (*entry, error) {
 	for _, k := range keys {
 		diff.Field(&obj.Changes, k, in.String(k), true, d.Props[k], true)
 	}
-	var changed []desired.Program
-	for _, pr := range d.Programs {
+	var changed []programWrite
+	for i, pr := range d.Programs {
+		cpr := &cp.Programs[i]
+		w := programWrite{pr: pr, settings: programSettings(cpr, r)}
 		sp := st.Program(obj.ID, pr.Name)
 		if sp == nil {
-			newProgram(obj, pr)
-			changed = append(changed, pr)
+			newProgram(obj, pr, w.settings)
+			changed = append(changed, w)
 			continue
 		}
+		if cpr.Platforms != nil {
+			full, err := st.Site.Get(ctx, provider.Path(object.ClassProgram, "PackageID", obj.ID, "ProgramName", sp.String("ProgramName")))
+			if err != nil {
+				return nil, fmt.Errorf("read program %q of %s: %w", pr.Name, obj.ID, err)
+			}
+			sp = full
+		}
+		w.site = sp
 		n := len(obj.Changes)
 		for _, k := range sortedKeys(pr.Props) {
 			diff.Field(&obj.Changes, "program "+strconv.Quote(pr.Name)+" "+k, sp.String(k), true, pr.Props[k], true)
 		}
-		if pr.DynamicInstall != nil {
-			// Only bit 0 is tsctl's: the rest of the site's flags stay.
-			have := sp.Int("ProgramFlags")
-			want := have &^ config.ProgramFlagDynamicInstall
-			if *pr.DynamicInstall {
-				want |= config.ProgramFlagDynamicInstall
-			}
-			if want != have {
-				pr.Props["ProgramFlags"] = strconv.FormatInt(want, 10)
-				obj.Changes = append(obj.Changes, plan.Change{Field: "program " + strconv.Quote(pr.Name) + " installFromTaskSequence",
-					Before: strconv.FormatBool(have&config.ProgramFlagDynamicInstall != 0), After: strconv.FormatBool(*pr.DynamicInstall), HasBefore: true, HasAfter: true})
-			}
-		}
+		// Only the bits of the settings given are tsctl's: the rest of the
+		// site's flags stay.
+		compare(sp, w.settings, "program "+strconv.Quote(pr.Name)+" ", &obj.Changes)
 		if len(obj.Changes) > n {
-			changed = append(changed, pr)
+			changed = append(changed, w)
 		}
 	}
 	if len(obj.Changes) > 0 {
@@ -248,7 +279,7 @@ func (p *Planned) planSequences(ctx context.Context, r *resolve.Resolver, opts P
 			<-reads
 			defer func() { <-cpus }()
 			tr := r.Track()
-			e, ds := planSequence(st, tr, cs, full, opts.ReplaceSecrets, named)
+			e, ds := planSequence(st, cfg, tr, cs, full, opts.ReplaceSecrets, named)
 			if full != nil {
 				keep := full // read by this worker alone; trimmed in place
 				if e == nil || !e.writesSteps() {
@@ -271,7 +302,7 @@ func (p *Planned) planSequences(ctx context.Context, r *resolve.Resolver, opts P
 // planSequence plans one declared sequence against full, its site object
 // read with Get (nil when it does not exist). named keeps what its steps
 // name, for the checks of a plan that may delete.
-func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *provider.Instance, replaceSecrets, named bool) (*entry, diag.List) {
+func planSequence(st *State, cfg *config.Config, r desired.Resolver, cs *config.Sequence, full *provider.Instance, replaceSecrets, named bool) (*entry, diag.List) {
 	var ds diag.List
 	obj := &plan.Object{Address: address(object.Sequence, cs.Name), Kind: object.Sequence, Name: cs.Name}
 	e := &entry{obj: obj, seq: cs}
@@ -294,7 +325,13 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 		e.willName = model.NamedReferences(want)
 	}
 	e.highImpact = model.IsHighImpact(want)
+	e.osDeployment = model.IsOSDeployment(want)
 	props := desired.SequenceProps(cs, bootID)
+	settings := sequenceSettings(cs, r)
+	if err := checkRunFirst(st, cfg, r, cs.Package.RunFirst); err != nil {
+		ds.AddErr(cs.Package.RunFirstPos, err)
+		return nil, ds
+	}
 	if full == nil {
 		obj.Action = plan.Create
 		e.size = model.Size(want)
@@ -309,6 +346,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 				obj.Changes = append(obj.Changes, plan.Change{Field: k, After: v, HasAfter: true})
 			}
 		}
+		listed(settings, "", &obj.Changes)
 		e.change = &createSequence{obj: obj, seq: cs}
 		return e, ds
 	}
@@ -318,6 +356,7 @@ func planSequence(st *State, r desired.Resolver, cs *config.Sequence, full *prov
 	for _, k := range sortedKeys(props) {
 		diff.Field(&obj.Changes, k, full.String(k), true, props[k], true)
 	}
+	compare(full, settings, "", &obj.Changes)
 	stepsChanged := false
 	// Fast path: a site that stores exactly what tsctl would save — or a
 	// site's normal form of it — holds the same sequence; no need to parse
