@@ -149,7 +149,7 @@ func (c *createPackage) apply(ctx context.Context, a *applier) (string, error) {
 		twin = checkSingle(ctx, a.site, c.obj, id)
 	}
 	a.r.SetCreated(c.obj.Kind, c.obj.Name, id)
-	if err := savePrograms(ctx, a.site, c.obj, id, c.programs); err != nil {
+	if err := savePrograms(ctx, a.site, a.r, c.obj, id, c.programs); err != nil {
 		return id, err
 	}
 	return id, twin
@@ -176,7 +176,7 @@ func (c *updatePackage) apply(ctx context.Context, a *applier) (string, error) {
 			return "", fmt.Errorf("update %s: %w", what(c.obj), err)
 		}
 	}
-	return id, savePrograms(ctx, a.site, c.obj, id, c.programs)
+	return id, savePrograms(ctx, a.site, a.r, c.obj, id, c.programs)
 }
 
 // savePrograms saves a package's changed programs concurrently: they are
@@ -184,7 +184,7 @@ func (c *updatePackage) apply(ctx context.Context, a *applier) (string, error) {
 // apply) runs only as many of them at once as --parallelism leaves idle.
 // The first failure in program order is returned; the programs saved before
 // it stay saved, and the next plan shows the rest.
-func savePrograms(ctx context.Context, site provider.Site, obj *plan.Object, id string, progs []programWrite) error {
+func savePrograms(ctx context.Context, site provider.Site, r desired.Resolver, obj *plan.Object, id string, progs []programWrite) error {
 	errs := make([]error, len(progs))
 	var wg sync.WaitGroup
 	for i, w := range progs {
@@ -197,7 +197,7 @@ func savePrograms(ctx context.Context, site provider.Site, obj *plan.Object, id 
 		}
 		// A new program gets every setting given; one on the site those
 		// that differ, its other flags kept.
-		settings := w.settings
+		settings := w.settings(r)
 		if w.site != nil {
 			var none []plan.Change
 			settings = compare(w.site, settings, "", &none)

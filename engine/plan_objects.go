@@ -123,12 +123,18 @@ func programChange(name, commandLine string) plan.Change {
 }
 
 // programWrite is a program apply saves: its properties, the settings
-// the configuration gives it, and the program as the site holds it (nil
-// for a new one).
+// the configuration gives it (with the names they give resolved by the
+// apply's resolver: a runFirst package created by this apply), and the
+// program as the site holds it (nil for a new one).
 type programWrite struct {
 	pr       desired.Program
-	settings []wanted
+	settings func(desired.Resolver) []wanted
 	site     *provider.Instance
+}
+
+// writeOf is how apply saves program cpr of a package.
+func writeOf(pr desired.Program, cpr *config.Program) programWrite {
+	return programWrite{pr: pr, settings: func(r desired.Resolver) []wanted { return programSettings(cpr, r) }}
 }
 
 // newProgram plans a program the site does not have: created with the
@@ -168,8 +174,8 @@ func planPackage(ctx context.Context, st *State, r *resolve.Resolver, cp *config
 		}
 		var progs []programWrite
 		for i, pr := range d.Programs {
-			w := programWrite{pr: pr, settings: programSettings(&cp.Programs[i], r)}
-			newProgram(obj, pr, w.settings)
+			w := writeOf(pr, &cp.Programs[i])
+			newProgram(obj, pr, w.settings(r))
 			progs = append(progs, w)
 		}
 		e.change = &createPackage{obj: obj, pkg: d, programs: progs}
@@ -181,13 +187,16 @@ func planPackage(ctx context.Context, st *State, r *resolve.Resolver, cp *config
 	for _, k := range keys {
 		diff.Field(&obj.Changes, k, in.String(k), true, d.Props[k], true)
 	}
+	if in.String("PkgSourcePath") != d.Props["PkgSourcePath"] {
+		obj.Notes = append(obj.Notes, fmt.Sprintf("its source changes: distribution points keep the content they hold until tsctl apply --redistribute %q sends the new content (never implicit)", cp.Name))
+	}
 	var changed []programWrite
 	for i, pr := range d.Programs {
 		cpr := &cp.Programs[i]
-		w := programWrite{pr: pr, settings: programSettings(cpr, r)}
+		w := writeOf(pr, cpr)
 		sp := st.Program(obj.ID, pr.Name)
 		if sp == nil {
-			newProgram(obj, pr, w.settings)
+			newProgram(obj, pr, w.settings(r))
 			changed = append(changed, w)
 			continue
 		}
@@ -205,7 +214,7 @@ func planPackage(ctx context.Context, st *State, r *resolve.Resolver, cp *config
 		}
 		// Only the bits of the settings given are tsctl's: the rest of the
 		// site's flags stay.
-		compare(sp, w.settings, "program "+strconv.Quote(pr.Name)+" ", &obj.Changes)
+		compare(sp, w.settings(r), "program "+strconv.Quote(pr.Name)+" ", &obj.Changes)
 		if len(obj.Changes) > n {
 			changed = append(changed, w)
 		}

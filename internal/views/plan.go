@@ -71,7 +71,17 @@ func WritePlan(w io.Writer, p *plan.Plan, st Style) {
 			var after []string
 			for _, d := range o.DependsOn {
 				if x := byAddr[d]; x != nil {
-					after = append(after, fmt.Sprintf("    after the %s of %s, which uses it now", map[plan.Action]string{plan.Update: "update", plan.Delete: "deletion"}[x.Action], label(x)))
+					why := "which uses it now"
+					switch {
+					case o.Kind == object.Folder && x.Kind == object.Folder:
+						why = "which it holds"
+					case o.Kind == object.Folder:
+						why = "which is in it now"
+					case x.Kind == object.Deployment:
+						why = "which deploys it now"
+					}
+					change := map[plan.Action]string{plan.Update: "update", plan.Delete: "deletion", plan.Replace: "replacement"}[x.Action]
+					after = append(after, fmt.Sprintf("    after the %s of %s, %s", change, label(x), why))
 				}
 			}
 			writeObject(w, o, st, after...)

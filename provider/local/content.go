@@ -1,6 +1,7 @@
 package local
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -27,8 +28,21 @@ const (
 	StateInstallFailed  = 3
 )
 
+// outcomeKey holds, in the meta bucket, how a distribution that is
+// pending ends and when: decided when it starts, so that a status read
+// later (by another process, with other faults) answers the same.
+func outcomeKey(path string) []byte { return []byte("distribution:" + path) }
+
+// outcome is how a pending distribution ends.
+type outcome struct {
+	Due   time.Time `json:"due"`
+	State int64     `json:"state"`
+}
+
 // startDistribution records that the package with PackageID id is being
-// copied to the distribution point at nal, now.
+// copied to the distribution point at nal, now: pending until the
+// distribution time has passed, then installed (failed on the
+// distribution point Faults names).
 func (s *Site) startDistribution(tx *bolt.Tx, id, nal string) error {
 	st := provider.New(object.ClassDistributionStatus)
 	st.Props["PackageID"] = id
@@ -44,6 +58,16 @@ func (s *Site) startDistribution(tx *bolt.Tx, id, nal string) error {
 	}
 	st.Props["SourceVersion"] = version
 	p, _ := pathOf(st)
+	end := outcome{Due: time.Now().UTC().Add(s.faults.distributionTime()), State: StateInstalled}
+	if f := s.faults.DistributionFails; f != "" {
+		if dp := s.distributionPoint(tx, nal); dp != nil && strings.EqualFold(dp.String("ServerName"), f) {
+			end.State = StateInstallFailed
+		}
+	}
+	b, _ := json.Marshal(end)
+	if err := tx.Bucket(bucketMeta).Put(outcomeKey(p), b); err != nil {
+		return err
+	}
 	return s.save(tx, p, st)
 }
 
@@ -82,29 +106,21 @@ func (s *Site) distributionPoint(tx *bolt.Tx, nal string) *provider.Instance {
 	return in
 }
 
-// statusNow is a stored distribution status as it stands now.
+// statusNow is a stored distribution status as it stands now: a pending
+// one has ended as decided when it started, once its time has come.
 func (s *Site) statusNow(tx *bolt.Tx, in *provider.Instance) *provider.Instance {
 	if in.Int("State") != StateInstallPending {
 		return in
 	}
-	since, err := time.Parse(time.RFC3339Nano, in.String("SummaryDate"))
-	if err != nil {
+	p, _ := pathOf(in)
+	var end outcome
+	if b := tx.Bucket(bucketMeta).Get(outcomeKey(p)); b == nil || json.Unmarshal(b, &end) != nil || time.Now().Before(end.Due) {
 		return in
 	}
-	done := since.Add(s.faults.distributionTime())
-	if time.Now().Before(done) {
-		return in
-	}
-	state := int64(StateInstalled)
-	if f := s.faults.DistributionFails; f != "" {
-		if dp := s.distributionPoint(tx, in.String("ServerNALPath")); dp != nil && strings.EqualFold(dp.String("ServerName"), f) {
-			state = StateInstallFailed
-		}
-	}
-	in.Props["State"] = state
-	in.Props["SummaryDate"] = done.UTC().Format(time.RFC3339Nano)
-	if state == StateInstalled {
-		in.Props["LastCopied"] = done.UTC().Format(time.RFC3339Nano)
+	in.Props["State"] = end.State
+	in.Props["SummaryDate"] = end.Due.Format(time.RFC3339Nano)
+	if end.State == StateInstalled {
+		in.Props["LastCopied"] = end.Due.Format(time.RFC3339Nano)
 	}
 	return in
 }

@@ -348,6 +348,9 @@ func (s *Site) deleted(tx *bolt.Tx, class string, keys map[string]string) error 
 		if err := tx.Bucket(bucketLazy).Delete(k); err != nil {
 			return err
 		}
+		if err := tx.Bucket(bucketMeta).Delete(outcomeKey(string(k))); err != nil {
+			return err
+		}
 	}
 	return nil
 }
