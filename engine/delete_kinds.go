@@ -228,7 +228,7 @@ func (p *Planned) pruneFolders(ctx context.Context, deletes []*entry, opts PlanO
 		memo[id] = false
 		f := t.byID[id]
 		k, ok := object.OfFolderType(int(f.Int("ObjectType")))
-		if !ok || !k.Managed() || f.Bool("SearchFolder") || kept[f.String("ObjectType")+"\x00"+strings.ToLower(t.pathOf(id))] {
+		if !ok || !k.Managed() || !t.read[int(f.Int("ObjectType"))] || f.Bool("SearchFolder") || kept[f.String("ObjectType")+"\x00"+strings.ToLower(t.pathOf(id))] {
 			return false
 		}
 		for _, key := range t.items[id] {

@@ -39,25 +39,40 @@ type folderTree struct {
 	// in is the folder an object is in, by type and upper-case key (no
 	// entry: the root).
 	in map[string]int64
-	// items are the keys of the objects in each folder.
+	// items are the keys of the objects in each folder, for the folder
+	// types read (read); a folder of another type may hold anything.
 	items map[int64][]string
+	read  map[int]bool
 }
 
 func itemKey(typ int, key string) string { return strconv.Itoa(typ) + "\x00" + strings.ToUpper(key) }
 
-// readFolders reads the folder items of every type tsctl files objects in
-// (one query each, at most reads at once) and indexes them with the
+// readFolders reads the folder items of each type the configuration files
+// objects in — of every type tsctl files objects in when all (to prune) —
+// one query each, at most reads at once, and indexes them with the
 // folders the State read.
-func (p *Planned) readFolders(ctx context.Context, reads int) error {
-	t := &folderTree{byID: map[int64]*provider.Instance{}, children: map[folderKey]*provider.Instance{}, in: map[string]int64{}, items: map[int64][]string{}}
+func (p *Planned) readFolders(ctx context.Context, reads int, all bool) error {
+	t := &folderTree{byID: map[int64]*provider.Instance{}, children: map[folderKey]*provider.Instance{}, in: map[string]int64{}, items: map[int64][]string{},
+		read: map[int]bool{}}
 	for _, f := range p.State.Objects(object.ClassContainerNode) {
 		id := f.Int("ContainerNodeID")
 		t.byID[id] = f
 		t.children[folderKey{f.Int("ParentContainerNodeID"), int(f.Int("ObjectType")), strings.ToLower(f.String("Name"))}] = f
 	}
+	used := map[object.Kind]bool{}
+	for _, cp := range p.Config.Packages {
+		if cp.Folder != "" && !cp.Absent {
+			used[cp.Type] = true
+		}
+	}
+	for _, cs := range p.Config.Sequences {
+		if cs.Folder != "" && !cs.Absent {
+			used[object.Sequence] = true
+		}
+	}
 	var types []int
 	for _, k := range object.All {
-		if typ, ok := k.FolderType(); ok && k.Managed() {
+		if typ, ok := k.FolderType(); ok && k.Managed() && (all || used[k]) {
 			types = append(types, typ)
 		}
 	}
@@ -80,6 +95,7 @@ func (p *Planned) readFolders(ctx context.Context, reads int) error {
 		if errs[i] != nil {
 			return fmt.Errorf("read %s of type %d: %w", object.ClassContainerItem, typ, errs[i])
 		}
+		t.read[typ] = true
 		for _, it := range results[i] {
 			node := it.Int("ContainerNodeID")
 			t.in[itemKey(typ, it.String("InstanceKey"))] = node

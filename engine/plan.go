@@ -83,7 +83,11 @@ type entry struct {
 // writesSteps reports whether the entry's change saves the sequence's
 // steps (and so its secrets).
 func (e *entry) writesSteps() bool {
-	switch e.change.(type) {
+	c := e.change
+	if a, ok := c.(*amended); ok {
+		c = a.base
+	}
+	switch c.(type) {
 	case *createSequence, *updateSequenceSteps:
 		return true
 	}

@@ -59,7 +59,7 @@ func (p *Planned) readOnDemand(ctx context.Context, opts PlanOptions, ds *diag.L
 		return err
 	}
 	if folders {
-		if err := p.readFolders(ctx, opts.reads()); err != nil {
+		if err := p.readFolders(ctx, opts.reads(), opts.Prune); err != nil {
 			return err
 		}
 	}
