@@ -124,15 +124,6 @@ func boolIntProp(name, prop string) setting {
 	}
 }
 
-// boolProp is a setting stored as a boolean property.
-func boolProp(name, prop string) setting {
-	return setting{
-		name:  name,
-		read:  func(site *provider.Instance) string { return strconv.FormatBool(site.Bool(prop)) },
-		write: func(out, _ *provider.Instance, value string) { out.Props[prop] = value == "true" },
-	}
-}
-
 // wanted is a setting with the value a configuration wants.
 type wanted struct {
 	setting
