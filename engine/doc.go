@@ -41,6 +41,7 @@
 //	internal/localfile   safe reads of local files
 //	internal/workload    generated configurations for benchmarks and scale tests
 //	internal/krbtest     Kerberos files for tests
+//	internal/arch        the package map as a test (TestImportArrows)
 //	internal/views       every output: JSON documents and events, typed and versioned, and their human text; imports engine, plan
 //	cmd/tsctl            the CLI; cmd/tsctl-bench, cmd/tsctl-gen
 //

@@ -155,6 +155,15 @@ func (c *cli) apply(args []string) int {
 		views.WritePlan(c.stdout, p.Plan, views.Style{Color: colorOK(c.stdout)})
 	}
 	if !p.Plan.Changes {
+		if *jsonEvents {
+			// the event stream ends with a summary whatever happened
+			// (a wait for distribution reports after it, as after changes)
+			var objs []views.Outcome
+			for _, o := range p.Plan.Objects {
+				objs = append(objs, views.Outcome{Address: o.Address, Kind: o.Kind, Name: o.Name, ID: o.ID, Outcome: views.Unchanged})
+			}
+			c.writeEvent(views.NewSummary(objs, c.counting.Calls(), c.counting.Peak(), c.retrying.Retries()))
+		}
 		if *waitDist {
 			return c.waitDistribution(ctx, p, *distTimeout, *jsonEvents, *quiet, exitOK)
 		}

@@ -1,6 +1,47 @@
 // Command tsctl keeps Configuration Manager task sequences and the packages
 // they use as code: it validates YAML configurations, plans the changes
 // that bring a site to them, and applies those changes idempotently.
+//
+// # Messages
+//
+// Everything tsctl says to a person follows these rules; the scripts in
+// testdata/script assert them, and new messages keep them.
+//
+//   - Results go to stdout: plans, the apply summary, YAML, XML, the schema
+//     and every --json or --format document. Notes, progress, warnings and
+//     errors go to stderr, so that stdout can be piped or parsed.
+//   - Every stderr line starts with "tsctl: ": "tsctl: error: " for what
+//     stops the command, "tsctl: warning: " for what does not, "tsctl: "
+//     alone for a note (errorf, warnf, notef). The exception is a problem
+//     at a position in a file, which starts with that position,
+//     "file:line:col: message", so that editors and CI jump to it (a lint
+//     warning there reads "file:line:col: warning: TS002: message"), with
+//     its hint indented under it; and the live progress line on a terminal.
+//   - Messages are lowercase (names, codes, acronyms and quoted values keep
+//     their case) and end without a period. They say what is wrong, where,
+//     and what was being done; a wrapped error is prefixed by the step that
+//     failed (save program "Run": …). Values a person gave are quoted.
+//   - One line per problem. Every problem of a file is reported, each on
+//     its own line, not only the first; many warnings of one lint code are
+//     counted on one line after the first three.
+//   - What to do about a problem goes on a hint line of its own after it:
+//     "tsctl: hint: …" (hint), or a tab and "hint: …" under a positioned
+//     problem.
+//     "Did you mean" suggestions are hints. A hint is given where it helps,
+//     not by rote.
+//   - Bad input changes nothing: a configuration, flag, secret or plan file
+//     that is refused stops the command before its first write to the site,
+//     and the message says "nothing was changed" where a person might
+//     wonder.
+//   - Secrets never appear in any message, plan, plan file or log: a site's
+//     error that quotes one has it replaced by [secret].
+//   - Exit codes: 0 success (and, with plan --detailed-exitcode, no
+//     changes); 1 any error, including flag errors (which print what is
+//     wrong, a hint and the usage line) and an apply in which an object
+//     failed or was skipped; 2 changes pending (plan --detailed-exitcode
+//     only). Help asked for (-h, --help, tsctl help) prints on stdout and
+//     exits 0.
+//   - Colour only on a terminal, never with NO_COLOR set or TERM=dumb.
 package main
 
 import (

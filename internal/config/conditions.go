@@ -231,7 +231,7 @@ func ConditionTerm(n *Node) (model.Term, error) {
 
 // build writes the expression a typed form v states.
 func (f *ConditionForm) build(v *Node) *model.Expression {
-	x := &model.Expression{Class: model.ConditionClass(f.Class)}
+	x := &model.Expression{Class: model.ConditionClass(f.Class), Vars: make([]model.ExprVar, 0, len(f.Vars))}
 	if f.Key == variableForm {
 		name, _ := get(v, "name")
 		x.Vars = append(x.Vars, model.ExprVar{Name: "Variable", Value: name})

@@ -6,6 +6,7 @@
 // It holds the configuration's model (Config, Package, Sequence, Step), the
 // tables of typed step forms (kinds.go) and condition forms
 // (conditions.go) that the schema, desired and convert share, and the
-// offline lint. It imports internal/diag, internal/object, schema and
-// internal/model, never the engine or a provider.
+// offline lint. It imports internal/diag, internal/object,
+// internal/localfile, internal/model and schema, never the engine or a
+// provider.
 package config

@@ -16,7 +16,7 @@ func step(name string, children ...*model.Step) *model.Step {
 	return s
 }
 
-func TestSteps(t *testing.T) {
+func TestDiffSteps(t *testing.T) {
 	before := []*model.Step{step("G", step("a"), step("b"), step("b")), step("c")}
 	after := []*model.Step{step("G", step("new"), step("a"), step("b"), step("b")), step("c")}
 	after[0].Steps[3].Vars[0].Value = "2"

@@ -2,7 +2,10 @@
 // the entity types, keys, property types, entity sets and static methods
 // (action imports) of every class tsctl reads or writes, as a real site's
 // $metadata declares them (TestFacadeMatchesRealMetadata compares them with
-// one). The AdminService client (provider/adminservice) types the keys of
-// its URLs by it; the façade (internal/facade) serves it as $metadata and
-// types its JSON by it.
+// one), and the JSON form of an entity (FromJSON, ToJSON). Both ends of the
+// wire use it: the AdminService client (provider/adminservice) types the
+// keys of its URLs by it and reads and writes entities with it; the façade
+// (internal/facade) serves it as $metadata and types its JSON by it.
+//
+// It imports only provider.
 package edm

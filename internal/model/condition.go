@@ -105,6 +105,9 @@ func (e *Expression) Attr(name string) (string, bool) {
 // Elem implements Term.
 func (o *Operator) Elem() *Elem {
 	e := &Elem{Name: "operator", Attrs: []Attr{{Name: "type", Value: o.Type}}}
+	if len(o.Terms) > 0 {
+		e.Children = make([]*Elem, 0, len(o.Terms))
+	}
 	for _, t := range o.Terms {
 		e.Children = append(e.Children, t.Elem())
 	}
@@ -113,7 +116,11 @@ func (o *Operator) Elem() *Elem {
 
 // Elem implements Term.
 func (x *Expression) Elem() *Elem {
-	e := &Elem{Name: "expression", Attrs: append([]Attr{{Name: "type", Value: x.Class}}, x.Attrs...)}
+	e := &Elem{Name: "expression", Attrs: append(make([]Attr, 0, 1+len(x.Attrs)), Attr{Name: "type", Value: x.Class})}
+	e.Attrs = append(e.Attrs, x.Attrs...)
+	if len(x.Vars) > 0 {
+		e.Children = make([]*Elem, 0, len(x.Vars))
+	}
 	for _, v := range x.Vars {
 		e.Children = append(e.Children, &Elem{Name: "variable", Attrs: []Attr{{Name: "name", Value: v.Name}}, Text: v.Value})
 	}

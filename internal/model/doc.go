@@ -7,5 +7,6 @@
 // normal form (Normalize, Derive, Comparable).
 //
 // It is shared by the engine, the configuration packages and every
-// provider, and imports no other package of tsctl.
+// provider, and imports only internal/object (the kinds its catalogue
+// refers to).
 package model

@@ -3,5 +3,5 @@
 // read, whether SMS_ObjectLock.GetLockInformation is offered, and the
 // account's rights on the classes tsctl reads and writes. It never writes.
 //
-// It is used by tsctl site check and imports only provider.
+// It is used by tsctl site check and imports provider and internal/object.
 package sitecheck

@@ -41,7 +41,8 @@ type DoneEvent struct {
 	Address       string      `json:"address"`
 	Event         string      `json:"event"` // "done"
 	FormatVersion string      `json:"format_version"`
-	ID            string      `json:"id,omitempty"` // the PackageID, when the object exists; optional
+	Hint          string      `json:"hint,omitempty"` // what to do about a failure, when known; optional
+	ID            string      `json:"id,omitempty"`   // the PackageID, when the object exists; optional
 	Kind          object.Kind `json:"kind"`
 	Name          string      `json:"name"`
 	Outcome       string      `json:"outcome"`          // see Outcome.Outcome
@@ -117,7 +118,7 @@ func SummaryOf(res *engine.ApplyResult, calls map[string]int, callsAtOnce, retri
 // Done is the DoneEvent of an outcome.
 func (o Outcome) Done() DoneEvent {
 	return DoneEvent{Address: o.Address, Event: EventDone, FormatVersion: FormatVersion, ID: o.ID, Kind: o.Kind, Name: o.Name,
-		Outcome: o.Outcome, Reason: o.Reason}
+		Outcome: o.Outcome, Reason: o.Reason, Hint: o.Hint}
 }
 
 // Progress is the line apply prints for people when the object is

@@ -109,3 +109,12 @@ func TestValidation(t *testing.T) {
 		t.Errorf("human: %q", human.String())
 	}
 }
+
+// A done event says what to do about a failure, as the summary does.
+func TestDoneCarriesTheHint(t *testing.T) {
+	o := Outcome{Address: "package.Tools", Kind: object.Package, Name: "Tools", Outcome: Failed, Reason: "denied", Hint: "ask for Modify"}
+	b, err := Line(o.Done())
+	if err != nil || !strings.Contains(string(b), `"hint":"ask for Modify"`) {
+		t.Errorf("done event %s (%v) lacks the hint", b, err)
+	}
+}
