@@ -23,10 +23,11 @@ const (
 	Deleted
 	Failed
 	Skipped
+	Replaced
 )
 
 func (o Outcome) String() string {
-	return [...]string{"unchanged", "created", "updated", "deleted", "failed", "skipped"}[o]
+	return [...]string{"unchanged", "created", "updated", "deleted", "failed", "skipped", "replaced"}[o]
 }
 
 // ObjectResult is one object's outcome.
@@ -34,7 +35,7 @@ type ObjectResult struct {
 	Address string
 	Kind    object.Kind
 	Name    string
-	ID      string // the PackageID, when the object exists
+	ID      string // its key (PackageID, AdvertisementID, ContainerNodeID), when the object exists
 	Outcome Outcome
 	Reason  string // why it failed or was skipped
 	Hint    string // what to do about a failure, when the site said
@@ -101,6 +102,7 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 		return nil, ds
 	}
 	r := resolve.New(p.State, p.Config, opts.Secrets)
+	p.resolver = r
 	// Every value apply may write is redacted from every message, whichever
 	// object's request a site echoes.
 	for _, s := range p.writtenSecrets() {
@@ -144,13 +146,15 @@ func (out *ObjectResult) settle(o *plan.Object, id string, err error, secrets *s
 		out.Outcome, out.ID, out.Reason, out.Hint = Failed, id, err.Error(), diag.HintOf(err)
 	case err != nil:
 		out.Outcome, out.Reason, out.Hint = Failed, secrets.Redact(err.Error()), secrets.Redact(diag.HintOf(err))
-		if o.Action == plan.Create && id != "" {
+		if (o.Action == plan.Create || o.Action == plan.Replace) && id != "" {
 			// the object exists now (a package whose program then
 			// failed): the summary names it
 			out.ID, out.Reason = id, "created, but "+out.Reason
 		}
 	case o.Action == plan.Create:
 		out.Outcome, out.ID = Created, id
+	case o.Action == plan.Replace:
+		out.Outcome, out.ID = Replaced, id
 	case o.Action == plan.Delete:
 		out.Outcome = Deleted
 	default:

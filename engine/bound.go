@@ -35,7 +35,7 @@ func (p *Planned) Bound(parallelism int, latency time.Duration, checkNames bool)
 		index[o.Address] = i
 		j := &simJob{}
 		if c := changes[o.Address]; c != nil {
-			j.steps = callSteps(c, checkNames)
+			j.steps = c.calls(checkNames)
 		}
 		for _, n := range j.steps {
 			calls += n
@@ -119,40 +119,11 @@ func (p *Planned) Bound(parallelism int, latency time.Duration, checkNames bool)
 	return time.Duration(rounds) * latency, calls
 }
 
-// callSteps are the provider calls a change makes (see Change), step by
-// step: the calls of a step run at once (a package's programs), steps one
-// after another. A deletion's re-check reads again the sequences changed
-// since they were read, which only the apply knows: it counts none. A
-// kind of change not listed here counts as one call.
-func callSteps(c Change, checkNames bool) []int {
-	guard := func(steps ...int) []int {
-		if checkNames {
-			return append(append([]int{1}, steps...), 1)
-		}
-		return steps
+// guarded adds the name checks around a create (see guard.go) to its
+// call steps when the apply makes them.
+func guarded(checkNames bool, steps ...int) []int {
+	if checkNames {
+		return append(append([]int{1}, steps...), 1)
 	}
-	switch c := c.(type) {
-	case *createPackage:
-		if checkNames {
-			return []int{1, 1, 1, len(c.programs)}
-		}
-		return []int{1, len(c.programs)}
-	case *updatePackage:
-		put := 0
-		for k, v := range c.pkg.Props {
-			if c.site.String(k) != v {
-				put = 1
-			}
-		}
-		return []int{1, put, len(c.programs)}
-	case *createSequence:
-		return guard(1, 1)
-	case *updateSequenceSteps:
-		return []int{1, 1, 1}
-	case *updateSequenceFields:
-		return []int{1, 1}
-	case *deleteObject:
-		return []int{1, 1, 1}
-	}
-	return []int{1}
+	return steps
 }

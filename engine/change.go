@@ -24,7 +24,8 @@ import (
 //	createSequence        ImportSequence; SetSequence of a new SMS_TaskSequencePackage → its path
 //	updateSequenceSteps   GetLockInformation; ImportSequence; SetSequence (the lazy Get was planning's)
 //	updateSequenceFields  GetLockInformation; Put of the PackageID and the changed properties
-//	deleteObject          GetLockInformation; query of SMS_TaskSequencePackage and Get of each sequence changed since read; Delete
+//	deleteObject          a package or sequence: GetLockInformation; query of SMS_TaskSequencePackage and Get of each sequence changed since read;
+//	                      query of SMS_Advertisement (its deployments); Delete. A deployment: Delete. A folder: a query of what it holds; Delete
 //
 // On a site without an apply lease each create is guarded by a query of
 // its class just before and just after (ApplyOptions.CheckNames).
@@ -35,6 +36,13 @@ type Change interface {
 	// apply makes the change's calls; it returns the object's PackageID,
 	// also when a create failed after the object was made.
 	apply(ctx context.Context, a *applier) (id string, err error)
+	// calls are the provider calls apply makes, step by step: the calls
+	// of a step run at once (a package's programs), steps one after
+	// another; checkNames counts the name checks around a create. Bound
+	// simulates them, and TestChangeCalls holds them to what apply does.
+	// A deletion's re-check reads again the sequences changed since they
+	// were read, which only the apply knows: it counts none.
+	calls(checkNames bool) []int
 }
 
 // applier is what a change's calls are made with during one apply.
@@ -47,7 +55,19 @@ type applier struct {
 	checkNames bool          // guard each create (see guard.go)
 	mark       string        // the ownership mark of objects created
 	refs       *refIndex     // what the site's sequences reference, for deletions
+	folders    sync.Map      // plan address → ContainerNodeID of the folders this apply created
 }
+
+// folderID is the ContainerNodeID of a folder this apply created.
+func (a *applier) folderID(addr string) (int64, bool) {
+	v, ok := a.folders.Load(addr)
+	if !ok {
+		return 0, false
+	}
+	return v.(int64), true
+}
+
+func (a *applier) setFolderID(addr string, id int64) { a.folders.Store(addr, id) }
 
 // lock refuses (KindLocked) to write path while someone else holds it.
 func (a *applier) lock(ctx context.Context, path string) error {
@@ -61,7 +81,7 @@ func what(o *plan.Object) string { return fmt.Sprintf("%s %q", o.Kind, o.Name) }
 type createPackage struct {
 	obj      *plan.Object
 	pkg      *desired.Package
-	programs []desired.Program
+	programs []programWrite
 }
 
 // updatePackage writes the changed properties and programs of a package.
@@ -69,7 +89,7 @@ type updatePackage struct {
 	obj      *plan.Object
 	pkg      *desired.Package
 	site     *provider.Instance // as read
-	programs []desired.Program  // new or changed
+	programs []programWrite     // new or changed
 }
 
 // createSequence creates a task sequence.
@@ -108,6 +128,39 @@ func (c *updateSequenceSteps) Object() *plan.Object  { return c.obj }
 func (c *updateSequenceFields) Object() *plan.Object { return c.obj }
 func (c *deleteObject) Object() *plan.Object         { return c.obj }
 
+func (c *createPackage) calls(checkNames bool) []int {
+	if checkNames {
+		return []int{1, 1, 1, len(c.programs)}
+	}
+	return []int{1, len(c.programs)}
+}
+
+func (c *updatePackage) calls(bool) []int {
+	put := 0
+	for k, v := range c.pkg.Props {
+		if c.site.String(k) != v {
+			put = 1
+		}
+	}
+	return []int{1, put, len(c.programs)}
+}
+
+func (c *createSequence) calls(checkNames bool) []int { return guarded(checkNames, 1, 1) }
+func (c *updateSequenceSteps) calls(bool) []int       { return []int{1, 1, 1} }
+func (c *updateSequenceFields) calls(bool) []int      { return []int{1, 1} }
+
+// calls of a deletion: a package or sequence is checked for its lock,
+// its users and its deployments first, a folder for its members.
+func (c *deleteObject) calls(bool) []int {
+	switch {
+	case c.obj.Kind.IsPackage():
+		return []int{1, 1, 1, 1}
+	case c.obj.Kind == object.Folder:
+		return []int{1, 1}
+	}
+	return []int{1}
+}
+
 func (c *createPackage) apply(ctx context.Context, a *applier) (string, error) {
 	class := c.obj.Kind.Class()
 	if a.checkNames {
@@ -136,7 +189,7 @@ func (c *createPackage) apply(ctx context.Context, a *applier) (string, error) {
 		twin = checkSingle(ctx, a.site, c.obj, id)
 	}
 	a.r.SetCreated(c.obj.Kind, c.obj.Name, id)
-	if err := savePrograms(ctx, a.site, c.obj, id, c.programs); err != nil {
+	if err := savePrograms(ctx, a.site, a.r, c.obj, id, c.programs); err != nil {
 		return id, err
 	}
 	return id, twin
@@ -163,7 +216,7 @@ func (c *updatePackage) apply(ctx context.Context, a *applier) (string, error) {
 			return "", fmt.Errorf("update %s: %w", what(c.obj), err)
 		}
 	}
-	return id, savePrograms(ctx, a.site, c.obj, id, c.programs)
+	return id, savePrograms(ctx, a.site, a.r, c.obj, id, c.programs)
 }
 
 // savePrograms saves a package's changed programs concurrently: they are
@@ -171,16 +224,25 @@ func (c *updatePackage) apply(ctx context.Context, a *applier) (string, error) {
 // apply) runs only as many of them at once as --parallelism leaves idle.
 // The first failure in program order is returned; the programs saved before
 // it stay saved, and the next plan shows the rest.
-func savePrograms(ctx context.Context, site provider.Site, obj *plan.Object, id string, progs []desired.Program) error {
+func savePrograms(ctx context.Context, site provider.Site, r desired.Resolver, obj *plan.Object, id string, progs []programWrite) error {
 	errs := make([]error, len(progs))
 	var wg sync.WaitGroup
-	for i, pr := range progs {
+	for i, w := range progs {
+		pr := w.pr
 		in := provider.New(object.ClassProgram)
 		in.Props["PackageID"] = id
 		in.Props["ProgramName"] = pr.Name
 		for k, v := range pr.Props {
 			in.Props[k] = v
 		}
+		// A new program gets every setting given; one on the site those
+		// that differ, its other flags kept.
+		settings := w.settings(r)
+		if w.site != nil {
+			var none []plan.Change
+			settings = compare(w.site, settings, "", &none)
+		}
+		written(in, w.site, settings)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -223,6 +285,12 @@ func sequencePackage(r *resolve.Resolver, cs *config.Sequence, site *provider.In
 		}
 		pkg.Props[k] = v
 	}
+	settings := sequenceSettings(cs, r)
+	if onlyChanged {
+		var none []plan.Change
+		settings = compare(site, settings, "", &none)
+	}
+	written(pkg, site, settings)
 	return pkg, nil
 }
 
@@ -290,11 +358,21 @@ func (c *updateSequenceFields) apply(ctx context.Context, a *applier) (string, e
 }
 
 func (c *deleteObject) apply(ctx context.Context, a *applier) (string, error) {
-	if err := a.lock(ctx, c.path); err != nil {
-		return "", err
-	}
-	if err := a.refs.checkUnused(ctx, a.site, c.obj); err != nil {
-		return "", err
+	switch {
+	case c.obj.Kind.IsPackage():
+		if err := a.lock(ctx, c.path); err != nil {
+			return "", err
+		}
+		if err := a.refs.checkUnused(ctx, a.site, c.obj); err != nil {
+			return "", err
+		}
+		if err := checkUndeployed(ctx, a.site, c.obj); err != nil {
+			return "", err
+		}
+	case c.obj.Kind == object.Folder:
+		if err := checkEmpty(ctx, a.site, c.obj); err != nil {
+			return "", err
+		}
 	}
 	if err := a.site.Delete(ctx, c.path); err != nil {
 		return "", fmt.Errorf("delete %s: %w", what(c.obj), err)

@@ -84,7 +84,7 @@ func TestChangeCalls(t *testing.T) {
 		{"update sequence fields", fmt.Sprintf(seq, "two", "cmd /c echo 2"), false,
 			&updateSequenceFields{}, []string{"GetLockInformation", "Put SMS_TaskSequencePackage"}},
 		{"delete", "packages:\n  - name: Tools\n    absent: true\n", false,
-			&deleteObject{}, []string{"GetLockInformation", "Query SMS_TaskSequencePackage", "Delete SMS_Package"}},
+			&deleteObject{}, []string{"GetLockInformation", "Query SMS_TaskSequencePackage", "Query SMS_Advertisement", "Delete SMS_Package"}},
 		{"create sequence, names checked", "sequences:\n  - name: Other\n    steps: []\n", true,
 			&createSequence{}, []string{"Query SMS_TaskSequencePackage", "ImportSequence", "SetSequence", "Query SMS_TaskSequencePackage"}},
 	} {
@@ -103,11 +103,11 @@ func TestChangeCalls(t *testing.T) {
 			}
 			// Bound counts the same calls
 			n := 0
-			for _, k := range callSteps(c, tc.checkNames) {
+			for _, k := range c.calls(tc.checkNames) {
 				n += k
 			}
 			if n != len(tc.calls) {
-				t.Errorf("%s: Bound counts %d calls (%v), the change makes %d", tc.name, n, callSteps(c, tc.checkNames), len(tc.calls))
+				t.Errorf("%s: Bound counts %d calls (%v), the change makes %d", tc.name, n, c.calls(tc.checkNames), len(tc.calls))
 			}
 		}
 		site.take()

@@ -49,8 +49,9 @@ import (
 // configuration declares it absent (reason "absent") or, with --prune, no
 // longer declares it.
 func deleteEntry(kind object.Kind, in *provider.Instance, reason string) *entry {
-	id := in.String("PackageID")
-	name := in.String("Name")
+	key := kind.Key()[0]
+	id := in.String(key)
+	name := in.String(kind.NameProp())
 	addr := address(kind, name)
 	if reason == "absent" {
 		reason = "delete_because_absent"
@@ -58,7 +59,7 @@ func deleteEntry(kind object.Kind, in *provider.Instance, reason string) *entry 
 		reason = "delete_because_not_in_configuration"
 	}
 	obj := &plan.Object{Address: addr, Kind: kind, Name: name, ID: id, Action: plan.Delete, Version: in.String("SedoObjectVersion"), Reason: reason}
-	return &entry{obj: obj, site: in, change: &deleteObject{obj: obj, path: provider.Path(kind.Class(), "PackageID", id)}}
+	return &entry{obj: obj, site: in, change: &deleteObject{obj: obj, path: provider.Path(kind.Class(), key, id)}}
 }
 
 // planDeletes is the stage of MakePlan that plans deletions: the objects
@@ -76,15 +77,36 @@ func (p *Planned) planDeletes(ctx context.Context, deletes []*entry, opts PlanOp
 	}
 	if opts.Prune {
 		deletes = append(deletes, pruneEntries(st, cfg)...)
+	}
+	folders, err := p.pruneFolders(ctx, deletes, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Prune {
+		deletes = append(deletes, folders...)
 		if declaresNothing(cfg) && !opts.AllowEmptyPrune {
 			return nil, &EmptyPruneError{Site: st.Site.Code(), Deletes: len(deletes), Files: len(cfg.Files)}
+		}
+	} else if len(opts.Targets) == 0 {
+		for _, e := range folders {
+			o := e.obj
+			p.Plan.NotInConfiguration = append(p.Plan.NotInConfiguration, plan.Outside{Address: o.Address, Kind: o.Kind, Name: o.Name, ID: o.ID})
 		}
 	}
 	if len(deletes) == 0 {
 		return nil, nil
 	}
-	if err := p.checkDeletes(ctx, deletes, opts.reads(), ds); err != nil {
-		return nil, err
+	var packages []*entry
+	for _, d := range deletes {
+		if d.obj.Kind.IsPackage() {
+			packages = append(packages, d)
+		}
+	}
+	if len(packages) > 0 {
+		if err := p.checkDeletes(ctx, packages, opts.reads(), ds); err != nil {
+			return nil, err
+		}
+		p.checkDeployed(packages, deletes, ds)
 	}
 	if ds.HasErrors() {
 		return nil, nil
@@ -106,14 +128,18 @@ func pruneEntries(st *State, cfg *config.Config) []*entry {
 	for _, s := range cfg.Sequences {
 		declared[object.ClassTaskSequencePackage+"\x00"+strings.ToLower(s.Name)] = true
 	}
+	for _, d := range cfg.Deployments {
+		declared[object.ClassAdvertisement+"\x00"+strings.ToLower(d.Name)] = true
+	}
 	var out []*entry
 	for _, kind := range object.All {
-		if !kind.Managed() {
-			continue
+		prop, lazy := kind.MarkProp()
+		if !kind.Managed() || lazy {
+			continue // folders are pruned once empty (pruneFolders)
 		}
 		class := kind.Class()
 		for _, in := range st.Objects(class) {
-			if in.String("ISVString") == ownerMark(cfg) && !declared[class+"\x00"+strings.ToLower(in.String("Name"))] {
+			if in.String(prop) == ownerMark(cfg) && !declared[class+"\x00"+strings.ToLower(in.String(kind.NameProp()))] {
 				out = append(out, deleteEntry(kind, in, "prune"))
 			}
 		}
@@ -135,6 +161,11 @@ func declaresAbsent(cfg *config.Config) bool {
 			return true
 		}
 	}
+	for _, d := range cfg.Deployments {
+		if d.Absent {
+			return true
+		}
+	}
 	return false
 }
 
@@ -148,6 +179,11 @@ func declaresNothing(cfg *config.Config) bool {
 	}
 	for _, s := range cfg.Sequences {
 		if !s.Absent {
+			return false
+		}
+	}
+	for _, d := range cfg.Deployments {
+		if !d.Absent {
 			return false
 		}
 	}
@@ -473,10 +509,24 @@ func (p *Planned) checkDeletes(ctx context.Context, deletes []*entry, reads int,
 // whichever object is still used.
 func orderDeletes(items []*entry) []*entry {
 	sorted := append([]*entry(nil), items...)
+	// Deployments first (a deployed sequence is deleted after its
+	// deployments), then sequences, packages, and folders last (once
+	// what they hold is gone).
+	rank := func(k object.Kind) int {
+		switch k {
+		case object.Deployment:
+			return 0
+		case object.Sequence:
+			return 1
+		case object.Folder:
+			return 3
+		}
+		return 2
+	}
 	sort.SliceStable(sorted, func(i, j int) bool {
-		si, sj := sorted[i].obj.Kind == object.Sequence, sorted[j].obj.Kind == object.Sequence
-		if si != sj {
-			return si
+		ri, rj := rank(sorted[i].obj.Kind), rank(sorted[j].obj.Kind)
+		if ri != rj {
+			return ri < rj
 		}
 		return sorted[i].obj.Address < sorted[j].obj.Address
 	})

@@ -57,8 +57,11 @@ func (e *DuplicateError) ErrorHint() string {
 	sort.Strings(all)
 	keep, drop := all[0], all[1:]
 	cmd := "Remove-CMPackage -Id"
-	if e.Kind == object.Sequence {
+	switch e.Kind {
+	case object.Sequence:
 		cmd = "Remove-CMTaskSequence -TaskSequencePackageId"
+	case object.Deployment:
+		cmd = "Remove-CMTaskSequenceDeployment -DeploymentId"
 	}
 	var dels []string
 	for _, id := range drop {
@@ -68,16 +71,18 @@ func (e *DuplicateError) ErrorHint() string {
 		keep, strings.Join(drop, ", "), strings.Join(dels, "; "), plural(len(drop), "it", "them"))
 }
 
-// idsNamed lists the PackageIDs of class objects named name on the site.
-func idsNamed(ctx context.Context, site provider.Site, class, name string) ([]string, error) {
-	list, err := site.Query(ctx, provider.Query{Class: class, Select: []string{"PackageID", "Name"}, Where: map[string]string{"Name": name}})
+// idsNamed lists the keys (PackageIDs, AdvertisementIDs…) of the objects
+// of kind named name on the site.
+func idsNamed(ctx context.Context, site provider.Site, kind object.Kind, name string) ([]string, error) {
+	key, nameProp := kind.Key()[0], kind.NameProp()
+	list, err := site.Query(ctx, provider.Query{Class: kind.Class(), Select: []string{key, nameProp}, Where: map[string]string{nameProp: name}})
 	if err != nil {
 		return nil, err
 	}
 	var ids []string
 	for _, in := range list {
-		if strings.EqualFold(in.String("Name"), name) {
-			ids = append(ids, in.String("PackageID"))
+		if strings.EqualFold(in.String(nameProp), name) {
+			ids = append(ids, in.String(key))
 		}
 	}
 	sort.Strings(ids)
@@ -87,7 +92,7 @@ func idsNamed(ctx context.Context, site provider.Site, class, name string) ([]st
 // checkAbsent makes sure no object of its kind named as it is has
 // appeared since the plan.
 func checkAbsent(ctx context.Context, site provider.Site, o *plan.Object) error {
-	ids, err := idsNamed(ctx, site, o.Kind.Class(), o.Name)
+	ids, err := idsNamed(ctx, site, o.Kind, o.Name)
 	if err != nil {
 		return fmt.Errorf("check that %s is still absent: %w", what(o), err)
 	}
@@ -100,7 +105,7 @@ func checkAbsent(ctx context.Context, site provider.Site, o *plan.Object) error 
 // checkSingle makes sure the object just created as id is the only one of
 // its kind named as it is.
 func checkSingle(ctx context.Context, site provider.Site, o *plan.Object, id string) error {
-	ids, err := idsNamed(ctx, site, o.Kind.Class(), o.Name)
+	ids, err := idsNamed(ctx, site, o.Kind, o.Name)
 	if err != nil {
 		return fmt.Errorf("check that %s was created once: %w", what(o), err)
 	}

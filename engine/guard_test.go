@@ -33,7 +33,8 @@ func guardConfig(t *testing.T) *config.Config {
 // named counts the class objects named name on site.
 func named(t *testing.T, site provider.Site, class, name string) int {
 	t.Helper()
-	ids, err := idsNamed(context.Background(), site, class, name)
+	kind, _ := object.OfClass(class)
+	ids, err := idsNamed(context.Background(), site, kind, name)
 	if err != nil {
 		t.Fatal(err)
 	}

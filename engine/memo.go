@@ -50,7 +50,7 @@ type Memo interface {
 }
 
 // memoFormat names the format of fingerprints and entries.
-const memoFormat = "tsctl plan memo 1\x00"
+const memoFormat = "tsctl plan memo 2\x00"
 
 // fingerprint is the key of a declared sequence's entry.
 func fingerprint(cs *config.Sequence, replaceSecrets bool) []byte {
@@ -362,29 +362,30 @@ func replay(k *asker, questions []byte) (sum []byte, ok bool) {
 // memoEntry is what a plan records of a declared sequence found equal to
 // what the site stores.
 type memoEntry struct {
-	stored     []byte // SHA-256 of the Sequence XML the site stores
-	answers    []byte // SHA-256 of the answers to questions
-	refs       []byte // SHA-256 of the references the build derives
-	willName   []byte // SHA-256 of what its steps name, disabled ones included, as built
-	namesNow   []byte // the same, as the site stores it
-	highImpact bool
-	size       int // bytes of XML the lint counts
-	questions  []byte
+	stored       []byte // SHA-256 of the Sequence XML the site stores
+	answers      []byte // SHA-256 of the answers to questions
+	refs         []byte // SHA-256 of the references the build derives
+	willName     []byte // SHA-256 of what its steps name, disabled ones included, as built
+	namesNow     []byte // the same, as the site stores it
+	highImpact   bool
+	osDeployment bool // a step makes it an OS deployment sequence
+	size         int  // bytes of XML the lint counts
+	questions    []byte
 }
 
 func (m *memoEntry) encode() []byte {
-	b := []byte{1}
+	b := []byte{2}
 	for _, h := range [][]byte{m.stored, m.answers, m.refs, m.willName, m.namesNow} {
 		b = append(b, h...)
 	}
-	b = append(b, boolByte(m.highImpact))
+	b = append(b, boolByte(m.highImpact)|boolByte(m.osDeployment)<<1)
 	b = binary.AppendUvarint(b, uint64(m.size))
 	return append(b, m.questions...)
 }
 
 func decodeMemoEntry(b []byte) (*memoEntry, bool) {
 	const hashes = 5 * sha256.Size
-	if len(b) < 1+hashes+2 || b[0] != 1 {
+	if len(b) < 1+hashes+2 || b[0] != 2 {
 		return nil, false
 	}
 	m := &memoEntry{}
@@ -392,7 +393,7 @@ func decodeMemoEntry(b []byte) (*memoEntry, bool) {
 	for _, h := range []*[]byte{&m.stored, &m.answers, &m.refs, &m.willName, &m.namesNow} {
 		*h, p = p[:sha256.Size:sha256.Size], p[sha256.Size:]
 	}
-	m.highImpact = p[0] == 1
+	m.highImpact, m.osDeployment = p[0]&1 != 0, p[0]&2 != 0
 	size, n := binary.Uvarint(p[1:])
 	if n <= 0 {
 		return nil, false

@@ -267,7 +267,7 @@ func TestMemoPlansAsInFull(t *testing.T) {
 					what      string
 					want, got any
 				}{{"wantRefs", fe.wantRefs, me.wantRefs}, {"willName", fe.willName, me.willName}, {"namesNow", fe.namesNow, me.namesNow},
-					{"size", fe.size, me.size}, {"highImpact", fe.highImpact, me.highImpact}, {"change", reflect.TypeOf(fe.change), reflect.TypeOf(me.change)}} {
+					{"size", fe.size, me.size}, {"highImpact", fe.highImpact, me.highImpact}, {"osDeployment", fe.osDeployment, me.osDeployment}, {"change", reflect.TypeOf(fe.change), reflect.TypeOf(me.change)}} {
 					if !reflect.DeepEqual(c.want, c.got) && !(c.what != "size" && reflect.ValueOf(c.want).Kind() == reflect.Slice && reflect.ValueOf(c.want).Len() == 0 && reflect.ValueOf(c.got).Len() == 0) {
 						t.Errorf("prune %v: %s: %s %v with the memo, %v without", prune, addr, c.what, c.got, c.want)
 					}
@@ -288,5 +288,43 @@ func TestFingerprint(t *testing.T) {
 	}
 	if bytes.Equal(fingerprint(a, false), fingerprint(c, false)) || bytes.Equal(fingerprint(a, false), fingerprint(a, true)) {
 		t.Error("fingerprint unchanged by a step's name or --replace-secrets")
+	}
+}
+
+// TestMemoPlansExampleAsInFull: the production example — folders, content,
+// package settings and a deployment — plans the same with the memo as
+// without, and a sequence taken from the memo still counts as one that
+// deploys an operating system: a required deployment of it is refused as
+// high risk either way.
+func TestMemoPlansExampleAsInFull(t *testing.T) {
+	ctx := context.Background()
+	cfg, ds := config.Load([]string{"../examples/windows11"})
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	t.Setenv("JOIN_PASSWORD", "x")
+	site := openTestSite(t)
+	mustApply(t, ctx, site, cfg, PlanOptions{}, 4)
+	memo := newMapMemo()
+	planWith(t, site, cfg, memo, PlanOptions{})
+	full, _ := planWith(t, site, cfg, nil, PlanOptions{})
+	fast, hits := planWith(t, site, cfg, memo, PlanOptions{})
+	if hits == 0 {
+		t.Fatal("no sequence from the memo")
+	}
+	a, _ := json.Marshal(full.Plan)
+	b, _ := json.Marshal(fast.Plan)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("the plan with the memo differs:\n%s\n%s", a, b)
+	}
+	for _, d := range cfg.Deployments {
+		d.Purpose = "required"
+		d.AsSoonAsPossible = true
+	}
+	for _, m := range []Memo{nil, memo} {
+		_, ds, err := MakePlan(ctx, site, cfg, PlanOptions{Target: "test", Memo: m})
+		if err != nil || !ds.HasErrors() || !strings.Contains(ds.Error(), "high risk") {
+			t.Errorf("memo %v: a required deployment of an OS deployment sequence: %v %v", m != nil, err, ds)
+		}
 	}
 }

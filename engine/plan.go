@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/tsctl/tsctl/internal/config"
@@ -12,6 +13,7 @@ import (
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
+	"github.com/tsctl/tsctl/internal/resolve"
 	"github.com/tsctl/tsctl/internal/sitestate"
 	"github.com/tsctl/tsctl/provider"
 )
@@ -41,6 +43,23 @@ type Planned struct {
 	// memoHits and memoMisses count the managed sequences planning found
 	// in the memo (not built) and those it looked for there in vain.
 	memoHits, memoMisses atomic.Int64
+	// The site's deployment verification settings, read once when a
+	// deployment needs them (thresholds).
+	thresholdsOnce sync.Once
+	siteThresholds Thresholds
+	thresholdsErr  error
+	// content is what apply --wait-distribution waits for: every declared
+	// content on every distribution point it should be on.
+	content []contentTarget
+	// resolver is the last apply's, which knows the IDs it created.
+	resolver *resolve.Resolver
+	// folders and contentSite are what the plan read of the site's
+	// console folders and distribution points (nil: not read).
+	folders     *folderTree
+	contentSite *contentSite
+	// extra are objects of the site the configuration does not declare
+	// that the plan changes (--redistribute).
+	extra []*plan.Object
 }
 
 // MemoHits reports how many managed sequences the plan found unchanged
@@ -70,13 +89,21 @@ type entry struct {
 	// site stores it now (namesNow). Kept only by plans that may delete.
 	willName, namesNow []model.Reference
 	highImpact         bool // partitions disks or applies an OS
+	osDeployment       bool // a step makes it an OS deployment sequence (the site's Type 2)
 	size               int  // bytes of the normalised sequence XML
+	// then is what a package or sequence needs after its own change: a
+	// move into its folder, its content distributed.
+	then []followUp
 }
 
 // writesSteps reports whether the entry's change saves the sequence's
 // steps (and so its secrets).
 func (e *entry) writesSteps() bool {
-	switch e.change.(type) {
+	c := e.change
+	if a, ok := c.(*amended); ok {
+		c = a.base
+	}
+	switch c.(type) {
 	case *createSequence, *updateSequenceSteps:
 		return true
 	}
@@ -135,6 +162,9 @@ type PlanOptions struct {
 	// Memo, when set, remembers across runs the managed sequences found
 	// unchanged, so that a later plan need not build them (see memo.go).
 	Memo Memo
+	// Redistribute names packages whose content apply sends again to the
+	// distribution points that hold it (RefreshPkgSource).
+	Redistribute []string
 }
 
 func (o PlanOptions) reads() int {
@@ -146,16 +176,21 @@ func (o PlanOptions) reads() int {
 
 // MakePlan plans the changes that bring the site to cfg, in stages:
 //
-//  1. read the site: one query per class (unless opts.State holds them);
-//  2. plan each declared object against it (planObjects), reading each
-//     managed sequence that exists;
+//  1. read the site: one query per class (unless opts.State holds them),
+//     then what the configuration needs beyond (readOnDemand: its
+//     deployments and collections, folders, distribution points);
+//  2. plan each declared package and sequence against it (planObjects),
+//     reading each managed sequence that exists; then their folders
+//     (planFolders), the deployments (planDeployments, with the high-risk
+//     guard) and the content missing on distribution points (planContent);
 //  3. read the child sequences the configuration runs but does not
 //     declare (readChildren), then lint the plan (lint);
 //  4. plan the deletions — absent: true, and with --prune what tsctl
 //     created that the configuration no longer declares — checked against
-//     every sequence on the site (planDeletes);
-//  5. order the objects (packages, then sequences after the children they
-//     run, then deletions) and narrow them to opts.Targets.
+//     every sequence and deployment on the site (planDeletes);
+//  5. order the objects (folders, packages, then sequences after the
+//     children they run, deployments, then deletions) and narrow them to
+//     opts.Targets.
 //
 // Problems with the configuration against this site (unknown references,
 // ambiguous names) come back as diagnostics; a failure to read the site as
@@ -174,9 +209,31 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		}
 	}
 	p := &Planned{Plan: &plan.Plan{Site: site.Code(), Target: opts.Target}, State: st, Config: cfg, entries: map[string]*entry{}, refs: newRefIndex(), opts: opts}
-	objs, absent, ds, err := p.planObjects(ctx, opts)
+	if err := p.readOnDemand(ctx, opts, &ds); err != nil || ds.HasErrors() {
+		return nil, ds, err
+	}
+	objs, absent, pds, err := p.planObjects(ctx, opts)
+	ds = append(ds, pds...)
 	if err != nil || ds.HasErrors() {
 		return nil, ds, err
+	}
+	var folders []*plan.Object
+	if p.folders != nil {
+		folders = p.planFolders(&ds)
+	}
+	deployments, gone, dds, err := p.planDeployments(ctx, objs.resolver, opts.reads())
+	ds = append(ds, dds...)
+	if err != nil {
+		return nil, nil, err
+	}
+	absent = append(absent, gone...)
+	if p.contentSite != nil {
+		p.planContent(objs.resolver, objs.used)
+	}
+	p.planRedistribution(opts.Redistribute, &ds)
+	if ds.HasErrors() {
+		ds.Sort()
+		return nil, ds, nil
 	}
 	if err := p.readChildren(ctx); err != nil {
 		return nil, nil, err
@@ -196,7 +253,8 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	case ds.HasErrors():
 		return nil, ds, nil
 	}
-	p.Plan.Objects = append(objs.packages, orderSequences(objs.sequences, objs.deps)...)
+	p.amend()
+	p.Plan.Objects = append(append(append(append(folders, objs.packages...), p.extra...), orderSequences(objs.sequences, objs.deps)...), deployments...)
 	for _, e := range orderDeletes(deletes) {
 		p.entries[e.obj.Address] = e
 		p.Plan.Objects = append(p.Plan.Objects, e.obj)

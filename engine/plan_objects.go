@@ -27,6 +27,10 @@ type planned struct {
 	packages  []*plan.Object
 	sequences []*plan.Object      // in configuration order
 	deps      map[string][]string // the addresses each sequence depends on
+	// used are what each sequence references of what the configuration
+	// declares, by address.
+	used     map[string][]resolve.Ref
+	resolver *resolve.Resolver
 }
 
 // planObjects plans every object the configuration declares against the
@@ -37,6 +41,8 @@ func (p *Planned) planObjects(ctx context.Context, opts PlanOptions) (planned, [
 	var out planned
 	var ds diag.List
 	var absent []*entry
+	r := resolve.New(st, cfg, nil)
+	out.resolver = r
 	for _, cp := range cfg.Packages {
 		if cp.Absent {
 			in, err := st.Find(cp.Type.Class(), cp.Name)
@@ -47,20 +53,25 @@ func (p *Planned) planObjects(ctx context.Context, opts PlanOptions) (planned, [
 			}
 			continue
 		}
-		e, err := planPackage(st, cp)
+		e, err := planPackage(ctx, st, r, cp)
 		if err != nil {
 			ds.AddErr(cp.Pos, err)
 			continue
 		}
+		for _, pr := range cp.Programs {
+			if err := checkRunFirst(st, cfg, r, pr.RunFirst); err != nil {
+				ds.AddErr(cp.Pos, fmt.Errorf("program %q: %w", pr.Name, err))
+			}
+		}
 		p.entries[e.obj.Address] = e
 		out.packages = append(out.packages, e.obj)
 	}
-	r := resolve.New(st, cfg, nil)
 	seqs, err := p.planSequences(ctx, r, opts, opts.Prune || declaresAbsent(cfg))
 	if err != nil {
 		return planned{}, nil, nil, err
 	}
 	out.deps = map[string][]string{}
+	out.used = map[string][]resolve.Ref{}
 	for i, cs := range cfg.Sequences {
 		if cs.Absent {
 			in, err := st.Find(object.ClassTaskSequencePackage, cs.Name)
@@ -86,6 +97,7 @@ func (p *Planned) planObjects(ctx context.Context, opts PlanOptions) (planned, [
 		}
 		sort.Strings(o.DependsOn)
 		out.deps[o.Address] = o.DependsOn
+		out.used[o.Address] = sp.used
 		p.entries[o.Address] = sp.e
 		out.sequences = append(out.sequences, o)
 	}
@@ -111,19 +123,41 @@ func programChange(name, commandLine string) plan.Change {
 	return plan.Change{Field: "program " + strconv.Quote(name), After: commandLine, HasAfter: true}
 }
 
-// newProgram plans a program the site does not have: created with
-// Microsoft's default flags, and bit 0 when installFromTaskSequence says.
-func newProgram(obj *plan.Object, pr desired.Program) {
+// programWrite is a program apply saves: its properties, the settings
+// the configuration gives it (with the names they give resolved by the
+// apply's resolver: a runFirst package created by this apply), and the
+// program as the site holds it (nil for a new one).
+type programWrite struct {
+	pr       desired.Program
+	settings func(desired.Resolver) []wanted
+	site     *provider.Instance
+}
+
+// writeOf is how apply saves program cpr of a package.
+func writeOf(pr desired.Program, cpr *config.Program) programWrite {
+	return programWrite{pr: pr, settings: func(r desired.Resolver) []wanted { return programSettings(cpr, r) }}
+}
+
+// newProgram plans a program the site does not have: created with the
+// class's default flags (Microsoft's: EVERYUSER, USEUNCPATH, USERCONTEXT,
+// UNATTENDED) changed by the settings the configuration gives it.
+func newProgram(obj *plan.Object, pr desired.Program, settings []wanted) {
 	obj.Changes = append(obj.Changes, programChange(pr.Name, pr.Props["CommandLine"]))
-	if pr.DynamicInstall != nil && *pr.DynamicInstall {
-		pr.Props["ProgramFlags"] = strconv.FormatInt(desired.DefaultProgramFlags|config.ProgramFlagDynamicInstall, 10)
-		obj.Changes = append(obj.Changes, plan.Change{Field: "program " + strconv.Quote(pr.Name) + " installFromTaskSequence", After: "true", HasAfter: true})
+	var shown []wanted
+	for _, w := range settings {
+		if w.name == "installFromTaskSequence" && w.value == "false" {
+			continue // what a new program is
+		}
+		shown = append(shown, w)
 	}
+	listed(shown, "program "+strconv.Quote(pr.Name)+" ", &obj.Changes)
 }
 
 // planPackage plans a declared package against the site: created, its
-// changed properties and programs updated, or left alone.
-func planPackage(st *State, cp *config.Package) (*entry, error) {
+// changed properties and programs updated, or left alone. A program whose
+// platforms the configuration names is read with Get (its lazy
+// SupportedOperatingSystems).
+func planPackage(ctx context.Context, st *State, r *resolve.Resolver, cp *config.Package) (*entry, error) {
 	d := desired.PackageOf(cp)
 	obj := &plan.Object{Address: address(cp.Type, cp.Name), Kind: cp.Type, Name: cp.Name}
 	e := &entry{obj: obj}
@@ -139,10 +173,13 @@ func planPackage(st *State, cp *config.Package) (*entry, error) {
 				obj.Changes = append(obj.Changes, plan.Change{Field: k, After: v, HasAfter: true})
 			}
 		}
-		for _, pr := range d.Programs {
-			newProgram(obj, pr)
+		var progs []programWrite
+		for i, pr := range d.Programs {
+			w := writeOf(pr, &cp.Programs[i])
+			newProgram(obj, pr, w.settings(r))
+			progs = append(progs, w)
 		}
-		e.change = &createPackage{obj: obj, pkg: d, programs: d.Programs}
+		e.change = &createPackage{obj: obj, pkg: d, programs: progs}
 		return e, nil
 	}
 	e.site = in
@@ -151,33 +188,36 @@ func planPackage(st *State, cp *config.Package) (*entry, error) {
 	for _, k := range keys {
 		diff.Field(&obj.Changes, k, in.String(k), true, d.Props[k], true)
 	}
-	var changed []desired.Program
-	for _, pr := range d.Programs {
+	if in.String("PkgSourcePath") != d.Props["PkgSourcePath"] {
+		obj.Notes = append(obj.Notes, fmt.Sprintf("its source changes: distribution points keep the content they hold until tsctl apply --redistribute %q sends the new content (never implicit)", cp.Name))
+	}
+	var changed []programWrite
+	for i, pr := range d.Programs {
+		cpr := &cp.Programs[i]
+		w := writeOf(pr, cpr)
 		sp := st.Program(obj.ID, pr.Name)
 		if sp == nil {
-			newProgram(obj, pr)
-			changed = append(changed, pr)
+			newProgram(obj, pr, w.settings(r))
+			changed = append(changed, w)
 			continue
 		}
+		if cpr.Platforms != nil {
+			full, err := st.Site.Get(ctx, provider.Path(object.ClassProgram, "PackageID", obj.ID, "ProgramName", sp.String("ProgramName")))
+			if err != nil {
+				return nil, fmt.Errorf("read program %q of %s: %w", pr.Name, obj.ID, err)
+			}
+			sp = full
+		}
+		w.site = sp
 		n := len(obj.Changes)
 		for _, k := range sortedKeys(pr.Props) {
 			diff.Field(&obj.Changes, "program "+strconv.Quote(pr.Name)+" "+k, sp.String(k), true, pr.Props[k], true)
 		}
-		if pr.DynamicInstall != nil {
-			// Only bit 0 is tsctl's: the rest of the site's flags stay.
-			have := sp.Int("ProgramFlags")
-			want := have &^ config.ProgramFlagDynamicInstall
-			if *pr.DynamicInstall {
-				want |= config.ProgramFlagDynamicInstall
-			}
-			if want != have {
-				pr.Props["ProgramFlags"] = strconv.FormatInt(want, 10)
-				obj.Changes = append(obj.Changes, plan.Change{Field: "program " + strconv.Quote(pr.Name) + " installFromTaskSequence",
-					Before: strconv.FormatBool(have&config.ProgramFlagDynamicInstall != 0), After: strconv.FormatBool(*pr.DynamicInstall), HasBefore: true, HasAfter: true})
-			}
-		}
+		// Only the bits of the settings given are tsctl's: the rest of the
+		// site's flags stay.
+		compare(sp, w.settings(r), "program "+strconv.Quote(pr.Name)+" ", &obj.Changes)
 		if len(obj.Changes) > n {
-			changed = append(changed, pr)
+			changed = append(changed, w)
 		}
 	}
 	if len(obj.Changes) > 0 {
@@ -303,12 +343,16 @@ func (p *Planned) planSequence(r *resolve.Tracker, cs *config.Sequence, full *pr
 	if _, err := st.Find(object.ClassTaskSequencePackage, cs.Name); err != nil {
 		ds.AddErr(cs.Pos, sitestate.ManagedNameHint(err))
 	}
+	if err := checkRunFirst(st, p.Config, r, cs.Package.RunFirst); err != nil {
+		ds.AddErr(cs.Package.RunFirstPos, err)
+		return nil, ds
+	}
 	var key []byte
 	if full != nil && opts.Memo != nil && !ds.HasErrors() {
 		key = fingerprint(cs, opts.ReplaceSecrets)
 		if p.fromMemo(e, r, key, full, read, named) {
 			p.memoHits.Add(1)
-			return p.finishSequence(e, cs, full, bootID, false, opts.ReplaceSecrets), ds
+			return p.finishSequence(e, r, cs, full, bootID, false, opts.ReplaceSecrets), ds
 		}
 		p.memoMisses.Add(1)
 	}
@@ -331,6 +375,7 @@ func (p *Planned) planSequence(r *resolve.Tracker, cs *config.Sequence, full *pr
 		e.willName = model.NamedReferences(want)
 	}
 	e.highImpact = model.IsHighImpact(want)
+	e.osDeployment = model.IsOSDeployment(want)
 	if full == nil {
 		props := desired.SequenceProps(cs, bootID)
 		obj.Action = plan.Create
@@ -346,6 +391,7 @@ func (p *Planned) planSequence(r *resolve.Tracker, cs *config.Sequence, full *pr
 				obj.Changes = append(obj.Changes, plan.Change{Field: k, After: v, HasAfter: true})
 			}
 		}
+		listed(sequenceSettings(cs, r), "", &obj.Changes)
 		e.change = &createSequence{obj: obj, seq: cs}
 		return e, ds
 	}
@@ -395,12 +441,12 @@ func (p *Planned) planSequence(r *resolve.Tracker, cs *config.Sequence, full *pr
 		// What the site stores is what the configuration says: remembered
 		// for the next plan (the secrets policy is part of the key).
 		opts.Memo.Put(key, (&memoEntry{stored: sumOf(stored), answers: rec.k.answer.h.Sum(nil), refs: refsSum(e.wantRefs),
-			willName: refsSum(e.willName), namesNow: refsSum(e.namesNow), highImpact: e.highImpact, size: e.size, questions: rec.questions}).encode())
+			willName: refsSum(e.willName), namesNow: refsSum(e.namesNow), highImpact: e.highImpact, osDeployment: e.osDeployment, size: e.size, questions: rec.questions}).encode())
 	}
 	if !named {
 		e.willName, e.namesNow = nil, nil
 	}
-	e = p.finishSequence(e, cs, full, bootID, stepsChanged, opts.ReplaceSecrets)
+	e = p.finishSequence(e, r, cs, full, bootID, stepsChanged, opts.ReplaceSecrets)
 	if stepsChanged && !same {
 		e.size = model.Size(want)
 	}
@@ -440,7 +486,7 @@ func (p *Planned) fromMemo(e *entry, r *resolve.Tracker, key []byte, full *provi
 		}
 		e.willName, e.namesNow = names, names
 	}
-	e.wantRefs, e.highImpact, e.size = read.Refs, m.highImpact, m.size
+	e.wantRefs, e.highImpact, e.osDeployment, e.size = read.Refs, m.highImpact, m.osDeployment, m.size
 	return true
 }
 
@@ -456,7 +502,7 @@ func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
 // finishSequence compares a declared sequence's fields with the site's and
 // decides its change: its steps (stepsChanged, or secrets pushed again
 // with --replace-secrets), its fields alone, or none.
-func (p *Planned) finishSequence(e *entry, cs *config.Sequence, full *provider.Instance, bootID string, stepsChanged, replaceSecrets bool) *entry {
+func (p *Planned) finishSequence(e *entry, r desired.Resolver, cs *config.Sequence, full *provider.Instance, bootID string, stepsChanged, replaceSecrets bool) *entry {
 	obj := e.obj
 	e.site = full
 	obj.ID = full.String("PackageID")
@@ -466,6 +512,7 @@ func (p *Planned) finishSequence(e *entry, cs *config.Sequence, full *provider.I
 	for _, k := range sortedKeys(props) {
 		diff.Field(&fields, k, full.String(k), true, props[k], true)
 	}
+	compare(full, sequenceSettings(cs, r), "", &fields)
 	obj.Changes = append(fields, obj.Changes...) // the fields first, then the steps
 	if replaceSecrets && pushesSecrets(cs) {
 		obj.Changes = append(obj.Changes, plan.Change{Field: "secrets", HasBefore: true, HasAfter: true, Sensitive: true})

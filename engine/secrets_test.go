@@ -106,3 +106,39 @@ func (s *recordingSite) ExecMethod(ctx context.Context, class, method string, in
 	}
 	return s.Site.ExecMethod(ctx, class, method, in)
 }
+
+// A sequence whose apply also files it in a folder or distributes its
+// content still has its secrets checked before anything is written: a
+// secret that cannot be read stops the apply with nothing changed (the
+// follow-ups wrap the sequence's change; the check looks through them).
+func TestSecretsCheckedWithFollowUps(t *testing.T) {
+	dir := t.TempDir()
+	cfg := loadConfig(t, dir, `packages:
+  - name: Tools
+    folder: OSD
+sequences:
+  - name: A
+    folder: OSD/Production
+    distribute: { groups: [All distribution points] }
+    steps:
+      - name: Join
+        joinDomain: { domain: corp.example, account: CORP\svc, password: { env: TSCTL_TEST_UNSET_SECRET } }
+`)
+	ctx := context.Background()
+	site := &recorder{Site: openTestSite(t)}
+	os.Unsetenv("TSCTL_TEST_UNSET_SECRET")
+	p := mustPlan(t, ctx, site, cfg)
+	site.take()
+	if ds := p.CheckSecrets(secret.ReadAll(cfg)); !ds.HasErrors() {
+		t.Fatal("an unreadable secret of a sequence filed in a folder is not reported")
+	}
+	res, err := p.Apply(ctx, ApplyOptions{Parallelism: 1, User: "me"})
+	if err == nil || res != nil {
+		t.Fatalf("apply went ahead: %v %+v", err, res)
+	}
+	for _, c := range site.take() {
+		if !strings.HasPrefix(c, "Query") && !strings.HasPrefix(c, "Get") {
+			t.Errorf("called although a secret is unreadable: %s", c)
+		}
+	}
+}

@@ -63,10 +63,10 @@ func (l *Limited) Delete(ctx context.Context, path string) error {
 }
 
 // ExecMethod implements Site.
-func (l *Limited) ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error) {
+func (l *Limited) ExecMethod(ctx context.Context, target, method string, in map[string]any) (map[string]any, error) {
 	if err := l.acquire(ctx); err != nil {
 		return nil, err
 	}
 	defer l.release()
-	return l.Site.ExecMethod(ctx, class, method, in)
+	return l.Site.ExecMethod(ctx, target, method, in)
 }

@@ -136,10 +136,14 @@ type Site interface {
 	Put(ctx context.Context, inst *Instance) (string, error)
 	// Delete removes the instance at path.
 	Delete(ctx context.Context, path string) error
-	// ExecMethod runs a static method of class with named in-parameters and
-	// returns its out-parameters (ReturnValue included); a non-zero
-	// ReturnValue is returned as an error (see CheckReturnValue).
-	ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error)
+	// ExecMethod runs a method with named in-parameters and returns its
+	// out-parameters (ReturnValue included); a non-zero ReturnValue is
+	// returned as an error (see CheckReturnValue). target is a class name
+	// for a static method (SMS_TaskSequencePackage.SetSequence), or an
+	// object's relative path for an instance method
+	// (SMS_DistributionPointGroup.GroupID="{…}" for AddPackages); see
+	// MethodClass.
+	ExecMethod(ctx context.Context, target, method string, in map[string]any) (map[string]any, error)
 	// Close releases the connection.
 	Close() error
 }
@@ -198,6 +202,16 @@ func SequenceReferences(in *Instance) []model.Reference {
 		}
 	}
 	return refs
+}
+
+// MethodClass reads a method's target (see Site.ExecMethod): its class,
+// and for an instance method the object's key values (nil for a static
+// method).
+func MethodClass(target string) (class string, keys map[string]string, err error) {
+	if !strings.Contains(target, "=") {
+		return target, nil, nil
+	}
+	return ParsePath(target)
 }
 
 // CheckReturnValue turns a method's non-zero ReturnValue into an Error

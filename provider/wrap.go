@@ -112,16 +112,17 @@ func (c *Counting) Delete(ctx context.Context, path string) error {
 	return c.Site.Delete(ctx, path)
 }
 
-func (c *Counting) ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error) {
+func (c *Counting) ExecMethod(ctx context.Context, target, method string, in map[string]any) (map[string]any, error) {
 	c.count("method " + method)
 	defer c.done()
-	return c.Site.ExecMethod(ctx, class, method, in)
+	return c.Site.ExecMethod(ctx, target, method, in)
 }
 
 // Retrying wraps a Site and retries calls that fail with a transient error
 // (KindTransient), with jittered exponential backoff. Calls that could
-// create an object twice — a Put without key, a SetSequence of a new
-// package — are never retried.
+// create an object twice — a Put without its key, a SetSequence of a new
+// package — or record something twice (RiskyDeploymentStatusMessage) are
+// never retried.
 type Retrying struct {
 	Site
 	Attempts int           // tries in all (default 4)
@@ -171,7 +172,13 @@ func (r *Retrying) Get(ctx context.Context, path string) (out *Instance, err err
 }
 
 func (r *Retrying) Put(ctx context.Context, in *Instance) (path string, err error) {
-	keyed := in.String("PackageID") != "" || in.Class == object.ClassProgram
+	// An instance with its key names an object: writing it twice writes
+	// the same object. One without (a new package, deployment or folder,
+	// whose key the site assigns) could be created twice.
+	keyed := true
+	for _, k := range object.KeyOf(in.Class) {
+		keyed = keyed && in.String(k) != ""
+	}
 	err = r.do(ctx, keyed, func() error { path, err = r.Site.Put(ctx, in); return err })
 	return path, err
 }
@@ -180,12 +187,16 @@ func (r *Retrying) Delete(ctx context.Context, path string) error {
 	return r.do(ctx, true, func() error { return r.Site.Delete(ctx, path) })
 }
 
-func (r *Retrying) ExecMethod(ctx context.Context, class, method string, in map[string]any) (out map[string]any, err error) {
+func (r *Retrying) ExecMethod(ctx context.Context, target, method string, in map[string]any) (out map[string]any, err error) {
 	idempotent := true
-	if method == "SetSequence" {
+	switch method {
+	case "SetSequence":
 		pkg, _ := in["TaskSequencePackage"].(*Instance)
 		idempotent = pkg != nil && pkg.String("PackageID") != ""
+	case "RiskyDeploymentStatusMessage":
+		// each call records a status message
+		idempotent = false
 	}
-	err = r.do(ctx, idempotent, func() error { out, err = r.Site.ExecMethod(ctx, class, method, in); return err })
+	err = r.do(ctx, idempotent, func() error { out, err = r.Site.ExecMethod(ctx, target, method, in); return err })
 	return out, err
 }

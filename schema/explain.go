@@ -79,7 +79,11 @@ func explain(keyword string, s map[string]any, node *yaml.Node) (msg, hint strin
 			return fmt.Sprintf("is %d characters long; it has at least %s", n, lo), "", true
 		}
 	case "pattern":
-		if p, _ := s["pattern"].(string); p != namePattern {
+		p, _ := s["pattern"].(string)
+		if w, ok := patterns[p]; ok {
+			return fmt.Sprintf("%q is not %s", node.Value, w[0]), w[1], true
+		}
+		if p != namePattern {
 			return "", "", false
 		}
 		for _, c := range node.Value {
@@ -89,6 +93,16 @@ func explain(keyword string, s map[string]any, node *yaml.Node) (msg, hint strin
 		}
 	}
 	return "", "", false
+}
+
+// patterns word the schema's patterns (other than names'): what a value
+// is not, and how to write one.
+var patterns = map[string][2]string{
+	`^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?$`: {"a date and time",
+		"write a date and a time of day: 2026-03-02 08:00 (timeZone: says whether clients read it as UTC or their local time)"},
+	`^(/|[^/\x00-\x1f\x7f-\x9f]+(/[^/\x00-\x1f\x7f-\x9f]+)*)$`: {"a folder path",
+		"name folders from the root, separated by / and none empty: OSD/Production (/ for the root)"},
+	`^$|^[0-9]+ (KB|MB|GB)$`: {"a disk space", "write a size and its unit: 500 MB"},
 }
 
 // ranges names the integer ranges of the schema by what they hold.

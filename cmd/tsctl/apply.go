@@ -30,6 +30,8 @@ func (c *cli) apply(args []string) int {
 	quiet := fs.Bool("quiet", false, "print no progress, only the summary")
 	jsonEvents := fs.Bool("json", false, "print the plan and one JSON event per line (start, done, summary) instead of text")
 	stats := fs.Bool("stats", false, "report the provider calls made, by kind, and retries")
+	waitDist := fs.Bool("wait-distribution", false, "after the changes, wait until the content the configuration distributes is installed on its distribution points (exit 1 when it fails somewhere or the wait ends first)")
+	distTimeout := fs.Duration("distribution-timeout", 2*time.Hour, "with --wait-distribution, give up waiting after this long")
 	if !c.parse(fs, args, 0, 1) {
 		return c.parseExit(fs)
 	}
@@ -51,8 +53,8 @@ func (c *cli) apply(args []string) int {
 	var saved *planfile.File
 	url := "" // the site; for a saved plan, decided before anything is read
 	if len(fs.parsed) == 1 {
-		if len(pf.files) > 0 || *pf.prune || *pf.allowEmpty || len(pf.targets) > 0 || *pf.replaceSecrets {
-			c.errorf("a saved plan carries its configuration and options; -f, --prune, --allow-empty-prune, --target and --replace-secrets go to tsctl plan")
+		if len(pf.files) > 0 || *pf.prune || *pf.allowEmpty || len(pf.targets) > 0 || *pf.replaceSecrets || len(pf.redistribute) > 0 {
+			c.errorf("a saved plan carries its configuration and options; -f, --prune, --allow-empty-prune, --target, --replace-secrets and --redistribute go to tsctl plan")
 			return exitError
 		}
 		var err error
@@ -65,6 +67,7 @@ func (c *cli) apply(args []string) int {
 		}
 		pf.files = saved.Configuration.Files
 		*pf.prune, pf.targets, *pf.replaceSecrets = saved.Options.Prune, saved.Options.Targets, saved.Options.ReplaceSecrets
+		pf.redistribute = saved.Options.Redistribute
 		*pf.allowEmpty = saved.Options.AllowEmptyPrune
 		if url, err = c.savedPlanSite(saved, *pf.site); err != nil {
 			c.fail(err)
@@ -159,11 +162,15 @@ func (c *cli) apply(args []string) int {
 	if !p.Plan.Changes {
 		if *jsonEvents {
 			// the event stream ends with a summary whatever happened
+			// (a wait for distribution reports after it, as after changes)
 			var objs []views.Outcome
 			for _, o := range p.Plan.Objects {
 				objs = append(objs, views.Outcome{Address: o.Address, Kind: o.Kind, Name: o.Name, ID: o.ID, Outcome: views.Unchanged})
 			}
 			c.writeEvent(views.NewSummary(objs, c.counting.Calls(), c.counting.Peak(), c.retrying.Retries()))
+		}
+		if *waitDist {
+			return c.waitDistribution(ctx, p, *distTimeout, *jsonEvents, *quiet, exitOK)
 		}
 		return exitOK
 	}
@@ -201,14 +208,19 @@ func (c *cli) apply(args []string) int {
 		return exitError
 	}
 	summary := views.SummaryOf(res, c.counting.Calls(), c.counting.Peak(), c.retrying.Retries())
+	code := exitOK
 	if *jsonEvents {
 		c.writeEvent(summary)
 		if summary.Incomplete() {
-			return exitError
+			code = exitError
 		}
-		return exitOK
+	} else {
+		code = c.applySummary(summary)
 	}
-	return c.applySummary(summary)
+	if *waitDist {
+		return c.waitDistribution(ctx, p, *distTimeout, *jsonEvents, *quiet, code)
+	}
+	return code
 }
 
 // confirm asks for approval on the terminal: "yes" for changes, the number

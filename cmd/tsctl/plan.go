@@ -23,6 +23,7 @@ type planFlags struct {
 	replaceSecrets *bool
 	allowEmpty     *bool
 	ignore         *multi
+	redistribute   multi
 }
 
 func (c *cli) addPlanFlags(fs *flagSet) *planFlags {
@@ -33,13 +34,15 @@ func (c *cli) addPlanFlags(fs *flagSet) *planFlags {
 	pf.allowEmpty = fs.Bool("allow-empty-prune", false, "with --prune, accept a configuration that declares nothing, which deletes every object tsctl manages")
 	fs.Var(&pf.targets, "target", "plan only this object (by name) and what it depends on (repeatable)")
 	pf.replaceSecrets = fs.Bool("replace-secrets", false, "push secrets again (after rotating them) even when nothing else changed")
+	fs.Var(&pf.redistribute, "redistribute", "send this package's content again to the distribution points that hold it, after its source changed (RefreshPkgSource; by name, repeatable)")
 	pf.ignore = c.addIgnoreFlag(fs)
 	c.addTLSFlags(fs)
 	return pf
 }
 
 func (pf *planFlags) options(url string) engine.PlanOptions {
-	return engine.PlanOptions{Target: url, Prune: *pf.prune, Targets: pf.targets, ReplaceSecrets: *pf.replaceSecrets, AllowEmptyPrune: *pf.allowEmpty}
+	return engine.PlanOptions{Target: url, Prune: *pf.prune, Targets: pf.targets, ReplaceSecrets: *pf.replaceSecrets, AllowEmptyPrune: *pf.allowEmpty,
+		Redistribute: pf.redistribute}
 }
 
 func (c *cli) plan(args []string) int {
@@ -105,7 +108,8 @@ func (c *cli) plan(args []string) int {
 		}
 		if err == nil {
 			err = planfile.Write(*out, &planfile.File{Created: now(), Configuration: conf, Site: where, Plan: p.Plan,
-				Options: planfile.Options{Prune: opts.Prune, Targets: opts.Targets, ReplaceSecrets: opts.ReplaceSecrets, AllowEmptyPrune: opts.AllowEmptyPrune}})
+				Options: planfile.Options{Prune: opts.Prune, Targets: opts.Targets, ReplaceSecrets: opts.ReplaceSecrets, AllowEmptyPrune: opts.AllowEmptyPrune,
+					Redistribute: opts.Redistribute}})
 		}
 		if err != nil {
 			c.errorf("%v", err)

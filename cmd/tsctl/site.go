@@ -14,7 +14,9 @@ import (
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/localfile"
+	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/views"
+	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -167,7 +169,7 @@ func (c *cli) siteShow(args []string) int {
 				lock = l.String()
 			}
 		}
-		rows = append(rows, views.SiteObject{Class: o.Class, ID: idOf(o.Props), Name: nameOf(o.Props), Version: o.String("SedoObjectVersion"),
+		rows = append(rows, views.SiteObject{Class: o.Class, ID: keyText(o), Name: nameText(o), Version: o.String("SedoObjectVersion"),
 			Lock: lock, References: o.Int("ReferencesCount")})
 	}
 	doc := views.NewSiteObjects(s.Code(), s.Dir(), rows)
@@ -200,6 +202,38 @@ func idOf(p map[string]any) string {
 func nameOf(p map[string]any) string {
 	for _, k := range []string{"Name", "ProgramName", "LocalizedDisplayName"} {
 		if v, ok := p[k].(string); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// keyText is an object's key as site show lists it: its key properties'
+// values, joined by "/" (a program's PackageID/ProgramName).
+func keyText(in *provider.Instance) string {
+	if in.Class == object.ClassProgram || in.Class == object.ClassApplication {
+		return idOf(in.Props)
+	}
+	var parts []string
+	for _, k := range object.KeyOf(in.Class) {
+		parts = append(parts, in.String(k))
+	}
+	return strings.Join(parts, "/")
+}
+
+// nameText is an object's name as site show lists it: its kind's name
+// property, else a name it has.
+func nameText(in *provider.Instance) string {
+	if k, ok := object.OfClass(in.Class); ok {
+		if v := in.String(k.NameProp()); v != "" {
+			return v
+		}
+	}
+	if v := nameOf(in.Props); v != "" {
+		return v
+	}
+	for _, k := range []string{"RoleName", "PropertyName", "InstanceKey", "PkgID", "DPNALPath"} {
+		if v := in.String(k); v != "" {
 			return v
 		}
 	}

@@ -54,9 +54,13 @@ func (c *cli) validate(args []string) int {
 	if c.format == "github" {
 		return exitOK
 	}
-	fmt.Fprintf(c.stdout, "Configuration is valid: %d %s, %d %s in %d %s.\n",
+	deployments := ""
+	if n := len(cfg.Deployments); n > 0 {
+		deployments = fmt.Sprintf(", %d %s", n, plural(n, "deployment", "deployments"))
+	}
+	fmt.Fprintf(c.stdout, "Configuration is valid: %d %s, %d %s%s in %d %s.\n",
 		len(cfg.Packages), plural(len(cfg.Packages), "package", "packages"),
-		len(cfg.Sequences), plural(len(cfg.Sequences), "sequence", "sequences"),
+		len(cfg.Sequences), plural(len(cfg.Sequences), "sequence", "sequences"), deployments,
 		len(cfg.Files), plural(len(cfg.Files), "file", "files"))
 	return exitOK
 }

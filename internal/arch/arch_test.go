@@ -53,7 +53,7 @@ var allowed = map[string][]string{
 	"cmd/tsctl-bench": {"internal/workload"},
 	"cmd/tsctl-gen":   {"internal/workload"},
 	"cmd/tsctl": {"engine", "internal/config", "internal/convert", "internal/diag", "internal/edm", "internal/exportfile",
-		"internal/facade", "internal/localfile", "internal/memo", "internal/model", "internal/plan", "internal/planfile", "internal/secret",
+		"internal/facade", "internal/localfile", "internal/memo", "internal/model", "internal/object", "internal/plan", "internal/planfile", "internal/secret",
 		"internal/sitecheck", "internal/views", "provider", "provider/adminservice", "provider/local", "provider/wmi", "schema"},
 	"internal/arch": nil,
 }

@@ -69,10 +69,11 @@ func (c *Config) check() diag.List {
 	for _, p := range c.Packages {
 		if p.Absent {
 			absent[objectKey{p.Type, strings.ToLower(p.Name)}] = true
-			if len(p.Programs) > 0 || p.SourcePath != "" || p.Description != "" {
+			if len(p.Programs) > 0 || p.SourcePath != "" || p.Description != "" || p.Folder != "" || p.Distribute != nil {
 				ds.Add(p.Pos, "%s %q is absent: it takes no other properties", p.Type, p.Name)
 			}
 		}
+		checkDistribution(fmt.Sprintf("%s %q", p.Type, p.Name), p.Distribute, p.DistributePos, &ds)
 	}
 	declared := func(name string, t object.Kind) *Package { return pkgs[objectKey{t, strings.ToLower(name)}] }
 	wrongType := func(name string, want object.Kind, p diag.Pos) {
@@ -122,6 +123,13 @@ func (c *Config) check() diag.List {
 		})
 		checkDepth(s, steps, &ds)
 	}
+	for _, s := range c.Sequences {
+		checkDistribution(fmt.Sprintf("sequence %q", s.Name), s.Distribute, s.DistributePos, &ds)
+		if s.Absent && (s.Folder != "" || s.Distribute != nil) {
+			ds.Add(s.Pos, "sequence %q is absent: it takes no folder or distribution", s.Name)
+		}
+	}
+	c.checkDeployments(seqs, &ds)
 	c.absent = absent
 	ds = append(ds, c.checkCycles(seqs, runs)...)
 	return ds

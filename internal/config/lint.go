@@ -23,6 +23,7 @@ const (
 	LintNotForTS        = "TS008" // Install Package runs a program not allowed to install from a task sequence
 	LintDisabledChild   = "TS009" // Run Task Sequence runs a child sequence that is disabled
 	LintNearPolicyLimit = "TS010" // a sequence, or a parent with its children, near the documented size limits
+	LintLargeOSTarget   = "TS011" // an available deployment of an OS deployment sequence to a collection over the site's default size
 )
 
 // LintCode describes one lint code.
@@ -44,6 +45,7 @@ var LintCodes = []LintCode{
 	{LintNotForTS, "an Install Package step runs a program not allowed to install from a task sequence", false},
 	{LintDisabledChild, "a Run Task Sequence step runs a disabled child sequence", false},
 	{LintNearPolicyLimit, "a sequence, or a parent with the children it runs, is near the documented size limits", false},
+	{LintLargeOSTarget, "an available deployment of a sequence that deploys an operating system goes to a collection larger than the site's default size", false},
 }
 
 // LookupLintCode returns the lint code named code (any case).

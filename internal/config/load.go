@@ -313,7 +313,19 @@ func (c *Config) decode(file string, root *yaml.Node, dec *decoded) diag.List {
 				if p.Type == object.None {
 					p.Type = object.Package
 				}
+				mapping(deref(n), func(key string, k, _ *yaml.Node) {
+					switch key {
+					case "folder":
+						p.FolderPos = pos(file, k)
+					case "distribute":
+						p.DistributePos = pos(file, k)
+					}
+				})
 				c.Packages = append(c.Packages, p)
+			}
+		case "deployments":
+			for _, n := range deref(v).Content {
+				c.Deployments = append(c.Deployments, decodeDeployment(file, deref(n), &ds))
 			}
 		case "sequences":
 			for i, n := range deref(v).Content {
@@ -361,6 +373,71 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 			})
 		case "lint":
 			s.Lint = decodeLint(file, v)
+		case "folder":
+			s.Folder, s.FolderPos = v.Value, pos(file, k)
+		case "distribute":
+			s.DistributePos = pos(file, k)
+			s.Distribute = &Distribution{}
+			if err := v.Decode(s.Distribute); err != nil {
+				ds.Add(pos(file, v), "%v", err)
+			}
+		case "softwareCenter":
+			mapping(v, func(key string, _, v *yaml.Node) {
+				val := v.Value
+				switch key {
+				case "name":
+					s.Package.SoftwareCenterName = &val
+				case "description":
+					s.Package.SoftwareCenterDescription = &val
+				}
+			})
+		case "highImpact":
+			h := &HighImpact{On: v.Value == "true"}
+			if v.Kind == yaml.MappingNode {
+				h.On, h.Custom = true, true
+				mapping(v, func(key string, _, v *yaml.Node) {
+					switch key {
+					case "headline":
+						h.Headline = v.Value
+					case "warningTop":
+						h.WarningTop = v.Value
+					case "warning":
+						h.Warning = v.Value
+					case "warningInstall":
+						h.WarningInstall = v.Value
+					}
+				})
+			}
+			s.Package.HighImpact = h
+		case "progressMessage":
+			val := v.Value
+			s.Package.ProgressMessage = &val
+		case "estimatedRunTime":
+			if n, ok := uint32Of(file, v, ds); ok {
+				x := int64(n)
+				s.Package.EstimatedRunTime = &x
+			}
+		case "estimatedDownloadSize":
+			if n, ok := uint32Of(file, v, ds); ok {
+				x := int64(n)
+				s.Package.EstimatedDownloadSize = &x
+			}
+		case "restartRequired":
+			b := v.Value == "true"
+			s.Package.RestartRequired = &b
+		case "disabled":
+			b := v.Value == "true"
+			s.Package.Disabled = &b
+		case "platforms":
+			s.Package.Platforms = &Platforms{}
+			if err := v.Decode(s.Package.Platforms); err != nil {
+				ds.Add(pos(file, v), "%v", err)
+			}
+		case "runFirst":
+			s.Package.RunFirst, s.Package.RunFirstPos = &RunFirst{}, pos(file, v)
+			if err := v.Decode(s.Package.RunFirst); err != nil {
+				ds.Add(pos(file, v), "%v", err)
+			}
 		case "globalVariables":
 			for _, item := range deref(v).Content {
 				var g GlobalVar
@@ -380,6 +457,80 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 	})
 	s.freeze()
 	return s
+}
+
+// decodeDeployment decodes one deployment, with the defaults of the
+// settings the file leaves out.
+func decodeDeployment(file string, n *yaml.Node, ds *diag.List) *Deployment {
+	d := &Deployment{Pos: pos(file, n), Purpose: "available", Availability: "clients", TimeZone: "local", Rerun: "ifFailed",
+		ShowProgress: true, SoftwareCenter: true, Content: "downloadOnDemand", Keys: map[string]diag.Pos{}}
+	mapping(n, func(key string, k, v *yaml.Node) {
+		d.Keys[key] = pos(file, k)
+		switch key {
+		case "name":
+			d.Name = v.Value
+		case "sequence":
+			d.Sequence, d.SeqPos = v.Value, pos(file, v)
+		case "collection":
+			d.Collection, d.CollPos = v.Value, pos(file, v)
+			if v.Kind == yaml.MappingNode {
+				mapping(v, func(key string, _, id *yaml.Node) {
+					if key == "id" {
+						d.Collection, d.CollectionByID, d.CollPos = id.Value, true, pos(file, id)
+					}
+				})
+			}
+		case "absent":
+			d.Absent = v.Value == "true"
+		case "purpose":
+			d.Purpose = v.Value
+		case "availability":
+			d.Availability = v.Value
+		case "available":
+			d.Available, d.AvailablePos = v.Value, pos(file, v)
+		case "expires":
+			d.Expires, d.ExpiresPos = v.Value, pos(file, v)
+		case "deadline":
+			d.Deadline, d.DeadlinePos = v.Value, pos(file, v)
+		case "asSoonAsPossible":
+			d.AsSoonAsPossible = v.Value == "true"
+		case "timeZone":
+			d.TimeZone = v.Value
+		case "rerun":
+			d.Rerun = v.Value
+		case "showProgress":
+			d.ShowProgress = v.Value == "true"
+		case "softwareCenter":
+			d.SoftwareCenter = v.Value == "true"
+		case "content":
+			d.Content = v.Value
+		case "remoteDistributionPoints":
+			d.RemoteDPs = v.Value == "true"
+		case "fallback":
+			d.Fallback = v.Value == "true"
+		case "maintenanceWindows":
+			mapping(v, func(key string, _, v *yaml.Node) {
+				switch key {
+				case "install":
+					d.InstallOutsideMW = v.Value == "true"
+				case "restart":
+					d.RestartOutsideMW = v.Value == "true"
+				}
+			})
+		case "wakeOnLAN":
+			d.WakeOnLAN = v.Value == "true"
+		case "comment":
+			d.Comment = v.Value
+		case "highRisk":
+			d.HighRiskAccepted, d.HighRiskPos = v.Value == "accept", pos(file, v)
+		case "lint":
+			d.Lint = decodeLint(file, v)
+		}
+	})
+	if d.Name == "" {
+		d.Name = d.Sequence
+	}
+	return d
 }
 
 func decodeSteps(file string, list *yaml.Node, ds *diag.List) []*Step {

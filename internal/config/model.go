@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/object"
 )
@@ -13,12 +15,13 @@ type Config struct {
 	SitePos diag.Pos
 	// Owner scopes the ownership mark of the objects this configuration
 	// creates, so that --prune deletes only its own ("" for none).
-	Owner     string
-	OwnerPos  diag.Pos
-	Packages  []*Package
-	Sequences []*Sequence
-	Files     []string // files read, in order
-	absent    map[objectKey]bool
+	Owner       string
+	OwnerPos    diag.Pos
+	Packages    []*Package
+	Sequences   []*Sequence
+	Deployments []*Deployment
+	Files       []string // files read, in order
+	absent      map[objectKey]bool
 }
 
 // objectKey names an object of a kind, its name in lower case (names are
@@ -45,9 +48,15 @@ type Package struct {
 	Language     string      `yaml:"language"`
 	Programs     []Program   `yaml:"programs"`
 	Absent       bool        `yaml:"absent"`
+	// Folder is the console folder ("" leaves the package where it is).
+	Folder     string        `yaml:"folder"`
+	Distribute *Distribution `yaml:"distribute"`
+	// FolderPos and DistributePos locate those keys.
+	FolderPos, DistributePos diag.Pos
 }
 
-// Program is an SMS_Program of a package.
+// Program is an SMS_Program of a package. Every setting but the name and
+// command line is a pointer: nil leaves the site's value alone.
 type Program struct {
 	Name        string `yaml:"name"`
 	CommandLine string `yaml:"commandLine"`
@@ -56,8 +65,121 @@ type Program struct {
 	// program to be installed from the Install Package task sequence
 	// without being deployed" setting (ProgramFlags bit 0,
 	// AUTHORIZED_DYNAMIC_INSTALL); nil leaves the site's value alone.
-	InstallFromTaskSequence *bool `yaml:"installFromTaskSequence"`
+	InstallFromTaskSequence *bool      `yaml:"installFromTaskSequence"`
+	RunAs                   *string    `yaml:"runAs"`        // administrator | user
+	CanRun                  *string    `yaml:"canRun"`       // onlyWhenUserLoggedOn | whetherOrNotUserLoggedOn | onlyWhenNoUserLoggedOn
+	Window                  *string    `yaml:"window"`       // normal | minimized | maximized | hidden
+	AfterRunning            *string    `yaml:"afterRunning"` // noAction | configMgrRestarts | programRestarts | logOff
+	Disabled                *bool      `yaml:"disabled"`
+	MaxRunTime              *int64     `yaml:"maxRunTime"` // minutes
+	DiskSpace               *string    `yaml:"diskSpace"`
+	WorkingDirectory        *string    `yaml:"workingDirectory"`
+	Platforms               *Platforms `yaml:"platforms"`
+	RunFirst                *RunFirst  `yaml:"runFirst"`
 }
+
+// Distribution names the distribution points that hold an object's
+// content: groups and single distribution points, by name.
+type Distribution struct {
+	Groups []string `yaml:"groups"`
+	Points []string `yaml:"points"`
+}
+
+// Platforms is where a program or task sequence can run: any platform,
+// or only those listed (SMS_OS_Details).
+type Platforms struct {
+	Any  bool
+	List []Platform
+}
+
+// Platform is one SMS_OS_Details.
+type Platform struct {
+	Platform   string `yaml:"platform"`
+	Name       string `yaml:"name"`
+	MinVersion string `yaml:"minVersion"`
+	MaxVersion string `yaml:"maxVersion"`
+}
+
+// UnmarshalYAML reads any, or a list of platforms.
+func (p *Platforms) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.Value == "any" {
+		p.Any = true
+		return nil
+	}
+	return n.Decode(&p.List)
+}
+
+// RunFirst is another program that runs first (DependentProgram).
+type RunFirst struct {
+	Package string `yaml:"package"`
+	Program string `yaml:"program"`
+	Always  bool   `yaml:"always"`
+}
+
+// HighImpact is a task sequence's high-impact setting: On, with custom
+// notification texts when Custom.
+type HighImpact struct {
+	On, Custom                                    bool
+	Headline, WarningTop, Warning, WarningInstall string
+}
+
+// SequencePackage holds the properties of a task sequence's package that
+// an admin sets in the console; nil leaves the site's value alone.
+type SequencePackage struct {
+	SoftwareCenterName        *string
+	SoftwareCenterDescription *string
+	HighImpact                *HighImpact
+	ProgressMessage           *string
+	EstimatedRunTime          *int64 // minutes
+	EstimatedDownloadSize     *int64 // MB
+	RestartRequired           *bool
+	Disabled                  *bool
+	Platforms                 *Platforms
+	RunFirst                  *RunFirst
+	RunFirstPos               diag.Pos
+}
+
+// Deployment is a deployment of a task sequence to a device collection
+// (SMS_Advertisement).
+type Deployment struct {
+	Pos      diag.Pos
+	Name     string // AdvertisementName; the sequence's name when not given
+	Sequence string
+	SeqPos   diag.Pos
+	// Collection names the collection, or gives its ID when CollectionByID.
+	Collection     string
+	CollectionByID bool
+	CollPos        diag.Pos
+	Absent         bool
+
+	Purpose                  string // available | required
+	Availability             string // clients | clientsMediaAndPXE | mediaAndPXE | mediaAndPXEHidden
+	Available, Expires       string // "2006-01-02 15:04[:05]" as written, "" for none
+	Deadline                 string
+	AvailablePos, ExpiresPos diag.Pos
+	DeadlinePos              diag.Pos
+	AsSoonAsPossible         bool
+	TimeZone                 string // local | utc
+	Rerun                    string // never | always | ifFailed | ifSucceeded
+	ShowProgress             bool
+	SoftwareCenter           bool
+	Content                  string // downloadOnDemand | downloadAllFirst | fromDistributionPoint
+	RemoteDPs                bool
+	Fallback                 bool
+	InstallOutsideMW         bool
+	RestartOutsideMW         bool
+	WakeOnLAN                bool
+	Comment                  string
+	HighRiskAccepted         bool
+	HighRiskPos              diag.Pos
+	// Keys are the keys the file gives, for checks of what does not fit
+	// the purpose (a deadline on an available deployment).
+	Keys map[string]diag.Pos
+	Lint []LintIgnore
+}
+
+// Required reports whether the deployment is required (OfferType 0).
+func (d *Deployment) Required() bool { return d.Purpose == "required" }
 
 // Sequence is a task sequence.
 type Sequence struct {
@@ -83,6 +205,14 @@ type Sequence struct {
 	Attributes []Attribute
 	// Lint lists the lint codes ignored for the whole sequence.
 	Lint []LintIgnore
+	// Folder is the console folder ("" leaves the sequence where it is);
+	// Distribute the distribution points of its content.
+	Folder        string
+	FolderPos     diag.Pos
+	Distribute    *Distribution
+	DistributePos diag.Pos
+	// Package holds the package properties set in the console.
+	Package SequencePackage
 }
 
 // LintIgnore is one entry of lint: ignore: a lint code the configuration

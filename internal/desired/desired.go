@@ -557,20 +557,19 @@ type Package struct {
 	Programs []Program
 }
 
-// Program is an SMS_Program of a package.
+// Program is an SMS_Program of a package: its command line and comment.
+// Its flags and other settings (installFromTaskSequence, runAs…) are
+// settings the engine compares and writes bit by bit.
 type Program struct {
 	Name  string
 	Props map[string]string
-	// DynamicInstall, when not nil, is the ProgramFlags bit 0 the
-	// configuration wants (installFromTaskSequence); the planner writes
-	// ProgramFlags from the site's value with that bit set or cleared.
-	DynamicInstall *bool
 }
 
 // DefaultProgramFlags is the ProgramFlags of a new SMS_Program as
 // Microsoft's class reference gives its defaults: EVERYUSER, USEUNCPATH,
-// USERCONTEXT and UNATTENDED. A program created with installFromTaskSequence:
-// true is created with these and bit 0 (AUTHORIZED_DYNAMIC_INSTALL).
+// USERCONTEXT and UNATTENDED. A program created with settings stored in
+// ProgramFlags (installFromTaskSequence: true, runAs…) is created with
+// these, changed by those settings.
 const DefaultProgramFlags = 0x00010000 | 0x00100000 | 0x00004000 | 0x00002000
 
 // PackageOf builds the desired properties of a declared package.
@@ -583,8 +582,7 @@ func PackageOf(p *config.Package) *Package {
 		d.Props["Language"] = p.Language
 	}
 	for _, pr := range p.Programs {
-		d.Programs = append(d.Programs, Program{Name: pr.Name, Props: map[string]string{"CommandLine": pr.CommandLine, "Comment": pr.Comment},
-			DynamicInstall: pr.InstallFromTaskSequence})
+		d.Programs = append(d.Programs, Program{Name: pr.Name, Props: map[string]string{"CommandLine": pr.CommandLine, "Comment": pr.Comment}})
 	}
 	return d
 }

@@ -9,22 +9,34 @@ import (
 	"testing"
 )
 
+// csdlType is an EntityType or ComplexType of a CSDL document.
+type csdlType struct {
+	Name     string `xml:"Name,attr"`
+	BaseType string `xml:"BaseType,attr"`
+	Abstract bool   `xml:"Abstract,attr"`
+	Key      []struct {
+		Name string `xml:"Name,attr"`
+	} `xml:"Key>PropertyRef"`
+	Props []struct {
+		Name string `xml:"Name,attr"`
+		Type string `xml:"Type,attr"`
+	} `xml:"Property"`
+}
+
 // csdl is the part of an OData CSDL document the comparison reads.
 type csdl struct {
 	Schemas []struct {
-		Namespace   string `xml:"Namespace,attr"`
-		EntityTypes []struct {
-			Name     string `xml:"Name,attr"`
-			BaseType string `xml:"BaseType,attr"`
-			Abstract bool   `xml:"Abstract,attr"`
-			Key      []struct {
-				Name string `xml:"Name,attr"`
-			} `xml:"Key>PropertyRef"`
-			Props []struct {
+		Namespace    string     `xml:"Namespace,attr"`
+		EntityTypes  []csdlType `xml:"EntityType"`
+		ComplexTypes []csdlType `xml:"ComplexType"`
+		Actions      []struct {
+			Name   string `xml:"Name,attr"`
+			Bound  bool   `xml:"IsBound,attr"`
+			Params []struct {
 				Name string `xml:"Name,attr"`
 				Type string `xml:"Type,attr"`
-			} `xml:"Property"`
-		} `xml:"EntityType"`
+			} `xml:"Parameter"`
+		} `xml:"Action"`
 		Containers []struct {
 			Sets []struct {
 				Name       string `xml:"Name,attr"`
@@ -42,6 +54,7 @@ type model struct {
 	types   map[string]*Type // by name
 	sets    map[string]bool
 	actions map[string]bool
+	bound   map[string]string // "Class.Method" → its parameters, "name:type,…" sorted
 }
 
 func loadModel(t *testing.T, data []byte) *model {
@@ -50,10 +63,21 @@ func loadModel(t *testing.T, data []byte) *model {
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		t.Fatal(err)
 	}
-	m := &model{types: map[string]*Type{}, sets: map[string]bool{}, actions: map[string]bool{}}
+	m := &model{types: map[string]*Type{}, sets: map[string]bool{}, actions: map[string]bool{}, bound: map[string]string{}}
 	for _, s := range doc.Schemas {
-		for _, et := range s.EntityTypes {
-			e := &Type{Name: et.Name, Base: strings.TrimPrefix(et.BaseType, s.Namespace+"."), Abstract: et.Abstract}
+		for _, a := range s.Actions {
+			if !a.Bound || len(a.Params) == 0 {
+				continue
+			}
+			var params []string
+			for _, p := range a.Params[1:] {
+				params = append(params, p.Name+":"+p.Type)
+			}
+			sort.Strings(params)
+			m.bound[strings.TrimPrefix(a.Params[0].Type, s.Namespace+".")+"."+a.Name] = strings.Join(params, ",")
+		}
+		for i, et := range append(append([]csdlType(nil), s.EntityTypes...), s.ComplexTypes...) {
+			e := &Type{Name: et.Name, Base: strings.TrimPrefix(et.BaseType, s.Namespace+"."), Abstract: et.Abstract, Complex: i >= len(s.EntityTypes)}
 			for _, k := range et.Key {
 				e.Key = append(e.Key, k.Name)
 			}
@@ -98,8 +122,9 @@ func (m *model) prop(name, prop string) string {
 
 // The façade declares what a real site's $metadata declares for every
 // class tsctl reads or writes: the entity sets (and their absence, e.g.
-// the abstract SMS_ObjectLock), keys, base types and property types, and
-// the static methods tsctl calls.
+// the abstract SMS_ObjectLock), keys, base types and property types, the
+// complex types of embedded objects, the static methods tsctl calls, and
+// the instance methods with their parameters.
 func TestFacadeMatchesRealMetadata(t *testing.T) {
 	path := filepath.Join("..", "..", "..", "shared", "reference", "AdminService_Metadata_WMI.xml")
 	data, err := os.ReadFile(path)
@@ -121,6 +146,9 @@ func TestFacadeMatchesRealMetadata(t *testing.T) {
 		if ft.Set != real.sets[ft.Name] {
 			t.Errorf("%s: entity set %v here, %v on a real site", ft.Name, ft.Set, real.sets[ft.Name])
 		}
+		if ft.Complex != rt.Complex {
+			t.Errorf("%s: complex type %v here, %v on a real site", ft.Name, ft.Complex, rt.Complex)
+		}
 		if ft.Base != rt.Base || ft.Abstract != rt.Abstract {
 			t.Errorf("%s: base %q abstract %v here, base %q abstract %v on a real site", ft.Name, ft.Base, ft.Abstract, rt.Base, rt.Abstract)
 		}
@@ -137,6 +165,12 @@ func TestFacadeMatchesRealMetadata(t *testing.T) {
 	for _, a := range actionImports {
 		if !real.actions[a] {
 			t.Errorf("%s: no such action import on a real site", a)
+		}
+	}
+	for _, a := range boundActions {
+		want, ok := real.bound[a.Class+"."+a.Name]
+		if got := ours.bound[a.Class+"."+a.Name]; !ok || got != want {
+			t.Errorf("%s.%s: bound with parameters %q here, %q (%v) on a real site", a.Class, a.Name, got, want, ok)
 		}
 	}
 	sort.Strings(compared)

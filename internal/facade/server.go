@@ -36,6 +36,7 @@ type server struct {
 }
 
 var (
+	routeBound  = regexp.MustCompile(`^/AdminService/wmi/(\w+)\((.+)\)/AdminService\.(\w+)$`)
 	routeKeyed  = regexp.MustCompile(`^/AdminService/wmi/(\w+)\((.+)\)$`)
 	routeMethod = regexp.MustCompile(`^/AdminService/wmi/(\w+)\.(\w+)$`)
 	routeClass  = regexp.MustCompile(`^/AdminService/wmi/(\w+)$`)
@@ -53,7 +54,7 @@ const sequenceXML = "@tsctl.sequenceXml"
 // declared case whatever case the request used.
 type route struct {
 	class  string            // entity set (or the method's class)
-	method string            // static method, for Class.Method
+	method string            // method, for Class.Method and Class(key)/AdminService.Method
 	keys   map[string]string // for Class(key)
 }
 
@@ -62,6 +63,18 @@ type route struct {
 func resolve(p string) (route, error) {
 	notFound := func(what string) (route, error) {
 		return route{}, &provider.Error{Kind: provider.KindNotFound, Op: "resolve " + p, Msg: what}
+	}
+	if m := routeBound.FindStringSubmatch(p); m != nil {
+		t := edm.Lookup(m[1])
+		a, ok := edm.Bound(m[1], m[3])
+		if t == nil || !t.Set || !ok {
+			return notFound("no action " + m[3] + " bound to " + m[1])
+		}
+		keys, err := parseKey(t, m[2])
+		if err != nil {
+			return route{}, &provider.Error{Kind: provider.KindInvalid, Op: "resolve " + p, Msg: err.Error()}
+		}
+		return route{class: t.Name, method: a.Name, keys: keys}, nil
 	}
 	if m := routeMethod.FindStringSubmatch(p); m != nil {
 		a, ok := edm.Action(m[1] + "." + m[2])
@@ -218,14 +231,14 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out[i] = edm.Typed(class, edm.ToJSON(in, false))
 		}
 		writeJSON(w, 200, map[string]any{"@odata.context": contextURL(r, class), "value": out})
-	case r.Method == http.MethodGet && rt.keys != nil:
+	case r.Method == http.MethodGet && rt.keys != nil && rt.method == "":
 		in, err := s.getKeyed(ctx, site, rt)
 		if err != nil {
 			writeError(w, err)
 			return
 		}
 		writeJSON(w, 200, map[string]any{"@odata.context": contextURL(r, class), "value": []any{edm.Typed(class, edm.ToJSON(in, false))}})
-	case (r.Method == http.MethodPost && rt.method == "") || (r.Method == http.MethodPut && rt.keys != nil):
+	case (r.Method == http.MethodPost && rt.method == "") || (r.Method == http.MethodPut && rt.keys != nil && rt.method == ""):
 		in := edm.FromJSON(class, body)
 		in.Class = class
 		for k, v := range rt.keys {
@@ -253,7 +266,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = 201
 		}
 		writeJSON(w, status, edm.Typed(class, edm.ToJSON(got, false)))
-	case r.Method == http.MethodDelete && rt.keys != nil:
+	case r.Method == http.MethodDelete && rt.keys != nil && rt.method == "":
 		if err := site.Delete(ctx, rt.pathOf()); err != nil {
 			writeError(w, err)
 			return
@@ -282,9 +295,11 @@ func (s *server) getKeyed(ctx context.Context, site provider.Site, rt route) (*p
 	return site.Get(ctx, rt.pathOf())
 }
 
-// execMethod answers POST wmi/<Class>.<Method> as public clients observe
-// a site answer: 201 Created with the out-parameters at the top level of
-// the body; an SMS_TaskSequence carries its Steps typed by @odata.type.
+// execMethod answers POST wmi/<Class>.<Method> (a static method) and POST
+// wmi/<Class>(<key>)/AdminService.<Method> (an instance method) as public
+// clients observe a site answer: 201 Created with the out-parameters at
+// the top level of the body; an SMS_TaskSequence carries its Steps typed
+// by @odata.type.
 func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provider.Site, rt route, body map[string]any) {
 	in := map[string]any{}
 	for k, v := range body {
@@ -309,7 +324,11 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 		}
 		in[k] = val
 	}
-	out, err := site.ExecMethod(r.Context(), rt.class, rt.method, in)
+	target := rt.class
+	if rt.keys != nil {
+		target = rt.pathOf()
+	}
+	out, err := site.ExecMethod(r.Context(), target, rt.method, in)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -151,3 +151,76 @@ func TestFacadeWireFormat(t *testing.T) {
 		t.Errorf("program after a partial update: %v %v", got, err)
 	}
 }
+
+// Deployments, folders and content travel over the routes a real site
+// offers: objects whose key the site assigns are created by POST and come
+// back keyed (a string AdvertisementID, a numeric ContainerNodeID), lazy
+// properties come with a keyed read only, instance methods are bound
+// actions (POST …/SMS_DistributionPointGroup('{…}')/AdminService.AddPackages)
+// and static ones are not (SMS_ObjectContainerItem.MoveMembers).
+func TestFacadeDeployObjects(t *testing.T) {
+	srv, c := facade(t)
+	ctx := context.Background()
+	colls, err := c.Query(ctx, provider.Query{Class: "SMS_Collection", Where: map[string]string{"Name": "Pilot devices"}})
+	if err != nil || len(colls) != 1 || colls[0].Int("MemberCount") != 5 {
+		t.Fatalf("collections: %v, %v", colls, err)
+	}
+	pkgs, err := c.Query(ctx, provider.Query{Class: "SMS_Package"})
+	if err != nil || len(pkgs) == 0 {
+		t.Fatal(pkgs, err)
+	}
+	id := pkgs[0].String("PackageID")
+	adv := provider.New("SMS_Advertisement")
+	adv.Props["AdvertisementName"] = "Client"
+	adv.Props["CollectionID"] = colls[0].String("CollectionID")
+	adv.Props["PackageID"] = id
+	adv.Props["ProgramName"] = "Install"
+	adv.Props["PresentTimeEnabled"] = true
+	adv.Props["PresentTime"] = "20260301080000.000000+000"
+	adv.Props["AssignedSchedule"] = []*provider.Instance{{Class: "SMS_ST_NonRecurring", Props: map[string]any{"StartTime": "2026-03-15T20:00:00Z", "IsGMT": false}}}
+	path, err := c.Put(ctx, adv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(path, `SMS_Advertisement.AdvertisementID="PS12`) {
+		t.Fatalf("created at %s", path)
+	}
+	got, err := c.Get(ctx, path)
+	if err != nil || !got.Bool("PresentTimeEnabled") || got.String("PresentTime") != "2026-03-01T08:00:00Z" || len(got.Objects("AssignedSchedule")) != 1 {
+		t.Fatalf("read back: %v, %v", got, err)
+	}
+	node := provider.New("SMS_ObjectContainerNode")
+	node.Props["Name"] = "OSD"
+	node.Props["ObjectType"] = int64(2)
+	node.Props["ParentContainerNodeID"] = int64(0)
+	fpath, err := c.Put(ctx, node)
+	if err != nil || fpath != `SMS_ObjectContainerNode.ContainerNodeID="16777217"` {
+		t.Fatalf("folder: %s, %v", fpath, err)
+	}
+	if _, err := c.ExecMethod(ctx, "SMS_ObjectContainerItem", "MoveMembers", map[string]any{"InstanceKeys": []string{id},
+		"ContainerNodeID": int64(0), "TargetContainerNodeID": int64(16777217), "ObjectType": int64(2)}); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := c.Query(ctx, provider.Query{Class: "SMS_ObjectContainerItem"})
+	if len(items) != 1 || items[0].String("InstanceKey") != id || items[0].Int("ContainerNodeID") != 16777217 {
+		t.Fatalf("folder items: %v", items)
+	}
+	groups, _ := c.Query(ctx, provider.Query{Class: "SMS_DistributionPointGroup"})
+	if len(groups) != 1 {
+		t.Fatal(groups)
+	}
+	if _, err := c.ExecMethod(ctx, provider.Path("SMS_DistributionPointGroup", "GroupID", groups[0].String("GroupID")), "AddPackages",
+		map[string]any{"PackageIDs": []string{id}}); err != nil {
+		t.Fatal(err)
+	}
+	status, _ := c.Query(ctx, provider.Query{Class: "SMS_PackageStatusDistPointsSummarizer", Where: map[string]string{"PackageID": id}})
+	if len(status) != 2 {
+		t.Fatalf("status: %v", status)
+	}
+	if code, _ := call(t, srv, "POST", "/AdminService/wmi/SMS_DistributionPointGroup('x')/AdminService.RemovePackages", map[string]any{}); code != 404 {
+		t.Errorf("an action tsctl does not route: %d", code)
+	}
+	if err := c.Delete(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+}

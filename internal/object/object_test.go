@@ -2,6 +2,7 @@ package object
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -10,7 +11,9 @@ import (
 // have always written.
 func TestKindsRoundTrip(t *testing.T) {
 	want := map[Kind]string{Package: "package", OSImage: "osImage", OSUpgradePackage: "osUpgradePackage",
-		DriverPackage: "driverPackage", BootImage: "bootImage", Application: "application", Sequence: "sequence"}
+		DriverPackage: "driverPackage", BootImage: "bootImage", Application: "application", Sequence: "sequence",
+		Deployment: "deployment", Collection: "collection", Folder: "folder", DistributionPointGroup: "distributionPointGroup",
+		DistributionPoint: "distributionPoint"}
 	for _, k := range All {
 		if k.String() != want[k] {
 			t.Errorf("kind %d is named %q, want %q", k, k, want[k])
@@ -44,7 +47,7 @@ func TestKindsRoundTrip(t *testing.T) {
 	if _, ok := Parse("content"); !ok {
 		t.Error("content references do not parse")
 	}
-	if _, ok := Parse("folder"); ok {
+	if _, ok := Parse("advertisement"); ok {
 		t.Error("an unknown kind parses")
 	}
 }
@@ -64,13 +67,13 @@ func TestPackageTypes(t *testing.T) {
 // What a content reference accepts, and who owns what.
 func TestContentAndOwnership(t *testing.T) {
 	for _, k := range All {
-		if Content.Accepts(k) != (k != Sequence && k != Application) {
+		if Content.Accepts(k) != (k.IsPackage() && k != Sequence) {
 			t.Errorf("Content.Accepts(%v) = %v", k, Content.Accepts(k))
 		}
 		if !k.Accepts(k) {
 			t.Errorf("%v does not accept itself", k)
 		}
-		managed := k != BootImage && k != Application
+		managed := k != BootImage && k != Application && k != Collection && k != DistributionPointGroup && k != DistributionPoint
 		if k.Managed() != managed {
 			t.Errorf("%v managed = %v", k, k.Managed())
 		}
@@ -103,5 +106,40 @@ func TestReadClasses(t *testing.T) {
 	}
 	if k := KeyOf(ClassApplication); len(k) != 1 || k[0] != "CI_ID" {
 		t.Errorf("KeyOf(SMS_ApplicationLatest) = %v", k)
+	}
+}
+
+// The folder object types are those of the SMS_ObjectContainerNode page;
+// every kind tsctl creates carries its mark in a property of its class.
+func TestFoldersAndMarks(t *testing.T) {
+	want := map[Kind]int{Package: 2, OSUpgradePackage: 14, OSImage: 18, BootImage: 19, Sequence: 20, DriverPackage: 23}
+	for _, k := range All {
+		got, ok := k.FolderType()
+		if w, has := want[k]; has != ok || got != w {
+			t.Errorf("%v: folder type %d, %v; want %d, %v", k, got, ok, w, has)
+		}
+		if ok {
+			if back, _ := OfFolderType(got); back != k {
+				t.Errorf("OfFolderType(%d) = %v, want %v", got, back, k)
+			}
+		}
+		prop, lazy := k.MarkProp()
+		if k.Managed() != (prop != "") {
+			t.Errorf("%v: managed %v but mark property %q", k, k.Managed(), prop)
+		}
+		if lazy != (k == Folder) {
+			t.Errorf("%v: mark lazy %v", k, lazy)
+		}
+	}
+	if _, ok := OfFolderType(0); ok {
+		t.Error("folder type 0 names a kind")
+	}
+	for class, key := range map[string]string{ClassAdvertisement: "AdvertisementID", ClassContainerNode: "ContainerNodeID",
+		ClassContainerItem: "MemberID", ClassCollection: "CollectionID", ClassDistributionPointGroup: "GroupID",
+		ClassDistributionPointInfo: "NALPath", ClassDistributionPoint: "PackageID,ServerNALPath,SiteCode",
+		ClassDistributionStatus: "PackageID,ServerNALPath,SiteCode", ClassDPGroupMembers: "DPNALPath,GroupID"} {
+		if got := strings.Join(KeyOf(class), ","); got != key {
+			t.Errorf("KeyOf(%s) = %s, want %s", class, got, key)
+		}
 	}
 }

@@ -10,8 +10,11 @@ import (
 // changes when a consumer-visible field changes meaning or disappears, the
 // minor part when fields are added. 1.1 added objects[].steps (the step
 // tree of a sequence created or deleted), the fields of a deleted package
-// (changes with before values) and not_in_configuration.
-const FormatVersion = "1.1"
+// (changes with before values) and not_in_configuration. 1.2 added the
+// kinds deployment and folder, the action replace (with
+// summary.replace and changes[].forces_replacement), objects[].content
+// (content to distribute) and objects[].notes.
+const FormatVersion = "1.2"
 
 // Action is what a plan does to one object.
 type Action int
@@ -21,15 +24,18 @@ const (
 	Create
 	Update
 	Delete
+	// Replace deletes an object and creates it again: what it changes
+	// cannot change in place (a deployment's collection or sequence).
+	Replace
 )
 
 func (a Action) String() string {
-	return [...]string{"no-op", "create", "update", "delete"}[a]
+	return [...]string{"no-op", "create", "update", "delete", "replace"}[a]
 }
 
-// Symbol is the one-character marker used in human output.
+// Symbol is the marker used in human output.
 func (a Action) Symbol() string {
-	return [...]string{" ", "+", "~", "-"}[a]
+	return [...]string{" ", "+", "~", "-", "-/+"}[a]
 }
 
 // MarshalText renders the action as its name.
@@ -37,7 +43,7 @@ func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
 
 // UnmarshalText parses an action name.
 func (a *Action) UnmarshalText(b []byte) error {
-	for x := NoOp; x <= Delete; x++ {
+	for x := NoOp; x <= Replace; x++ {
 		if x.String() == string(b) {
 			*a = x
 			return nil
@@ -54,6 +60,20 @@ type Change struct {
 	HasBefore bool   `json:"has_before"`
 	HasAfter  bool   `json:"has_after"`
 	Sensitive bool   `json:"sensitive,omitempty"`
+	// ForcesReplacement says the field cannot change in place: the object
+	// is replaced (action replace).
+	ForcesReplacement bool `json:"forces_replacement,omitempty"`
+}
+
+// Content is one object's content that the plan distributes to a
+// distribution point group or a distribution point, because it is not
+// there.
+type Content struct {
+	Kind       object.Kind `json:"kind"`         // the content's kind: package, osImage, bootImage…
+	Name       string      `json:"name"`         // the content's name
+	ID         string      `json:"id,omitempty"` // its PackageID; empty until apply creates it
+	TargetKind object.Kind `json:"target_kind"`  // distributionPointGroup or distributionPoint
+	Target     string      `json:"target"`       // the group's or the server's name
 }
 
 // StepChange is an added, removed or changed step of a sequence.
@@ -64,12 +84,13 @@ type StepChange struct {
 	Changes []Change `json:"changes,omitempty"`
 }
 
-// Object is the planned action for one package or sequence.
+// Object is the planned action for one object: a package, a sequence, a
+// deployment or a folder.
 type Object struct {
 	Address string       `json:"address"` // kind.name, unique in a plan
 	Kind    object.Kind  `json:"kind"`
 	Name    string       `json:"name"`
-	ID      string       `json:"id,omitempty"` // PackageID when the object exists
+	ID      string       `json:"id,omitempty"` // its key when the object exists: PackageID, AdvertisementID, ContainerNodeID
 	Action  Action       `json:"action"`
 	Changes []Change     `json:"changes,omitempty"`
 	Steps   []StepChange `json:"step_changes,omitempty"`
@@ -84,14 +105,22 @@ type Object struct {
 	// Reason explains a deletion: delete_because_absent or
 	// delete_because_not_in_configuration (--prune).
 	Reason string `json:"reason,omitempty"`
+	// Content is the content the plan distributes for the object: a
+	// package's own, a sequence's references and boot image.
+	Content []Content `json:"content,omitempty"`
+	// Notes say what a reviewer should know that the plan does not
+	// change: content a changed source leaves out of date on distribution
+	// points, a high-risk deployment accepted.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Summary counts the actions of a plan.
 type Summary struct {
-	Create int `json:"create"`
-	Update int `json:"update"`
-	Delete int `json:"delete"`
-	NoOp   int `json:"no_op"`
+	Create  int `json:"create"`
+	Update  int `json:"update"`
+	Delete  int `json:"delete"`
+	Replace int `json:"replace,omitempty"` // optional
+	NoOp    int `json:"no_op"`
 }
 
 // Plan is the ordered list of actions for a site. Objects are in an order
@@ -132,9 +161,11 @@ func (p *Plan) Finish() {
 			p.Summary.Update++
 		case Delete:
 			p.Summary.Delete++
+		case Replace:
+			p.Summary.Replace++
 		default:
 			p.Summary.NoOp++
 		}
 	}
-	p.Changes = p.Summary.Create+p.Summary.Update+p.Summary.Delete > 0
+	p.Changes = p.Summary.Create+p.Summary.Update+p.Summary.Delete+p.Summary.Replace > 0
 }

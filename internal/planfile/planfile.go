@@ -36,6 +36,8 @@ type Options struct {
 	ReplaceSecrets bool     `json:"replace_secrets,omitempty"`
 	// AllowEmptyPrune: --prune with a configuration that declares nothing.
 	AllowEmptyPrune bool `json:"allow_empty_prune,omitempty"`
+	// Redistribute: the packages --redistribute named.
+	Redistribute []string `json:"redistribute,omitempty"`
 }
 
 // Configuration identifies the configuration a plan was made from.
@@ -246,6 +248,12 @@ func normal(o *plan.Object, version string) plan.Object {
 	}
 	if len(c.DependsOn) == 0 {
 		c.DependsOn = nil
+	}
+	if len(c.Content) == 0 {
+		c.Content = nil
+	}
+	if len(c.Notes) == 0 {
+		c.Notes = nil
 	}
 	return c
 }

@@ -37,8 +37,22 @@ type Result struct {
 	Detail string // what was found
 }
 
-// Classes are the classes tsctl queries, in plan order.
-var Classes = object.ReadClasses()
+// Classes are the classes tsctl queries whole: those every plan reads,
+// in plan order, then those a plan reads when the configuration needs
+// them (deployments' collections and the site's verification settings,
+// distribution points and their groups, folder items). Classes tsctl
+// only queries by key (content on a distribution point and its status,
+// a collection's members) are not probed: unfiltered, a site lists every
+// package on every distribution point.
+var Classes = func() []string {
+	out := object.ReadClasses()
+	for _, k := range object.All {
+		if k.OnDemand() {
+			out = append(out, k.Class())
+		}
+	}
+	return append(out, object.ClassContainerItem, object.ClassDPGroupMembers, object.ClassSiteDefinition, object.ClassSystemResource)
+}()
 
 // Right is a permission tsctl needs on a secured object type.
 type Right struct {
@@ -56,12 +70,15 @@ var Rights = []Right{
 	{"SMS_OperatingSystemInstallPackage", []string{"Read"}, "OS upgrade packages referenced"},
 	{"SMS_DriverPackage", []string{"Read"}, "driver packages referenced"},
 	{"SMS_Application", []string{"Read"}, "applications referenced"},
+	{"SMS_Advertisement", []string{"Read", "Modify", "Create"}, "deployments tsctl manages"},
+	{"SMS_Collection", []string{"Read"}, "collections deployed to"},
 }
 
 // PruneRights are needed only for --prune.
 var PruneRights = []Right{
 	{"SMS_TaskSequencePackage", []string{"Delete"}, "--prune"},
 	{"SMS_Package", []string{"Delete"}, "--prune"},
+	{"SMS_Advertisement", []string{"Delete"}, "--prune"},
 }
 
 // Run probes site, which must already be connected (the site code read:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -78,11 +79,7 @@ func Read(ctx context.Context, site provider.Site, reads int) (*State, error) {
 				k := strings.ToLower(in.String("LocalizedDisplayName"))
 				st.apps[k] = append(st.apps[k], in)
 			default:
-				if st.byName[c] == nil {
-					st.byName[c] = map[string][]*provider.Instance{}
-				}
-				k := strings.ToLower(in.String("Name"))
-				st.byName[c][k] = append(st.byName[c][k], in)
+				st.index(c, in)
 			}
 		}
 	}
@@ -100,6 +97,9 @@ func Read(ctx context.Context, site provider.Site, reads int) (*State, error) {
 	st.byID = map[string]*provider.Instance{}
 	st.seqByID = map[string]*provider.Instance{}
 	for class, byName := range st.byName {
+		if k, ok := object.OfClass(class); !ok || !k.IsPackage() {
+			continue
+		}
 		for _, list := range byName {
 			for _, in := range list {
 				st.ids[strings.ToUpper(in.String("PackageID"))] = true
@@ -111,6 +111,76 @@ func Read(ctx context.Context, site provider.Site, reads int) (*State, error) {
 		}
 	}
 	return st, nil
+}
+
+// index files an object of a kind's class by its name.
+func (st *State) index(class string, in *provider.Instance) {
+	if st.byName[class] == nil {
+		st.byName[class] = map[string][]*provider.Instance{}
+	}
+	k := strings.ToLower(in.String(nameProp(class)))
+	st.byName[class][k] = append(st.byName[class][k], in)
+}
+
+// nameProp is the property holding the names of a class's objects.
+func nameProp(class string) string {
+	if k, ok := object.OfClass(class); ok {
+		return k.NameProp()
+	}
+	return "Name"
+}
+
+// keyOf is an object's key, for messages: its kind's key properties'
+// values.
+func keyOf(class string, in *provider.Instance) string {
+	var parts []string
+	for _, k := range object.KeyOf(class) {
+		parts = append(parts, in.String(k))
+	}
+	return strings.Join(parts, "/")
+}
+
+// ReadKinds reads the objects of kinds a plan reads on demand (see
+// object.Kind.OnDemand), one query each, at most reads at once, and files
+// them as Read files every other kind's; a kind read already is not read
+// again. It is called before planning starts, never concurrently with
+// other reads of the State.
+func (st *State) ReadKinds(ctx context.Context, kinds []object.Kind, reads int) error {
+	if reads <= 0 {
+		reads = DefaultReads
+	}
+	var todo []string
+	for _, k := range kinds {
+		c := k.Class()
+		if _, done := st.byName[c]; done || slices.Contains(todo, c) {
+			continue
+		}
+		todo = append(todo, c)
+	}
+	results := make([][]*provider.Instance, len(todo))
+	errs := make([]error, len(todo))
+	slots := make(chan struct{}, reads)
+	var wg sync.WaitGroup
+	for i, c := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			results[i], errs[i] = st.Site.Query(ctx, provider.Query{Class: c})
+		}()
+	}
+	wg.Wait()
+	for i, c := range todo {
+		if errs[i] != nil {
+			return fmt.Errorf("read %s: %w", c, errs[i])
+		}
+		st.byName[c] = map[string][]*provider.Instance{}
+		for _, in := range results[i] {
+			st.index(c, in)
+		}
+	}
+	return nil
 }
 
 // Find returns the object of class named name: nil when there is none, an
@@ -125,7 +195,7 @@ func (st *State) Find(class, name string) (*provider.Instance, error) {
 	}
 	var ids []string
 	for _, in := range list {
-		ids = append(ids, in.String("PackageID"))
+		ids = append(ids, keyOf(class, in))
 	}
 	sort.Strings(ids)
 	return nil, &AmbiguousNameError{Class: class, Name: name, IDs: ids}
@@ -135,7 +205,7 @@ func (st *State) Find(class, name string) (*provider.Instance, error) {
 // the site (sites allow it), so a name cannot say which one is meant.
 type AmbiguousNameError struct {
 	Class, Name string
-	IDs         []string // PackageIDs, sorted
+	IDs         []string // their keys (PackageIDs, CollectionIDs…), sorted
 }
 
 // ManagedNameHint adds to an ambiguous name of an object the
@@ -157,7 +227,7 @@ func (st *State) Names(class string) []string {
 	var out []string
 	for _, list := range st.byName[class] {
 		for _, in := range list {
-			out = append(out, in.String("Name"))
+			out = append(out, in.String(nameProp(class)))
 		}
 	}
 	sort.Strings(out)
@@ -224,18 +294,19 @@ func (st *State) Sequence(id string) *SequenceRead {
 }
 
 // Objects lists the objects of a kind's class (not programs, not
-// applications), by name and then PackageID.
+// applications), by name and then key.
 func (st *State) Objects(class string) []*provider.Instance {
 	var out []*provider.Instance
 	for _, list := range st.byName[class] {
 		out = append(out, list...)
 	}
+	name := nameProp(class)
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
-		if a.String("Name") != b.String("Name") {
-			return a.String("Name") < b.String("Name")
+		if a.String(name) != b.String(name) {
+			return a.String(name) < b.String(name)
 		}
-		return a.String("PackageID") < b.String("PackageID")
+		return keyOf(class, a) < keyOf(class, b)
 	})
 	return out
 }
@@ -276,6 +347,9 @@ func (s *State) NameOf(id string) string {
 // comparison reads it.
 type SequenceRead struct {
 	ID, Name, Version string
+	// Type is the package's Type: 2 for a sequence that deploys an
+	// operating system, 1 for any other (the console's choice at creation).
+	Type int64
 	// RefCount is the sequence's ReferencesCount (HasRefCount false when
 	// the site gave none): a site that returns fewer References than that
 	// cannot be trusted to say what the sequence uses.
@@ -292,7 +366,7 @@ func ReadOf(in *provider.Instance) *SequenceRead {
 	for i, x := range refs {
 		refs[i] = model.Reference{Package: intern(x.Package), Program: intern(x.Program), Application: intern(x.Application)}
 	}
-	r := &SequenceRead{ID: in.String("PackageID"), Name: in.String("Name"), Version: in.String("SedoObjectVersion"), Refs: refs}
+	r := &SequenceRead{ID: in.String("PackageID"), Name: in.String("Name"), Version: in.String("SedoObjectVersion"), Type: in.Int("Type"), Refs: refs}
 	switch in.Props["ReferencesCount"].(type) {
 	case int64, string:
 		r.RefCount, r.HasRefCount = in.Int("ReferencesCount"), true

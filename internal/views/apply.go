@@ -61,6 +61,7 @@ type SummaryEvent struct {
 	// FormatVersion is the version of the events.
 	FormatVersion string    `json:"format_version"`
 	Objects       []Outcome `json:"objects"` // every object of the plan, in plan order
+	Replaced      int       `json:"replaced"`
 	Retries       int       `json:"retries"` // transient errors retried
 	Skipped       int       `json:"skipped"`
 	Unchanged     int       `json:"unchanged"`
@@ -81,8 +82,8 @@ type Outcome struct {
 	Kind    object.Kind `json:"kind"`
 	Name    string      `json:"name"`
 	ID      string      `json:"id,omitempty"` // optional: the PackageID, when the object exists
-	// Outcome is "unchanged", "created", "updated", "deleted", "failed" or
-	// "skipped".
+	// Outcome is "unchanged", "created", "updated", "replaced",
+	// "deleted", "failed" or "skipped".
 	Outcome string `json:"outcome"`
 	Reason  string `json:"reason,omitempty"` // why it failed or was skipped; optional
 	Hint    string `json:"hint,omitempty"`   // what to do about a failure, when known; optional
@@ -93,6 +94,7 @@ const (
 	Unchanged = "unchanged"
 	Created   = "created"
 	Updated   = "updated"
+	Replaced  = "replaced"
 	Deleted   = "deleted"
 	Failed    = "failed"
 	Skipped   = "skipped"
@@ -123,8 +125,8 @@ func (o Outcome) Done() DoneEvent {
 // finished: kind "name": outcome, the PackageID of an object created, and
 // the reason of a failure or a skip.
 func (o Outcome) Progress() string {
-	msg := fmt.Sprintf("%s %q: %s", o.Kind, o.Name, o.Outcome)
-	if o.ID != "" && o.Outcome == Created {
+	msg := fmt.Sprintf("%s %q%s: %s", o.Kind, o.Name, folderHolds(o.Kind, o.Address), o.Outcome)
+	if o.ID != "" && (o.Outcome == Created || o.Outcome == Replaced) {
 		msg += " (" + o.ID + ")"
 	}
 	if o.Reason != "" {
@@ -145,6 +147,8 @@ func NewSummary(objs []Outcome, calls map[string]int, callsAtOnce, retries int) 
 			s.Created++
 		case Updated:
 			s.Updated++
+		case Replaced:
+			s.Replaced++
 		case Deleted:
 			s.Deleted++
 		case Unchanged:
@@ -169,7 +173,7 @@ func (s *SummaryEvent) WriteHuman(w io.Writer) {
 		if r.Outcome == Unchanged {
 			continue
 		}
-		line := fmt.Sprintf("%-9s %s %q", r.Outcome, r.Kind, r.Name)
+		line := fmt.Sprintf("%-9s %s %q%s", r.Outcome, r.Kind, r.Name, folderHolds(r.Kind, r.Address))
 		if r.ID != "" {
 			line += " (" + r.ID + ")"
 		}
@@ -178,8 +182,12 @@ func (s *SummaryEvent) WriteHuman(w io.Writer) {
 		}
 		fmt.Fprintln(w, line)
 	}
-	counts := fmt.Sprintf("%d created, %d updated, %d deleted, %d unchanged, %d failed, %d skipped.",
-		s.Created, s.Updated, s.Deleted, s.Unchanged, s.Failed, s.Skipped)
+	replaced := ""
+	if s.Replaced > 0 {
+		replaced = fmt.Sprintf("%d replaced, ", s.Replaced)
+	}
+	counts := fmt.Sprintf("%d created, %d updated, %s%d deleted, %d unchanged, %d failed, %d skipped.",
+		s.Created, s.Updated, replaced, s.Deleted, s.Unchanged, s.Failed, s.Skipped)
 	if s.Retries > 0 {
 		counts += fmt.Sprintf(" %d transient %s retried.", s.Retries, plural(s.Retries, "error", "errors"))
 	}

@@ -10,8 +10,10 @@ import (
 )
 
 // FormatVersion is the version of the validate document, the site objects
-// document and the apply events. 1.0 is the first that carries it.
-const FormatVersion = "1.0"
+// document and the apply events. 1.0 is the first that carries it; 1.1
+// added the outcome "replaced" (and the summary's replaced count) and the
+// distribution events of apply --wait-distribution.
+const FormatVersion = "1.1"
 
 // Diagnostic is one problem, as JSON reports it.
 type Diagnostic struct {

@@ -16,7 +16,7 @@ func (s Style) paint(a plan.Action, text string) string {
 	if !s.Color {
 		return text
 	}
-	code := map[plan.Action]string{plan.Create: "32", plan.Update: "33", plan.Delete: "31"}[a]
+	code := map[plan.Action]string{plan.Create: "32", plan.Update: "33", plan.Delete: "31", plan.Replace: "35"}[a]
 	if code == "" {
 		return text
 	}
@@ -43,7 +43,7 @@ func WritePlan(w io.Writer, p *plan.Plan, st Style) {
 		used[o.Action] = true
 	}
 	fmt.Fprintln(w, "tsctl will perform these actions, in this order:")
-	for _, a := range []plan.Action{plan.Create, plan.Update, plan.Delete} {
+	for _, a := range []plan.Action{plan.Create, plan.Update, plan.Replace, plan.Delete} {
 		if used[a] {
 			fmt.Fprintf(w, "  %s %s\n", st.paint(a, a.Symbol()), a)
 		}
@@ -71,7 +71,17 @@ func WritePlan(w io.Writer, p *plan.Plan, st Style) {
 			var after []string
 			for _, d := range o.DependsOn {
 				if x := byAddr[d]; x != nil {
-					after = append(after, fmt.Sprintf("    after the %s of %s, which uses it now", map[plan.Action]string{plan.Update: "update", plan.Delete: "deletion"}[x.Action], label(x)))
+					why := "which uses it now"
+					switch {
+					case o.Kind == object.Folder && x.Kind == object.Folder:
+						why = "which it holds"
+					case o.Kind == object.Folder:
+						why = "which is in it now"
+					case x.Kind == object.Deployment:
+						why = "which deploys it now"
+					}
+					change := map[plan.Action]string{plan.Update: "update", plan.Delete: "deletion", plan.Replace: "replacement"}[x.Action]
+					after = append(after, fmt.Sprintf("    after the %s of %s, %s", change, label(x), why))
 				}
 			}
 			writeObject(w, o, st, after...)
@@ -84,7 +94,17 @@ func WritePlan(w io.Writer, p *plan.Plan, st Style) {
 		fmt.Fprintln(w, "Note: --target narrowed this plan; it may not hold every change the configuration needs.")
 	}
 	writeOutside(w, p, "")
-	fmt.Fprintf(w, "Plan: %d to create, %d to update, %d to delete.\n", p.Summary.Create, p.Summary.Update, p.Summary.Delete)
+	fmt.Fprintf(w, "Plan: %s.\n", summaryText(p.Summary))
+}
+
+// summaryText counts a plan's actions: replacements only when there are
+// any.
+func summaryText(s plan.Summary) string {
+	replace := ""
+	if s.Replace > 0 {
+		replace = fmt.Sprintf(", %d to replace", s.Replace)
+	}
+	return fmt.Sprintf("%d to create, %d to update%s, %d to delete", s.Create, s.Update, replace, s.Delete)
 }
 
 // outsideShown is how many objects outside the configuration are named.
@@ -121,17 +141,42 @@ func countReason(p *plan.Plan, r string) int {
 
 // label names the object in a sentence: kind "name" (ID).
 func label(o *plan.Object) string {
-	s := fmt.Sprintf("%s %q", o.Kind, o.Name)
+	s := fmt.Sprintf("%s %q%s", o.Kind, o.Name, holds(o))
 	if o.ID != "" {
 		s += " (" + o.ID + ")"
 	}
 	return s
 }
 
+// holds says what a folder holds, from its address (folder.KIND:PATH):
+// " of sequences"; "" for any other object.
+func holds(o *plan.Object) string { return folderHolds(o.Kind, o.Address) }
+
+func folderHolds(kind object.Kind, address string) string {
+	if kind != object.Folder {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(address, "folder.")
+	name, _, _ := strings.Cut(rest, ":")
+	if k, known := object.Parse(name); ok && known {
+		return " of " + k.Describe() + "s"
+	}
+	return ""
+}
+
+// contentText is a line of content a plan distributes.
+func contentText(c plan.Content) string {
+	id := ""
+	if c.ID != "" {
+		id = ", " + c.ID
+	}
+	return fmt.Sprintf("+ distribute %s %q (%s%s) to %s %q", "content", c.Name, c.Kind.Describe(), id, c.TargetKind.Describe(), c.Target)
+}
+
 // writeObject prints the object's head line, then notes (lines printed as
 // they are), then its field changes and steps.
 func writeObject(w io.Writer, o *plan.Object, st Style, notes ...string) {
-	head := fmt.Sprintf("%s %s %q", o.Action.Symbol(), o.Kind, o.Name)
+	head := fmt.Sprintf("%s %s %q%s", o.Action.Symbol(), o.Kind, o.Name, holds(o))
 	if o.ID != "" {
 		head += " (" + o.ID + ")"
 	}
@@ -144,6 +189,8 @@ func writeObject(w io.Writer, o *plan.Object, st Style, notes ...string) {
 		}
 	case plan.Update:
 		head += " will be updated in place"
+	case plan.Replace:
+		head += " will be replaced: deleted, then created"
 	case plan.Delete:
 		head += " will be deleted"
 		if o.Kind == object.Sequence && o.StepCount > 0 {
@@ -165,6 +212,12 @@ func writeObject(w io.Writer, o *plan.Object, st Style, notes ...string) {
 	}
 	for _, c := range o.Changes {
 		fmt.Fprintf(w, "    %s\n", changeText(c, width, st))
+	}
+	for _, c := range o.Content {
+		fmt.Fprintf(w, "    %s\n", st.paint(plan.Create, contentText(c)))
+	}
+	for _, n := range o.Notes {
+		fmt.Fprintf(w, "    note: %s\n", n)
 	}
 	for _, s := range o.Steps {
 		writeStep(w, s, st)
@@ -216,7 +269,11 @@ func changeText(c plan.Change, width int, st Style) string {
 	case !c.HasAfter:
 		return st.paint(plan.Delete, "- "+c.Field+pad+" = "+val(c.Before, true))
 	}
-	return st.paint(plan.Update, "~ "+c.Field+pad+" = "+val(c.Before, true)+" → "+val(c.After, true))
+	line := "~ " + c.Field + pad + " = " + val(c.Before, true) + " → " + val(c.After, true)
+	if c.ForcesReplacement {
+		return st.paint(plan.Replace, line+" (forces replacement)")
+	}
+	return st.paint(plan.Update, line)
 }
 
 // quote shows a value on one line, shortened when long.
@@ -238,7 +295,7 @@ func WritePlanMarkdown(w io.Writer, p *plan.Plan) {
 		writeMarkdownOutside(w, p)
 		return
 	}
-	fmt.Fprintf(w, "**Plan: %d to create, %d to update, %d to delete.**", p.Summary.Create, p.Summary.Update, p.Summary.Delete)
+	fmt.Fprintf(w, "**Plan: %s.**", summaryText(p.Summary))
 	if p.Partial {
 		fmt.Fprint(w, " _(partial: --target)_")
 	}
@@ -257,20 +314,31 @@ func WritePlanMarkdown(w io.Writer, p *plan.Plan) {
 			what = "new"
 		case o.Action == plan.Delete:
 			what = "**delete**"
+		case o.Action == plan.Replace:
+			what = "**replace**"
 		default:
 			what = fmt.Sprintf("%d %s, %d %s", len(o.Changes), plural(len(o.Changes), "field", "fields"), len(o.Steps), plural(len(o.Steps), "step", "steps"))
 		}
-		fmt.Fprintf(w, "| `%s` | %s `%s` | %s | %s |\n", o.Action.Symbol(), o.Kind, mdEscape(o.Name), o.ID, what)
+		if n := len(o.Content); n > 0 {
+			what += fmt.Sprintf(", %d content to distribute", n)
+		}
+		fmt.Fprintf(w, "| `%s` | %s `%s`%s | %s | %s |\n", o.Action.Symbol(), o.Kind, mdEscape(o.Name), holds(o), o.ID, what)
 	}
 	for _, o := range p.Objects {
-		if o.Action == plan.NoOp || len(o.Changes)+len(o.Steps)+len(o.Tree) == 0 {
+		if o.Action == plan.NoOp || len(o.Changes)+len(o.Steps)+len(o.Tree)+len(o.Content)+len(o.Notes) == 0 {
 			continue
 		}
-		what := map[plan.Action]string{plan.Create: "new ", plan.Delete: "deleted "}[o.Action]
+		what := map[plan.Action]string{plan.Create: "new ", plan.Delete: "deleted ", plan.Replace: "replaced "}[o.Action]
 		fmt.Fprintf(w, "\n<details><summary>%s%s <code>%s</code></summary>\n\n```diff\n", what, o.Kind, htmlEscape(o.Name))
 		var b strings.Builder
 		for _, c := range o.Changes {
 			fmt.Fprintf(&b, "%s\n", changeText(c, 0, Style{}))
+		}
+		for _, c := range o.Content {
+			fmt.Fprintf(&b, "%s\n", contentText(c))
+		}
+		for _, n := range o.Notes {
+			fmt.Fprintf(&b, "# note: %s\n", n)
 		}
 		for _, s := range append(append([]plan.StepChange(nil), o.Steps...), o.Tree...) {
 			fmt.Fprintf(&b, "%s\n", stepHead(s))

@@ -94,7 +94,7 @@ func TestValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "{\n  \"format_version\": \"1.0\",\n  \"valid\": true,\n  \"diagnostics\": [],\n  \"warnings_by_code\": {}\n}\n"; string(b) != want {
+	if want := "{\n  \"format_version\": \"1.1\",\n  \"valid\": true,\n  \"diagnostics\": [],\n  \"warnings_by_code\": {}\n}\n"; string(b) != want {
 		t.Errorf("got %s", b)
 	}
 	var ds diag.List

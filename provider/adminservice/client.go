@@ -559,15 +559,30 @@ func (c *Client) Delete(ctx context.Context, path string) error {
 	return c.do(ctx, "Delete "+path, http.MethodDelete, "wmi/"+class+key, nil, nil)
 }
 
-// ExecMethod implements provider.Site: POST wmi/<Class>.<Method>.
-func (c *Client) ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error) {
+// ExecMethod implements provider.Site: POST wmi/<Class>.<Method> for a
+// static method; POST wmi/<Class>(<key>)/AdminService.<Method> for an
+// instance method (an Action bound to the class, as a real site's
+// $metadata declares AddPackages and AddDistributionPoints).
+func (c *Client) ExecMethod(ctx context.Context, target, method string, in map[string]any) (map[string]any, error) {
 	body := map[string]any{}
 	for k, v := range in {
 		body[k] = edm.ValueToJSON(v)
 	}
-	var out map[string]any
+	class, keys, err := provider.MethodClass(target)
+	if err != nil {
+		return nil, &provider.Error{Kind: provider.KindInvalid, Op: target + "." + method, Msg: err.Error()}
+	}
 	op := class + "." + method
-	if err := c.do(ctx, op, http.MethodPost, "wmi/"+class+"."+method, body, &out); err != nil {
+	rel := "wmi/" + class + "." + method
+	if keys != nil {
+		var kv []string
+		for _, k := range object.KeyOf(class) {
+			kv = append(kv, k, keys[k])
+		}
+		rel = "wmi/" + class + keyURL(class, kv) + "/AdminService." + method
+	}
+	var out map[string]any
+	if err := c.do(ctx, op, http.MethodPost, rel, body, &out); err != nil {
 		return nil, err
 	}
 	res := map[string]any{}

@@ -25,6 +25,13 @@ type Faults struct {
 	Transient  bool          // injected failures are marked transient
 	Missing    string        // this operation does not exist on the site (as GetLockInformation on an AdminService that does not expose it): not found, 404 over REST
 	PauseOn    string        // the first call of this operation waits, after writing the file "paused" in the site's folder, until a file "resume" appears there (for tests that must act while a call is in flight)
+	// Distribution is how long content takes to reach a distribution
+	// point: its status is INSTALL_PENDING until then, INSTALLED after
+	// (0: Latency, the time of one call).
+	Distribution time.Duration
+	// DistributionFails names a distribution point (its server name)
+	// whose content ends INSTALL_FAILED instead.
+	DistributionFails string
 
 	// methodCalls counts FailMethod's calls across every site opened with
 	// these faults (one process: a tsctl run, or a site serve).
@@ -34,7 +41,8 @@ type Faults struct {
 
 // FaultsFromEnv parses TSCTL_LOCAL_FAULTS, a comma-separated list such as
 // "latency=20ms,call=7,method=SetSequence,transient" or
-// "method=SetSequence,times=1,transient" or "missing=GetLockInformation".
+// "method=SetSequence,times=1,transient" or "missing=GetLockInformation"
+// or "distribution=2s,distfail=DP02.corp.example".
 func FaultsFromEnv() (Faults, error) {
 	return ParseFaults(os.Getenv(FaultsEnv))
 }
@@ -79,13 +87,24 @@ func ParseFaults(spec string) (Faults, error) {
 				return f, fmt.Errorf("%s: missing= needs an operation name", FaultsEnv)
 			}
 			f.Missing = v
+		case "distribution":
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return f, fmt.Errorf("%s: invalid distribution time %q", FaultsEnv, v)
+			}
+			f.Distribution = d
+		case "distfail":
+			if v == "" {
+				return f, fmt.Errorf("%s: distfail= needs a distribution point's server name", FaultsEnv)
+			}
+			f.DistributionFails = v
 		case "pause":
 			if v == "" {
 				return f, fmt.Errorf("%s: pause= needs an operation name", FaultsEnv)
 			}
 			f.PauseOn = v
 		default:
-			return f, fmt.Errorf("%s: unknown fault %q (use latency=, call=, method=, times=, transient, missing=, pause=)", FaultsEnv, k)
+			return f, fmt.Errorf("%s: unknown fault %q (use latency=, call=, method=, times=, transient, missing=, pause=, distribution=, distfail=)", FaultsEnv, k)
 		}
 	}
 	if f.Times > 0 && f.FailMethod == "" {
@@ -143,4 +162,13 @@ func (f Faults) check(n int64, op string) error {
 		return &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("injected fault on call %d", n), Code: code}
 	}
 	return nil
+}
+
+// distributionTime is how long content takes to reach a distribution
+// point on this site.
+func (f Faults) distributionTime() time.Duration {
+	if f.Distribution > 0 {
+		return f.Distribution
+	}
+	return f.Latency
 }

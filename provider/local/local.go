@@ -228,7 +228,7 @@ func (s *Site) init(code string) error {
 				return err
 			}
 		}
-		return nil
+		return s.addDefaults(tx)
 	})
 }
 
@@ -304,12 +304,19 @@ func (s *Site) Query(ctx context.Context, q provider.Query) ([]*provider.Instanc
 	}
 	var out []*provider.Instance
 	err = s.db.View(func(tx *bolt.Tx) error {
+		if q.Class == object.ClassCollectionMember {
+			out = s.collectionMembers(tx, q.Where)
+			return nil
+		}
 		c := tx.Bucket(bucketObjects).Cursor()
 		prefix := []byte(q.Class + ".")
 		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
 			in, err := decode(v)
 			if err != nil {
 				return err
+			}
+			if q.Class == object.ClassDistributionStatus {
+				in = s.statusNow(tx, in)
 			}
 			if !matches(in, q.Where) {
 				continue
@@ -357,6 +364,9 @@ func (s *Site) Get(ctx context.Context, path string) (*provider.Instance, error)
 		in, err = s.get(tx, path)
 		if err != nil {
 			return err
+		}
+		if in.Class == object.ClassDistributionStatus {
+			in = s.statusNow(tx, in)
 		}
 		if in.Class == object.ClassTaskSequencePackage {
 			in.Props["TaskSequenceFlags"] = danglingFlag(tx, in)
@@ -422,7 +432,13 @@ func (s *Site) save(tx *bolt.Tx, path string, in *provider.Instance) error {
 }
 
 // Put implements provider.Site: an instance without its key creates a new
-// object with a new PackageID; with a key it updates the object in place.
+// object, whose key the site assigns (a package's PackageID, a
+// deployment's AdvertisementID, a folder's ContainerNodeID…); with its
+// key it updates the object in place, refusing a change to what cannot
+// change once made (a deployment's collection, package, program and
+// name). Programs and content on a distribution point are created with
+// the keys their caller gives. Each class's own rules are checked before
+// anything is written (check).
 func (s *Site) Put(ctx context.Context, in *provider.Instance) (string, error) {
 	start, err := s.enter(ctx, "put", "Put")
 	if err != nil {
@@ -433,37 +449,48 @@ func (s *Site) Put(ctx context.Context, in *provider.Instance) (string, error) {
 	if s.readOnly {
 		return "", errReadOnly(op)
 	}
-	if !known(in.Class) {
+	if !known(in.Class) || !written(in.Class) {
 		return "", &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "class not supported by the local site", Code: 0x80041010}
 	}
 	var path string
 	err = s.writes.update(func(tx *bolt.Tx) error {
 		p, hasKey := pathOf(in)
-		if _, isPkg := packageType(in.Class); isPkg && !hasKey {
+		if !hasKey {
 			if in.Class == object.ClassTaskSequencePackage {
 				return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "a task sequence package is created with SetSequence"}
 			}
-			var err error
-			path, err = s.create(tx, in.Clone())
-			return err
-		}
-		if !hasKey {
+			if _, isPkg := packageType(in.Class); isPkg {
+				var err error
+				path, err = s.create(tx, in.Clone())
+				return err
+			}
+			if newKey := keyMaker[in.Class]; newKey != nil {
+				cur := in.Clone()
+				if err := s.check(tx, op, cur, nil); err != nil {
+					return err
+				}
+				if err := newKey(s, tx, cur); err != nil {
+					return err
+				}
+				cur.Props["SourceSite"] = s.code
+				p, _ = pathOf(cur)
+				path = p
+				return s.saveNew(tx, p, cur)
+			}
 			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "key properties missing: " + strings.Join(keysOf(in.Class), ", ")}
 		}
 		if err := s.checkLock(tx, op, p); err != nil {
 			return err
 		}
 		cur, err := s.get(tx, p)
+		var was *provider.Instance
 		if provider.IsKind(err, provider.KindNotFound) {
-			if _, isPkg := packageType(in.Class); isPkg {
+			if _, isPkg := packageType(in.Class); isPkg || keyMaker[in.Class] != nil {
 				return &provider.Error{Kind: provider.KindNotFound, Op: op, Msg: "no object at " + p, Code: 0x80041002}
 			}
-			if in.Class == object.ClassProgram {
-				if _, err := s.get(tx, provider.Path(object.ClassPackage, "PackageID", in.String("PackageID"))); err != nil {
-					return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "package " + in.String("PackageID") + " does not exist"}
-				}
-			}
 			cur, err = provider.New(in.Class), nil
+		} else if err == nil {
+			was = cur.Clone()
 		}
 		if err != nil {
 			return err
@@ -477,12 +504,29 @@ func (s *Site) Put(ctx context.Context, in *provider.Instance) (string, error) {
 				cur.Props[k] = v
 			}
 		}
+		if err := s.check(tx, op, cur, was); err != nil {
+			return err
+		}
+		path = p
+		if was == nil {
+			return s.saveNew(tx, p, cur)
+		}
 		cur.Props["SedoObjectVersion"] = newGUID()
 		cur.Props["LastRefreshTime"] = now()
-		path = p
 		return s.save(tx, p, cur)
 	})
 	return path, err
+}
+
+// saveNew stores an object the Put creates, with what the site adds to a
+// new object of its class (check has accepted it).
+func (s *Site) saveNew(tx *bolt.Tx, p string, in *provider.Instance) error {
+	in.Props["SedoObjectVersion"] = newGUID()
+	in.Props["LastRefreshTime"] = now()
+	if after := created[in.Class]; after != nil {
+		return after(s, tx, p, in)
+	}
+	return s.save(tx, p, in)
 }
 
 // create stores a new package-class object under a new PackageID.
@@ -531,19 +575,17 @@ func (s *Site) Delete(ctx context.Context, path string) error {
 		if err := s.checkLock(tx, "Delete", path); err != nil {
 			return err
 		}
-		// Deleting a package deletes its programs, as the SMS Provider does.
-		if class, keys, err := provider.ParsePath(path); err == nil && class == object.ClassPackage {
-			c := tx.Bucket(bucketObjects).Cursor()
-			prefix := []byte(provider.Path(object.ClassProgram, "PackageID", keys["PackageID"]) + ",")
-			var progs [][]byte
-			for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Next() {
-				progs = append(progs, append([]byte(nil), k...))
-			}
-			for _, k := range progs {
-				if err := tx.Bucket(bucketObjects).Delete(k); err != nil {
-					return err
-				}
-			}
+		class, keys, err := provider.ParsePath(path)
+		if err != nil {
+			return err
+		}
+		if err := s.checkDelete(tx, "Delete "+path, class, keys); err != nil {
+			return err
+		}
+		// Deleting a package deletes its programs, as the SMS Provider
+		// does, and its place in a folder and on distribution points.
+		if err := s.deleted(tx, class, keys); err != nil {
+			return err
 		}
 		tx.Bucket(bucketLocks).Delete([]byte(path))
 		tx.Bucket(bucketLazy).Delete([]byte(path))

@@ -16,10 +16,17 @@ import (
 // MaxSequenceBytes is the largest Sequence a site stores (ConfigMgr 2010+).
 const MaxSequenceBytes = model.MaxStoredBytes
 
-// ExecMethod implements provider.Site for the static methods tsctl uses:
-// SMS_TaskSequencePackage.ImportSequence / SetSequence and
-// SMS_ObjectLock.GetLockInformation.
-func (s *Site) ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error) {
+// ExecMethod implements provider.Site for the methods tsctl uses: the
+// static SMS_TaskSequencePackage.ImportSequence and SetSequence,
+// SMS_ObjectLock.GetLockInformation, SMS_ObjectContainerItem.MoveMembers
+// and SMS_Advertisement.RiskyDeploymentStatusMessage; and the instance
+// methods SMS_DistributionPointGroup.AddPackages and, on a package of any
+// class, AddDistributionPoints and RefreshPkgSource.
+func (s *Site) ExecMethod(ctx context.Context, target, method string, in map[string]any) (map[string]any, error) {
+	class, keys, err := provider.MethodClass(target)
+	if err != nil {
+		return nil, &provider.Error{Kind: provider.KindInvalid, Op: target + "." + method, Msg: err.Error(), Code: 0x80041008}
+	}
 	if class == provider.LeaseClass {
 		// The apply lease is tsctl's own: not a provider call, so it is
 		// neither counted nor delayed nor failed by injected faults.
@@ -34,6 +41,21 @@ func (s *Site) ExecMethod(ctx context.Context, class, method string, in map[stri
 	}
 	defer s.wait(ctx, start)
 	op := class + "." + method
+	if keys != nil {
+		if s.readOnly {
+			return nil, errReadOnly(op)
+		}
+		_, isPkg := packageType(class)
+		switch {
+		case class == object.ClassDistributionPointGroup && method == "AddPackages":
+			return s.addPackages(op, keys, in)
+		case isPkg && method == "AddDistributionPoints":
+			return s.addDistributionPoints(op, keys, in)
+		case isPkg && method == "RefreshPkgSource":
+			return s.refreshPkgSource(op, class, keys)
+		}
+		return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "method not supported by the local site", Code: 0x80041055}
+	}
 	switch class + "." + method {
 	case "SMS_TaskSequencePackage.ImportSequence":
 		return s.importSequence(op, in)
@@ -41,8 +63,97 @@ func (s *Site) ExecMethod(ctx context.Context, class, method string, in map[stri
 		return s.setSequence(op, in)
 	case "SMS_ObjectLock.GetLockInformation":
 		return s.getLockInformation(op, in)
+	case "SMS_ObjectContainerItem.MoveMembers":
+		if s.readOnly {
+			return nil, errReadOnly(op)
+		}
+		return s.moveMembers(op, in)
+	case "SMS_Advertisement.RiskyDeploymentStatusMessage":
+		if s.readOnly {
+			return nil, errReadOnly(op)
+		}
+		return s.riskyDeployment(op, in)
 	}
 	return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "method not supported by the local site", Code: 0x80041055}
+}
+
+// moveMembers implements SMS_ObjectContainerItem.MoveMembers: each object
+// named by InstanceKeys, in folder ContainerNodeID (0: the root, where an
+// object has no folder item), goes to TargetContainerNodeID (0: the root).
+// "An item cannot be moved to a folder of a different type."
+func (s *Site) moveMembers(op string, in map[string]any) (map[string]any, error) {
+	invalid := func(format string, args ...any) error {
+		return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: fmt.Sprintf(format, args...), Code: 0x80041008}
+	}
+	keys, _ := in["InstanceKeys"].([]string)
+	from, _ := in["ContainerNodeID"].(int64)
+	to, _ := in["TargetContainerNodeID"].(int64)
+	typ, _ := in["ObjectType"].(int64)
+	if len(keys) == 0 {
+		return nil, invalid("InstanceKeys is required")
+	}
+	err := s.writes.update(func(tx *bolt.Tx) error {
+		for _, id := range []int64{from, to} {
+			if id == 0 {
+				continue
+			}
+			f, err := s.get(tx, provider.Path(object.ClassContainerNode, "ContainerNodeID", fmt.Sprint(id)))
+			if err != nil {
+				return invalid("folder %d does not exist", id)
+			}
+			if f.Int("ObjectType") != typ {
+				return invalid("folder %d holds objects of type %d, not %d", id, f.Int("ObjectType"), typ)
+			}
+		}
+		for _, key := range keys {
+			if err := s.folderMember(tx, key, typ); err != nil {
+				return invalid("%v", err)
+			}
+			it := s.folderItem(tx, key, typ)
+			now := int64(0)
+			if it != nil {
+				now = it.Int("ContainerNodeID")
+			}
+			if now != from {
+				return invalid("%s is in folder %d, not %d", key, now, from)
+			}
+			switch {
+			case to == from:
+			case to == 0:
+				p, _ := pathOf(it)
+				if err := tx.Bucket(bucketObjects).Delete([]byte(p)); err != nil {
+					return err
+				}
+			case it != nil:
+				it.Props["ContainerNodeID"] = to
+				p, _ := pathOf(it)
+				if err := s.save(tx, p, it); err != nil {
+					return err
+				}
+			default:
+				it = provider.New(object.ClassContainerItem)
+				it.Props["ContainerNodeID"] = to
+				it.Props["InstanceKey"] = key
+				it.Props["ObjectType"] = typ
+				if k, ok := object.OfFolderType(int(typ)); ok {
+					it.Props["ObjectTypeName"] = k.Class()
+				}
+				if err := keyMaker[object.ClassContainerItem](s, tx, it); err != nil {
+					return err
+				}
+				it.Props["SourceSite"] = s.code
+				p, _ := pathOf(it)
+				if err := s.saveNew(tx, p, it); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"ReturnValue": int64(0)}, nil
 }
 
 func (s *Site) importSequence(op string, in map[string]any) (map[string]any, error) {
@@ -64,7 +175,10 @@ func (s *Site) importSequence(op string, in map[string]any) (map[string]any, err
 }
 
 // writablePackageProps are the SMS_TaskSequencePackage properties SetSequence takes from its package argument.
-var writablePackageProps = []string{"Name", "Description", "Category", "BootImageID", "Duration", "ProgramFlags", "DependentProgram", "CustomProgressMsg", "TsEnabled", "Reserved", "ISVString"}
+var writablePackageProps = []string{"Name", "Description", "Category", "BootImageID", "Duration", "ProgramFlags", "DependentProgram", "CustomProgressMsg", "TsEnabled", "Reserved", "ISVString",
+	"SupportedOperatingSystems", "HighImpactTaskSequence", "CustomHighImpactSet", "CustomHighImpactHeadline", "CustomHighImpactWarning",
+	"CustomHighImpactWarningInstall", "CustomHighImpactWarningTop", "EstimatedDownloadSizeMB", "EstimatedRunTimeMinutes",
+	"LocalizedTaskSequenceName", "LocalizedTaskSequenceDescription", "RestartRequired"}
 
 func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error) {
 	if s.readOnly {

@@ -24,6 +24,12 @@ type Seed struct {
 	OSImages          []SeedPackage     `yaml:"osImages"`
 	OSUpgradePackages []SeedPackage     `yaml:"osUpgradePackages"`
 	DriverPackages    []SeedPackage     `yaml:"driverPackages"`
+	// Collections, distribution points (by server), their groups and
+	// console folders, as an administrator made them.
+	Collections             []SeedCollection             `yaml:"collections"`
+	DistributionPoints      []SeedDistributionPoint      `yaml:"distributionPoints"`
+	DistributionPointGroups []SeedDistributionPointGroup `yaml:"distributionPointGroups"`
+	Folders                 []SeedFolder                 `yaml:"folders"`
 }
 
 // SeedApplication is an application; its model name is derived from the
@@ -144,7 +150,36 @@ func (s *Site) ApplySeed(seed Seed) (SeedResult, error) {
 				}
 			}
 		}
-		return nil
+		var servers []string
+		for _, dp := range seed.DistributionPoints {
+			servers = append(servers, dp.Server)
+			res.Added = append(res.Added, object.ClassDistributionPointInfo+" "+dp.Server)
+		}
+		if err := s.addDPServers(tx, servers); err != nil {
+			return err
+		}
+		for _, g := range seed.DistributionPointGroups {
+			if err := add(object.ClassDistributionPointGroup, g.Name, func() error {
+				return s.addGroups(tx, []SeedDistributionPointGroup{g})
+			}); err != nil {
+				return err
+			}
+		}
+		// Collections may share a name (a reference by it is ambiguous).
+		for _, c := range seed.Collections {
+			res.Added = append(res.Added, object.ClassCollection+" "+c.Name)
+			if existing[object.ClassCollection+"\x00"+strings.ToLower(c.Name)] {
+				res.SharedNames = append(res.SharedNames, object.ClassCollection+" "+c.Name)
+			}
+			existing[object.ClassCollection+"\x00"+strings.ToLower(c.Name)] = true
+		}
+		if err := s.addCollections(tx, seed.Collections); err != nil {
+			return err
+		}
+		for _, f := range seed.Folders {
+			res.Added = append(res.Added, object.ClassContainerNode+" "+f.Type+"/"+strings.Trim(f.Path, "/"))
+		}
+		return s.addFolders(tx, seed.Folders)
 	})
 	return res, err
 }

@@ -66,8 +66,8 @@ type Object interface {
 	Class() string
 	// Properties reads every property with its CIM type.
 	Properties() ([]Property, error)
-	// Set writes a property. The value is one that ToVariant returns, or
-	// an Object for an embedded object.
+	// Set writes a property. The value is one that ToVariant returns, an
+	// Object for an embedded object, or []Object for an array of them.
 	Set(name string, value any) error
 	// SpawnInstance makes a new instance of a class object (SpawnInstance_).
 	SpawnInstance() (Object, error)

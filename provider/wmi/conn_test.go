@@ -162,6 +162,8 @@ func (o *fakeObject) Set(name string, value any) error {
 			ok = p.Array && p.Type != CIMUint8 && p.Type != CIMObject
 		case *fakeObject:
 			ok = p.Type == CIMObject && !p.Array
+		case []Object:
+			ok = p.Type == CIMObject && p.Array
 		}
 		if !ok {
 			return fmt.Errorf("type mismatch: %T for %s %s (array %v)", value, p.Type, name, p.Array)
@@ -170,6 +172,15 @@ func (o *fakeObject) Set(name string, value any) error {
 			cp := *e // the property holds its own copy
 			cp.released = false
 			value = &cp
+		}
+		if es, isObjs := value.([]Object); isObjs {
+			cps := make([]Object, len(es))
+			for j, e := range es {
+				cp := *e.(*fakeObject)
+				cp.released = false
+				cps[j] = &cp
+			}
+			value = cps
 		}
 		o.props[i].Value = value
 		o.w.log("set %s.%s=%v", o.class, name, describe(value))

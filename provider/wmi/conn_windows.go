@@ -233,9 +233,9 @@ func (c *comConn) MethodParameters(class, method string) (Object, error) {
 }
 
 // ExecMethod implements Conn.
-func (c *comConn) ExecMethod(class, method string, in Object) (Object, error) {
-	op := class + "." + method
-	out, err := oleutil.CallMethod(c.svc, "ExecMethod", class, method, in.(*comObject).d, 0, c.ctx)
+func (c *comConn) ExecMethod(target, method string, in Object) (Object, error) {
+	op := target + "." + method
+	out, err := oleutil.CallMethod(c.svc, "ExecMethod", target, method, in.(*comObject).d, 0, c.ctx)
 	if err != nil {
 		return nil, c.fail(op, err)
 	}
@@ -461,6 +461,18 @@ func (c *comConn) objectArray(sa *ole.SafeArrayConversion, variants bool) ([]Obj
 func (o *comObject) Set(name string, value any) error {
 	if sub, ok := value.(*comObject); ok {
 		value = sub.d
+	}
+	if subs, ok := value.([]Object); ok {
+		disps := make([]*ole.IDispatch, len(subs))
+		for i, sub := range subs {
+			disps[i] = sub.(*comObject).d
+		}
+		arr, free, err := dispatchArray(disps)
+		if err != nil {
+			return o.c.fail("set "+name, err)
+		}
+		defer free()
+		value = arr
 	}
 	v, err := oleutil.PutProperty(o.d, name, value)
 	if err != nil {

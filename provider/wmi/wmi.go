@@ -73,8 +73,10 @@ type Conn interface {
 	// MethodParameters returns a new instance of a method's in-parameters
 	// (Methods_(method).InParameters.SpawnInstance_()).
 	MethodParameters(class, method string) (Object, error)
-	// ExecMethod runs a static method and returns its out-parameters.
-	ExecMethod(class, method string, in Object) (Object, error)
+	// ExecMethod runs a method and returns its out-parameters
+	// (SWbemServices.ExecMethod): target is a class for a static method,
+	// an object's relative path for an instance method.
+	ExecMethod(target, method string, in Object) (Object, error)
 	// LastError reads SWbemLastError after a failure (SMS_ExtendedStatus).
 	LastError() *ExtendedStatus
 	Close() error
@@ -290,6 +292,12 @@ func (s *Site) fill(op string, o Object, props map[string]any) error {
 			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: fmt.Sprintf("class %s has no property %s", o.Class(), name)}
 		}
 		v := props[name]
+		if subs, ok := v.([]*provider.Instance); ok {
+			if err := s.setObjects(op, o, p.Name, subs); err != nil {
+				return err
+			}
+			continue
+		}
 		if sub, ok := v.(*provider.Instance); ok {
 			so, err := s.embedded(op, sub)
 			if err != nil {
@@ -313,6 +321,28 @@ func (s *Site) fill(op string, o Object, props map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// setObjects writes an array of embedded objects (an advertisement's
+// AssignedSchedule, a program's SupportedOperatingSystems) as one array
+// of objects.
+func (s *Site) setObjects(op string, o Object, name string, subs []*provider.Instance) error {
+	objs := make([]Object, 0, len(subs))
+	defer func() {
+		for i, so := range objs {
+			if _, owned := subs[i].Handle.(Object); !owned {
+				so.Release()
+			}
+		}
+	}()
+	for _, sub := range subs {
+		so, err := s.embedded(op, sub)
+		if err != nil {
+			return err
+		}
+		objs = append(objs, so)
+	}
+	return o.Set(name, objs)
 }
 
 // embedded returns the object an embedded *provider.Instance stands for:
@@ -341,10 +371,14 @@ func (s *Site) Delete(ctx context.Context, path string) error {
 // embedded out-parameters come back as instances whose Handle is the live
 // object, so that ImportSequence's SMS_TaskSequence goes into SetSequence
 // as the object the provider made. A non-zero ReturnValue is an error.
-func (s *Site) ExecMethod(ctx context.Context, class, method string, in map[string]any) (map[string]any, error) {
+func (s *Site) ExecMethod(ctx context.Context, target, method string, in map[string]any) (map[string]any, error) {
+	class, _, err := provider.MethodClass(target)
+	if err != nil {
+		return nil, &provider.Error{Kind: provider.KindInvalid, Op: target + "." + method, Msg: err.Error()}
+	}
 	op := class + "." + method
 	var out map[string]any
-	err := s.w.Do(ctx, func() error {
+	err = s.w.Do(ctx, func() error {
 		params, err := s.conn.MethodParameters(class, method)
 		if err != nil {
 			return err
@@ -353,7 +387,7 @@ func (s *Site) ExecMethod(ctx context.Context, class, method string, in map[stri
 		if err := s.fill(op, params, in); err != nil {
 			return err
 		}
-		res, err := s.conn.ExecMethod(class, method, params)
+		res, err := s.conn.ExecMethod(target, method, params)
 		if err != nil {
 			return err
 		}
@@ -445,17 +479,16 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-// keyPath is in's relative path when its key properties are set.
+// keyPath is in's relative path when its key properties (its class's:
+// PackageID, PackageID and ProgramName, AdvertisementID…) are set.
 func keyPath(in *provider.Instance) string {
-	switch in.Class {
-	case object.ClassProgram:
-		if in.String("PackageID") != "" && in.String("ProgramName") != "" {
-			return provider.Path(in.Class, "PackageID", in.String("PackageID"), "ProgramName", in.String("ProgramName"))
+	var kv []string
+	for _, k := range object.KeyOf(in.Class) {
+		v := in.String(k)
+		if v == "" {
+			return ""
 		}
-	default:
-		if id := in.String("PackageID"); id != "" {
-			return provider.Path(in.Class, "PackageID", id)
-		}
+		kv = append(kv, k, v)
 	}
-	return ""
+	return provider.Path(in.Class, kv...)
 }

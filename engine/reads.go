@@ -1,0 +1,117 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/object"
+	"github.com/tsctl/tsctl/internal/plan"
+)
+
+// usesFolders reports whether a configuration files any object in a
+// console folder.
+func usesFolders(cfg *config.Config) bool {
+	for _, p := range cfg.Packages {
+		if p.Folder != "" && !p.Absent {
+			return true
+		}
+	}
+	for _, s := range cfg.Sequences {
+		if s.Folder != "" && !s.Absent {
+			return true
+		}
+	}
+	return false
+}
+
+// readOnDemand reads what the configuration needs beyond what every plan
+// reads (object.Kind.OnDemand): deployments and collections when it
+// declares deployments, or deletes (a deployed sequence is not deleted,
+// and --prune deletes deployments too); console folders and what they hold
+// when it files objects in folders or prunes; distribution points, their
+// groups and what they hold when it distributes content. A configuration
+// of packages and sequences alone reads nothing more.
+func (p *Planned) readOnDemand(ctx context.Context, opts PlanOptions, ds *diag.List) error {
+	cfg := p.Config
+	var kinds []object.Kind
+	deletes := opts.Prune || declaresAbsent(cfg)
+	if len(cfg.Deployments) > 0 || deletes {
+		kinds = append(kinds, object.Deployment)
+	}
+	if len(cfg.Deployments) > 0 {
+		kinds = append(kinds, object.Collection)
+	}
+	folders := usesFolders(cfg) || opts.Prune
+	if folders {
+		kinds = append(kinds, object.Folder)
+	}
+	content := usesDistribution(cfg)
+	if content {
+		kinds = append(kinds, object.DistributionPointGroup, object.DistributionPoint)
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	if err := p.State.ReadKinds(ctx, kinds, opts.reads()); err != nil {
+		return err
+	}
+	if folders {
+		if err := p.readFolders(ctx, opts.reads(), opts.Prune); err != nil {
+			return err
+		}
+	}
+	if content {
+		return p.readContent(ctx, opts.reads(), ds)
+	}
+	return nil
+}
+
+// planRedistribution plans --redistribute: each named package (of any
+// kind with content, declared or on the site) sends its content again to
+// the distribution points that hold it.
+func (p *Planned) planRedistribution(names []string, ds *diag.List) {
+	for _, name := range names {
+		var found []*entry
+		for _, k := range object.ContentKinds {
+			if e := p.entries[address(k, name)]; e != nil {
+				found = append(found, e)
+				continue
+			}
+			in, err := p.State.Find(k.Class(), name)
+			if err != nil {
+				ds.AddErr(diag.Pos{}, fmt.Errorf("--redistribute %q: %w", name, err))
+				continue
+			}
+			if in != nil {
+				e := &entry{obj: &plan.Object{Address: address(k, in.String("Name")), Kind: k, Name: in.String("Name"), ID: in.String("PackageID"),
+					Version: in.String("SedoObjectVersion")}, site: in}
+				p.entries[e.obj.Address] = e
+				p.extra = append(p.extra, e.obj)
+				found = append(found, e)
+			}
+		}
+		switch {
+		case len(found) == 0:
+			ds.AddHint(diag.Pos{}, "name a package, driver package, OS image, OS upgrade package or boot image",
+				"--redistribute %q: no object with content of that name, declared or on site %s", name, p.State.Site.Code())
+			continue
+		case len(found) > 1:
+			var kinds []string
+			for _, e := range found {
+				kinds = append(kinds, e.obj.Kind.Describe())
+			}
+			ds.Add(diag.Pos{}, "--redistribute %q: names more than one object (%s)", name, strings.Join(kinds, ", "))
+			continue
+		}
+		e := found[0]
+		if e.site == nil {
+			ds.AddHint(diag.Pos{}, "a new package is distributed with distribute:, not redistributed", "--redistribute %q: %s %q is not on the site yet", name, e.obj.Kind.Describe(), name)
+			continue
+		}
+		e.obj.Changes = append(e.obj.Changes, plan.Change{Field: "content", Before: "on its distribution points", After: "sent again (RefreshPkgSource)", HasBefore: true, HasAfter: true})
+		e.then = append(e.then, &redistribute{kind: e.obj.Kind})
+	}
+}
