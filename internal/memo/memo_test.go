@@ -58,13 +58,13 @@ func TestStoreShared(t *testing.T) {
 		t.Fatal("concurrent readers")
 	}
 	// a writer holding the file
-	db, err := bolt.Open(filepath.Join(dir, File), 0o600, &bolt.Options{Timeout: time.Second})
-	if err == nil {
+	if db, err := bolt.Open(filepath.Join(dir, File), 0o600, &bolt.Options{Timeout: time.Second}); err == nil {
+		db.Close()
 		t.Fatal("a writer opened the memo while runs read it")
 	}
 	r1.Close()
 	r2.Close()
-	db, err = bolt.Open(filepath.Join(dir, File), 0o600, &bolt.Options{Timeout: time.Second})
+	db, err := bolt.Open(filepath.Join(dir, File), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
