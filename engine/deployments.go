@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
@@ -530,7 +531,7 @@ func (p *Planned) thresholds(ctx context.Context) (Thresholds, error) {
 // acceptance.
 func (p *Planned) guardHighRisk(ctx context.Context, dp *deployment, seqID string, ds *diag.List) (bool, error) {
 	d, coll := dp.d, dp.coll
-	os, err := p.deploysOS(ctx, d.Sequence, seqID, 0)
+	os, err := p.deploysOS(ctx, d.Sequence, seqID)
 	if err != nil || !os {
 		return false, err
 	}
@@ -623,37 +624,49 @@ func (p *Planned) siteServersIn(ctx context.Context, collID string) ([]string, e
 // deploysOS reports whether a sequence deploys an operating system: it,
 // or a child sequence it runs, holds a step of a class that makes a
 // sequence an OS deployment (the site's Type 2). A declared sequence is
-// judged as the configuration says; one only on the site by its Type.
-func (p *Planned) deploysOS(ctx context.Context, name, id string, depth int) (bool, error) {
-	if depth > 16 {
-		return false, nil
-	}
-	key := strings.ToUpper(id)
-	if e := p.entries[address(object.Sequence, name)]; e != nil && e.seq != nil {
+// judged as the configuration says, however the deployment spells its
+// name; one only on the site by its Type. Names and PackageIDs match
+// whatever their case, as the site matches them.
+func (p *Planned) deploysOS(ctx context.Context, name, id string) (bool, error) {
+	return p.deploysOSFrom(ctx, name, id, map[string]bool{})
+}
+
+// deploysOSFrom is deploysOS with the sequences judged already (by lower
+// declared name or upper PackageID), so that a cycle ends.
+func (p *Planned) deploysOSFrom(ctx context.Context, name, id string, seen map[string]bool) (bool, error) {
+	if cs := p.declaredSequence(name); cs != nil {
+		if seen["name\x00"+strings.ToLower(cs.Name)] {
+			return false, nil
+		}
+		seen["name\x00"+strings.ToLower(cs.Name)] = true
+		e := p.entries[address(object.Sequence, cs.Name)]
+		if e == nil || e.seq == nil {
+			return false, fmt.Errorf("judge whether sequence %q deploys an operating system: it was not planned", cs.Name)
+		}
 		if e.osDeployment {
 			return true, nil
 		}
 		for _, r := range e.wantRefs {
 			if child := p.State.SequenceByID(r.Package); child != nil {
-				if os, err := p.deploysOS(ctx, child.String("Name"), child.String("PackageID"), depth+1); err != nil || os {
+				if os, err := p.deploysOSFrom(ctx, child.String("Name"), child.String("PackageID"), seen); err != nil || os {
 					return os, err
 				}
 			}
 		}
 		for _, child := range e.seq.Dependencies() {
-			for _, cs := range p.Config.Sequences {
-				if strings.EqualFold(cs.Name, child) {
-					if os, err := p.deploysOS(ctx, cs.Name, "", depth+1); err != nil || os {
-						return os, err
-					}
+			if p.declaredSequence(child) != nil {
+				if os, err := p.deploysOSFrom(ctx, child, "", seen); err != nil || os {
+					return os, err
 				}
 			}
 		}
 		return false, nil
 	}
-	if key == "" {
+	key := strings.ToUpper(id)
+	if key == "" || key == strings.ToUpper(desired.Pending) || seen["id\x00"+key] {
 		return false, nil
 	}
+	seen["id\x00"+key] = true
 	in := p.State.Sequence(id)
 	if in == nil {
 		full, err := p.State.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
@@ -666,11 +679,22 @@ func (p *Planned) deploysOS(ctx context.Context, name, id string, depth int) (bo
 		return true, nil
 	}
 	for _, r := range in.Refs {
-		if child := p.State.SequenceByID(r.Package); child != nil && !strings.EqualFold(r.Package, id) {
-			if os, err := p.deploysOS(ctx, child.String("Name"), child.String("PackageID"), depth+1); err != nil || os {
+		if child := p.State.SequenceByID(r.Package); child != nil {
+			if os, err := p.deploysOSFrom(ctx, child.String("Name"), child.String("PackageID"), seen); err != nil || os {
 				return os, err
 			}
 		}
 	}
 	return false, nil
+}
+
+// declaredSequence returns the sequence the configuration declares (not
+// absent) under name, in any case; nil when it declares none.
+func (p *Planned) declaredSequence(name string) *config.Sequence {
+	for _, s := range p.Config.Sequences {
+		if !s.Absent && strings.EqualFold(s.Name, name) {
+			return s
+		}
+	}
+	return nil
 }
