@@ -233,7 +233,9 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 	if p.contentSite != nil {
 		p.planContent(objs.resolver, objs.used)
 	}
-	p.planRedistribution(opts.Redistribute, &ds)
+	if err := p.planRedistribution(ctx, opts.Redistribute, &ds); err != nil {
+		return nil, nil, err
+	}
 	if ds.HasErrors() {
 		ds.Sort()
 		return nil, ds, nil
