@@ -142,6 +142,9 @@ func (out *ObjectResult) settle(o *plan.Object, id string, err error, secrets *s
 		out.Outcome, out.Reason = Skipped, secrets.Redact(lockReason(err))
 	case errors.As(err, new(*AppearedError)):
 		out.Outcome, out.Reason, out.Hint = Skipped, err.Error(), diag.HintOf(err)
+	case errors.As(err, new(*DeletedThenFailedError)):
+		// the object the plan named is gone: no ID of it
+		out.Outcome, out.ID, out.Reason, out.Hint = Failed, "", secrets.Redact(err.Error()), diag.HintOf(err)
 	case errors.As(err, new(*DuplicateError)):
 		out.Outcome, out.ID, out.Reason, out.Hint = Failed, id, err.Error(), diag.HintOf(err)
 	case err != nil:

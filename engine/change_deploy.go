@@ -148,8 +148,30 @@ func (c *replaceDeployment) apply(ctx context.Context, a *applier) (string, erro
 		return "", fmt.Errorf("replace %s: delete %s: %w", what(c.create.obj), c.path, err)
 	}
 	id, err := c.create.apply(ctx, a)
+	if err != nil && id == "" {
+		return "", &DeletedThenFailedError{ID: c.create.obj.ID, Err: err}
+	}
 	if err != nil {
 		return id, fmt.Errorf("replace %s: deleted the old deployment, then: %w", what(c.create.obj), err)
 	}
 	return id, nil
+}
+
+// DeletedThenFailedError says a replacement deleted the old deployment and
+// then failed to create the new one: the deployment is no longer on the
+// site until an apply creates it.
+type DeletedThenFailedError struct {
+	ID  string // the deployment deleted
+	Err error  // why the creation failed
+}
+
+func (e *DeletedThenFailedError) Error() string {
+	return fmt.Sprintf("deleted %s, then: %v", e.ID, e.Err)
+}
+
+func (e *DeletedThenFailedError) Unwrap() error { return e.Err }
+
+// ErrorHint implements diag's hint interface.
+func (e *DeletedThenFailedError) ErrorHint() string {
+	return "the deployment is no longer on the site: run tsctl apply again once the cause is fixed, and it is created"
 }

@@ -19,7 +19,9 @@ import (
 	"time"
 
 	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/internal/resolve"
@@ -530,7 +532,7 @@ func (p *Planned) thresholds(ctx context.Context) (Thresholds, error) {
 // acceptance.
 func (p *Planned) guardHighRisk(ctx context.Context, dp *deployment, seqID string, ds *diag.List) (bool, error) {
 	d, coll := dp.d, dp.coll
-	os, err := p.deploysOS(ctx, d.Sequence, seqID, 0)
+	os, err := p.deploysOS(ctx, d.Sequence, seqID)
 	if err != nil || !os {
 		return false, err
 	}
@@ -623,37 +625,49 @@ func (p *Planned) siteServersIn(ctx context.Context, collID string) ([]string, e
 // deploysOS reports whether a sequence deploys an operating system: it,
 // or a child sequence it runs, holds a step of a class that makes a
 // sequence an OS deployment (the site's Type 2). A declared sequence is
-// judged as the configuration says; one only on the site by its Type.
-func (p *Planned) deploysOS(ctx context.Context, name, id string, depth int) (bool, error) {
-	if depth > 16 {
-		return false, nil
-	}
-	key := strings.ToUpper(id)
-	if e := p.entries[address(object.Sequence, name)]; e != nil && e.seq != nil {
+// judged as the configuration says, however the deployment spells its
+// name; one only on the site by its Type. Names and PackageIDs match
+// whatever their case, as the site matches them.
+func (p *Planned) deploysOS(ctx context.Context, name, id string) (bool, error) {
+	return p.deploysOSFrom(ctx, name, id, map[string]bool{})
+}
+
+// deploysOSFrom is deploysOS with the sequences judged already (by lower
+// declared name or upper PackageID), so that a cycle ends.
+func (p *Planned) deploysOSFrom(ctx context.Context, name, id string, seen map[string]bool) (bool, error) {
+	if cs := p.declaredSequence(name); cs != nil {
+		if seen["name\x00"+strings.ToLower(cs.Name)] {
+			return false, nil
+		}
+		seen["name\x00"+strings.ToLower(cs.Name)] = true
+		e := p.entries[address(object.Sequence, cs.Name)]
+		if e == nil || e.seq == nil {
+			return false, fmt.Errorf("judge whether sequence %q deploys an operating system: it was not planned", cs.Name)
+		}
 		if e.osDeployment {
 			return true, nil
 		}
 		for _, r := range e.wantRefs {
 			if child := p.State.SequenceByID(r.Package); child != nil {
-				if os, err := p.deploysOS(ctx, child.String("Name"), child.String("PackageID"), depth+1); err != nil || os {
+				if os, err := p.deploysOSFrom(ctx, child.String("Name"), child.String("PackageID"), seen); err != nil || os {
 					return os, err
 				}
 			}
 		}
 		for _, child := range e.seq.Dependencies() {
-			for _, cs := range p.Config.Sequences {
-				if strings.EqualFold(cs.Name, child) {
-					if os, err := p.deploysOS(ctx, cs.Name, "", depth+1); err != nil || os {
-						return os, err
-					}
+			if p.declaredSequence(child) != nil {
+				if os, err := p.deploysOSFrom(ctx, child, "", seen); err != nil || os {
+					return os, err
 				}
 			}
 		}
 		return false, nil
 	}
-	if key == "" {
+	key := strings.ToUpper(id)
+	if key == "" || key == strings.ToUpper(desired.Pending) || seen["id\x00"+key] {
 		return false, nil
 	}
+	seen["id\x00"+key] = true
 	in := p.State.Sequence(id)
 	if in == nil {
 		full, err := p.State.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
@@ -666,11 +680,176 @@ func (p *Planned) deploysOS(ctx context.Context, name, id string, depth int) (bo
 		return true, nil
 	}
 	for _, r := range in.Refs {
-		if child := p.State.SequenceByID(r.Package); child != nil && !strings.EqualFold(r.Package, id) {
-			if os, err := p.deploysOS(ctx, child.String("Name"), child.String("PackageID"), depth+1); err != nil || os {
+		if child := p.State.SequenceByID(r.Package); child != nil {
+			if os, err := p.deploysOSFrom(ctx, child.String("Name"), child.String("PackageID"), seen); err != nil || os {
 				return os, err
 			}
 		}
 	}
 	return false, nil
+}
+
+// declaredSequence returns the sequence the configuration declares (not
+// absent) under name, in any case; nil when it declares none.
+func (p *Planned) declaredSequence(name string) *config.Sequence {
+	for _, s := range p.Config.Sequences {
+		if !s.Absent && strings.EqualFold(s.Name, name) {
+			return s
+		}
+	}
+	return nil
+}
+
+// guardChangedSequences holds the deployments a plan does not make to the
+// high-risk guard too: a sequence that this apply makes deploy an
+// operating system (its steps, or a child's, gain such a step, or it runs
+// a child that does) turns every required deployment of it high risk,
+// unverified. While a deployment the configuration does not declare
+// deploys such a sequence as required, the change is refused, naming it; a
+// declared deployment is guarded by planDeployment. Only sequences on the
+// site that change, or whose declared children change, are judged, and
+// only those that start deploying an operating system cost a query of
+// their deployments.
+func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) error {
+	changed := map[string]bool{} // lower names of declared sequences whose steps this apply writes
+	for _, cs := range p.Config.Sequences {
+		if e := p.entries[address(object.Sequence, cs.Name)]; e != nil && e.writesSteps() {
+			changed[strings.ToLower(cs.Name)] = true
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	declared := map[string]bool{}
+	for _, d := range p.Config.Deployments {
+		if !d.Absent {
+			declared[strings.ToLower(d.Name)] = true
+		}
+	}
+	for _, cs := range p.Config.Sequences {
+		e := p.entries[address(object.Sequence, cs.Name)]
+		if e == nil || e.site == nil || !p.runsAny(cs, changed, map[string]bool{}) {
+			continue
+		}
+		id := e.site.String("PackageID")
+		will, err := p.deploysOS(ctx, cs.Name, id)
+		if err != nil {
+			return err
+		}
+		if !will {
+			continue
+		}
+		now, err := p.storedDeploysOS(ctx, e)
+		if err != nil || now {
+			return err
+		}
+		advs, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassAdvertisement,
+			Select: []string{"AdvertisementID", "AdvertisementName", "PackageID", "CollectionID", "OfferType"}, Where: map[string]string{"PackageID": id}})
+		if err != nil {
+			return fmt.Errorf("read the deployments of sequence %q (%s): %w", cs.Name, id, err)
+		}
+		for _, a := range advs {
+			if !strings.EqualFold(a.String("PackageID"), id) || a.Int("OfferType") != offerRequired || declared[strings.ToLower(a.String("AdvertisementName"))] {
+				continue
+			}
+			coll := a.String("CollectionID")
+			colls, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassCollection, Select: []string{"CollectionID", "Name"}, Where: map[string]string{"CollectionID": coll}})
+			if err != nil {
+				return fmt.Errorf("read collection %s: %w", coll, err)
+			}
+			for _, c := range colls {
+				if strings.EqualFold(c.String("CollectionID"), coll) {
+					coll = fmt.Sprintf("%q (%s)", c.String("Name"), c.String("CollectionID"))
+				}
+			}
+			ds.AddHint(cs.Pos, "declare the deployment in the configuration with highRisk: accept, or make it available, or delete it first",
+				"sequence %q would deploy an operating system after this change, and deployment %q (%s) deploys it as required to collection %s: it would become a high-risk deployment that nobody verified",
+				cs.Name, a.String("AdvertisementName"), a.String("AdvertisementID"), coll)
+		}
+	}
+	return nil
+}
+
+// storedDeploysOS reports whether a declared sequence deploys an operating
+// system as the site stores it now: its stored steps (when planning kept
+// them) or its Type, or a child it references on the site.
+func (p *Planned) storedDeploysOS(ctx context.Context, e *entry) (bool, error) {
+	if e.read == nil {
+		return false, nil
+	}
+	if e.read.Type == 2 {
+		return true, nil
+	}
+	if e.site.String("Sequence") != "" {
+		if q, err := p.State.Parse(e.site); err == nil && model.IsOSDeployment(q) {
+			return true, nil // steps a site's Type does not account for
+		}
+	}
+	seen := map[string]bool{"id\x00" + strings.ToUpper(e.read.ID): true}
+	for _, r := range e.read.Refs {
+		if child := p.State.SequenceByID(r.Package); child != nil {
+			if os, err := p.siteDeploysOS(ctx, child.String("PackageID"), seen); err != nil || os {
+				return os, err
+			}
+		}
+	}
+	return false, nil
+}
+
+// siteDeploysOS reports whether the sequence with PackageID id deploys an
+// operating system as the site stores it: its Type, or a child's.
+func (p *Planned) siteDeploysOS(ctx context.Context, id string, seen map[string]bool) (bool, error) {
+	key := "id\x00" + strings.ToUpper(id)
+	if seen[key] {
+		return false, nil
+	}
+	seen[key] = true
+	in := p.State.Sequence(id)
+	if in == nil {
+		full, err := p.State.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
+		if err != nil {
+			return false, fmt.Errorf("read sequence %s: %w", id, err)
+		}
+		in = sitestate.ReadOf(full)
+	}
+	if in.Type == 2 {
+		return true, nil
+	}
+	for _, r := range in.Refs {
+		if child := p.State.SequenceByID(r.Package); child != nil {
+			if os, err := p.siteDeploysOS(ctx, child.String("PackageID"), seen); err != nil || os {
+				return os, err
+			}
+		}
+	}
+	return false, nil
+}
+
+// runsAny reports whether a declared sequence is one of names (lower case)
+// or runs one of them, directly or through its children (declared, or on
+// the site by PackageID).
+func (p *Planned) runsAny(cs *config.Sequence, names map[string]bool, seen map[string]bool) bool {
+	key := strings.ToLower(cs.Name)
+	if names[key] {
+		return true
+	}
+	if seen[key] {
+		return false
+	}
+	seen[key] = true
+	var children []string
+	children = append(children, cs.Dependencies()...)
+	if e := p.entries[address(object.Sequence, cs.Name)]; e != nil {
+		for _, r := range e.wantRefs {
+			if child := p.State.SequenceByID(r.Package); child != nil {
+				children = append(children, child.String("Name"))
+			}
+		}
+	}
+	for _, c := range children {
+		if child := p.declaredSequence(c); child != nil && p.runsAny(child, names, seen) {
+			return true
+		}
+	}
+	return false
 }

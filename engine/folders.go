@@ -150,7 +150,7 @@ func folderTypeName(kind object.Kind) string {
 func (p *Planned) planFolders(ds *diag.List) []*plan.Object {
 	cfg := p.Config
 	var out []*plan.Object
-	created := map[string]*plan.Object{}
+	created := map[string]*plan.Object{} // by lower-case address
 	type filed struct {
 		kind   object.Kind
 		name   string
@@ -193,8 +193,11 @@ func (p *Planned) planFolders(ds *diag.List) []*plan.Object {
 					continue
 				}
 			}
-			addr := folderAddress(f.kind, path)
-			if created[addr] == nil {
+			// One folder however the objects filed in it spell its path:
+			// the first spelling names it.
+			key := strings.ToLower(folderAddress(f.kind, path))
+			if created[key] == nil {
+				addr := folderAddress(f.kind, path)
 				o := &plan.Object{Address: addr, Kind: object.Folder, Name: path, Action: plan.Create}
 				o.Changes = append(o.Changes, plan.Change{Field: "Name", After: name, HasAfter: true},
 					plan.Change{Field: "ObjectType", After: folderTypeName(f.kind), HasAfter: true})
@@ -208,10 +211,10 @@ func (p *Planned) planFolders(ds *diag.List) []*plan.Object {
 					o.DependsOn = []string{targetAddr}
 				}
 				p.entries[addr] = &entry{obj: o, change: c}
-				created[addr] = o
+				created[key] = o
 				out = append(out, o)
 			}
-			targetAddr = addr
+			targetAddr = created[key].Address
 		}
 		if bad {
 			continue

@@ -227,10 +227,15 @@ func MakePlan(ctx context.Context, site provider.Site, cfg *config.Config, opts 
 		return nil, nil, err
 	}
 	absent = append(absent, gone...)
+	if err := p.guardChangedSequences(ctx, &ds); err != nil {
+		return nil, nil, err
+	}
 	if p.contentSite != nil {
 		p.planContent(objs.resolver, objs.used)
 	}
-	p.planRedistribution(opts.Redistribute, &ds)
+	if err := p.planRedistribution(ctx, opts.Redistribute, &ds); err != nil {
+		return nil, nil, err
+	}
 	if ds.HasErrors() {
 		ds.Sort()
 		return nil, ds, nil

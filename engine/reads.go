@@ -9,6 +9,7 @@ import (
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
+	"github.com/tsctl/tsctl/provider"
 )
 
 // usesFolders reports whether a configuration files any object in a
@@ -71,8 +72,10 @@ func (p *Planned) readOnDemand(ctx context.Context, opts PlanOptions, ds *diag.L
 
 // planRedistribution plans --redistribute: each named package (of any
 // kind with content, declared or on the site) sends its content again to
-// the distribution points that hold it.
-func (p *Planned) planRedistribution(names []string, ds *diag.List) {
+// the distribution points that hold it. One that no distribution point
+// holds and that the plan does not distribute has nothing to send again:
+// an error, not a refresh that reaches nobody (one query per name).
+func (p *Planned) planRedistribution(ctx context.Context, names []string, ds *diag.List) error {
 	for _, name := range names {
 		var found []*entry
 		for _, k := range object.ContentKinds {
@@ -111,7 +114,43 @@ func (p *Planned) planRedistribution(names []string, ds *diag.List) {
 			ds.AddHint(diag.Pos{}, "a new package is distributed with distribute:, not redistributed", "--redistribute %q: %s %q is not on the site yet", name, e.obj.Kind.Describe(), name)
 			continue
 		}
+		if !p.distributes(e.obj.Kind, e.obj.Name) {
+			id := e.site.String("PackageID")
+			held, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassDistributionPoint, Select: []string{"PackageID", "ServerNALPath"}, Where: map[string]string{"PackageID": id}})
+			if err != nil {
+				return fmt.Errorf("--redistribute %q: read the distribution points of %s: %w", name, id, err)
+			}
+			if len(held) == 0 {
+				ds.AddHint(diag.Pos{}, "distribute it first (distribute: on the package or on a sequence that uses it)",
+					"--redistribute %q: %s %q (%s) is on no distribution point: there is nothing to send again", name, e.obj.Kind.Describe(), e.obj.Name, id)
+				continue
+			}
+		}
 		e.obj.Changes = append(e.obj.Changes, plan.Change{Field: "content", Before: "on its distribution points", After: "sent again (RefreshPkgSource)", HasBefore: true, HasAfter: true})
 		e.then = append(e.then, &redistribute{kind: e.obj.Kind})
 	}
+	return nil
+}
+
+// distributes reports whether the plan distributes the content of kind
+// named name somewhere.
+func (p *Planned) distributes(kind object.Kind, name string) bool {
+	for _, e := range p.entries {
+		for _, f := range e.then {
+			d, ok := f.(*distribute)
+			if !ok {
+				continue
+			}
+			for _, list := range []map[string][]contentItem{d.groups, d.points} {
+				for _, items := range list {
+					for _, it := range items {
+						if it.kind == kind && strings.EqualFold(it.name, name) {
+							return true
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
 }

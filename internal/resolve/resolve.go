@@ -299,9 +299,16 @@ func orNone(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-// CheckID checks that an object referenced by PackageID exists on the site.
+// CheckID checks that an object referenced by PackageID exists on the
+// site, its ID written as the site writes it: the site matches the IDs of
+// a sequence's references exactly, so an ID in another case would pass
+// the plan and fail SetSequence.
 func (r *Resolver) CheckID(kind object.Kind, id string) error {
-	if r.st.HasID(id) {
+	if in := r.st.ByID(id); in != nil {
+		if have := in.String("PackageID"); have != id {
+			return diag.WithHint(fmt.Errorf("PackageID %s is written %s on site %s", id, have, r.st.Site.Code()),
+				fmt.Sprintf("write it as the site does: {id: %s}", have))
+		}
 		return nil
 	}
 	return diag.WithHint(fmt.Errorf("no object with PackageID %s on site %s", id, r.st.Site.Code()),

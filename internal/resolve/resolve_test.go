@@ -79,3 +79,20 @@ func TestTracker(t *testing.T) {
 		t.Errorf("used: %v", got)
 	}
 }
+
+// A reference by PackageID must name an object of the site as the site
+// writes its ID: one in another case would pass the plan and fail the
+// site's SetSequence (the site matches the IDs of references exactly).
+func TestCheckID(t *testing.T) {
+	r := setup(t, "packages: []\n", local.Stub{Class: object.ClassPackage, ID: "PS100010", Name: "Tools"})
+	if err := r.CheckID(object.Package, "PS100010"); err != nil {
+		t.Errorf("the site's ID: %v", err)
+	}
+	err := r.CheckID(object.Package, "ps100010")
+	if err == nil || !strings.Contains(err.Error(), "PS100010") || !strings.Contains(diag.HintOf(err), "{id: PS100010}") {
+		t.Errorf("an ID in another case: %v (hint %q)", err, diag.HintOf(err))
+	}
+	if err := r.CheckID(object.Package, "PS100099"); err == nil || !strings.Contains(err.Error(), "no object with PackageID PS100099") {
+		t.Errorf("an ID the site does not hold: %v", err)
+	}
+}

@@ -36,7 +36,7 @@ type State struct {
 	mu      sync.Mutex
 	ids     map[string]bool
 	byID    map[string]*provider.Instance // every package-class object by upper-case PackageID
-	seqByID map[string]*provider.Instance // task sequence packages by PackageID
+	seqByID map[string]*provider.Instance // task sequence packages by upper-case PackageID
 }
 
 // Read queries every class once (object.ReadClasses), at most reads
@@ -105,7 +105,7 @@ func Read(ctx context.Context, site provider.Site, reads int) (*State, error) {
 				st.ids[strings.ToUpper(in.String("PackageID"))] = true
 				st.byID[strings.ToUpper(in.String("PackageID"))] = in
 				if class == object.ClassTaskSequencePackage {
-					st.seqByID[in.String("PackageID")] = in
+					st.seqByID[strings.ToUpper(in.String("PackageID"))] = in
 				}
 			}
 		}
@@ -251,12 +251,12 @@ func (st *State) Application(name string) ([]*provider.Instance, bool) {
 // Child reports what the site knows about a child sequence, for
 // normalising (model.Normalize, model.Derive).
 func (st *State) Child(id string) (model.Child, bool) {
-	in := st.seqByID[id]
+	in := st.seqByID[strings.ToUpper(id)]
 	if in == nil {
 		return model.Child{}, false
 	}
 	c := model.Child{Name: in.String("Name")}
-	if read := st.Sequence(id); read != nil {
+	if read := st.Sequence(in.String("PackageID")); read != nil {
 		c.References = read.Refs // its lazy References, when the child is managed too
 	} else {
 		c.References = provider.SequenceReferences(in)
@@ -315,8 +315,9 @@ func (st *State) Objects(class string) []*provider.Instance {
 // sequence) with PackageID id, in any case; nil when the site holds none.
 func (st *State) ByID(id string) *provider.Instance { return st.byID[strings.ToUpper(id)] }
 
-// SequenceByID returns the task sequence package with PackageID id.
-func (st *State) SequenceByID(id string) *provider.Instance { return st.seqByID[id] }
+// SequenceByID returns the task sequence package with PackageID id, in
+// any case, as the site matches PackageIDs.
+func (st *State) SequenceByID(id string) *provider.Instance { return st.seqByID[strings.ToUpper(id)] }
 
 // Applications lists the latest revision of every application, by display
 // name and then model name.
