@@ -39,6 +39,9 @@ func (c *cli) apply(args []string) int {
 		c.errorf("--parallelism must be at least 1")
 		return exitError
 	}
+	if !c.checkDistributionTimeout(fs, *waitDist, *distTimeout) {
+		return exitError
+	}
 	if !c.setIgnore(*pf.ignore) {
 		return exitError
 	}
