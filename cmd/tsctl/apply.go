@@ -39,6 +39,9 @@ func (c *cli) apply(args []string) int {
 		c.errorf("--parallelism must be at least 1")
 		return exitError
 	}
+	if !c.checkDistributionTimeout(fs, *waitDist, *distTimeout) {
+		return exitError
+	}
 	if !c.setIgnore(*pf.ignore) {
 		return exitError
 	}
@@ -218,6 +221,12 @@ func (c *cli) apply(args []string) int {
 		code = c.applySummary(summary)
 	}
 	if *waitDist {
+		if code != exitOK {
+			// The content of what failed, was skipped or was interrupted
+			// would never arrive: waiting would last the whole timeout.
+			c.notef("--wait-distribution: not waiting, since the apply is incomplete: run tsctl apply --wait-distribution again once it completes")
+			return code
+		}
 		return c.waitDistribution(ctx, p, *distTimeout, *jsonEvents, *quiet, code)
 	}
 	return code

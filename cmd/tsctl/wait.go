@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"time"
@@ -11,6 +12,29 @@ import (
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/views"
 )
+
+// checkDistributionTimeout refuses a --distribution-timeout that waits
+// for nothing: one given without --wait-distribution (it would be
+// silently ignored), or one that is not positive (the engine would read 0
+// as its default, two hours).
+func (c *cli) checkDistributionTimeout(fs *flagSet, wait bool, timeout time.Duration) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "distribution-timeout" })
+	switch {
+	case !given:
+		return true
+	case !wait:
+		c.errorf("--distribution-timeout is how long --wait-distribution waits: give both, or neither")
+		c.shortUsage(fs)
+		return false
+	case timeout <= 0:
+		c.errorf("--distribution-timeout must be longer than 0, not %s", timeout)
+		c.hint("give how long to wait for distribution, e.g. --distribution-timeout 30m")
+		c.shortUsage(fs)
+		return false
+	}
+	return true
+}
 
 // waitDistribution waits, after an apply, until the content the
 // configuration distributes is installed on its distribution points: a
