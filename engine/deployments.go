@@ -554,7 +554,7 @@ func (p *Planned) guardHighRisk(ctx context.Context, dp *deployment, seqID strin
 		return false, nil
 	}
 	at := d.HighRiskPos
-	if coll.Bool("IsBuiltIn") || strings.HasPrefix(strings.ToUpper(coll.String("CollectionID")), "SMS") {
+	if builtInRefused(coll) {
 		ds.AddHint(at, "deploy to a collection of the computers to reinstall",
 			"deployment %q: a high-risk deployment to the built-in collection %s is refused", d.Name, collName)
 		return false, nil
@@ -584,6 +584,24 @@ func (p *Planned) guardHighRisk(ctx context.Context, dp *deployment, seqID strin
 		return false, nil
 	}
 	return true, nil
+}
+
+// UnknownComputers is the CollectionID of the built-in All Unknown
+// Computers collection.
+const UnknownComputers = "SMS000US"
+
+// builtInRefused reports whether coll is a built-in collection a
+// high-risk deployment may not target: every built-in one but All Unknown
+// Computers, which Microsoft's deployment verification leaves open (the
+// collection of bare-metal PXE and media deployments: "high-risk
+// deployments are always limited to custom collections, collections that
+// you create, and the built-in Unknown Computers collection").
+func builtInRefused(coll *provider.Instance) bool {
+	id := strings.ToUpper(coll.String("CollectionID"))
+	if id == UnknownComputers {
+		return false
+	}
+	return coll.Bool("IsBuiltIn") || strings.HasPrefix(id, "SMS")
 }
 
 // siteServersIn lists the members of a collection that are site system
