@@ -171,8 +171,12 @@ var boundActions = func() []BoundAction {
 	for _, c := range contentClasses {
 		out = append(out, BoundAction{c, "AddDistributionPoints", []Prop{{"NALPath", edmStrings}, {"SiteCode", edmStrings}}})
 	}
-	for _, c := range contentClasses[:4] {
-		out = append(out, BoundAction{c, "RefreshPkgSource", nil})
+	for _, c := range contentClasses {
+		var params []Prop
+		if c == "SMS_BootImagePackage" {
+			params = []Prop{{"ContextID", edmString}} // optional
+		}
+		out = append(out, BoundAction{c, "RefreshPkgSource", params})
 	}
 	return out
 }()
