@@ -204,7 +204,7 @@ func (e *EmptyPruneError) Error() string {
 	if e.Deletes == 0 {
 		what = "every object (none yet)"
 	}
-	return fmt.Sprintf("the configuration (%d %s) declares no package or sequence: with --prune this plan would delete %s tsctl manages on site %s; nothing was changed",
+	return fmt.Sprintf("the configuration (%d %s) declares no package, sequence or deployment: with --prune this plan would delete %s tsctl manages on site %s; nothing was changed",
 		e.Files, plural(e.Files, "file", "files"), what, e.Site)
 }
 
