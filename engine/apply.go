@@ -140,7 +140,8 @@ func (out *ObjectResult) settle(o *plan.Object, id string, err error, secrets *s
 		out.Outcome, out.Reason, out.Hint = Skipped, used.Error(), used.ErrorHint()
 	case err != nil && provider.IsKind(err, provider.KindLocked):
 		out.Outcome, out.Reason = Skipped, secrets.Redact(lockReason(err))
-	case errors.As(err, new(*AppearedError)):
+	case errors.As(err, new(*AppearedError)), errors.As(err, new(*DeployedError)), errors.As(err, new(*NotEmptyError)):
+		// refused at the moment of deletion: the site is left as it is
 		out.Outcome, out.Reason, out.Hint = Skipped, err.Error(), diag.HintOf(err)
 	case errors.As(err, new(*DeletedThenFailedError)):
 		// the object the plan named is gone: no ID of it

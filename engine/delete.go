@@ -624,8 +624,8 @@ func (x *refIndex) checkUnused(ctx context.Context, site provider.Site, o *plan.
 }
 
 // blockedDelete says why deletion o is skipped when the planned changes
-// to the sequences that use the object (deps) did not succeed, and what to
-// do.
+// to the objects that use it (deps: the sequences that run it, or what a
+// folder holds) did not succeed, and what to do.
 func blockedDelete(o *plan.Object, deps []*job) (reason, hint string) {
 	var parts []string
 	for _, d := range deps {
@@ -637,9 +637,13 @@ func blockedDelete(o *plan.Object, deps []*job) (reason, hint string) {
 		if d.result.Outcome == Skipped {
 			verb = "was skipped"
 		}
-		parts = append(parts, fmt.Sprintf("%s, whose %s %s", user{d.result.Name, d.result.ID}, change, verb))
+		parts = append(parts, fmt.Sprintf("%s %s, whose %s %s", d.obj.Kind.Describe(), user{d.result.Name, d.result.ID}, change, verb))
 	}
-	return "not deleted: still used by sequence " + strings.Join(parts, "; sequence "),
+	how := "still used by "
+	if o.Kind == object.Folder {
+		how = "it still holds "
+	}
+	return "not deleted: " + how + strings.Join(parts, "; "),
 		"the deletion runs once those changes succeed: fix them, then run tsctl apply" + pruneFlag(o.Reason == "delete_because_not_in_configuration") + " again"
 }
 

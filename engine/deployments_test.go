@@ -325,3 +325,52 @@ func sum(steps []int) int {
 	}
 	return n
 }
+
+// A deletion refused at the moment of deletion — a deployment of the
+// sequence appeared after the plan, or something was filed in the folder —
+// is skipped with the reason and the users named, as one refused because a
+// sequence still runs the object is: the site is left as it is, not failed.
+func TestLateRefusedDeletionsAreSkipped(t *testing.T) {
+	ctx := context.Background()
+	site := openTestSite(t)
+	const seq = "sequences:\n  - name: Apps\n    folder: OSD/Apps\n    steps: []\n"
+	mustApply(t, ctx, site, parseConfig(t, seq), PlanOptions{}, 1)
+	p, ds, err := MakePlan(ctx, site, parseConfig(t, "sequences:\n  - name: Apps\n    absent: true\n  - name: Other\n    steps: []\n"), PlanOptions{Target: "test", Prune: true})
+	if err != nil || ds.HasErrors() {
+		t.Fatal(err, ds)
+	}
+	var seqID string
+	for _, o := range p.Plan.Objects {
+		if o.Kind == object.Sequence && o.Name == "Apps" {
+			seqID = o.ID
+		}
+	}
+	// After the plan: a deployment of the sequence, made in the console.
+	ad := provider.New(object.ClassAdvertisement)
+	ad.Props["AdvertisementName"] = "Apps - console"
+	ad.Props["PackageID"] = seqID
+	ad.Props["ProgramName"] = "*"
+	ad.Props["CollectionID"] = "PS100011"
+	if _, err := site.Put(ctx, ad); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Apply(ctx, ApplyOptions{Parallelism: 1, User: "me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, o := range res.Objects {
+		if o.Name == "Apps" && o.Kind == object.Sequence {
+			found = true
+			if o.Outcome != Skipped || !strings.Contains(o.Reason, `still deployed by deployment "Apps - console"`) || o.Hint == "" {
+				t.Errorf("deleting a sequence deployed since the plan: %v %q %q", o.Outcome, o.Reason, o.Hint)
+			}
+		}
+		if o.Kind == object.Folder && (o.Outcome != Skipped || !strings.Contains(o.Reason, "not deleted: it still holds ")) {
+			t.Errorf("a folder still holding the sequence or a folder: %v %q", o.Outcome, o.Reason)
+		}
+	}
+	if !found {
+		t.Fatalf("no outcome for the sequence: %+v", res.Objects)
+	}
+}
