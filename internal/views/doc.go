@@ -15,7 +15,8 @@
 //     (its own version, plan.FormatVersion; see internal/plan).
 //   - tsctl apply --json: one event per line, told apart by "event": a
 //     PlanEvent, then a StartEvent and a DoneEvent per object, then a
-//     SummaryEvent; or, for a saved plan already applied, one
+//     SummaryEvent, and with --wait-distribution a DistributionEvent
+//     after it; or, for a saved plan already applied, one
 //     AlreadyAppliedEvent (FormatVersion).
 //   - tsctl site show --json: a SiteObjects (FormatVersion).
 //
