@@ -431,40 +431,79 @@ func (p *Planned) planDeployment(ctx context.Context, r *resolve.Resolver, dp *d
 		obj.Action = plan.Create
 		listed(settings(seqID), "", &obj.Changes)
 		e.change = &createDeployment{obj: obj, d: d, settings: settings, record: record}
-		p.noteHighRisk(obj, dp, record)
+		p.noteHighRisk(obj, dp, record, "")
 		return e, nil
 	}
 	obj.ID = dp.site.String("AdvertisementID")
 	changed := compare(dp.site, settings(seqID), "", &obj.Changes)
-	if len(changed) == 0 {
-		return e, nil
-	}
 	replace := false
 	for _, w := range changed {
 		replace = replace || w.forcesReplacement
 	}
-	wasRequired := dp.site.Int("OfferType") == offerRequired
 	if replace {
 		obj.Action = plan.Replace
 		e.change = &replaceDeployment{create: createDeployment{obj: obj, d: d, settings: settings, record: record},
 			path: provider.Path(object.ClassAdvertisement, "AdvertisementID", obj.ID)}
-		p.noteHighRisk(obj, dp, record)
+		p.noteHighRisk(obj, dp, record, "")
 		return e, nil
 	}
+	// The same deployment becomes high risk when it becomes required or
+	// when its sequence (itself or a child) starts deploying an operating
+	// system, whether or not any of its own settings change: the
+	// acceptance is recorded then, once.
+	was := false
+	if record {
+		var err error
+		if was, err = p.wasHighRisk(ctx, dp.site); err != nil {
+			return nil, err
+		}
+	}
+	record = record && !was
+	if record {
+		obj.Changes = append(obj.Changes, plan.Change{Field: "highRisk", Before: "no", After: "accepted", HasBefore: true, HasAfter: true})
+	}
+	if len(changed) == 0 && !record {
+		return e, nil
+	}
+	why := ""
+	if record && dp.site.Int("OfferType") == offerRequired {
+		why = fmt.Sprintf("sequence %q now deploys an operating system", d.Sequence)
+	}
 	obj.Action = plan.Update
-	e.change = &updateDeployment{obj: obj, d: d, site: dp.site, settings: settings, record: record && !wasRequired}
-	p.noteHighRisk(obj, dp, record && !wasRequired)
+	e.change = &updateDeployment{obj: obj, d: d, site: dp.site, settings: settings, record: record, settingsChange: len(changed) > 0}
+	p.noteHighRisk(obj, dp, record, why)
 	return e, nil
 }
 
+// wasHighRisk reports whether a deployment read on the site is high risk
+// as the site stands before apply: required, of a sequence that deploys an
+// operating system as the site stores it (its Type or stored steps, or a
+// child's).
+func (p *Planned) wasHighRisk(ctx context.Context, site *provider.Instance) (bool, error) {
+	if site.Int("OfferType") != offerRequired {
+		return false, nil
+	}
+	id := site.String("PackageID")
+	if cs := p.declaredSequence(p.State.NameOf(id)); cs != nil {
+		if e := p.entries[address(object.Sequence, cs.Name)]; e != nil && e.site != nil && strings.EqualFold(e.site.String("PackageID"), id) {
+			return p.storedDeploysOS(ctx, e)
+		}
+	}
+	return p.siteDeploysOS(ctx, id, map[string]bool{})
+}
+
 // noteHighRisk tells a reviewer that a deployment is high risk and
-// accepted, and that apply records it.
-func (p *Planned) noteHighRisk(obj *plan.Object, dp *deployment, record bool) {
+// accepted (why it becomes so, when its settings do not say it), and
+// whether apply records it.
+func (p *Planned) noteHighRisk(obj *plan.Object, dp *deployment, record bool, why string) {
 	if !dp.highRisk {
 		return
 	}
 	n := fmt.Sprintf("high risk, accepted (highRisk: accept): a required deployment of a sequence that deploys an operating system to %q (%s, %d members)",
 		dp.coll.String("Name"), dp.coll.String("CollectionID"), dp.coll.Int("MemberCount"))
+	if why != "" {
+		n += "; " + why
+	}
 	if record {
 		n += "; apply records the acceptance (SMS_Advertisement.RiskyDeploymentStatusMessage)"
 	}
