@@ -743,12 +743,14 @@ func (p *Planned) declaredSequence(name string) *config.Sequence {
 // high-risk guard too: a sequence that this apply makes deploy an
 // operating system (its steps, or a child's, gain such a step, or it runs
 // a child that does) turns every required deployment of it high risk,
-// unverified. While a deployment the configuration does not declare
-// deploys such a sequence as required, the change is refused, naming it; a
+// unverified, and so does every sequence that runs it on the site (a
+// parent only the site holds, by its Run Task Sequence references, at any
+// depth). While a deployment the configuration does not declare deploys
+// such a sequence as required, the change is refused, naming it; a
 // declared deployment is guarded by planDeployment. Only sequences on the
-// site that change, or whose declared children change, are judged, and
-// only those that start deploying an operating system cost a query of
-// their deployments.
+// site that change, or whose declared children change, are judged; when
+// one starts deploying an operating system, the site's deployments are
+// listed once, and the parents of the required ones read (one Get each).
 func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) error {
 	changed := map[string]bool{} // lower names of declared sequences whose steps this apply writes
 	for _, cs := range p.Config.Sequences {
@@ -765,6 +767,8 @@ func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) erro
 			declared[strings.ToLower(d.Name)] = true
 		}
 	}
+	starts := map[string]*config.Sequence{} // upper PackageID → the declared sequence that starts deploying an OS
+	var order []string
 	for _, cs := range p.Config.Sequences {
 		e := p.entries[address(object.Sequence, cs.Name)]
 		if e == nil || e.site == nil || !p.runsAny(cs, changed, map[string]bool{}) {
@@ -779,34 +783,137 @@ func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) erro
 			continue
 		}
 		now, err := p.storedDeploysOS(ctx, e)
-		if err != nil || now {
+		if err != nil {
 			return err
 		}
-		advs, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassAdvertisement,
-			Select: []string{"AdvertisementID", "AdvertisementName", "PackageID", "CollectionID", "OfferType"}, Where: map[string]string{"PackageID": id}})
-		if err != nil {
-			return fmt.Errorf("read the deployments of sequence %q (%s): %w", cs.Name, id, err)
+		if !now {
+			starts[strings.ToUpper(id)] = cs
+			order = append(order, strings.ToUpper(id))
 		}
-		for _, a := range advs {
-			if !strings.EqualFold(a.String("PackageID"), id) || a.Int("OfferType") != offerRequired || declared[strings.ToLower(a.String("AdvertisementName"))] {
+	}
+	if len(starts) == 0 {
+		return nil
+	}
+	advs, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassAdvertisement,
+		Select: []string{"AdvertisementID", "AdvertisementName", "PackageID", "CollectionID", "OfferType"}})
+	if err != nil {
+		return fmt.Errorf("read the site's deployments: %w", err)
+	}
+	sort.Slice(advs, func(i, j int) bool { return advs[i].String("AdvertisementID") < advs[j].String("AdvertisementID") })
+	parents := &siteParents{p: p, starts: starts, reads: map[string]*sitestate.SequenceRead{}}
+	type refusal struct {
+		cs         *config.Sequence
+		via        string // the parent deployed, "" when it is cs itself
+		adv, coll  string
+		advID, key string
+	}
+	var refusals []refusal
+	for _, a := range advs {
+		if a.Int("OfferType") != offerRequired || declared[strings.ToLower(a.String("AdvertisementName"))] {
+			continue
+		}
+		id := strings.ToUpper(a.String("PackageID"))
+		r := refusal{adv: a.String("AdvertisementName"), advID: a.String("AdvertisementID"), coll: a.String("CollectionID")}
+		if cs := starts[id]; cs != nil {
+			r.cs = cs
+		} else {
+			if p.declaredSequence(p.State.NameOf(id)) != nil || p.State.SequenceByID(id) == nil {
+				continue // judged by the configuration (a starter if it runs one), or no sequence
+			}
+			cs, err := parents.runs(ctx, id, map[string]bool{})
+			if err != nil || cs == nil {
+				if err != nil {
+					return err
+				}
 				continue
 			}
-			coll := a.String("CollectionID")
-			colls, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassCollection, Select: []string{"CollectionID", "Name"}, Where: map[string]string{"CollectionID": coll}})
+			if os, err := p.siteDeploysOS(ctx, id, map[string]bool{}); err != nil || os {
+				if err != nil {
+					return err
+				}
+				continue // high risk already
+			}
+			r.cs, r.via = cs, fmt.Sprintf("%q (%s)", p.State.SequenceByID(id).String("Name"), p.State.SequenceByID(id).String("PackageID"))
+		}
+		refusals = append(refusals, r)
+	}
+	names := map[string]string{}
+	for _, r := range refusals {
+		coll, ok := names[strings.ToUpper(r.coll)]
+		if !ok {
+			coll = r.coll
+			colls, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassCollection, Select: []string{"CollectionID", "Name"}, Where: map[string]string{"CollectionID": r.coll}})
 			if err != nil {
-				return fmt.Errorf("read collection %s: %w", coll, err)
+				return fmt.Errorf("read collection %s: %w", r.coll, err)
 			}
 			for _, c := range colls {
-				if strings.EqualFold(c.String("CollectionID"), coll) {
+				if strings.EqualFold(c.String("CollectionID"), r.coll) {
 					coll = fmt.Sprintf("%q (%s)", c.String("Name"), c.String("CollectionID"))
 				}
 			}
-			ds.AddHint(cs.Pos, "declare the deployment in the configuration with highRisk: accept, or make it available, or delete it first",
-				"sequence %q would deploy an operating system after this change, and deployment %q (%s) deploys it as required to collection %s: it would become a high-risk deployment that nobody verified",
-				cs.Name, a.String("AdvertisementName"), a.String("AdvertisementID"), coll)
+			names[strings.ToUpper(r.coll)] = coll
 		}
+		const hint = "declare the deployment in the configuration with highRisk: accept, or make it available, or delete it first"
+		if r.via == "" {
+			ds.AddHint(r.cs.Pos, hint,
+				"sequence %q would deploy an operating system after this change, and deployment %q (%s) deploys it as required to collection %s: it would become a high-risk deployment that nobody verified",
+				r.cs.Name, r.adv, r.advID, coll)
+			continue
+		}
+		ds.AddHint(r.cs.Pos, hint,
+			"sequence %q would deploy an operating system after this change, and sequence %s, which runs it, is deployed as required by deployment %q (%s) to collection %s: it would become a high-risk deployment that nobody verified",
+			r.cs.Name, r.via, r.adv, r.advID, coll)
 	}
 	return nil
+}
+
+// siteParents finds, for a sequence only the site holds, a declared
+// sequence that starts deploying an operating system and that it runs by
+// its Run Task Sequence references on the site, through other sequences
+// only the site holds.
+type siteParents struct {
+	p      *Planned
+	starts map[string]*config.Sequence // upper PackageID
+	reads  map[string]*sitestate.SequenceRead
+}
+
+// runs returns the starting sequence that the site's sequence id runs, at
+// any depth; nil when it runs none.
+func (x *siteParents) runs(ctx context.Context, id string, seen map[string]bool) (*config.Sequence, error) {
+	key := strings.ToUpper(id)
+	if seen[key] {
+		return nil, nil
+	}
+	seen[key] = true
+	read := x.p.State.Sequence(id)
+	if read == nil {
+		read = x.reads[key]
+	}
+	if read == nil {
+		full, err := x.p.State.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
+		if err != nil {
+			return nil, fmt.Errorf("read sequence %s: %w", id, err)
+		}
+		read = sitestate.ReadOf(full)
+		x.reads[key] = read
+	}
+	for _, r := range read.Refs {
+		child := x.p.State.SequenceByID(r.Package)
+		if child == nil {
+			continue
+		}
+		cid := strings.ToUpper(child.String("PackageID"))
+		if cs := x.starts[cid]; cs != nil {
+			return cs, nil
+		}
+		if x.p.declaredSequence(child.String("Name")) != nil {
+			continue // declared: a starter if it runs one
+		}
+		if cs, err := x.runs(ctx, cid, seen); err != nil || cs != nil {
+			return cs, err
+		}
+	}
+	return nil, nil
 }
 
 // storedDeploysOS reports whether a declared sequence deploys an operating
