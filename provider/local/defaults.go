@@ -313,9 +313,11 @@ func (s *Site) addFolders(tx *bolt.Tx, folders []SeedFolder) error {
 		parts := strings.Split(strings.Trim(f.Path, "/"), "/")
 		parent := int64(0)
 		for i, name := range parts {
+			search := f.Search && i == len(parts)-1
 			var found *provider.Instance
 			for _, n := range s.list(tx, object.ClassContainerNode) {
-				if n.Int("ObjectType") == int64(t) && n.Int("ParentContainerNodeID") == parent && strings.EqualFold(n.String("Name"), name) {
+				if n.Int("ObjectType") == int64(t) && n.Int("ParentContainerNodeID") == parent && strings.EqualFold(n.String("Name"), name) &&
+					n.Bool("SearchFolder") == search {
 					found = n
 				}
 			}
@@ -324,7 +326,7 @@ func (s *Site) addFolders(tx *bolt.Tx, folders []SeedFolder) error {
 				found.Props["Name"] = name
 				found.Props["ObjectType"] = int64(t)
 				found.Props["ParentContainerNodeID"] = parent
-				found.Props["SearchFolder"] = f.Search && i == len(parts)-1
+				found.Props["SearchFolder"] = search
 				if found.Bool("SearchFolder") {
 					found.Props["SearchString"] = `<SearchFolderDescription Name="` + k.Class() + `" />`
 				}
