@@ -5,8 +5,10 @@ package engine
 // and RemoteClientFlags, that Microsoft's SMS_Advertisement class page
 // documents (memdocs configmgr/develop/reference/core/servers/configure/
 // sms_advertisement-server-wmi-class.md); docs/configuration.md lists
-// them. The collection, the sequence (PackageID) and ProgramName cannot
-// change once a deployment exists: a change there replaces it.
+// them. The name (AdvertisementName, in case only: a deployment is found
+// by its name in any case), the collection, the sequence (PackageID) and
+// ProgramName cannot change once a deployment exists: a change there
+// replaces it.
 
 import (
 	"context"
@@ -211,6 +213,11 @@ func deploymentSettings(d *config.Deployment, seqID, collID string, names func(o
 		purpose = "required"
 	}
 	out := []wanted{
+		// The deployment is found by its name in any case, as the site
+		// matches names: a name that differs in case only is a change, and
+		// AdvertisementName cannot change in place (the class page's
+		// remarks), so it replaces the deployment.
+		{setting: stringProp("name", "AdvertisementName"), value: d.Name, forcesReplacement: true},
 		{setting: stringProp("sequence", "PackageID"), value: strings.ToUpper(seqID), forcesReplacement: true,
 			shown: func(id string) string { return d.Sequence }, shownSite: byName(object.Sequence)},
 		{setting: stringProp("collection", "CollectionID"), value: collID, forcesReplacement: true,
