@@ -572,10 +572,17 @@ func (p *Planned) thresholds(ctx context.Context) (Thresholds, error) {
 // verification. A required deployment of a sequence that deploys an
 // operating system is high risk: refused unless the deployment says
 // highRisk: accept, and refused even then to a built-in collection, to a
+// collection that includes one by its include rules (at any depth), to a
 // collection holding a site system server, or to a collection larger than
 // the site's verification size. An available one to a collection over the
 // default size is linted (TS011). It reports whether apply records the
 // acceptance.
+//
+// Membership is judged as the site last evaluated it: MemberCount and
+// SMS_FullCollectionMembership, which a collection the site has not
+// evaluated yet (a new one, or one whose rules changed) understates. Only
+// include rules are read from the rules themselves; query, direct and
+// exclude rules, and the limiting collection, are not evaluated.
 func (p *Planned) guardHighRisk(ctx context.Context, dp *deployment, seqID string, ds *diag.List) (bool, error) {
 	d, coll := dp.d, dp.coll
 	os, err := p.deploysOS(ctx, d.Sequence, seqID)
@@ -605,6 +612,16 @@ func (p *Planned) guardHighRisk(ctx context.Context, dp *deployment, seqID strin
 			"deployment %q: a high-risk deployment to the built-in collection %s is refused", d.Name, collName)
 		return false, nil
 	}
+	via, err := p.includedBuiltIn(ctx, coll.String("CollectionID"), map[string]bool{})
+	if err != nil {
+		return false, err
+	}
+	if n := len(via); n > 0 {
+		chain := strings.Join(append(via[:n-1:n-1], "the built-in collection "+via[n-1]), ", which includes ")
+		ds.AddHint(at, "deploy to a collection of the computers to reinstall, without include rules for built-in collections",
+			"deployment %q: collection %s includes %s: a high-risk deployment to it is refused", d.Name, collName, chain)
+		return false, nil
+	}
 	t, err := p.thresholds(ctx)
 	if err != nil {
 		ds.AddHint(at, "tsctl makes no high-risk deployment it cannot verify; check that the account can read the site's definition",
@@ -630,6 +647,47 @@ func (p *Planned) guardHighRisk(ctx context.Context, dp *deployment, seqID strin
 		return false, nil
 	}
 	return true, nil
+}
+
+// includedBuiltIn reports whether the collection with CollectionID id
+// includes a built-in collection (All Systems…) by its include rules
+// (SMS_CollectionRuleIncludeCollection in its lazy CollectionRules, read
+// with one Get per collection), directly or through the collections it
+// includes: the collections named on the way, the built-in one last; none
+// when it does not. Its members then become the built-in collection's once
+// the site evaluates it, whatever MemberCount says now.
+func (p *Planned) includedBuiltIn(ctx context.Context, id string, seen map[string]bool) ([]string, error) {
+	key := strings.ToUpper(id)
+	if seen[key] {
+		return nil, nil
+	}
+	seen[key] = true
+	full, err := p.State.Site.Get(ctx, provider.Path(object.ClassCollection, "CollectionID", id))
+	if err != nil {
+		return nil, fmt.Errorf("read the membership rules of collection %s: %w", id, err)
+	}
+	for _, rule := range full.Objects("CollectionRules") {
+		inc := rule.String("IncludeCollectionID")
+		if inc == "" {
+			continue // not an include rule
+		}
+		name := fmt.Sprintf("%q (%s)", inc, inc)
+		builtIn := strings.HasPrefix(strings.ToUpper(inc), "SMS")
+		for _, c := range p.State.Objects(object.ClassCollection) {
+			if strings.EqualFold(c.String("CollectionID"), inc) {
+				name = fmt.Sprintf("%q (%s)", c.String("Name"), c.String("CollectionID"))
+				builtIn = builtIn || c.Bool("IsBuiltIn")
+			}
+		}
+		if builtIn {
+			return []string{name}, nil
+		}
+		via, err := p.includedBuiltIn(ctx, inc, seen)
+		if err != nil || len(via) > 0 {
+			return append([]string{name}, via...), err
+		}
+	}
+	return nil, nil
 }
 
 // siteServersIn lists the members of a collection that are site system

@@ -34,6 +34,11 @@ type SeedCollection struct {
 	Members int      `yaml:"members"`
 	Servers []string `yaml:"servers"` // site system servers among the members (their short names)
 	BuiltIn bool     `yaml:"builtIn"`
+	// Include lists the CollectionIDs of the collections whose members it
+	// includes (SMS_CollectionRuleIncludeCollection rules in its lazy
+	// CollectionRules); its MemberCount stays Members, as if the site had
+	// not evaluated it since.
+	Include []string `yaml:"include"`
 }
 
 // SeedDistributionPoint is a distribution point server.
@@ -253,6 +258,15 @@ func (s *Site) addCollections(tx *bolt.Tx, colls []SeedCollection) error {
 			}
 		}
 		in.Props["Comment"] = ""
+		rules := []*provider.Instance{}
+		for _, inc := range c.Include {
+			r := provider.New("SMS_CollectionRuleIncludeCollection")
+			r.Props["IncludeCollectionID"] = inc
+			r.Props["RuleName"] = inc
+			rules = append(rules, r)
+		}
+		in.Props["CollectionRules"] = rules
+		in.Props["IncludeExcludeCollectionsCount"] = int64(len(rules))
 		p, _ := pathOf(in)
 		if err := s.save(tx, p, in); err != nil {
 			return err
