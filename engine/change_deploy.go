@@ -14,7 +14,9 @@ import (
 //
 //	createDeployment   Put of a new SMS_Advertisement (the site assigns the AdvertisementID);
 //	                   RiskyDeploymentStatusMessage when it is high risk, accepted
-//	updateDeployment   Put of the AdvertisementID and the changed settings' properties
+//	updateDeployment   Put of the AdvertisementID and the changed settings' properties (none
+//	                   when only its sequence changes); RiskyDeploymentStatusMessage when it
+//	                   becomes high risk, accepted
 //	replaceDeployment  Delete of the deployment, then createDeployment
 //
 // A deployment is not a SEDO-locked object: no GetLockInformation.
@@ -37,6 +39,9 @@ type updateDeployment struct {
 	site     *provider.Instance // as read
 	settings func(seqID string) []wanted
 	record   bool
+	// settingsChange says a setting changes (a Put); false when the
+	// update only records that the deployment became high risk.
+	settingsChange bool
 }
 
 // replaceDeployment deletes a deployment whose collection, sequence or
@@ -60,10 +65,14 @@ func (c *createDeployment) calls(checkNames bool) []int {
 }
 
 func (c *updateDeployment) calls(bool) []int {
-	if c.record {
-		return []int{1, 1}
+	var steps []int
+	if c.settingsChange {
+		steps = append(steps, 1)
 	}
-	return []int{1}
+	if c.record {
+		steps = append(steps, 1)
+	}
+	return steps
 }
 
 func (c *replaceDeployment) calls(checkNames bool) []int {
@@ -127,9 +136,11 @@ func (c *updateDeployment) apply(ctx context.Context, a *applier) (string, error
 	in := provider.New(object.ClassAdvertisement)
 	in.Props["AdvertisementID"] = id
 	var none []plan.Change
-	written(in, c.site, compare(c.site, c.settings(seqID), "", &none))
-	if _, err := a.site.Put(ctx, in); err != nil {
-		return "", fmt.Errorf("update %s: %w", what(c.obj), err)
+	if changed := compare(c.site, c.settings(seqID), "", &none); len(changed) > 0 {
+		written(in, c.site, changed)
+		if _, err := a.site.Put(ctx, in); err != nil {
+			return "", fmt.Errorf("update %s: %w", what(c.obj), err)
+		}
 	}
 	if c.record {
 		full := c.site.Clone()

@@ -323,11 +323,24 @@ func (p *Planned) wait(seen map[string]bool, it contentItem, nal, group string) 
 		return
 	}
 	seen[k] = true
-	server := nal
-	if dp := p.contentSite.byNAL[strings.ToUpper(nal)]; dp != nil {
-		server = dp.String("ServerName")
+	p.content = append(p.content, contentTarget{item: it, nal: nal, server: p.serverOf(nal), via: group})
+}
+
+// serverOf names the distribution point at a NAL path: its ServerName
+// when the plan read the distribution points, else the server the path
+// ends with (["Display=\\DP01\"]MSWNET:["SMS_SITE=PS1"]\\DP01\).
+func (p *Planned) serverOf(nal string) string {
+	if p.contentSite != nil {
+		if dp := p.contentSite.byNAL[strings.ToUpper(nal)]; dp != nil {
+			return dp.String("ServerName")
+		}
 	}
-	p.content = append(p.content, contentTarget{item: it, nal: nal, server: server, via: group})
+	if i := strings.LastIndex(nal, "]\\\\"); i >= 0 {
+		if server := strings.Trim(nal[i+3:], "\\"); server != "" {
+			return server
+		}
+	}
+	return nal
 }
 
 // pendingless is an ID as a plan shows it: none until apply creates it.

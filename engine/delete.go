@@ -62,6 +62,36 @@ func deleteEntry(kind object.Kind, in *provider.Instance, reason string) *entry 
 	return &entry{obj: obj, site: in, change: &deleteObject{obj: obj, path: provider.Path(kind.Class(), key, id)}}
 }
 
+// absentAt locates the absent: true that a deletion carries out, for its
+// refusals; no position for a deletion that --prune plans (nothing in the
+// configuration names the object).
+func (p *Planned) absentAt(o *plan.Object) diag.Pos {
+	if o.Reason != "delete_because_absent" {
+		return diag.Pos{}
+	}
+	switch {
+	case o.Kind == object.Sequence:
+		for _, s := range p.Config.Sequences {
+			if s.Absent && strings.EqualFold(s.Name, o.Name) {
+				return s.AbsentPos
+			}
+		}
+	case o.Kind == object.Deployment:
+		for _, d := range p.Config.Deployments {
+			if d.Absent && strings.EqualFold(d.Name, o.Name) {
+				return d.AbsentPos
+			}
+		}
+	case o.Kind.IsPackage():
+		for _, cp := range p.Config.Packages {
+			if cp.Absent && cp.Type == o.Kind && strings.EqualFold(cp.Name, o.Name) {
+				return cp.AbsentPos
+			}
+		}
+	}
+	return diag.Pos{}
+}
+
 // planDeletes is the stage of MakePlan that plans deletions: the objects
 // declared absent (found by planObjects) and, with --prune, what tsctl
 // created that the configuration no longer declares (without --prune,
@@ -478,7 +508,7 @@ func (p *Planned) checkDeletes(ctx context.Context, deletes []*entry, reads int,
 	}
 	for _, d := range deletes {
 		if us := after[strings.ToUpper(d.obj.ID)]; len(us) > 0 {
-			ds.AddHint(diag.Pos{}, "remove the references first, or keep the object",
+			ds.AddHint(p.absentAt(d.obj), "remove the references first, or keep the object",
 				"cannot delete %s %q (%s): used by sequence %s", d.obj.Kind, d.obj.Name, d.obj.ID, userList(us))
 		}
 	}

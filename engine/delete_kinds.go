@@ -58,7 +58,7 @@ func (p *Planned) checkDeployed(packages, deletes []*entry, ds *diag.List) {
 		}
 		if len(stay) > 0 {
 			sort.Strings(stay)
-			ds.AddHint(diag.Pos{}, "delete the deployments first (absent: true, or --prune for those tsctl made), or keep the "+pkg.obj.Kind.Describe(),
+			ds.AddHint(p.absentAt(pkg.obj), "delete the deployments first (absent: true, or --prune for those tsctl made), or keep the "+pkg.obj.Kind.Describe(),
 				"cannot delete %s %q (%s): deployed by %s %s", pkg.obj.Kind.Describe(), pkg.obj.Name, pkg.obj.ID,
 				plural(len(stay), "deployment", "deployments"), strings.Join(stay, ", "))
 		}

@@ -5,8 +5,10 @@ package engine
 // and RemoteClientFlags, that Microsoft's SMS_Advertisement class page
 // documents (memdocs configmgr/develop/reference/core/servers/configure/
 // sms_advertisement-server-wmi-class.md); docs/configuration.md lists
-// them. The collection, the sequence (PackageID) and ProgramName cannot
-// change once a deployment exists: a change there replaces it.
+// them. The name (AdvertisementName, in case only: a deployment is found
+// by its name in any case), the collection, the sequence (PackageID) and
+// ProgramName cannot change once a deployment exists: a change there
+// replaces it.
 
 import (
 	"context"
@@ -211,6 +213,11 @@ func deploymentSettings(d *config.Deployment, seqID, collID string, names func(o
 		purpose = "required"
 	}
 	out := []wanted{
+		// The deployment is found by its name in any case, as the site
+		// matches names: a name that differs in case only is a change, and
+		// AdvertisementName cannot change in place (the class page's
+		// remarks), so it replaces the deployment.
+		{setting: stringProp("name", "AdvertisementName"), value: d.Name, forcesReplacement: true},
 		{setting: stringProp("sequence", "PackageID"), value: strings.ToUpper(seqID), forcesReplacement: true,
 			shown: func(id string) string { return d.Sequence }, shownSite: byName(object.Sequence)},
 		{setting: stringProp("collection", "CollectionID"), value: collID, forcesReplacement: true,
@@ -431,40 +438,79 @@ func (p *Planned) planDeployment(ctx context.Context, r *resolve.Resolver, dp *d
 		obj.Action = plan.Create
 		listed(settings(seqID), "", &obj.Changes)
 		e.change = &createDeployment{obj: obj, d: d, settings: settings, record: record}
-		p.noteHighRisk(obj, dp, record)
+		p.noteHighRisk(obj, dp, record, "")
 		return e, nil
 	}
 	obj.ID = dp.site.String("AdvertisementID")
 	changed := compare(dp.site, settings(seqID), "", &obj.Changes)
-	if len(changed) == 0 {
-		return e, nil
-	}
 	replace := false
 	for _, w := range changed {
 		replace = replace || w.forcesReplacement
 	}
-	wasRequired := dp.site.Int("OfferType") == offerRequired
 	if replace {
 		obj.Action = plan.Replace
 		e.change = &replaceDeployment{create: createDeployment{obj: obj, d: d, settings: settings, record: record},
 			path: provider.Path(object.ClassAdvertisement, "AdvertisementID", obj.ID)}
-		p.noteHighRisk(obj, dp, record)
+		p.noteHighRisk(obj, dp, record, "")
 		return e, nil
 	}
+	// The same deployment becomes high risk when it becomes required or
+	// when its sequence (itself or a child) starts deploying an operating
+	// system, whether or not any of its own settings change: the
+	// acceptance is recorded then, once.
+	was := false
+	if record {
+		var err error
+		if was, err = p.wasHighRisk(ctx, dp.site); err != nil {
+			return nil, err
+		}
+	}
+	record = record && !was
+	if record {
+		obj.Changes = append(obj.Changes, plan.Change{Field: "highRisk", Before: "no", After: "accepted", HasBefore: true, HasAfter: true})
+	}
+	if len(changed) == 0 && !record {
+		return e, nil
+	}
+	why := ""
+	if record && dp.site.Int("OfferType") == offerRequired {
+		why = fmt.Sprintf("sequence %q now deploys an operating system", d.Sequence)
+	}
 	obj.Action = plan.Update
-	e.change = &updateDeployment{obj: obj, d: d, site: dp.site, settings: settings, record: record && !wasRequired}
-	p.noteHighRisk(obj, dp, record && !wasRequired)
+	e.change = &updateDeployment{obj: obj, d: d, site: dp.site, settings: settings, record: record, settingsChange: len(changed) > 0}
+	p.noteHighRisk(obj, dp, record, why)
 	return e, nil
 }
 
+// wasHighRisk reports whether a deployment read on the site is high risk
+// as the site stands before apply: required, of a sequence that deploys an
+// operating system as the site stores it (its Type or stored steps, or a
+// child's).
+func (p *Planned) wasHighRisk(ctx context.Context, site *provider.Instance) (bool, error) {
+	if site.Int("OfferType") != offerRequired {
+		return false, nil
+	}
+	id := site.String("PackageID")
+	if cs := p.declaredSequence(p.State.NameOf(id)); cs != nil {
+		if e := p.entries[address(object.Sequence, cs.Name)]; e != nil && e.site != nil && strings.EqualFold(e.site.String("PackageID"), id) {
+			return p.storedDeploysOS(ctx, e)
+		}
+	}
+	return p.siteDeploysOS(ctx, id, map[string]bool{})
+}
+
 // noteHighRisk tells a reviewer that a deployment is high risk and
-// accepted, and that apply records it.
-func (p *Planned) noteHighRisk(obj *plan.Object, dp *deployment, record bool) {
+// accepted (why it becomes so, when its settings do not say it), and
+// whether apply records it.
+func (p *Planned) noteHighRisk(obj *plan.Object, dp *deployment, record bool, why string) {
 	if !dp.highRisk {
 		return
 	}
 	n := fmt.Sprintf("high risk, accepted (highRisk: accept): a required deployment of a sequence that deploys an operating system to %q (%s, %d members)",
 		dp.coll.String("Name"), dp.coll.String("CollectionID"), dp.coll.Int("MemberCount"))
+	if why != "" {
+		n += "; " + why
+	}
 	if record {
 		n += "; apply records the acceptance (SMS_Advertisement.RiskyDeploymentStatusMessage)"
 	}
@@ -526,10 +572,17 @@ func (p *Planned) thresholds(ctx context.Context) (Thresholds, error) {
 // verification. A required deployment of a sequence that deploys an
 // operating system is high risk: refused unless the deployment says
 // highRisk: accept, and refused even then to a built-in collection, to a
+// collection that includes one by its include rules (at any depth), to a
 // collection holding a site system server, or to a collection larger than
 // the site's verification size. An available one to a collection over the
 // default size is linted (TS011). It reports whether apply records the
 // acceptance.
+//
+// Membership is judged as the site last evaluated it: MemberCount and
+// SMS_FullCollectionMembership, which a collection the site has not
+// evaluated yet (a new one, or one whose rules changed) understates. Only
+// include rules are read from the rules themselves; query, direct and
+// exclude rules, and the limiting collection, are not evaluated.
 func (p *Planned) guardHighRisk(ctx context.Context, dp *deployment, seqID string, ds *diag.List) (bool, error) {
 	d, coll := dp.d, dp.coll
 	os, err := p.deploysOS(ctx, d.Sequence, seqID)
@@ -557,6 +610,16 @@ func (p *Planned) guardHighRisk(ctx context.Context, dp *deployment, seqID strin
 	if builtInRefused(coll) {
 		ds.AddHint(at, "deploy to a collection of the computers to reinstall",
 			"deployment %q: a high-risk deployment to the built-in collection %s is refused", d.Name, collName)
+		return false, nil
+	}
+	via, err := p.includedBuiltIn(ctx, coll.String("CollectionID"), map[string]bool{})
+	if err != nil {
+		return false, err
+	}
+	if n := len(via); n > 0 {
+		chain := strings.Join(append(via[:n-1:n-1], "the built-in collection "+via[n-1]), ", which includes ")
+		ds.AddHint(at, "deploy to a collection of the computers to reinstall, without include rules for built-in collections",
+			"deployment %q: collection %s includes %s: a high-risk deployment to it is refused", d.Name, collName, chain)
 		return false, nil
 	}
 	t, err := p.thresholds(ctx)
@@ -602,6 +665,47 @@ func builtInRefused(coll *provider.Instance) bool {
 		return false
 	}
 	return coll.Bool("IsBuiltIn") || strings.HasPrefix(id, "SMS")
+}
+
+// includedBuiltIn reports whether the collection with CollectionID id
+// includes a built-in collection (All Systems…) by its include rules
+// (SMS_CollectionRuleIncludeCollection in its lazy CollectionRules, read
+// with one Get per collection), directly or through the collections it
+// includes: the collections named on the way, the built-in one last; none
+// when it does not. Its members then become the built-in collection's once
+// the site evaluates it, whatever MemberCount says now.
+func (p *Planned) includedBuiltIn(ctx context.Context, id string, seen map[string]bool) ([]string, error) {
+	key := strings.ToUpper(id)
+	if seen[key] {
+		return nil, nil
+	}
+	seen[key] = true
+	full, err := p.State.Site.Get(ctx, provider.Path(object.ClassCollection, "CollectionID", id))
+	if err != nil {
+		return nil, fmt.Errorf("read the membership rules of collection %s: %w", id, err)
+	}
+	for _, rule := range full.Objects("CollectionRules") {
+		inc := rule.String("IncludeCollectionID")
+		if inc == "" {
+			continue // not an include rule
+		}
+		name := fmt.Sprintf("%q (%s)", inc, inc)
+		builtIn := builtInRefused(&provider.Instance{Props: map[string]any{"CollectionID": inc}})
+		for _, c := range p.State.Objects(object.ClassCollection) {
+			if strings.EqualFold(c.String("CollectionID"), inc) {
+				name = fmt.Sprintf("%q (%s)", c.String("Name"), c.String("CollectionID"))
+				builtIn = builtInRefused(c)
+			}
+		}
+		if builtIn {
+			return []string{name}, nil
+		}
+		via, err := p.includedBuiltIn(ctx, inc, seen)
+		if err != nil || len(via) > 0 {
+			return append([]string{name}, via...), err
+		}
+	}
+	return nil, nil
 }
 
 // siteServersIn lists the members of a collection that are site system
@@ -722,12 +826,14 @@ func (p *Planned) declaredSequence(name string) *config.Sequence {
 // high-risk guard too: a sequence that this apply makes deploy an
 // operating system (its steps, or a child's, gain such a step, or it runs
 // a child that does) turns every required deployment of it high risk,
-// unverified. While a deployment the configuration does not declare
-// deploys such a sequence as required, the change is refused, naming it; a
+// unverified, and so does every sequence that runs it on the site (a
+// parent only the site holds, by its Run Task Sequence references, at any
+// depth). While a deployment the configuration does not declare deploys
+// such a sequence as required, the change is refused, naming it; a
 // declared deployment is guarded by planDeployment. Only sequences on the
-// site that change, or whose declared children change, are judged, and
-// only those that start deploying an operating system cost a query of
-// their deployments.
+// site that change, or whose declared children change, are judged; when
+// one starts deploying an operating system, the site's deployments are
+// listed once, and the parents of the required ones read (one Get each).
 func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) error {
 	changed := map[string]bool{} // lower names of declared sequences whose steps this apply writes
 	for _, cs := range p.Config.Sequences {
@@ -744,6 +850,8 @@ func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) erro
 			declared[strings.ToLower(d.Name)] = true
 		}
 	}
+	starts := map[string]*config.Sequence{} // upper PackageID → the declared sequence that starts deploying an OS
+	var order []string
 	for _, cs := range p.Config.Sequences {
 		e := p.entries[address(object.Sequence, cs.Name)]
 		if e == nil || e.site == nil || !p.runsAny(cs, changed, map[string]bool{}) {
@@ -758,34 +866,137 @@ func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) erro
 			continue
 		}
 		now, err := p.storedDeploysOS(ctx, e)
-		if err != nil || now {
+		if err != nil {
 			return err
 		}
-		advs, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassAdvertisement,
-			Select: []string{"AdvertisementID", "AdvertisementName", "PackageID", "CollectionID", "OfferType"}, Where: map[string]string{"PackageID": id}})
-		if err != nil {
-			return fmt.Errorf("read the deployments of sequence %q (%s): %w", cs.Name, id, err)
+		if !now {
+			starts[strings.ToUpper(id)] = cs
+			order = append(order, strings.ToUpper(id))
 		}
-		for _, a := range advs {
-			if !strings.EqualFold(a.String("PackageID"), id) || a.Int("OfferType") != offerRequired || declared[strings.ToLower(a.String("AdvertisementName"))] {
+	}
+	if len(starts) == 0 {
+		return nil
+	}
+	advs, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassAdvertisement,
+		Select: []string{"AdvertisementID", "AdvertisementName", "PackageID", "CollectionID", "OfferType"}})
+	if err != nil {
+		return fmt.Errorf("read the site's deployments: %w", err)
+	}
+	sort.Slice(advs, func(i, j int) bool { return advs[i].String("AdvertisementID") < advs[j].String("AdvertisementID") })
+	parents := &siteParents{p: p, starts: starts, reads: map[string]*sitestate.SequenceRead{}}
+	type refusal struct {
+		cs         *config.Sequence
+		via        string // the parent deployed, "" when it is cs itself
+		adv, coll  string
+		advID, key string
+	}
+	var refusals []refusal
+	for _, a := range advs {
+		if a.Int("OfferType") != offerRequired || declared[strings.ToLower(a.String("AdvertisementName"))] {
+			continue
+		}
+		id := strings.ToUpper(a.String("PackageID"))
+		r := refusal{adv: a.String("AdvertisementName"), advID: a.String("AdvertisementID"), coll: a.String("CollectionID")}
+		if cs := starts[id]; cs != nil {
+			r.cs = cs
+		} else {
+			if p.declaredSequence(p.State.NameOf(id)) != nil || p.State.SequenceByID(id) == nil {
+				continue // judged by the configuration (a starter if it runs one), or no sequence
+			}
+			cs, err := parents.runs(ctx, id, map[string]bool{})
+			if err != nil || cs == nil {
+				if err != nil {
+					return err
+				}
 				continue
 			}
-			coll := a.String("CollectionID")
-			colls, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassCollection, Select: []string{"CollectionID", "Name"}, Where: map[string]string{"CollectionID": coll}})
+			if os, err := p.siteDeploysOS(ctx, id, map[string]bool{}); err != nil || os {
+				if err != nil {
+					return err
+				}
+				continue // high risk already
+			}
+			r.cs, r.via = cs, fmt.Sprintf("%q (%s)", p.State.SequenceByID(id).String("Name"), p.State.SequenceByID(id).String("PackageID"))
+		}
+		refusals = append(refusals, r)
+	}
+	names := map[string]string{}
+	for _, r := range refusals {
+		coll, ok := names[strings.ToUpper(r.coll)]
+		if !ok {
+			coll = r.coll
+			colls, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassCollection, Select: []string{"CollectionID", "Name"}, Where: map[string]string{"CollectionID": r.coll}})
 			if err != nil {
-				return fmt.Errorf("read collection %s: %w", coll, err)
+				return fmt.Errorf("read collection %s: %w", r.coll, err)
 			}
 			for _, c := range colls {
-				if strings.EqualFold(c.String("CollectionID"), coll) {
+				if strings.EqualFold(c.String("CollectionID"), r.coll) {
 					coll = fmt.Sprintf("%q (%s)", c.String("Name"), c.String("CollectionID"))
 				}
 			}
-			ds.AddHint(cs.Pos, "declare the deployment in the configuration with highRisk: accept, or make it available, or delete it first",
-				"sequence %q would deploy an operating system after this change, and deployment %q (%s) deploys it as required to collection %s: it would become a high-risk deployment that nobody verified",
-				cs.Name, a.String("AdvertisementName"), a.String("AdvertisementID"), coll)
+			names[strings.ToUpper(r.coll)] = coll
 		}
+		const hint = "declare the deployment in the configuration with highRisk: accept, or make it available, or delete it first"
+		if r.via == "" {
+			ds.AddHint(r.cs.Pos, hint,
+				"sequence %q would deploy an operating system after this change, and deployment %q (%s) deploys it as required to collection %s: it would become a high-risk deployment that nobody verified",
+				r.cs.Name, r.adv, r.advID, coll)
+			continue
+		}
+		ds.AddHint(r.cs.Pos, hint,
+			"sequence %q would deploy an operating system after this change, and sequence %s, which runs it, is deployed as required by deployment %q (%s) to collection %s: it would become a high-risk deployment that nobody verified",
+			r.cs.Name, r.via, r.adv, r.advID, coll)
 	}
 	return nil
+}
+
+// siteParents finds, for a sequence only the site holds, a declared
+// sequence that starts deploying an operating system and that it runs by
+// its Run Task Sequence references on the site, through other sequences
+// only the site holds.
+type siteParents struct {
+	p      *Planned
+	starts map[string]*config.Sequence // upper PackageID
+	reads  map[string]*sitestate.SequenceRead
+}
+
+// runs returns the starting sequence that the site's sequence id runs, at
+// any depth; nil when it runs none.
+func (x *siteParents) runs(ctx context.Context, id string, seen map[string]bool) (*config.Sequence, error) {
+	key := strings.ToUpper(id)
+	if seen[key] {
+		return nil, nil
+	}
+	seen[key] = true
+	read := x.p.State.Sequence(id)
+	if read == nil {
+		read = x.reads[key]
+	}
+	if read == nil {
+		full, err := x.p.State.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
+		if err != nil {
+			return nil, fmt.Errorf("read sequence %s: %w", id, err)
+		}
+		read = sitestate.ReadOf(full)
+		x.reads[key] = read
+	}
+	for _, r := range read.Refs {
+		child := x.p.State.SequenceByID(r.Package)
+		if child == nil {
+			continue
+		}
+		cid := strings.ToUpper(child.String("PackageID"))
+		if cs := x.starts[cid]; cs != nil {
+			return cs, nil
+		}
+		if x.p.declaredSequence(child.String("Name")) != nil {
+			continue // declared: a starter if it runs one
+		}
+		if cs, err := x.runs(ctx, cid, seen); err != nil || cs != nil {
+			return cs, err
+		}
+	}
+	return nil, nil
 }
 
 // storedDeploysOS reports whether a declared sequence deploys an operating

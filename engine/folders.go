@@ -34,8 +34,11 @@ type folderKey struct {
 // folderTree is a site's console folders of the types tsctl files objects
 // in, and what is in them.
 type folderTree struct {
-	byID     map[int64]*provider.Instance
-	children map[folderKey]*provider.Instance
+	byID map[int64]*provider.Instance
+	// children are the folders under a parent by type and lower-case
+	// name: a site may hold several (a search folder and a regular one,
+	// or names differing in case), in ContainerNodeID order.
+	children map[folderKey][]*provider.Instance
 	// in is the folder an object is in, by type and upper-case key (no
 	// entry: the root).
 	in map[string]int64
@@ -52,12 +55,16 @@ func itemKey(typ int, key string) string { return strconv.Itoa(typ) + "\x00" + s
 // one query each, at most reads at once, and indexes them with the
 // folders the State read.
 func (p *Planned) readFolders(ctx context.Context, reads int, all bool) error {
-	t := &folderTree{byID: map[int64]*provider.Instance{}, children: map[folderKey]*provider.Instance{}, in: map[string]int64{}, items: map[int64][]string{},
+	t := &folderTree{byID: map[int64]*provider.Instance{}, children: map[folderKey][]*provider.Instance{}, in: map[string]int64{}, items: map[int64][]string{},
 		read: map[int]bool{}}
 	for _, f := range p.State.Objects(object.ClassContainerNode) {
 		id := f.Int("ContainerNodeID")
 		t.byID[id] = f
-		t.children[folderKey{f.Int("ParentContainerNodeID"), int(f.Int("ObjectType")), strings.ToLower(f.String("Name"))}] = f
+		k := folderKey{f.Int("ParentContainerNodeID"), int(f.Int("ObjectType")), strings.ToLower(f.String("Name"))}
+		t.children[k] = append(t.children[k], f)
+	}
+	for _, list := range t.children {
+		sort.Slice(list, func(i, j int) bool { return list[i].Int("ContainerNodeID") < list[j].Int("ContainerNodeID") })
 	}
 	used := map[object.Kind]bool{}
 	for _, cp := range p.Config.Packages {
@@ -104,6 +111,29 @@ func (p *Planned) readFolders(ctx context.Context, reads int, all bool) error {
 	}
 	p.folders = t
 	return nil
+}
+
+// child returns the folder of type typ named name (in any case) under
+// parent, whatever order the site listed its folders in: a regular folder
+// when there is one (the one spelled as name, else the oldest), else a
+// search folder, which holds no objects (search true); nil when there is
+// none.
+func (t *folderTree) child(parent int64, typ int, name string) (node *provider.Instance, search bool) {
+	var found, searchFolder *provider.Instance
+	for _, f := range t.children[folderKey{parent, typ, strings.ToLower(name)}] {
+		switch {
+		case f.Bool("SearchFolder"):
+			if searchFolder == nil {
+				searchFolder = f
+			}
+		case found == nil || f.String("Name") == name && found.String("Name") != name:
+			found = f
+		}
+	}
+	if found != nil {
+		return found, false
+	}
+	return searchFolder, searchFolder != nil
 }
 
 // pathOf is a folder's path from the root, "/" for the root itself.
@@ -181,9 +211,9 @@ func (p *Planned) planFolders(ds *diag.List) []*plan.Object {
 		for i, name := range parts {
 			path := strings.Join(parts[:i+1], "/")
 			if targetAddr == "" {
-				node := p.folders.children[folderKey{target, typ, strings.ToLower(name)}]
+				node, search := p.folders.child(target, typ, name)
 				if node != nil {
-					if node.Bool("SearchFolder") {
+					if search {
 						ds.AddHint(f.at, "name a folder that is not a search folder: a search folder lists objects, it holds none",
 							"folder: %q is a search folder (%s %d) of the %s", path, object.ClassContainerNode, node.Int("ContainerNodeID"), folderTypeName(f.kind))
 						bad = true

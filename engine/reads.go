@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/tsctl/tsctl/internal/config"
@@ -114,22 +115,49 @@ func (p *Planned) planRedistribution(ctx context.Context, names []string, ds *di
 			ds.AddHint(diag.Pos{}, "a new package is distributed with distribute:, not redistributed", "--redistribute %q: %s %q is not on the site yet", name, e.obj.Kind.Describe(), name)
 			continue
 		}
-		if !p.distributes(e.obj.Kind, e.obj.Name) {
-			id := e.site.String("PackageID")
-			held, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassDistributionPoint, Select: []string{"PackageID", "ServerNALPath"}, Where: map[string]string{"PackageID": id}})
-			if err != nil {
-				return fmt.Errorf("--redistribute %q: read the distribution points of %s: %w", name, id, err)
-			}
-			if len(held) == 0 {
-				ds.AddHint(diag.Pos{}, "distribute it first (distribute: on the package or on a sequence that uses it)",
-					"--redistribute %q: %s %q (%s) is on no distribution point: there is nothing to send again", name, e.obj.Kind.Describe(), e.obj.Name, id)
-				continue
+		// The distribution points that hold it: where the content is sent
+		// again, and what --wait-distribution waits for.
+		id := e.site.String("PackageID")
+		held, err := p.State.Site.Query(ctx, provider.Query{Class: object.ClassDistributionPoint, Select: []string{"PackageID", "ServerNALPath"}, Where: map[string]string{"PackageID": id}})
+		if err != nil {
+			return fmt.Errorf("--redistribute %q: read the distribution points of %s: %w", name, id, err)
+		}
+		var nals []string
+		for _, in := range held {
+			if strings.EqualFold(in.String("PackageID"), id) {
+				nals = append(nals, in.String("ServerNALPath"))
 			}
 		}
+		if len(nals) == 0 && !p.distributes(e.obj.Kind, e.obj.Name) {
+			ds.AddHint(diag.Pos{}, "distribute it first (distribute: on the package or on a sequence that uses it)",
+				"--redistribute %q: %s %q (%s) is on no distribution point: there is nothing to send again", name, e.obj.Kind.Describe(), e.obj.Name, id)
+			continue
+		}
+		p.waitRedistributed(contentItem{kind: e.obj.Kind, name: e.obj.Name, id: id}, nals)
 		e.obj.Changes = append(e.obj.Changes, plan.Change{Field: "content", Before: "on its distribution points", After: "sent again (RefreshPkgSource)", HasBefore: true, HasAfter: true})
 		e.then = append(e.then, &redistribute{kind: e.obj.Kind})
 	}
 	return nil
+}
+
+// waitRedistributed records content sent again for waiting, on each
+// distribution point that holds it (NAL paths nals) that waiting does not
+// cover already through what the configuration distributes.
+func (p *Planned) waitRedistributed(it contentItem, nals []string) {
+	seen := map[string]bool{}
+	key := func(kind object.Kind, name, nal string) string {
+		return kind.String() + "\x00" + strings.ToLower(name) + "\x00" + strings.ToUpper(nal)
+	}
+	for _, t := range p.content {
+		seen[key(t.item.kind, t.item.name, t.nal)] = true
+	}
+	sort.Strings(nals)
+	for _, nal := range nals {
+		if k := key(it.kind, it.name, nal); !seen[k] {
+			seen[k] = true
+			p.content = append(p.content, contentTarget{item: it, nal: nal, server: p.serverOf(nal)})
+		}
+	}
 }
 
 // distributes reports whether the plan distributes the content of kind

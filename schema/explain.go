@@ -18,16 +18,20 @@ const namePattern = `^[^\x00-\x1f\x7f-\x9f]*$`
 
 // explain words a violation of keyword, in schema object s, by the YAML
 // value node, better than the validator's message: the allowed values of
-// an enum (and a wrong casing as such), an integer's range and type, a
+// an enum or the value of a const (and a wrong casing as such), an integer's range and type, a
 // name's control character. ok is false when it has nothing better.
 func explain(keyword string, s map[string]any, node *yaml.Node) (msg, hint string, ok bool) {
 	if s == nil || node == nil || node.Kind != yaml.ScalarNode {
 		return "", "", false
 	}
 	switch keyword {
-	case "enum":
+	case "enum", "const":
+		values := asList(s["enum"])
+		if keyword == "const" {
+			values = []any{s["const"]} // a one-value enum: highRisk: accept
+		}
 		var allowed []string
-		for _, e := range asList(s["enum"]) {
+		for _, e := range values {
 			str, isStr := e.(string)
 			if !isStr {
 				return "", "", false

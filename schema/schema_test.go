@@ -126,3 +126,24 @@ func TestParallelValidationPositions(t *testing.T) {
 		}
 	}
 }
+
+// A value that is one allowed value (a const, such as highRisk: accept)
+// in another case is explained as an enum's is: values are case-sensitive.
+func TestConstValueCase(t *testing.T) {
+	got := validate(t, `deployments:
+  - sequence: a
+    collection: b
+    highRisk: Accept
+  - sequence: a
+    collection: b
+    highRisk: yes please
+`)
+	for _, want := range []string{
+		`x.yaml:4:15: deployments[0].highRisk: "Accept" is not allowed: use "accept": values are case-sensitive`,
+		`x.yaml:7:15: deployments[1].highRisk: "yes please" is not one of "accept"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+}

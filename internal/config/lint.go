@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -24,6 +25,7 @@ const (
 	LintDisabledChild   = "TS009" // Run Task Sequence runs a child sequence that is disabled
 	LintNearPolicyLimit = "TS010" // a sequence, or a parent with its children, near the documented size limits
 	LintLargeOSTarget   = "TS011" // an available deployment of an OS deployment sequence to a collection over the site's default size
+	LintPastSchedule    = "TS012" // a required deployment's deadline, or its as-soon-as-possible available time, has passed
 )
 
 // LintCode describes one lint code.
@@ -46,6 +48,7 @@ var LintCodes = []LintCode{
 	{LintDisabledChild, "a Run Task Sequence step runs a disabled child sequence", false},
 	{LintNearPolicyLimit, "a sequence, or a parent with the children it runs, is near the documented size limits", false},
 	{LintLargeOSTarget, "an available deployment of a sequence that deploys an operating system goes to a collection larger than the site's default size", false},
+	{LintPastSchedule, "a required deployment's deadline, or the available time it runs at as soon as possible, has passed", false},
 }
 
 // LookupLintCode returns the lint code named code (any case).
@@ -70,7 +73,11 @@ func LintCodeNames() []string {
 // Lint reports risky or sloppy configuration as warnings with stable codes,
 // except those the configuration ignores (lint: ignore on the sequence or
 // on the step or a group holding it).
-func Lint(c *Config) diag.List {
+func Lint(c *Config) diag.List { return LintAt(c, time.Now()) }
+
+// LintAt is Lint with the time it is now, which the deployments' times
+// are judged by.
+func LintAt(c *Config, now time.Time) diag.List {
 	var ds diag.List
 	progs := declaredPrograms(c)
 	for _, s := range c.Sequences {
@@ -78,7 +85,49 @@ func Lint(c *Config) diag.List {
 		lintSteps(s, steps, ignoreSet(nil, s.Lint), &ds)
 		lintPrograms(s, steps, progs, &ds)
 	}
+	for _, d := range c.Deployments {
+		lintSchedule(d, now, &ds)
+	}
 	return ds
+}
+
+// latestZone is the time zone furthest behind UTC (UTC-12): a wall-clock
+// time that clients read as their local time has passed for every client
+// once it has passed there.
+const latestZone = -12 * time.Hour
+
+// lintSchedule warns (TS012) when a required deployment's deadline, or the
+// available time of one that runs as soon as possible, has passed: clients
+// run it as soon as they get its policy, not at the time written. A time
+// in UTC has passed once it is before now; a local time (each client's
+// own clock) once it has passed in every time zone.
+func lintSchedule(d *Deployment, now time.Time, ds *diag.List) {
+	if d.Absent || !d.Required() || d.Ignores(LintPastSchedule) {
+		return
+	}
+	passed := func(value string) bool {
+		t, err := ParseTime(value)
+		if err != nil {
+			return false // an error of its own
+		}
+		if d.TimeZone == "utc" {
+			return t.Before(now)
+		}
+		return t.Before(now.UTC().Add(latestZone))
+	}
+	zone := "clients' local time, passed in every time zone"
+	if d.TimeZone == "utc" {
+		zone = "UTC"
+	}
+	const hint = "set a time to come, or remove it to run the deployment as soon as clients get it, if that is what is meant"
+	if d.Deadline != "" && passed(d.Deadline) {
+		ds.Warn(d.DeadlinePos, LintPastSchedule, hint,
+			"required deployment %q: deadline %s (%s) has passed: clients run it as soon as they get its policy", d.Name, d.Deadline, zone)
+	}
+	if d.AsSoonAsPossible && d.Available != "" && passed(d.Available) {
+		ds.Warn(d.AvailablePos, LintPastSchedule, hint,
+			"required deployment %q runs as soon as possible after available %s (%s), which has passed: clients run it as soon as they get its policy", d.Name, d.Available, zone)
+	}
 }
 
 func lintSteps(s *Sequence, steps []*Step, ignored map[string]bool, ds *diag.List) {

@@ -319,6 +319,8 @@ func (c *Config) decode(file string, root *yaml.Node, dec *decoded) diag.List {
 						p.FolderPos = pos(file, k)
 					case "distribute":
 						p.DistributePos = pos(file, k)
+					case "absent":
+						p.AbsentPos = pos(file, k)
 					}
 				})
 				c.Packages = append(c.Packages, p)
@@ -366,7 +368,7 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 		case "steps":
 			s.steps, s.HasSteps = decodeSteps(file, v, ds), true
 		case "absent":
-			s.Absent = v.Value == "true"
+			s.Absent, s.AbsentPos = v.Value == "true", pos(file, k)
 		case "attributes":
 			mapping(v, func(k string, kn, val *yaml.Node) {
 				s.Attributes = append(s.Attributes, Attribute{Name: k, Value: val.Value, Pos: diag.Pos{File: file, Line: kn.Line, Col: kn.Column}})
@@ -481,7 +483,7 @@ func decodeDeployment(file string, n *yaml.Node, ds *diag.List) *Deployment {
 				})
 			}
 		case "absent":
-			d.Absent = v.Value == "true"
+			d.Absent, d.AbsentPos = v.Value == "true", pos(file, k)
 		case "purpose":
 			d.Purpose = v.Value
 		case "availability":

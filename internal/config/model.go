@@ -48,6 +48,8 @@ type Package struct {
 	Language     string      `yaml:"language"`
 	Programs     []Program   `yaml:"programs"`
 	Absent       bool        `yaml:"absent"`
+	// AbsentPos locates absent: when the package says it.
+	AbsentPos diag.Pos `yaml:"-"`
 	// Folder is the console folder ("" leaves the package where it is).
 	Folder     string        `yaml:"folder"`
 	Distribute *Distribution `yaml:"distribute"`
@@ -151,6 +153,7 @@ type Deployment struct {
 	CollectionByID bool
 	CollPos        diag.Pos
 	Absent         bool
+	AbsentPos      diag.Pos // absent:, when given
 
 	Purpose                  string // available | required
 	Availability             string // clients | clientsMediaAndPXE | mediaAndPXE | mediaAndPXEHidden
@@ -192,6 +195,7 @@ type Sequence struct {
 	BootPos       diag.Pos
 	MaxRunTime    int
 	Absent        bool
+	AbsentPos     diag.Pos // absent:, when given
 	HasSteps      bool
 	// steps are the decoded steps until the sequence is frozen (see
 	// freeze.go); then frozen holds them, and Steps thaws them.

@@ -86,8 +86,11 @@ var schemaTypes = []Type{
 		{"PresentTimeIsGMT", edmBool}, {"Priority", edmInt64}, {"ProgramName", edmString}, {"RemoteClientFlags", edmInt64},
 		{"SourceSite", edmString}, {"TimeFlags", edmInt64}}},
 	{Name: "SMS_Collection", Key: []string{"CollectionID"}, Set: true, Props: []Prop{
-		{"CollectionID", edmString}, {"CollectionType", edmInt64}, {"Comment", edmString}, {"IsBuiltIn", edmBool},
+		{"CollectionID", edmString}, {"CollectionRules", "Collection(AdminService.SMS_CollectionRule)"}, {"CollectionType", edmInt64},
+		{"Comment", edmString}, {"IncludeExcludeCollectionsCount", edmInt32}, {"IsBuiltIn", edmBool},
 		{"LimitToCollectionID", edmString}, {"LocalMemberCount", edmInt32}, {"MemberCount", edmInt32}, {"Name", edmString}}},
+	{Name: "SMS_CollectionRule", Complex: true, Props: []Prop{{"RuleName", edmString}}},
+	{Name: "SMS_CollectionRuleIncludeCollection", Base: "SMS_CollectionRule", Complex: true, Props: []Prop{{"IncludeCollectionID", edmString}}},
 	{Name: "SMS_FullCollectionMembership", Key: []string{"CollectionID", "ResourceID"}, Set: true, Props: []Prop{
 		{"CollectionID", edmString}, {"IsClient", edmBool}, {"Name", edmString}, {"ResourceID", edmInt64}, {"SiteCode", edmString}}},
 	{Name: "SMS_SystemResourceList", Key: []string{"NALPath", "ResourceType", "RoleName", "SiteCode"}, Set: true, Props: []Prop{

@@ -329,7 +329,7 @@ func WritePlanMarkdown(w io.Writer, p *plan.Plan) {
 			continue
 		}
 		what := map[plan.Action]string{plan.Create: "new ", plan.Delete: "deleted ", plan.Replace: "replaced "}[o.Action]
-		fmt.Fprintf(w, "\n<details><summary>%s%s <code>%s</code></summary>\n\n```diff\n", what, o.Kind, htmlEscape(o.Name))
+		fmt.Fprintf(w, "\n<details><summary>%s%s <code>%s</code>%s</summary>\n\n```diff\n", what, o.Kind, htmlEscape(o.Name), holds(o))
 		var b strings.Builder
 		for _, c := range o.Changes {
 			fmt.Fprintf(&b, "%s\n", changeText(c, 0, Style{}))

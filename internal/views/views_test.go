@@ -118,3 +118,25 @@ func TestDoneCarriesTheHint(t *testing.T) {
 		t.Errorf("done event %s (%v) lacks the hint", b, err)
 	}
 }
+
+// The folded changes of a markdown plan name a folder with the objects it
+// holds, as the table and the human plan do: two folders called OSD, one
+// of packages and one of sequences, are told apart.
+func TestMarkdownFolderHeadings(t *testing.T) {
+	folder := func(kind object.Kind) *plan.Object {
+		return &plan.Object{Address: "folder." + kind.String() + ":OSD", Kind: object.Folder, Name: "OSD", Action: plan.Create,
+			Changes: []plan.Change{{Field: "Name", After: "OSD", HasAfter: true}}}
+	}
+	p := &plan.Plan{Site: "PS1", Changes: true, Summary: plan.Summary{Create: 2},
+		Objects: []*plan.Object{folder(object.Package), folder(object.Sequence)}}
+	var b strings.Builder
+	WritePlanMarkdown(&b, p)
+	for _, want := range []string{
+		"<details><summary>new folder <code>OSD</code> of packages</summary>",
+		"<details><summary>new folder <code>OSD</code> of sequences</summary>",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("missing %q in\n%s", want, b.String())
+		}
+	}
+}

@@ -28,6 +28,7 @@ var lazy = map[string][]string{
 	object.ClassAdvertisement: {"AssignedSchedule", "AssignedScheduleEnabled", "AssignedScheduleIsGMT", "ExpirationTimeEnabled",
 		"ExpirationTimeIsGMT", "PresentTimeEnabled", "PresentTimeIsGMT", "ISVData", "ISVDataSize"},
 	object.ClassContainerNode: {"SearchString"},
+	object.ClassCollection:    {"CollectionRules"},
 }
 
 // readOnly lists properties a Put may not change (kept as stored).

@@ -34,6 +34,11 @@ type SeedCollection struct {
 	Members int      `yaml:"members"`
 	Servers []string `yaml:"servers"` // site system servers among the members (their short names)
 	BuiltIn bool     `yaml:"builtIn"`
+	// Include lists the CollectionIDs of the collections whose members it
+	// includes (SMS_CollectionRuleIncludeCollection rules in its lazy
+	// CollectionRules); its MemberCount stays Members, as if the site had
+	// not evaluated it since.
+	Include []string `yaml:"include"`
 }
 
 // SeedDistributionPoint is a distribution point server.
@@ -253,6 +258,15 @@ func (s *Site) addCollections(tx *bolt.Tx, colls []SeedCollection) error {
 			}
 		}
 		in.Props["Comment"] = ""
+		rules := []*provider.Instance{}
+		for _, inc := range c.Include {
+			r := provider.New("SMS_CollectionRuleIncludeCollection")
+			r.Props["IncludeCollectionID"] = inc
+			r.Props["RuleName"] = inc
+			rules = append(rules, r)
+		}
+		in.Props["CollectionRules"] = rules
+		in.Props["IncludeExcludeCollectionsCount"] = int64(len(rules))
 		p, _ := pathOf(in)
 		if err := s.save(tx, p, in); err != nil {
 			return err
@@ -313,9 +327,11 @@ func (s *Site) addFolders(tx *bolt.Tx, folders []SeedFolder) error {
 		parts := strings.Split(strings.Trim(f.Path, "/"), "/")
 		parent := int64(0)
 		for i, name := range parts {
+			search := f.Search && i == len(parts)-1
 			var found *provider.Instance
 			for _, n := range s.list(tx, object.ClassContainerNode) {
-				if n.Int("ObjectType") == int64(t) && n.Int("ParentContainerNodeID") == parent && strings.EqualFold(n.String("Name"), name) {
+				if n.Int("ObjectType") == int64(t) && n.Int("ParentContainerNodeID") == parent && strings.EqualFold(n.String("Name"), name) &&
+					n.Bool("SearchFolder") == search {
 					found = n
 				}
 			}
@@ -324,7 +340,7 @@ func (s *Site) addFolders(tx *bolt.Tx, folders []SeedFolder) error {
 				found.Props["Name"] = name
 				found.Props["ObjectType"] = int64(t)
 				found.Props["ParentContainerNodeID"] = parent
-				found.Props["SearchFolder"] = f.Search && i == len(parts)-1
+				found.Props["SearchFolder"] = search
 				if found.Bool("SearchFolder") {
 					found.Props["SearchString"] = `<SearchFolderDescription Name="` + k.Class() + `" />`
 				}

@@ -198,9 +198,13 @@ func (s *Site) checkFolder(tx *bolt.Tx, in, was *provider.Instance, invalid func
 	if was != nil {
 		self = was.String("ContainerNodeID")
 	}
+	// Names are unique among a parent's folders, and among its search
+	// folders: the console lists saved searches apart, so a search folder
+	// may share a regular folder's name.
 	for _, f := range s.list(tx, object.ClassContainerNode) {
-		if f.String("ContainerNodeID") != self && f.Int("ObjectType") == typ && f.Int("ParentContainerNodeID") == parent && strings.EqualFold(f.String("Name"), name) {
-			return invalid("folder %d already holds a folder named %q", parent, f.String("Name"))
+		if f.String("ContainerNodeID") != self && f.Int("ObjectType") == typ && f.Int("ParentContainerNodeID") == parent && strings.EqualFold(f.String("Name"), name) &&
+			f.Bool("SearchFolder") == in.Bool("SearchFolder") {
+			return invalid("folder %d already holds a %s named %q", parent, map[bool]string{false: "folder", true: "search folder"}[in.Bool("SearchFolder")], f.String("Name"))
 		}
 	}
 	return nil
