@@ -573,6 +573,7 @@ func (p *Planned) thresholds(ctx context.Context) (Thresholds, error) {
 // operating system is high risk: refused unless the deployment says
 // highRisk: accept, and refused even then to a built-in collection, to a
 // collection that includes one by its include rules (at any depth), to a
+// collection the site is evaluating (CurrentStatus other than Ready), to a
 // collection holding a site system server, or to a collection larger than
 // the site's verification size. An available one to a collection over the
 // default size is linted (TS011). It reports whether apply records the
@@ -580,9 +581,9 @@ func (p *Planned) thresholds(ctx context.Context) (Thresholds, error) {
 //
 // Membership is judged as the site last evaluated it: MemberCount and
 // SMS_FullCollectionMembership, which a collection the site has not
-// evaluated yet (a new one, or one whose rules changed) understates. Only
-// include rules are read from the rules themselves; query, direct and
-// exclude rules, and the limiting collection, are not evaluated.
+// evaluated yet understates; one it says it is evaluating is refused.
+// Only include rules are read from the rules themselves; query, direct
+// and exclude rules, and the limiting collection, are not evaluated.
 func (p *Planned) guardHighRisk(ctx context.Context, dp *deployment, seqID string, ds *diag.List) (bool, error) {
 	d, coll := dp.d, dp.coll
 	os, err := p.deploysOS(ctx, d.Sequence, seqID)
@@ -610,6 +611,12 @@ func (p *Planned) guardHighRisk(ctx context.Context, dp *deployment, seqID strin
 	if builtInRefused(coll) {
 		ds.AddHint(at, "deploy to a collection of the computers to reinstall",
 			"deployment %q: a high-risk deployment to the built-in collection %s is refused", d.Name, collName)
+		return false, nil
+	}
+	if st := coll.Int("CurrentStatus"); st > collectionReady {
+		ds.AddHint(at, "plan again once the site has evaluated the collection (the console shows it Ready)",
+			"deployment %q: collection %s is %s (CurrentStatus %d): the site has not finished evaluating its members, so they cannot be verified: a high-risk deployment to it is refused",
+			d.Name, collName, collectionStatus(st), st)
 		return false, nil
 	}
 	via, err := p.includedBuiltIn(ctx, coll.String("CollectionID"), map[string]bool{})
@@ -665,6 +672,21 @@ func builtInRefused(coll *provider.Instance) bool {
 		return false
 	}
 	return coll.Bool("IsBuiltIn") || strings.HasPrefix(id, "SMS")
+}
+
+// collectionReady is SMS_Collection.CurrentStatus Ready: its membership is
+// evaluated; 0 (None) says nothing, and every other value that the site
+// is working on it.
+const collectionReady = 1
+
+// collectionStatus names an SMS_Collection.CurrentStatus as the class page
+// does.
+func collectionStatus(st int64) string {
+	names := []string{"None", "Ready", "Refreshing", "Saving", "Evaluating", "Awaiting refresh", "Deleting", "Appending member", "Querying"}
+	if st >= 0 && int(st) < len(names) {
+		return strings.ToLower(names[st])
+	}
+	return fmt.Sprintf("in status %d", st)
 }
 
 // includedBuiltIn reports whether the collection with CollectionID id

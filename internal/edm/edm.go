@@ -87,7 +87,7 @@ var schemaTypes = []Type{
 		{"SourceSite", edmString}, {"TimeFlags", edmInt64}}},
 	{Name: "SMS_Collection", Key: []string{"CollectionID"}, Set: true, Props: []Prop{
 		{"CollectionID", edmString}, {"CollectionRules", "Collection(AdminService.SMS_CollectionRule)"}, {"CollectionType", edmInt64},
-		{"Comment", edmString}, {"IncludeExcludeCollectionsCount", edmInt32}, {"IsBuiltIn", edmBool},
+		{"Comment", edmString}, {"CurrentStatus", edmInt64}, {"IncludeExcludeCollectionsCount", edmInt32}, {"IsBuiltIn", edmBool},
 		{"LimitToCollectionID", edmString}, {"LocalMemberCount", edmInt32}, {"MemberCount", edmInt32}, {"Name", edmString}}},
 	{Name: "SMS_CollectionRule", Complex: true, Props: []Prop{{"RuleName", edmString}}},
 	{Name: "SMS_CollectionRuleIncludeCollection", Base: "SMS_CollectionRule", Complex: true, Props: []Prop{{"IncludeCollectionID", edmString}}},

@@ -39,6 +39,9 @@ type SeedCollection struct {
 	// CollectionRules); its MemberCount stays Members, as if the site had
 	// not evaluated it since.
 	Include []string `yaml:"include"`
+	// Status is its CurrentStatus: 1 (Ready) when 0; 5 (Awaiting
+	// refresh) and the others say the site is evaluating it.
+	Status int64 `yaml:"status"`
 }
 
 // SeedDistributionPoint is a distribution point server.
@@ -258,6 +261,10 @@ func (s *Site) addCollections(tx *bolt.Tx, colls []SeedCollection) error {
 			}
 		}
 		in.Props["Comment"] = ""
+		in.Props["CurrentStatus"] = c.Status
+		if c.Status == 0 {
+			in.Props["CurrentStatus"] = int64(1)
+		}
 		rules := []*provider.Instance{}
 		for _, inc := range c.Include {
 			r := provider.New("SMS_CollectionRuleIncludeCollection")
