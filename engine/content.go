@@ -458,7 +458,26 @@ const (
 	stateInstallPending  = 1
 	stateInstallRetrying = 2
 	stateInstallFailed   = 3
+	stateRemovalPending  = 4
+	stateRemovalRetrying = 5
+	stateRemovalFailed   = 6
 )
+
+// distributionEnds says whether waiting for content in distribution state
+// st is over: installed, or failed — the install failed, or the content
+// is being removed from the distribution point (REMOVAL_PENDING,
+// REMOVAL_RETRYING, REMOVAL_FAILED: someone removed it there; waiting
+// would last until the timeout). Pending, retrying, updating and
+// monitoring are waited for.
+func distributionEnds(st int64) (done, failed bool) {
+	switch st {
+	case stateInstalled:
+		return true, false
+	case stateInstallFailed, stateRemovalPending, stateRemovalRetrying, stateRemovalFailed:
+		return false, true
+	}
+	return false, false
+}
 
 // stateName names a distribution state as the class page does.
 func stateName(s int64) string {
@@ -575,8 +594,7 @@ func (p *Planned) WaitDistribution(ctx context.Context, opts WaitOptions) ([]Dis
 			}
 			if st, ok := states[strings.ToUpper(s.ID)+"\x00"+strings.ToUpper(p.content[i].nal)]; ok {
 				s.State = stateName(st)
-				s.Done = st == stateInstalled
-				s.Failed = st == stateInstallFailed
+				s.Done, s.Failed = distributionEnds(st)
 			}
 			if !s.Done && !s.Failed {
 				pending++

@@ -374,3 +374,16 @@ func TestLateRefusedDeletionsAreSkipped(t *testing.T) {
 		t.Fatalf("no outcome for the sequence: %+v", res.Objects)
 	}
 }
+
+// Waiting ends on content installed, on an install that failed and on
+// content being removed from the distribution point (it will not be
+// installed by waiting); it goes on through pending, retrying, updating
+// and monitoring (SMS_PackageStatusDistPointsSummarizer.State).
+func TestDistributionEnds(t *testing.T) {
+	for st, want := range map[int64][2]bool{0: {true, false}, 1: {false, false}, 2: {false, false}, 3: {false, true},
+		4: {false, true}, 5: {false, true}, 6: {false, true}, 7: {false, false}, 8: {false, false}, 42: {false, false}} {
+		if done, failed := distributionEnds(st); done != want[0] || failed != want[1] {
+			t.Errorf("state %d (%s): done %v failed %v, want %v", st, stateName(st), done, failed, want)
+		}
+	}
+}
