@@ -172,11 +172,17 @@ func (o *options) measure(env []string, name string, args ...string) (result, er
 	}
 	if b, rerr := os.ReadFile(stats); rerr == nil {
 		var s struct {
-			CPU float64 `json:"cpu_seconds"`
-			GC  float64 `json:"gc_cpu_seconds"`
+			CPU  float64 `json:"cpu_seconds"`
+			GC   float64 `json:"gc_cpu_seconds"`
+			Peak float64 `json:"peak_rss_kib"`
 		}
 		if json.Unmarshal(b, &s) == nil && s.CPU > 0 {
 			r.gcShare = s.GC / s.CPU
+		}
+		if s.Peak > 0 {
+			// The process's own count: the rusage of a child started by
+			// a Go program includes this program's peak at exec (vfork).
+			r.maxRSS = int64(s.Peak)
 		}
 	}
 	if err != nil {
