@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/convert"
 	"github.com/tsctl/tsctl/internal/exportfile"
@@ -18,6 +16,7 @@ import (
 func (c *cli) convert(args []string) int {
 	fs := c.flags("convert", "FILE|FOLDER...")
 	out := fs.String("out", "", "write one YAML file per sequence into this folder instead of stdout")
+	quiet := fs.Bool("quiet", false, "print no progress")
 	if !c.parse(fs, args, 1, -1) {
 		return c.parseExit(fs)
 	}
@@ -32,9 +31,13 @@ func (c *cli) convert(args []string) int {
 		return exitError
 	}
 	cv := convert.New(convert.ExportNames{Ex: ex})
-	var docs []convertedDoc
-	for _, s := range ex.Sequences {
-		docs = append(docs, convertedDoc{name: s.Name, source: s.Source, node: cv.Sequence(s)})
+	k := c.newCounter(*quiet)
+	k.phase("converted", "sequences", len(ex.Sequences))
+	docs, err := convertAll(cv, ex.Sequences, func(s *exportfile.Sequence) string { return s.Source }, k)
+	k.done()
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
 	}
 	if c.refused(cv.Report) {
 		return exitError
@@ -46,10 +49,32 @@ func (c *cli) convert(args []string) int {
 	return exitOK
 }
 
-// convertedDoc is one converted sequence and where it came from.
+// convertedDoc is one converted sequence, as the text of its item in a
+// document (convert.Encode), and where it came from.
 type convertedDoc struct {
 	name, source string
-	node         *yaml.Node
+	item         []byte
+}
+
+// convertAll converts seqs in turn, keeping each as text once converted
+// and letting go of its steps and XML (seqs[i] keeps its name and IDs,
+// by which the sequences converted after it name it): a conversion of
+// thousands of sequences holds their YAML text, not their nodes and
+// models at once.
+func convertAll(cv *convert.Converter, seqs []*exportfile.Sequence, source func(*exportfile.Sequence) string, k *counter) ([]convertedDoc, error) {
+	docs := make([]convertedDoc, 0, len(seqs))
+	for i, s := range seqs {
+		item, err := convert.Encode(cv.Sequence(s))
+		if err != nil {
+			return nil, fmt.Errorf("write sequence %q: %w", s.Name, err)
+		}
+		docs = append(docs, convertedDoc{name: s.Name, source: source(s), item: item})
+		light := *s
+		light.Sequence, light.XML = nil, ""
+		seqs[i] = &light
+		k.add()
+	}
+	return docs, nil
 }
 
 // SchemaFile is the name of the JSON Schema written beside converted and
@@ -81,15 +106,15 @@ func (c *cli) writeConverted(docs []convertedDoc, dir, origin string) bool {
 		}
 		return true
 	}
-	nodes := func(ds []convertedDoc) []*yaml.Node {
-		var out []*yaml.Node
+	items := func(ds []convertedDoc) [][]byte {
+		out := make([][]byte, 0, len(ds))
 		for _, d := range ds {
-			out = append(out, d.node)
+			out = append(out, d.item)
 		}
 		return out
 	}
 	if dir == "" {
-		doc, err := convert.Document(header(docs), nodes(docs))
+		doc, err := convert.Join(header(docs), items(docs))
 		if err != nil {
 			c.errorf("%v", err)
 			return false
@@ -110,7 +135,7 @@ func (c *cli) writeConverted(docs []convertedDoc, dir, origin string) bool {
 	}
 	used := map[string]bool{}
 	for i := range docs {
-		doc, err := convert.Document(header(docs[i:i+1]), nodes(docs[i:i+1]))
+		doc, err := convert.Join(header(docs[i:i+1]), items(docs[i:i+1]))
 		if err == nil {
 			p := filepath.Join(dir, fileName(docs[i].name, used))
 			if !valid(p, doc) {

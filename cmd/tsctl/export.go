@@ -6,6 +6,7 @@ import (
 
 	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/internal/convert"
+	"github.com/tsctl/tsctl/internal/exportfile"
 )
 
 func (c *cli) export(args []string) int {
@@ -15,6 +16,7 @@ func (c *cli) export(args []string) int {
 	fs.Var(&names, "name", "export the sequences whose names match this glob (repeatable; default all)")
 	out := fs.String("out", "", "write one YAML file per sequence into this folder instead of stdout")
 	asXML := fs.Bool("xml", false, "print the Sequence XML the site stores instead of YAML (one sequence)")
+	quiet := fs.Bool("quiet", false, "print no progress")
 	if !c.parse(fs, args, 0, 0) {
 		return c.parseExit(fs)
 	}
@@ -29,7 +31,10 @@ func (c *cli) export(args []string) int {
 	}
 	defer site.Close()
 	defer c.printStats(*rf.stats)
-	ex, err := engine.Export(context.Background(), site, names, *rf.parallelism)
+	k := c.newCounter(*quiet)
+	defer k.done()
+	k.phase("read", "sequences", -1)
+	ex, err := engine.Export(context.Background(), countedReads{site, k}, names, *rf.parallelism)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError
@@ -50,10 +55,13 @@ func (c *cli) export(args []string) int {
 		return exitOK
 	}
 	cv := convert.New(ex.Names)
-	var docs []convertedDoc
-	for _, s := range ex.Sequences {
-		docs = append(docs, convertedDoc{name: s.Name, source: s.PackageID, node: cv.Sequence(s)})
+	k.phase("converted", "sequences", len(ex.Sequences))
+	docs, err := convertAll(cv, ex.Sequences, func(s *exportfile.Sequence) string { return s.PackageID }, k)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitError
 	}
+	k.done()
 	if c.refused(cv.Report) {
 		return exitError
 	}

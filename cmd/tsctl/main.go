@@ -53,6 +53,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -236,14 +237,37 @@ const memoryLimit = 215 << 20
 
 // writeRuntimeStats writes to file, for tsctl-bench, the CPU time the run
 // used (as the Go runtime counts it: every goroutine's, the collector's
-// included), the collector's part of it and its cycles, as JSON.
+// included), the collector's part of it and its cycles, and the peak
+// resident memory where it is known, as JSON.
 func writeRuntimeStats(file string) {
 	samples := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"},
 		{Name: "/cpu/classes/idle:cpu-seconds"}, {Name: "/gc/cycles/total:gc-cycles"}}
 	metrics.Read(samples)
 	gc, total, idle := samples[0].Value.Float64(), samples[1].Value.Float64(), samples[2].Value.Float64()
-	b, _ := json.Marshal(map[string]float64{"gc_cpu_seconds": gc, "cpu_seconds": total - idle, "gc_cycles": float64(samples[3].Value.Uint64())})
+	stats := map[string]float64{"gc_cpu_seconds": gc, "cpu_seconds": total - idle, "gc_cycles": float64(samples[3].Value.Uint64())}
+	if kib := peakRSS(); kib > 0 {
+		stats["peak_rss_kib"] = float64(kib)
+	}
+	b, _ := json.Marshal(stats)
 	_ = os.WriteFile(file, b, 0o644)
+}
+
+// peakRSS is the process's peak resident memory in KiB as Linux counts it
+// (VmHWM); 0 where it is not known. A parent's rusage of its child is no
+// substitute: a child started by a Go program (vfork) inherits the
+// parent's peak at exec.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // writeHeapProfile writes a heap profile to $TSCTL_MEMPROFILE, for tuning.

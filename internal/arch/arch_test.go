@@ -50,7 +50,7 @@ var allowed = map[string][]string{
 
 	"internal/views": {"engine", "internal/config", "internal/diag", "internal/object", "internal/plan"},
 
-	"cmd/tsctl-bench": {"internal/workload"},
+	"cmd/tsctl-bench": {"engine", "internal/config", "internal/object", "internal/workload", "provider", "provider/local"},
 	"cmd/tsctl-gen":   {"internal/workload"},
 	"cmd/tsctl": {"engine", "internal/config", "internal/convert", "internal/diag", "internal/edm", "internal/exportfile",
 		"internal/facade", "internal/localfile", "internal/memo", "internal/model", "internal/object", "internal/plan", "internal/planfile", "internal/secret",

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
@@ -53,6 +54,7 @@ type Converter struct {
 	listed     map[string]listed // what the step being converted lists for download (PackageInfo), by PackageID
 	seen       map[string]listed // what every step converted so far lists
 	appsListed map[string]string // display names the step being converted lists (AppInfo), by lower-case model name
+	refusals   map[string]string // refusal's answers, by the YAML it checked
 }
 
 type refKey struct {
@@ -131,7 +133,7 @@ func (c *Converter) step(s *model.Step, path string) *yaml.Node {
 		c.note(&c.Report.Generic, "%s (%s, kept as XML)", path, stepClass(s))
 		m := mapping()
 		add(m, "xml", str(string(model.MarshalElem(stepElem(c.withoutSecrets(s, path))))))
-		if why := refusal(m); why != "" {
+		if why := c.refusal(m); why != "" {
 			// even the step as XML is what a site refuses (an unnamed
 			// step, say): the sequence cannot be migrated as it is
 			c.note(&c.Report.Refused, "%s: %s", pathOrClass(path, s), why)
@@ -769,7 +771,7 @@ func (c *Converter) verify(n *yaml.Node, orig *model.Step, typed bool) bool {
 			return false
 		}
 	}
-	return validates(n)
+	return c.validates(n)
 }
 
 // propertyOverrides adds to the typed step node n a properties: mapping
@@ -847,11 +849,13 @@ func propertyOverrides(n *yaml.Node, orig, got *model.Step) (ok, added bool) {
 
 // validates reports whether a converted step passes everything tsctl
 // validate checks, schema included, as the only step of a sequence.
-func validates(step *yaml.Node) bool { return refusal(step) == "" }
+func (c *Converter) validates(step *yaml.Node) bool { return c.refusal(step) == "" }
 
 // refusal is what tsctl validate says first against a converted step as
-// the only step of a sequence, or "" when it accepts it.
-func refusal(step *yaml.Node) string {
+// the only step of a sequence, or "" when it accepts it. The answer
+// depends on the step's YAML alone, and is remembered by it: sequences
+// exported from one site repeat most of their steps.
+func (c *Converter) refusal(step *yaml.Node) string {
 	s := mapping()
 	add(s, "name", str("convert"))
 	add(s, "steps", seq(step))
@@ -861,14 +865,28 @@ func refusal(step *yaml.Node) string {
 	if err != nil {
 		return err.Error()
 	}
+	if why, ok := c.refusals[string(b)]; ok {
+		return why
+	}
+	why := ""
 	_, ds := config.Parse("convert.yaml", b)
 	for _, d := range ds {
 		if d.Severity == diag.Error {
-			return d.Msg
+			why = d.Msg
+			break
 		}
 	}
-	return ""
+	if c.refusals == nil {
+		c.refusals = map[string]string{}
+	}
+	if len(c.refusals) < maxRefusals {
+		c.refusals[string(b)] = why
+	}
+	return why
 }
+
+// maxRefusals bounds the steps whose refusal a Converter remembers.
+const maxRefusals = 20_000
 
 // verifyGroup checks a converted group's own element: its name,
 // description and attributes (its steps were checked one by one).
@@ -907,7 +925,7 @@ func (c *Converter) verifyGroup(n *yaml.Node, orig *model.Step) bool {
 			m.Content[i+1] = seq()
 		}
 	}
-	return validates(m)
+	return c.validates(m)
 }
 
 // build decodes a converted step node and builds it as apply would.
@@ -1055,6 +1073,49 @@ func Document(header string, seqs []*yaml.Node) ([]byte, error) {
 		return nil, err
 	}
 	return []byte(b.String()), nil
+}
+
+// Encode writes one converted sequence as the text of its item in a
+// document's sequences: list, so that a large conversion keeps text rather
+// than YAML nodes: Join(header, items) is Document(header, seqs).
+func Encode(seqNode *yaml.Node) ([]byte, error) {
+	b, err := Document("", []*yaml.Node{seqNode})
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(b, []byte(sequencesKey)) {
+		return nil, fmt.Errorf("encode sequence: unexpected document %.40q", b)
+	}
+	return b[len(sequencesKey):], nil
+}
+
+const sequencesKey = "sequences:\n"
+
+// Join makes the document of the sequences Encode wrote, with header as
+// its comment.
+func Join(header string, items [][]byte) ([]byte, error) {
+	b, err := Document(header, []*yaml.Node{mapping()})
+	if err != nil {
+		return nil, err
+	}
+	prefix := []byte(sequencesKey)
+	if !bytes.HasPrefix(b, prefix) {
+		i := bytes.Index(b, []byte("\n"+sequencesKey))
+		if i < 0 {
+			return nil, fmt.Errorf("join sequences: unexpected document %.40q", b)
+		}
+		prefix = b[:i+1+len(sequencesKey)]
+	}
+	n := len(prefix)
+	for _, it := range items {
+		n += len(it)
+	}
+	out := make([]byte, 0, n)
+	out = append(out, prefix...)
+	for _, it := range items {
+		out = append(out, it...)
+	}
+	return out, nil
 }
 
 // hoistFlowComments moves the comments of nodes inside a flow collection

@@ -1,11 +1,13 @@
 package facade
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/provider"
@@ -34,23 +36,29 @@ var errBodyTooLarge = errors.New("request body too large")
 
 // decodeBody reads a JSON object from the request, at most MaxRequestBytes
 // (a larger Content-Length is refused before anything is read), into maps,
-// slices, strings, json.Number, bools and nils, token by token: memory
-// stays within a small multiple of the body, whatever its shape.
+// slices, strings, json.Number, bools and nils. The body is read into
+// memory (at most MaxRequestBytes), its shape checked by a scan that
+// allocates nothing (checkShape: no deeper than maxBodyDepth, no more
+// than maxBodyValues values), and only then decoded: memory stays within
+// a small multiple of the body, whatever its shape, and a body a real
+// request has is decoded in one pass of encoding/json rather than token by
+// token (four times the CPU).
 func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	if r.ContentLength > MaxRequestBytes {
 		return nil, errBodyTooLarge
 	}
-	d := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
-	d.UseNumber()
-	b := &bodyDecoder{d: d}
-	v, err := b.value(0)
-	if err == nil {
-		if _, ok := v.(map[string]any); !ok {
-			err = fmt.Errorf("the body is not a JSON object")
-		} else if _, extra := d.Token(); extra != io.EOF {
-			err = fmt.Errorf("unexpected data after the JSON object")
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 { // keep the buffers of ordinary requests only
+			buf.Reset()
+			bodyBuffers.Put(buf)
 		}
+	}()
+	buf.Reset()
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
 	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, errBodyTooLarge
@@ -58,64 +66,110 @@ func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) 
 	if err != nil {
 		return nil, &provider.Error{Kind: provider.KindInvalid, Op: "decode request", Msg: err.Error()}
 	}
-	return v.(map[string]any), nil
-}
-
-type bodyDecoder struct {
-	d      *json.Decoder
-	values int
-}
-
-func (b *bodyDecoder) value(depth int) (any, error) {
-	if b.values++; b.values > maxBodyValues {
-		return nil, fmt.Errorf("more than %d values", maxBodyValues)
-	}
-	t, err := b.d.Token()
+	v, err := decodeObject(buf.Bytes())
 	if err != nil {
+		return nil, &provider.Error{Kind: provider.KindInvalid, Op: "decode request", Msg: err.Error()}
+	}
+	return v, nil
+}
+
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// decodeObject decodes one JSON object, of a shape checkShape accepts.
+func decodeObject(data []byte) (map[string]any, error) {
+	if err := checkShape(data); err != nil {
+		return nil, err
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
 		return nil, err
 	}
-	d, ok := t.(json.Delim)
+	m, ok := v.(map[string]any)
 	if !ok {
-		return t, nil
+		return nil, fmt.Errorf("the body is not a JSON object")
 	}
-	if depth >= maxBodyDepth {
-		return nil, fmt.Errorf("nested deeper than %d levels", maxBodyDepth)
+	if _, extra := d.Token(); extra != io.EOF {
+		return nil, fmt.Errorf("unexpected data after the JSON object")
 	}
-	switch d {
-	case '{':
-		m := map[string]any{}
-		for b.d.More() {
-			k, err := b.d.Token()
-			if err != nil {
-				return nil, err
+	return m, nil
+}
+
+// checkShape refuses a JSON text of more than maxBodyValues values or
+// nested deeper than maxBodyDepth (shape).
+func checkShape(data []byte) error {
+	_, _, err := shape(data, maxBodyValues, maxBodyDepth)
+	return err
+}
+
+// shape counts the values of a JSON text (objects, arrays and scalars; not
+// object keys) and the levels of objects and arrays, refusing more than
+// maxValues values or an object or array opened within maxDepth others.
+// It checks nothing else: a text that is not JSON is refused by the
+// decoder after it, and for one that is, the counts are exact (strings,
+// escapes included, are skipped whole).
+func shape(data []byte, maxValues, maxDepth int) (values, levels int, err error) {
+	depth := 0
+	// inObject[d] says the container at depth d is an object; key says the
+	// next string is an object's key, not a value (after '{', or after ','
+	// in an object).
+	inObject := make([]bool, maxDepth+1)
+	key := false
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case ' ', '\t', '\n', '\r', ':':
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
 			}
-			key, _ := k.(string)
-			v, err := b.value(depth + 1)
-			if err != nil {
-				return nil, err
+			if key {
+				key = false
+				continue
 			}
-			m[key] = v
-		}
-		if _, err := b.d.Token(); err != nil { // '}'
-			return nil, err
-		}
-		return m, nil
-	case '[':
-		list := []any{}
-		for b.d.More() {
-			v, err := b.value(depth + 1)
-			if err != nil {
-				return nil, err
+			if values++; values > maxValues {
+				return values, levels, fmt.Errorf("more than %d values", maxValues)
 			}
-			list = append(list, v)
+		case '{', '[':
+			if values++; values > maxValues {
+				return values, levels, fmt.Errorf("more than %d values", maxValues)
+			}
+			if depth >= maxDepth {
+				return values, levels, fmt.Errorf("nested deeper than %d levels", maxDepth)
+			}
+			depth++
+			levels = max(levels, depth)
+			inObject[depth] = c == '{'
+			key = c == '{'
+		case '}', ']':
+			if depth > 0 {
+				depth--
+			}
+			key = false
+		case ',':
+			key = inObject[depth]
+		default:
+			// A number or a literal: one value, up to the next delimiter.
+			for i+1 < len(data) && !delimiter(data[i+1]) {
+				i++
+			}
+			if values++; values > maxValues {
+				return values, levels, fmt.Errorf("more than %d values", maxValues)
+			}
 		}
-		if _, err := b.d.Token(); err != nil { // ']'
-			return nil, err
-		}
-		return list, nil
 	}
-	return nil, fmt.Errorf("unexpected %v", d)
+	return values, levels, nil
+}
+
+func delimiter(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', ',', ':', '[', ']', '{', '}', '"':
+		return true
+	}
+	return false
 }

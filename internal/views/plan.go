@@ -276,10 +276,15 @@ func changeText(c plan.Change, width int, st Style) string {
 	return st.paint(plan.Update, line)
 }
 
+// quoteEscapes escapes what quote writes of a value: built once, as a
+// Replacer builds its tables on first use (a plan of 200 sequences quoted
+// 30,000 values, and built a Replacer for each).
+var quoteEscapes = strings.NewReplacer(`"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
+
 // quote shows a value on one line, shortened when long.
 func quote(v string) string {
 	const max = 120
-	q := `"` + strings.NewReplacer(`"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(v) + `"`
+	q := `"` + quoteEscapes.Replace(v) + `"`
 	if len(q) > max {
 		q = q[:max-4] + "…\""
 	}
@@ -360,9 +365,9 @@ func plural(n int, one, many string) string {
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "`", "'") }
 
-func htmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+var htmlEscapes = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func htmlEscape(s string) string { return htmlEscapes.Replace(s) }
 
 // writeMarkdownOutside notes the objects outside the configuration in a
 // pull-request comment.

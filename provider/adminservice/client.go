@@ -91,7 +91,10 @@ func Dial(base string, opt Options) (*Client, error) {
 			}
 			tlsc.RootCAs = pool
 		}
-		rt = &http.Transport{TLSClientConfig: tlsc, Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16,
+		// Connections are kept for reuse (no new TLS handshake per call)
+		// up to maxIdleConns, more than the calls tsctl makes at once
+		// (--parallelism).
+		rt = &http.Transport{TLSClientConfig: tlsc, Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: maxIdleConns,
 			DialContext: (&net.Dialer{Timeout: 15 * time.Second}).DialContext, TLSHandshakeTimeout: 15 * time.Second}
 	}
 	// On-premises AdminService uses Windows authentication. With Kerberos
@@ -165,89 +168,122 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any, out a
 	if err != nil {
 		return transportError(op, c.base, err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	defer func() {
+		// Read to the end, so that the connection is kept for the next
+		// request rather than closed.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+	}()
+	if resp.StatusCode < 300 {
+		if out == nil {
+			return nil
+		}
+		// A reply is decoded as it arrives: no copy of it is kept.
+		body := &replyReader{r: io.LimitReader(resp.Body, maxReplyBytes)}
+		d := json.NewDecoder(body)
+		d.UseNumber()
+		switch err := d.Decode(out); {
+		case err == io.EOF: // an empty reply
+		case body.err != nil:
+			return &provider.Error{Kind: provider.KindTransient, Op: op, Msg: "reading the reply: " + body.err.Error()}
+		case err != nil:
+			return &provider.Error{Kind: provider.KindFailed, Op: op, Msg: "invalid JSON reply: " + err.Error()}
+		}
+		return nil
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
 	if err != nil {
 		return &provider.Error{Kind: provider.KindTransient, Op: op, Msg: "reading the reply: " + err.Error()}
 	}
-	if resp.StatusCode >= 300 {
-		var oe odataError
-		msg := strings.TrimSpace(string(data))
-		if json.Unmarshal(data, &oe) == nil && oe.Error.Message != "" {
-			msg = oe.Error.Message
-			if oe.Error.Code != "" {
-				msg += " (" + oe.Error.Code + ")"
-			}
+	var oe odataError
+	msg := strings.TrimSpace(string(data))
+	if json.Unmarshal(data, &oe) == nil && oe.Error.Message != "" {
+		msg = oe.Error.Message
+		if oe.Error.Code != "" {
+			msg += " (" + oe.Error.Code + ")"
 		}
-		if len(msg) > 300 {
-			msg = msg[:300] + "…"
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	kind, hint := provider.KindFailed, ""
+	switch {
+	case resp.StatusCode == 401:
+		// Say what happened, not the server's text alone: a server
+		// answers "the user name or password is incorrect" also to a
+		// request that carried none.
+		kind = provider.KindDenied
+		offers := ""
+		if o := resp.Header.Values("Www-Authenticate"); len(o) > 0 {
+			offers = " (the server offers " + schemes(o) + ")"
 		}
-		kind, hint := provider.KindFailed, ""
 		switch {
-		case resp.StatusCode == 401:
-			// Say what happened, not the server's text alone: a server
-			// answers "the user name or password is incorrect" also to a
-			// request that carried none.
-			kind = provider.KindDenied
-			offers := ""
-			if o := resp.Header.Values("Www-Authenticate"); len(o) > 0 {
-				offers = " (the server offers " + schemes(o) + ")"
-			}
-			switch {
-			case c.neg != nil && c.neg.asked.Load():
-				msg = "authentication failed: " + msg + offers + "; the site refused the Kerberos ticket from the " + c.neg.src
-				hint = "check the clock (Kerberos allows 5 minutes of skew) and the site's service principal (TSCTL_SPN)"
-			case c.opt.Token == "" && c.opt.Username == "":
-				msg = "authentication required" + offers + ": no credentials were given"
-				hint = "set TSCTL_USERNAME (DOMAIN\\user) and TSCTL_PASSWORD, or TSCTL_TOKEN, or run kinit for Kerberos"
-			case c.opt.Token != "":
-				msg = "authentication failed with the token in " + EnvToken + ": " + msg + offers
-				hint = "the token may have expired: get a new one"
-			default:
-				msg = "authentication failed for " + c.opt.Username + ": " + msg + offers
-			}
-		case resp.StatusCode == 403:
-			kind, msg = provider.KindDenied, "access denied: "+msg
-			hint = "the account needs the rights listed under Permissions (RBAC) in tsctl's README"
-		case resp.StatusCode == 404:
-			kind = provider.KindNotFound
-		case resp.StatusCode == 405 || resp.StatusCode == 501:
-			// No such route or method on this site (version).
-			kind = provider.KindNotFound
-		case resp.StatusCode == 409 || resp.StatusCode == 423:
-			kind = provider.KindLocked
-		case resp.StatusCode == 400:
-			kind = provider.KindInvalid
-		case resp.StatusCode == http.StatusRequestEntityTooLarge:
-			kind = provider.KindTooLarge
-		case resp.StatusCode == 500:
-			kind = classify500(msg)
-		case resp.StatusCode > 500, resp.StatusCode == http.StatusTooManyRequests:
-			kind = provider.KindTransient
+		case c.neg != nil && c.neg.asked.Load():
+			msg = "authentication failed: " + msg + offers + "; the site refused the Kerberos ticket from the " + c.neg.src
+			hint = "check the clock (Kerberos allows 5 minutes of skew) and the site's service principal (TSCTL_SPN)"
+		case c.opt.Token == "" && c.opt.Username == "":
+			msg = "authentication required" + offers + ": no credentials were given"
+			hint = "set TSCTL_USERNAME (DOMAIN\\user) and TSCTL_PASSWORD, or TSCTL_TOKEN, or run kinit for Kerberos"
+		case c.opt.Token != "":
+			msg = "authentication failed with the token in " + EnvToken + ": " + msg + offers
+			hint = "the token may have expired: get a new one"
+		default:
+			msg = "authentication failed for " + c.opt.Username + ": " + msg + offers
 		}
-		e := &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, msg), Hint: hint}
-		switch resp.StatusCode {
-		case 400, 409, 423, 500:
-			// A save refused because someone holds the object's SEDO lock:
-			// the same outcome as a lock GetLockInformation reports.
-			if li, ok := provider.LockHolderIn(msg); ok {
-				e.Kind, e.Holder = provider.KindLocked, &li
-			}
+	case resp.StatusCode == 403:
+		kind, msg = provider.KindDenied, "access denied: "+msg
+		hint = "the account needs the rights listed under Permissions (RBAC) in tsctl's README"
+	case resp.StatusCode == 404:
+		kind = provider.KindNotFound
+	case resp.StatusCode == 405 || resp.StatusCode == 501:
+		// No such route or method on this site (version).
+		kind = provider.KindNotFound
+	case resp.StatusCode == 409 || resp.StatusCode == 423:
+		kind = provider.KindLocked
+	case resp.StatusCode == 400:
+		kind = provider.KindInvalid
+	case resp.StatusCode == http.StatusRequestEntityTooLarge:
+		kind = provider.KindTooLarge
+	case resp.StatusCode == 500:
+		kind = classify500(msg)
+	case resp.StatusCode > 500, resp.StatusCode == http.StatusTooManyRequests:
+		kind = provider.KindTransient
+	}
+	e := &provider.Error{Kind: kind, Op: op, Msg: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, msg), Hint: hint}
+	switch resp.StatusCode {
+	case 400, 409, 423, 500:
+		// A save refused because someone holds the object's SEDO lock:
+		// the same outcome as a lock GetLockInformation reports.
+		if li, ok := provider.LockHolderIn(msg); ok {
+			e.Kind, e.Holder = provider.KindLocked, &li
 		}
-		if kind == provider.KindTransient {
-			e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
-		}
-		return e
 	}
-	if out == nil || len(data) == 0 {
-		return nil
+	if kind == provider.KindTransient {
+		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	if err := d.Decode(out); err != nil {
-		return &provider.Error{Kind: provider.KindFailed, Op: op, Msg: "invalid JSON reply: " + err.Error()}
+	return e
+}
+
+// maxIdleConns is how many connections to the site a client keeps open
+// between calls.
+const maxIdleConns = 64
+
+// maxReplyBytes is the most of a reply read.
+const maxReplyBytes = 64 << 20
+
+// replyReader keeps the error reading a reply failed with (io.EOF aside),
+// so that a reply cut short is told from one that is not JSON.
+type replyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (r *replyReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
 	}
-	return nil
+	return n, err
 }
 
 // classify500 classifies an HTTP 500: the SMS Provider's own failures
