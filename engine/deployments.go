@@ -873,7 +873,6 @@ func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) erro
 		}
 	}
 	starts := map[string]*config.Sequence{} // upper PackageID → the declared sequence that starts deploying an OS
-	var order []string
 	for _, cs := range p.Config.Sequences {
 		e := p.entries[address(object.Sequence, cs.Name)]
 		if e == nil || e.site == nil || !p.runsAny(cs, changed, map[string]bool{}) {
@@ -893,7 +892,6 @@ func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) erro
 		}
 		if !now {
 			starts[strings.ToUpper(id)] = cs
-			order = append(order, strings.ToUpper(id))
 		}
 	}
 	if len(starts) == 0 {
@@ -907,10 +905,10 @@ func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) erro
 	sort.Slice(advs, func(i, j int) bool { return advs[i].String("AdvertisementID") < advs[j].String("AdvertisementID") })
 	parents := &siteParents{p: p, starts: starts, reads: map[string]*sitestate.SequenceRead{}}
 	type refusal struct {
-		cs         *config.Sequence
-		via        string // the parent deployed, "" when it is cs itself
-		adv, coll  string
-		advID, key string
+		cs        *config.Sequence
+		via       string // the parent deployed, "" when it is cs itself
+		adv, coll string
+		advID     string
 	}
 	var refusals []refusal
 	for _, a := range advs {

@@ -121,16 +121,15 @@ func ints(flagName, s string) ([]int, error) {
 }
 
 type options struct {
-	rows                  map[string]bool
-	sizes, pars           []int
-	steps, apply, runs    int
-	export, convert       int
-	latency               time.Duration
-	dir, tsctl, self      string
-	env                   []string
-	yardsticks            map[string]figure // by file
-	table                 []string
-	memoDir, memoDirEmpty string
+	rows               map[string]bool
+	sizes, pars        []int
+	steps, apply, runs int
+	export, convert    int
+	latency            time.Duration
+	dir, tsctl, self   string
+	env                []string
+	table              []string
+	memoDir            string
 }
 
 // parseOnly is the yardstick: read the file and parse it into yaml.Node.
