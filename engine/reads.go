@@ -134,7 +134,13 @@ func (p *Planned) planRedistribution(ctx context.Context, names []string, ds *di
 			continue
 		}
 		p.waitRedistributed(contentItem{kind: e.obj.Kind, name: e.obj.Name, id: id}, nals)
-		e.obj.Changes = append(e.obj.Changes, plan.Change{Field: "content", Before: "on its distribution points", After: "sent again (RefreshPkgSource)", HasBefore: true, HasAfter: true})
+		// The source version the content is at: RefreshPkgSource raises it,
+		// so a saved plan applied again finds it sent (planfile.AlreadyApplied).
+		before := "on its distribution points"
+		if v := e.site.Int("SourceVersion"); v > 0 {
+			before = fmt.Sprintf("on its distribution points, source version %d", v)
+		}
+		e.obj.Changes = append(e.obj.Changes, plan.Change{Field: plan.FieldContent, Before: before, After: "sent again (RefreshPkgSource)", HasBefore: true, HasAfter: true})
 		e.then = append(e.then, &redistribute{kind: e.obj.Kind})
 	}
 	return nil

@@ -52,6 +52,11 @@ func (a *Action) UnmarshalText(b []byte) error {
 	return fmt.Errorf("unknown action %q", b)
 }
 
+// FieldContent is the field of a change that sends a package's content
+// to the distribution points that hold it again (--redistribute); its
+// Before names the source version the content was at when planned.
+const FieldContent = "content"
+
 // Change is one field that differs.
 type Change struct {
 	Field     string `json:"field"`

@@ -207,9 +207,28 @@ func AlreadyApplied(saved *File, now *plan.Plan) bool {
 		if o := was[n.Address]; saved.Options.ReplaceSecrets && o != nil && onlySecrets(n) && (o.ID == "" || o.Version != n.Version) {
 			continue
 		}
+		if o := was[n.Address]; o != nil && onlyRedistributed(o, n) {
+			continue
+		}
 		return false
 	}
 	return true
+}
+
+// onlyRedistributed reports whether the only change planned now for an
+// object is sending its content again (--redistribute) and the content
+// was sent since the saved plan was made: its source version (the
+// change's Before) moved.
+func onlyRedistributed(saved, now *plan.Object) bool {
+	if now.Action != plan.Update || len(now.Steps) > 0 || len(now.Changes) != 1 || now.Changes[0].Field != plan.FieldContent {
+		return false
+	}
+	for _, c := range saved.Changes {
+		if c.Field == plan.FieldContent {
+			return c.Before != now.Changes[0].Before
+		}
+	}
+	return false
 }
 
 // onlySecrets reports whether the only change planned for o is pushing

@@ -139,6 +139,24 @@ func TestAlreadyApplied(t *testing.T) {
 	if AlreadyApplied(saved, secrets) {
 		t.Error("secrets of an object not saved since the plan are already applied")
 	}
+	// --redistribute: content sent again is done once its source version
+	// moved since the plan.
+	saved.Options.ReplaceSecrets = false
+	saved.Plan.Objects[1].Changes = []plan.Change{{Field: plan.FieldContent, Before: "on its distribution points, source version 2", After: "sent again (RefreshPkgSource)"}}
+	again := now(plan.NoOp, plan.Update)
+	again.Objects[1].Changes = []plan.Change{{Field: plan.FieldContent, Before: "on its distribution points, source version 3", After: "sent again (RefreshPkgSource)"}}
+	if !AlreadyApplied(saved, again) {
+		t.Error("content sent again since the plan is not already applied")
+	}
+	again.Objects[1].Changes[0].Before = saved.Plan.Objects[1].Changes[0].Before
+	if AlreadyApplied(saved, again) {
+		t.Error("content not sent since the plan is already applied")
+	}
+	again.Objects[1].Changes = append(again.Objects[1].Changes, plan.Change{Field: "Description", Before: "a", After: "b"})
+	again.Objects[1].Changes[0].Before = "on its distribution points, source version 3"
+	if AlreadyApplied(saved, again) {
+		t.Error("an object with another change left is already applied")
+	}
 }
 
 // A format 2.0 file names its site absolutely; one edited to name a folder
