@@ -70,14 +70,14 @@ const (
 
 // contentBits are the RemoteClientFlags of a deployment option, with or
 // without remote distribution points.
-func contentBits(option string, remote bool) int64 {
+func contentBits(option config.ContentOption, remote bool) int64 {
 	switch option {
-	case "downloadAllFirst":
+	case config.ContentDownloadAllFirst:
 		if remote {
 			return rcDownloadLocal | rcDownloadRemote
 		}
 		return rcDownloadLocal | rcDontRunNoLocal
-	case "fromDistributionPoint":
+	case config.ContentFromDistributionPoint:
 		if remote {
 			return rcRunFromLocal | rcRunFromRemote
 		}
@@ -91,14 +91,14 @@ func contentBits(option string, remote bool) int64 {
 
 // readContent reads the deployment option and whether remote
 // distribution points are allowed from RemoteClientFlags.
-func readContent(f int64) (option string, remote bool) {
+func readContent(f int64) (option config.ContentOption, remote bool) {
 	switch {
 	case f&(rcOnDemandLocal|rcOnDemandRemote) != 0:
-		return "downloadOnDemand", f&rcOnDemandRemote != 0
+		return config.ContentDownloadOnDemand, f&rcOnDemandRemote != 0
 	case f&(rcRunFromLocal|rcRunFromRemote) != 0:
-		return "fromDistributionPoint", f&rcRunFromRemote != 0
+		return config.ContentFromDistributionPoint, f&rcRunFromRemote != 0
 	case f&(rcDownloadLocal|rcDownloadRemote) != 0:
-		return "downloadAllFirst", f&rcDownloadRemote != 0
+		return config.ContentDownloadAllFirst, f&rcDownloadRemote != 0
 	}
 	return "none", false
 }
@@ -148,9 +148,9 @@ func siteTimeZone(in *provider.Instance) string {
 	for _, t := range [][2]string{{"PresentTimeEnabled", "PresentTimeIsGMT"}, {"ExpirationTimeEnabled", "ExpirationTimeIsGMT"}, {"AssignedScheduleEnabled", "AssignedScheduleIsGMT"}} {
 		if in.Bool(t[0]) {
 			if in.Bool(t[1]) {
-				return "utc"
+				return config.TimeZoneUTC.String()
 			}
-			return "local"
+			return config.TimeZoneLocal.String()
 		}
 	}
 	return "local"
@@ -161,7 +161,7 @@ func siteTimeZone(in *provider.Instance) string {
 // ISO 8601 / CIM value with a zero offset; the IsGMT flags say whether
 // clients read it as UTC or as their local time.
 func writeTimes(out *provider.Instance, d *config.Deployment) {
-	utc := d.TimeZone == "utc"
+	utc := d.TimeZone == config.TimeZoneUTC
 	set := func(value, prop, enabled, gmt string) {
 		out.Props[enabled] = value != ""
 		out.Props[gmt] = utc
@@ -208,10 +208,6 @@ func deploymentSettings(d *config.Deployment, seqID, collID string, names func(o
 			return id
 		}
 	}
-	purpose := "available"
-	if d.Required() {
-		purpose = "required"
-	}
 	out := []wanted{
 		// The deployment is found by its name in any case, as the site
 		// matches names: a name that differs in case only is a change, and
@@ -224,16 +220,17 @@ func deploymentSettings(d *config.Deployment, seqID, collID string, names func(o
 			shown: byName(object.Collection), shownSite: byName(object.Collection)},
 		{setting: stringProp("program", "ProgramName"), value: "*", forcesReplacement: true},
 		{setting: flagChoice("purpose", "OfferType", offerAvailable, 0xFFFFFFFF,
-			flagValue{"available", offerAvailable}, flagValue{"required", offerRequired}), value: purpose},
+			flagValue{config.PurposeAvailable.String(), offerAvailable}, flagValue{config.PurposeRequired.String(), offerRequired}), value: d.Purpose.String()},
 		{setting: flagChoice("availability", "AdvertFlags", 0, advMediaPXE|advWinPEOnly|advHiddenInWinPE,
-			flagValue{"mediaAndPXEHidden", advMediaPXE | advWinPEOnly | advHiddenInWinPE}, flagValue{"mediaAndPXE", advMediaPXE | advWinPEOnly},
-			flagValue{"clientsMediaAndPXE", advMediaPXE}, flagValue{"clients", 0}), value: d.Availability},
+			flagValue{config.AvailabilityMediaAndPXEHidden.String(), advMediaPXE | advWinPEOnly | advHiddenInWinPE},
+			flagValue{config.AvailabilityMediaAndPXE.String(), advMediaPXE | advWinPEOnly},
+			flagValue{config.AvailabilityClientsMediaAndPXE.String(), advMediaPXE}, flagValue{config.AvailabilityClients.String(), 0}), value: d.Availability.String()},
 		{setting: timeSetting("available", func(in *provider.Instance) string { return siteTime(in, "PresentTime", "PresentTimeEnabled") }), value: d.Available},
 		{setting: timeSetting("expires", func(in *provider.Instance) string { return siteTime(in, "ExpirationTime", "ExpirationTimeEnabled") }), value: d.Expires},
 		{setting: timeSetting("deadline", siteDeadline), value: d.Deadline},
 	}
 	if d.Available != "" || d.Expires != "" || d.Deadline != "" {
-		out = append(out, wanted{setting: timeSetting("timeZone", siteTimeZone), value: d.TimeZone})
+		out = append(out, wanted{setting: timeSetting("timeZone", siteTimeZone), value: d.TimeZone.String()})
 	}
 	norm := func(t string) string {
 		if t == "" {
@@ -253,11 +250,15 @@ func deploymentSettings(d *config.Deployment, seqID, collID string, names func(o
 	out = append(out,
 		wanted{setting: flagBool("asSoonAsPossible", "AdvertFlags", 0, advImmediate, false), value: strconv.FormatBool(d.AsSoonAsPossible)},
 		wanted{setting: flagChoice("rerun", "RemoteClientFlags", remoteClientDefault, rcRerunAlways|rcRerunNever|rcRerunIfFailed|rcRerunIfSucceeded,
-			flagValue{"always", rcRerunAlways}, flagValue{"never", rcRerunNever}, flagValue{"ifFailed", rcRerunIfFailed}, flagValue{"ifSucceeded", rcRerunIfSucceeded}),
-			value: d.Rerun},
+			flagValue{config.RerunAlways.String(), rcRerunAlways}, flagValue{config.RerunNever.String(), rcRerunNever},
+			flagValue{config.RerunIfFailed.String(), rcRerunIfFailed}, flagValue{config.RerunIfSucceeded.String(), rcRerunIfSucceeded}),
+			value: d.Rerun.String()},
 		wanted{setting: flagBool("showProgress", "AdvertFlags", 0, advShowProgress, false), value: strconv.FormatBool(d.ShowProgress)},
 		wanted{setting: flagBool("softwareCenter", "AdvertFlags", 0, advNoDisplay, true), value: strconv.FormatBool(d.SoftwareCenter)},
-		wanted{setting: contentSetting("content", func(in *provider.Instance) string { o, _ := readContent(in.Int("RemoteClientFlags")); return o }), value: d.Content},
+		wanted{setting: contentSetting("content", func(in *provider.Instance) string {
+			o, _ := readContent(in.Int("RemoteClientFlags"))
+			return o.String()
+		}), value: d.Content.String()},
 		wanted{setting: contentSetting("remoteDistributionPoints", func(in *provider.Instance) string {
 			_, r := readContent(in.Int("RemoteClientFlags"))
 			return strconv.FormatBool(r)

@@ -318,7 +318,7 @@ func TestMemoPlansExampleAsInFull(t *testing.T) {
 		t.Fatalf("the plan with the memo differs:\n%s\n%s", a, b)
 	}
 	for _, d := range cfg.Deployments {
-		d.Purpose = "required"
+		d.Purpose = config.PurposeRequired
 		d.AsSoonAsPossible = true
 	}
 	for _, m := range []Memo{nil, memo} {

@@ -110,13 +110,13 @@ func lintSchedule(d *Deployment, now time.Time, ds *diag.List) {
 		if err != nil {
 			return false // an error of its own
 		}
-		if d.TimeZone == "utc" {
+		if d.TimeZone == TimeZoneUTC {
 			return t.Before(now)
 		}
 		return t.Before(now.UTC().Add(latestZone))
 	}
 	zone := "clients' local time, passed in every time zone"
-	if d.TimeZone == "utc" {
+	if d.TimeZone == TimeZoneUTC {
 		zone = "UTC"
 	}
 	const hint = "set a time to come, or remove it to run the deployment as soon as clients get it, if that is what is meant"

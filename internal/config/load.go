@@ -464,8 +464,8 @@ func decodeSequence(file string, n *yaml.Node, ds *diag.List) *Sequence {
 // decodeDeployment decodes one deployment, with the defaults of the
 // settings the file leaves out.
 func decodeDeployment(file string, n *yaml.Node, ds *diag.List) *Deployment {
-	d := &Deployment{Pos: pos(file, n), Purpose: "available", Availability: "clients", TimeZone: "local", Rerun: "ifFailed",
-		ShowProgress: true, SoftwareCenter: true, Content: "downloadOnDemand", Keys: map[string]diag.Pos{}}
+	d := &Deployment{Pos: pos(file, n), Purpose: PurposeAvailable, Availability: AvailabilityClients, TimeZone: TimeZoneLocal,
+		Rerun: RerunIfFailed, ShowProgress: true, SoftwareCenter: true, Content: ContentDownloadOnDemand, Keys: map[string]diag.Pos{}}
 	mapping(n, func(key string, k, v *yaml.Node) {
 		d.Keys[key] = pos(file, k)
 		switch key {
@@ -485,9 +485,9 @@ func decodeDeployment(file string, n *yaml.Node, ds *diag.List) *Deployment {
 		case "absent":
 			d.Absent, d.AbsentPos = v.Value == "true", pos(file, k)
 		case "purpose":
-			d.Purpose = v.Value
+			d.Purpose = Purpose(v.Value)
 		case "availability":
-			d.Availability = v.Value
+			d.Availability = Availability(v.Value)
 		case "available":
 			d.Available, d.AvailablePos = v.Value, pos(file, v)
 		case "expires":
@@ -497,15 +497,15 @@ func decodeDeployment(file string, n *yaml.Node, ds *diag.List) *Deployment {
 		case "asSoonAsPossible":
 			d.AsSoonAsPossible = v.Value == "true"
 		case "timeZone":
-			d.TimeZone = v.Value
+			d.TimeZone = TimeZone(v.Value)
 		case "rerun":
-			d.Rerun = v.Value
+			d.Rerun = Rerun(v.Value)
 		case "showProgress":
 			d.ShowProgress = v.Value == "true"
 		case "softwareCenter":
 			d.SoftwareCenter = v.Value == "true"
 		case "content":
-			d.Content = v.Value
+			d.Content = ContentOption(v.Value)
 		case "remoteDistributionPoints":
 			d.RemoteDPs = v.Value == "true"
 		case "fallback":

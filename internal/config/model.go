@@ -155,18 +155,18 @@ type Deployment struct {
 	Absent         bool
 	AbsentPos      diag.Pos // absent:, when given
 
-	Purpose                  string // available | required
-	Availability             string // clients | clientsMediaAndPXE | mediaAndPXE | mediaAndPXEHidden
+	Purpose                  Purpose
+	Availability             Availability
 	Available, Expires       string // "2006-01-02 15:04[:05]" as written, "" for none
 	Deadline                 string
 	AvailablePos, ExpiresPos diag.Pos
 	DeadlinePos              diag.Pos
 	AsSoonAsPossible         bool
-	TimeZone                 string // local | utc
-	Rerun                    string // never | always | ifFailed | ifSucceeded
+	TimeZone                 TimeZone
+	Rerun                    Rerun
 	ShowProgress             bool
 	SoftwareCenter           bool
-	Content                  string // downloadOnDemand | downloadAllFirst | fromDistributionPoint
+	Content                  ContentOption
 	RemoteDPs                bool
 	Fallback                 bool
 	InstallOutsideMW         bool
@@ -182,7 +182,7 @@ type Deployment struct {
 }
 
 // Required reports whether the deployment is required (OfferType 0).
-func (d *Deployment) Required() bool { return d.Purpose == "required" }
+func (d *Deployment) Required() bool { return d.Purpose == PurposeRequired }
 
 // Sequence is a task sequence.
 type Sequence struct {
