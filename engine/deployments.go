@@ -668,11 +668,15 @@ const UnknownComputers = "SMS000US"
 // deployments are always limited to custom collections, collections that
 // you create, and the built-in Unknown Computers collection").
 func builtInRefused(coll *provider.Instance) bool {
-	id := strings.ToUpper(coll.String("CollectionID"))
-	if id == UnknownComputers {
-		return false
-	}
-	return coll.Bool("IsBuiltIn") || strings.HasPrefix(id, "SMS")
+	id := coll.String("CollectionID")
+	return builtInIDRefused(id) || (coll.Bool("IsBuiltIn") && !strings.EqualFold(id, UnknownComputers))
+}
+
+// builtInIDRefused is builtInRefused for a collection known only by its
+// CollectionID: built-in collections' IDs start with SMS.
+func builtInIDRefused(id string) bool {
+	id = strings.ToUpper(id)
+	return id != UnknownComputers && strings.HasPrefix(id, "SMS")
 }
 
 // collectionReady is SMS_Collection.CurrentStatus Ready: its membership is
@@ -713,7 +717,7 @@ func (p *Planned) includedBuiltIn(ctx context.Context, id string, seen map[strin
 			continue // not an include rule
 		}
 		name := fmt.Sprintf("%q (%s)", inc, inc)
-		builtIn := builtInRefused(&provider.Instance{Props: map[string]any{"CollectionID": inc}})
+		builtIn := builtInIDRefused(inc)
 		for _, c := range p.State.Objects(object.ClassCollection) {
 			if strings.EqualFold(c.String("CollectionID"), inc) {
 				name = fmt.Sprintf("%q (%s)", c.String("Name"), c.String("CollectionID"))
@@ -813,13 +817,9 @@ func (p *Planned) deploysOSFrom(ctx context.Context, name, id string, seen map[s
 		return false, nil
 	}
 	seen["id\x00"+key] = true
-	in := p.State.Sequence(id)
-	if in == nil {
-		full, err := p.State.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
-		if err != nil {
-			return false, fmt.Errorf("read sequence %s: %w", id, err)
-		}
-		in = sitestate.ReadOf(full)
+	in, err := p.siteSequence(ctx, id)
+	if err != nil {
+		return false, err
 	}
 	if in.Type == 2 {
 		return true, nil
@@ -832,6 +832,25 @@ func (p *Planned) deploysOSFrom(ctx context.Context, name, id string, seen map[s
 		}
 	}
 	return false, nil
+}
+
+// siteSequence returns what planning keeps of the site's sequence with
+// PackageID id: the read planning made of it, else one Get, made once per
+// plan however many deployments' checks ask (siteReads).
+func (p *Planned) siteSequence(ctx context.Context, id string) (*sitestate.SequenceRead, error) {
+	if in := p.State.Sequence(id); in != nil {
+		return in, nil
+	}
+	key := strings.ToUpper(id)
+	if in, ok := p.siteReads.Load(key); ok {
+		return in.(*sitestate.SequenceRead), nil
+	}
+	full, err := p.State.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
+	if err != nil {
+		return nil, fmt.Errorf("read sequence %s: %w", id, err)
+	}
+	in, _ := p.siteReads.LoadOrStore(key, sitestate.ReadOf(full))
+	return in.(*sitestate.SequenceRead), nil
 }
 
 // declaredSequence returns the sequence the configuration declares (not
@@ -904,7 +923,7 @@ func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) erro
 		return fmt.Errorf("read the site's deployments: %w", err)
 	}
 	sort.Slice(advs, func(i, j int) bool { return advs[i].String("AdvertisementID") < advs[j].String("AdvertisementID") })
-	parents := &siteParents{p: p, starts: starts, reads: map[string]*sitestate.SequenceRead{}}
+	parents := &siteParents{p: p, starts: starts}
 	type refusal struct {
 		cs        *config.Sequence
 		via       string // the parent deployed, "" when it is cs itself
@@ -978,7 +997,6 @@ func (p *Planned) guardChangedSequences(ctx context.Context, ds *diag.List) erro
 type siteParents struct {
 	p      *Planned
 	starts map[string]*config.Sequence // upper PackageID
-	reads  map[string]*sitestate.SequenceRead
 }
 
 // runs returns the starting sequence that the site's sequence id runs, at
@@ -989,17 +1007,9 @@ func (x *siteParents) runs(ctx context.Context, id string, seen map[string]bool)
 		return nil, nil
 	}
 	seen[key] = true
-	read := x.p.State.Sequence(id)
-	if read == nil {
-		read = x.reads[key]
-	}
-	if read == nil {
-		full, err := x.p.State.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
-		if err != nil {
-			return nil, fmt.Errorf("read sequence %s: %w", id, err)
-		}
-		read = sitestate.ReadOf(full)
-		x.reads[key] = read
+	read, err := x.p.siteSequence(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	for _, r := range read.Refs {
 		child := x.p.State.SequenceByID(r.Package)
@@ -1054,13 +1064,9 @@ func (p *Planned) siteDeploysOS(ctx context.Context, id string, seen map[string]
 		return false, nil
 	}
 	seen[key] = true
-	in := p.State.Sequence(id)
-	if in == nil {
-		full, err := p.State.Site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", id))
-		if err != nil {
-			return false, fmt.Errorf("read sequence %s: %w", id, err)
-		}
-		in = sitestate.ReadOf(full)
+	in, err := p.siteSequence(ctx, id)
+	if err != nil {
+		return false, err
 	}
 	if in.Type == 2 {
 		return true, nil

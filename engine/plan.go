@@ -57,6 +57,9 @@ type Planned struct {
 	// console folders and distribution points (nil: not read).
 	folders     *folderTree
 	contentSite *contentSite
+	// siteReads are the site's sequences the deployment checks read beyond
+	// what planning read (upper PackageID → *sitestate.SequenceRead).
+	siteReads sync.Map
 	// extra are objects of the site the configuration does not declare
 	// that the plan changes (--redistribute).
 	extra []*plan.Object
