@@ -193,8 +193,12 @@ func (e *Error) Error() string {
 // SequenceReferences reads the lazy References of an
 // SMS_TaskSequencePackage as sequence references.
 func SequenceReferences(in *Instance) []model.Reference {
-	var refs []model.Reference
-	for _, r := range in.Objects("References") {
+	objs := in.Objects("References")
+	if len(objs) == 0 {
+		return nil
+	}
+	refs := make([]model.Reference, 0, len(objs))
+	for _, r := range objs {
 		if r.Int("Type") == 1 {
 			refs = append(refs, model.Reference{Application: r.String("Package")})
 		} else {

@@ -50,6 +50,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
@@ -273,6 +274,7 @@ func peakRSS() int64 {
 // writeHeapProfile writes a heap profile to $TSCTL_MEMPROFILE, for tuning.
 func writeHeapProfile() {
 	if p := os.Getenv("TSCTL_MEMPROFILE"); p != "" {
+		runtime.GC() // the profile's in-use figures are as of the last collection: what is live now
 		if f, err := os.Create(p); err == nil {
 			_ = pprof.Lookup("heap").WriteTo(f, 0)
 			f.Close()

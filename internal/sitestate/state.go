@@ -363,16 +363,46 @@ type SequenceRead struct {
 // The References' strings are interned: thousands of sequences name the
 // same packages and programs.
 func ReadOf(in *provider.Instance) *SequenceRead {
-	refs := provider.SequenceReferences(in)
-	for i, x := range refs {
-		refs[i] = model.Reference{Package: intern(x.Package), Program: intern(x.Program), Application: intern(x.Application)}
-	}
-	r := &SequenceRead{ID: in.String("PackageID"), Name: in.String("Name"), Version: in.String("SedoObjectVersion"), Type: in.Int("Type"), Refs: refs}
+	r := &SequenceRead{ID: in.String("PackageID"), Name: in.String("Name"), Version: in.String("SedoObjectVersion"), Type: in.Int("Type"),
+		Refs: internRefs(provider.SequenceReferences(in))}
 	switch in.Props["ReferencesCount"].(type) {
 	case int64, string:
 		r.RefCount, r.HasRefCount = in.Int("ReferencesCount"), true
 	}
 	return r
+}
+
+// refLists holds one copy of each distinct list of references read:
+// sequences made from one template use the same packages, and a plan of
+// thousands of sequences keeps each list once (the generated workload of
+// 1,000 sequences has 120 distinct lists). Keyed by the list's strings.
+var refLists sync.Map // string → []model.Reference
+
+// internRefs returns the one kept copy of refs (nil when empty), its
+// strings interned.
+func internRefs(refs []model.Reference) []model.Reference {
+	if len(refs) == 0 {
+		return nil
+	}
+	var k strings.Builder
+	for _, x := range refs {
+		k.WriteString(x.Package)
+		k.WriteByte(0)
+		k.WriteString(x.Program)
+		k.WriteByte(0)
+		k.WriteString(x.Application)
+		k.WriteByte(1)
+	}
+	key := k.String()
+	if kept, ok := refLists.Load(key); ok {
+		return kept.([]model.Reference)
+	}
+	list := make([]model.Reference, len(refs))
+	for i, x := range refs {
+		list[i] = model.Reference{Package: intern(x.Package), Program: intern(x.Program), Application: intern(x.Application)}
+	}
+	kept, _ := refLists.LoadOrStore(key, list)
+	return kept.([]model.Reference)
 }
 
 func intern(s string) string {

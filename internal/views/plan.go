@@ -1,6 +1,7 @@
 package views
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -33,6 +34,9 @@ func (s Style) bold(text string) string {
 // WritePlan renders the plan for people: a legend, one block per changed
 // object (with field and step diffs), then a summary line.
 func WritePlan(w io.Writer, p *plan.Plan, st Style) {
+	bw := bufio.NewWriterSize(w, 64<<10) // a plan of thousands of steps is thousands of lines
+	defer bw.Flush()
+	w = bw
 	if !p.Changes {
 		fmt.Fprintf(w, "No changes. Site %s matches the configuration.\n", p.Site)
 		writeOutside(w, p, "")
@@ -294,6 +298,9 @@ func quote(v string) string {
 // WritePlanMarkdown renders a compact plan for a pull-request comment: a
 // summary table, with each object's field and step changes folded away.
 func WritePlanMarkdown(w io.Writer, p *plan.Plan) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	defer bw.Flush()
+	w = bw
 	fmt.Fprintf(w, "### tsctl plan for site %s\n\n", p.Site)
 	if !p.Changes {
 		fmt.Fprintf(w, "No changes. Site %s matches the configuration.\n", p.Site)

@@ -72,6 +72,8 @@ type Site struct {
 	stats   map[string]int
 	writes  committer // Put, SetSequence and Delete, committed in groups
 
+	refIndex atomic.Pointer[referableIndex] // what sequences may reference, as of one committed state
+
 	readOnly bool
 	leaseMu  sync.Mutex
 	lease    *leaseRecord // the apply lease, while held
@@ -369,7 +371,7 @@ func (s *Site) Get(ctx context.Context, path string) (*provider.Instance, error)
 			in = s.statusNow(tx, in)
 		}
 		if in.Class == object.ClassTaskSequencePackage {
-			in.Props["TaskSequenceFlags"] = danglingFlag(tx, in)
+			in.Props["TaskSequenceFlags"] = s.danglingFlag(tx, in)
 		}
 		release(tx, tx.Bucket(bucketLazy).Get([]byte(path))) // copied out by get
 		return nil

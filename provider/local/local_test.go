@@ -472,3 +472,42 @@ func TestLatencyCoversTheWork(t *testing.T) {
 		t.Errorf("answered after %v, before the latency", d)
 	}
 }
+
+// TaskSequenceFlags bit 0 says a reference is missing, as the store is
+// when the sequence is read: the index of what may be referenced is shared
+// by reads of one committed state and rebuilt when the store changes.
+func TestDanglingFlagFollowsTheStore(t *testing.T) {
+	s := open(t, Options{})
+	pkg := provider.New("SMS_Package")
+	pkg.Props["Name"] = "Tools"
+	pkgPath, err := s.Put(ctx, pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, _ := s.Get(ctx, pkgPath)
+	id := created.String("PackageID")
+	seqPath, err := setSeq(s, newPkg("Deploy"), importSeq(t, s, strings.Replace(seqXML, "%s", id, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flag := func() int64 {
+		t.Helper()
+		in, err := s.Get(ctx, seqPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in.Int("TaskSequenceFlags") & 1
+	}
+	if f := flag(); f != 0 {
+		t.Fatalf("every reference exists: flag %d", f)
+	}
+	if f := flag(); f != 0 { // the same state, read again
+		t.Fatalf("read again: flag %d", f)
+	}
+	if err := s.Delete(ctx, pkgPath); err != nil {
+		t.Fatal(err)
+	}
+	if f := flag(); f != 1 {
+		t.Fatalf("after deleting %s: flag %d, want 1", id, f)
+	}
+}

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -358,18 +359,73 @@ func (s *Site) appExists(tx *bolt.Tx, model string) bool {
 }
 
 // danglingFlag recomputes TaskSequenceFlags bit 0 (a referenced object is missing).
-func danglingFlag(tx *bolt.Tx, in *provider.Instance) int64 {
-	s := &Site{}
+func (s *Site) danglingFlag(tx *bolt.Tx, in *provider.Instance) int64 {
+	idx := s.referable(tx)
 	for _, r := range in.Objects("References") {
 		if r.Int("Type") == 1 {
-			if !s.appExists(tx, r.String("Package")) {
+			if !idx.apps[strings.ToLower(r.String("Package"))] {
 				return 1
 			}
-		} else if !s.packageExists(tx, r.String("Package")) {
+			continue
+		}
+		if !idx.packages[r.String("Package")] {
 			return 1
 		}
 	}
 	return 0
+}
+
+// packageClasses are the classes a sequence's package references may name.
+var packageClasses = func() []string {
+	var out []string
+	for _, k := range object.All {
+		if _, ok := k.PackageType(); ok {
+			out = append(out, k.Class())
+		}
+	}
+	return out
+}()
+
+// referableIndex is what a sequence may reference in one committed state of
+// the store (bbolt's transaction ID): the IDs of its packages of every
+// class and the model names of its applications, lower-cased. A no-op plan's thousand
+// reads share one, instead of up to one B-tree search per package class
+// and a scan of every application for each reference of each sequence.
+type referableIndex struct {
+	txid     int
+	packages map[string]bool
+	apps     map[string]bool
+}
+
+// referable returns the index of what tx sees. Only a read-only
+// transaction's state is a committed one that can be shared; a writable one
+// gets an index of its own.
+func (s *Site) referable(tx *bolt.Tx) *referableIndex {
+	if !tx.Writable() {
+		if idx := s.refIndex.Load(); idx != nil && idx.txid == tx.ID() {
+			return idx
+		}
+	}
+	idx := &referableIndex{txid: tx.ID(), packages: map[string]bool{}, apps: map[string]bool{}}
+	c := tx.Bucket(bucketObjects).Cursor()
+	for _, class := range packageClasses {
+		prefix := []byte(class + ".")
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if _, keys, err := provider.ParsePath(string(k)); err == nil {
+				idx.packages[keys["PackageID"]] = true
+			}
+		}
+	}
+	prefix := []byte(object.ClassApplication + ".")
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if in, err := decode(v); err == nil {
+			idx.apps[strings.ToLower(in.String("ModelName"))] = true
+		}
+	}
+	if !tx.Writable() {
+		s.refIndex.Store(idx)
+	}
+	return idx
 }
 
 func (s *Site) getLockInformation(op string, in map[string]any) (map[string]any, error) {
