@@ -54,6 +54,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"time"
@@ -131,6 +132,13 @@ func Main() int {
 		if f, err := os.Create(p); err == nil {
 			if pprof.StartCPUProfile(f) == nil {
 				defer pprof.StopCPUProfile()
+			}
+		}
+	}
+	if p := os.Getenv("TSCTL_TRACE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			if trace.Start(f) == nil {
+				defer trace.Stop()
 			}
 		}
 	}
