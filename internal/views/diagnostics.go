@@ -73,25 +73,33 @@ func (ds Diagnostics) WarningsByCode() map[string]int {
 }
 
 // SameWarnings is how many warnings of one lint code WriteHuman prints in
-// full (the first with its hint) before one line counting the rest.
+// full (the first with its hint) before one line counting the rest; the
+// same goes for an error repeated word for word at other places (one
+// secret variable unset, used by a thousand steps).
 const SameWarnings = 3
+
+// group is what WriteHuman groups d with: a warning's lint code, or an
+// error's words; "" for a warning without a code.
+func (d Diagnostic) group() string {
+	if d.warning() {
+		return d.Code
+	}
+	return "\x00" + d.Code + "\x00" + d.Message + "\x00" + d.Hint
+}
 
 // WriteHuman prints the diagnostics for people, one line each
 // (file:line:col: …, or tsctl: … without a position) with a hint line;
-// warnings of one code are grouped: the first few in full, then one line
-// counting the rest.
+// warnings of one code, and errors repeated word for word, are grouped:
+// the first few in full, then one line counting the rest.
 func (ds Diagnostics) WriteHuman(w io.Writer) {
 	count, printed := map[string]int{}, map[string]int{}
 	for _, d := range ds {
-		if d.warning() {
-			count[d.Code]++
+		if k := d.group(); k != "" {
+			count[k]++
 		}
 	}
 	for _, d := range ds {
-		key := "" // the group: a warning's lint code
-		if d.warning() {
-			key = d.Code
-		}
+		key := d.group()
 		if key != "" {
 			n := printed[key]
 			printed[key]++
@@ -114,14 +122,19 @@ func (ds Diagnostics) WriteHuman(w io.Writer) {
 		if d.Hint != "" && (key == "" || printed[key] == 1) {
 			fmt.Fprintf(w, "\thint: %s\n", d.Hint)
 		}
-		if key != "" && printed[key] == SameWarnings && count[key] > SameWarnings {
-			rest := count[key] - SameWarnings
-			what := ""
-			if lc, ok := config.LookupLintCode(d.Code); ok {
-				what = " (" + lc.Summary + ")"
-			}
-			fmt.Fprintf(w, "tsctl: warning: %s: and %d more%s; --format github lists every one\n", d.Code, rest, what)
+		if key == "" || printed[key] != SameWarnings || count[key] <= SameWarnings {
+			continue
 		}
+		rest := count[key] - SameWarnings
+		if !d.warning() {
+			fmt.Fprintf(w, "tsctl: error: and %d more like it at other places: %s%s\n", rest, prefix, d.Message)
+			continue
+		}
+		what := ""
+		if lc, ok := config.LookupLintCode(d.Code); ok {
+			what = " (" + lc.Summary + ")"
+		}
+		fmt.Fprintf(w, "tsctl: warning: %s: and %d more%s; --format github lists every one\n", d.Code, rest, what)
 	}
 }
 

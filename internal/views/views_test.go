@@ -140,3 +140,28 @@ func TestMarkdownFolderHeadings(t *testing.T) {
 		}
 	}
 }
+
+// An error repeated word for word at many places (one secret variable
+// unset, used by a thousand steps) is printed three times, its hint once,
+// then counted; different errors are all printed in full.
+func TestRepeatedErrorsAreCounted(t *testing.T) {
+	var ds diag.List
+	for i := 1; i <= 6; i++ {
+		ds.AddHint(diag.Pos{File: "a.yaml", Line: i, Col: 3}, "export X", "secret: environment variable X is not set")
+	}
+	ds.Add(diag.Pos{File: "a.yaml", Line: 9, Col: 1}, "unknown key %q", "x")
+	ds.Add(diag.Pos{File: "a.yaml", Line: 10, Col: 1}, "unknown key %q", "y")
+	var human strings.Builder
+	DiagnosticsOf(ds).WriteHuman(&human)
+	want := `a.yaml:1:3: secret: environment variable X is not set
+	hint: export X
+a.yaml:2:3: secret: environment variable X is not set
+a.yaml:3:3: secret: environment variable X is not set
+tsctl: error: and 3 more like it at other places: secret: environment variable X is not set
+a.yaml:9:1: unknown key "x"
+a.yaml:10:1: unknown key "y"
+`
+	if human.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", human.String(), want)
+	}
+}
