@@ -35,11 +35,11 @@ func TestCounterLines(t *testing.T) {
 	k := c.startCounter(false, 20*time.Millisecond)
 	k.phase("read", "sequences", -1)
 	k.add()
-	time.Sleep(70 * time.Millisecond)
+	waitFor(t, func() bool { return strings.Contains(errb.String(), "tsctl: 1 sequences read\n") })
 	k.phase("converted", "sequences", 4)
 	k.add()
 	k.add()
-	time.Sleep(70 * time.Millisecond)
+	waitFor(t, func() bool { return strings.Contains(errb.String(), "tsctl: 2 of 4 sequences converted\n") })
 	k.done()
 	k.done()
 	out := errb.String()
@@ -57,7 +57,7 @@ func TestCounterLines(t *testing.T) {
 	k = c.startCounter(true, 10*time.Millisecond)
 	k.phase("converted", "sequences", 3)
 	k.add()
-	time.Sleep(50 * time.Millisecond)
+	waitFor(t, func() bool { return strings.Contains(live.String(), "\r\033[Ktsctl: 1 of 3 sequences converted") })
 	k.done()
 	if out := live.String(); !strings.Contains(out, "\r\033[Ktsctl: 1 of 3 sequences converted") || !strings.HasSuffix(out, "\r\033[K") || strings.Contains(out, "\n") {
 		t.Errorf("live line: %q", out)
@@ -71,5 +71,16 @@ func TestCounterLines(t *testing.T) {
 	k.done()
 	if quiet.Len() != 0 || k != nil {
 		t.Errorf("--quiet printed %q", quiet.String())
+	}
+}
+
+// waitFor waits until ok holds (the counter's interval passes on a loaded
+// machine too), at most 10 s.
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
 	}
 }

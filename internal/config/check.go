@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"gopkg.in/yaml.v3"
 
@@ -76,52 +79,46 @@ func (c *Config) check() diag.List {
 		checkDistribution(fmt.Sprintf("%s %q", p.Type, p.Name), p.Distribute, p.DistributePos, &ds)
 	}
 	declared := func(name string, t object.Kind) *Package { return pkgs[objectKey{t, strings.ToLower(name)}] }
-	wrongType := func(name string, want object.Kind, p diag.Pos) {
+	wrongType := func(name string, want object.Kind, p diag.Pos, ds *diag.List) {
 		for _, t := range []object.Kind{object.Package, object.OSImage, object.OSUpgradePackage, object.DriverPackage} {
 			if t != want && declared(name, t) != nil && declared(name, want) == nil {
 				ds.AddHint(p, fmt.Sprintf("declare it with `type: %s`", want), "%q is declared as a %s, but this needs a %s", name, t, want)
 			}
 		}
 	}
-	runs := map[*Sequence][]childRun{}
-	for _, s := range c.Sequences {
-		steps := s.Steps() // thawed once for every check of the sequence
-		for _, a := range s.Attributes {
-			if a.Name == "version" {
-				ds.AddHint(a.Pos, "leave it out: the site writes the version it stores", "attributes: version is not an attribute to set")
+	// Each sequence's steps are checked on every core (a sequence's checks
+	// read only it and the packages); what they report is merged in the
+	// order of the sequences, with the checks across sequences.
+	type checked struct {
+		pre, post diag.List // before and after its name is checked against the others
+		runs      []childRun
+	}
+	per := make([]checked, len(c.Sequences))
+	workers := min(runtime.GOMAXPROCS(0), len(c.Sequences))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(c.Sequences); i = int(next.Add(1)) - 1 {
+				c.checkSequence(c.Sequences[i], &per[i].pre, &per[i].post, &per[i].runs, declared, wrongType)
 			}
-		}
-		checkLintIgnores(s.Lint, &ds)
+		}()
+	}
+	wg.Wait()
+	runs := map[*Sequence][]childRun{}
+	for i, s := range c.Sequences {
+		ds = append(ds, per[i].pre...)
 		dup(object.Sequence, s.Name, s.Pos)
 		seqs[strings.ToLower(s.Name)] = s
-		switch {
-		case s.Absent:
+		if s.Absent {
 			absent[objectKey{object.Sequence, strings.ToLower(s.Name)}] = true
-			if len(steps) > 0 {
-				ds.Add(s.Pos, "sequence %q is absent: it takes no steps", s.Name)
-			}
-		case !s.HasSteps:
-			ds.AddHint(s.Pos, "add steps: [] for an empty sequence, or absent: true to delete it", "sequence %q has no steps", s.Name)
 		}
-		Walk(steps, func(st *Step) {
-			checkLintIgnores(st.Lint, &ds)
-			if st.Kind == "" {
-				return
-			}
-			if st.Kind == "runTaskSequence" {
-				runs[s] = append(runs[s], childRun{st.ChildName(), st.At("")})
-			}
-			if st.Kind == "xml" {
-				if st.Name != "" {
-					ds.Add(st.Pos, "a step given as xml takes its name from the XML")
-				}
-				checkXMLStep(st, &ds)
-			}
-			checkElement(st, &ds)
-			checkInlineSecrets(st, &ds)
-			c.checkStep(st, &ds, declared, wrongType)
-		})
-		checkDepth(s, steps, &ds)
+		ds = append(ds, per[i].post...)
+		if len(per[i].runs) > 0 {
+			runs[s] = per[i].runs
+		}
 	}
 	for _, s := range c.Sequences {
 		checkDistribution(fmt.Sprintf("sequence %q", s.Name), s.Distribute, s.DistributePos, &ds)
@@ -133,6 +130,47 @@ func (c *Config) check() diag.List {
 	c.absent = absent
 	ds = append(ds, c.checkCycles(seqs, runs)...)
 	return ds
+}
+
+// checkSequence checks one sequence and its steps: what pre reports comes
+// before the check of its name against the others, post after it; runs
+// are its Run Task Sequence steps.
+func (c *Config) checkSequence(s *Sequence, pre, post *diag.List, runs *[]childRun, declared func(string, object.Kind) *Package, wrongType func(string, object.Kind, diag.Pos, *diag.List)) {
+	steps := s.Steps() // thawed once for every check of the sequence
+	for _, a := range s.Attributes {
+		if a.Name == "version" {
+			pre.AddHint(a.Pos, "leave it out: the site writes the version it stores", "attributes: version is not an attribute to set")
+		}
+	}
+	checkLintIgnores(s.Lint, pre)
+	ds := post
+	switch {
+	case s.Absent:
+		if len(steps) > 0 {
+			ds.Add(s.Pos, "sequence %q is absent: it takes no steps", s.Name)
+		}
+	case !s.HasSteps:
+		ds.AddHint(s.Pos, "add steps: [] for an empty sequence, or absent: true to delete it", "sequence %q has no steps", s.Name)
+	}
+	Walk(steps, func(st *Step) {
+		checkLintIgnores(st.Lint, ds)
+		if st.Kind == "" {
+			return
+		}
+		if st.Kind == "runTaskSequence" {
+			*runs = append(*runs, childRun{st.ChildName(), st.At("")})
+		}
+		if st.Kind == "xml" {
+			if st.Name != "" {
+				ds.Add(st.Pos, "a step given as xml takes its name from the XML")
+			}
+			checkXMLStep(st, ds)
+		}
+		checkElement(st, ds)
+		checkInlineSecrets(st, ds)
+		c.checkStep(st, ds, declared, wrongType)
+	})
+	checkDepth(s, steps, ds)
 }
 
 // childRun is a Run Task Sequence step: the child it names ("" for one
@@ -175,7 +213,7 @@ func checkEnvName(sec Secret, ds *diag.List) {
 
 var envNameFix = strings.NewReplacer("-", "_", ".", "_", " ", "_")
 
-func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, object.Kind) *Package, wrongType func(string, object.Kind, diag.Pos)) {
+func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, object.Kind) *Package, wrongType func(string, object.Kind, diag.Pos, *diag.List)) {
 	bad := func(key, format string, args ...any) { ds.Add(st.At(key), format, args...) }
 	body := st.Body()
 	for _, sec := range stepSecrets(st, body) {
@@ -201,7 +239,7 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, object
 	switch st.Kind {
 	case "runCommandLine":
 		if p := name(body, "package"); p != "" {
-			wrongType(p, object.Package, st.At("package"))
+			wrongType(p, object.Package, st.At("package"), ds)
 		}
 	case "runPowerShellScript":
 		if has("script") && has("scriptBase64") {
@@ -210,7 +248,7 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, object
 	case "installPackage":
 		pkgName := name(body, "package")
 		if pkgName != "" {
-			wrongType(pkgName, object.Package, st.At("package"))
+			wrongType(pkgName, object.Package, st.At("package"), ds)
 			if p := declared(pkgName, object.Package); p != nil && has("program") {
 				prog := str("program")
 				found := false
@@ -228,19 +266,19 @@ func (c *Config) checkStep(st *Step, ds *diag.List, declared func(string, object
 		}
 	case "applyOperatingSystem":
 		if n := name(body, "image"); n != "" {
-			wrongType(n, object.OSImage, st.At("image"))
+			wrongType(n, object.OSImage, st.At("image"), ds)
 		}
 		if n := name(body, "osUpgradePackage"); n != "" {
-			wrongType(n, object.OSUpgradePackage, st.At("osUpgradePackage"))
+			wrongType(n, object.OSUpgradePackage, st.At("osUpgradePackage"), ds)
 		}
 		if a := Lookup(body, "answerFile"); a != nil {
 			if n := name(a, "package"); n != "" {
-				wrongType(n, object.Package, st.At("answerFile"))
+				wrongType(n, object.Package, st.At("answerFile"), ds)
 			}
 		}
 	case "applyDriverPackage":
 		if n := name(body, "package"); n != "" {
-			wrongType(n, object.DriverPackage, st.At("package"))
+			wrongType(n, object.DriverPackage, st.At("package"), ds)
 		}
 	}
 }

@@ -2,8 +2,11 @@ package config
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -78,12 +81,30 @@ func Lint(c *Config) diag.List { return LintAt(c, time.Now()) }
 // LintAt is Lint with the time it is now, which the deployments' times
 // are judged by.
 func LintAt(c *Config, now time.Time) diag.List {
-	var ds diag.List
 	progs := declaredPrograms(c)
-	for _, s := range c.Sequences {
-		steps := s.Steps() // thawed once for every lint of the sequence
-		lintSteps(s, steps, ignoreSet(nil, s.Lint), &ds)
-		lintPrograms(s, steps, progs, &ds)
+	// Sequences are linted on every core (a sequence's lint reads only it
+	// and the declared programs), their warnings kept in the order of the
+	// sequences.
+	per := make([]diag.List, len(c.Sequences))
+	workers := min(runtime.GOMAXPROCS(0), len(c.Sequences))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(c.Sequences); i = int(next.Add(1)) - 1 {
+				s := c.Sequences[i]
+				steps := s.Steps() // thawed once for every lint of the sequence
+				lintSteps(s, steps, ignoreSet(nil, s.Lint), &per[i])
+				lintPrograms(s, steps, progs, &per[i])
+			}
+		}()
+	}
+	wg.Wait()
+	var ds diag.List
+	for _, l := range per {
+		ds = append(ds, l...)
 	}
 	for _, d := range c.Deployments {
 		lintSchedule(d, now, &ds)
