@@ -7,5 +7,5 @@
 // number of runs at once and written at the end of a run that learnt
 // something, when no other run is writing it. Nothing secret is stored.
 //
-// It imports nothing of tsctl.
+// It imports nothing of tsctl but internal/mapped.
 package memo

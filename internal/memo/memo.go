@@ -15,6 +15,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/tsctl/tsctl/internal/mapped"
 )
 
 // Env names the folder the memo is kept in ("off": none).
@@ -28,6 +30,13 @@ const File = "plan-memo.db"
 const MaxEntries = 200_000
 
 var bucket = []byte("memo/1")
+
+// releaseFrom is the size of a memo past which a look-up drops the pages
+// of the file it mapped (mapped.Release): the look-ups of a large plan
+// land all over a memo that holds entries of other configurations and
+// earlier versions (up to MaxEntries), and without it the pages mapped
+// around each one stayed resident — 35 MB more at 8,000 sequences.
+const releaseFrom = 16 << 20
 
 // Dir is the folder the memo is kept in: $TSCTL_CACHE, else tsctl in the
 // user's cache folder; "" when $TSCTL_CACHE is "off" or there is no cache
@@ -101,6 +110,9 @@ func (s *Store) Get(key []byte) []byte {
 		if b := tx.Bucket(bucket); b != nil {
 			if rec := b.Get(k); len(rec) > 8 {
 				v = append([]byte(nil), rec[8:]...)
+				if tx.Size() > releaseFrom {
+					mapped.Release(tx, rec)
+				}
 			}
 		}
 		return nil

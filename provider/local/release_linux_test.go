@@ -1,42 +1,27 @@
 package local
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/tsctl/tsctl/internal/mapped"
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
 )
 
 // mappedKiB is how much of file the process holds resident through its
-// mappings (smaps Rss), in KiB.
+// mappings, in KiB.
 func mappedKiB(t *testing.T, file string) int {
 	t.Helper()
-	f, err := os.Open("/proc/self/smaps")
+	kib, err := mapped.ResidentKiB(file)
 	if err != nil {
 		t.Skip("no /proc/self/smaps:", err)
 	}
-	defer f.Close()
-	in, total := false, 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		switch {
-		case len(fields) >= 5 && len(fields[1]) == 4 && strings.Contains(fields[0], "-"): // a mapping's header
-			in = len(fields) >= 6 && fields[5] == file
-		case in && fields[0] == "Rss:":
-			n, _ := strconv.Atoi(fields[1])
-			total += n
-		}
-	}
-	return total
+	return kib
 }
 
 // TestGetReleasesMappedPages: reading every sequence of a site leaves

@@ -1,23 +1,23 @@
-package local
+package mapped
 
 import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
 	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"
 )
 
-// release drops from the process's resident memory the pages of the
+// Release drops from the process's resident memory the pages of the
 // store's file mapping that v, a value read in the read transaction tx,
-// lies on. bbolt reads through a shared, read-only mapping of the file, so
-// every page a read touches stays resident in the process — a plan that
-// reads every sequence of a large site would hold the whole store (440 MB
-// at 8,000 sequences of 50 steps) although it copied out what it needed
-// long ago. Dropping the pages is always safe for such a mapping: the next
+// lies on. Dropping the pages is always safe for such a mapping: the next
 // access reads them again from the page cache. A value outside the mapping
 // (one a write transaction changed, which lives on the heap) is left alone.
-func release(tx *bolt.Tx, v []byte) {
-	if len(v) < releaseFrom {
+func Release(tx *bolt.Tx, v []byte) {
+	if len(v) == 0 {
 		return
 	}
 	info := tx.DB().Info()
@@ -43,7 +43,25 @@ func release(tx *bolt.Tx, v []byte) {
 // x86-64 and arm64 with 4 KiB pages (a PMD).
 const window = 2 << 20
 
-// releaseFrom is the smallest value worth a system call: a sequence's lazy
-// properties are tens of kilobytes, an object's listing a few hundred
-// bytes.
-const releaseFrom = 16 << 10
+// ResidentKiB is how much of file the process holds resident through its
+// mappings (the Rss of its mappings in /proc/self/smaps), in KiB.
+func ResidentKiB(file string) (int, error) {
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	in, total := false, 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		switch {
+		case len(fields) >= 5 && len(fields[1]) == 4 && strings.Contains(fields[0], "-"): // a mapping's header
+			in = len(fields) >= 6 && fields[5] == file
+		case in && fields[0] == "Rss:":
+			n, _ := strconv.Atoi(fields[1])
+			total += n
+		}
+	}
+	return total, sc.Err()
+}
