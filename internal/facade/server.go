@@ -10,8 +10,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tsctl/tsctl/internal/edm"
+	"github.com/tsctl/tsctl/internal/jsonvalue"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
@@ -420,17 +422,33 @@ func pathFromWhere(class string, where map[string]string) string {
 	return provider.Path(class, kv...)
 }
 
-// writeJSON answers v as JSON. '<', '>' and '&' are written as they are
-// (a sequence's XML holds a thousand of them, each six bytes once
+// writeJSON answers v as JSON (internal/jsonvalue: what encoding/json
+// writes, without its reflection). '<', '>' and '&' are written as they
+// are (a sequence's XML holds a thousand of them, each six bytes once
 // escaped, and slower to read back): the answer is application/json,
 // never HTML.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	buf := answerBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 1<<20 {
+			answerBuffers.Put(buf)
+		}
+	}()
+	b, err := jsonvalue.Append((*buf)[:0], v)
+	*buf = b
+	if err != nil {
+		status = 500
+		b, _ = jsonvalue.Append(nil, map[string]any{"error": map[string]any{"code": "InternalError", "message": "encode the answer: " + err.Error()}})
+	}
 	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	_, _ = w.Write(append(b, '\n'))
 }
+
+// answerBuffers are the buffers answers are encoded in, up to 1 MiB each
+// kept.
+var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 func writeError(w http.ResponseWriter, err error) {
 	status, code := 500, "InternalError"
