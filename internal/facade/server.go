@@ -3,7 +3,6 @@ package facade
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -33,7 +32,8 @@ func Handler(site func(context.Context) (provider.Site, error)) http.Handler {
 }
 
 type server struct {
-	site func(context.Context) (provider.Site, error)
+	site      func(context.Context) (provider.Site, error)
+	handedOut handedOut // the SMS_TaskSequence objects ImportSequence answered with
 }
 
 var (
@@ -311,13 +311,9 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 		if o, ok := val.(*provider.Instance); ok {
 			o.Handle = nil
 			if x, ok := v.(map[string]any)[sequenceXML].(string); ok {
-				q, err := model.Parse([]byte(x))
+				q, err := s.sequenceBack(x, v.(map[string]any)["Steps"])
 				if err != nil {
 					writeError(w, &provider.Error{Kind: provider.KindInvalid, Op: rt.method, Msg: k + ": " + err.Error()})
-					return
-				}
-				if !sameJSON(v.(map[string]any)["Steps"], stepsJSON(q.Steps)) {
-					writeError(w, &provider.Error{Kind: provider.KindInvalid, Op: rt.method, Msg: k + ": its Steps are not those of the SMS_TaskSequence the site returned"})
 					return
 				}
 				o.Handle = q
@@ -339,8 +335,13 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 		if o, ok := v.(*provider.Instance); ok {
 			j := edm.Typed(o.Class, edm.ToJSON(&provider.Instance{Class: o.Class, Props: o.Props}, true))
 			if q, ok := o.Handle.(*model.Sequence); ok {
-				j["Steps"] = stepsJSON(q.Steps)
-				j[sequenceXML] = model.MarshalString(q)
+				steps := stepsJSON(q.Steps)
+				x := model.MarshalString(q)
+				j["Steps"] = steps
+				j[sequenceXML] = x
+				if enc, ok := encodeSteps(steps); ok {
+					s.handedOut.put(&handedEntry{xml: x, seq: q, steps: enc})
+				}
 			}
 			res[k] = j
 			continue
@@ -389,15 +390,30 @@ func stepsJSON(steps []*model.Step) []any {
 	return out
 }
 
-// sameJSON reports whether two JSON values are equal once encoded:
-// json.Marshal writes a value one way only (object keys sorted, strings
-// escaped alike, a json.Number as its literal), so equal encodings are
-// equal values as a decoder with UseNumber reads them back.
-func sameJSON(a, b any) bool {
-	x, err1 := json.Marshal(a)
-	y, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+// sequenceBack returns the sequence of an SMS_TaskSequence passed back to
+// the façade, by the XML annotated on it, once its Steps are checked to
+// be those the façade handed out with that XML: from handedOut when the
+// façade handed it out recently, else parsed and rendered again.
+func (s *server) sequenceBack(x string, steps any) (*model.Sequence, error) {
+	got, ok := encodeSteps(steps)
+	if e, kept := s.handedOut.get(x); kept {
+		if !ok || !bytes.Equal(got, e.steps) {
+			return nil, errStepsChanged
+		}
+		return e.seq, nil
+	}
+	q, err := model.Parse([]byte(x))
+	if err != nil {
+		return nil, err
+	}
+	want, wok := encodeSteps(stepsJSON(q.Steps))
+	if !ok || !wok || !bytes.Equal(got, want) {
+		return nil, errStepsChanged
+	}
+	return q, nil
 }
+
+var errStepsChanged = errors.New("its Steps are not those of the SMS_TaskSequence the site returned")
 
 // contextURL is the @odata.context of an answer.
 func contextURL(r *http.Request, what string) string {
