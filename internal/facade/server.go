@@ -22,7 +22,9 @@ import (
 // collection and keyed GETs with $filter/$select, POST/PUT/DELETE and
 // static methods — so that the client above is exercised end to end over
 // real HTTP. Requests are served concurrently (a Site is safe for
-// concurrent use). site returns the site to serve; it is called once a
+// concurrent use). A site that tells when an object's answer may have
+// changed (local.Site.GetSince) has the answers of keyed GETs kept and
+// served again while its store is unchanged (answers). site returns the site to serve; it is called once a
 // request's body has been read, so that whatever it takes (the store,
 // opened once by "tsctl site serve") is never held while a client sends.
 // The handler never closes it. Bodies are limited to MaxRequestBytes (413
@@ -34,6 +36,7 @@ func Handler(site func(context.Context) (provider.Site, error)) http.Handler {
 type server struct {
 	site      func(context.Context) (provider.Site, error)
 	handedOut handedOut // the SMS_TaskSequence objects ImportSequence answered with
+	answers   answers   // the entities keyed GETs answered with
 }
 
 var (
@@ -233,6 +236,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]any{"@odata.context": contextURL(r, class), "value": out})
 	case r.Method == http.MethodGet && rt.keys != nil && rt.method == "":
+		if rs, ok := site.(revisionedSite); ok && class != object.ClassApplication {
+			s.getKept(w, r, rs, rt)
+			return
+		}
 		in, err := s.getKeyed(ctx, site, rt)
 		if err != nil {
 			writeError(w, err)
@@ -294,6 +301,45 @@ func (s *server) getKeyed(ctx context.Context, site provider.Site, rt route) (*p
 		return list[0], nil
 	}
 	return site.Get(ctx, rt.pathOf())
+}
+
+// getKept answers a keyed GET as writeJSON answers the object read, from
+// the answer kept for it (answers) while the store has not changed.
+func (s *server) getKept(w http.ResponseWriter, r *http.Request, site revisionedSite, rt route) {
+	path := rt.pathOf()
+	kept := s.answers.get(path)
+	in, rev, err := site.GetSince(r.Context(), path, kept.rev)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	entity := kept.entity
+	if in != nil {
+		if entity, err = jsonvalue.Append(nil, edm.Typed(rt.class, edm.ToJSON(in, false))); err != nil {
+			writeError(w, fmt.Errorf("encode the answer: %w", err))
+			return
+		}
+		if rev != 0 {
+			s.answers.put(path, rev, entity)
+		}
+	}
+	// {"@odata.context":…,"value":[entity]}, keys in writeJSON's order.
+	buf := answerBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 1<<20 {
+			answerBuffers.Put(buf)
+		}
+	}()
+	b := append((*buf)[:0], `{"@odata.context":`...)
+	b, _ = jsonvalue.Append(b, contextURL(r, rt.class))
+	b = append(b, `,"value":[`...)
+	b = append(b, entity...)
+	b = append(b, "]}\n"...)
+	*buf = b
+	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(200)
+	_, _ = w.Write(b)
 }
 
 // execMethod answers POST wmi/<Class>.<Method> (a static method) and POST

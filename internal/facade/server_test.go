@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -295,5 +296,74 @@ func TestSequenceHandedBack(t *testing.T) {
 	}
 	if status, out := call(t, srv, "POST", "/AdminService/wmi/SMS_TaskSequencePackage.SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": ts}); status != 201 {
 		t.Errorf("SetSequence of an evicted one: %d %v", status, out)
+	}
+}
+
+// plainSite hides local.Site's GetSince: the façade reads every object.
+type plainSite struct{ provider.Site }
+
+// TestKeptAnswers: a keyed GET answers with the same bytes whether the
+// façade reads the object or answers from what it kept, keeps an answer
+// while the store is unchanged, and reads again once anything was
+// written.
+func TestKeptAnswers(t *testing.T) {
+	site, err := local.Open(t.TempDir(), local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { site.Close() })
+	kept := Handler(func(context.Context) (provider.Site, error) { return site, nil })
+	plain := Handler(func(context.Context) (provider.Site, error) { return plainSite{site}, nil })
+	ctx := context.Background()
+	pkg := provider.New("SMS_Package")
+	pkg.Props["Name"], pkg.Props["Description"] = "Tools", `a "quoted" <description> & more`
+	path, err := site.Put(ctx, pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, keys, _ := provider.ParsePath(path)
+	url := "/AdminService/wmi/SMS_Package('" + keys["PackageID"] + "')"
+	get := func(h http.Handler) string {
+		t.Helper()
+		req := httptest.NewRequest("GET", "https://site.example"+url, nil)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 || w.Header().Get("Content-Length") != strconv.Itoa(w.Body.Len()) {
+			t.Fatalf("GET %s: %d %s", url, w.Code, w.Body)
+		}
+		return w.Body.String()
+	}
+	want := get(plain)
+	if got := get(kept); got != want {
+		t.Fatalf("read:\n%s\nwant:\n%s", got, want)
+	}
+	s := kept.(*server)
+	a := s.answers.get(path)
+	if a.rev == 0 {
+		t.Fatal("the answer is not kept")
+	}
+	if got := get(kept); got != want || s.answers.get(path).rev != a.rev {
+		t.Errorf("kept:\n%s\nwant:\n%s", got, want)
+	}
+	if n := site.Stats()["get"]; n != 3 {
+		t.Errorf("gets the site counted: %d, want 3 (an answer kept is still a call)", n)
+	}
+
+	// A write anywhere, then to the object itself.
+	other := provider.New("SMS_Package")
+	other.Props["Name"] = "Other"
+	if _, err := site.Put(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(kept); got != want || s.answers.get(path).rev == a.rev {
+		t.Errorf("after another write: %s (revision %d, was %d)", got, s.answers.get(path).rev, a.rev)
+	}
+	change := provider.New("SMS_Package")
+	change.Props["PackageID"], change.Props["Description"] = keys["PackageID"], "changed"
+	if _, err := site.Put(ctx, change); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(kept); got != get(plain) || !strings.Contains(got, `"Description":"changed"`) {
+		t.Errorf("after a change: %s", got)
 	}
 }
