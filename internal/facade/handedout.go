@@ -1,7 +1,10 @@
 package facade
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/json"
+	"strconv"
 	"sync"
 
 	"github.com/tsctl/tsctl/internal/jsonvalue"
@@ -13,7 +16,7 @@ import (
 // when SetSequence brings one back unchanged, the façade takes the
 // sequence it parsed and the Steps it rendered from here instead of
 // parsing the XML and rendering its Steps again. The answer's wire form
-// is unchanged; an object not found here (another server's, evicted, or
+// is the same as without it; an object not found here (another server's, evicted, or
 // its XML changed) is parsed as before. The site owns what it is given:
 // a site that changes the sequence passed to SetSequence clones it first,
 // as the embedded site does.
@@ -27,7 +30,7 @@ type handedOut struct {
 type handedEntry struct {
 	xml   string          // the XML annotated on it
 	seq   *model.Sequence // the sequence parsed from xml
-	steps []byte          // its Steps as the answer encoded them (jsonvalue.Append of stepsJSON)
+	steps []any           // its Steps as the answer rendered them (stepsJSON), never changed
 }
 
 // maxHandedOut bounds how many handed-out sequences are kept: more than
@@ -68,11 +71,74 @@ func (h *handedOut) get(xml string) (*handedEntry, bool) {
 	return e, true
 }
 
-// encodeSteps is the canonical encoding of a Steps value: the one
-// jsonvalue writes (object keys sorted, strings escaped one way, a
-// json.Number as its literal), so that equal encodings are equal values
-// as the body decoder reads them back.
-func encodeSteps(v any) ([]byte, bool) {
-	b, err := jsonvalue.Append(nil, v)
-	return b, err == nil
+// sameJSON reports whether two JSON values are equal once encoded
+// (jsonvalue writes a value one way only: object keys sorted, strings
+// escaped alike, a number as its literal), so that equal encodings are
+// equal values as the body decoder reads them back. Values equal as they
+// are — maps and arrays of equal elements, equal strings and bools,
+// numbers of one literal — are equal without being encoded.
+func sameJSON(a, b any) bool {
+	if equalValues(a, b) {
+		return true
+	}
+	x, err1 := jsonvalue.Append(nil, a)
+	y, err2 := jsonvalue.Append(nil, b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// equalValues reports whether a and b are the same JSON value as they
+// are; false may still be two values of one encoding (sameJSON).
+func equalValues(a, b any) bool {
+	switch a := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		b, ok := b.(string)
+		return ok && a == b
+	case bool:
+		b, ok := b.(bool)
+		return ok && a == b
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) || (a == nil) != (b == nil) {
+			return false
+		}
+		for k, v := range a {
+			w, ok := b[k]
+			if !ok || !equalValues(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		b, ok := b.([]any)
+		if !ok || len(a) != len(b) || (a == nil) != (b == nil) {
+			return false
+		}
+		for i := range a {
+			if !equalValues(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	x, ok1 := numberLiteral(a)
+	y, ok2 := numberLiteral(b)
+	return ok1 && ok2 && x == y
+}
+
+// numberLiteral is the literal a number is encoded as.
+func numberLiteral(v any) (string, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		if n == "" {
+			return "0", true
+		}
+		return string(n), true
+	case int64:
+		return strconv.FormatInt(n, 10), true
+	case int:
+		return strconv.Itoa(n), true
+	}
+	return "", false
 }

@@ -1,7 +1,6 @@
 package facade
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -381,13 +380,18 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 		if o, ok := v.(*provider.Instance); ok {
 			j := edm.Typed(o.Class, edm.ToJSON(&provider.Instance{Class: o.Class, Props: o.Props}, true))
 			if q, ok := o.Handle.(*model.Sequence); ok {
+				// The XML annotated is the one the sequence was parsed
+				// from, when the method was given one (ImportSequence's
+				// SequenceXML: parsed again, it gives the same sequence),
+				// else the sequence written out.
+				x, given := in["SequenceXML"].(string)
+				if !given || rt.method != "ImportSequence" {
+					x = model.MarshalString(q)
+				}
 				steps := stepsJSON(q.Steps)
-				x := model.MarshalString(q)
 				j["Steps"] = steps
 				j[sequenceXML] = x
-				if enc, ok := encodeSteps(steps); ok {
-					s.handedOut.put(&handedEntry{xml: x, seq: q, steps: enc})
-				}
+				s.handedOut.put(&handedEntry{xml: x, seq: q, steps: steps})
 			}
 			res[k] = j
 			continue
@@ -441,9 +445,8 @@ func stepsJSON(steps []*model.Step) []any {
 // be those the façade handed out with that XML: from handedOut when the
 // façade handed it out recently, else parsed and rendered again.
 func (s *server) sequenceBack(x string, steps any) (*model.Sequence, error) {
-	got, ok := encodeSteps(steps)
 	if e, kept := s.handedOut.get(x); kept {
-		if !ok || !bytes.Equal(got, e.steps) {
+		if !sameJSON(steps, e.steps) {
 			return nil, errStepsChanged
 		}
 		return e.seq, nil
@@ -452,8 +455,7 @@ func (s *server) sequenceBack(x string, steps any) (*model.Sequence, error) {
 	if err != nil {
 		return nil, err
 	}
-	want, wok := encodeSteps(stepsJSON(q.Steps))
-	if !ok || !wok || !bytes.Equal(got, want) {
+	if !sameJSON(steps, stepsJSON(q.Steps)) {
 		return nil, errStepsChanged
 	}
 	return q, nil
