@@ -11,7 +11,7 @@ const module = "github.com/tsctl/tsctl/"
 
 // allowed maps each package of tsctl to the packages of tsctl it may
 // import. The layers, bottom up: vocabularies with no imports (diag,
-// object, localfile); the model, schema and plan types; configuration,
+// object, localfile, jsonvalue); the model, schema and plan types; configuration,
 // export files and the provider seam; what is built on each (desired,
 // secret, sitestate, planfile, edm, the providers); resolving, diffing,
 // converting; the engine; the views of its output; the commands.
@@ -23,6 +23,7 @@ var allowed = map[string][]string{
 	"internal/workload":  nil,
 	"internal/mapped":    nil,
 	"internal/memo":      {"internal/mapped"},
+	"internal/jsonvalue": nil,
 	"internal/model":     {"internal/object"},
 	"internal/plan":      {"internal/object"},
 	"schema":             {"internal/diag"},
@@ -39,8 +40,8 @@ var allowed = map[string][]string{
 	"internal/edm":          {"provider"},
 	"provider/local":        {"internal/mapped", "internal/model", "internal/object", "provider"},
 	"provider/wmi":          {"internal/object", "provider"},
-	"provider/adminservice": {"internal/edm", "internal/object", "provider"},
-	"internal/facade":       {"internal/edm", "internal/model", "internal/object", "provider"},
+	"provider/adminservice": {"internal/edm", "internal/jsonvalue", "internal/object", "provider"},
+	"internal/facade":       {"internal/edm", "internal/jsonvalue", "internal/model", "internal/object", "provider"},
 
 	"internal/convert": {"internal/config", "internal/desired", "internal/diag", "internal/exportfile", "internal/model", "internal/object"},
 	"internal/diff":    {"internal/config", "internal/desired", "internal/model", "internal/plan"},

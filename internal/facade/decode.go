@@ -2,13 +2,12 @@ package facade
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 
+	"github.com/tsctl/tsctl/internal/jsonvalue"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/provider"
 )
@@ -41,8 +40,9 @@ var errBodyTooLarge = errors.New("request body too large")
 // allocates nothing (checkShape: no deeper than maxBodyDepth, no more
 // than maxBodyValues values), and only then decoded: memory stays within
 // a small multiple of the body, whatever its shape, and a body a real
-// request has is decoded in one pass of encoding/json rather than token by
-// token (four times the CPU).
+// request has is decoded in one pass (internal/jsonvalue: the values
+// encoding/json's Decoder with UseNumber reads, at a fraction of its CPU)
+// rather than token by token.
 func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	if r.ContentLength > MaxRequestBytes {
 		return nil, errBodyTooLarge
@@ -80,21 +80,13 @@ func decodeObject(data []byte) (map[string]any, error) {
 	if err := checkShape(data); err != nil {
 		return nil, err
 	}
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
+	v, err := jsonvalue.Decode(data)
+	if err != nil {
 		return nil, err
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("the body is not a JSON object")
-	}
-	if _, extra := d.Token(); extra != io.EOF {
-		return nil, fmt.Errorf("unexpected data after the JSON object")
 	}
 	return m, nil
 }

@@ -94,3 +94,35 @@ func TestDecodeObject(t *testing.T) {
 		}
 	}
 }
+
+// TestSameJSON: two values are the same when their encodings are, whether
+// found equal as they are or only once encoded.
+func TestSameJSON(t *testing.T) {
+	steps := func(timeout any, name string) any {
+		return []any{map[string]any{"@odata.type": "#AdminService.SMS_TaskSequence_Group", "Name": "G", "Enabled": true,
+			"Steps": []any{map[string]any{"Name": name, "Timeout": timeout, "Description": nil}}}}
+	}
+	for _, c := range []struct {
+		a, b any
+		same bool
+	}{
+		{steps(int64(60), "a"), steps(json.Number("60"), "a"), true},
+		{steps(int64(60), "a"), steps(json.Number("60.0"), "a"), false},
+		{steps(int64(60), "a"), steps(int64(61), "a"), false},
+		{steps(int64(60), "a"), steps(int64(60), "b"), false},
+		{steps(int64(60), "\xff"), steps(int64(60), "\xfe"), true},    // one encoding: \ufffd
+		{steps(int64(60), "\xff"), steps(int64(60), "\ufffd"), false}, // U+FFFD itself is written as it is
+		{map[string]any{"a": nil}, map[string]any{"b": nil}, false},
+		{map[string]any{"a": nil}, map[string]any{}, false},
+		{[]any{}, []any(nil), false}, // [] and null
+		{json.Number(""), int64(0), true},
+		{true, "true", false},
+	} {
+		if got := sameJSON(c.a, c.b); got != c.same {
+			t.Errorf("sameJSON(%v, %v) = %v", c.a, c.b, got)
+		}
+		if got := sameJSON(c.b, c.a); got != c.same {
+			t.Errorf("sameJSON(%v, %v) = %v", c.b, c.a, got)
+		}
+	}
+}

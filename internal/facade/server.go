@@ -1,17 +1,17 @@
 package facade
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tsctl/tsctl/internal/edm"
+	"github.com/tsctl/tsctl/internal/jsonvalue"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/provider"
@@ -21,7 +21,9 @@ import (
 // collection and keyed GETs with $filter/$select, POST/PUT/DELETE and
 // static methods — so that the client above is exercised end to end over
 // real HTTP. Requests are served concurrently (a Site is safe for
-// concurrent use). site returns the site to serve; it is called once a
+// concurrent use). A site that tells when an object's answer may have
+// changed (local.Site.GetSince) has the answers of keyed GETs kept and
+// served again while its store is unchanged (answers). site returns the site to serve; it is called once a
 // request's body has been read, so that whatever it takes (the store,
 // opened once by "tsctl site serve") is never held while a client sends.
 // The handler never closes it. Bodies are limited to MaxRequestBytes (413
@@ -31,7 +33,9 @@ func Handler(site func(context.Context) (provider.Site, error)) http.Handler {
 }
 
 type server struct {
-	site func(context.Context) (provider.Site, error)
+	site      func(context.Context) (provider.Site, error)
+	handedOut handedOut // the SMS_TaskSequence objects ImportSequence answered with
+	answers   answers   // the entities keyed GETs answered with
 }
 
 var (
@@ -231,6 +235,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]any{"@odata.context": contextURL(r, class), "value": out})
 	case r.Method == http.MethodGet && rt.keys != nil && rt.method == "":
+		if rs, ok := site.(revisionedSite); ok && class != object.ClassApplication {
+			s.getKept(w, r, rs, rt)
+			return
+		}
 		in, err := s.getKeyed(ctx, site, rt)
 		if err != nil {
 			writeError(w, err)
@@ -294,6 +302,45 @@ func (s *server) getKeyed(ctx context.Context, site provider.Site, rt route) (*p
 	return site.Get(ctx, rt.pathOf())
 }
 
+// getKept answers a keyed GET as writeJSON answers the object read, from
+// the answer kept for it (answers) while the store has not changed.
+func (s *server) getKept(w http.ResponseWriter, r *http.Request, site revisionedSite, rt route) {
+	path := rt.pathOf()
+	kept := s.answers.get(path)
+	in, rev, err := site.GetSince(r.Context(), path, kept.rev)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	entity := kept.entity
+	if in != nil {
+		if entity, err = jsonvalue.Append(nil, edm.Typed(rt.class, edm.ToJSON(in, false))); err != nil {
+			writeError(w, fmt.Errorf("encode the answer: %w", err))
+			return
+		}
+		if rev != 0 {
+			s.answers.put(path, rev, entity)
+		}
+	}
+	// {"@odata.context":…,"value":[entity]}, keys in writeJSON's order.
+	buf := answerBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 1<<20 {
+			answerBuffers.Put(buf)
+		}
+	}()
+	b := append((*buf)[:0], `{"@odata.context":`...)
+	b, _ = jsonvalue.Append(b, contextURL(r, rt.class))
+	b = append(b, `,"value":[`...)
+	b = append(b, entity...)
+	b = append(b, "]}\n"...)
+	*buf = b
+	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(200)
+	_, _ = w.Write(b)
+}
+
 // execMethod answers POST wmi/<Class>.<Method> (a static method) and POST
 // wmi/<Class>(<key>)/AdminService.<Method> (an instance method) as public
 // clients observe a site answer: 201 Created with the out-parameters at
@@ -309,13 +356,9 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 		if o, ok := val.(*provider.Instance); ok {
 			o.Handle = nil
 			if x, ok := v.(map[string]any)[sequenceXML].(string); ok {
-				q, err := model.Parse([]byte(x))
+				q, err := s.sequenceBack(x, v.(map[string]any)["Steps"])
 				if err != nil {
 					writeError(w, &provider.Error{Kind: provider.KindInvalid, Op: rt.method, Msg: k + ": " + err.Error()})
-					return
-				}
-				if !sameJSON(v.(map[string]any)["Steps"], stepsJSON(q.Steps)) {
-					writeError(w, &provider.Error{Kind: provider.KindInvalid, Op: rt.method, Msg: k + ": its Steps are not those of the SMS_TaskSequence the site returned"})
 					return
 				}
 				o.Handle = q
@@ -337,8 +380,18 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 		if o, ok := v.(*provider.Instance); ok {
 			j := edm.Typed(o.Class, edm.ToJSON(&provider.Instance{Class: o.Class, Props: o.Props}, true))
 			if q, ok := o.Handle.(*model.Sequence); ok {
-				j["Steps"] = stepsJSON(q.Steps)
-				j[sequenceXML] = model.MarshalString(q)
+				// The XML annotated is the one the sequence was parsed
+				// from, when the method was given one (ImportSequence's
+				// SequenceXML: parsed again, it gives the same sequence),
+				// else the sequence written out.
+				x, given := in["SequenceXML"].(string)
+				if !given || rt.method != "ImportSequence" {
+					x = model.MarshalString(q)
+				}
+				steps := stepsJSON(q.Steps)
+				j["Steps"] = steps
+				j[sequenceXML] = x
+				s.handedOut.put(&handedEntry{xml: x, seq: q, steps: steps})
 			}
 			res[k] = j
 			continue
@@ -387,15 +440,28 @@ func stepsJSON(steps []*model.Step) []any {
 	return out
 }
 
-// sameJSON reports whether two JSON values are equal once encoded:
-// json.Marshal writes a value one way only (object keys sorted, strings
-// escaped alike, a json.Number as its literal), so equal encodings are
-// equal values as a decoder with UseNumber reads them back.
-func sameJSON(a, b any) bool {
-	x, err1 := json.Marshal(a)
-	y, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+// sequenceBack returns the sequence of an SMS_TaskSequence passed back to
+// the façade, by the XML annotated on it, once its Steps are checked to
+// be those the façade handed out with that XML: from handedOut when the
+// façade handed it out recently, else parsed and rendered again.
+func (s *server) sequenceBack(x string, steps any) (*model.Sequence, error) {
+	if e, kept := s.handedOut.get(x); kept {
+		if !sameJSON(steps, e.steps) {
+			return nil, errStepsChanged
+		}
+		return e.seq, nil
+	}
+	q, err := model.Parse([]byte(x))
+	if err != nil {
+		return nil, err
+	}
+	if !sameJSON(steps, stepsJSON(q.Steps)) {
+		return nil, errStepsChanged
+	}
+	return q, nil
 }
+
+var errStepsChanged = errors.New("its Steps are not those of the SMS_TaskSequence the site returned")
 
 // contextURL is the @odata.context of an answer.
 func contextURL(r *http.Request, what string) string {
@@ -420,17 +486,33 @@ func pathFromWhere(class string, where map[string]string) string {
 	return provider.Path(class, kv...)
 }
 
-// writeJSON answers v as JSON. '<', '>' and '&' are written as they are
-// (a sequence's XML holds a thousand of them, each six bytes once
+// writeJSON answers v as JSON (internal/jsonvalue: what encoding/json
+// writes, without its reflection). '<', '>' and '&' are written as they
+// are (a sequence's XML holds a thousand of them, each six bytes once
 // escaped, and slower to read back): the answer is application/json,
 // never HTML.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	buf := answerBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 1<<20 {
+			answerBuffers.Put(buf)
+		}
+	}()
+	b, err := jsonvalue.Append((*buf)[:0], v)
+	*buf = b
+	if err != nil {
+		status = 500
+		b, _ = jsonvalue.Append(nil, map[string]any{"error": map[string]any{"code": "InternalError", "message": "encode the answer: " + err.Error()}})
+	}
 	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	_, _ = w.Write(append(b, '\n'))
 }
+
+// answerBuffers are the buffers answers are encoded in, up to 1 MiB each
+// kept.
+var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 func writeError(w http.ResponseWriter, err error) {
 	status, code := 500, "InternalError"

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -222,5 +223,147 @@ func TestFacadeDeployObjects(t *testing.T) {
 	}
 	if err := c.Delete(ctx, path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSequenceHandedBack: an SMS_TaskSequence ImportSequence answered
+// with comes back to SetSequence as the sequence the façade parsed then
+// (no second parse), its Steps still checked; one the façade no longer
+// keeps (another server's, or evicted) is parsed and checked as before.
+func TestSequenceHandedBack(t *testing.T) {
+	dir := t.TempDir()
+	site, err := local.Open(dir, local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { site.Close() })
+	h := Handler(func(context.Context) (provider.Site, error) { return site, nil })
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	importSeq := func(name string) map[string]any {
+		seq := `<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="` + name + `" runIn="WinPEandFullOS"><action>smsswd.exe /run: cmd /c echo "hi" &amp; exit</action><defaultVarList><variable name="CommandLine" property="CommandLine">cmd /c echo "hi" &amp; exit</variable></defaultVarList></step></sequence>`
+		status, out := call(t, srv, "POST", "/AdminService/wmi/SMS_TaskSequencePackage.ImportSequence", map[string]any{"SequenceXML": seq})
+		if status != 201 {
+			t.Fatalf("ImportSequence: %d %v", status, out)
+		}
+		return out["TaskSequence"].(map[string]any)
+	}
+	s := h.(*server)
+	ts := importSeq("Hello")
+	kept, ok := s.handedOut.get(ts[sequenceXML].(string))
+	if !ok {
+		t.Fatal("the SMS_TaskSequence handed out is not kept")
+	}
+	q, err := s.sequenceBack(ts[sequenceXML].(string), ts["Steps"])
+	if err != nil || q != kept.seq {
+		t.Errorf("handed back: %p, %v; want the sequence kept (%p)", q, err, kept.seq)
+	}
+	changed := func(ts map[string]any) any {
+		var steps []any
+		b, _ := json.Marshal(ts["Steps"])
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		_ = d.Decode(&steps)
+		steps[0].(map[string]any)["Name"] = "Changed"
+		return steps
+	}
+	if _, err := s.sequenceBack(ts[sequenceXML].(string), changed(ts)); err != errStepsChanged {
+		t.Errorf("kept, Steps changed: %v", err)
+	}
+
+	// Another server over the same site keeps nothing: it parses.
+	other := Handler(func(context.Context) (provider.Site, error) { return site, nil }).(*server)
+	q, err = other.sequenceBack(ts[sequenceXML].(string), ts["Steps"])
+	if err != nil || q == kept.seq || q.Steps[0].Name != "Hello" {
+		t.Errorf("not kept: %v, %v", q, err)
+	}
+	if _, err := other.sequenceBack(ts[sequenceXML].(string), changed(ts)); err != errStepsChanged {
+		t.Errorf("not kept, Steps changed: %v", err)
+	}
+	pkg := map[string]any{"@odata.type": "#AdminService.SMS_TaskSequencePackage", "Name": "Demo"}
+	otherSrv := httptest.NewTLSServer(other)
+	t.Cleanup(otherSrv.Close)
+	if status, out := call(t, otherSrv, "POST", "/AdminService/wmi/SMS_TaskSequencePackage.SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": ts}); status != 201 {
+		t.Errorf("SetSequence on another server: %d %v", status, out)
+	}
+
+	// The oldest are let go beyond maxHandedOut.
+	for i := 0; i < maxHandedOut; i++ {
+		importSeq(fmt.Sprintf("Step %d", i))
+	}
+	if _, ok := s.handedOut.get(ts[sequenceXML].(string)); ok {
+		t.Errorf("%d sequences handed out after it, the first is still kept", maxHandedOut)
+	}
+	if status, out := call(t, srv, "POST", "/AdminService/wmi/SMS_TaskSequencePackage.SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": ts}); status != 201 {
+		t.Errorf("SetSequence of an evicted one: %d %v", status, out)
+	}
+}
+
+// plainSite hides local.Site's GetSince: the façade reads every object.
+type plainSite struct{ provider.Site }
+
+// TestKeptAnswers: a keyed GET answers with the same bytes whether the
+// façade reads the object or answers from what it kept, keeps an answer
+// while the store is unchanged, and reads again once anything was
+// written.
+func TestKeptAnswers(t *testing.T) {
+	site, err := local.Open(t.TempDir(), local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { site.Close() })
+	kept := Handler(func(context.Context) (provider.Site, error) { return site, nil })
+	plain := Handler(func(context.Context) (provider.Site, error) { return plainSite{site}, nil })
+	ctx := context.Background()
+	pkg := provider.New("SMS_Package")
+	pkg.Props["Name"], pkg.Props["Description"] = "Tools", `a "quoted" <description> & more`
+	path, err := site.Put(ctx, pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, keys, _ := provider.ParsePath(path)
+	url := "/AdminService/wmi/SMS_Package('" + keys["PackageID"] + "')"
+	get := func(h http.Handler) string {
+		t.Helper()
+		req := httptest.NewRequest("GET", "https://site.example"+url, nil)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 || w.Header().Get("Content-Length") != strconv.Itoa(w.Body.Len()) {
+			t.Fatalf("GET %s: %d %s", url, w.Code, w.Body)
+		}
+		return w.Body.String()
+	}
+	want := get(plain)
+	if got := get(kept); got != want {
+		t.Fatalf("read:\n%s\nwant:\n%s", got, want)
+	}
+	s := kept.(*server)
+	a := s.answers.get(path)
+	if a.rev == 0 {
+		t.Fatal("the answer is not kept")
+	}
+	if got := get(kept); got != want || s.answers.get(path).rev != a.rev {
+		t.Errorf("kept:\n%s\nwant:\n%s", got, want)
+	}
+	if n := site.Stats()["get"]; n != 3 {
+		t.Errorf("gets the site counted: %d, want 3 (an answer kept is still a call)", n)
+	}
+
+	// A write anywhere, then to the object itself.
+	other := provider.New("SMS_Package")
+	other.Props["Name"] = "Other"
+	if _, err := site.Put(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(kept); got != want || s.answers.get(path).rev == a.rev {
+		t.Errorf("after another write: %s (revision %d, was %d)", got, s.answers.get(path).rev, a.rev)
+	}
+	change := provider.New("SMS_Package")
+	change.Props["PackageID"], change.Props["Description"] = keys["PackageID"], "changed"
+	if _, err := site.Put(ctx, change); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(kept); got != get(plain) || !strings.Contains(got, `"Description":"changed"`) {
+		t.Errorf("after a change: %s", got)
 	}
 }

@@ -17,8 +17,8 @@ import (
 )
 
 // TestConnectionsReused: calls made in turn share one connection — each
-// reply is decoded as it arrives and then read to its end, the newline
-// encoding/json writes after a value included — and many at once keep
+// reply is read to its end, the newline encoding/json writes after a
+// value included, and then decoded — and many at once keep
 // their connections for the calls after them. A reply cut short is
 // transient (worth a retry); one that is not JSON is a failure.
 func TestConnectionsReused(t *testing.T) {

@@ -355,20 +355,42 @@ func matches(in *provider.Instance, where map[string]string) bool {
 
 // Get implements provider.Site.
 func (s *Site) Get(ctx context.Context, path string) (*provider.Instance, error) {
+	in, _, err := s.GetSince(ctx, path, 0)
+	return in, err
+}
+
+// GetSince is Get for a caller that keeps what it made of earlier
+// answers (the served site keeps each object's encoded answer): rev is
+// the store's revision that caller's answer was read at (0 for none), and
+// now the revision this one was. When the store has not changed since
+// rev (every committed write raises its revision, whatever it wrote) and
+// the object's answer depends on the store alone, the answer read then
+// still holds and in is nil, without reading the object. now is 0 for
+// an answer that also depends on the time (a distribution status
+// advances by itself). The call is counted, and faults and latency
+// injected, as for Get.
+func (s *Site) GetSince(ctx context.Context, path string, rev uint64) (in *provider.Instance, now uint64, err error) {
 	start, err := s.enter(ctx, "get", "Get")
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer s.wait(ctx, start)
-	var in *provider.Instance
+	class, _, _ := strings.Cut(path, ".")
+	timed := class == object.ClassDistributionStatus
 	err = s.db.View(func(tx *bolt.Tx) error {
+		if now = uint64(tx.ID()); timed {
+			now = 0
+		}
+		if rev != 0 && now == rev {
+			return nil
+		}
 		var err error
 		in, err = s.get(tx, path)
 		if err != nil {
 			return err
 		}
 		if in.Class == object.ClassDistributionStatus {
-			in = s.statusNow(tx, in)
+			in, now = s.statusNow(tx, in), 0
 		}
 		if in.Class == object.ClassTaskSequencePackage {
 			in.Props["TaskSequenceFlags"] = s.danglingFlag(tx, in)
@@ -376,7 +398,10 @@ func (s *Site) Get(ctx context.Context, path string) (*provider.Instance, error)
 		release(tx, tx.Bucket(bucketLazy).Get([]byte(path))) // copied out by get
 		return nil
 	})
-	return in, err
+	if err != nil {
+		return nil, 0, err
+	}
+	return in, now, nil
 }
 
 func (s *Site) get(tx *bolt.Tx, path string) (*provider.Instance, error) {

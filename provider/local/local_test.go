@@ -511,3 +511,42 @@ func TestDanglingFlagFollowsTheStore(t *testing.T) {
 		t.Fatalf("after deleting %s: flag %d, want 1", id, f)
 	}
 }
+
+// TestGetSince: an answer read at the store's current revision still
+// holds (nothing read again); any committed write, to any object, raises
+// the revision; a distribution status, which advances with time, is
+// never said to hold; the call is counted and its faults injected as
+// Get's.
+func TestGetSince(t *testing.T) {
+	s := open(t, Options{})
+	ts := importSeq(t, s, strings.Replace(seqXML, "%s", "PS100001", 1))
+	path, err := setSeq(s, newPkg("Deploy"), ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, rev, err := s.GetSince(ctx, path, 0)
+	if err != nil || in == nil || rev == 0 || in.String("Sequence") == "" {
+		t.Fatalf("first read: %v, %d, %v", in, rev, err)
+	}
+	if again, now, err := s.GetSince(ctx, path, rev); err != nil || again != nil || now != rev {
+		t.Errorf("unchanged store: %v, %d (want nil, %d), %v", again, now, rev, err)
+	}
+	other := provider.New(object.ClassPackage)
+	other.Props["Name"] = "Other"
+	if _, err := s.Put(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	again, now, err := s.GetSince(ctx, path, rev)
+	if err != nil || again == nil || now <= rev || again.String("Sequence") != in.String("Sequence") {
+		t.Errorf("after a write to another object: %v, %d (want a read past %d), %v", again, now, rev, err)
+	}
+	if got := s.Stats()["get"]; got != 3 {
+		t.Errorf("gets counted: %d, want 3", got)
+	}
+
+	f, _ := ParseFaults("method=Get, times=1")
+	faulty := open(t, Options{Faults: f})
+	if _, _, err := faulty.GetSince(ctx, path, 0); err == nil || !strings.Contains(err.Error(), "injected fault") {
+		t.Errorf("GetSince: the fault on Get was not injected: %v", err)
+	}
+}

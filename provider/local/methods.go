@@ -198,7 +198,10 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 	var cur *provider.Instance
 	// The work — normalising, checking references, writing the XML — runs
 	// in a read transaction, concurrently with other saves; the write
-	// transaction that follows only re-checks and stores.
+	// transaction that follows only re-checks and stores. The sequence
+	// is the caller's, and may be shared (the façade passes the one it
+	// parsed for ImportSequence to every SetSequence that brings it
+	// back): it is changed only as a clone.
 	q = q.Clone()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if id := pkg.String("PackageID"); id != "" {

@@ -1,0 +1,193 @@
+package jsonvalue
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// reference decodes data as the client and the served site did before:
+// an encoding/json Decoder with UseNumber, one value and nothing after it.
+func reference(data []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, io.ErrUnexpectedEOF
+	}
+	return v, nil
+}
+
+// referenceEncode encodes v as the client and the served site did.
+func referenceEncode(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// checkDecode holds Decode to encoding/json on data: both refuse it, or
+// both decode it to equal values (and Append writes them back as
+// encoding/json does).
+func checkDecode(t *testing.T, data []byte) {
+	t.Helper()
+	want, werr := reference(data)
+	got, gerr := Decode(data)
+	if (werr != nil) != (gerr != nil) {
+		t.Fatalf("%q: encoding/json says %v, Decode says %v", data, werr, gerr)
+	}
+	if werr != nil {
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: Decode = %#v, encoding/json = %#v", data, got, want)
+	}
+	checkEncode(t, got)
+}
+
+func checkEncode(t *testing.T, v any) {
+	t.Helper()
+	want, werr := referenceEncode(v)
+	got, gerr := Append(nil, v)
+	if (werr != nil) != (gerr != nil) {
+		t.Fatalf("%#v: encoding/json says %v, Append says %v", v, werr, gerr)
+	}
+	if werr == nil && !bytes.Equal(got, want) {
+		t.Fatalf("%#v:\nAppend:        %s\nencoding/json: %s", v, got, want)
+	}
+}
+
+var seeds = []string{
+	`{}`, `[]`, `""`, `0`, `-0`, `1.5e-3`, `-12.0E+2`, `true`, `false`, `null`,
+	` { "a" : [ 1 , "b" , { } , [ ] ] , "a" : 2 } `,
+	`{"value":[{"@odata.type":"#AdminService.SMS_TaskSequence_Reference","Package":"PS100041","Program":"","Type":0}],"@odata.nextLink":"x"}`,
+	`"<sequence version=\"3.10\"><step type=\"SMS_TaskSequence_RunCommandLineAction\" name=\"a &amp; b\"/></sequence>"`,
+	`"\u00e9\u2028\u2029\ud83d\ude00\ud800\udc00\ud800\ud800x\udc00\u0000\t\b\f\n\r\/\\"`,
+	"\"\xff\xfe a \xc3\xa9 \xe2\x80\xa8\"",
+	`"\ud800\u0041"`, `"\ud800\"`, `"\ud800\u12"`,
+	// refused
+	``, ` `, `{`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `{a:1}`, `01`, `1.`, `.5`, `1e`, `-`, `+1`, `tru`, `nul`, `True`,
+	`"a`, `"\x"`, `"\u12g4"`, "\"a\x01b\"", `{"a":1}x`, `[1] [2]`, `'a'`, `"\'"`,
+}
+
+// TestDecodeMatchesEncodingJSON: values, refusals, escapes, surrogate
+// pairs and invalid UTF-8 as encoding/json reads them.
+func TestDecodeMatchesEncodingJSON(t *testing.T) {
+	for _, s := range seeds {
+		checkDecode(t, []byte(s))
+	}
+	deep := strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth)
+	checkDecode(t, []byte(deep))
+	checkDecode(t, []byte("["+deep+"]"))
+}
+
+// TestEncodeMatchesEncodingJSON: the values a provider.Instance holds and
+// random strings (every ASCII byte, invalid UTF-8, U+2028) are written as
+// encoding/json writes them.
+func TestEncodeMatchesEncodingJSON(t *testing.T) {
+	checkEncode(t, map[string]any{"b": int64(-3), "a": []string{"x", "<&>"}, "c": []any{json.Number("1e3"), nil, true, 2.5, map[string]any{}},
+		"d": []map[string]any{{"z": "y"}}, "e": []any(nil), "f": map[string]any(nil), "g": json.Number(""), "h": uint32(7), "i": map[string]string{"k": "v"}})
+	checkEncode(t, json.Number("12a"))
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "<", ">", "&", "\"", "\\", "\x00", "\x1f", "\t", "\n", "é", "\u2028", "\u2029", "\xff", "\xe2\x80", "😀", "\x7f"}
+	for n := 0; n < 2000; n++ {
+		var b strings.Builder
+		for k := r.IntN(40); k > 0; k-- {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		s := b.String()
+		checkEncode(t, s)
+		checkEncode(t, map[string]any{s: s})
+		enc, _ := referenceEncode(s)
+		checkDecode(t, enc)
+	}
+}
+
+// TestDecodeReusesKeys: the keys of an array's objects are one string
+// each, and a string value does not alias the input.
+func TestDecodeReusesKeys(t *testing.T) {
+	data := []byte(`[{"Package":"a"},{"Package":"b"}]`)
+	v, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(data, bytes.Repeat([]byte{'x'}, len(data)))
+	a := v.([]any)
+	if a[0].(map[string]any)["Package"] != "a" || a[1].(map[string]any)["Package"] != "b" {
+		t.Fatalf("values changed with the input: %v", v)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkDecode(t, data)
+	})
+}
+
+func FuzzEncodeString(f *testing.F) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkEncode(t, s)
+		checkEncode(t, map[string]any{s: []any{s}})
+	})
+}
+
+func BenchmarkDecodeSequenceReply(b *testing.B) {
+	var x strings.Builder
+	for x.Len() < 40000 {
+		x.WriteString(`<step type="SMS_TaskSequence_RunCommandLineAction" name="Run 1" description="" runIn="WinPEandFullOS"><action>cmd.exe /c "echo &amp; x"</action></step>`)
+	}
+	refs := make([]any, 25)
+	for i := range refs {
+		refs[i] = map[string]any{"@odata.type": "#AdminService.SMS_TaskSequence_Reference", "Package": "PS100041", "Program": "", "Type": json.Number("0")}
+	}
+	data, _ := referenceEncode(map[string]any{"value": []any{map[string]any{"Sequence": x.String(), "References": refs, "Name": "Deploy 0001", "PackageID": "PS100001"}}})
+	b.Run("jsonvalue", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := Decode(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := reference(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	v, _ := Decode(data)
+	b.Run("encode/jsonvalue", func(b *testing.B) {
+		var buf []byte
+		for b.Loop() {
+			var err error
+			if buf, err = Append(buf[:0], v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encode/encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := referenceEncode(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
