@@ -1,7 +1,7 @@
 // Command tsctl-bench measures tsctl against the targets of issue 18 and
 // prints a table. Run it from the repository root:
 //
-//	go run ./cmd/tsctl-bench [-rows plan,apply,remote,export,convert] [-sizes 1000,4000,8000] [-runs 3]
+//	go run ./cmd/tsctl-bench [-rows plan,apply,remote,export,convert] [-sizes 1000,4000,8000] [-runs 3] [-work DIR [-fill]]
 //
 // It builds tsctl, generates the workloads in a temporary folder, and times
 // whole processes, so every figure includes start-up, reading the files
@@ -75,6 +75,8 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 3, "runs per figure (medians are reported)")
 	flag.DurationVar(&o.latency, "latency", 20*time.Millisecond, "latency injected per provider call in the apply rows")
 	quick := flag.Bool("quick", false, "a quick run: -rows plan,apply -sizes 1000 -runs 1")
+	flag.BoolVar(&o.fill, "fill", false, "with -work: only write the workloads and fill the sites the selected rows use, then stop")
+	flag.StringVar(&o.work, "work", "", "keep the generated workloads and the local sites holding them in this folder, and use those already there (a site takes minutes to fill at 8,000 sequences: fill it before the quiet run)")
 	flag.Parse()
 	if *quick {
 		*rows, *sizes, o.runs = "plan,apply", "1000", 1
@@ -127,6 +129,8 @@ type options struct {
 	export, convert    int
 	latency            time.Duration
 	dir, tsctl, self   string
+	work               string // where workloads and their sites are kept across runs ("": in dir)
+	fill               bool   // only fill the sites in work
 	env                []string
 	table              []string
 	memoDir            string
@@ -271,6 +275,15 @@ func (o *options) row(measurement, result, target string) {
 	fmt.Fprintf(os.Stderr, "tsctl-bench: %s: %s\n", measurement, result)
 }
 
+// kept is where workloads and their sites go: -work, else the run's own
+// folder.
+func (o *options) kept() string {
+	if o.work != "" {
+		return o.work
+	}
+	return o.dir
+}
+
 func run(o options) error {
 	var err error
 	if o.dir, err = os.MkdirTemp("", "tsctl-bench-"); err != nil {
@@ -284,7 +297,12 @@ func run(o options) error {
 	if out, err := exec.Command("go", "build", "-o", o.tsctl, "./cmd/tsctl").CombinedOutput(); err != nil {
 		return fmt.Errorf("build tsctl (run from the repository root): %v\n%s", err, out)
 	}
-	o.memoDir = filepath.Join(o.dir, "memo")
+	if o.work != "" {
+		if err := os.MkdirAll(o.work, 0o755); err != nil {
+			return err
+		}
+	}
+	o.memoDir = filepath.Join(o.dir, "memo") // a new one each run: what the first plan of each size records
 	o.env = []string{workload.SecretEnv + "=bench", "TSCTL_LOCAL_FAULTS=", "TSCTL_CACHE=" + o.memoDir, "GOMEMLIMIT="}
 	limit := "tsctl's own (215 MiB)"
 	if v := os.Getenv("GOMEMLIMIT"); v != "" {
@@ -301,9 +319,11 @@ func run(o options) error {
 		if f, ok := files[n]; ok {
 			return f, nil
 		}
-		f := filepath.Join(o.dir, fmt.Sprintf("workload-%d.yaml", n))
-		if err := writeWorkload(f, workload.Spec{Sequences: n, Steps: o.steps}); err != nil {
-			return "", err
+		f := filepath.Join(o.kept(), fmt.Sprintf("workload-%d-%d.yaml", n, o.steps))
+		if _, err := os.Stat(f); err != nil || o.work == "" {
+			if err := writeWorkload(f, workload.Spec{Sequences: n, Steps: o.steps}); err != nil {
+				return "", err
+			}
 		}
 		files[n] = f
 		return f, nil
@@ -316,13 +336,46 @@ func run(o options) error {
 		if err != nil {
 			return "", err
 		}
-		s := filepath.Join(o.dir, fmt.Sprintf("site-%d", n))
-		fmt.Fprintf(os.Stderr, "tsctl-bench: applying %d × %d to a local site…\n", n, o.steps)
-		if _, err := o.measure(nil, o.tsctl, "apply", "-f", f, "--site", "local:"+s, "--auto-approve", "--parallelism", "8", "--quiet"); err != nil {
-			return "", err
+		s := filepath.Join(o.kept(), fmt.Sprintf("site-%d-%d", n, o.steps))
+		filled := s + ".filled" // written once the site holds the whole workload
+		if _, err := os.Stat(filled); err != nil || o.work == "" {
+			os.RemoveAll(s)
+			fmt.Fprintf(os.Stderr, "tsctl-bench: applying %d × %d to a local site…\n", n, o.steps)
+			if _, err := o.measure(nil, o.tsctl, "apply", "-f", f, "--site", "local:"+s, "--auto-approve", "--parallelism", "8", "--quiet"); err != nil {
+				return "", err
+			}
+			if err := os.WriteFile(filled, nil, 0o644); err != nil {
+				return "", err
+			}
 		}
 		sites[n] = s
 		return s, nil
+	}
+
+	if o.fill {
+		if o.work == "" {
+			return fmt.Errorf("-fill needs -work")
+		}
+		need := []int{}
+		if o.rows["plan"] {
+			need = append(need, o.sizes...)
+		}
+		if o.rows["remote"] {
+			need = append(need, first)
+		}
+		if o.rows["export"] {
+			need = append(need, o.export)
+		}
+		if o.rows["convert"] {
+			need = append(need, max(o.convert, first))
+		}
+		for _, n := range need {
+			if _, err := siteHolding(n); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(os.Stderr, "tsctl-bench: the sites in %s hold their workloads\n", o.work)
+		return nil
 	}
 
 	if o.rows["plan"] {
