@@ -3,7 +3,6 @@ package convert
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -51,6 +50,7 @@ type Converter struct {
 	reverse    map[refKey]string // names handed out → IDs, for verification
 	apps       map[string]string // application names handed out → model names
 	usedEnv    map[string]bool   // secret placeholders already used
+	envNext    map[string]int    // by placeholder base: the suffix its next search starts from
 	listed     map[string]listed // what the step being converted lists for download (PackageInfo), by PackageID
 	seen       map[string]listed // what every step converted so far lists
 	appsListed map[string]string // display names the step being converted lists (AppInfo), by lower-case model name
@@ -459,23 +459,59 @@ func lookupIn(vars map[string]string) func(string) (string, bool) {
 	return func(p string) (string, bool) { v, ok := vars[p]; return v, ok }
 }
 
-var envRE = regexp.MustCompile(`[^A-Z0-9]+`)
-
 // secret returns an environment placeholder for a secret the export blanked.
 func (c *Converter) secret(path, field string) *yaml.Node {
-	base := strings.Trim(envRE.ReplaceAllString(strings.ToUpper(path+"_"+field), "_"), "_")
-	if base == "" || (base[0] >= '0' && base[0] <= '9') {
-		base = "SECRET_" + base
+	base := envBase(path, field)
+	// The first of base, base_2, base_3, … not yet used. Placeholders are
+	// never released, so the search for base resumes where it last ended:
+	// sequences exported from one site repeat their step paths, and a
+	// search from 2 each time costs as many tries as there are sequences.
+	name, i := base, c.envNext[base]
+	if i > 2 {
+		name = base + "_" + strconv.Itoa(i)
+	} else {
+		i = 2
 	}
-	name := base
-	for i := 2; c.usedEnv[name]; i++ {
-		name = fmt.Sprintf("%s_%d", base, i)
+	for c.usedEnv[name] {
+		name = base + "_" + strconv.Itoa(i)
+		i++
 	}
+	if c.envNext == nil {
+		c.envNext = map[string]int{}
+	}
+	c.envNext[base] = i
 	c.usedEnv[name] = true
 	c.note(&c.Report.Secrets, "%s: %s", path, name)
 	m := flow(mapping())
 	add(m, "env", str(name))
 	return m
+}
+
+// envBase is the environment variable name a secret's placeholder starts
+// from: path and field upper-cased, each run of characters other than A–Z
+// and 0–9 made one underscore, none at either end, SECRET_ before a digit
+// or in place of nothing.
+func envBase(path, field string) string {
+	up := strings.ToUpper(path + "_" + field)
+	b := make([]byte, 0, len(up))
+	run := false
+	for i := 0; i < len(up); i++ {
+		ch := up[i]
+		if ('A' <= ch && ch <= 'Z') || ('0' <= ch && ch <= '9') {
+			b = append(b, ch)
+			run = false
+			continue
+		}
+		if !run {
+			b = append(b, '_')
+			run = true
+		}
+	}
+	base := strings.Trim(string(b), "_")
+	if base == "" || (base[0] >= '0' && base[0] <= '9') {
+		base = "SECRET_" + base
+	}
+	return base
 }
 
 // runsAsNoAccount reports whether prop is the Run As password of a step

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -59,4 +60,50 @@ func indent(s string) string {
 		}
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// Placeholders are the first of BASE, BASE_2, BASE_3, … not used yet,
+// also when another path's base is one of those names, and the search
+// resumes where it ended without skipping a free name.
+func TestSecretPlaceholdersNumbered(t *testing.T) {
+	c := New(nil)
+	env := func(path string) string {
+		n := c.secret(path, "password")
+		return n.Content[1].Value
+	}
+	got := []string{
+		env("Join"),          // JOIN_PASSWORD
+		env("Join"),          // JOIN_PASSWORD_2
+		env("Join password"), // JOIN_PASSWORD_PASSWORD
+		env("join"),          // JOIN_PASSWORD_3
+	}
+	c.usedEnv["JOIN_PASSWORD_5"] = true
+	got = append(got, env("Join"), env("Join"), env("Join")) // _4, then _5 is taken: _6, _7
+	want := []string{"JOIN_PASSWORD", "JOIN_PASSWORD_2", "JOIN_PASSWORD_PASSWORD", "JOIN_PASSWORD_3", "JOIN_PASSWORD_4", "JOIN_PASSWORD_6", "JOIN_PASSWORD_7"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("placeholders %v, want %v", got, want)
+	}
+	// a base that is another base's numbered name
+	c = New(nil)
+	a, b, d := env("X"), c.secret("X", "password 2").Content[1].Value, env("X")
+	if a != "X_PASSWORD" || b != "X_PASSWORD_2" || d != "X_PASSWORD_3" {
+		t.Errorf("placeholders %s %s %s, want X_PASSWORD X_PASSWORD_2 X_PASSWORD_3", a, b, d)
+	}
+}
+
+// envBase is what the regular expression it replaced made of a path.
+func TestEnvBaseMatchesRegexp(t *testing.T) {
+	re := regexp.MustCompile(`[^A-Z0-9]+`)
+	want := func(path, field string) string {
+		base := strings.Trim(re.ReplaceAllString(strings.ToUpper(path+"_"+field), "_"), "_")
+		if base == "" || (base[0] >= '0' && base[0] <= '9') {
+			base = "SECRET_" + base
+		}
+		return base
+	}
+	for _, p := range []string{"", "_", "Phase 0/Join domain 8", "9 lives", "Ünïcode/ß step", "a\xffb", "--x--", "ſ long s", "tab\there", "日本/語"} {
+		if got, w := envBase(p, "password"), want(p, "password"); got != w {
+			t.Errorf("envBase(%q) = %q, want %q", p, got, w)
+		}
+	}
 }
