@@ -2,6 +2,7 @@ package convert
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"sort"
@@ -54,7 +55,8 @@ type Converter struct {
 	listed     map[string]listed // what the step being converted lists for download (PackageInfo), by PackageID
 	seen       map[string]listed // what every step converted so far lists
 	appsListed map[string]string // display names the step being converted lists (AppInfo), by lower-case model name
-	refusals   map[string]string // refusal's answers, by the YAML it checked
+	refusals   map[string]string // refusal's answers, by nodeKey of the step it checked
+	keyBuf     []byte            // nodeKey's buffer, reused
 }
 
 type refKey struct {
@@ -889,9 +891,17 @@ func (c *Converter) validates(step *yaml.Node) bool { return c.refusal(step) == 
 
 // refusal is what tsctl validate says first against a converted step as
 // the only step of a sequence, or "" when it accepts it. The answer
-// depends on the step's YAML alone, and is remembered by it: sequences
-// exported from one site repeat most of their steps.
+// depends on the step's YAML alone, and is remembered by what the YAML
+// is written from (nodeKey): sequences exported from one site repeat most
+// of their steps, and a remembered answer costs no YAML at all.
 func (c *Converter) refusal(step *yaml.Node) string {
+	key, keyed := nodeKey(c.keyBuf[:0], step)
+	if keyed {
+		c.keyBuf = key
+		if why, ok := c.refusals[string(key)]; ok {
+			return why
+		}
+	}
 	s := mapping()
 	add(s, "name", str("convert"))
 	add(s, "steps", seq(step))
@@ -901,8 +911,11 @@ func (c *Converter) refusal(step *yaml.Node) string {
 	if err != nil {
 		return err.Error()
 	}
-	if why, ok := c.refusals[string(b)]; ok {
-		return why
+	if !keyed {
+		key = append([]byte("yaml:"), b...)
+		if why, ok := c.refusals[string(key)]; ok {
+			return why
+		}
 	}
 	why := ""
 	_, ds := config.Parse("convert.yaml", b)
@@ -916,9 +929,33 @@ func (c *Converter) refusal(step *yaml.Node) string {
 		c.refusals = map[string]string{}
 	}
 	if len(c.refusals) < maxRefusals {
-		c.refusals[string(b)] = why
+		c.refusals[string(key)] = why
 	}
 	return why
+}
+
+// nodeKey appends to b a key of n holding everything yaml.v3 writes a node
+// from (kind, style, tag, value, anchor, comments and content, each length-
+// prefixed), so that two nodes with one key are written as the same YAML;
+// false when n holds an alias, which it does not follow.
+func nodeKey(b []byte, n *yaml.Node) ([]byte, bool) {
+	if n.Alias != nil {
+		return b, false
+	}
+	b = append(b, byte(n.Kind))
+	b = binary.AppendUvarint(b, uint64(n.Style))
+	for _, s := range [...]string{n.Tag, n.Value, n.Anchor, n.HeadComment, n.LineComment, n.FootComment} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(n.Content)))
+	for _, c := range n.Content {
+		var ok bool
+		if b, ok = nodeKey(b, c); !ok {
+			return b, false
+		}
+	}
+	return b, true
 }
 
 // maxRefusals bounds the steps whose refusal a Converter remembers.
