@@ -57,6 +57,9 @@ type Converter struct {
 	appsListed map[string]string // display names the step being converted lists (AppInfo), by lower-case model name
 	refusals   map[string]string // refusal's answers, by nodeKey of the step it checked
 	keyBuf     []byte            // nodeKey's buffer, reused
+	// the env names secret wrote into the sequence being converted (see
+	// refusal)
+	placeholders map[*yaml.Node]bool
 }
 
 type refKey struct {
@@ -72,6 +75,7 @@ func New(names Names) *Converter {
 // Sequence converts an exported sequence into a `sequences:` entry.
 func (c *Converter) Sequence(s *exportfile.Sequence) *yaml.Node {
 	c.seq = s.Name
+	clear(c.placeholders)
 	m := mapping()
 	add(m, "name", str(s.Name))
 	if s.Description != "" {
@@ -485,7 +489,12 @@ func (c *Converter) secret(path, field string) *yaml.Node {
 	c.usedEnv[name] = true
 	c.note(&c.Report.Secrets, "%s: %s", path, name)
 	m := flow(mapping())
-	add(m, "env", str(name))
+	v := str(name)
+	add(m, "env", v)
+	if c.placeholders == nil {
+		c.placeholders = map[*yaml.Node]bool{}
+	}
+	c.placeholders[v] = true
 	return m
 }
 
@@ -894,7 +903,17 @@ func (c *Converter) validates(step *yaml.Node) bool { return c.refusal(step) == 
 // depends on the step's YAML alone, and is remembered by what the YAML
 // is written from (nodeKey): sequences exported from one site repeat most
 // of their steps, and a remembered answer costs no YAML at all.
+//
+// The env names secret wrote are checked as SECRET_1, SECRET_2, … in the
+// order they appear in the step: validate reads an {env: NAME} only to
+// check that NAME is a variable name (checkEnvName and the schema's
+// minLength), which every name secret writes is, so the answer is the
+// same for any of them; each step's placeholder is a name of its own,
+// which would otherwise make every step holding a secret one to check.
 func (c *Converter) refusal(step *yaml.Node) string {
+	if len(c.placeholders) > 0 {
+		defer c.canonicalEnv(step)()
+	}
 	key, keyed := nodeKey(c.keyBuf[:0], step)
 	if keyed {
 		c.keyBuf = key
@@ -932,6 +951,29 @@ func (c *Converter) refusal(step *yaml.Node) string {
 		c.refusals[string(key)] = why
 	}
 	return why
+}
+
+// canonicalEnv names the placeholders secret wrote into step SECRET_1,
+// SECRET_2, … in order, and returns the function that restores them.
+func (c *Converter) canonicalEnv(step *yaml.Node) (restore func()) {
+	var nodes []*yaml.Node
+	var names []string
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if c.placeholders[n] {
+			nodes, names = append(nodes, n), append(names, n.Value)
+			n.Value = "SECRET_" + strconv.Itoa(len(nodes))
+		}
+		for _, ch := range n.Content {
+			walk(ch)
+		}
+	}
+	walk(step)
+	return func() {
+		for i, n := range nodes {
+			n.Value = names[i]
+		}
+	}
 }
 
 // nodeKey appends to b a key of n holding everything yaml.v3 writes a node

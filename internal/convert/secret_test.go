@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/tsctl/tsctl/internal/config"
 )
 
@@ -105,5 +107,38 @@ func TestEnvBaseMatchesRegexp(t *testing.T) {
 		if got, w := envBase(p, "password"), want(p, "password"); got != w {
 			t.Errorf("envBase(%q) = %q, want %q", p, got, w)
 		}
+	}
+}
+
+// Steps that differ only in the placeholder of their secret are validated
+// once: the second sequence's Join step, JOIN_PASSWORD_2 where the first
+// has JOIN_PASSWORD, is answered from the memo, and its YAML keeps its
+// own placeholder.
+func TestPlaceholdersValidatedOnce(t *testing.T) {
+	step := `<step type="SMS_TaskSequence_RunCommandLineAction" name="Join" description="" runIn="WinPEandFullOS" successCodeList="0 3010" retryCount="0" runFromNet="false"><action>smsswd.exe /run: x.cmd</action><defaultVarList>` +
+		`<variable name="CommandLine" property="CommandLine" hidden="true">x.cmd</variable>` +
+		`<variable name="SMSTSDisableWow64Redirection" property="DisableWow64Redirection">false</variable>` +
+		`<variable name="SuccessCodes" property="SuccessCodes" hidden="true">0 3010</variable>` +
+		`<variable name="SMSTSRunCommandLineUserName" property="UserName">CORP\svc</variable><variable name="_SMSTSRunCommandLineAsUser" property="RunAsUser">true</variable>` +
+		`<variable name="SMSTSRunCommandLineUserPassword" property="UserPassword"></variable></defaultVarList></step>`
+	ex, _ := convertXML(t, `<sequence version="3.10">`+step+`</sequence>`)
+	c := New(ExportNames{ex})
+	first, err := yaml.Marshal(c.Sequence(ex.Sequences[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := len(c.refusals)
+	second, err := yaml.Marshal(c.Sequence(ex.Sequences[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.refusals) != checked {
+		t.Errorf("%d steps validated for the second sequence, want 0", len(c.refusals)-checked)
+	}
+	if !strings.Contains(string(first), "{env: JOIN_PASSWORD}") || !strings.Contains(string(second), "{env: JOIN_PASSWORD_2}") {
+		t.Errorf("placeholders not kept:\n%s\n%s", first, second)
+	}
+	if len(c.Report.Generic) != 0 {
+		t.Errorf("steps kept in the generic form: %v", c.Report.Generic)
 	}
 }
