@@ -60,6 +60,8 @@ type Converter struct {
 	// the env names secret wrote into the sequence being converted (see
 	// refusal)
 	placeholders map[*yaml.Node]bool
+	shape        model.StepShape // what a site stores of shapeOf (same)
+	shapeOf      *model.Step
 }
 
 type refKey struct {
@@ -76,6 +78,7 @@ func New(names Names) *Converter {
 func (c *Converter) Sequence(s *exportfile.Sequence) *yaml.Node {
 	c.seq = s.Name
 	clear(c.placeholders)
+	defer func() { c.shape, c.shapeOf = model.StepShape{}, nil }()
 	m := mapping()
 	add(m, "name", str(s.Name))
 	if s.Description != "" {
@@ -802,7 +805,7 @@ func (c *Converter) verify(n *yaml.Node, orig *model.Step, typed bool) bool {
 	if got == nil {
 		return false
 	}
-	if !Same(orig, got) {
+	if !c.same(orig, got) {
 		changed := attributeOverrides(n, orig, got)
 		if typed {
 			ok, added := propertyOverrides(n, orig, got)
@@ -814,7 +817,7 @@ func (c *Converter) verify(n *yaml.Node, orig *model.Step, typed bool) bool {
 		if !changed {
 			return false
 		}
-		if got = c.build(n); got == nil || !Same(orig, got) {
+		if got = c.build(n); got == nil || !c.same(orig, got) {
 			return false
 		}
 	}
@@ -1128,6 +1131,15 @@ func sameLayout(a, b *model.Step) bool {
 // Same reports whether a site given a and a site given b store the same
 // step (model.IdenticalSteps): nothing filled in, nothing reordered.
 func Same(a, b *model.Step) bool { return model.IdenticalSteps(a, b) }
+
+// same is Same(orig, got), with what a site stores of orig worked out once
+// for the forms tried for it (steps are not changed while converted).
+func (c *Converter) same(orig, got *model.Step) bool {
+	if c.shapeOf != orig {
+		c.shape, c.shapeOf = model.ShapeOf(orig), orig
+	}
+	return c.shape.Stores(got)
+}
 
 // verifyResolver resolves the names the converter handed out back to IDs.
 type verifyResolver struct{ c *Converter }
