@@ -146,19 +146,12 @@ func BenchmarkConvert(b *testing.B) {
 	b.ReportMetric(yardstick(b, doc).Seconds(), "yaml-s")
 }
 
-// convertAll converts seqs one by one into one document, checked as
+// convertAll converts seqs into one document (Converter.All), checked as
 // convert checks what it writes.
 func convertAll(b *testing.B, cv *convert.Converter, seqs []*exportfile.Sequence) []byte {
-	items := make([][]byte, 0, len(seqs))
-	for i, s := range seqs {
-		item, err := convert.Encode(cv.Sequence(s))
-		if err != nil {
-			b.Fatal(err)
-		}
-		items = append(items, item)
-		light := *s
-		light.Sequence, light.XML = nil, ""
-		seqs[i] = &light
+	items, err := cv.All(seqs, nil)
+	if err != nil {
+		b.Fatal(err)
 	}
 	doc, err := convert.Join("bench", items)
 	if err != nil {

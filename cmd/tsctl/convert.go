@@ -56,23 +56,19 @@ type convertedDoc struct {
 	item         []byte
 }
 
-// convertAll converts seqs in turn, keeping each as text once converted
-// and letting go of its steps and XML (seqs[i] keeps its name and IDs,
-// by which the sequences converted after it name it): a conversion of
-// thousands of sequences holds their YAML text, not their nodes and
-// models at once.
+// convertAll converts seqs (convert.Converter.All), counting each
+// sequence converted on k.
 func convertAll(cv *convert.Converter, seqs []*exportfile.Sequence, source func(*exportfile.Sequence) string, k *counter) ([]convertedDoc, error) {
-	docs := make([]convertedDoc, 0, len(seqs))
+	docs := make([]convertedDoc, len(seqs))
 	for i, s := range seqs {
-		item, err := convert.Encode(cv.Sequence(s))
-		if err != nil {
-			return nil, fmt.Errorf("write sequence %q: %w", s.Name, err)
-		}
-		docs = append(docs, convertedDoc{name: s.Name, source: source(s), item: item})
-		light := *s
-		light.Sequence, light.XML = nil, ""
-		seqs[i] = &light
-		k.add()
+		docs[i] = convertedDoc{name: s.Name, source: source(s)}
+	}
+	items, err := cv.All(seqs, k.add)
+	if err != nil {
+		return nil, err
+	}
+	for i, item := range items {
+		docs[i].item = item
 	}
 	return docs, nil
 }

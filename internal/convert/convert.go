@@ -2,8 +2,8 @@ package convert
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -51,10 +51,17 @@ type Converter struct {
 	reverse    map[refKey]string // names handed out → IDs, for verification
 	apps       map[string]string // application names handed out → model names
 	usedEnv    map[string]bool   // secret placeholders already used
+	envNext    map[string]int    // by placeholder base: the suffix its next search starts from
 	listed     map[string]listed // what the step being converted lists for download (PackageInfo), by PackageID
 	seen       map[string]listed // what every step converted so far lists
 	appsListed map[string]string // display names the step being converted lists (AppInfo), by lower-case model name
-	refusals   map[string]string // refusal's answers, by the YAML it checked
+	refusals   map[string]string // refusal's answers, by nodeKey of the step it checked
+	keyBuf     []byte            // nodeKey's buffer, reused
+	// the env names secret wrote into the sequence being converted (see
+	// refusal)
+	placeholders map[*yaml.Node]bool
+	shape        model.StepShape // what a site stores of shapeOf (same)
+	shapeOf      *model.Step
 }
 
 type refKey struct {
@@ -70,6 +77,8 @@ func New(names Names) *Converter {
 // Sequence converts an exported sequence into a `sequences:` entry.
 func (c *Converter) Sequence(s *exportfile.Sequence) *yaml.Node {
 	c.seq = s.Name
+	clear(c.placeholders)
+	defer func() { c.shape, c.shapeOf = model.StepShape{}, nil }()
 	m := mapping()
 	add(m, "name", str(s.Name))
 	if s.Description != "" {
@@ -459,23 +468,64 @@ func lookupIn(vars map[string]string) func(string) (string, bool) {
 	return func(p string) (string, bool) { v, ok := vars[p]; return v, ok }
 }
 
-var envRE = regexp.MustCompile(`[^A-Z0-9]+`)
-
 // secret returns an environment placeholder for a secret the export blanked.
 func (c *Converter) secret(path, field string) *yaml.Node {
-	base := strings.Trim(envRE.ReplaceAllString(strings.ToUpper(path+"_"+field), "_"), "_")
-	if base == "" || (base[0] >= '0' && base[0] <= '9') {
-		base = "SECRET_" + base
+	base := envBase(path, field)
+	// The first of base, base_2, base_3, … not yet used. Placeholders are
+	// never released, so the search for base resumes where it last ended:
+	// sequences exported from one site repeat their step paths, and a
+	// search from 2 each time costs as many tries as there are sequences.
+	name, i := base, c.envNext[base]
+	if i > 2 {
+		name = base + "_" + strconv.Itoa(i)
+	} else {
+		i = 2
 	}
-	name := base
-	for i := 2; c.usedEnv[name]; i++ {
-		name = fmt.Sprintf("%s_%d", base, i)
+	for c.usedEnv[name] {
+		name = base + "_" + strconv.Itoa(i)
+		i++
 	}
+	if c.envNext == nil {
+		c.envNext = map[string]int{}
+	}
+	c.envNext[base] = i
 	c.usedEnv[name] = true
 	c.note(&c.Report.Secrets, "%s: %s", path, name)
 	m := flow(mapping())
-	add(m, "env", str(name))
+	v := str(name)
+	add(m, "env", v)
+	if c.placeholders == nil {
+		c.placeholders = map[*yaml.Node]bool{}
+	}
+	c.placeholders[v] = true
 	return m
+}
+
+// envBase is the environment variable name a secret's placeholder starts
+// from: path and field upper-cased, each run of characters other than A–Z
+// and 0–9 made one underscore, none at either end, SECRET_ before a digit
+// or in place of nothing.
+func envBase(path, field string) string {
+	up := strings.ToUpper(path + "_" + field)
+	b := make([]byte, 0, len(up))
+	run := false
+	for i := 0; i < len(up); i++ {
+		ch := up[i]
+		if ('A' <= ch && ch <= 'Z') || ('0' <= ch && ch <= '9') {
+			b = append(b, ch)
+			run = false
+			continue
+		}
+		if !run {
+			b = append(b, '_')
+			run = true
+		}
+	}
+	base := strings.Trim(string(b), "_")
+	if base == "" || (base[0] >= '0' && base[0] <= '9') {
+		base = "SECRET_" + base
+	}
+	return base
 }
 
 // runsAsNoAccount reports whether prop is the Run As password of a step
@@ -755,7 +805,7 @@ func (c *Converter) verify(n *yaml.Node, orig *model.Step, typed bool) bool {
 	if got == nil {
 		return false
 	}
-	if !Same(orig, got) {
+	if !c.same(orig, got) {
 		changed := attributeOverrides(n, orig, got)
 		if typed {
 			ok, added := propertyOverrides(n, orig, got)
@@ -767,7 +817,7 @@ func (c *Converter) verify(n *yaml.Node, orig *model.Step, typed bool) bool {
 		if !changed {
 			return false
 		}
-		if got = c.build(n); got == nil || !Same(orig, got) {
+		if got = c.build(n); got == nil || !c.same(orig, got) {
 			return false
 		}
 	}
@@ -853,9 +903,27 @@ func (c *Converter) validates(step *yaml.Node) bool { return c.refusal(step) == 
 
 // refusal is what tsctl validate says first against a converted step as
 // the only step of a sequence, or "" when it accepts it. The answer
-// depends on the step's YAML alone, and is remembered by it: sequences
-// exported from one site repeat most of their steps.
+// depends on the step's YAML alone, and is remembered by what the YAML
+// is written from (nodeKey): sequences exported from one site repeat most
+// of their steps, and a remembered answer costs no YAML at all.
+//
+// The env names secret wrote are checked as SECRET_1, SECRET_2, … in the
+// order they appear in the step: validate reads an {env: NAME} only to
+// check that NAME is a variable name (checkEnvName and the schema's
+// minLength), which every name secret writes is, so the answer is the
+// same for any of them; each step's placeholder is a name of its own,
+// which would otherwise make every step holding a secret one to check.
 func (c *Converter) refusal(step *yaml.Node) string {
+	if len(c.placeholders) > 0 {
+		defer c.canonicalEnv(step)()
+	}
+	key, keyed := nodeKey(c.keyBuf[:0], step)
+	if keyed {
+		c.keyBuf = key
+		if why, ok := c.refusals[string(key)]; ok {
+			return why
+		}
+	}
 	s := mapping()
 	add(s, "name", str("convert"))
 	add(s, "steps", seq(step))
@@ -865,8 +933,11 @@ func (c *Converter) refusal(step *yaml.Node) string {
 	if err != nil {
 		return err.Error()
 	}
-	if why, ok := c.refusals[string(b)]; ok {
-		return why
+	if !keyed {
+		key = append([]byte("yaml:"), b...)
+		if why, ok := c.refusals[string(key)]; ok {
+			return why
+		}
 	}
 	why := ""
 	_, ds := config.Parse("convert.yaml", b)
@@ -880,9 +951,56 @@ func (c *Converter) refusal(step *yaml.Node) string {
 		c.refusals = map[string]string{}
 	}
 	if len(c.refusals) < maxRefusals {
-		c.refusals[string(b)] = why
+		c.refusals[string(key)] = why
 	}
 	return why
+}
+
+// canonicalEnv names the placeholders secret wrote into step SECRET_1,
+// SECRET_2, … in order, and returns the function that restores them.
+func (c *Converter) canonicalEnv(step *yaml.Node) (restore func()) {
+	var nodes []*yaml.Node
+	var names []string
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if c.placeholders[n] {
+			nodes, names = append(nodes, n), append(names, n.Value)
+			n.Value = "SECRET_" + strconv.Itoa(len(nodes))
+		}
+		for _, ch := range n.Content {
+			walk(ch)
+		}
+	}
+	walk(step)
+	return func() {
+		for i, n := range nodes {
+			n.Value = names[i]
+		}
+	}
+}
+
+// nodeKey appends to b a key of n holding everything yaml.v3 writes a node
+// from (kind, style, tag, value, anchor, comments and content, each length-
+// prefixed), so that two nodes with one key are written as the same YAML;
+// false when n holds an alias, which it does not follow.
+func nodeKey(b []byte, n *yaml.Node) ([]byte, bool) {
+	if n.Alias != nil {
+		return b, false
+	}
+	b = append(b, byte(n.Kind))
+	b = binary.AppendUvarint(b, uint64(n.Style))
+	for _, s := range [...]string{n.Tag, n.Value, n.Anchor, n.HeadComment, n.LineComment, n.FootComment} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(n.Content)))
+	for _, c := range n.Content {
+		var ok bool
+		if b, ok = nodeKey(b, c); !ok {
+			return b, false
+		}
+	}
+	return b, true
 }
 
 // maxRefusals bounds the steps whose refusal a Converter remembers.
@@ -1013,6 +1131,15 @@ func sameLayout(a, b *model.Step) bool {
 // Same reports whether a site given a and a site given b store the same
 // step (model.IdenticalSteps): nothing filled in, nothing reordered.
 func Same(a, b *model.Step) bool { return model.IdenticalSteps(a, b) }
+
+// same is Same(orig, got), with what a site stores of orig worked out once
+// for the forms tried for it (steps are not changed while converted).
+func (c *Converter) same(orig, got *model.Step) bool {
+	if c.shapeOf != orig {
+		c.shape, c.shapeOf = model.ShapeOf(orig), orig
+	}
+	return c.shape.Stores(got)
+}
 
 // verifyResolver resolves the names the converter handed out back to IDs.
 type verifyResolver struct{ c *Converter }

@@ -1,8 +1,11 @@
 package convert
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/internal/config"
 )
@@ -59,4 +62,83 @@ func indent(s string) string {
 		}
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// Placeholders are the first of BASE, BASE_2, BASE_3, … not used yet,
+// also when another path's base is one of those names, and the search
+// resumes where it ended without skipping a free name.
+func TestSecretPlaceholdersNumbered(t *testing.T) {
+	c := New(nil)
+	env := func(path string) string {
+		n := c.secret(path, "password")
+		return n.Content[1].Value
+	}
+	got := []string{
+		env("Join"),          // JOIN_PASSWORD
+		env("Join"),          // JOIN_PASSWORD_2
+		env("Join password"), // JOIN_PASSWORD_PASSWORD
+		env("join"),          // JOIN_PASSWORD_3
+	}
+	c.usedEnv["JOIN_PASSWORD_5"] = true
+	got = append(got, env("Join"), env("Join"), env("Join")) // _4, then _5 is taken: _6, _7
+	want := []string{"JOIN_PASSWORD", "JOIN_PASSWORD_2", "JOIN_PASSWORD_PASSWORD", "JOIN_PASSWORD_3", "JOIN_PASSWORD_4", "JOIN_PASSWORD_6", "JOIN_PASSWORD_7"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("placeholders %v, want %v", got, want)
+	}
+	// a base that is another base's numbered name
+	c = New(nil)
+	a, b, d := env("X"), c.secret("X", "password 2").Content[1].Value, env("X")
+	if a != "X_PASSWORD" || b != "X_PASSWORD_2" || d != "X_PASSWORD_3" {
+		t.Errorf("placeholders %s %s %s, want X_PASSWORD X_PASSWORD_2 X_PASSWORD_3", a, b, d)
+	}
+}
+
+// envBase is what the regular expression it replaced made of a path.
+func TestEnvBaseMatchesRegexp(t *testing.T) {
+	re := regexp.MustCompile(`[^A-Z0-9]+`)
+	want := func(path, field string) string {
+		base := strings.Trim(re.ReplaceAllString(strings.ToUpper(path+"_"+field), "_"), "_")
+		if base == "" || (base[0] >= '0' && base[0] <= '9') {
+			base = "SECRET_" + base
+		}
+		return base
+	}
+	for _, p := range []string{"", "_", "Phase 0/Join domain 8", "9 lives", "Ünïcode/ß step", "a\xffb", "--x--", "ſ long s", "tab\there", "日本/語"} {
+		if got, w := envBase(p, "password"), want(p, "password"); got != w {
+			t.Errorf("envBase(%q) = %q, want %q", p, got, w)
+		}
+	}
+}
+
+// Steps that differ only in the placeholder of their secret are validated
+// once: the second sequence's Join step, JOIN_PASSWORD_2 where the first
+// has JOIN_PASSWORD, is answered from the memo, and its YAML keeps its
+// own placeholder.
+func TestPlaceholdersValidatedOnce(t *testing.T) {
+	step := `<step type="SMS_TaskSequence_RunCommandLineAction" name="Join" description="" runIn="WinPEandFullOS" successCodeList="0 3010" retryCount="0" runFromNet="false"><action>smsswd.exe /run: x.cmd</action><defaultVarList>` +
+		`<variable name="CommandLine" property="CommandLine" hidden="true">x.cmd</variable>` +
+		`<variable name="SMSTSDisableWow64Redirection" property="DisableWow64Redirection">false</variable>` +
+		`<variable name="SuccessCodes" property="SuccessCodes" hidden="true">0 3010</variable>` +
+		`<variable name="SMSTSRunCommandLineUserName" property="UserName">CORP\svc</variable><variable name="_SMSTSRunCommandLineAsUser" property="RunAsUser">true</variable>` +
+		`<variable name="SMSTSRunCommandLineUserPassword" property="UserPassword"></variable></defaultVarList></step>`
+	ex, _ := convertXML(t, `<sequence version="3.10">`+step+`</sequence>`)
+	c := New(ExportNames{ex})
+	first, err := yaml.Marshal(c.Sequence(ex.Sequences[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := len(c.refusals)
+	second, err := yaml.Marshal(c.Sequence(ex.Sequences[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.refusals) != checked {
+		t.Errorf("%d steps validated for the second sequence, want 0", len(c.refusals)-checked)
+	}
+	if !strings.Contains(string(first), "{env: JOIN_PASSWORD}") || !strings.Contains(string(second), "{env: JOIN_PASSWORD_2}") {
+		t.Errorf("placeholders not kept:\n%s\n%s", first, second)
+	}
+	if len(c.Report.Generic) != 0 {
+		t.Errorf("steps kept in the generic form: %v", c.Report.Generic)
+	}
 }

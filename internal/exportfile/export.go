@@ -3,7 +3,6 @@ package exportfile
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -172,41 +171,6 @@ func bareName(source string) string {
 	return strings.TrimSuffix(base, path.Ext(base))
 }
 
-// instance is a CIM-XML INSTANCE element.
-type instance struct {
-	Class string `xml:"CLASSNAME,attr"`
-	Props []struct {
-		Name  string  `xml:"NAME,attr"`
-		Value *string `xml:"VALUE"`
-	} `xml:"PROPERTY"`
-	Arrays []struct {
-		Name   string   `xml:"NAME,attr"`
-		Values []string `xml:"VALUE.ARRAY>VALUE"`
-	} `xml:"PROPERTY.ARRAY"`
-	Objects []struct {
-		Name      string     `xml:"NAME,attr"`
-		Instances []instance `xml:"VALUE.OBJECTARRAY>VALUE.OBJECT>INSTANCE"`
-	} `xml:"PROPERTY.OBJECTARRAY"`
-}
-
-func (in *instance) prop(name string) string {
-	for _, p := range in.Props {
-		if p.Name == name && p.Value != nil {
-			return *p.Value
-		}
-	}
-	return ""
-}
-
-func parseInstance(name string, data []byte) (*instance, error) {
-	var in instance
-	d := xml.NewDecoder(bytes.NewReader(data))
-	if err := d.Decode(&in); err != nil {
-		return nil, fmt.Errorf("%s: invalid CIM-XML instance: %w", name, err)
-	}
-	return &in, nil
-}
-
 func (ex *Export) readInstance(name string, data []byte) error {
 	in, err := parseInstance(name, data)
 	if err != nil {
@@ -232,13 +196,11 @@ func (ex *Export) readInstance(name string, data []byte) error {
 }
 
 func (ex *Export) readInfo(name string, data []byte) error {
-	var list struct {
-		Items []string `xml:"string"`
-	}
-	if err := xml.Unmarshal(data, &list); err != nil {
+	items, err := parseInfo(data)
+	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	for i, item := range list.Items {
+	for i, item := range items {
 		in, err := parseInstance(fmt.Sprintf("%s: item %d", name, i+1), []byte(item))
 		if err != nil {
 			return err

@@ -120,8 +120,19 @@ func Identical(a, b *Sequence) bool {
 }
 
 // IdenticalSteps is Identical for two single steps.
-func IdenticalSteps(a, b *Step) bool {
-	return Identical(&Sequence{Steps: []*Step{a}}, &Sequence{Steps: []*Step{b}})
+func IdenticalSteps(a, b *Step) bool { return ShapeOf(a).Stores(b) }
+
+// StepShape is what a site stores of a step, worked out once to compare
+// several steps with it.
+type StepShape struct{ q *Sequence }
+
+// ShapeOf works out what a site stores of s; s may change afterwards.
+func ShapeOf(s *Step) StepShape { return StepShape{storedShape(&Sequence{Steps: []*Step{s}})} }
+
+// Stores reports whether a site given b stores this shape:
+// ShapeOf(a).Stores(b) is IdenticalSteps(a, b).
+func (sh StepShape) Stores(b *Step) bool {
+	return reflect.DeepEqual(sh.q, storedShape(&Sequence{Steps: []*Step{b}}))
 }
 
 func storedShape(q *Sequence) *Sequence {

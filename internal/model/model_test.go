@@ -359,3 +359,24 @@ func FuzzScanMatchesEncodingXML(f *testing.F) {
 		}
 	})
 }
+
+// A step's shape is worked out when taken: it answers for the step as it
+// was, whatever happens to the step afterwards, as IdenticalSteps does.
+func TestShapeOfKeepsTheStep(t *testing.T) {
+	a, err := ParseStep([]byte(`<step type="SMS_TaskSequence_RunCommandLineAction" name="Run" description="" successCodeList="0 3010"><action>smsswd.exe /run: x.cmd</action><defaultVarList><variable name="CommandLine" property="CommandLine" hidden="true">x.cmd</variable></defaultVarList></step>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := a.Clone()
+	shape := ShapeOf(a)
+	if !shape.Stores(b) || !IdenticalSteps(a, b) {
+		t.Fatal("a step's copy is not stored as the step")
+	}
+	a.Name, a.Vars[0].Value = "Renamed", "y.cmd"
+	if !shape.Stores(b) {
+		t.Error("the shape changed with the step")
+	}
+	if shape.Stores(a) || IdenticalSteps(a, b) {
+		t.Error("a changed step is stored as the original")
+	}
+}
