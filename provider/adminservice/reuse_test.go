@@ -64,8 +64,15 @@ func TestConnectionsReused(t *testing.T) {
 	}
 
 	// 32 at once, twice: the second round finds the first round's
-	// connections kept.
+	// connections kept. A connection goes back to the pool just after its
+	// reply is read, on a goroutine of its own: on a loaded machine a few
+	// of the second round's calls may start before it is back, and open
+	// one more (without a pool of 32 the second round opens about 30).
+	var afterFirst int64
 	for round := 0; round < 2; round++ {
+		if round == 1 {
+			afterFirst = conns.Load()
+		}
 		errs := make(chan error, 32)
 		for i := 0; i < 32; i++ {
 			go func() {
@@ -79,8 +86,11 @@ func TestConnectionsReused(t *testing.T) {
 			}
 		}
 	}
-	if n := conns.Load(); n > 33 {
-		t.Errorf("two rounds of 32 calls at once opened %d connections, want at most 33", n)
+	if afterFirst > 33 {
+		t.Errorf("32 calls at once opened %d connections, want at most 33", afterFirst)
+	}
+	if n := conns.Load() - afterFirst; n > 8 {
+		t.Errorf("a second round of 32 calls at once opened %d more connections, want the first round's kept", n)
 	}
 
 	if _, err := c.Get(ctx, `SMS_Package.PackageID="PS1CUT"`); !provider.IsKind(err, provider.KindTransient) || !strings.Contains(err.Error(), "reading the reply") {
