@@ -127,17 +127,9 @@ func (p *Planned) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, e
 		id, err := j.change.apply(context.WithoutCancel(ctx), a)
 		j.result.settle(j.obj, id, err, r.Secrets())
 		return err
-	}, func(j *job) {
-		if c, ok := j.change.(preparer); ok {
-			c.prepare(a)
-		}
 	})
 	return &ApplyResult{Objects: s.results()}, nil
 }
-
-// preparer is a change with work that needs only its dependencies done
-// and no call: the scheduler has it done ahead of the object's turn.
-type preparer interface{ prepare(a *applier) }
 
 // settle records what applying o's change did: created, updated or
 // deleted, or why it failed or was skipped, secret values redacted.

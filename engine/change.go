@@ -94,18 +94,16 @@ type updatePackage struct {
 
 // createSequence creates a task sequence.
 type createSequence struct {
-	obj   *plan.Object
-	seq   *config.Sequence
-	built builtSequence
+	obj *plan.Object
+	seq *config.Sequence
 }
 
 // updateSequenceSteps saves a task sequence whose steps (or global
 // variables, or secrets pushed again) change, with its properties.
 type updateSequenceSteps struct {
-	obj   *plan.Object
-	seq   *config.Sequence
-	site  *provider.Instance // as read
-	built builtSequence
+	obj  *plan.Object
+	seq  *config.Sequence
+	site *provider.Instance // as read
 }
 
 // updateSequenceFields writes the changed properties of a task sequence
@@ -302,7 +300,7 @@ func (c *createSequence) apply(ctx context.Context, a *applier) (string, error) 
 		return "", err
 	}
 	pkg.Props["ISVString"] = a.mark
-	xml, err := c.built.take(a, c.obj, c.seq)
+	q, err := buildSequence(a.r, c.obj, c.seq)
 	if err != nil {
 		return "", err
 	}
@@ -311,7 +309,7 @@ func (c *createSequence) apply(ctx context.Context, a *applier) (string, error) 
 			return "", err
 		}
 	}
-	id, err := saveSequence(ctx, a.site, c.obj, pkg, xml)
+	id, err := saveSequence(ctx, a.site, c.obj, pkg, q)
 	if err != nil {
 		return "", err
 	}
@@ -332,11 +330,11 @@ func (c *updateSequenceSteps) apply(ctx context.Context, a *applier) (string, er
 	if err := a.lock(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", c.site.String("PackageID"))); err != nil {
 		return "", err
 	}
-	xml, err := c.built.take(a, c.obj, c.seq)
+	q, err := buildSequence(a.r, c.obj, c.seq)
 	if err != nil {
 		return "", err
 	}
-	id, err := saveSequence(ctx, a.site, c.obj, pkg, xml)
+	id, err := saveSequence(ctx, a.site, c.obj, pkg, q)
 	if err != nil {
 		return "", err
 	}
@@ -395,42 +393,10 @@ func buildSequence(r *resolve.Resolver, obj *plan.Object, cs *config.Sequence) (
 	return q, nil
 }
 
-// builtSequence is the XML a change saves as a sequence's steps, built
-// once: ahead of the object's turn (prepare, while the objects running
-// wait on the site) or when it applies, whichever asks first.
-type builtSequence struct {
-	once sync.Once
-	xml  string
-	err  error
-}
-
-// take returns the sequence's XML, building it unless it was built, and
-// lets go of it: it is asked for once, by the change's apply.
-func (b *builtSequence) take(a *applier, obj *plan.Object, cs *config.Sequence) (string, error) {
-	b.build(a, obj, cs)
-	xml := b.xml
-	b.xml = ""
-	return xml, b.err
-}
-
-func (b *builtSequence) build(a *applier, obj *plan.Object, cs *config.Sequence) {
-	b.once.Do(func() {
-		q, err := buildSequence(a.r, obj, cs)
-		if err != nil {
-			b.err = err
-			return
-		}
-		b.xml = model.MarshalString(q)
-	})
-}
-
-func (c *createSequence) prepare(a *applier)      { c.built.build(a, c.obj, c.seq) }
-func (c *updateSequenceSteps) prepare(a *applier) { c.built.build(a, c.obj, c.seq) }
-
-// saveSequence saves xml as the steps of pkg: ImportSequence, then
+// saveSequence saves q as the steps of pkg: ImportSequence, then
 // SetSequence. It returns the PackageID of the package saved.
-func saveSequence(ctx context.Context, site provider.Site, obj *plan.Object, pkg *provider.Instance, xml string) (string, error) {
-	out, err := site.ExecMethod(ctx, object.ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": xml})
+func saveSequence(ctx context.Context, site provider.Site, obj *plan.Object, pkg *provider.Instance, q *model.Sequence) (string, error) {
+	out, err := site.ExecMethod(ctx, object.ClassTaskSequencePackage, "ImportSequence", map[string]any{"SequenceXML": model.MarshalString(q)})
 	if err != nil {
 		return "", fmt.Errorf("ImportSequence for %s: %w", what(obj), err)
 	}

@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/provider"
@@ -34,7 +32,6 @@ type job struct {
 	deps     []*job // the jobs of the plan it depends on
 	started  bool
 	finished bool
-	prepared bool // its preparation was started ahead of its turn
 	result   ObjectResult
 	err      error // what its change failed with
 }
@@ -62,18 +59,9 @@ func newScheduler(objs []*plan.Object, changes map[string]Change, report func(Ob
 // run runs every job, at most parallelism at once, with exec, which makes
 // the job's change and sets its result; the error it returns is what the
 // change failed with, which halts the run when access was denied.
-//
-// prepare, when not nil, does ahead of a job's turn the work of its change
-// that needs only its dependencies done (a sequence's XML built): up to
-// parallelism jobs that could start but find every slot taken are
-// prepared, on at most one goroutine per core, while the jobs running wait
-// on the site. A job prepared and then skipped has only cost that work.
-func (s *scheduler) run(ctx context.Context, parallelism int, exec func(*job) error, prepare func(*job)) {
+func (s *scheduler) run(ctx context.Context, parallelism int, exec func(*job) error) {
 	done := make(chan *job)
 	running := 0
-	var preparing sync.WaitGroup
-	defer preparing.Wait()
-	cores := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for {
 		for running < parallelism {
 			j := s.next(ctx)
@@ -90,18 +78,6 @@ func (s *scheduler) run(ctx context.Context, parallelism int, exec func(*job) er
 		}
 		if running == 0 {
 			return
-		}
-		if prepare != nil && ctx.Err() == nil && s.halt == "" {
-			for _, j := range s.ready(parallelism) {
-				j.prepared = true
-				preparing.Add(1)
-				go func() {
-					defer preparing.Done()
-					cores <- struct{}{}
-					defer func() { <-cores }()
-					prepare(j)
-				}()
-			}
 		}
 		j := <-done
 		j.finished = true
@@ -164,33 +140,6 @@ next:
 		return j
 	}
 	return nil
-}
-
-// ready returns, in plan order, up to n jobs not started whose
-// dependencies have all finished and succeeded and that are not prepared
-// yet: the jobs that start next as slots free up.
-func (s *scheduler) ready(n int) []*job {
-	var out []*job
-next:
-	for _, j := range s.jobs {
-		if len(out) >= n {
-			break
-		}
-		if j.started || j.change == nil || j.obj.Action == plan.Delete {
-			continue
-		}
-		for _, d := range j.deps {
-			if !d.finished || d.result.Outcome == Failed || d.result.Outcome == Skipped {
-				continue next
-			}
-		}
-		if !j.prepared {
-			out = append(out, j)
-		} else {
-			n-- // counts toward the look-ahead
-		}
-	}
-	return out
 }
 
 // settle finishes a job that needs no work, with outcome o.
