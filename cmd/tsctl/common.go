@@ -322,7 +322,11 @@ func (c *cli) printDiags(ds diag.List) {
 		views.DiagnosticsOf(ds).WriteGitHub(c.stdout)
 		return
 	}
-	views.DiagnosticsOf(ds).WriteHuman(c.stderr)
+	every := "--format github"
+	if c.format == "" { // a command without --format (apply): plan lists the same warnings
+		every = "tsctl plan --format github"
+	}
+	views.DiagnosticsOf(ds).WriteHumanListing(c.stderr, every)
 }
 
 // writeDocument prints a JSON document (see views); false when it could

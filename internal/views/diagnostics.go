@@ -91,7 +91,12 @@ func (d Diagnostic) group() string {
 // (file:line:col: …, or tsctl: … without a position) with a hint line;
 // warnings of one code, and errors repeated word for word, are grouped:
 // the first few in full, then one line counting the rest.
-func (ds Diagnostics) WriteHuman(w io.Writer) {
+func (ds Diagnostics) WriteHuman(w io.Writer) { ds.WriteHumanListing(w, "--format github") }
+
+// WriteHumanListing is WriteHuman for a command where every warning is
+// listed some other way: every says how ("tsctl plan --format github"
+// for a command without --format).
+func (ds Diagnostics) WriteHumanListing(w io.Writer, every string) {
 	count, printed := map[string]int{}, map[string]int{}
 	for _, d := range ds {
 		if k := d.group(); k != "" {
@@ -134,7 +139,7 @@ func (ds Diagnostics) WriteHuman(w io.Writer) {
 		if lc, ok := config.LookupLintCode(d.Code); ok {
 			what = " (" + lc.Summary + ")"
 		}
-		fmt.Fprintf(w, "tsctl: warning: %s: and %d more%s; --format github lists every one\n", d.Code, rest, what)
+		fmt.Fprintf(w, "tsctl: warning: %s: and %d more%s; %s lists every one\n", d.Code, rest, what, every)
 	}
 }
 
