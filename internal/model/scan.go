@@ -232,6 +232,10 @@ func (s *scanner) text() (string, error) {
 	}
 	raw := s.data[s.pos : s.pos+end]
 	start := s.pos
+	if k := bytes.Index(raw, []byte("]]>")); k >= 0 {
+		s.pos += k
+		return "", s.errorf("unescaped ]]> not in a CDATA section")
+	}
 	s.pos += end
 	v, err := s.unescape(raw, start)
 	if err != nil {
@@ -277,58 +281,73 @@ func (s *scanner) unescape(raw []byte, at int) (string, error) {
 		}
 		i += n
 	}
-	if bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, '\r') < 0 {
+	cr := bytes.IndexByte(raw, '\r')
+	if cr < 0 && bytes.IndexByte(raw, '&') < 0 {
 		return string(raw), nil
 	}
 	var b strings.Builder
 	b.Grow(len(raw))
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch c {
-		case '\r':
+	for i := 0; i < len(raw); {
+		// Copy the run up to the next reference or CR whole: escaped XML
+		// (a sequence inside an export's object.xml) has one every few bytes.
+		j := len(raw)
+		if cr < 0 {
+			if k := bytes.IndexByte(raw[i:], '&'); k >= 0 {
+				j = i + k
+			}
+		} else {
+			j = i
+			for j < len(raw) && raw[j] != '&' && raw[j] != '\r' {
+				j++
+			}
+		}
+		b.Write(raw[i:j])
+		if i = j; i == len(raw) {
+			break
+		}
+		if raw[i] == '\r' {
 			b.WriteByte('\n')
-			if i+1 < len(raw) && raw[i+1] == '\n' {
+			i++
+			if i < len(raw) && raw[i] == '\n' {
 				i++
 			}
-		case '&':
-			semi := bytes.IndexByte(raw[i:], ';')
-			if semi < 0 {
-				s.pos = at + i
-				return "", s.errorf("unterminated entity reference")
-			}
-			ent := string(raw[i+1 : i+semi])
-			switch ent {
-			case "lt":
-				b.WriteByte('<')
-			case "gt":
-				b.WriteByte('>')
-			case "amp":
-				b.WriteByte('&')
-			case "quot":
-				b.WriteByte('"')
-			case "apos":
-				b.WriteByte('\'')
-			default:
-				var n uint64
-				var err error
-				switch {
-				case strings.HasPrefix(ent, "#x"):
-					n, err = strconv.ParseUint(ent[2:], 16, 32)
-				case strings.HasPrefix(ent, "#"):
-					n, err = strconv.ParseUint(ent[1:], 10, 32)
-				default:
-					err = fmt.Errorf("unknown entity")
-				}
-				if err != nil || !validChar(rune(n)) {
-					s.pos = at + i
-					return "", s.errorf("invalid entity reference &%s;", ent)
-				}
-				b.WriteRune(rune(n))
-			}
-			i += semi
-		default:
-			b.WriteByte(c)
+			continue
 		}
+		semi := bytes.IndexByte(raw[i:], ';')
+		if semi < 0 {
+			s.pos = at + i
+			return "", s.errorf("unterminated entity reference")
+		}
+		ent := raw[i+1 : i+semi]
+		switch string(ent) { // compared without a copy
+		case "lt":
+			b.WriteByte('<')
+		case "gt":
+			b.WriteByte('>')
+		case "amp":
+			b.WriteByte('&')
+		case "quot":
+			b.WriteByte('"')
+		case "apos":
+			b.WriteByte('\'')
+		default:
+			var n uint64
+			var err error
+			switch {
+			case bytes.HasPrefix(ent, []byte("#x")):
+				n, err = strconv.ParseUint(string(ent[2:]), 16, 32)
+			case bytes.HasPrefix(ent, []byte("#")):
+				n, err = strconv.ParseUint(string(ent[1:]), 10, 32)
+			default:
+				err = fmt.Errorf("unknown entity")
+			}
+			if err != nil || !validChar(rune(n)) {
+				s.pos = at + i
+				return "", s.errorf("invalid entity reference &%s;", ent)
+			}
+			b.WriteRune(rune(n))
+		}
+		i += semi + 1
 	}
 	return b.String(), nil
 }
