@@ -94,19 +94,9 @@ func (c *Config) check() diag.List {
 		runs      []childRun
 	}
 	per := make([]checked, len(c.Sequences))
-	workers := min(runtime.GOMAXPROCS(0), len(c.Sequences))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < len(c.Sequences); i = int(next.Add(1)) - 1 {
-				c.checkSequence(c.Sequences[i], &per[i].pre, &per[i].post, &per[i].runs, declared, wrongType)
-			}
-		}()
-	}
-	wg.Wait()
+	eachOnEveryCore(len(c.Sequences), func(i int) {
+		c.checkSequence(c.Sequences[i], &per[i].pre, &per[i].post, &per[i].runs, declared, wrongType)
+	})
 	runs := map[*Sequence][]childRun{}
 	for i, s := range c.Sequences {
 		ds = append(ds, per[i].pre...)
@@ -579,4 +569,21 @@ func stepSecrets(st *Step, body *Node) []Secret {
 		walk(body)
 	}
 	return out
+}
+
+// eachOnEveryCore calls f(0) … f(n-1), on as many goroutines as there
+// are cores, and returns when every call has.
+func eachOnEveryCore(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

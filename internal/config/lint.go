@@ -2,11 +2,8 @@ package config
 
 import (
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -86,22 +83,12 @@ func LintAt(c *Config, now time.Time) diag.List {
 	// and the declared programs), their warnings kept in the order of the
 	// sequences.
 	per := make([]diag.List, len(c.Sequences))
-	workers := min(runtime.GOMAXPROCS(0), len(c.Sequences))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < len(c.Sequences); i = int(next.Add(1)) - 1 {
-				s := c.Sequences[i]
-				steps := s.Steps() // thawed once for every lint of the sequence
-				lintSteps(s, steps, ignoreSet(nil, s.Lint), &per[i])
-				lintPrograms(s, steps, progs, &per[i])
-			}
-		}()
-	}
-	wg.Wait()
+	eachOnEveryCore(len(c.Sequences), func(i int) {
+		s := c.Sequences[i]
+		steps := s.Steps() // thawed once for every lint of the sequence
+		lintSteps(s, steps, ignoreSet(nil, s.Lint), &per[i])
+		lintPrograms(s, steps, progs, &per[i])
+	})
 	var ds diag.List
 	for _, l := range per {
 		ds = append(ds, l...)
