@@ -849,7 +849,7 @@ func (p *Planned) siteSequence(ctx context.Context, id string) (*sitestate.Seque
 	if err != nil {
 		return nil, fmt.Errorf("read sequence %s: %w", id, err)
 	}
-	in, _ := p.siteReads.LoadOrStore(key, sitestate.ReadOf(full))
+	in, _ := p.siteReads.LoadOrStore(key, p.State.ReadOf(full))
 	return in.(*sitestate.SequenceRead), nil
 }
 

@@ -291,7 +291,7 @@ func (p *Planned) planSequences(ctx context.Context, r *resolve.Resolver, opts P
 			tr := r.Track()
 			var read *sitestate.SequenceRead
 			if full != nil {
-				read = sitestate.ReadOf(full)
+				read = st.ReadOf(full)
 			}
 			e, ds := p.planSequence(tr, cs, full, read, opts, named)
 			if full != nil {

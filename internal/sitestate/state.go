@@ -37,6 +37,9 @@ type State struct {
 	ids     map[string]bool
 	byID    map[string]*provider.Instance // every package-class object by upper-case PackageID
 	seqByID map[string]*provider.Instance // task sequence packages by upper-case PackageID
+	// refLists holds one copy of each distinct list of references read
+	// (ReadOf), keyed by the list's strings.
+	refLists sync.Map
 }
 
 // Read queries every class once (object.ReadClasses), at most reads
@@ -363,8 +366,20 @@ type SequenceRead struct {
 // The References' strings are interned: thousands of sequences name the
 // same packages and programs.
 func ReadOf(in *provider.Instance) *SequenceRead {
-	r := &SequenceRead{ID: in.String("PackageID"), Name: in.String("Name"), Version: in.String("SedoObjectVersion"), Type: in.Int("Type"),
-		Refs: internRefs(provider.SequenceReferences(in))}
+	return readOf(in, internStrings(provider.SequenceReferences(in)))
+}
+
+// ReadOf is the package function for the state's plan, which also keeps
+// one copy of each distinct list of references: sequences made from one
+// template use the same packages, and a plan of thousands of sequences
+// keeps each list once (the generated workload of 1,000 sequences has 120
+// distinct lists).
+func (st *State) ReadOf(in *provider.Instance) *SequenceRead {
+	return readOf(in, st.internRefs(provider.SequenceReferences(in)))
+}
+
+func readOf(in *provider.Instance, refs []model.Reference) *SequenceRead {
+	r := &SequenceRead{ID: in.String("PackageID"), Name: in.String("Name"), Version: in.String("SedoObjectVersion"), Type: in.Int("Type"), Refs: refs}
 	switch in.Props["ReferencesCount"].(type) {
 	case int64, string:
 		r.RefCount, r.HasRefCount = in.Int("ReferencesCount"), true
@@ -372,15 +387,10 @@ func ReadOf(in *provider.Instance) *SequenceRead {
 	return r
 }
 
-// refLists holds one copy of each distinct list of references read:
-// sequences made from one template use the same packages, and a plan of
-// thousands of sequences keeps each list once (the generated workload of
-// 1,000 sequences has 120 distinct lists). Keyed by the list's strings.
-var refLists sync.Map // string → []model.Reference
-
-// internRefs returns the one kept copy of refs (nil when empty), its
-// strings interned.
-func internRefs(refs []model.Reference) []model.Reference {
+// internRefs returns the state's one copy of refs (nil when empty), its
+// strings interned. The lists are the state's: a process that plans again
+// and again (the engine is a library) lets them go with each plan.
+func (st *State) internRefs(refs []model.Reference) []model.Reference {
 	if len(refs) == 0 {
 		return nil
 	}
@@ -394,15 +404,24 @@ func internRefs(refs []model.Reference) []model.Reference {
 		k.WriteByte(1)
 	}
 	key := k.String()
-	if kept, ok := refLists.Load(key); ok {
+	if kept, ok := st.refLists.Load(key); ok {
 		return kept.([]model.Reference)
+	}
+	kept, _ := st.refLists.LoadOrStore(key, internStrings(refs))
+	return kept.([]model.Reference)
+}
+
+// internStrings returns refs with their strings interned, in a list of
+// its own length (nil when empty).
+func internStrings(refs []model.Reference) []model.Reference {
+	if len(refs) == 0 {
+		return nil
 	}
 	list := make([]model.Reference, len(refs))
 	for i, x := range refs {
 		list[i] = model.Reference{Package: intern(x.Package), Program: intern(x.Program), Application: intern(x.Application)}
 	}
-	kept, _ := refLists.LoadOrStore(key, list)
-	return kept.([]model.Reference)
+	return list
 }
 
 func intern(s string) string {
