@@ -16,7 +16,6 @@ import (
 	"github.com/tsctl/tsctl/internal/convert"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/facade"
-	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/workload"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/adminservice"
@@ -174,39 +173,16 @@ func yardstick(b *testing.B, doc []byte) time.Duration {
 }
 
 // exportZip writes an export .zip of the first n sequences of the site in
-// dir (workload.WriteExportZip).
+// dir (workload.ExportOf, WriteExportZip).
 func exportZip(b *testing.B, dir string, n int) string {
 	site, err := local.Open(dir, local.Options{ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer site.Close()
-	ctx := context.Background()
-	refs := map[string]workload.ExportRef{}
-	for _, kind := range object.All {
-		if _, isPackage := kind.PackageType(); !isPackage || kind == object.Sequence {
-			continue
-		}
-		list, err := site.Query(ctx, provider.Query{Class: kind.Class()})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, in := range list {
-			refs[in.String("PackageID")] = workload.ExportRef{PackageID: in.String("PackageID"), Name: in.String("Name"), PackageType: int(in.Int("PackageType"))}
-		}
-	}
-	list, err := site.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage})
+	seqs, refs, err := workload.ExportOf(context.Background(), site, n)
 	if err != nil {
 		b.Fatal(err)
-	}
-	var seqs []workload.ExportSequence
-	for _, q := range list[:min(n, len(list))] {
-		in, err := site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", q.String("PackageID")))
-		if err != nil {
-			b.Fatal(err)
-		}
-		seqs = append(seqs, workload.ExportSequence{PackageID: in.String("PackageID"), Name: in.String("Name"), Description: in.String("Description"),
-			Category: in.String("Category"), BootImageID: in.String("BootImageID"), XML: in.String("Sequence")})
 	}
 	file := filepath.Join(b.TempDir(), "export.zip")
 	f, err := os.Create(file)

@@ -53,9 +53,7 @@ import (
 
 	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/internal/config"
-	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/workload"
-	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -576,36 +574,9 @@ func writeExportZip(dir string, n int, file string) error {
 		return err
 	}
 	defer site.Close()
-	ctx := context.Background()
-	refs := map[string]workload.ExportRef{}
-	for _, kind := range object.All {
-		if _, isPackage := kind.PackageType(); !isPackage || kind == object.Sequence {
-			continue
-		}
-		list, err := site.Query(ctx, provider.Query{Class: kind.Class()})
-		if err != nil {
-			return err
-		}
-		for _, in := range list {
-			refs[in.String("PackageID")] = workload.ExportRef{PackageID: in.String("PackageID"), Name: in.String("Name"), PackageType: int(in.Int("PackageType"))}
-		}
-	}
-	list, err := site.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage})
+	seqs, refs, err := workload.ExportOf(context.Background(), site, n)
 	if err != nil {
 		return err
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].String("Name") < list[j].String("Name") })
-	if len(list) > n {
-		list = list[:n]
-	}
-	var seqs []workload.ExportSequence
-	for _, q := range list {
-		in, err := site.Get(ctx, provider.Path(object.ClassTaskSequencePackage, "PackageID", q.String("PackageID")))
-		if err != nil {
-			return err
-		}
-		seqs = append(seqs, workload.ExportSequence{PackageID: in.String("PackageID"), Name: in.String("Name"), Description: in.String("Description"),
-			Category: in.String("Category"), BootImageID: in.String("BootImageID"), XML: in.String("Sequence")})
 	}
 	f, err := os.Create(file)
 	if err != nil {

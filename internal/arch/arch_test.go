@@ -20,7 +20,6 @@ var allowed = map[string][]string{
 	"internal/object":    nil,
 	"internal/localfile": nil,
 	"internal/krbtest":   nil,
-	"internal/workload":  nil,
 	"internal/mapped":    nil,
 	"internal/memo":      {"internal/mapped"},
 	"internal/jsonvalue": nil,
@@ -31,6 +30,7 @@ var allowed = map[string][]string{
 	"internal/config":     {"internal/diag", "internal/localfile", "internal/model", "internal/object", "schema"},
 	"internal/exportfile": {"internal/localfile", "internal/model", "internal/object"},
 	"provider":            {"internal/model", "internal/object"},
+	"internal/workload":   {"internal/object", "provider"},
 
 	"internal/desired":      {"internal/config", "internal/diag", "internal/model", "internal/object"},
 	"internal/secret":       {"internal/config", "internal/diag", "internal/localfile", "internal/model"},

@@ -320,16 +320,24 @@ func (s *Site) child(tx *bolt.Tx, id string) (model.Child, bool) {
 
 var skipSequence = map[string]bool{"Sequence": true}
 
+// missingRefs lists what refs name that tx's store does not hold: from the
+// index of tx's committed state when reads of that state built it
+// (indexReferable), else from the store.
 func (s *Site) missingRefs(tx *bolt.Tx, refs []model.Reference) []string {
+	pkgExists, appExists := s.packageExists, s.appExists
+	if idx := s.refIndex.Load(); idx != nil && !tx.Writable() && idx.txid == tx.ID() {
+		pkgExists = func(_ *bolt.Tx, id string) bool { return idx.packages[id] }
+		appExists = func(_ *bolt.Tx, model string) bool { return idx.apps[strings.ToLower(model)] }
+	}
 	var missing []string
 	for _, r := range refs {
 		if r.Application != "" {
-			if !s.appExists(tx, r.Application) {
+			if !appExists(tx, r.Application) {
 				missing = append(missing, "application "+r.Application)
 			}
 			continue
 		}
-		if !s.packageExists(tx, r.Package) {
+		if !pkgExists(tx, r.Package) {
 			missing = append(missing, "package "+r.Package)
 		}
 	}
@@ -363,17 +371,9 @@ func (s *Site) appExists(tx *bolt.Tx, model string) bool {
 
 // danglingFlag recomputes TaskSequenceFlags bit 0 (a referenced object is missing).
 func (s *Site) danglingFlag(tx *bolt.Tx, in *provider.Instance) int64 {
-	idx := s.referable(tx)
-	for _, r := range in.Objects("References") {
-		if r.Int("Type") == 1 {
-			if !idx.apps[strings.ToLower(r.String("Package"))] {
-				return 1
-			}
-			continue
-		}
-		if !idx.packages[r.String("Package")] {
-			return 1
-		}
+	s.indexReferable(tx) // built once for every read of this state
+	if len(s.missingRefs(tx, provider.SequenceReferences(in))) > 0 {
+		return 1
 	}
 	return 0
 }
@@ -400,14 +400,15 @@ type referableIndex struct {
 	apps     map[string]bool
 }
 
-// referable returns the index of what tx sees. Only a read-only
-// transaction's state is a committed one that can be shared; a writable one
-// gets an index of its own.
-func (s *Site) referable(tx *bolt.Tx) *referableIndex {
-	if !tx.Writable() {
-		if idx := s.refIndex.Load(); idx != nil && idx.txid == tx.ID() {
-			return idx
-		}
+// indexReferable builds the index of what a read-only transaction's
+// committed state holds, unless the reads of that state already did; a
+// write's state is its own and is asked of the store (missingRefs).
+func (s *Site) indexReferable(tx *bolt.Tx) {
+	if tx.Writable() {
+		return
+	}
+	if idx := s.refIndex.Load(); idx != nil && idx.txid == tx.ID() {
+		return
 	}
 	idx := &referableIndex{txid: tx.ID(), packages: map[string]bool{}, apps: map[string]bool{}}
 	c := tx.Bucket(bucketObjects).Cursor()
@@ -425,10 +426,7 @@ func (s *Site) referable(tx *bolt.Tx) *referableIndex {
 			idx.apps[strings.ToLower(in.String("ModelName"))] = true
 		}
 	}
-	if !tx.Writable() {
-		s.refIndex.Store(idx)
-	}
-	return idx
+	s.refIndex.Store(idx)
 }
 
 func (s *Site) getLockInformation(op string, in map[string]any) (map[string]any, error) {
