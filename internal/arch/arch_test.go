@@ -11,7 +11,7 @@ const module = "github.com/tsctl/tsctl/"
 
 // allowed maps each package of tsctl to the packages of tsctl it may
 // import. The layers, bottom up: vocabularies with no imports (diag,
-// object, localfile, jsonvalue); the model, schema and plan types; configuration,
+// object, localfile, jsonvalue, cores); the model, schema and plan types; configuration,
 // export files and the provider seam; what is built on each (desired,
 // secret, sitestate, planfile, edm, the providers); resolving, diffing,
 // converting; the engine; the views of its output; the commands.
@@ -23,11 +23,12 @@ var allowed = map[string][]string{
 	"internal/mapped":    nil,
 	"internal/memo":      {"internal/mapped"},
 	"internal/jsonvalue": nil,
+	"internal/cores":     nil,
 	"internal/model":     {"internal/object"},
 	"internal/plan":      {"internal/object"},
 	"schema":             {"internal/diag"},
 
-	"internal/config":     {"internal/diag", "internal/localfile", "internal/model", "internal/object", "schema"},
+	"internal/config":     {"internal/cores", "internal/diag", "internal/localfile", "internal/model", "internal/object", "schema"},
 	"internal/exportfile": {"internal/localfile", "internal/model", "internal/object"},
 	"provider":            {"internal/model", "internal/object"},
 	"internal/workload":   {"internal/object", "provider"},
@@ -50,7 +51,7 @@ var allowed = map[string][]string{
 	"engine": {"internal/config", "internal/desired", "internal/diag", "internal/diff", "internal/exportfile", "internal/model",
 		"internal/object", "internal/plan", "internal/resolve", "internal/secret", "internal/sitestate", "provider"},
 
-	"internal/views": {"engine", "internal/config", "internal/diag", "internal/object", "internal/plan"},
+	"internal/views": {"engine", "internal/config", "internal/cores", "internal/diag", "internal/object", "internal/plan"},
 
 	"cmd/tsctl-bench": {"engine", "internal/config", "internal/object", "internal/workload", "provider", "provider/local"},
 	"cmd/tsctl-gen":   {"internal/workload"},

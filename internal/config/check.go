@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
-	"runtime"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tsctl/tsctl/internal/cores"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/object"
@@ -94,7 +93,7 @@ func (c *Config) check() diag.List {
 		runs      []childRun
 	}
 	per := make([]checked, len(c.Sequences))
-	eachOnEveryCore(len(c.Sequences), func(i int) {
+	cores.Each(len(c.Sequences), func(i int) {
 		c.checkSequence(c.Sequences[i], &per[i].pre, &per[i].post, &per[i].runs, declared, wrongType)
 	})
 	runs := map[*Sequence][]childRun{}
@@ -528,13 +527,27 @@ func (s *Step) ChildName() string {
 // Secrets lists the secrets a sequence's steps set, wherever they are
 // written ({env: NAME}, {file: PATH} or {empty: true} mappings), with their
 // positions.
+//
+// A frozen sequence lists them once and keeps the list: apply asks for a
+// sequence's secrets several times (reading them, checking the plan's
+// writes have them, redacting them), and each listing decodes every
+// step's body. Callers must not change the list.
 func (s *Sequence) Secrets() []Secret {
+	if s.frozen != nil {
+		if l := s.frozen.secrets.Load(); l != nil {
+			return *l
+		}
+	}
 	var out []Secret
 	Walk(s.Steps(), func(st *Step) {
 		if st.Kind != "group" {
 			out = append(out, stepSecrets(st, st.Body())...)
 		}
 	})
+	if s.frozen != nil {
+		out = slices.Clip(out)
+		s.frozen.secrets.Store(&out)
+	}
 	return out
 }
 
@@ -569,21 +582,4 @@ func stepSecrets(st *Step, body *Node) []Secret {
 		walk(body)
 	}
 	return out
-}
-
-// eachOnEveryCore calls f(0) … f(n-1), on as many goroutines as there
-// are cores, and returns when every call has.
-func eachOnEveryCore(n int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

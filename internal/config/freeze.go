@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/tsctl/tsctl/internal/diag"
@@ -31,6 +32,8 @@ type frozenSteps struct {
 	count        int // steps and groups in the tree
 	deps         []string
 	stepLint     bool // a step or group has lint: ignore entries
+	// secrets are the sequence's secrets once Secrets has listed them
+	secrets atomic.Pointer[[]Secret]
 }
 
 // Step flags.

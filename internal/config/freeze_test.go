@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -193,4 +194,52 @@ func FuzzFreeze(f *testing.F) {
 		}
 		requireThawed(t, cfg, "f.yaml", data)
 	})
+}
+
+// TestSecretsListedOnce: a frozen sequence's secrets are listed from its
+// steps once and kept; every call (at once, from many goroutines) gives
+// the list the steps say, in order, with positions.
+func TestSecretsListedOnce(t *testing.T) {
+	src := `sequences:
+  - name: Deploy
+    steps:
+      - joinDomain: {domain: corp.example, account: CORP\join, password: {env: JOIN_PW}}
+      - group: Apps
+        steps:
+          - runCommandLine: {commandLine: setup.exe, runAs: {user: CORP\svc, password: {file: pw.txt}}}
+          - runCommandLine: {commandLine: other.exe, runAs: {user: CORP\none, password: {empty: true}}}
+`
+	cfg, ds := Parse("s.yaml", []byte(src))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	s := cfg.Sequences[0]
+	if s.frozen == nil {
+		t.Fatal("the sequence is not frozen")
+	}
+	// the list walked from the steps, as Secrets lists it without a memo
+	var want []Secret
+	Walk(s.Steps(), func(st *Step) {
+		if st.Kind != "group" {
+			want = append(want, stepSecrets(st, st.Body())...)
+		}
+	})
+	if len(want) != 3 || want[0].Env != "JOIN_PW" || want[1].File == "" || !want[2].Empty || want[0].Pos.Line != 4 {
+		t.Fatalf("walked %+v", want)
+	}
+	var wg sync.WaitGroup
+	got := make([][]Secret, 8)
+	for i := range got {
+		wg.Add(1)
+		go func() { defer wg.Done(); got[i] = s.Secrets() }()
+	}
+	wg.Wait()
+	for i, g := range got {
+		if !reflect.DeepEqual(g, want) {
+			t.Fatalf("call %d: %+v, want %+v", i, g, want)
+		}
+	}
+	if s.frozen.secrets.Load() == nil {
+		t.Fatal("the list is not kept")
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tsctl/tsctl/internal/cores"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/object"
 )
@@ -83,7 +84,7 @@ func LintAt(c *Config, now time.Time) diag.List {
 	// and the declared programs), their warnings kept in the order of the
 	// sequences.
 	per := make([]diag.List, len(c.Sequences))
-	eachOnEveryCore(len(c.Sequences), func(i int) {
+	cores.Each(len(c.Sequences), func(i int) {
 		s := c.Sequences[i]
 		steps := s.Steps() // thawed once for every lint of the sequence
 		lintSteps(s, steps, ignoreSet(nil, s.Lint), &per[i])
