@@ -2,10 +2,12 @@ package views
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/tsctl/tsctl/internal/cores"
 	"github.com/tsctl/tsctl/internal/object"
 	"github.com/tsctl/tsctl/internal/plan"
 )
@@ -53,13 +55,13 @@ func WritePlan(w io.Writer, p *plan.Plan, st Style) {
 		}
 	}
 	fmt.Fprintln(w)
+	var changed []*plan.Object
 	for _, o := range p.Objects {
-		if o.Action == plan.NoOp || o.Action == plan.Delete {
-			continue
+		if o.Action != plan.NoOp && o.Action != plan.Delete {
+			changed = append(changed, o)
 		}
-		writeObject(w, o, st)
-		fmt.Fprintln(w)
 	}
+	writeObjects(w, changed, st)
 	if p.Summary.Delete > 0 {
 		fmt.Fprintln(w, st.paint(plan.Delete, st.bold("Destroy: these objects will be deleted from the site. There is no undo.")))
 		fmt.Fprintln(w)
@@ -179,6 +181,29 @@ func contentText(c plan.Content) string {
 
 // writeObject prints the object's head line, then notes (lines printed as
 // they are), then its field changes and steps.
+// renderWindow is how many objects writeObjects renders before it
+// writes them: enough to keep every core busy, few enough that a plan of
+// thousands of new sequences never holds more than a window's text.
+const renderWindow = 64
+
+// writeObjects writes each object as writeObject does, followed by an
+// empty line, in order. The objects of a window are rendered at once on
+// every core (a new sequence is hundreds of lines), then written.
+func writeObjects(w io.Writer, objs []*plan.Object, st Style) {
+	bufs := make([]bytes.Buffer, min(renderWindow, len(objs)))
+	for start := 0; start < len(objs); start += renderWindow {
+		n := min(renderWindow, len(objs)-start)
+		cores.Each(n, func(i int) {
+			bufs[i].Reset()
+			writeObject(&bufs[i], objs[start+i], st)
+			bufs[i].WriteByte('\n')
+		})
+		for i := range n {
+			w.Write(bufs[i].Bytes())
+		}
+	}
+}
+
 func writeObject(w io.Writer, o *plan.Object, st Style, notes ...string) {
 	head := fmt.Sprintf("%s %s %q%s", o.Action.Symbol(), o.Kind, o.Name, holds(o))
 	if o.ID != "" {

@@ -2,6 +2,8 @@ package views
 
 import (
 	"encoding/json"
+	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -163,5 +165,49 @@ a.yaml:10:1: unknown key "y"
 `
 	if human.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", human.String(), want)
+	}
+}
+
+// TestPlanTextDoesNotDependOnCores: the objects of a plan are rendered
+// a window at a time on every core; the text is the objects' text in
+// the plan's order whatever the number of cores, at and across the
+// window's edges, and with no-ops and deletions (written elsewhere)
+// among them.
+func TestPlanTextDoesNotDependOnCores(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	p := &plan.Plan{Site: "PS1", Changes: true}
+	for i := range 2*renderWindow + 7 {
+		o := &plan.Object{Kind: object.Sequence, Name: fmt.Sprintf("Sequence %03d", i), Action: plan.Create, StepCount: i % 5}
+		switch i % 9 {
+		case 3:
+			o.Action = plan.NoOp
+		case 5:
+			o.Action, o.ID = plan.Update, fmt.Sprintf("PS1%05d", i)
+			o.Changes = []plan.Change{{Field: "Description", Before: "old", After: fmt.Sprint(i), HasBefore: true, HasAfter: true}}
+		}
+		for j := range i % 5 {
+			o.Tree = append(o.Tree, plan.StepChange{Path: fmt.Sprintf("Step %d", j), Action: plan.Create, Type: "SMS_TaskSequence_RunCommandLineAction",
+				Changes: []plan.Change{{Field: "CommandLine", After: fmt.Sprintf("cmd /c exit %d", i*j), HasAfter: true}}})
+		}
+		p.Objects = append(p.Objects, o)
+	}
+	p.Finish()
+	// what writing the objects one by one, in order, gives
+	var want strings.Builder
+	for _, o := range p.Objects {
+		if o.Action != plan.NoOp && o.Action != plan.Delete {
+			writeObject(&want, o, Style{})
+			want.WriteString("\n")
+		}
+	}
+	for _, procs := range []int{1, 2, 8} {
+		runtime.GOMAXPROCS(procs)
+		var got strings.Builder
+		WritePlan(&got, p, Style{})
+		text := got.String()
+		i := strings.Index(text, "+ sequence ")
+		if i < 0 || !strings.HasPrefix(text[i:], want.String()) {
+			t.Fatalf("GOMAXPROCS=%d: the objects' text is not theirs in order:\n%s", procs, text)
+		}
 	}
 }
