@@ -382,7 +382,9 @@ func (p *Planned) planSequence(r *resolve.Tracker, cs *config.Sequence, full *pr
 		e.size = model.Size(want)
 		steps, _, _ := want.Counts()
 		obj.StepCount = steps
-		obj.Tree = diff.Tree(model.Comparable(want).Steps, cs.Steps(), plan.Create, st.NameOf)
+		// want is not used after this (apply builds the sequence
+		// again, with the IDs of what it creates first)
+		obj.Tree = diff.Tree(model.MakeComparable(want).Steps, cs.Steps(), plan.Create, st.NameOf)
 		for _, k := range sortedKeys(props) {
 			if v := props[k]; v != "" && !(k == "Duration" && v == "0") {
 				if k == "BootImageID" {

@@ -1,7 +1,7 @@
 package diff
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -98,8 +98,13 @@ func stepSettings(s *model.Step, cs *config.Step, a plan.Action, siteName func(s
 	}
 	named := configRefNames(cs)
 	scripts := scriptProps(s.Type)
-	vars := append([]model.Variable(nil), s.Vars...)
-	sort.SliceStable(vars, func(i, j int) bool { return vars[i].Property < vars[j].Property })
+	vars := s.Vars
+	byProperty := func(a, b model.Variable) int { return strings.Compare(a.Property, b.Property) }
+	if !slices.IsSortedFunc(vars, byProperty) {
+		vars = slices.Clone(vars)
+		slices.SortStableFunc(vars, byProperty)
+	}
+	out = slices.Grow(out, len(vars))
 	for _, v := range vars {
 		sensitive := false
 		if cls != nil {
@@ -151,7 +156,7 @@ func configRefNames(cs *config.Step) map[string][]string {
 		return nil
 	}
 	k := config.KindOf(cs.Kind)
-	if k == nil {
+	if k == nil || !hasRefFields(k) {
 		return nil
 	}
 	body := cs.Body()
@@ -187,6 +192,19 @@ func configRefNames(cs *config.Step) map[string][]string {
 		}
 	}
 	return out
+}
+
+// hasRefFields reports whether a step kind has fields that hold
+// references (so a step of it names what it refers to): the body of a
+// step of any other kind need not be decoded.
+func hasRefFields(k *config.Kind) bool {
+	for _, fl := range k.Fields {
+		switch fl.Type {
+		case config.TRef, config.TRefList, config.TApps:
+			return true
+		}
+	}
+	return false
 }
 
 // NameRefs writes a reference value (a PackageID, a comma-separated list

@@ -73,8 +73,12 @@ func (e *Elem) Clone() *Elem {
 // classes, properties the site computes) are dropped and secret values are
 // blanked, because a site never returns them. Two sequences are the same
 // task sequence exactly when their Comparable forms are equal.
-func Comparable(q *Sequence) *Sequence {
-	c := q.Clone()
+func Comparable(q *Sequence) *Sequence { return MakeComparable(q.Clone()) }
+
+// MakeComparable reduces q itself to its Comparable form and returns it,
+// for a caller that has no further use for q as it was (a plan that shows
+// the steps of a sequence it creates, which apply builds again).
+func MakeComparable(c *Sequence) *Sequence {
 	c.References = nil
 	walkSteps(c.Steps, "", func(_ string, s *Step) bool {
 		sort.SliceStable(s.Extra, func(i, j int) bool { return s.Extra[i].Name < s.Extra[j].Name })
