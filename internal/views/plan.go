@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tsctl/tsctl/internal/cores"
 	"github.com/tsctl/tsctl/internal/object"
@@ -315,7 +316,11 @@ func quote(v string) string {
 	const max = 120
 	q := `"` + quoteEscapes.Replace(v) + `"`
 	if len(q) > max {
-		q = q[:max-4] + "…\""
+		cut := max - 4
+		for cut > 0 && !utf8.RuneStart(q[cut]) {
+			cut-- // not inside a character: the line stays UTF-8
+		}
+		q = q[:cut] + "…\""
 	}
 	return q
 }

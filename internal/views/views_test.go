@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/object"
@@ -209,5 +210,20 @@ func TestPlanTextDoesNotDependOnCores(t *testing.T) {
 		if i < 0 || !strings.HasPrefix(text[i:], want.String()) {
 			t.Fatalf("GOMAXPROCS=%d: the objects' text is not theirs in order:\n%s", procs, text)
 		}
+	}
+}
+
+// TestQuoteCutsBetweenCharacters: a long value is shortened to 120 bytes
+// at most, never inside a character (a plan line must stay UTF-8).
+func TestQuoteCutsBetweenCharacters(t *testing.T) {
+	for pad := range 4 {
+		v := strings.Repeat("a", pad) + strings.Repeat("é€", 60)
+		q := quote(v)
+		if !utf8.ValidString(q) || len(q) > 120 || !strings.HasSuffix(q, "…\"") {
+			t.Errorf("quote(%d a's + …) = %q (%d bytes, valid %v)", pad, q, len(q), utf8.ValidString(q))
+		}
+	}
+	if q := quote("short"); q != `"short"` {
+		t.Errorf("quote(short) = %s", q)
 	}
 }
