@@ -381,3 +381,28 @@ func TestShapeOfKeepsTheStep(t *testing.T) {
 		t.Error("a changed step is stored as the original")
 	}
 }
+
+// BenchmarkParse parses a sequence of about 40 KB (the fixture's steps
+// repeated), as a site's ImportSequence does for every sequence saved.
+func BenchmarkParse(b *testing.B) {
+	data, err := os.ReadFile("testdata/small.xml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	q, err := Parse(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := q.Steps
+	for range 20 {
+		q.Steps = append(q.Steps, cloneSteps(base)...)
+	}
+	x := Marshal(q)
+	b.SetBytes(int64(len(x)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -130,6 +130,9 @@ func scan(data []byte) (*Elem, error) {
 						return nil, s.errorf("attribute %s repeated in <%s>", an, name)
 					}
 				}
+				if e.Attrs == nil {
+					e.Attrs = make([]Attr, 0, 4) // a step has a handful
+				}
 				e.Attrs = append(e.Attrs, Attr{Name: an, Value: v})
 			}
 			if len(stack) == 0 {
@@ -156,10 +159,11 @@ func scan(data []byte) (*Elem, error) {
 }
 
 type scanner struct {
-	data []byte
-	pos  int
-	line int
-	lpos int // position up to which lines are counted
+	data     []byte
+	pos      int
+	line     int
+	lpos     int               // position up to which lines are counted
+	interned map[string]string // short names and values read (intern)
 }
 
 func (s *scanner) errorf(format string, args ...any) error {
@@ -221,7 +225,29 @@ func (s *scanner) name() string {
 	if s.pos < len(s.data) && s.data[s.pos] >= 0x80 {
 		return ""
 	}
-	return string(s.data[start:s.pos])
+	return s.intern(s.data[start:s.pos])
+}
+
+// internMax is the longest name or attribute value intern keeps.
+const internMax = 48
+
+// intern returns b as a string, the same string for the same bytes
+// within a document when b is short: a sequence repeats a few dozen
+// element and attribute names, and property names and values such as
+// "true", thousands of times.
+func (s *scanner) intern(b []byte) string {
+	if len(b) > internMax {
+		return string(b)
+	}
+	if v, ok := s.interned[string(b)]; ok {
+		return v
+	}
+	if s.interned == nil {
+		s.interned = make(map[string]string, 64)
+	}
+	v := string(b)
+	s.interned[v] = v
+	return v
 }
 
 // text reads character data up to the next '<'.
@@ -283,7 +309,7 @@ func (s *scanner) unescape(raw []byte, at int) (string, error) {
 	}
 	cr := bytes.IndexByte(raw, '\r')
 	if cr < 0 && bytes.IndexByte(raw, '&') < 0 {
-		return string(raw), nil
+		return s.intern(raw), nil
 	}
 	var b strings.Builder
 	b.Grow(len(raw))
