@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/cores"
 	"github.com/tsctl/tsctl/internal/desired"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/model"
@@ -134,18 +135,25 @@ func (p *Planned) lintOnSite(seqObjs []*plan.Object, ds *diag.List) {
 			}
 		}
 	}
-	for _, cs := range cfg.Sequences {
+	// Each sequence is linted on its own, on every core (what it reads of
+	// the site was read before), its warnings kept in the sequences' order.
+	per := make([]diag.List, len(cfg.Sequences))
+	cores.Each(len(cfg.Sequences), func(i int) {
+		cs := cfg.Sequences[i]
 		if cs.Absent {
-			continue
+			return
 		}
 		config.Walk(cs.Steps(), func(step *config.Step) {
 			if pkg, byID, prog, ok := step.InstallPackageRef(); ok && !declaredProg[strings.ToLower(pkg)+"\x00"+strings.ToLower(prog)] {
-				p.lintSiteProgram(cs, step, pkg, byID, prog, ds)
+				p.lintSiteProgram(cs, step, pkg, byID, prog, &per[i])
 			}
 			if step.Kind == "runTaskSequence" && step.Enabled {
-				p.lintChildEnabled(cs, step, ds)
+				p.lintChildEnabled(cs, step, &per[i])
 			}
 		})
+	})
+	for _, l := range per {
+		*ds = append(*ds, l...)
 	}
 	p.lintSizes(seqObjs, ds)
 }

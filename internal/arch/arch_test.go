@@ -48,7 +48,7 @@ var allowed = map[string][]string{
 	"internal/diff":    {"internal/config", "internal/desired", "internal/model", "internal/plan"},
 	"internal/resolve": {"internal/config", "internal/desired", "internal/diag", "internal/object", "internal/secret", "internal/sitestate"},
 
-	"engine": {"internal/config", "internal/desired", "internal/diag", "internal/diff", "internal/exportfile", "internal/model",
+	"engine": {"internal/config", "internal/cores", "internal/desired", "internal/diag", "internal/diff", "internal/exportfile", "internal/model",
 		"internal/object", "internal/plan", "internal/resolve", "internal/secret", "internal/sitestate", "provider"},
 
 	"internal/views": {"engine", "internal/config", "internal/cores", "internal/diag", "internal/object", "internal/plan"},
