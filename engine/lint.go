@@ -78,7 +78,7 @@ func (p *Planned) readChildren(ctx context.Context) error {
 // missing (TS006), and lintOnSite's. seqObjs are the declared sequences
 // planned, in configuration order.
 func (p *Planned) lint(seqObjs []*plan.Object) diag.List {
-	ds := config.Lint(p.Config)
+	ds := p.opts.Lint.result(p.Config)
 	for _, o := range seqObjs {
 		e := p.entries[o.Address]
 		if (o.Action == plan.Create || e.writesSteps()) && e.highImpact && !e.seq.Ignores(config.LintHighImpact, nil) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -100,5 +101,28 @@ func TestLintNearSizeLimits(t *testing.T) {
 	_, ds, err = MakePlan(ctx, site, parseConfig(t, conf), PlanOptions{})
 	if w = warnings(ds, config.LintNearPolicyLimit); err != nil || len(w) != 1 || !strings.Contains(w[0], `"Top" and the 1 sequence it runs`) {
 		t.Fatalf("site child: %v %q", err, w)
+	}
+}
+
+// TestStartedLintIsThePlans: a plan given the configuration's lint started
+// earlier (StartLint) reports what it reports linting itself; a lint
+// started for another configuration is not taken for this one's.
+func TestStartedLintIsThePlans(t *testing.T) {
+	ctx := context.Background()
+	site := openTestSite(t)
+	conf := "sequences:\n  - name: A\n    steps:\n      - name: Off\n        enabled: false\n        runCommandLine: cmd /c echo\n"
+	cfg := parseConfig(t, conf)
+	_, want, err := MakePlan(ctx, site, cfg, PlanOptions{})
+	if err != nil || len(warnings(want, config.LintDisabledStep)) != 1 {
+		t.Fatalf("linting itself: %v %v", err, want)
+	}
+	_, got, err := MakePlan(ctx, site, cfg, PlanOptions{Lint: StartLint(cfg)})
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("with the lint started: %v\n%v\nwant\n%v", err, got, want)
+	}
+	other := parseConfig(t, "sequences:\n  - name: A\n    steps:\n      - name: On\n        runCommandLine: cmd /c echo\n")
+	_, got, err = MakePlan(ctx, site, cfg, PlanOptions{Lint: StartLint(other)})
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("with another configuration's lint started: %v\n%v\nwant\n%v", err, got, want)
 	}
 }

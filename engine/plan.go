@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -168,6 +169,39 @@ type PlanOptions struct {
 	// Redistribute names packages whose content apply sends again to the
 	// distribution points that hold it (RefreshPkgSource).
 	Redistribute []string
+	// Lint, when set, is the configuration's lint started earlier
+	// (StartLint, while the site was opened and read); the plan then
+	// does not lint the configuration again.
+	Lint *Lint
+}
+
+// Lint is the lint of a configuration (config.Lint) under way.
+type Lint struct {
+	cfg  *config.Config
+	done chan struct{}
+	ds   diag.List
+}
+
+// StartLint lints cfg on other goroutines: a caller that opens and reads
+// a site next (round trips, cores idle) passes it to MakePlan in
+// PlanOptions.Lint, which waits for it.
+func StartLint(cfg *config.Config) *Lint {
+	l := &Lint{cfg: cfg, done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		l.ds = config.Lint(cfg)
+	}()
+	return l
+}
+
+// result waits for the lint of cfg: the one started, or one made now
+// when none was started for cfg.
+func (l *Lint) result(cfg *config.Config) diag.List {
+	if l == nil || l.cfg != cfg {
+		return config.Lint(cfg)
+	}
+	<-l.done
+	return slices.Clone(l.ds)
 }
 
 func (o PlanOptions) reads() int {

@@ -84,6 +84,9 @@ func (c *cli) apply(args []string) int {
 		pre.abandon()
 		return exitError
 	}
+	// The configuration's lint needs no site: it runs while the site is
+	// opened and read.
+	lint := engine.StartLint(cfg)
 	// Every local file is read before the site is opened: the secrets too,
 	// so that the site is never held while a file is read.
 	secrets := secret.ReadAll(cfg)
@@ -130,6 +133,7 @@ func (c *cli) apply(args []string) int {
 	defer c.releaseLease(lease)
 	opts := pf.options(url)
 	opts.State, opts.Reads = st, reads
+	opts.Lint = lint
 	useMemo(&opts, mem)
 	p, ok := c.makePlan(ctx, site, cfg, opts, false)
 	if !ok {

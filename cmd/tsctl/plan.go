@@ -74,6 +74,9 @@ func (c *cli) plan(args []string) int {
 		pre.abandon()
 		return exitError
 	}
+	// The configuration's lint needs no site: it runs while the site is
+	// opened and read.
+	lint := engine.StartLint(cfg)
 	c.stats = *stats
 	mem := c.openMemo()
 	defer c.closeMemo(mem) // after the site is closed
@@ -91,6 +94,7 @@ func (c *cli) plan(args []string) int {
 	defer c.printStats(*stats)
 	opts := pf.options(url)
 	opts.State, opts.Reads = st, *parallelism
+	opts.Lint = lint
 	useMemo(&opts, mem)
 	p, ok := c.makePlan(context.Background(), site, cfg, opts, *strict)
 	if !ok {
