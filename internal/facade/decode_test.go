@@ -81,7 +81,7 @@ func TestShape(t *testing.T) {
 // TestDecodeObject: what is decoded is what encoding/json reads (numbers
 // as json.Number), and a body that is not one object is refused.
 func TestDecodeObject(t *testing.T) {
-	m, err := decodeObject([]byte(`{"a":[1,"x<y>"],"b":{"c":2.50}}`))
+	m, err := decodeObject([]byte(`{"a":[1,"x<y>"],"b":{"c":2.50}}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestDecodeObject(t *testing.T) {
 		t.Errorf("decoded %#v", m)
 	}
 	for _, bad := range []string{``, `[]`, `"x"`, `{} 1`, `{"a":}`, `{"a":1`} {
-		if _, err := decodeObject([]byte(bad)); err == nil {
+		if _, err := decodeObject([]byte(bad), nil); err == nil {
 			t.Errorf("%q decoded", bad)
 		}
 	}

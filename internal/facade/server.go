@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -182,7 +183,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		var err error
-		if body, err = decodeBody(w, r); err != nil {
+		var take jsonvalue.Taker
+		if rt.method != "" {
+			// An SMS_TaskSequence passed back as it was handed out is
+			// taken whole (handedOut), not decoded.
+			take = s.handedOut.take
+		}
+		if body, err = decodeBody(w, r, take); err != nil {
 			if errors.Is(err, errBodyTooLarge) {
 				w.Header().Set("Connection", "close")
 				writeJSONError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
@@ -352,6 +359,10 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 		if strings.HasPrefix(k, "@") {
 			continue
 		}
+		if e, ok := v.(*handedEntry); ok {
+			in[k] = e.instance()
+			continue
+		}
 		val := edm.ValueFromJSON(v)
 		if o, ok := val.(*provider.Instance); ok {
 			o.Handle = nil
@@ -391,7 +402,14 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 				steps := stepsJSON(q.Steps)
 				j["Steps"] = steps
 				j[sequenceXML] = x
-				s.handedOut.put(&handedEntry{xml: x, seq: q, steps: steps})
+				enc, err := jsonvalue.Append(nil, j)
+				if err != nil {
+					writeError(w, fmt.Errorf("encode the answer: %w", err))
+					return
+				}
+				s.handedOut.put(&handedEntry{class: o.Class, props: maps.Clone(o.Props), xml: x, seq: q, steps: steps, enc: enc})
+				res[k] = jsonvalue.Raw(enc)
+				continue
 			}
 			res[k] = j
 			continue

@@ -9,19 +9,27 @@ import (
 	"unicode/utf8"
 )
 
+// Raw is the encoding of one JSON value, which Append writes as it is: a
+// value read once and passed back whole is not decoded and encoded
+// again. Append does not check it: a Raw must hold one valid JSON value
+// (bytes decoded without error, or written by Append).
+type Raw []byte
+
 // Append appends the JSON encoding of v to dst, byte for byte what an
 // encoding/json Encoder with SetEscapeHTML(false) writes (object keys
 // sorted, '<', '>' and '&' as they are, U+2028 and U+2029 escaped,
-// invalid UTF-8 as \ufffd), without the newline it ends with. The values
-// Decode returns, and the strings, integers, bools and slices of them a
-// provider.Instance holds, are written directly; anything else through
-// encoding/json.
+// invalid UTF-8 as \ufffd), without the newline it ends with; a Raw as it
+// is. The values Decode returns, and the strings, integers, bools and
+// slices of them a provider.Instance holds, are written directly;
+// anything else through encoding/json.
 func Append(dst []byte, v any) ([]byte, error) {
 	switch t := v.(type) {
 	case nil:
 		return append(dst, "null"...), nil
 	case string:
 		return appendString(dst, t), nil
+	case Raw:
+		return append(dst, t...), nil
 	case bool:
 		return strconv.AppendBool(dst, t), nil
 	case int64:

@@ -581,3 +581,53 @@ func TestPagingAndUpdates(t *testing.T) {
 		t.Errorf("update body %s", bodies[0])
 	}
 }
+
+// TestEmbeddedObjectPassedBack: an object a method answers with
+// (ImportSequence's SMS_TaskSequence) is decoded into the instance's
+// properties, and passed back to the site (SetSequence) it is sent byte
+// for byte as the site wrote it — its members' order, spaces and escapes
+// as they came — not decoded and encoded again.
+func TestEmbeddedObjectPassedBack(t *testing.T) {
+	const ts = `{ "@odata.type" : "#AdminService.SMS_TaskSequence", "SchemaVersion":"3.10",` +
+		`"Steps":[{"@odata.type":"#AdminService.SMS_TaskSequence_RunCommandLineAction","Name":"Run \u003cit\u003e","Enabled":true}],` +
+		`"@tsctl.sequenceXml":"\u003csequence version=\"3.10\"/\u003e" }`
+	var setBody []byte
+	site := &siteHandler{reply: func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, ".ImportSequence"):
+			w.WriteHeader(201)
+			fmt.Fprint(w, `{"@odata.context":"x","ReturnValue":0,"TaskSequence":`+ts+`}`)
+		case strings.HasSuffix(r.URL.Path, ".SetSequence"):
+			setBody, _ = io.ReadAll(r.Body)
+			w.WriteHeader(201)
+			fmt.Fprint(w, `{"ReturnValue":0,"SavedTaskSequencePackagePath":"SMS_TaskSequencePackage.PackageID=\"PS100001\""}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}}
+	srv := httptest.NewTLSServer(site)
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := Open(ctx, srv.URL+"/AdminService", trusting(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.ExecMethod(ctx, "SMS_TaskSequencePackage", "ImportSequence", map[string]any{"SequenceXML": `<sequence version="3.10"/>`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := out["TaskSequence"].(*provider.Instance)
+	if got == nil || got.Class != "SMS_TaskSequence" || got.String("SchemaVersion") != "3.10" {
+		t.Fatalf("TaskSequence = %#v", out["TaskSequence"])
+	}
+	if steps, _ := got.Props["Steps"].([]*provider.Instance); len(steps) != 1 || steps[0].String("Name") != "Run <it>" {
+		t.Fatalf("Steps = %#v", got.Props["Steps"])
+	}
+	pkg := &provider.Instance{Class: "SMS_TaskSequencePackage", Props: map[string]any{"Name": "Demo"}}
+	if _, err := c.ExecMethod(ctx, "SMS_TaskSequencePackage", "SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": got}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(setBody, []byte(`"TaskSequence":`+ts)) {
+		t.Errorf("SetSequence body:\n%s\nwant the TaskSequence as the site sent it:\n%s", setBody, ts)
+	}
+}
