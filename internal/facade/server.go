@@ -321,7 +321,7 @@ func (s *server) getKept(w http.ResponseWriter, r *http.Request, site revisioned
 	}
 	entity := kept.entity
 	if in != nil {
-		if entity, err = jsonvalue.Append(nil, edm.Typed(rt.class, edm.ToJSON(in, false))); err != nil {
+		if entity, err = jsonvalue.Marshal(edm.Typed(rt.class, edm.ToJSON(in, false))); err != nil {
 			writeError(w, fmt.Errorf("encode the answer: %w", err))
 			return
 		}
@@ -402,7 +402,7 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 				steps := stepsJSON(q.Steps)
 				j["Steps"] = steps
 				j[sequenceXML] = x
-				enc, err := jsonvalue.Append(nil, j)
+				enc, err := jsonvalue.Marshal(j)
 				if err != nil {
 					writeError(w, fmt.Errorf("encode the answer: %w", err))
 					return

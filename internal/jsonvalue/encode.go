@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -106,6 +107,30 @@ func Append(dst []byte, v any) ([]byte, error) {
 	}
 	return append(dst, bytes.TrimSuffix(b.Bytes(), []byte("\n"))...), nil
 }
+
+// Marshal returns what Append(nil, v) returns, in a slice of its exact
+// length: the value is encoded in a buffer kept for the next call, so
+// that a large value (a sequence's 40 KB of XML) costs one allocation of
+// its size, not the doublings of a slice grown from nothing.
+func Marshal(v any) ([]byte, error) {
+	buf, _ := marshalBuffers.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	b, err := Append((*buf)[:0], v)
+	out := append([]byte(nil), b...)
+	if cap(b) <= maxPooledScratch {
+		*buf = b
+		marshalBuffers.Put(buf)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// marshalBuffers are Marshal's buffers, each up to maxPooledScratch.
+var marshalBuffers sync.Pool
 
 func appendObject(dst []byte, m map[string]any) ([]byte, error) {
 	var buf [32]string

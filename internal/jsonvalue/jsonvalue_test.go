@@ -285,3 +285,31 @@ func FuzzDecodeObjectMembers(f *testing.F) {
 		checkMembers(t, data)
 	})
 }
+
+// TestMarshal: Marshal is Append(nil, v), in one allocation of its own
+// that a later call does not change.
+func TestMarshal(t *testing.T) {
+	big := strings.Repeat(`<a b="c">&amp;</a>`, 3000)
+	first, err := Marshal(map[string]any{"SequenceXML": big})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := Append(nil, map[string]any{"SequenceXML": big})
+	if !bytes.Equal(first, want) {
+		t.Fatalf("Marshal = %d bytes, Append %d", len(first), len(want))
+	}
+	kept := bytes.Clone(first)
+	if _, err := Marshal(strings.Repeat("x", len(big))); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, kept) {
+		t.Fatal("a later Marshal changed what an earlier one returned")
+	}
+	if _, err := Marshal(json.Number("1x")); err == nil {
+		t.Fatal("an invalid number was marshalled")
+	}
+	var v any = big
+	if n := testing.AllocsPerRun(20, func() { _, _ = Marshal(v) }); n > 1 && !raceDetector {
+		t.Errorf("Marshal of a string: %.0f allocations, want 1", n)
+	}
+}

@@ -151,7 +151,7 @@ func (c *Client) doTaking(ctx context.Context, op, method, rel string, body any,
 	if body != nil {
 		// Sequence XML is full of < and >: unescaped, a body is about as
 		// long as the XML instead of up to six times longer.
-		b, err := jsonvalue.Append(nil, body)
+		b, err := jsonvalue.Marshal(body)
 		if err != nil {
 			return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: err.Error()}
 		}
