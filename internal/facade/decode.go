@@ -122,11 +122,7 @@ func shape(data []byte, maxValues, maxDepth int) (values, levels int, err error)
 		switch c := data[i]; c {
 		case ' ', '\t', '\n', '\r', ':':
 		case '"':
-			for i++; i < len(data) && data[i] != '"'; i++ {
-				if data[i] == '\\' {
-					i++
-				}
-			}
+			i = stringEnd(data, i+1)
 			if key {
 				key = false
 				continue
@@ -163,6 +159,29 @@ func shape(data []byte, maxValues, maxDepth int) (values, levels int, err error)
 		}
 	}
 	return values, levels, nil
+}
+
+// stringEnd returns the index of the '"' that ends the string whose
+// content starts at data[start] (a quote after an even run of
+// backslashes, none counting beyond start: a backslash escapes the byte
+// after it), or len(data). It finds each quote with bytes.IndexByte: a
+// sequence's XML has a quote every twenty bytes and nothing else to stop
+// at.
+func stringEnd(data []byte, start int) int {
+	for i := start; ; i++ {
+		j := bytes.IndexByte(data[i:], '"')
+		if j < 0 {
+			return len(data)
+		}
+		i += j
+		k := i
+		for k > start && data[k-1] == '\\' {
+			k--
+		}
+		if (i-k)%2 == 0 {
+			return i
+		}
+	}
 }
 
 func delimiter(c byte) bool {

@@ -59,6 +59,7 @@ func TestShape(t *testing.T) {
 		`{"Steps":[{"@odata.type":"#A.B","Name":"x,y:z","Steps":[{"a":{"b":[[],{}]}}]},{"k":"}]{["}]}`,
 		` { "a" : [ { "b" : "c" } , "d" ] , "e" : { } } `,
 		`{"u":"\u003c\u0022","n":[0,1,2],"o":{"p":{"q":{"r":"s"}}}}`,
+		`{"a":"\\\\\"","b":"x\\\\","c":["\\",{"d":"\"\\"}]}`,
 	} {
 		wantValues, wantLevels := tokenShape(t, text)
 		values, levels, err := shape([]byte(text), 1000, 1000)
@@ -76,6 +77,37 @@ func TestShape(t *testing.T) {
 			t.Errorf("%s: %d levels allowed, not refused", text, wantLevels-1)
 		}
 	}
+}
+
+// TestStringEnd holds stringEnd to the byte-by-byte scan it replaces (a
+// backslash skips the byte after it, the first quote not skipped ends
+// the string) on every text of quotes, backslashes and letters up to
+// eight bytes long.
+func TestStringEnd(t *testing.T) {
+	byteByByte := func(data []byte, i int) int {
+		for ; i < len(data) && data[i] != '"'; i++ {
+			if data[i] == '\\' {
+				i++
+			}
+		}
+		return min(i, len(data))
+	}
+	alphabet := []byte{'"', '\\', 'a'}
+	var texts func(prefix []byte, n int)
+	texts = func(prefix []byte, n int) {
+		for start := 0; start <= len(prefix); start++ {
+			if got, want := stringEnd(prefix, start), byteByByte(prefix, start); got != want {
+				t.Fatalf("%q from %d: stringEnd %d, byte by byte %d", prefix, start, got, want)
+			}
+		}
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			texts(append(prefix, c), n-1)
+		}
+	}
+	texts(nil, 8)
 }
 
 // TestDecodeObject: what is decoded is what encoding/json reads (numbers
