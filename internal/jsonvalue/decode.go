@@ -106,6 +106,80 @@ func DecodeObjectMembers(data []byte, take Taker) (map[string]any, error) {
 	return v.(map[string]any), nil
 }
 
+// DecodeObjectOmitting is DecodeObject, except that the members of the
+// object omit reports are checked as DecodeObject checks them but left
+// out of the map: a string is not unescaped or copied.
+func DecodeObjectOmitting(data []byte, omit func(key string) bool) (map[string]any, error) {
+	d := decoder{data: data, omit: omit}
+	d.space()
+	if d.i == len(d.data) || d.data[d.i] != '{' {
+		return DecodeObject(data)
+	}
+	if sp, ok := scratchPool.Get().(*[]byte); ok {
+		d.scratch = *sp
+	}
+	defer func() {
+		if cap(d.scratch) <= maxPooledScratch {
+			scratchPool.Put(&d.scratch)
+		}
+	}()
+	v, err := d.object(1)
+	if err != nil {
+		return nil, err
+	}
+	d.space()
+	if d.i < len(d.data) {
+		return nil, d.errAt("invalid character " + quoteChar(d.data[d.i]) + " after top-level value")
+	}
+	return v.(map[string]any), nil
+}
+
+// skipValue checks the value at d.i as value does and moves past it,
+// building a string not at all.
+func (d *decoder) skipValue(depth int) error {
+	if d.data[d.i] != '"' {
+		_, err := d.value(depth)
+		return err
+	}
+	i := d.i + 1
+	for {
+		i = plainRun(d.data, i)
+		if i >= len(d.data) {
+			d.i = i
+			return d.errEnd()
+		}
+		switch c := d.data[i]; {
+		case c == '"':
+			d.i = i + 1
+			return nil
+		case c == '\\':
+			i++
+			if i >= len(d.data) {
+				d.i = i
+				return d.errEnd()
+			}
+			switch d.data[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i++
+			case 'u':
+				d.i = i + 1
+				if _, err := d.hex4(); err != nil {
+					return err
+				}
+				i = d.i
+			default:
+				d.i = i
+				return d.errChar("in string escape code")
+			}
+		case c < 0x20:
+			d.i = i
+			return d.errChar("in string literal")
+		default:
+			i++ // a byte of a UTF-8 sequence, valid or not (str makes it U+FFFD)
+		}
+	}
+}
+
 // taken shows the object at d.i, a member of the top-level object (depth
 // 1) named key, to d.take, and moves past it if d.take takes it.
 func (d *decoder) taken(depth int, key string) (any, bool) {
@@ -164,9 +238,10 @@ const maxPooledScratch = 1 << 20
 type decoder struct {
 	data    []byte
 	i       int
-	scratch []byte            // unescaped strings are built here
-	keys    map[string]string // object keys seen, so that a key repeated in every element is one string
-	take    Taker             // DecodeObjectMembers' taker of the top-level object's object members, or nil
+	scratch []byte                // unescaped strings are built here
+	keys    map[string]string     // object keys seen, so that a key repeated in every element is one string
+	take    Taker                 // DecodeObjectMembers' taker of the top-level object's object members, or nil
+	omit    func(key string) bool // DecodeObjectOmitting's members of the top-level object to check and drop, or nil
 }
 
 func (d *decoder) errAt(msg string) error { return &SyntaxError{Offset: int64(d.i), msg: msg} }
@@ -279,6 +354,10 @@ func (d *decoder) object(depth int) (any, error) {
 		}
 		if took, ok := d.taken(depth, key); ok {
 			m[key] = took
+		} else if d.omit != nil && depth == 1 && d.omit(key) {
+			if err := d.skipValue(depth); err != nil {
+				return nil, err
+			}
 		} else {
 			v, err := d.value(depth)
 			if err != nil {

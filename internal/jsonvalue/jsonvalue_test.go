@@ -313,3 +313,53 @@ func TestMarshal(t *testing.T) {
 		t.Errorf("Marshal of a string: %.0f allocations, want 1", n)
 	}
 }
+
+// checkOmitting holds DecodeObjectOmitting to DecodeObject on data, the
+// omitted members deleted: the same value, or the same refusal.
+func checkOmitting(t *testing.T, data []byte) {
+	t.Helper()
+	omit := func(key string) bool { return strings.HasPrefix(key, "@") || key == "" }
+	want, werr := DecodeObject(data)
+	got, gerr := DecodeObjectOmitting(data, omit)
+	if (werr != nil) != (gerr != nil) || (werr != nil && werr.Error() != gerr.Error()) {
+		t.Fatalf("%q: DecodeObject says %v, DecodeObjectOmitting says %v", data, werr, gerr)
+	}
+	if werr != nil {
+		return
+	}
+	for k := range want {
+		if omit(k) {
+			delete(want, k)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: DecodeObjectOmitting = %#v, DecodeObject less the omitted = %#v", data, got, want)
+	}
+}
+
+var omittingSeeds = []string{
+	`{"@tsctl.sequenceXml":"<a b=\"c\"/>\u00e9\ud800\ud800\\\/\b\f\n\r\t","Name":"x","@odata.type":"#A.B","Steps":[{"@x":"kept, nested"}]}`,
+	`{"@a":{"b":[1,"\u0041"]},"@c":12.5e3,"@d":null,"":true}`,
+	"{\"@a\":\"\xff\xfe\"}",
+	// refused
+	`{"@a":"\x"}`, `{"@a":"\u12g4"}`, "{\"@a\":\"a\x01b\"}", `{"@a":"abc`, `{"@a":"\`, `{"@a":"\u00`, `{"@a":tru}`, `{"@a":"x" "b":1}`,
+	`{"@a":"\ud800\u12"}`, `{"@a":{"b":}}`,
+}
+
+// TestDecodeObjectOmitting: the members left out are checked as
+// DecodeObject checks them, strings' escapes and control characters
+// included; the rest is what DecodeObject decodes.
+func TestDecodeObjectOmitting(t *testing.T) {
+	for _, s := range append(append(omittingSeeds, memberSeeds...), seeds...) {
+		checkOmitting(t, []byte(s))
+	}
+}
+
+func FuzzDecodeObjectOmitting(f *testing.F) {
+	for _, s := range append(append(omittingSeeds, memberSeeds...), seeds...) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkOmitting(t, data)
+	})
+}

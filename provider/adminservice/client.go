@@ -341,6 +341,13 @@ func replyValue(op string, reply map[string]any) ([]map[string]any, error) {
 	return out, nil
 }
 
+// annotation reports whether an object's member is an instance
+// annotation its instance leaves out (edm.FromJSON): all but
+// @odata.type, which names its class.
+func annotation(key string) bool {
+	return strings.HasPrefix(key, "@") && key != "@odata.type"
+}
+
 // maxIdleConns is how many connections to the site a client keeps open
 // between calls.
 const maxIdleConns = 64
@@ -704,14 +711,20 @@ func (c *Client) ExecMethod(ctx context.Context, target, method string, in map[s
 	// An embedded object the site answers with (ImportSequence's
 	// SMS_TaskSequence) is kept as the bytes it came in as well as
 	// decoded: passed back to the site (SetSequence), it is sent as it
-	// came, not encoded again.
+	// came, not encoded again. Its instance annotations, which its
+	// properties leave out (edm.FromJSON), are checked but not decoded:
+	// the façade's is the sequence's XML, 40 KB.
 	var raws map[string]jsonvalue.Raw
 	out, err := c.doTaking(ctx, op, http.MethodPost, rel, body, func(key string, raw []byte) (any, bool) {
+		m, err := jsonvalue.DecodeObjectOmitting(raw, annotation)
+		if err != nil {
+			return nil, false // decoded, and refused, with the reply
+		}
 		if raws == nil {
 			raws = map[string]jsonvalue.Raw{}
 		}
 		raws[key] = jsonvalue.Raw(bytes.Clone(raw))
-		return nil, false
+		return m, true
 	})
 	if err != nil {
 		return nil, err

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -592,11 +593,13 @@ func TestEmbeddedObjectPassedBack(t *testing.T) {
 		`"Steps":[{"@odata.type":"#AdminService.SMS_TaskSequence_RunCommandLineAction","Name":"Run \u003cit\u003e","Enabled":true}],` +
 		`"@tsctl.sequenceXml":"\u003csequence version=\"3.10\"/\u003e" }`
 	var setBody []byte
+	var reply atomic.Value // the TaskSequence ImportSequence answers with
+	reply.Store(ts)
 	site := &siteHandler{reply: func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.HasSuffix(r.URL.Path, ".ImportSequence"):
 			w.WriteHeader(201)
-			fmt.Fprint(w, `{"@odata.context":"x","ReturnValue":0,"TaskSequence":`+ts+`}`)
+			fmt.Fprint(w, `{"@odata.context":"x","ReturnValue":0,"TaskSequence":`+reply.Load().(string)+`}`)
 		case strings.HasSuffix(r.URL.Path, ".SetSequence"):
 			setBody, _ = io.ReadAll(r.Body)
 			w.WriteHeader(201)
@@ -629,5 +632,10 @@ func TestEmbeddedObjectPassedBack(t *testing.T) {
 	}
 	if !bytes.Contains(setBody, []byte(`"TaskSequence":`+ts)) {
 		t.Errorf("SetSequence body:\n%s\nwant the TaskSequence as the site sent it:\n%s", setBody, ts)
+	}
+	// Its annotations, left out of its properties, are still checked.
+	reply.Store(strings.Replace(ts, `\u003csequence`, `\x003csequence`, 1))
+	if _, err := c.ExecMethod(ctx, "SMS_TaskSequencePackage", "ImportSequence", map[string]any{"SequenceXML": `<sequence version="3.10"/>`}); err == nil || !strings.Contains(err.Error(), "invalid JSON reply") {
+		t.Errorf("a reply with an invalid escape in an annotation: %v", err)
 	}
 }
