@@ -2,13 +2,10 @@ package facade
 
 import (
 	"bytes"
-	"encoding/json"
 	"hash/maphash"
 	"maps"
-	"strconv"
 	"sync"
 
-	"github.com/tsctl/tsctl/internal/jsonvalue"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/provider"
 )
@@ -40,7 +37,7 @@ type handedEntry struct {
 	props map[string]any  // the properties the site gave it, never changed
 	xml   string          // the XML annotated on it
 	seq   *model.Sequence // the sequence parsed from xml
-	steps []any           // its Steps as the answer rendered them (stepsJSON), never changed
+	steps []byte          // its Steps as the answer encoded them (appendSteps), never changed
 	enc   []byte          // the object as the answer encoded it, never changed
 }
 
@@ -108,76 +105,4 @@ func (h *handedOut) take(_ string, raw []byte) (any, bool) {
 	}
 	h.taken++
 	return e, true
-}
-
-// sameJSON reports whether two JSON values are equal once encoded
-// (jsonvalue writes a value one way only: object keys sorted, strings
-// escaped alike, a number as its literal), so that equal encodings are
-// equal values as the body decoder reads them back. Values equal as they
-// are — maps and arrays of equal elements, equal strings and bools,
-// numbers of one literal — are equal without being encoded.
-func sameJSON(a, b any) bool {
-	if equalValues(a, b) {
-		return true
-	}
-	x, err1 := jsonvalue.Append(nil, a)
-	y, err2 := jsonvalue.Append(nil, b)
-	return err1 == nil && err2 == nil && bytes.Equal(x, y)
-}
-
-// equalValues reports whether a and b are the same JSON value as they
-// are; false may still be two values of one encoding (sameJSON).
-func equalValues(a, b any) bool {
-	switch a := a.(type) {
-	case nil:
-		return b == nil
-	case string:
-		b, ok := b.(string)
-		return ok && a == b
-	case bool:
-		b, ok := b.(bool)
-		return ok && a == b
-	case map[string]any:
-		b, ok := b.(map[string]any)
-		if !ok || len(a) != len(b) || (a == nil) != (b == nil) {
-			return false
-		}
-		for k, v := range a {
-			w, ok := b[k]
-			if !ok || !equalValues(v, w) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		b, ok := b.([]any)
-		if !ok || len(a) != len(b) || (a == nil) != (b == nil) {
-			return false
-		}
-		for i := range a {
-			if !equalValues(a[i], b[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	x, ok1 := numberLiteral(a)
-	y, ok2 := numberLiteral(b)
-	return ok1 && ok2 && x == y
-}
-
-// numberLiteral is the literal a number is encoded as.
-func numberLiteral(v any) (string, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		if n == "" {
-			return "0", true
-		}
-		return string(n), true
-	case int64:
-		return strconv.FormatInt(n, 10), true
-	case int:
-		return strconv.Itoa(n), true
-	}
-	return "", false
 }

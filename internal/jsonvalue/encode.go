@@ -154,6 +154,10 @@ func appendObject(dst []byte, m map[string]any) ([]byte, error) {
 	return append(dst, '}'), nil
 }
 
+// AppendString is Append of a string, without making it an interface
+// value first.
+func AppendString(dst []byte, s string) []byte { return appendString(dst, s) }
+
 const hexDigits = "0123456789abcdef"
 
 // appendString writes s quoted as encoding/json does without HTML

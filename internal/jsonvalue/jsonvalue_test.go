@@ -363,3 +363,13 @@ func FuzzDecodeObjectOmitting(f *testing.F) {
 		checkOmitting(t, data)
 	})
 }
+
+// TestAppendString: AppendString writes what Append writes for a string.
+func TestAppendString(t *testing.T) {
+	for _, s := range []string{"", `a"b\c`, "<&>\u2028\xff\x01é"} {
+		want, _ := Append([]byte("x"), s)
+		if got := AppendString([]byte("x"), s); !bytes.Equal(got, want) {
+			t.Errorf("AppendString(%q) = %s, Append %s", s, got, want)
+		}
+	}
+}
