@@ -43,7 +43,10 @@ var errBodyTooLarge = errors.New("request body too large")
 // request has is decoded in one pass (internal/jsonvalue: the values
 // encoding/json's Decoder with UseNumber reads, at a fraction of its CPU)
 // rather than token by token.
-func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+//
+// take, when not nil, is shown the body's object members and may take
+// them whole (jsonvalue.DecodeObjectMembers).
+func decodeBody(w http.ResponseWriter, r *http.Request, take jsonvalue.Taker) (map[string]any, error) {
 	if r.ContentLength > MaxRequestBytes {
 		return nil, errBodyTooLarge
 	}
@@ -66,7 +69,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) 
 	if err != nil {
 		return nil, &provider.Error{Kind: provider.KindInvalid, Op: "decode request", Msg: err.Error()}
 	}
-	v, err := decodeObject(buf.Bytes())
+	v, err := decodeObject(buf.Bytes(), take)
 	if err != nil {
 		return nil, &provider.Error{Kind: provider.KindInvalid, Op: "decode request", Msg: err.Error()}
 	}
@@ -75,10 +78,14 @@ func decodeBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) 
 
 var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// decodeObject decodes one JSON object, of a shape checkShape accepts.
-func decodeObject(data []byte) (map[string]any, error) {
+// decodeObject decodes one JSON object, of a shape checkShape accepts,
+// its object members shown to take when it is not nil.
+func decodeObject(data []byte, take jsonvalue.Taker) (map[string]any, error) {
 	if err := checkShape(data); err != nil {
 		return nil, err
+	}
+	if take != nil {
+		return jsonvalue.DecodeObjectMembers(data, take)
 	}
 	v, err := jsonvalue.Decode(data)
 	if err != nil {
@@ -115,11 +122,7 @@ func shape(data []byte, maxValues, maxDepth int) (values, levels int, err error)
 		switch c := data[i]; c {
 		case ' ', '\t', '\n', '\r', ':':
 		case '"':
-			for i++; i < len(data) && data[i] != '"'; i++ {
-				if data[i] == '\\' {
-					i++
-				}
-			}
+			i = stringEnd(data, i+1)
 			if key {
 				key = false
 				continue
@@ -156,6 +159,29 @@ func shape(data []byte, maxValues, maxDepth int) (values, levels int, err error)
 		}
 	}
 	return values, levels, nil
+}
+
+// stringEnd returns the index of the '"' that ends the string whose
+// content starts at data[start] (a quote after an even run of
+// backslashes, none counting beyond start: a backslash escapes the byte
+// after it), or len(data). It finds each quote with bytes.IndexByte: a
+// sequence's XML has a quote every twenty bytes and nothing else to stop
+// at.
+func stringEnd(data []byte, start int) int {
+	for i := start; ; i++ {
+		j := bytes.IndexByte(data[i:], '"')
+		if j < 0 {
+			return len(data)
+		}
+		i += j
+		k := i
+		for k > start && data[k-1] == '\\' {
+			k--
+		}
+		if (i-k)%2 == 0 {
+			return i
+		}
+	}
 }
 
 func delimiter(c byte) bool {

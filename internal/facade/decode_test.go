@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/tsctl/tsctl/internal/jsonvalue"
 )
 
 // tokenShape counts values and levels as the token-by-token decoder did:
@@ -59,6 +61,7 @@ func TestShape(t *testing.T) {
 		`{"Steps":[{"@odata.type":"#A.B","Name":"x,y:z","Steps":[{"a":{"b":[[],{}]}}]},{"k":"}]{["}]}`,
 		` { "a" : [ { "b" : "c" } , "d" ] , "e" : { } } `,
 		`{"u":"\u003c\u0022","n":[0,1,2],"o":{"p":{"q":{"r":"s"}}}}`,
+		`{"a":"\\\\\"","b":"x\\\\","c":["\\",{"d":"\"\\"}]}`,
 	} {
 		wantValues, wantLevels := tokenShape(t, text)
 		values, levels, err := shape([]byte(text), 1000, 1000)
@@ -78,10 +81,41 @@ func TestShape(t *testing.T) {
 	}
 }
 
+// TestStringEnd holds stringEnd to the byte-by-byte scan it replaces (a
+// backslash skips the byte after it, the first quote not skipped ends
+// the string) on every text of quotes, backslashes and letters up to
+// eight bytes long.
+func TestStringEnd(t *testing.T) {
+	byteByByte := func(data []byte, i int) int {
+		for ; i < len(data) && data[i] != '"'; i++ {
+			if data[i] == '\\' {
+				i++
+			}
+		}
+		return min(i, len(data))
+	}
+	alphabet := []byte{'"', '\\', 'a'}
+	var texts func(prefix []byte, n int)
+	texts = func(prefix []byte, n int) {
+		for start := 0; start <= len(prefix); start++ {
+			if got, want := stringEnd(prefix, start), byteByByte(prefix, start); got != want {
+				t.Fatalf("%q from %d: stringEnd %d, byte by byte %d", prefix, start, got, want)
+			}
+		}
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			texts(append(prefix, c), n-1)
+		}
+	}
+	texts(nil, 8)
+}
+
 // TestDecodeObject: what is decoded is what encoding/json reads (numbers
 // as json.Number), and a body that is not one object is refused.
 func TestDecodeObject(t *testing.T) {
-	m, err := decodeObject([]byte(`{"a":[1,"x<y>"],"b":{"c":2.50}}`))
+	m, err := decodeObject([]byte(`{"a":[1,"x<y>"],"b":{"c":2.50}}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,15 +123,16 @@ func TestDecodeObject(t *testing.T) {
 		t.Errorf("decoded %#v", m)
 	}
 	for _, bad := range []string{``, `[]`, `"x"`, `{} 1`, `{"a":}`, `{"a":1`} {
-		if _, err := decodeObject([]byte(bad)); err == nil {
+		if _, err := decodeObject([]byte(bad), nil); err == nil {
 			t.Errorf("%q decoded", bad)
 		}
 	}
 }
 
-// TestSameJSON: two values are the same when their encodings are, whether
-// found equal as they are or only once encoded.
-func TestSameJSON(t *testing.T) {
+// TestSameEncoding: Steps brought back are the same as those kept when
+// their encodings are, whatever Go types the values have (a number
+// decoded as json.Number, one rendered as int64).
+func TestSameEncoding(t *testing.T) {
 	steps := func(timeout any, name string) any {
 		return []any{map[string]any{"@odata.type": "#AdminService.SMS_TaskSequence_Group", "Name": "G", "Enabled": true,
 			"Steps": []any{map[string]any{"Name": name, "Timeout": timeout, "Description": nil}}}}
@@ -118,11 +153,13 @@ func TestSameJSON(t *testing.T) {
 		{json.Number(""), int64(0), true},
 		{true, "true", false},
 	} {
-		if got := sameJSON(c.a, c.b); got != c.same {
-			t.Errorf("sameJSON(%v, %v) = %v", c.a, c.b, got)
+		a, _ := jsonvalue.Marshal(c.a)
+		b, _ := jsonvalue.Marshal(c.b)
+		if got := sameEncoding(c.a, b); got != c.same {
+			t.Errorf("sameEncoding(%v, %s) = %v", c.a, b, got)
 		}
-		if got := sameJSON(c.b, c.a); got != c.same {
-			t.Errorf("sameJSON(%v, %v) = %v", c.b, c.a, got)
+		if got := sameEncoding(c.b, a); got != c.same {
+			t.Errorf("sameEncoding(%v, %s) = %v", c.b, a, got)
 		}
 	}
 }

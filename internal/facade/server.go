@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -182,7 +183,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		var err error
-		if body, err = decodeBody(w, r); err != nil {
+		var take jsonvalue.Taker
+		if rt.method != "" {
+			// An SMS_TaskSequence passed back as it was handed out is
+			// taken whole (handedOut), not decoded.
+			take = s.handedOut.take
+		}
+		if body, err = decodeBody(w, r, take); err != nil {
 			if errors.Is(err, errBodyTooLarge) {
 				w.Header().Set("Connection", "close")
 				writeJSONError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
@@ -314,7 +321,7 @@ func (s *server) getKept(w http.ResponseWriter, r *http.Request, site revisioned
 	}
 	entity := kept.entity
 	if in != nil {
-		if entity, err = jsonvalue.Append(nil, edm.Typed(rt.class, edm.ToJSON(in, false))); err != nil {
+		if entity, err = jsonvalue.Marshal(edm.Typed(rt.class, edm.ToJSON(in, false))); err != nil {
 			writeError(w, fmt.Errorf("encode the answer: %w", err))
 			return
 		}
@@ -350,6 +357,10 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 	in := map[string]any{}
 	for k, v := range body {
 		if strings.HasPrefix(k, "@") {
+			continue
+		}
+		if e, ok := v.(*handedEntry); ok {
+			in[k] = e.instance()
 			continue
 		}
 		val := edm.ValueFromJSON(v)
@@ -388,10 +399,17 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 				if !given || rt.method != "ImportSequence" {
 					x = model.MarshalString(q)
 				}
-				steps := stepsJSON(q.Steps)
-				j["Steps"] = steps
+				steps := encodeSteps(q.Steps)
+				j["Steps"] = jsonvalue.Raw(steps)
 				j[sequenceXML] = x
-				s.handedOut.put(&handedEntry{xml: x, seq: q, steps: steps})
+				enc, err := jsonvalue.Marshal(j)
+				if err != nil {
+					writeError(w, fmt.Errorf("encode the answer: %w", err))
+					return
+				}
+				s.handedOut.put(&handedEntry{class: o.Class, props: maps.Clone(o.Props), xml: x, seq: q, steps: steps, enc: enc})
+				res[k] = jsonvalue.Raw(enc)
+				continue
 			}
 			res[k] = j
 			continue
@@ -401,52 +419,13 @@ func (s *server) execMethod(w http.ResponseWriter, r *http.Request, site provide
 	writeJSON(w, 201, res)
 }
 
-// stepsJSON renders a step tree as the service types SMS_TaskSequence.Steps
-// (Collection(AdminService.SMS_TaskSequence_Step), abstract): each element
-// names its concrete class with @odata.type; groups hold their Steps,
-// actions their SupportedEnvironment, Timeout and class properties.
-// Conditions are left out: the façade does not model
-// SMS_TaskSequence_Condition operands.
-func stepsJSON(steps []*model.Step) []any {
-	out := make([]any, 0, len(steps))
-	for _, st := range steps {
-		class := st.Type
-		if st.Kind == model.KindGroup {
-			class = "SMS_TaskSequence_Group"
-		}
-		m := map[string]any{"@odata.type": edm.TypePrefix + class, "Name": st.Name, "Description": st.Description,
-			"Enabled": !st.Disabled, "ContinueOnError": st.ContinueOnError}
-		if st.Kind == model.KindGroup {
-			m["Steps"] = stepsJSON(st.Steps)
-		} else {
-			env := "WinPEandFullOS"
-			if st.RunIn != nil {
-				env = *st.RunIn
-			}
-			m["SupportedEnvironment"] = env
-			if st.Timeout != nil {
-				if n, err := strconv.ParseInt(*st.Timeout, 10, 64); err == nil {
-					m["Timeout"] = n
-				}
-			}
-			for _, v := range st.Vars {
-				if v.Property != "" {
-					m[v.Property] = v.Value
-				}
-			}
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 // sequenceBack returns the sequence of an SMS_TaskSequence passed back to
 // the façade, by the XML annotated on it, once its Steps are checked to
 // be those the façade handed out with that XML: from handedOut when the
 // façade handed it out recently, else parsed and rendered again.
 func (s *server) sequenceBack(x string, steps any) (*model.Sequence, error) {
 	if e, kept := s.handedOut.get(x); kept {
-		if !sameJSON(steps, e.steps) {
+		if !sameEncoding(steps, e.steps) {
 			return nil, errStepsChanged
 		}
 		return e.seq, nil
@@ -455,7 +434,7 @@ func (s *server) sequenceBack(x string, steps any) (*model.Sequence, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !sameJSON(steps, stepsJSON(q.Steps)) {
+	if !sameEncoding(steps, encodeSteps(q.Steps)) {
 		return nil, errStepsChanged
 	}
 	return q, nil

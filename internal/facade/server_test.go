@@ -367,3 +367,123 @@ func TestKeptAnswers(t *testing.T) {
 		t.Errorf("after a change: %s", got)
 	}
 }
+
+// callRaw posts body as it is and returns the status and the reply's bytes.
+func callRaw(t *testing.T, srv *httptest.Server, path string, body []byte) (int, []byte) {
+	t.Helper()
+	resp, err := srv.Client().Post(srv.URL+path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
+// TestSequencePassedBackWhole: an SMS_TaskSequence passed back to
+// SetSequence byte for byte as ImportSequence's answer encoded it is
+// taken as the entry kept for it, without being decoded; one differing in
+// any byte (its Steps changed, or only spaces) is decoded and checked as
+// before, and so is one no longer kept.
+func TestSequencePassedBackWhole(t *testing.T) {
+	site, err := local.Open(t.TempDir(), local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { site.Close() })
+	h := Handler(func(context.Context) (provider.Site, error) { return site, nil })
+	s := h.(*server)
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	importSeq := func(name string) []byte {
+		t.Helper()
+		seq := `<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="` + name + `" runIn="WinPEandFullOS"><action>smsswd.exe /run: cmd /c echo "hi" &amp; exit</action><defaultVarList><variable name="CommandLine" property="CommandLine">cmd /c echo "hi" &amp; exit</variable></defaultVarList></step></sequence>`
+		body, _ := json.Marshal(map[string]any{"SequenceXML": seq})
+		status, reply := callRaw(t, srv, "/AdminService/wmi/SMS_TaskSequencePackage.ImportSequence", body)
+		if status != 201 {
+			t.Fatalf("ImportSequence: %d %s", status, reply)
+		}
+		var out map[string]json.RawMessage
+		if err := json.Unmarshal(reply, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out["TaskSequence"]
+	}
+	setSeq := func(name string, ts []byte) (int, []byte) {
+		body := append([]byte(`{"TaskSequencePackage":{"@odata.type":"#AdminService.SMS_TaskSequencePackage","Name":"`+name+`"},"TaskSequence":`), ts...)
+		return callRaw(t, srv, "/AdminService/wmi/SMS_TaskSequencePackage.SetSequence", append(body, '}'))
+	}
+	taken := func(ts []byte) bool {
+		t.Helper()
+		body, err := decodeObject(append(append([]byte(`{"TaskSequence":`), ts...), '}'), s.handedOut.take)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, ok := body["TaskSequence"].(*handedEntry)
+		return ok
+	}
+	stored := func(name string) string {
+		t.Helper()
+		list, err := site.Query(context.Background(), provider.Query{Class: "SMS_TaskSequencePackage", Where: map[string]string{"Name": name}})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("%s: %v %v", name, list, err)
+		}
+		in, err := site.Get(context.Background(), provider.Path("SMS_TaskSequencePackage", "PackageID", list[0].String("PackageID")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in.String("Sequence")
+	}
+
+	ts := importSeq("Hello")
+	if !taken(ts) {
+		t.Fatal("the SMS_TaskSequence handed out is not taken when it comes back as it was sent")
+	}
+	takenSoFar := func() int {
+		s.handedOut.mu.Lock()
+		defer s.handedOut.mu.Unlock()
+		return s.handedOut.taken
+	}
+	before := takenSoFar()
+	if status, reply := setSeq("Whole", ts); status != 201 || takenSoFar() != before+1 {
+		t.Fatalf("SetSequence of the object as it was sent: %d %s, taken %d times (want 1)", status, reply, takenSoFar()-before)
+	}
+	if x := stored("Whole"); !strings.Contains(x, `name="Hello"`) {
+		t.Errorf("stored %s", x)
+	}
+
+	renamed := bytes.Replace(ts, []byte(`"Name":"Hello"`), []byte(`"Name":"Other"`), 1)
+	if bytes.Equal(renamed, ts) {
+		t.Fatalf("no step named Hello in %s", ts)
+	}
+	if taken(renamed) {
+		t.Error("an object whose Steps changed is taken")
+	}
+	if status, reply := setSeq("Renamed", renamed); status != 400 || !strings.Contains(string(reply), errStepsChanged.Error()) {
+		t.Errorf("SetSequence with changed Steps: %d %s", status, reply)
+	}
+
+	spaced := append([]byte("{ "), ts[1:]...)
+	if taken(spaced) {
+		t.Error("an object differing in its spaces is taken")
+	}
+	if status, reply := setSeq("Spaced", spaced); status != 201 {
+		t.Errorf("SetSequence of the object with spaces: %d %s", status, reply)
+	}
+
+	for i := 0; i < maxHandedOut; i++ {
+		importSeq(fmt.Sprintf("Step %d", i))
+	}
+	if taken(ts) {
+		t.Errorf("%d sequences handed out after it, the first is still taken", maxHandedOut)
+	}
+	if status, reply := setSeq("Evicted", ts); status != 201 {
+		t.Errorf("SetSequence of an evicted one: %d %s", status, reply)
+	}
+	if x := stored("Evicted"); !strings.Contains(x, `name="Hello"`) {
+		t.Errorf("stored %s", x)
+	}
+}

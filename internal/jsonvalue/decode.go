@@ -68,6 +68,167 @@ func DecodeObject(data []byte) (map[string]any, error) {
 	return m, nil
 }
 
+// A Taker is shown the encoding of an object member of the object
+// DecodeObjectMembers decodes (raw: a slice of its input, valid only
+// during the call, from '{' to its '}') and may take it: when ok, v
+// stands for the member's value, which is not decoded. A Taker must take
+// only what it knows to be a valid encoding of an object (bytes equal to
+// one it wrote, or read and decoded itself): what it takes is not checked.
+type Taker func(key string, raw []byte) (v any, ok bool)
+
+// DecodeObjectMembers is DecodeObject, except that the value of each
+// member of the object that is itself an object is first shown to take,
+// which may stand a value of its own for it (Taker). A member take
+// leaves is decoded as DecodeObject decodes it; so is the rest of the
+// text, refused as DecodeObject refuses it.
+func DecodeObjectMembers(data []byte, take Taker) (map[string]any, error) {
+	d := decoder{data: data, take: take}
+	d.space()
+	if d.i == len(d.data) || d.data[d.i] != '{' {
+		return DecodeObject(data)
+	}
+	if sp, ok := scratchPool.Get().(*[]byte); ok {
+		d.scratch = *sp
+	}
+	defer func() {
+		if cap(d.scratch) <= maxPooledScratch {
+			scratchPool.Put(&d.scratch)
+		}
+	}()
+	v, err := d.object(1)
+	if err != nil {
+		return nil, err
+	}
+	d.space()
+	if d.i < len(d.data) {
+		return nil, d.errAt("invalid character " + quoteChar(d.data[d.i]) + " after top-level value")
+	}
+	return v.(map[string]any), nil
+}
+
+// DecodeObjectOmitting is DecodeObject, except that the members of the
+// object omit reports are checked as DecodeObject checks them but left
+// out of the map: a string is not unescaped or copied.
+func DecodeObjectOmitting(data []byte, omit func(key string) bool) (map[string]any, error) {
+	d := decoder{data: data, omit: omit}
+	d.space()
+	if d.i == len(d.data) || d.data[d.i] != '{' {
+		return DecodeObject(data)
+	}
+	if sp, ok := scratchPool.Get().(*[]byte); ok {
+		d.scratch = *sp
+	}
+	defer func() {
+		if cap(d.scratch) <= maxPooledScratch {
+			scratchPool.Put(&d.scratch)
+		}
+	}()
+	v, err := d.object(1)
+	if err != nil {
+		return nil, err
+	}
+	d.space()
+	if d.i < len(d.data) {
+		return nil, d.errAt("invalid character " + quoteChar(d.data[d.i]) + " after top-level value")
+	}
+	return v.(map[string]any), nil
+}
+
+// skipValue checks the value at d.i as value does and moves past it,
+// building a string not at all.
+func (d *decoder) skipValue(depth int) error {
+	if d.data[d.i] != '"' {
+		_, err := d.value(depth)
+		return err
+	}
+	i := d.i + 1
+	for {
+		i = plainRun(d.data, i)
+		if i >= len(d.data) {
+			d.i = i
+			return d.errEnd()
+		}
+		switch c := d.data[i]; {
+		case c == '"':
+			d.i = i + 1
+			return nil
+		case c == '\\':
+			i++
+			if i >= len(d.data) {
+				d.i = i
+				return d.errEnd()
+			}
+			switch d.data[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i++
+			case 'u':
+				d.i = i + 1
+				if _, err := d.hex4(); err != nil {
+					return err
+				}
+				i = d.i
+			default:
+				d.i = i
+				return d.errChar("in string escape code")
+			}
+		case c < 0x20:
+			d.i = i
+			return d.errChar("in string literal")
+		default:
+			i++ // a byte of a UTF-8 sequence, valid or not (str makes it U+FFFD)
+		}
+	}
+}
+
+// taken shows the object at d.i, a member of the top-level object (depth
+// 1) named key, to d.take, and moves past it if d.take takes it.
+func (d *decoder) taken(depth int, key string) (any, bool) {
+	if d.take == nil || depth != 1 || d.data[d.i] != '{' {
+		return nil, false
+	}
+	end, ok := skipObject(d.data, d.i)
+	if !ok {
+		return nil, false // decoded, and refused, as it is
+	}
+	v, took := d.take(key, d.data[d.i:end])
+	if took {
+		d.i = end
+	}
+	return v, took
+}
+
+// skipObject returns the index just past the '}' that closes the object
+// opened at data[i], counting braces and brackets outside strings and
+// skipping strings whole, escapes included; false if data ends first. It
+// checks nothing else: for a valid object the end is exact, and for any
+// other text the decoder, not skipObject, says what is wrong.
+func skipObject(data []byte, i int) (int, bool) {
+	depth := 0
+	for i < len(data) {
+		switch data[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1, true
+			}
+		case '"':
+			for i++; i < len(data); i++ {
+				i = plainRun(data, i)
+				if i >= len(data) || data[i] == '"' {
+					break
+				}
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		}
+		i++
+	}
+	return 0, false
+}
+
 // scratchPool keeps the scratch buffers of past Decodes, up to
 // maxPooledScratch each.
 var scratchPool sync.Pool
@@ -77,8 +238,10 @@ const maxPooledScratch = 1 << 20
 type decoder struct {
 	data    []byte
 	i       int
-	scratch []byte            // unescaped strings are built here
-	keys    map[string]string // object keys seen, so that a key repeated in every element is one string
+	scratch []byte                // unescaped strings are built here
+	keys    map[string]string     // object keys seen, so that a key repeated in every element is one string
+	take    Taker                 // DecodeObjectMembers' taker of the top-level object's object members, or nil
+	omit    func(key string) bool // DecodeObjectOmitting's members of the top-level object to check and drop, or nil
 }
 
 func (d *decoder) errAt(msg string) error { return &SyntaxError{Offset: int64(d.i), msg: msg} }
@@ -189,11 +352,19 @@ func (d *decoder) object(depth int) (any, error) {
 		if d.i >= len(d.data) {
 			return nil, d.errEnd()
 		}
-		v, err := d.value(depth)
-		if err != nil {
-			return nil, err
+		if took, ok := d.taken(depth, key); ok {
+			m[key] = took
+		} else if d.omit != nil && depth == 1 && d.omit(key) {
+			if err := d.skipValue(depth); err != nil {
+				return nil, err
+			}
+		} else {
+			v, err := d.value(depth)
+			if err != nil {
+				return nil, err
+			}
+			m[key] = v
 		}
-		m[key] = v
 		d.space()
 		if d.i >= len(d.data) {
 			return nil, d.errEnd()

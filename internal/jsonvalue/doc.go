@@ -12,4 +12,12 @@
 // every twenty bytes, made that most of the CPU of a remote read. The
 // differential tests and fuzz targets hold both functions to
 // encoding/json byte for byte and value for value, errors included.
+//
+// A value passed back whole need not be decoded and encoded again:
+// DecodeObjectMembers shows each object member's bytes to a Taker before
+// decoding it (the served site takes an SMS_TaskSequence it handed out
+// without decoding it), DecodeObjectOmitting checks members it is told
+// to leave out without building them (the client's instance annotations),
+// and Append writes a Raw as it is (the client sends back the bytes it
+// was given).
 package jsonvalue

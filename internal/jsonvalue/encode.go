@@ -6,22 +6,31 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
+
+// Raw is the encoding of one JSON value, which Append writes as it is: a
+// value read once and passed back whole is not decoded and encoded
+// again. Append does not check it: a Raw must hold one valid JSON value
+// (bytes decoded without error, or written by Append).
+type Raw []byte
 
 // Append appends the JSON encoding of v to dst, byte for byte what an
 // encoding/json Encoder with SetEscapeHTML(false) writes (object keys
 // sorted, '<', '>' and '&' as they are, U+2028 and U+2029 escaped,
-// invalid UTF-8 as \ufffd), without the newline it ends with. The values
-// Decode returns, and the strings, integers, bools and slices of them a
-// provider.Instance holds, are written directly; anything else through
-// encoding/json.
+// invalid UTF-8 as \ufffd), without the newline it ends with; a Raw as it
+// is. The values Decode returns, and the strings, integers, bools and
+// slices of them a provider.Instance holds, are written directly;
+// anything else through encoding/json.
 func Append(dst []byte, v any) ([]byte, error) {
 	switch t := v.(type) {
 	case nil:
 		return append(dst, "null"...), nil
 	case string:
 		return appendString(dst, t), nil
+	case Raw:
+		return append(dst, t...), nil
 	case bool:
 		return strconv.AppendBool(dst, t), nil
 	case int64:
@@ -99,6 +108,30 @@ func Append(dst []byte, v any) ([]byte, error) {
 	return append(dst, bytes.TrimSuffix(b.Bytes(), []byte("\n"))...), nil
 }
 
+// Marshal returns what Append(nil, v) returns, in a slice of its exact
+// length: the value is encoded in a buffer kept for the next call, so
+// that a large value (a sequence's 40 KB of XML) costs one allocation of
+// its size, not the doublings of a slice grown from nothing.
+func Marshal(v any) ([]byte, error) {
+	buf, _ := marshalBuffers.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	b, err := Append((*buf)[:0], v)
+	out := append([]byte(nil), b...)
+	if cap(b) <= maxPooledScratch {
+		*buf = b
+		marshalBuffers.Put(buf)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// marshalBuffers are Marshal's buffers, each up to maxPooledScratch.
+var marshalBuffers sync.Pool
+
 func appendObject(dst []byte, m map[string]any) ([]byte, error) {
 	var buf [32]string
 	keys := buf[:0]
@@ -120,6 +153,10 @@ func appendObject(dst []byte, m map[string]any) ([]byte, error) {
 	}
 	return append(dst, '}'), nil
 }
+
+// AppendString is Append of a string, without making it an interface
+// value first.
+func AppendString(dst []byte, s string) []byte { return appendString(dst, s) }
 
 const hexDigits = "0123456789abcdef"
 

@@ -191,3 +191,185 @@ func BenchmarkDecodeSequenceReply(b *testing.B) {
 		}
 	})
 }
+
+// checkMembers holds DecodeObjectMembers to DecodeObject on data, with a
+// taker that takes each object member as Decode reads its encoding: both
+// refuse data with the same error, or decode it to equal values; and a
+// taker that takes nothing is shown exactly the members' encodings.
+func checkMembers(t *testing.T, data []byte) {
+	t.Helper()
+	want, werr := DecodeObject(data)
+	shown := map[string][]byte{}
+	got, gerr := DecodeObjectMembers(data, func(key string, raw []byte) (any, bool) {
+		v, err := Decode(raw)
+		if err != nil {
+			return nil, false
+		}
+		shown[key] = append([]byte(nil), raw...)
+		return v, true
+	})
+	if (werr != nil) != (gerr != nil) || (werr != nil && werr.Error() != gerr.Error()) {
+		t.Fatalf("%q: DecodeObject says %v, DecodeObjectMembers says %v", data, werr, gerr)
+	}
+	if werr != nil {
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: DecodeObjectMembers = %#v, DecodeObject = %#v", data, got, want)
+	}
+	for k, raw := range shown {
+		// (A repeated key keeps its last value, which may not be this.)
+		if !bytes.Contains(data, raw) || raw[0] != '{' || raw[len(raw)-1] != '}' {
+			t.Fatalf("%q: shown %q for %q", data, raw, k)
+		}
+	}
+	for k, v := range want {
+		if _, ok := v.(map[string]any); ok && shown[k] == nil {
+			t.Fatalf("%q: the object member %q was not shown", data, k)
+		}
+	}
+}
+
+var memberSeeds = []string{
+	`{}`, `{"a":{}}`, ` { "a" : { "b" : [ 1, { "c" : "}" } ] } , "d" : 2 } `,
+	`{"TaskSequencePackage":{"Name":"x"},"TaskSequence":{"@odata.type":"#AdminService.SMS_TaskSequence","Steps":[{"Name":"a\"}{"}],"@tsctl.sequenceXml":"<sequence/>"}}`,
+	`{"a":{"b":"\\"},"c":{"d":"\"}"}}`, `{"a":{"x":1},"a":{"y":2}}`,
+	// refused
+	`{"a":{"x":1},"b":tru}`, `{"a":{"x":1}`, `{"a":{"x":1}}x`, `{"a":{"x":"}`, `{"a":{"x":1]}`, `{"a":{"x" 1}}`, `[{"a":{}}]`, `"a"`, ``,
+}
+
+// TestDecodeObjectMembers: a member taken stands for the member's value,
+// the rest of the text is decoded and refused as DecodeObject does.
+func TestDecodeObjectMembers(t *testing.T) {
+	for _, s := range append(memberSeeds, seeds...) {
+		checkMembers(t, []byte(s))
+	}
+	data := []byte(`{"TaskSequence":{"Steps":[{"Name":"a"}]},"Other":{"x":1},"n":1}`)
+	got, err := DecodeObjectMembers(data, func(key string, raw []byte) (any, bool) {
+		if key == "TaskSequence" {
+			return Raw(append([]byte(nil), raw...)), true
+		}
+		return nil, false
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := got["TaskSequence"].(Raw); !ok || string(r) != `{"Steps":[{"Name":"a"}]}` {
+		t.Fatalf("TaskSequence = %#v", got["TaskSequence"])
+	}
+	if _, ok := got["Other"].(map[string]any); !ok {
+		t.Fatalf("Other = %#v, not decoded", got["Other"])
+	}
+	// What a taker takes is not decoded: the text after it still is.
+	if _, err := DecodeObjectMembers([]byte(`{"a":{"x":1},"b":[1,}`), func(string, []byte) (any, bool) { return nil, true }); err == nil {
+		t.Fatal("a text refused after a taken member was decoded")
+	}
+}
+
+// TestAppendRaw: a Raw is written as it is, wherever it is.
+func TestAppendRaw(t *testing.T) {
+	got, err := Append(nil, map[string]any{"b": Raw(`{"z" : 1}`), "a": []any{Raw(`[ ]`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"a":[[ ]],"b":{"z" : 1}}`; string(got) != want {
+		t.Fatalf("Append = %s, want %s", got, want)
+	}
+}
+
+func FuzzDecodeObjectMembers(f *testing.F) {
+	for _, s := range append(memberSeeds, seeds...) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkMembers(t, data)
+	})
+}
+
+// TestMarshal: Marshal is Append(nil, v), in one allocation of its own
+// that a later call does not change.
+func TestMarshal(t *testing.T) {
+	big := strings.Repeat(`<a b="c">&amp;</a>`, 3000)
+	first, err := Marshal(map[string]any{"SequenceXML": big})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := Append(nil, map[string]any{"SequenceXML": big})
+	if !bytes.Equal(first, want) {
+		t.Fatalf("Marshal = %d bytes, Append %d", len(first), len(want))
+	}
+	kept := bytes.Clone(first)
+	if _, err := Marshal(strings.Repeat("x", len(big))); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, kept) {
+		t.Fatal("a later Marshal changed what an earlier one returned")
+	}
+	if _, err := Marshal(json.Number("1x")); err == nil {
+		t.Fatal("an invalid number was marshalled")
+	}
+	var v any = big
+	if n := testing.AllocsPerRun(20, func() { _, _ = Marshal(v) }); n > 1 && !raceDetector {
+		t.Errorf("Marshal of a string: %.0f allocations, want 1", n)
+	}
+}
+
+// checkOmitting holds DecodeObjectOmitting to DecodeObject on data, the
+// omitted members deleted: the same value, or the same refusal.
+func checkOmitting(t *testing.T, data []byte) {
+	t.Helper()
+	omit := func(key string) bool { return strings.HasPrefix(key, "@") || key == "" }
+	want, werr := DecodeObject(data)
+	got, gerr := DecodeObjectOmitting(data, omit)
+	if (werr != nil) != (gerr != nil) || (werr != nil && werr.Error() != gerr.Error()) {
+		t.Fatalf("%q: DecodeObject says %v, DecodeObjectOmitting says %v", data, werr, gerr)
+	}
+	if werr != nil {
+		return
+	}
+	for k := range want {
+		if omit(k) {
+			delete(want, k)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: DecodeObjectOmitting = %#v, DecodeObject less the omitted = %#v", data, got, want)
+	}
+}
+
+var omittingSeeds = []string{
+	`{"@tsctl.sequenceXml":"<a b=\"c\"/>\u00e9\ud800\ud800\\\/\b\f\n\r\t","Name":"x","@odata.type":"#A.B","Steps":[{"@x":"kept, nested"}]}`,
+	`{"@a":{"b":[1,"\u0041"]},"@c":12.5e3,"@d":null,"":true}`,
+	"{\"@a\":\"\xff\xfe\"}",
+	// refused
+	`{"@a":"\x"}`, `{"@a":"\u12g4"}`, "{\"@a\":\"a\x01b\"}", `{"@a":"abc`, `{"@a":"\`, `{"@a":"\u00`, `{"@a":tru}`, `{"@a":"x" "b":1}`,
+	`{"@a":"\ud800\u12"}`, `{"@a":{"b":}}`,
+}
+
+// TestDecodeObjectOmitting: the members left out are checked as
+// DecodeObject checks them, strings' escapes and control characters
+// included; the rest is what DecodeObject decodes.
+func TestDecodeObjectOmitting(t *testing.T) {
+	for _, s := range append(append(omittingSeeds, memberSeeds...), seeds...) {
+		checkOmitting(t, []byte(s))
+	}
+}
+
+func FuzzDecodeObjectOmitting(f *testing.F) {
+	for _, s := range append(append(omittingSeeds, memberSeeds...), seeds...) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkOmitting(t, data)
+	})
+}
+
+// TestAppendString: AppendString writes what Append writes for a string.
+func TestAppendString(t *testing.T) {
+	for _, s := range []string{"", `a"b\c`, "<&>\u2028\xff\x01é"} {
+		want, _ := Append([]byte("x"), s)
+		if got := AppendString([]byte("x"), s); !bytes.Equal(got, want) {
+			t.Errorf("AppendString(%q) = %s, Append %s", s, got, want)
+		}
+	}
+}

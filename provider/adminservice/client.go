@@ -141,11 +141,17 @@ type odataError struct {
 // do sends one request (body encoded as JSON, when not nil) and returns
 // the JSON object it is answered with (nil for an empty reply).
 func (c *Client) do(ctx context.Context, op, method, rel string, body any) (map[string]any, error) {
+	return c.doTaking(ctx, op, method, rel, body, nil)
+}
+
+// doTaking is do, the reply's object members shown to take as it is
+// decoded (jsonvalue.DecodeObjectMembers), when take is not nil.
+func (c *Client) doTaking(ctx context.Context, op, method, rel string, body any, take jsonvalue.Taker) (map[string]any, error) {
 	var rd io.Reader
 	if body != nil {
 		// Sequence XML is full of < and >: unescaped, a body is about as
 		// long as the XML instead of up to six times longer.
-		b, err := jsonvalue.Append(nil, body)
+		b, err := jsonvalue.Marshal(body)
 		if err != nil {
 			return nil, &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: err.Error()}
 		}
@@ -176,7 +182,7 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any) (map[
 		resp.Body.Close()
 	}()
 	if resp.StatusCode < 300 {
-		return decodeReply(op, resp)
+		return decodeReply(op, resp, take)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
 	if err != nil {
@@ -256,8 +262,9 @@ func (c *Client) do(ctx context.Context, op, method, rel string, body any) (map[
 // encoding/json's Decoder with UseNumber reads, at a fraction of its
 // CPU); what it returns shares nothing with the buffer. A reply cut short
 // is transient (worth a retry); one that is not a JSON object, or is over
-// maxReplyBytes, a failure.
-func decodeReply(op string, resp *http.Response) (map[string]any, error) {
+// maxReplyBytes, a failure. take, when not nil, is shown the reply's
+// object members (jsonvalue.DecodeObjectMembers).
+func decodeReply(op string, resp *http.Response, take jsonvalue.Taker) (map[string]any, error) {
 	buf := replyBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= 1<<20 {
@@ -276,6 +283,13 @@ func decodeReply(op string, resp *http.Response) (map[string]any, error) {
 	}
 	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
 		return nil, nil
+	}
+	if take != nil {
+		m, err := jsonvalue.DecodeObjectMembers(buf.Bytes(), take)
+		if err != nil {
+			return nil, &provider.Error{Kind: provider.KindFailed, Op: op, Msg: "invalid JSON reply: " + err.Error()}
+		}
+		return m, nil
 	}
 	v, err := jsonvalue.Decode(buf.Bytes())
 	if err != nil {
@@ -325,6 +339,13 @@ func replyValue(op string, reply map[string]any) ([]map[string]any, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// annotation reports whether an object's member is an instance
+// annotation its instance leaves out (edm.FromJSON): all but
+// @odata.type, which names its class.
+func annotation(key string) bool {
+	return strings.HasPrefix(key, "@") && key != "@odata.type"
 }
 
 // maxIdleConns is how many connections to the site a client keeps open
@@ -664,6 +685,14 @@ func (c *Client) Delete(ctx context.Context, path string) error {
 func (c *Client) ExecMethod(ctx context.Context, target, method string, in map[string]any) (map[string]any, error) {
 	body := map[string]any{}
 	for k, v := range in {
+		if o, ok := v.(*provider.Instance); ok {
+			if r, ok := o.Handle.(jsonvalue.Raw); ok {
+				// An object the site answered with, passed back: sent as
+				// it came (below).
+				body[k] = r
+				continue
+			}
+		}
 		body[k] = edm.ValueToJSON(v)
 	}
 	class, keys, err := provider.MethodClass(target)
@@ -679,7 +708,24 @@ func (c *Client) ExecMethod(ctx context.Context, target, method string, in map[s
 		}
 		rel = "wmi/" + class + keyURL(class, kv) + "/AdminService." + method
 	}
-	out, err := c.do(ctx, op, http.MethodPost, rel, body)
+	// An embedded object the site answers with (ImportSequence's
+	// SMS_TaskSequence) is kept as the bytes it came in as well as
+	// decoded: passed back to the site (SetSequence), it is sent as it
+	// came, not encoded again. Its instance annotations, which its
+	// properties leave out (edm.FromJSON), are checked but not decoded:
+	// the façade's is the sequence's XML, 40 KB.
+	var raws map[string]jsonvalue.Raw
+	out, err := c.doTaking(ctx, op, http.MethodPost, rel, body, func(key string, raw []byte) (any, bool) {
+		m, err := jsonvalue.DecodeObjectOmitting(raw, annotation)
+		if err != nil {
+			return nil, false // decoded, and refused, with the reply
+		}
+		if raws == nil {
+			raws = map[string]jsonvalue.Raw{}
+		}
+		raws[key] = jsonvalue.Raw(bytes.Clone(raw))
+		return m, true
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -688,7 +734,11 @@ func (c *Client) ExecMethod(ctx context.Context, target, method string, in map[s
 		if strings.HasPrefix(k, "@odata") {
 			continue
 		}
-		res[k] = edm.ValueFromJSON(v)
+		val := edm.ValueFromJSON(v)
+		if o, ok := val.(*provider.Instance); ok && raws[k] != nil {
+			o.Handle = raws[k]
+		}
+		res[k] = val
 	}
 	if err := provider.CheckReturnValue(op, res); err != nil {
 		return nil, err

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -579,5 +580,62 @@ func TestPagingAndUpdates(t *testing.T) {
 	}
 	if strings.TrimSpace(bodies[0]) != `{"Description":"new","PackageID":"PS100001"}` {
 		t.Errorf("update body %s", bodies[0])
+	}
+}
+
+// TestEmbeddedObjectPassedBack: an object a method answers with
+// (ImportSequence's SMS_TaskSequence) is decoded into the instance's
+// properties, and passed back to the site (SetSequence) it is sent byte
+// for byte as the site wrote it — its members' order, spaces and escapes
+// as they came — not decoded and encoded again.
+func TestEmbeddedObjectPassedBack(t *testing.T) {
+	const ts = `{ "@odata.type" : "#AdminService.SMS_TaskSequence", "SchemaVersion":"3.10",` +
+		`"Steps":[{"@odata.type":"#AdminService.SMS_TaskSequence_RunCommandLineAction","Name":"Run \u003cit\u003e","Enabled":true}],` +
+		`"@tsctl.sequenceXml":"\u003csequence version=\"3.10\"/\u003e" }`
+	var setBody []byte
+	var reply atomic.Value // the TaskSequence ImportSequence answers with
+	reply.Store(ts)
+	site := &siteHandler{reply: func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, ".ImportSequence"):
+			w.WriteHeader(201)
+			fmt.Fprint(w, `{"@odata.context":"x","ReturnValue":0,"TaskSequence":`+reply.Load().(string)+`}`)
+		case strings.HasSuffix(r.URL.Path, ".SetSequence"):
+			setBody, _ = io.ReadAll(r.Body)
+			w.WriteHeader(201)
+			fmt.Fprint(w, `{"ReturnValue":0,"SavedTaskSequencePackagePath":"SMS_TaskSequencePackage.PackageID=\"PS100001\""}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}}
+	srv := httptest.NewTLSServer(site)
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := Open(ctx, srv.URL+"/AdminService", trusting(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.ExecMethod(ctx, "SMS_TaskSequencePackage", "ImportSequence", map[string]any{"SequenceXML": `<sequence version="3.10"/>`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := out["TaskSequence"].(*provider.Instance)
+	if got == nil || got.Class != "SMS_TaskSequence" || got.String("SchemaVersion") != "3.10" {
+		t.Fatalf("TaskSequence = %#v", out["TaskSequence"])
+	}
+	if steps, _ := got.Props["Steps"].([]*provider.Instance); len(steps) != 1 || steps[0].String("Name") != "Run <it>" {
+		t.Fatalf("Steps = %#v", got.Props["Steps"])
+	}
+	pkg := &provider.Instance{Class: "SMS_TaskSequencePackage", Props: map[string]any{"Name": "Demo"}}
+	if _, err := c.ExecMethod(ctx, "SMS_TaskSequencePackage", "SetSequence", map[string]any{"TaskSequencePackage": pkg, "TaskSequence": got}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(setBody, []byte(`"TaskSequence":`+ts)) {
+		t.Errorf("SetSequence body:\n%s\nwant the TaskSequence as the site sent it:\n%s", setBody, ts)
+	}
+	// Its annotations, left out of its properties, are still checked.
+	reply.Store(strings.Replace(ts, `\u003csequence`, `\x003csequence`, 1))
+	if _, err := c.ExecMethod(ctx, "SMS_TaskSequencePackage", "ImportSequence", map[string]any{"SequenceXML": `<sequence version="3.10"/>`}); err == nil || !strings.Contains(err.Error(), "invalid JSON reply") {
+		t.Errorf("a reply with an invalid escape in an annotation: %v", err)
 	}
 }
