@@ -79,7 +79,7 @@ func TestSecretPlaceholdersNumbered(t *testing.T) {
 		env("Join password"), // JOIN_PASSWORD_PASSWORD
 		env("join"),          // JOIN_PASSWORD_3
 	}
-	c.usedEnv["JOIN_PASSWORD_5"] = true
+	c.sh.usedEnv["JOIN_PASSWORD_5"] = true
 	got = append(got, env("Join"), env("Join"), env("Join")) // _4, then _5 is taken: _6, _7
 	want := []string{"JOIN_PASSWORD", "JOIN_PASSWORD_2", "JOIN_PASSWORD_PASSWORD", "JOIN_PASSWORD_3", "JOIN_PASSWORD_4", "JOIN_PASSWORD_6", "JOIN_PASSWORD_7"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
