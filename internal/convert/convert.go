@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -55,7 +56,7 @@ type Converter struct {
 	reconverted int
 	listed      map[string]listed // what the step being converted lists for download (PackageInfo), by PackageID
 	appsListed  map[string]string // display names the step being converted lists (AppInfo), by lower-case model name
-	refusals    map[string]string // refusal's answers, by nodeKey of the step it checked
+	refusals    *refusalMemo      // refusal's answers, shared by the converters All starts
 	keyBuf      []byte            // nodeKey's buffer, reused
 	// the env names secret wrote into the sequence being converted (see
 	// refusal)
@@ -909,7 +910,7 @@ func (c *Converter) refusal(step *yaml.Node) string {
 	key, keyed := nodeKey(c.keyBuf[:0], step)
 	if keyed {
 		c.keyBuf = key
-		if why, ok := c.refusals[string(key)]; ok {
+		if why, ok := c.memo().get(key); ok {
 			return why
 		}
 	}
@@ -924,7 +925,7 @@ func (c *Converter) refusal(step *yaml.Node) string {
 	}
 	if !keyed {
 		key = append([]byte("yaml:"), b...)
-		if why, ok := c.refusals[string(key)]; ok {
+		if why, ok := c.memo().get(key); ok {
 			return why
 		}
 	}
@@ -936,13 +937,45 @@ func (c *Converter) refusal(step *yaml.Node) string {
 			break
 		}
 	}
-	if c.refusals == nil {
-		c.refusals = map[string]string{}
-	}
-	if len(c.refusals) < maxRefusals {
-		c.refusals[string(key)] = why
-	}
+	c.memo().put(key, why)
 	return why
+}
+
+// refusalMemo remembers refusal's answers by the key of the step checked
+// (at most maxRefusals of them). An answer depends on the key alone, so
+// the converters All runs at once share one: which of them asks first
+// changes nothing but the time.
+type refusalMemo struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (c *Converter) memo() *refusalMemo {
+	if c.refusals == nil {
+		c.refusals = &refusalMemo{m: map[string]string{}}
+	}
+	return c.refusals
+}
+
+func (r *refusalMemo) get(key []byte) (string, bool) {
+	r.mu.Lock()
+	why, ok := r.m[string(key)]
+	r.mu.Unlock()
+	return why, ok
+}
+
+func (r *refusalMemo) put(key []byte, why string) {
+	r.mu.Lock()
+	if len(r.m) < maxRefusals {
+		r.m[string(key)] = why
+	}
+	r.mu.Unlock()
+}
+
+func (r *refusalMemo) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.m)
 }
 
 // canonicalEnv names the placeholders secret wrote into step SECRET_1,
