@@ -74,7 +74,6 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 	// Converting ahead: a feeder hands out indexes, at most workers of
 	// them unsettled; each worker sends its result on the index's channel.
 	var results []chan converted
-	var stop chan struct{}
 	var ahead chan struct{}
 	if workers > 0 {
 		results = make([]chan converted, len(seqs))
@@ -82,16 +81,11 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 			results[i] = make(chan converted, 1)
 		}
 		ahead = make(chan struct{}, workers)
-		stop = make(chan struct{})
 		indexes := make(chan int)
 		go func() {
 			defer close(indexes)
 			for i := range seqs {
-				select {
-				case ahead <- struct{}{}:
-				case <-stop:
-					return
-				}
+				ahead <- struct{}{} // a slot the settling below frees
 				indexes <- i
 			}
 		}()
@@ -130,9 +124,6 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 		if done != nil {
 			done()
 		}
-	}
-	if stop != nil {
-		close(stop)
 	}
 	close(jobs)
 	wg.Wait()
