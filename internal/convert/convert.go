@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -47,16 +48,16 @@ type Converter struct {
 	Names  Names
 	Report Report
 
-	seq        string            // sequence being converted, for messages
-	reverse    map[refKey]string // names handed out → IDs, for verification
-	apps       map[string]string // application names handed out → model names
-	usedEnv    map[string]bool   // secret placeholders already used
-	envNext    map[string]int    // by placeholder base: the suffix its next search starts from
-	listed     map[string]listed // what the step being converted lists for download (PackageInfo), by PackageID
-	seen       map[string]listed // what every step converted so far lists
-	appsListed map[string]string // display names the step being converted lists (AppInfo), by lower-case model name
-	refusals   map[string]string // refusal's answers, by nodeKey of the step it checked
-	keyBuf     []byte            // nodeKey's buffer, reused
+	seq     string  // sequence being converted, for messages
+	sh      *shared // what the sequences converted so far leave for the next
+	journal *[]op   // when not nil, every read and write of sh is recorded here (see All)
+	// sequences All converted in turn because what a worker converted
+	// ahead read shared state differently (see All)
+	reconverted int
+	listed      map[string]listed // what the step being converted lists for download (PackageInfo), by PackageID
+	appsListed  map[string]string // display names the step being converted lists (AppInfo), by lower-case model name
+	refusals    *refusalMemo      // refusal's answers, shared by the converters All starts
+	keyBuf      []byte            // nodeKey's buffer, reused
 	// the env names secret wrote into the sequence being converted (see
 	// refusal)
 	placeholders map[*yaml.Node]bool
@@ -71,7 +72,14 @@ type refKey struct {
 
 // New returns a converter.
 func New(names Names) *Converter {
-	return &Converter{Names: names, reverse: map[refKey]string{}, apps: map[string]string{}, usedEnv: map[string]bool{}}
+	return &Converter{Names: names, sh: newShared()}
+}
+
+// record adds p to the journal, when one is kept.
+func (c *Converter) record(p op) {
+	if c.journal != nil {
+		*c.journal = append(*c.journal, p)
+	}
 }
 
 // Sequence converts an exported sequence into a `sequences:` entry.
@@ -164,13 +172,9 @@ func (c *Converter) step(s *model.Step, path string) *yaml.Node {
 	}
 	c.listed = listedContent(s.Var)
 	c.appsListed = listedAppsAll(s.Var)
-	if c.seen == nil {
-		c.seen = map[string]listed{}
-	}
 	for id, l := range c.listed {
-		if _, ok := c.seen[id]; !ok {
-			c.seen[id] = l
-		}
+		addSeen(c.sh, id, l)
+		c.record(op{kind: opAddSeen, a: id, l: l})
 	}
 	if k := config.KindForClass(s.Type); k != nil {
 		saved := len(c.Report.IDs)
@@ -401,9 +405,9 @@ func (c *Converter) refOr(kind object.Kind, id, what, fallback string) *yaml.Nod
 	}
 	if name != "" {
 		k := refKey{kind, strings.ToLower(name)}
-		prev, dup := c.reverse[k]
-		if !dup || prev == id {
-			c.reverse[k] = id
+		prev := claimName(c.sh, k, id)
+		c.record(op{kind: opClaimName, key: k, a: id, got: prev})
+		if prev == "" {
 			return str(name)
 		}
 		// two objects of the export share the name: a name would say
@@ -471,28 +475,11 @@ func lookupIn(vars map[string]string) func(string) (string, bool) {
 // secret returns an environment placeholder for a secret the export blanked.
 func (c *Converter) secret(path, field string) *yaml.Node {
 	base := envBase(path, field)
-	// The first of base, base_2, base_3, … not yet used. Placeholders are
-	// never released, so the search for base resumes where it last ended:
-	// sequences exported from one site repeat their step paths, and a
-	// search from 2 each time costs as many tries as there are sequences.
-	name, i := base, c.envNext[base]
-	if i > 2 {
-		name = base + "_" + strconv.Itoa(i)
-	} else {
-		i = 2
-	}
-	for c.usedEnv[name] {
-		name = base + "_" + strconv.Itoa(i)
-		i++
-	}
-	if c.envNext == nil {
-		c.envNext = map[string]int{}
-	}
-	c.envNext[base] = i
-	c.usedEnv[name] = true
+	name := placeholderName(c.sh, base)
 	c.note(&c.Report.Secrets, "%s: %s", path, name)
 	m := flow(mapping())
 	v := str(name)
+	c.record(op{kind: opSecret, a: base, b: name, node: v, line: len(c.Report.Secrets) - 1, where: c.seq + ": " + path + ": "})
 	add(m, "env", v)
 	if c.placeholders == nil {
 		c.placeholders = map[*yaml.Node]bool{}
@@ -707,10 +694,13 @@ func (c *Converter) value(f config.Field, cls *model.Class, prop, v string, vars
 					name, ok = n, true
 				}
 			}
-			if prev, dup := c.apps[strings.ToLower(name)]; ok && name != "" && (!dup || prev == model) {
-				c.apps[strings.ToLower(name)] = model
-				list.Content = append(list.Content, str(name))
-				continue
+			if ok && name != "" {
+				claimed := claimApp(c.sh, strings.ToLower(name), model)
+				c.record(op{kind: opClaimApp, a: strings.ToLower(name), b: model, ok: claimed})
+				if claimed {
+					list.Content = append(list.Content, str(name))
+					continue
+				}
 			}
 			c.note(&c.Report.IDs, "application %s", model)
 			m := flow(mapping())
@@ -920,7 +910,7 @@ func (c *Converter) refusal(step *yaml.Node) string {
 	key, keyed := nodeKey(c.keyBuf[:0], step)
 	if keyed {
 		c.keyBuf = key
-		if why, ok := c.refusals[string(key)]; ok {
+		if why, ok := c.memo().get(key); ok {
 			return why
 		}
 	}
@@ -935,7 +925,7 @@ func (c *Converter) refusal(step *yaml.Node) string {
 	}
 	if !keyed {
 		key = append([]byte("yaml:"), b...)
-		if why, ok := c.refusals[string(key)]; ok {
+		if why, ok := c.memo().get(key); ok {
 			return why
 		}
 	}
@@ -947,13 +937,45 @@ func (c *Converter) refusal(step *yaml.Node) string {
 			break
 		}
 	}
-	if c.refusals == nil {
-		c.refusals = map[string]string{}
-	}
-	if len(c.refusals) < maxRefusals {
-		c.refusals[string(key)] = why
-	}
+	c.memo().put(key, why)
 	return why
+}
+
+// refusalMemo remembers refusal's answers by the key of the step checked
+// (at most maxRefusals of them). An answer depends on the key alone, so
+// the converters All runs at once share one: which of them asks first
+// changes nothing but the time.
+type refusalMemo struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (c *Converter) memo() *refusalMemo {
+	if c.refusals == nil {
+		c.refusals = &refusalMemo{m: map[string]string{}}
+	}
+	return c.refusals
+}
+
+func (r *refusalMemo) get(key []byte) (string, bool) {
+	r.mu.Lock()
+	why, ok := r.m[string(key)]
+	r.mu.Unlock()
+	return why, ok
+}
+
+func (r *refusalMemo) put(key []byte, why string) {
+	r.mu.Lock()
+	if len(r.m) < maxRefusals {
+		r.m[string(key)] = why
+	}
+	r.mu.Unlock()
+}
+
+func (r *refusalMemo) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.m)
 }
 
 // canonicalEnv names the placeholders secret wrote into step SECRET_1,
@@ -1145,14 +1167,19 @@ func (c *Converter) same(orig, got *model.Step) bool {
 type verifyResolver struct{ c *Converter }
 
 func (v verifyResolver) ID(kind object.Kind, name string) (string, error) {
-	if id, ok := v.c.reverse[refKey{kind, strings.ToLower(name)}]; ok {
+	k := refKey{kind, strings.ToLower(name)}
+	id, ok := v.c.sh.reverseID(k)
+	v.c.record(op{kind: opResolveName, key: k, got: id, ok: ok})
+	if ok {
 		return id, nil
 	}
 	return "", fmt.Errorf("unknown %s %q", kind, name)
 }
 func (verifyResolver) Program(string, string) error { return nil }
 func (v verifyResolver) Application(name string) (string, string, error) {
-	if m, ok := v.c.apps[strings.ToLower(name)]; ok {
+	m, ok := v.c.sh.app(strings.ToLower(name))
+	v.c.record(op{kind: opResolveApp, a: strings.ToLower(name), got: m, ok: ok})
+	if ok {
 		return m, name, nil
 	}
 	return "", "", fmt.Errorf("unknown application %q", name)
@@ -1172,17 +1199,11 @@ func (v verifyResolver) AppDisplayName(model string) (string, bool) {
 // always answers, so a step whose own list is missing or differs is not
 // mistaken for one the typed form rebuilds.
 func (v verifyResolver) DescribeContent(name, id string) (desired.ContentInfo, bool) {
-	for _, m := range []map[string]listed{v.c.listed, v.c.seen} {
-		if l, ok := m[strings.ToUpper(id)]; ok && l.name != "" {
-			return desired.ContentInfo{Name: l.name, Kind: l.kind}, true
-		}
+	if l, ok := v.c.listed[strings.ToUpper(id)]; ok && l.name != "" {
+		return desired.ContentInfo{Name: l.name, Kind: l.kind}, true
 	}
-	info := desired.ContentInfo{Name: name}
-	for k, rid := range v.c.reverse {
-		if strings.EqualFold(rid, id) && object.Content.Accepts(k.kind) {
-			info.Kind = k.kind
-		}
-	}
+	info := describeSeen(v.c.sh, name, id)
+	v.c.record(op{kind: opDescribe, a: name, b: id, info: info})
 	return info, true
 }
 func (verifyResolver) CheckID(object.Kind, string) error { return nil }

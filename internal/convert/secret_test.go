@@ -79,7 +79,7 @@ func TestSecretPlaceholdersNumbered(t *testing.T) {
 		env("Join password"), // JOIN_PASSWORD_PASSWORD
 		env("join"),          // JOIN_PASSWORD_3
 	}
-	c.usedEnv["JOIN_PASSWORD_5"] = true
+	c.sh.usedEnv["JOIN_PASSWORD_5"] = true
 	got = append(got, env("Join"), env("Join"), env("Join")) // _4, then _5 is taken: _6, _7
 	want := []string{"JOIN_PASSWORD", "JOIN_PASSWORD_2", "JOIN_PASSWORD_PASSWORD", "JOIN_PASSWORD_3", "JOIN_PASSWORD_4", "JOIN_PASSWORD_6", "JOIN_PASSWORD_7"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
@@ -127,13 +127,13 @@ func TestPlaceholdersValidatedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checked := len(c.refusals)
+	checked := c.memo().len()
 	second, err := yaml.Marshal(c.Sequence(ex.Sequences[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.refusals) != checked {
-		t.Errorf("%d steps validated for the second sequence, want 0", len(c.refusals)-checked)
+	if c.memo().len() != checked {
+		t.Errorf("%d steps validated for the second sequence, want 0", c.memo().len()-checked)
 	}
 	if !strings.Contains(string(first), "{env: JOIN_PASSWORD}") || !strings.Contains(string(second), "{env: JOIN_PASSWORD_2}") {
 		t.Errorf("placeholders not kept:\n%s\n%s", first, second)
