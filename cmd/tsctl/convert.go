@@ -37,10 +37,16 @@ func (c *cli) convert(args []string) int {
 	// Converters on every core allocate at once, and what they allocate
 	// while the collector marks counts as live: a tighter pace while they
 	// run keeps the peak where one converter left it. (export's peak is
-	// the site's reads, which the converters did not raise.)
-	gc := debug.SetGCPercent(convertGCPercent)
+	// the site's reads, which the converters did not raise.) GOGC set by
+	// the user wins.
+	gc := -2 // the pace to go back to; -2: the user's GOGC, left alone
+	if os.Getenv("GOGC") == "" {
+		gc = debug.SetGCPercent(convertGCPercent)
+	}
 	docs, err := convertAll(cv, ex.Sequences, func(s *exportfile.Sequence) string { return s.Source }, k)
-	debug.SetGCPercent(gc)
+	if gc != -2 {
+		debug.SetGCPercent(gc)
+	}
 	k.done()
 	if err != nil {
 		c.errorf("%v", err)
