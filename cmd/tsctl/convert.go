@@ -39,13 +39,14 @@ func (c *cli) convert(args []string) int {
 	// run keeps the peak where one converter left it. (export's peak is
 	// the site's reads, which the converters did not raise.) GOGC set by
 	// the user wins.
-	gc := -2 // the pace to go back to; -2: the user's GOGC, left alone
-	if os.Getenv("GOGC") == "" {
-		gc = debug.SetGCPercent(convertGCPercent)
+	ownPace := os.Getenv("GOGC") == ""
+	var pace int
+	if ownPace {
+		pace = debug.SetGCPercent(convertGCPercent)
 	}
 	docs, err := convertAll(cv, ex.Sequences, func(s *exportfile.Sequence) string { return s.Source }, k)
-	if gc != -2 {
-		debug.SetGCPercent(gc)
+	if ownPace {
+		debug.SetGCPercent(pace)
 	}
 	k.done()
 	if err != nil {
