@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strings"
 
 	"github.com/tsctl/tsctl/internal/config"
@@ -34,20 +33,7 @@ func (c *cli) convert(args []string) int {
 	cv := convert.New(convert.ExportNames{Ex: ex})
 	k := c.newCounter(*quiet)
 	k.phase("converted", "sequences", len(ex.Sequences))
-	// Converters on every core allocate at once, and what they allocate
-	// while the collector marks counts as live: a tighter pace while they
-	// run keeps the peak where one converter left it. (export's peak is
-	// the site's reads, which the converters did not raise.) GOGC set by
-	// the user wins.
-	ownPace := os.Getenv("GOGC") == ""
-	var pace int
-	if ownPace {
-		pace = debug.SetGCPercent(convertGCPercent)
-	}
 	docs, err := convertAll(cv, ex.Sequences, func(s *exportfile.Sequence) string { return s.Source }, k)
-	if ownPace {
-		debug.SetGCPercent(pace)
-	}
 	k.done()
 	if err != nil {
 		c.errorf("%v", err)
@@ -86,10 +72,6 @@ func convertAll(cv *convert.Converter, seqs []*exportfile.Sequence, source func(
 	}
 	return docs, nil
 }
-
-// convertGCPercent is the collector's pace (GOGC) while convert converts
-// sequences on every core.
-const convertGCPercent = 75
 
 // SchemaFile is the name of the JSON Schema written beside converted and
 // exported YAML, which the files' modelines point editors at.
