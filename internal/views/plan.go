@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -258,14 +259,19 @@ func writeObject(w io.Writer, o *plan.Object, st Style, notes ...string) {
 }
 
 // writeStep prints a step change, or a step of a tree, with its fields.
+// A new sequence's tree is thousands of these lines: they are written
+// as strings, without fmt.
 func writeStep(w io.Writer, s plan.StepChange, st Style) {
-	fmt.Fprintln(w, st.paint(s.Action, "  "+stepHead(s)))
+	io.WriteString(w, st.paint(s.Action, "  "+stepHead(s)))
+	io.WriteString(w, "\n")
 	width := 0
 	for _, c := range s.Changes {
 		width = max(width, len(c.Field))
 	}
 	for _, c := range s.Changes {
-		fmt.Fprintf(w, "        %s\n", changeText(c, width, st))
+		io.WriteString(w, "        ")
+		io.WriteString(w, changeText(c, width, st))
+		io.WriteString(w, "\n")
 	}
 }
 
@@ -275,7 +281,7 @@ func stepHead(s plan.StepChange) string {
 	if s.Type == "group" {
 		label = "group"
 	}
-	line := fmt.Sprintf("%s %s %q", s.Action.Symbol(), label, s.Path)
+	line := s.Action.Symbol() + " " + label + " " + strconv.Quote(s.Path)
 	if s.Action != plan.Update && s.Type != "" && s.Type != "group" {
 		line += " (" + strings.TrimPrefix(s.Type, "SMS_TaskSequence_") + ")"
 	}
