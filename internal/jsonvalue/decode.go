@@ -82,35 +82,21 @@ type Taker func(key string, raw []byte) (v any, ok bool)
 // leaves is decoded as DecodeObject decodes it; so is the rest of the
 // text, refused as DecodeObject refuses it.
 func DecodeObjectMembers(data []byte, take Taker) (map[string]any, error) {
-	d := decoder{data: data, take: take}
-	d.space()
-	if d.i == len(d.data) || d.data[d.i] != '{' {
-		return DecodeObject(data)
-	}
-	if sp, ok := scratchPool.Get().(*[]byte); ok {
-		d.scratch = *sp
-	}
-	defer func() {
-		if cap(d.scratch) <= maxPooledScratch {
-			scratchPool.Put(&d.scratch)
-		}
-	}()
-	v, err := d.object(1)
-	if err != nil {
-		return nil, err
-	}
-	d.space()
-	if d.i < len(d.data) {
-		return nil, d.errAt("invalid character " + quoteChar(d.data[d.i]) + " after top-level value")
-	}
-	return v.(map[string]any), nil
+	return decodeObjectWith(&decoder{data: data, take: take})
 }
 
 // DecodeObjectOmitting is DecodeObject, except that the members of the
 // object omit reports are checked as DecodeObject checks them but left
 // out of the map: a string is not unescaped or copied.
 func DecodeObjectOmitting(data []byte, omit func(key string) bool) (map[string]any, error) {
-	d := decoder{data: data, omit: omit}
+	return decodeObjectWith(&decoder{data: data, omit: omit})
+}
+
+// decodeObjectWith decodes d's text, an object, as DecodeObject does, with
+// what d was given to take or omit members; text that is not an object is
+// decoded (and refused) by DecodeObject itself.
+func decodeObjectWith(d *decoder) (map[string]any, error) {
+	data := d.data
 	d.space()
 	if d.i == len(d.data) || d.data[d.i] != '{' {
 		return DecodeObject(data)
