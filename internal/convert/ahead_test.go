@@ -239,3 +239,28 @@ func TestReplayChecksEveryRead(t *testing.T) {
 		t.Errorf("placeholder %s, report %v, used %v", node.Value, secrets, st.usedEnv)
 	}
 }
+
+// TestDescribeSeenDoesNotDependOnMapOrder: an ID handed out under names
+// of two kinds of content is described the same way every time (Go
+// iterates a map in a new order each time): by the name the step lists
+// when one of them is it, else by the first name in order.
+func TestDescribeSeenDoesNotDependOnMapOrder(t *testing.T) {
+	s := newShared()
+	s.reverse[refKey{object.DriverPackage, "drivers hp"}] = "PS100010"
+	s.reverse[refKey{object.Package, "apps hp"}] = "PS100010"
+	s.reverse[refKey{object.OSImage, "windows 11"}] = "PS100020"
+	for range 200 {
+		if got := describeSeen(s, "Drivers HP", "ps100010"); got.Kind != object.DriverPackage {
+			t.Fatalf("listed as Drivers HP: %v", got)
+		}
+		if got := describeSeen(s, "Apps HP", "PS100010"); got.Kind != object.Package {
+			t.Fatalf("listed as Apps HP: %v", got)
+		}
+		if got := describeSeen(s, "something else", "PS100010"); got.Kind != object.Package || got.Name != "something else" {
+			t.Fatalf("listed under another name: %v (want the first name in order, apps hp: a package)", got)
+		}
+		if got := describeSeen(s, "W11", "PS100020"); got.Kind != object.OSImage {
+			t.Fatalf("one name: %v", got)
+		}
+	}
+}

@@ -193,13 +193,40 @@ func describeSeen(v sharedView, name, id string) desired.ContentInfo {
 	if l, ok := v.seenContent(strings.ToUpper(id)); ok && l.name != "" {
 		return desired.ContentInfo{Name: l.name, Kind: l.kind}
 	}
+	// The kind of content a name handed out for id says. An ID handed
+	// out under two names of different kinds (rare: the same PackageID
+	// named by two kinds of step) is answered the same way every time,
+	// whatever order the names are kept in: the kind of the name the step
+	// lists, else of the first name in order.
 	info := desired.ContentInfo{Name: name}
+	var best refKey
+	found := false
 	v.eachReverse(func(k refKey, rid string) {
-		if strings.EqualFold(rid, id) && object.Content.Accepts(k.kind) {
-			info.Kind = k.kind
+		if !strings.EqualFold(rid, id) || !object.Content.Accepts(k.kind) {
+			return
+		}
+		if !found || describedBefore(k, best, name) {
+			best, found = k, true
 		}
 	})
+	if found {
+		info.Kind = best.kind
+	}
 	return info
+}
+
+// describedBefore reports whether describeSeen prefers a to b for a step
+// listing name: the key of that name first, then keys in order of name
+// and kind.
+func describedBefore(a, b refKey, name string) bool {
+	am, bm := strings.EqualFold(a.name, name), strings.EqualFold(b.name, name)
+	if am != bm {
+		return am
+	}
+	if a.name != b.name {
+		return a.name < b.name
+	}
+	return a.kind < b.kind
 }
 
 // An op is one read or write of shared state a conversion made, with
