@@ -57,20 +57,7 @@ func Append(dst []byte, v any) ([]byte, error) {
 		}
 		return appendObject(dst, t)
 	case []any:
-		if t == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = append(dst, '[')
-		for i, e := range t {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = Append(dst, e); err != nil {
-				return dst, err
-			}
-		}
-		return append(dst, ']'), nil
+		return appendArray(dst, t)
 	case []string:
 		if t == nil {
 			return append(dst, "null"...), nil
@@ -84,20 +71,7 @@ func Append(dst []byte, v any) ([]byte, error) {
 		}
 		return append(dst, ']'), nil
 	case []map[string]any:
-		if t == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = append(dst, '[')
-		for i, e := range t {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = Append(dst, e); err != nil {
-				return dst, err
-			}
-		}
-		return append(dst, ']'), nil
+		return appendArray(dst, t)
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -221,4 +195,23 @@ func validNumber(s string) bool {
 	}
 	_, err := d.number()
 	return err == nil && d.i == len(s)
+}
+
+// appendArray appends list as a JSON array, each element as Append
+// writes it; a nil list is null.
+func appendArray[T any](dst []byte, list []T) ([]byte, error) {
+	if list == nil {
+		return append(dst, "null"...), nil
+	}
+	dst = append(dst, '[')
+	for i, e := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = Append(dst, e); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, ']'), nil
 }
