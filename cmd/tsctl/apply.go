@@ -79,11 +79,12 @@ func (c *cli) apply(args []string) int {
 	}
 	c.applying = lockTimeout
 	pre := c.startPrefetch(firstNonEmpty(url, *pf.site), false, reads)
-	cfg, ok := c.loadConfig(pf.files)
+	cfg, ok := c.loadConfigThen(pf.files, pre.filesRead)
 	if !ok {
 		pre.abandon()
 		return exitError
 	}
+	pre.waitLocal() // a local site's prefetch holds it no more
 	// The configuration's lint needs no site: it runs while the site is
 	// opened and read.
 	lint := engine.StartLint(cfg)

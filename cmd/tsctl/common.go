@@ -163,7 +163,7 @@ func (c *cli) openRaw(url string, readOnly, noWait bool) (provider.Site, error) 
 		if dir == "" {
 			return nil, fmt.Errorf("site %q: local: needs a folder, e.g. local:.tsctl/site", url)
 		}
-		faults, err := local.FaultsFromEnv()
+		faults, err := c.localFaults()
 		if err != nil {
 			return nil, err
 		}
@@ -217,9 +217,23 @@ func (c *cli) openRaw(url string, readOnly, noWait bool) (provider.Site, error) 
 	return nil, fmt.Errorf("site %q: unknown scheme; use local:PATH, wmi://SERVER/SITECODE or https://SERVER/AdminService", url)
 }
 
+// localFaults returns the faults injected into local sites
+// ($TSCTL_LOCAL_FAULTS), parsed once: every local site this process opens
+// shares them, and with them the numbering of its calls.
+func (c *cli) localFaults() (local.Faults, error) {
+	c.faultsOnce.Do(func() { c.faults, c.faultsErr = local.FaultsFromEnv() })
+	return c.faults, c.faultsErr
+}
+
 // loadConfig loads configuration files and prints their diagnostics.
 func (c *cli) loadConfig(paths []string) (*config.Config, bool) {
-	cfg, ds := config.Load(paths)
+	return c.loadConfigThen(paths, nil)
+}
+
+// loadConfigThen is loadConfig calling read once every file is read and
+// before any is decoded (config.LoadThen).
+func (c *cli) loadConfigThen(paths []string, read func()) (*config.Config, bool) {
+	cfg, ds := config.LoadThen(paths, read)
 	c.printDiags(ds)
 	if ds.HasErrors() {
 		n := 0

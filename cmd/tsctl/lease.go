@@ -40,6 +40,11 @@ func (c *cli) holdLease(ctx context.Context, pre *prefetch, site provider.Site, 
 		return nil, nil, err
 	}
 	c.noteReplaced(lease)
+	if pre != nil && pre.held && pre.site == site {
+		// A local site held by this process since it was found unchanged
+		// (openLocalPrefetched): no one else has written to it.
+		return lease, st, nil
+	}
 	return lease, nil, nil
 }
 

@@ -57,10 +57,12 @@ import (
 	"runtime/trace"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/provider"
+	"github.com/tsctl/tsctl/provider/local"
 )
 
 func main() { os.Exit(Main()) }
@@ -97,6 +99,14 @@ type cli struct {
 	// phases reports, with --stats, how long apply took before its first
 	// write and from then to its last.
 	phases func()
+	// localPrefetched, when set, is called once a local site's prefetch
+	// has closed the store and before the command reads another file or
+	// opens the site (tests change the site there).
+	localPrefetched func()
+	// faults are the faults injected into local sites, parsed once.
+	faultsOnce sync.Once
+	faults     local.Faults
+	faultsErr  error
 }
 
 // started is when the process started, as near as tsctl can tell.

@@ -69,11 +69,12 @@ func (c *cli) plan(args []string) int {
 		return exitError
 	}
 	pre := c.startPrefetch(*pf.site, true, *parallelism)
-	cfg, ok := c.loadConfig(pf.files)
+	cfg, ok := c.loadConfigThen(pf.files, pre.filesRead)
 	if !ok {
 		pre.abandon()
 		return exitError
 	}
+	pre.waitLocal() // a local site's prefetch holds it no more
 	// The configuration's lint needs no site: it runs while the site is
 	// opened and read.
 	lint := engine.StartLint(cfg)

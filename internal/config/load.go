@@ -69,6 +69,15 @@ func Files(paths []string) ([]string, error) {
 // Load reads, validates and merges the configuration files named by paths.
 // It returns every problem found, sorted by position.
 func Load(paths []string) (*Config, diag.List) {
+	return LoadThen(paths, nil)
+}
+
+// LoadThen is Load that calls read, when it is not nil, once every file
+// has been read and before any is decoded: from then on the load reads no
+// file. read is not called when a file cannot be read. (A caller may start
+// work that must not overlap the reading of local files, such as holding
+// a local site, while the files are decoded and checked.)
+func LoadThen(paths []string, read func()) (*Config, diag.List) {
 	files, err := Files(paths)
 	if err != nil {
 		return nil, diag.List{{Msg: err.Error()}}
@@ -76,14 +85,26 @@ func Load(paths []string) (*Config, diag.List) {
 	cfg := &Config{Files: files}
 	var ds diag.List
 	structural := false
-	for _, f := range files {
+	datas := make([][]byte, len(files))
+	readOK := make([]bool, len(files))
+	for i, f := range files {
 		data, err := readLimited(f)
 		if err != nil {
 			ds.Add(diag.Pos{File: f}, "%v", err)
 			structural = true
 			continue
 		}
-		fds, ok := cfg.add(f, data)
+		datas[i], readOK[i] = data, true
+	}
+	if read != nil && !structural {
+		read()
+	}
+	for i, f := range files {
+		if !readOK[i] {
+			continue // reported above
+		}
+		fds, ok := cfg.add(f, datas[i])
+		datas[i] = nil
 		ds = append(ds, fds...)
 		structural = structural || !ok
 	}

@@ -19,7 +19,7 @@ const FaultsEnv = "TSCTL_LOCAL_FAULTS"
 // Faults injects failures and latency into a local site.
 type Faults struct {
 	Latency    time.Duration // added to every call
-	FailCall   int64         // fail the Nth call of this process (1-based); 0 = never
+	FailCall   int64         // fail the Nth call of this process (1-based), counted across the sites opened with these Faults; 0 = never
 	FailMethod string        // fail every call of this operation (e.g. SetSequence, Put, Get, Query)
 	Times      int64         // with FailMethod: fail only its first Times calls (0 = every one)
 	Transient  bool          // injected failures are marked transient
@@ -33,8 +33,10 @@ type Faults struct {
 	// whose content ends INSTALL_FAILED instead.
 	DistributionFails string
 
-	// methodCalls counts FailMethod's calls across every site opened with
-	// these faults (one process: a tsctl run, or a site serve).
+	// calls numbers the calls across every site opened with these faults
+	// (one process: a tsctl run, or a site serve), for FailCall; methodCalls
+	// counts FailMethod's calls the same way.
+	calls       *atomic.Int64
 	methodCalls *atomic.Int64
 	paused      *atomic.Bool
 }
@@ -110,6 +112,7 @@ func ParseFaults(spec string) (Faults, error) {
 	if f.Times > 0 && f.FailMethod == "" {
 		return f, fmt.Errorf("%s: times= needs method=", FaultsEnv)
 	}
+	f.calls = new(atomic.Int64)
 	f.methodCalls = new(atomic.Int64)
 	f.paused = new(atomic.Bool)
 	return f, nil

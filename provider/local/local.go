@@ -237,6 +237,19 @@ func (s *Site) init(code string) error {
 // Code returns the site code.
 func (s *Site) Code() string { return s.code }
 
+// Revision returns the store's revision: every committed write raises it,
+// whatever it wrote, so an unchanged revision means that everything read
+// at it still holds. It is not a provider call (nothing counted, no
+// latency).
+func (s *Site) Revision() (uint64, error) {
+	var rev uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rev = uint64(tx.ID())
+		return nil
+	})
+	return rev, err
+}
+
 // Dir is the folder holding the site.
 func (s *Site) Dir() string { return s.dir }
 
@@ -259,6 +272,9 @@ func (s *Site) Stats() map[string]int {
 func (s *Site) enter(ctx context.Context, kind, op string) (time.Time, error) {
 	start := time.Now()
 	n := s.calls.Add(1)
+	if s.faults.calls != nil {
+		n = s.faults.calls.Add(1)
+	}
 	s.statsMu.Lock()
 	s.stats[kind]++
 	s.statsMu.Unlock()

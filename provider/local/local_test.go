@@ -265,6 +265,53 @@ func TestFaults(t *testing.T) {
 	if fmt.Sprint(got) != "[true false false]" {
 		t.Errorf("times=1 over three sites: injected %v", got)
 	}
+
+	// call=N is the Nth call of the process, whichever site opened with
+	// the same faults makes it (as a command's prefetch and its own open).
+	third, err := ParseFaults("call=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for range 3 {
+		s4, err := Open(dir, Options{Faults: third})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			_, err = s4.Query(ctx, provider.Query{Class: object.ClassPackage})
+			got = append(got, err != nil && strings.Contains(err.Error(), "injected fault"))
+		}
+		s4.Close()
+	}
+	if fmt.Sprint(got) != "[false false true false false false]" {
+		t.Errorf("call=3 over three sites of two calls: injected %v", got)
+	}
+}
+
+func TestRevisionRisesWithEveryCommit(t *testing.T) {
+	s := open(t, Options{})
+	before, err := s.Revision()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Query(ctx, provider.Query{Class: object.ClassPackage}); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := s.Revision(); err != nil || again != before {
+		t.Errorf("a read changed the revision: %d → %d (%v)", before, again, err)
+	}
+	in := provider.New(object.ClassPackage)
+	in.Props["Name"] = "Written"
+	if _, err := s.Put(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := s.Revision(); err != nil || after <= before {
+		t.Errorf("a write left the revision at %d (was %d): %v", after, before, err)
+	}
+	if s.Stats()["query SMS_Package"] != 1 {
+		t.Errorf("Revision counted as a call: %v", s.Stats())
+	}
 }
 
 func TestDurableAndExclusive(t *testing.T) {
