@@ -18,6 +18,7 @@ import (
 	"github.com/tsctl/tsctl/internal/planfile"
 	"github.com/tsctl/tsctl/internal/secret"
 	"github.com/tsctl/tsctl/internal/views"
+	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )
 
@@ -112,7 +113,18 @@ func (c *cli) apply(args []string) int {
 	if url == "" {
 		url = c.siteURL(*pf.site)
 	}
-	site, st, err := c.openPrefetched(pre, url, false)
+	// A local site that does not exist is planned against an empty
+	// stand-in, and created only once the plan is approved (createPlanned):
+	// an apply that stops before its first write creates nothing.
+	standIn := missingLocal(url)
+	var site provider.Site
+	var st *engine.State
+	var err error
+	if standIn {
+		site, err = c.openSite(url, true)
+	} else {
+		site, st, err = c.openPrefetched(pre, url, false)
+	}
 	if err != nil {
 		if !c.refuseHeld(err) {
 			c.fail(err)
@@ -131,7 +143,7 @@ func (c *cli) apply(args []string) int {
 		}
 		return exitError
 	}
-	defer c.releaseLease(lease)
+	defer func() { c.releaseLease(lease) }()
 	opts := pf.options(url)
 	opts.State, opts.Reads = st, reads
 	opts.Lint = lint
@@ -184,6 +196,16 @@ func (c *cli) apply(args []string) int {
 	}
 	if saved == nil && !*auto && !c.confirm(p.Plan, site.Code()) {
 		return exitError
+	}
+	if c.planApproved != nil {
+		c.planApproved()
+	}
+	if standIn {
+		if p, err = c.createPlanned(ctx, url, cfg, opts, p.Plan, &lease, *lockTimeout); err != nil {
+			c.errorf("%v", err)
+			c.hint("nothing was changed; run tsctl apply again")
+			return exitError
+		}
 	}
 	if !*jsonEvents {
 		fmt.Fprintln(c.stdout)

@@ -103,6 +103,9 @@ type cli struct {
 	// has closed the store and before the command reads another file or
 	// opens the site (tests change the site there).
 	localPrefetched func()
+	// planApproved, when set, is called once apply's plan is approved and
+	// before its first write (tests change the site there).
+	planApproved func()
 	// faults are the faults injected into local sites, parsed once.
 	faultsOnce sync.Once
 	faults     local.Faults
