@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/internal/config"
+	"github.com/tsctl/tsctl/internal/pace"
 	"github.com/tsctl/tsctl/internal/plan"
 	"github.com/tsctl/tsctl/internal/workload"
 	"github.com/tsctl/tsctl/provider"
@@ -100,6 +101,7 @@ func BenchmarkYAMLParse(b *testing.B) {
 
 // BenchmarkValidate loads, schema-validates and checks the workload.
 func BenchmarkValidate(b *testing.B) {
+	defer pace.Set()() // as tsctl runs
 	file, _ := benchSetup(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -112,6 +114,7 @@ func BenchmarkValidate(b *testing.B) {
 // BenchmarkNoOpPlan validates and plans the workload against a site that
 // already holds it: the plan is empty.
 func BenchmarkNoOpPlan(b *testing.B) {
+	defer pace.Set()() // as tsctl runs
 	file, dir := benchSetup(b)
 	site, err := local.Open(dir, local.Options{})
 	if err != nil {
@@ -152,6 +155,7 @@ func BenchmarkNoOpPlan(b *testing.B) {
 // nosync run measures what the site's durable commits cost: the same
 // apply at parallelism 8 on a site whose commits are not synced.
 func BenchmarkApply(b *testing.B) {
+	defer pace.Set()() // as tsctl runs
 	file := applyWorkload(b)
 	const latency = 20 * time.Millisecond
 	for _, run := range []struct {

@@ -61,6 +61,7 @@ import (
 	"time"
 
 	"github.com/tsctl/tsctl/internal/diag"
+	"github.com/tsctl/tsctl/internal/pace"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )
@@ -249,24 +250,14 @@ func (c *cli) version(args []string) int {
 // under the 300 MB tsctl aims for: the limit covers the Go heap only, and
 // the process also holds its code, stacks and, with a local site, the
 // pages of the site's store it read. Under the limit the collector runs
-// at half the default pace (gcPercent): what a run keeps is small next to
+// at half the default pace (pace.GCPercent): what a run keeps is small next to
 // what it allocates, and at the default pace the collector was a tenth
 // to a fifth of the CPU of an apply's pre-write phase and of a no-op
 // plan; the limit, not the pace, bounds the peak of the largest runs.
 // GOMEMLIMIT and GOGC set by the user win.
 func tuneGC() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-	}
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
+	pace.Set() // for the whole run
 }
-
-const (
-	memoryLimit = 215 << 20
-	gcPercent   = 200
-)
 
 // writeRuntimeStats writes to file, for tsctl-bench, the CPU time the run
 // used (as the Go runtime counts it: every goroutine's, the collector's

@@ -24,6 +24,7 @@ var allowed = map[string][]string{
 	"internal/memo":      {"internal/mapped"},
 	"internal/jsonvalue": nil,
 	"internal/cores":     nil,
+	"internal/pace":      nil,
 	"internal/model":     {"internal/object"},
 	"internal/plan":      {"internal/object"},
 	"schema":             {"internal/diag"},
@@ -56,7 +57,7 @@ var allowed = map[string][]string{
 	"cmd/tsctl-bench": {"engine", "internal/config", "internal/object", "internal/workload", "provider", "provider/local"},
 	"cmd/tsctl-gen":   {"internal/workload"},
 	"cmd/tsctl": {"engine", "internal/config", "internal/convert", "internal/diag", "internal/edm", "internal/exportfile",
-		"internal/facade", "internal/localfile", "internal/memo", "internal/model", "internal/object", "internal/plan", "internal/planfile", "internal/secret",
+		"internal/facade", "internal/localfile", "internal/memo", "internal/model", "internal/object", "internal/pace", "internal/plan", "internal/planfile", "internal/secret",
 		"internal/sitecheck", "internal/views", "provider", "provider/adminservice", "provider/local", "provider/wmi", "schema"},
 	"internal/arch": nil,
 }
