@@ -47,8 +47,12 @@ type Exported struct {
 // Export reads the sequences whose names match any of globs (all when none)
 // with one query per class and one lazy read per sequence, and the names of
 // everything they may reference. reads bounds the calls in flight (0:
-// SequenceReads).
-func Export(ctx context.Context, site provider.Site, globs []string, reads int) (*Exported, error) {
+// SequenceReads). Each sequence keeps the XML the site stores
+// (Sequence.XML) only when keepXML is true: what converts a sequence
+// reads its parsed steps, and the text of a thousand sequences is tens of
+// megabytes the collector would otherwise keep scanning until each is
+// converted.
+func Export(ctx context.Context, site provider.Site, globs []string, reads int, keepXML bool) (*Exported, error) {
 	if reads <= 0 {
 		reads = SequenceReads
 	}
@@ -103,7 +107,10 @@ func Export(ctx context.Context, site provider.Site, globs []string, reads int) 
 			}
 			out.Sequences[i] = &exportfile.Sequence{Source: site.Code() + ":" + id, PackageID: id, Name: in.String("Name"),
 				Description: in.String("Description"), Category: in.String("Category"), BootImageID: in.String("BootImageID"),
-				Duration: int(in.Int("Duration")), Sequence: parsed, XML: in.String("Sequence")}
+				Duration: int(in.Int("Duration")), Sequence: parsed}
+			if keepXML {
+				out.Sequences[i].XML = in.String("Sequence")
+			}
 		}()
 	}
 	wg.Wait()

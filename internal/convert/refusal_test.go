@@ -184,7 +184,7 @@ func workloadExport(t *testing.T, n, m int) *engine.Exported {
 	if res, err := p.Apply(ctx, engine.ApplyOptions{Parallelism: 4, User: "test"}); err != nil || res.Failed() {
 		t.Fatal(err, res)
 	}
-	ex, err := engine.Export(ctx, site, nil, 0)
+	ex, err := engine.Export(ctx, site, nil, 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
