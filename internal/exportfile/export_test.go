@@ -4,10 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func fixture(t testing.TB, name string) []byte {
@@ -129,4 +131,34 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// readAll reads what io.ReadAll reads, and fails as it fails, whatever
+// size the member is listed at: none, less, exactly, or more than it
+// holds, from readers that return a byte at a time or the data with
+// io.EOF.
+func TestReadAllIsIOReadAll(t *testing.T) {
+	for _, n := range []int{0, 1, 100, 10_000} {
+		content := bytes.Repeat([]byte("<x/>"), n)[:n]
+		for _, listed := range []uint64{0, uint64(max(n-1, 0)), uint64(n), uint64(n + 5), uint64(3 * n)} {
+			readers := map[string]func() io.Reader{
+				"whole":      func() io.Reader { return bytes.NewReader(content) },
+				"a byte":     func() io.Reader { return iotest.OneByteReader(bytes.NewReader(content)) },
+				"eof w data": func() io.Reader { return iotest.DataErrReader(bytes.NewReader(content)) },
+				"half":       func() io.Reader { return iotest.HalfReader(bytes.NewReader(content)) },
+			}
+			for name, r := range readers {
+				got, err := readAll(r(), listed)
+				if err != nil || !bytes.Equal(got, content) {
+					t.Errorf("%d bytes listed as %d, %s: %d bytes, %v", n, listed, name, len(got), err)
+				}
+			}
+		}
+	}
+	boom := errors.New("boom")
+	r := io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(boom))
+	want, wantErr := io.ReadAll(io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(boom)))
+	if got, err := readAll(r, 3); !bytes.Equal(got, want) || err != wantErr {
+		t.Errorf("failing reader: %q, %v; io.ReadAll: %q, %v", got, err, want, wantErr)
+	}
 }
