@@ -65,7 +65,7 @@ func (c *cli) export(args []string) int {
 	if c.refused(cv.Report) {
 		return exitError
 	}
-	if !c.writeConverted(docs, *out, "Exported by tsctl export from site "+site.Code()+": ") {
+	if !c.writeConverted(cv, docs, *out, "Exported by tsctl export from site "+site.Code()+": ") {
 		return exitError
 	}
 	c.reportConversion(cv.Report)

@@ -49,6 +49,7 @@ type converted struct {
 func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) ([][]byte, error) {
 	items := make([][]byte, len(seqs))
 	errs := make([]error, len(seqs))
+	checks := make([]written, len(seqs))
 	type job struct {
 		i    int
 		name string
@@ -65,6 +66,8 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 				item, err := Encode(j.node)
 				if err != nil {
 					err = fmt.Errorf("write sequence %q: %w", j.name, err)
+				} else {
+					checks[j.i] = checkWritten(j.node, len(item))
 				}
 				items[j.i], errs[j.i] = item, err
 			}
@@ -132,6 +135,7 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 			return nil, err
 		}
 	}
+	c.written = checks
 	return items, nil
 }
 

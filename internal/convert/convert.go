@@ -68,6 +68,8 @@ type Converter struct {
 	// whether the tree decided it (acceptedAsTree) or its text did; for
 	// the tests that hold the one to the other.
 	decided func(root *yaml.Node, why string, onTree bool)
+	// what All found of each sequence it wrote, by index (see Validate)
+	written []written
 }
 
 type refKey struct {

@@ -212,20 +212,22 @@ func FuzzRefusalOnTree(f *testing.F) {
 }
 
 // FuzzWrittenAsIs builds steps holding any text in any of the styles
-// convert writes: a tree writtenAsIs accepts reads back from its text as
-// it is, and is accepted on the tree exactly when its text is.
+// convert writes, with a line comment on a flow collection: a tree
+// writtenAsIs accepts reads back as it is from the text yaml.Marshal
+// writes (which refusal's text answer parses) and from the one Document
+// writes (which tsctl validate reads), and is accepted on the tree
+// exactly when its text is.
 func FuzzWrittenAsIs(f *testing.F) {
-	f.Add("Set A", "A", "1", byte(0))
-	f.Add("Set\nA", " A", "1\n", byte(1))
-	f.Add("true", "0x10", "~", byte(2))
-	f.Add("a: b", "- x", "'q'", byte(3))
-	f.Add("\u0085", "\u2028", "\t", byte(4))
-	f.Add("a\r\nb", "\ufeff", "😀", byte(5))
-	f.Add("\x01", "\uffff", " x\n\n", byte(0x7f))
-	f.Add("\xff", "x", "y", byte(0))
-	f.Add(" a\nb\n", "  x\n", "\n", byte(2|2<<2|2<<4)) // literal blocks yaml.Marshal writes wrong below the top level
-	f.Add("", "#", "null", byte(6))
-	f.Fuzz(func(t *testing.T, name, variable, value string, styles byte) {
+	f.Add("Set A", "A", "1", "", byte(0))
+	f.Add("Set\nA", " A", "1\n", "no name known for PackageID PS100001", byte(1|0x80))
+	f.Add("true", "0x10", "~", "#x", byte(2|0x40))
+	f.Add("a: b", "- x", "'q'", "a # b", byte(3|0xc0))
+	f.Add("\u0085", "\u2028", "\t", "\u2028", byte(4|0x80))
+	f.Add("a\r\nb", "\ufeff", "😀", "x\ry", byte(5|0x80))
+	f.Add("\x01", "\uffff", " x\n\n", "", byte(0x7f))
+	f.Add("\xff", "x", "y", "", byte(0))
+	f.Add(" a\nb\n", "  x\n", "\n", "", byte(2|2<<2|2<<4)) // literal blocks yaml.Marshal writes wrong below the top level
+	f.Fuzz(func(t *testing.T, name, variable, value, comment string, styles byte) {
 		style := func(s string, bit byte) *yaml.Node {
 			n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
 			switch (styles >> bit) & 3 {
@@ -242,11 +244,17 @@ func FuzzWrittenAsIs(f *testing.F) {
 		if styles&0x80 != 0 {
 			body = flow(body)
 		}
+		body.LineComment = comment
 		add(body, "name", style(variable, 2))
 		add(body, "value", style(value, 4))
 		step := mapping()
 		add(step, "name", style(name, 0))
 		add(step, "setVariable", body)
+		if styles&0x40 != 0 { // a flow list of flow mappings, as a reference list is written
+			item := flow(mapping())
+			add(item, "id", str(value))
+			add(step, "condition", flow(seq(item)))
+		}
 		s := mapping()
 		add(s, "name", str("convert"))
 		add(s, "steps", seq(step))
@@ -269,6 +277,19 @@ func FuzzWrittenAsIs(f *testing.F) {
 		want := refusalOfTextOracle(root)
 		if got := acceptedAsTree(root); got != (want == "") {
 			t.Fatalf("accepted on the tree: %v; the text's refusal: %q\n%s", got, want, b)
+		}
+		// As Document writes it (indented by 2, comments hoisted), in a
+		// document of its own.
+		doc, err := Document("header", []*yaml.Node{s})
+		if err != nil {
+			t.Fatalf("writtenAsIs, but Document does not write it: %v", err)
+		}
+		var fromDoc yaml.Node
+		if err := yaml.Unmarshal(doc, &fromDoc); err != nil {
+			t.Fatalf("writtenAsIs, but the document does not read back: %v\n%s", err, doc)
+		}
+		if writtenAsIs(root) && !sameTree(root, fromDoc.Content[0]) {
+			t.Fatalf("writtenAsIs, but the document reads back differently:\n%s", doc)
 		}
 	})
 }

@@ -69,11 +69,21 @@ func flow(n *yaml.Node) *yaml.Node {
 //   - a scalar tagged !!int, !!bool or !!null, plain, with the value the
 //     builders above write for it;
 //
-// with no anchor, alias or comment. The writer quotes a !!str that would
-// read back as another type. Anything else is false: not that its text
-// reads back differently, only that this does not say.
-func writtenAsIs(n *yaml.Node) bool {
-	if n.Anchor != "" || n.Alias != nil || n.HeadComment != "" || n.LineComment != "" || n.FootComment != "" {
+// with no anchor, alias or comment, but for a line comment of text that
+// YAML reads as it is and without a line break (plainText) on a flow
+// collection in block context (where Document's hoistFlowComments leaves
+// the comments convert writes: "{id: PS100048} # no name known …"). The
+// writer quotes a !!str that would read back as another type. Anything
+// else is false: not that its text reads back differently, only that this
+// does not say.
+func writtenAsIs(n *yaml.Node) bool { return writtenAsIsIn(n, false) }
+
+func writtenAsIsIn(n *yaml.Node, inFlow bool) bool {
+	if n.Anchor != "" || n.Alias != nil || n.HeadComment != "" || n.FootComment != "" {
+		return false
+	}
+	flowHere := n.Style == yaml.FlowStyle && (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode)
+	if n.LineComment != "" && (!flowHere || inFlow || !plainText(n.LineComment, false)) {
 		return false
 	}
 	switch n.Kind {
@@ -89,7 +99,7 @@ func writtenAsIs(n *yaml.Node) bool {
 			return false
 		}
 		for _, c := range n.Content {
-			if c == nil || !writtenAsIs(c) {
+			if c == nil || !writtenAsIsIn(c, inFlow || flowHere) {
 				return false
 			}
 		}
