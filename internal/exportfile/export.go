@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tsctl/tsctl/internal/cores"
 	"github.com/tsctl/tsctl/internal/localfile"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/object"
@@ -237,11 +238,22 @@ func (ex *Export) readZip(name string, data []byte, depth int, budget *int64) er
 	}
 	files := append([]*zip.File(nil), zr.File...)
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	// Members are read in order, and parsed a batch at a time on every
+	// core (see memberBatch): any error is reported once the members
+	// before it are parsed, so it is the one reading in turn meets first.
+	var batch memberBatch
+	defer batch.drop()
+	fail := func(err error) error {
+		if berr := batch.flush(ex); berr != nil {
+			return berr
+		}
+		return err
+	}
 	for _, f := range files {
 		member := f.Name
 		clean := path.Clean(strings.ReplaceAll(member, `\`, "/"))
 		if strings.HasPrefix(clean, "/") || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(clean, ":") {
-			return fmt.Errorf("%s: member %q: %w", name, member, ErrUnsafePath)
+			return fail(fmt.Errorf("%s: member %q: %w", name, member, ErrUnsafePath))
 		}
 		if f.FileInfo().IsDir() {
 			continue
@@ -254,29 +266,99 @@ func (ex *Export) readZip(name string, data []byte, depth int, budget *int64) er
 			continue
 		}
 		if f.UncompressedSize64 > MaxFileBytes {
-			return fmt.Errorf("%s: member %q is larger than %d MiB", name, member, MaxFileBytes>>20)
+			return fail(fmt.Errorf("%s: member %q is larger than %d MiB", name, member, MaxFileBytes>>20))
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return fmt.Errorf("%s: member %q: %w", name, member, err)
+			return fail(fmt.Errorf("%s: member %q: %w", name, member, err))
 		}
 		b, err := readAll(io.LimitReader(rc, MaxFileBytes+1), f.UncompressedSize64)
 		rc.Close()
 		if err != nil {
-			return fmt.Errorf("%s: member %q: %w", name, member, err)
+			return fail(fmt.Errorf("%s: member %q: %w", name, member, err))
 		}
 		if len(b) > MaxFileBytes {
-			return fmt.Errorf("%s: member %q is larger than %d MiB", name, member, MaxFileBytes>>20)
+			return fail(fmt.Errorf("%s: member %q is larger than %d MiB", name, member, MaxFileBytes>>20))
 		}
 		if *budget -= int64(len(b)); *budget < 0 {
-			return fmt.Errorf("%s: expands to more than %d MiB", name, MaxTotalBytes>>20)
+			return fail(fmt.Errorf("%s: expands to more than %d MiB", name, MaxTotalBytes>>20))
 		}
-		if err := ex.read(name+"!"+clean, b, depth+1, budget); err != nil {
-			return err
+		if bytes.HasPrefix(b, []byte("PK\x03\x04")) {
+			// a nested zip is read in its turn, after the members before it
+			if err := batch.flush(ex); err != nil {
+				return err
+			}
+			if err := ex.read(name+"!"+clean, b, depth+1, budget); err != nil {
+				return err
+			}
+			continue
+		}
+		if batch.add(name+"!"+clean, b) {
+			if err := batch.flush(ex); err != nil {
+				return err
+			}
+		}
+	}
+	return batch.flush(ex)
+}
+
+// memberBatch is zip members read and not yet parsed. Parsing a member
+// (an object.xml: its instance, then its Sequence) takes most of the time
+// reading an export does, so a batch of them is parsed on every core,
+// each into an Export of its own, and those are added to the export in
+// the order of the members: what a member adds (a sequence appended,
+// references set by ID, a later one replacing an earlier) does not depend
+// on another's, so the export is what reading them in turn makes.
+type memberBatch struct {
+	names []string
+	data  [][]byte
+	bytes int
+}
+
+// Batches are parsed at this many members or bytes, whichever comes
+// first: enough to keep the cores busy, few enough that the members read
+// and not yet parsed stay a few megabytes. (Variables for the test that
+// holds batches of any size to reading in turn, a batch of one.)
+var (
+	batchMembers = 32
+	batchBytes   = 8 << 20
+)
+
+// add adds a member, and reports whether the batch is full.
+func (b *memberBatch) add(name string, data []byte) bool {
+	b.names, b.data = append(b.names, name), append(b.data, data)
+	b.bytes += len(data)
+	return len(b.names) >= batchMembers || b.bytes >= batchBytes
+}
+
+// flush parses the batch's members and adds them to ex in order, up to
+// the first that fails, whose error it returns; the batch is emptied.
+func (b *memberBatch) flush(ex *Export) error {
+	defer b.drop()
+	parts := make([]*Export, len(b.names))
+	errs := make([]error, len(b.names))
+	cores.Each(len(b.names), func(i int) {
+		part := newExport()
+		errs[i] = part.read(b.names[i], b.data[i], 0, nil) // not a zip: neither depth nor budget is read
+		parts[i] = part
+	})
+	for i, part := range parts {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		ex.Sequences = append(ex.Sequences, part.Sequences...)
+		for id, r := range part.Refs {
+			ex.Refs[id] = r
+		}
+		for m, a := range part.Apps {
+			ex.Apps[m] = a
 		}
 	}
 	return nil
 }
+
+// drop empties the batch.
+func (b *memberBatch) drop() { *b = memberBatch{} }
 
 // readAll reads r to its end as io.ReadAll does, into a buffer of the
 // size a zip member is listed at (at most MaxFileBytes), which it outgrows

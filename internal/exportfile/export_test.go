@@ -4,9 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -160,5 +162,86 @@ func TestReadAllIsIOReadAll(t *testing.T) {
 	want, wantErr := io.ReadAll(io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(boom)))
 	if got, err := readAll(r, 3); !bytes.Equal(got, want) || err != wantErr {
 		t.Errorf("failing reader: %q, %v; io.ReadAll: %q, %v", got, err, want, wantErr)
+	}
+}
+
+// An export .zip read in batches parsed on every core is what reading its
+// members in turn (batches of one member) makes, and fails with the
+// error reading in turn meets first: a member that does not parse before
+// one whose name is unsafe, in a nested zip or not, across batches.
+func TestBatchesReadAsInTurn(t *testing.T) {
+	object, refs := string(fixture(t, "object.xml")), string(fixture(t, "ReferencesInfo.xml"))
+	member := func(i int) (string, string, []byte, []byte) {
+		id := fmt.Sprintf("LAB%05d", 100+i)
+		folder := "SMS_TaskSequencePackage/" + id + "/"
+		obj := strings.ReplaceAll(strings.ReplaceAll(object, "LAB00010", id), "Lab - Deploy", fmt.Sprintf("Deploy %d", i))
+		// every member lists LAB00005 under a name of its own: the last wins
+		ref := strings.ReplaceAll(refs, "Windows 11 Lab Image", fmt.Sprintf("Image %d", i))
+		return folder + "object.xml", folder + "ReferencesInfo.xml", []byte(obj), []byte(ref)
+	}
+	build := func(n int, edit func(files map[string][]byte)) []byte {
+		files := map[string][]byte{}
+		for i := range n {
+			on, rn, o, r := member(i)
+			files[on], files[rn] = o, r
+		}
+		if edit != nil {
+			edit(files)
+		}
+		return makeZip(t, files)
+	}
+	broken := func(i int) func(map[string][]byte) {
+		return func(files map[string][]byte) {
+			on, _, o, _ := member(i)
+			files[on] = o[:len(o)/2]
+		}
+	}
+	unsafe := func(files map[string][]byte) {
+		files["SMS_TaskSequencePackage/LAB99999/../../../x:y/object.xml"] = []byte("x")
+	}
+	nested := func(files map[string][]byte) {
+		inner := map[string][]byte{}
+		for i := 200; i < 203; i++ {
+			on, rn, o, r := member(i)
+			inner[on], inner[rn] = o, r
+		}
+		files["SMS_TaskSequencePackage/LAB00135/inner.zip"] = makeZip(t, inner)
+	}
+	nestedBroken := func(files map[string][]byte) {
+		nested(files)
+		on, _, o, _ := member(300)
+		files["SMS_TaskSequencePackage/LAB00136/inner.zip"] = makeZip(t, map[string][]byte{on: o[:len(o)/3]})
+	}
+	cases := map[string][]byte{
+		"valid":                        build(70, nil),
+		"one that does not parse":      build(70, broken(40)),
+		"two that do not parse":        build(70, func(f map[string][]byte) { broken(40)(f); broken(3)(f) }),
+		"then an unsafe name":          build(70, func(f map[string][]byte) { broken(40)(f); unsafe(f) }),
+		"an unsafe name":               build(70, unsafe),
+		"a nested zip":                 build(70, nested),
+		"a nested zip that fails":      build(70, func(f map[string][]byte) { nestedBroken(f); broken(60)(f) }),
+		"a nested zip after a failure": build(70, func(f map[string][]byte) { nestedBroken(f); broken(20)(f) }),
+	}
+	read := func(data []byte, batch int) (*Export, error) {
+		defer func(n int) { batchMembers = n }(batchMembers)
+		batchMembers = batch
+		ex := newExport()
+		return ex, ex.Read("export.zip", data)
+	}
+	for name, data := range cases {
+		want, wantErr := read(data, 1)
+		for _, batch := range []int{3, 32, 1000} {
+			got, err := read(data, batch)
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Errorf("%s, batches of %d: error %v, in turn %v", name, batch, err, wantErr)
+				continue
+			}
+			if wantErr == nil && !reflect.DeepEqual(got, want) {
+				t.Errorf("%s, batches of %d: read %d sequences, refs %v; in turn %d, %v", name, batch, len(got.Sequences), got.Refs, len(want.Sequences), want.Refs)
+			}
+		}
+		if wantErr == nil && len(want.Sequences) < 70 {
+			t.Errorf("%s: read %d sequences", name, len(want.Sequences))
+		}
 	}
 }
