@@ -100,7 +100,7 @@ func Export(ctx context.Context, site provider.Site, globs []string, reads int, 
 				errs[i] = fmt.Errorf("read sequence %s: %w", id, err)
 				return
 			}
-			parsed, err := model.Parse([]byte(in.String("Sequence")))
+			parsed, err := model.ParseString(in.String("Sequence"))
 			if err != nil {
 				errs[i] = fmt.Errorf("sequence %s stored on the site: %w", id, err)
 				return

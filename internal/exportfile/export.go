@@ -184,7 +184,7 @@ func (ex *Export) readInstance(name string, data []byte) error {
 	if text == "" {
 		return fmt.Errorf("%s: the package has no Sequence", name)
 	}
-	q, err := model.Parse([]byte(text))
+	q, err := model.ParseString(text)
 	if err != nil {
 		return fmt.Errorf("%s: Sequence: %w", name, err)
 	}
