@@ -48,8 +48,11 @@ func TestAllKindsRoundTrip(t *testing.T) {
 		t.Fatalf("export: %v %d", err, len(ex.Sequences))
 	}
 	stored := ex.Sequences[0]
-	if stored.XML != "" {
-		t.Error("export kept the stored XML it was not asked to keep")
+	if stored.XML != "" || stored.Sequence != nil {
+		t.Error("export kept the stored XML it was not asked to keep, or parsed the sequence before it is converted")
+	}
+	if err := stored.Loaded(); err != nil || stored.Sequence == nil {
+		t.Fatalf("load the exported sequence: %v", err)
 	}
 	if withXML, err := Export(ctx, site, []string{"Every*"}, 0, true); err != nil || len(withXML.Sequences) != 1 {
 		t.Fatalf("export with its XML: %v", err)

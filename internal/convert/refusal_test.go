@@ -188,6 +188,11 @@ func workloadExport(t *testing.T, n, m int) *engine.Exported {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, s := range ex.Sequences {
+		if err := s.Loaded(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return ex
 }
 

@@ -41,6 +41,25 @@ type Sequence struct {
 	Duration    int
 	Sequence    *model.Sequence
 	XML         string // the Sequence text as read, when it came from a site
+	// Load, when not nil, parses the sequence's text, which is then its
+	// Sequence (nil until then): a reader that keeps the text rather than
+	// the steps of sequences waiting to be converted sets it
+	// (engine.Export). Load returns the error parsing met, the same at
+	// every call. Use Loaded to have Sequence set.
+	Load func() (*model.Sequence, error)
+}
+
+// Loaded sets s.Sequence from Load when it is not set yet.
+func (s *Sequence) Loaded() error {
+	if s.Sequence != nil || s.Load == nil {
+		return nil
+	}
+	q, err := s.Load()
+	if err != nil {
+		return err
+	}
+	s.Sequence, s.Load = q, nil
+	return nil
 }
 
 // Ref describes an object a sequence references (SMS_TaskSequenceReferencesInfo).
