@@ -19,7 +19,7 @@ func (c *cli) convert(args []string) int {
 	if !c.parse(fs, args, 1, -1) {
 		return c.parseExit(fs)
 	}
-	ex, err := exportfile.ReadFiles(fs.parsed)
+	ex, err := exportfile.ReadFilesDeferred(fs.parsed)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError

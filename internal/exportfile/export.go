@@ -84,6 +84,9 @@ type Export struct {
 	Sequences []*Sequence
 	Refs      map[string]Ref    // by PackageID
 	Apps      map[string]AppRef // by model name
+	// deferParse: an object.xml's Sequence is kept as text, parsed by its
+	// Load (ReadFilesDeferred)
+	deferParse bool
 }
 
 func newExport() *Export { return &Export{Refs: map[string]Ref{}, Apps: map[string]AppRef{}} }
@@ -93,20 +96,46 @@ func newExport() *Export { return &Export{Refs: map[string]Ref{}, Apps: map[stri
 // folder of exported files, or ../shared/corpus).
 func ReadFiles(paths []string) (*Export, error) {
 	ex := newExport()
+	return ex, ex.readFiles(paths)
+}
+
+// ReadFilesDeferred is ReadFiles keeping the Sequence text of each
+// object.xml (an export's sequences, nearly all of them) unparsed until
+// its Load parses it (Sequence.Loaded; convert.All does, as it converts
+// the sequence): 500 parsed sequences are 30 MB of pointers that the
+// collector scans until each is converted, their text 22 MB it does not.
+// A Sequence text that does not parse is an error still, Load's; and
+// when reading fails later on, it is the error when it comes first (the
+// sequences read are parsed then), as ReadFiles would report it.
+func ReadFilesDeferred(paths []string) (*Export, error) {
+	ex := newExport()
+	ex.deferParse = true
+	if err := ex.readFiles(paths); err != nil {
+		for _, s := range ex.Sequences {
+			if perr := s.Loaded(); perr != nil {
+				return nil, perr
+			}
+		}
+		return nil, err
+	}
+	return ex, nil
+}
+
+func (ex *Export) readFiles(paths []string) error {
 	files, err := expand(paths)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, p := range files {
 		data, err := localfile.Read(p, MaxFileBytes)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := ex.Read(p, data); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return ex, nil
+	return nil
 }
 
 // expand replaces folders by the export files they hold.
@@ -203,15 +232,24 @@ func (ex *Export) readInstance(name string, data []byte) error {
 	if text == "" {
 		return fmt.Errorf("%s: the package has no Sequence", name)
 	}
-	q, err := model.ParseString(text)
-	if err != nil {
-		return fmt.Errorf("%s: Sequence: %w", name, err)
+	parse := func() (*model.Sequence, error) {
+		q, err := model.ParseString(text)
+		if err != nil {
+			return nil, fmt.Errorf("%s: Sequence: %w", name, err)
+		}
+		return q, nil
 	}
 	d, _ := strconv.Atoi(in.prop("Duration"))
-	ex.Sequences = append(ex.Sequences, &Sequence{
+	s := &Sequence{
 		Source: name, PackageID: in.prop("PackageID"), Name: in.prop("Name"), Description: in.prop("Description"),
-		Category: in.prop("Category"), BootImageID: in.prop("BootImageID"), Duration: d, Sequence: q,
-	})
+		Category: in.prop("Category"), BootImageID: in.prop("BootImageID"), Duration: d,
+	}
+	if ex.deferParse {
+		s.Load = parse
+	} else if s.Sequence, err = parse(); err != nil {
+		return err
+	}
+	ex.Sequences = append(ex.Sequences, s)
 	return nil
 }
 
@@ -358,6 +396,7 @@ func (b *memberBatch) flush(ex *Export) error {
 	errs := make([]error, len(b.names))
 	cores.Each(len(b.names), func(i int) {
 		part := newExport()
+		part.deferParse = ex.deferParse
 		errs[i] = part.read(b.names[i], b.data[i], 0, nil) // not a zip: neither depth nor budget is read
 		parts[i] = part
 	})

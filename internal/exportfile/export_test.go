@@ -245,3 +245,77 @@ func TestBatchesReadAsInTurn(t *testing.T) {
 		}
 	}
 }
+
+// ReadFilesDeferred reads what ReadFiles reads, once every sequence is
+// loaded, and fails with ReadFiles's error: at once when reading fails
+// (a sequence read before it that does not parse coming first), or when
+// the first sequence that does not parse is loaded. The real exports when
+// present, and zips whose members do not parse.
+func TestReadFilesDeferredIsReadFiles(t *testing.T) {
+	object := string(fixture(t, "object.xml"))
+	member := func(i int, edit func(string) string) (string, []byte) {
+		id := fmt.Sprintf("LAB%05d", 100+i)
+		obj := strings.ReplaceAll(strings.ReplaceAll(object, "LAB00010", id), "Lab - Deploy", fmt.Sprintf("Deploy %d", i))
+		if edit != nil {
+			obj = edit(obj)
+		}
+		return "SMS_TaskSequencePackage/" + id + "/object.xml", []byte(obj)
+	}
+	badSequence := func(s string) string { return strings.Replace(s, "&lt;/sequence&gt;", "", 1) }
+	badInstance := func(s string) string { return s[:len(s)/2] }
+	dir := t.TempDir()
+	zipOf := func(name string, edits map[int]func(string) string) string {
+		files := map[string][]byte{}
+		for i := range 40 {
+			n, b := member(i, edits[i])
+			files[n] = b
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, makeZip(t, files), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := map[string][]string{
+		"valid":                             {zipOf("valid.zip", nil)},
+		"a sequence that does not parse":    {zipOf("a.zip", map[int]func(string) string{35: badSequence})},
+		"then an instance that does not":    {zipOf("b.zip", map[int]func(string) string{3: badSequence, 30: badInstance})},
+		"an instance, then a sequence":      {zipOf("c.zip", map[int]func(string) string{30: badSequence, 3: badInstance})},
+		"then a file that is not there":     {zipOf("d.zip", map[int]func(string) string{7: badSequence}), filepath.Join(dir, "none.zip")},
+		"then a file that is not an export": {zipOf("e.zip", map[int]func(string) string{7: badSequence}), filepath.Join("testdata", "..", "export.go")},
+		"two files, the second's sequence":  {zipOf("f.zip", nil), zipOf("g.zip", map[int]func(string) string{1: badSequence})},
+	}
+	var real []string
+	for _, d := range []string{"corpus", "exports", filepath.Join("exports", "mdt")} {
+		if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", d)); err == nil {
+			real = append(real, filepath.Join("..", "..", "..", "shared", d))
+		}
+	}
+	if len(real) > 0 {
+		cases["the real exports"] = real
+	}
+	for name, paths := range cases {
+		want, wantErr := ReadFiles(paths)
+		got, err := ReadFilesDeferred(paths)
+		if err == nil {
+			for _, s := range got.Sequences {
+				if err = s.Loaded(); err != nil {
+					break
+				}
+			}
+		}
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("%s: %v; ReadFiles: %v", name, err, wantErr)
+			continue
+		}
+		if wantErr == nil {
+			got.deferParse = false
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: read %d sequences, ReadFiles %d, not the same", name, len(got.Sequences), len(want.Sequences))
+			}
+		}
+		if (wantErr == nil) != (name == "valid" || name == "the real exports") {
+			t.Errorf("%s: ReadFiles: %v", name, wantErr)
+		}
+	}
+}
