@@ -296,6 +296,32 @@ func FuzzWrittenAsIs(f *testing.F) {
 		if writtenAsIs(root) && !sameTree(root, fromDoc.Content[0]) {
 			t.Fatalf("writtenAsIs, but the document reads back differently:\n%s", doc)
 		}
+		// As items of one document, each written alone (Encode) and joined
+		// (Join): the sequence twice, with another step between.
+		other := mapping()
+		add(other, "name", str("other"))
+		add(other, "steps", seq(step, step))
+		var items [][]byte
+		for _, n := range []*yaml.Node{s, other, s} {
+			item, err := Encode(n)
+			if err != nil {
+				t.Fatalf("writtenAsIs, but Encode does not write it: %v", err)
+			}
+			items = append(items, item)
+		}
+		joined, err := Join("header", items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fromJoined yaml.Node
+		if err := yaml.Unmarshal(joined, &fromJoined); err != nil {
+			t.Fatalf("writtenAsIs, but the joined document does not read back: %v\n%s", err, joined)
+		}
+		want3 := mapping()
+		add(want3, "sequences", seq(s, other, s))
+		if !sameTree(want3, fromJoined.Content[0]) {
+			t.Fatalf("writtenAsIs, but the joined document reads back differently:\n%s", joined)
+		}
 	})
 }
 
