@@ -10,6 +10,8 @@ import (
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/convert"
 	"github.com/tsctl/tsctl/internal/desired"
+	"github.com/tsctl/tsctl/internal/diff"
+	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/resolve"
 	"github.com/tsctl/tsctl/provider/local"
 )
@@ -41,11 +43,22 @@ func TestAllKindsRoundTrip(t *testing.T) {
 	}
 	requireNoChanges(t, ctx, site, cfg)
 
-	ex, err := Export(ctx, site, []string{"Every*"}, 0)
+	ex, err := Export(ctx, site, []string{"Every*"}, 0, false)
 	if err != nil || len(ex.Sequences) != 1 {
 		t.Fatalf("export: %v %d", err, len(ex.Sequences))
 	}
 	stored := ex.Sequences[0]
+	if stored.XML != "" || stored.Sequence != nil {
+		t.Error("export kept the stored XML it was not asked to keep, or parsed the sequence before it is converted")
+	}
+	if err := stored.Loaded(); err != nil || stored.Sequence == nil {
+		t.Fatalf("load the exported sequence: %v", err)
+	}
+	if withXML, err := Export(ctx, site, []string{"Every*"}, 0, true); err != nil || len(withXML.Sequences) != 1 {
+		t.Fatalf("export with its XML: %v", err)
+	} else if q, err := model.Parse([]byte(withXML.Sequences[0].XML)); err != nil || diff.Differences(q, stored.Sequence, nil) != nil {
+		t.Errorf("the XML export kept is not what it parsed: %v", err)
+	}
 	cv := convert.New(ex.Names)
 	doc, err := convert.Document("", []*yaml.Node{cv.Sequence(stored)})
 	if err != nil {

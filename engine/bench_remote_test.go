@@ -112,7 +112,7 @@ func BenchmarkExport(b *testing.B) {
 	var doc []byte
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		ex, err := Export(context.Background(), site, nil, SequenceReads)
+		ex, err := Export(context.Background(), site, nil, SequenceReads, false)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/convert"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/schema"
@@ -20,7 +19,7 @@ func (c *cli) convert(args []string) int {
 	if !c.parse(fs, args, 1, -1) {
 		return c.parseExit(fs)
 	}
-	ex, err := exportfile.ReadFiles(fs.parsed)
+	ex, err := exportfile.ReadFilesDeferred(fs.parsed)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError
@@ -42,7 +41,7 @@ func (c *cli) convert(args []string) int {
 	if c.refused(cv.Report) {
 		return exitError
 	}
-	if !c.writeConverted(docs, *out, "Converted by tsctl convert from ") {
+	if !c.writeConverted(cv, docs, *out, "Converted by tsctl convert from ") {
 		return exitError
 	}
 	c.reportConversion(cv.Report)
@@ -77,11 +76,12 @@ func convertAll(cv *convert.Converter, seqs []*exportfile.Sequence, source func(
 // exported YAML, which the files' modelines point editors at.
 const SchemaFile = "tsctl.schema.json"
 
-// writeConverted writes converted sequences as one document on stdout, or
-// as one file per sequence in dir with the JSON Schema beside them; false
-// means an error was reported. Every document is checked as tsctl validate
-// would before it is written: convert never writes what tsctl refuses.
-func (c *cli) writeConverted(docs []convertedDoc, dir, origin string) bool {
+// writeConverted writes converted sequences (docs, as cv.All returned them)
+// as one document on stdout, or as one file per sequence in dir with the
+// JSON Schema beside them; false means an error was reported. Every
+// document is checked as tsctl validate would before it is written
+// (cv.Validate): convert never writes what tsctl refuses.
+func (c *cli) writeConverted(cv *convert.Converter, docs []convertedDoc, dir, origin string) bool {
 	header := func(ds []convertedDoc) string {
 		var srcs []string
 		for _, d := range ds {
@@ -95,8 +95,8 @@ func (c *cli) writeConverted(docs []convertedDoc, dir, origin string) bool {
 		}
 		return h + "\nyaml-language-server: $schema=./" + SchemaFile
 	}
-	valid := func(name string, doc []byte) bool {
-		if _, ds := config.Parse(name, doc); ds.HasErrors() {
+	valid := func(name string, doc []byte, items [][]byte, from int) bool {
+		if ds := cv.Validate(name, doc, items, from); ds.HasErrors() {
 			c.errorf("tsctl wrote YAML it refuses for %s (a bug in tsctl; please report it with the input): %v", name, ds[0])
 			return false
 		}
@@ -115,7 +115,7 @@ func (c *cli) writeConverted(docs []convertedDoc, dir, origin string) bool {
 			c.errorf("%v", err)
 			return false
 		}
-		if !valid("stdout", doc) {
+		if !valid("stdout", doc, items(docs), 0) {
 			return false
 		}
 		_, _ = c.stdout.Write(doc)
@@ -134,7 +134,7 @@ func (c *cli) writeConverted(docs []convertedDoc, dir, origin string) bool {
 		doc, err := convert.Join(header(docs[i:i+1]), items(docs[i:i+1]))
 		if err == nil {
 			p := filepath.Join(dir, fileName(docs[i].name, used))
-			if !valid(p, doc) {
+			if !valid(p, doc, items(docs[i:i+1]), i) {
 				return false
 			}
 			if err = writeFileAtomic(p, doc); err == nil {

@@ -34,7 +34,7 @@ func (c *cli) export(args []string) int {
 	k := c.newCounter(*quiet)
 	defer k.done()
 	k.phase("read", "sequences", -1)
-	ex, err := engine.Export(context.Background(), countedReads{site, k}, names, *rf.parallelism)
+	ex, err := engine.Export(context.Background(), countedReads{site, k}, names, *rf.parallelism, *asXML)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitError
@@ -65,7 +65,7 @@ func (c *cli) export(args []string) int {
 	if c.refused(cv.Report) {
 		return exitError
 	}
-	if !c.writeConverted(docs, *out, "Exported by tsctl export from site "+site.Code()+": ") {
+	if !c.writeConverted(cv, docs, *out, "Exported by tsctl export from site "+site.Code()+": ") {
 		return exitError
 	}
 	c.reportConversion(cv.Report)

@@ -126,6 +126,24 @@ func Parse(file string, data []byte) (*Config, diag.List) {
 	return cfg, ds
 }
 
+// ParseTree validates one document given as its parsed tree (a
+// yaml.DocumentNode), as Parse validates the text the tree is read from:
+// the same checks in the same order, with the tree's positions, and
+// without the hints Parse reads from the text (addYAMLHints). It is for a
+// caller holding a tree it built that reads back from its text as it is
+// (convert, which checks each step it writes): a tree that holds text
+// YAML cannot write, or that its text reads back differently, is checked
+// as it is, not as its text would be.
+func ParseTree(file string, doc *yaml.Node) (*Config, diag.List) {
+	cfg := &Config{Files: []string{file}}
+	ds, ok := cfg.addDocument(file, doc, 0, nil, nil)
+	if ok {
+		ds = append(ds, cfg.check()...)
+	}
+	ds.Sort()
+	return cfg, ds
+}
+
 // readLimited reads one configuration file: a regular file of at most
 // MaxFileBytes, never blocking on a named pipe or a device.
 func readLimited(path string) ([]byte, error) {

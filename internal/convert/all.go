@@ -31,17 +31,21 @@ import (
 // which the sequences after it name it): a conversion of thousands of
 // sequences holds their YAML text, not their nodes and models at once. converted, when not nil,
 // is called after each sequence is settled, in order, from the calling
-// goroutine. The error is the first sequence's, in order, that could not
-// be written.
+// goroutine. A sequence not loaded yet (exportfile.Sequence.Load) is
+// loaded by whatever converts it. The error is the first sequence's, in
+// order, that could not be loaded or written (a sequence that cannot be
+// loaded ends the conversion there).
 func (c *Converter) All(seqs []*exportfile.Sequence, converted func()) ([][]byte, error) {
 	return c.all(seqs, runtime.GOMAXPROCS(0), converted)
 }
 
-// converted is a sequence converted ahead of its turn.
+// converted is a sequence converted ahead of its turn (or the error
+// loading it met).
 type converted struct {
 	node    *yaml.Node
 	report  Report
 	journal []op
+	err     error
 }
 
 // all is All with workers converting ahead (0: none, each sequence is
@@ -49,6 +53,7 @@ type converted struct {
 func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) ([][]byte, error) {
 	items := make([][]byte, len(seqs))
 	errs := make([]error, len(seqs))
+	checks := make([]written, len(seqs))
 	type job struct {
 		i    int
 		name string
@@ -65,6 +70,8 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 				item, err := Encode(j.node)
 				if err != nil {
 					err = fmt.Errorf("write sequence %q: %w", j.name, err)
+				} else {
+					checks[j.i] = checkWritten(j.node, len(item))
 				}
 				items[j.i], errs[j.i] = item, err
 			}
@@ -73,8 +80,11 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 
 	// Converting ahead: a feeder hands out indexes, at most workers of
 	// them unsettled; each worker sends its result on the index's channel.
+	// stop ends the feeder when a sequence cannot be loaded.
 	var results []chan converted
 	var ahead chan struct{}
+	stop := make(chan struct{})
+	defer close(stop)
 	if workers > 0 {
 		results = make([]chan converted, len(seqs))
 		for i := range results {
@@ -85,8 +95,16 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 		go func() {
 			defer close(indexes)
 			for i := range seqs {
-				ahead <- struct{}{} // a slot the settling below frees
-				indexes <- i
+				select { // a slot the settling below frees
+				case ahead <- struct{}{}:
+				case <-stop:
+					return
+				}
+				select {
+				case indexes <- i:
+				case <-stop:
+					return
+				}
 			}
 		}()
 		memo := c.memo() // one for all: an answer depends on the step alone
@@ -94,12 +112,16 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 			go func() {
 				w := &Converter{Names: c.Names, sh: newShared(), refusals: memo}
 				for i := range indexes {
+					if err := seqs[i].Loaded(); err != nil {
+						results[i] <- converted{err: err}
+						continue
+					}
 					w.sh.reset()
 					w.Report = Report{}
 					journal := []op{}
 					w.journal = &journal
 					node := w.Sequence(seqs[i])
-					results[i] <- converted{node, w.Report, journal}
+					results[i] <- converted{node: node, report: w.Report, journal: journal}
 				}
 			}()
 		}
@@ -110,10 +132,19 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 		if workers > 0 {
 			r := <-results[i]
 			<-ahead
+			if r.err != nil {
+				close(jobs)
+				wg.Wait()
+				return nil, r.err
+			}
 			if replay(c.sh, r.journal, r.report.Secrets) {
 				node = r.node
 				c.Report.append(r.report)
 			}
+		} else if err := s.Loaded(); err != nil {
+			close(jobs)
+			wg.Wait()
+			return nil, err
 		}
 		if node == nil {
 			node = c.Sequence(s)
@@ -132,6 +163,7 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 			return nil, err
 		}
 	}
+	c.written = checks
 	return items, nil
 }
 

@@ -63,6 +63,13 @@ type Converter struct {
 	placeholders map[*yaml.Node]bool
 	shape        model.StepShape // what a site stores of shapeOf (same)
 	shapeOf      *model.Step
+	// decided, when not nil, is told each answer refusal works out (not
+	// those it remembers): the document it checked, the answer, and
+	// whether the tree decided it (acceptedAsTree) or its text did; for
+	// the tests that hold the one to the other.
+	decided func(root *yaml.Node, why string, onTree bool)
+	// what All found of each sequence it wrote, by index (see Validate)
+	written []written
 }
 
 type refKey struct {
@@ -919,8 +926,18 @@ func (c *Converter) refusal(step *yaml.Node) string {
 	add(s, "steps", seq(step))
 	root := mapping()
 	add(root, "sequences", seq(s))
+	if keyed && acceptedAsTree(root) {
+		if c.decided != nil {
+			c.decided(root, "", true)
+		}
+		c.memo().put(key, "")
+		return ""
+	}
 	b, err := yaml.Marshal(root)
 	if err != nil {
+		if c.decided != nil {
+			c.decided(root, err.Error(), false)
+		}
 		return err.Error()
 	}
 	if !keyed {
@@ -929,16 +946,45 @@ func (c *Converter) refusal(step *yaml.Node) string {
 			return why
 		}
 	}
-	why := ""
-	_, ds := config.Parse("convert.yaml", b)
-	for _, d := range ds {
-		if d.Severity == diag.Error {
-			why = d.Msg
-			break
-		}
+	why := refusalOfText(b)
+	if c.decided != nil {
+		c.decided(root, why, false)
 	}
 	c.memo().put(key, why)
 	return why
+}
+
+// refusalOfText is what tsctl validate says first against the document b
+// ("" when it accepts it).
+func refusalOfText(b []byte) string {
+	_, ds := config.Parse("convert.yaml", b)
+	for _, d := range ds {
+		if d.Severity == diag.Error {
+			return d.Msg
+		}
+	}
+	return ""
+}
+
+// acceptedAsTree reports whether tsctl validate accepts the document root
+// is written as, deciding it on the tree itself (config.ParseTree)
+// without writing and parsing its text: true when root reads back from
+// its text as it is (writtenAsIs) and the checks find nothing at all.
+// false says nothing: the text decides, and says what is wrong.
+//
+// validate's answer depends on what a node's text reads back as — its
+// kind, tag, value and children — and on positions only in what it says
+// of an error (where, and which of two comes first), so a tree that reads
+// back as it is and draws no diagnostic is one whose text draws none.
+// TestRefusalOnTreeIsRefusalOfText and FuzzRefusalOnTree hold it to the
+// text's answer.
+func acceptedAsTree(root *yaml.Node) bool {
+	if !writtenAsIs(root) {
+		return false
+	}
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
+	_, ds := config.ParseTree("convert.yaml", doc)
+	return len(ds) == 0
 }
 
 // refusalMemo remembers refusal's answers by the key of the step checked

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tsctl/tsctl/internal/cores"
 	"github.com/tsctl/tsctl/internal/localfile"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/object"
@@ -40,6 +41,25 @@ type Sequence struct {
 	Duration    int
 	Sequence    *model.Sequence
 	XML         string // the Sequence text as read, when it came from a site
+	// Load, when not nil, parses the sequence's text, which is then its
+	// Sequence (nil until then): a reader that keeps the text rather than
+	// the steps of sequences waiting to be converted sets it
+	// (engine.Export). Load returns the error parsing met, the same at
+	// every call. Use Loaded to have Sequence set.
+	Load func() (*model.Sequence, error)
+}
+
+// Loaded sets s.Sequence from Load when it is not set yet.
+func (s *Sequence) Loaded() error {
+	if s.Sequence != nil || s.Load == nil {
+		return nil
+	}
+	q, err := s.Load()
+	if err != nil {
+		return err
+	}
+	s.Sequence, s.Load = q, nil
+	return nil
 }
 
 // Ref describes an object a sequence references (SMS_TaskSequenceReferencesInfo).
@@ -64,6 +84,9 @@ type Export struct {
 	Sequences []*Sequence
 	Refs      map[string]Ref    // by PackageID
 	Apps      map[string]AppRef // by model name
+	// deferParse: an object.xml's Sequence is kept as text, parsed by its
+	// Load (ReadFilesDeferred)
+	deferParse bool
 }
 
 func newExport() *Export { return &Export{Refs: map[string]Ref{}, Apps: map[string]AppRef{}} }
@@ -73,20 +96,46 @@ func newExport() *Export { return &Export{Refs: map[string]Ref{}, Apps: map[stri
 // folder of exported files, or ../shared/corpus).
 func ReadFiles(paths []string) (*Export, error) {
 	ex := newExport()
+	return ex, ex.readFiles(paths)
+}
+
+// ReadFilesDeferred is ReadFiles keeping the Sequence text of each
+// object.xml (an export's sequences, nearly all of them) unparsed until
+// its Load parses it (Sequence.Loaded; convert.All does, as it converts
+// the sequence): 500 parsed sequences are 30 MB of pointers that the
+// collector scans until each is converted, their text 22 MB it does not.
+// A Sequence text that does not parse is an error still, Load's; and
+// when reading fails later on, it is the error when it comes first (the
+// sequences read are parsed then), as ReadFiles would report it.
+func ReadFilesDeferred(paths []string) (*Export, error) {
+	ex := newExport()
+	ex.deferParse = true
+	if err := ex.readFiles(paths); err != nil {
+		for _, s := range ex.Sequences {
+			if perr := s.Loaded(); perr != nil {
+				return nil, perr
+			}
+		}
+		return nil, err
+	}
+	return ex, nil
+}
+
+func (ex *Export) readFiles(paths []string) error {
 	files, err := expand(paths)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, p := range files {
 		data, err := localfile.Read(p, MaxFileBytes)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := ex.Read(p, data); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return ex, nil
+	return nil
 }
 
 // expand replaces folders by the export files they hold.
@@ -183,15 +232,24 @@ func (ex *Export) readInstance(name string, data []byte) error {
 	if text == "" {
 		return fmt.Errorf("%s: the package has no Sequence", name)
 	}
-	q, err := model.Parse([]byte(text))
-	if err != nil {
-		return fmt.Errorf("%s: Sequence: %w", name, err)
+	parse := func() (*model.Sequence, error) {
+		q, err := model.ParseString(text)
+		if err != nil {
+			return nil, fmt.Errorf("%s: Sequence: %w", name, err)
+		}
+		return q, nil
 	}
 	d, _ := strconv.Atoi(in.prop("Duration"))
-	ex.Sequences = append(ex.Sequences, &Sequence{
+	s := &Sequence{
 		Source: name, PackageID: in.prop("PackageID"), Name: in.prop("Name"), Description: in.prop("Description"),
-		Category: in.prop("Category"), BootImageID: in.prop("BootImageID"), Duration: d, Sequence: q,
-	})
+		Category: in.prop("Category"), BootImageID: in.prop("BootImageID"), Duration: d,
+	}
+	if ex.deferParse {
+		s.Load = parse
+	} else if s.Sequence, err = parse(); err != nil {
+		return err
+	}
+	ex.Sequences = append(ex.Sequences, s)
 	return nil
 }
 
@@ -237,11 +295,22 @@ func (ex *Export) readZip(name string, data []byte, depth int, budget *int64) er
 	}
 	files := append([]*zip.File(nil), zr.File...)
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	// Members are read in order, and parsed a batch at a time on every
+	// core (see memberBatch): any error is reported once the members
+	// before it are parsed, so it is the one reading in turn meets first.
+	var batch memberBatch
+	defer batch.drop()
+	fail := func(err error) error {
+		if berr := batch.flush(ex); berr != nil {
+			return berr
+		}
+		return err
+	}
 	for _, f := range files {
 		member := f.Name
 		clean := path.Clean(strings.ReplaceAll(member, `\`, "/"))
 		if strings.HasPrefix(clean, "/") || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(clean, ":") {
-			return fmt.Errorf("%s: member %q: %w", name, member, ErrUnsafePath)
+			return fail(fmt.Errorf("%s: member %q: %w", name, member, ErrUnsafePath))
 		}
 		if f.FileInfo().IsDir() {
 			continue
@@ -254,26 +323,118 @@ func (ex *Export) readZip(name string, data []byte, depth int, budget *int64) er
 			continue
 		}
 		if f.UncompressedSize64 > MaxFileBytes {
-			return fmt.Errorf("%s: member %q is larger than %d MiB", name, member, MaxFileBytes>>20)
+			return fail(fmt.Errorf("%s: member %q is larger than %d MiB", name, member, MaxFileBytes>>20))
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return fmt.Errorf("%s: member %q: %w", name, member, err)
+			return fail(fmt.Errorf("%s: member %q: %w", name, member, err))
 		}
-		b, err := io.ReadAll(io.LimitReader(rc, MaxFileBytes+1))
+		b, err := readAll(io.LimitReader(rc, MaxFileBytes+1), f.UncompressedSize64)
 		rc.Close()
 		if err != nil {
-			return fmt.Errorf("%s: member %q: %w", name, member, err)
+			return fail(fmt.Errorf("%s: member %q: %w", name, member, err))
 		}
 		if len(b) > MaxFileBytes {
-			return fmt.Errorf("%s: member %q is larger than %d MiB", name, member, MaxFileBytes>>20)
+			return fail(fmt.Errorf("%s: member %q is larger than %d MiB", name, member, MaxFileBytes>>20))
 		}
 		if *budget -= int64(len(b)); *budget < 0 {
-			return fmt.Errorf("%s: expands to more than %d MiB", name, MaxTotalBytes>>20)
+			return fail(fmt.Errorf("%s: expands to more than %d MiB", name, MaxTotalBytes>>20))
 		}
-		if err := ex.read(name+"!"+clean, b, depth+1, budget); err != nil {
-			return err
+		if bytes.HasPrefix(b, []byte("PK\x03\x04")) {
+			// a nested zip is read in its turn, after the members before it
+			if err := batch.flush(ex); err != nil {
+				return err
+			}
+			if err := ex.read(name+"!"+clean, b, depth+1, budget); err != nil {
+				return err
+			}
+			continue
+		}
+		if batch.add(name+"!"+clean, b) {
+			if err := batch.flush(ex); err != nil {
+				return err
+			}
+		}
+	}
+	return batch.flush(ex)
+}
+
+// memberBatch is zip members read and not yet parsed. Parsing a member
+// (an object.xml: its instance, then its Sequence) takes most of the time
+// reading an export does, so a batch of them is parsed on every core,
+// each into an Export of its own, and those are added to the export in
+// the order of the members: what a member adds (a sequence appended,
+// references set by ID, a later one replacing an earlier) does not depend
+// on another's, so the export is what reading them in turn makes.
+type memberBatch struct {
+	names []string
+	data  [][]byte
+	bytes int
+}
+
+// Batches are parsed at this many members or bytes, whichever comes
+// first: enough to keep the cores busy, few enough that the members read
+// and not yet parsed stay a few megabytes. (Variables for the test that
+// holds batches of any size to reading in turn, a batch of one.)
+var (
+	batchMembers = 32
+	batchBytes   = 8 << 20
+)
+
+// add adds a member, and reports whether the batch is full.
+func (b *memberBatch) add(name string, data []byte) bool {
+	b.names, b.data = append(b.names, name), append(b.data, data)
+	b.bytes += len(data)
+	return len(b.names) >= batchMembers || b.bytes >= batchBytes
+}
+
+// flush parses the batch's members and adds them to ex in order, up to
+// the first that fails, whose error it returns; the batch is emptied.
+func (b *memberBatch) flush(ex *Export) error {
+	defer b.drop()
+	parts := make([]*Export, len(b.names))
+	errs := make([]error, len(b.names))
+	cores.Each(len(b.names), func(i int) {
+		part := newExport()
+		part.deferParse = ex.deferParse
+		errs[i] = part.read(b.names[i], b.data[i], 0, nil) // not a zip: neither depth nor budget is read
+		parts[i] = part
+	})
+	for i, part := range parts {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		ex.Sequences = append(ex.Sequences, part.Sequences...)
+		for id, r := range part.Refs {
+			ex.Refs[id] = r
+		}
+		for m, a := range part.Apps {
+			ex.Apps[m] = a
 		}
 	}
 	return nil
+}
+
+// drop empties the batch.
+func (b *memberBatch) drop() { *b = memberBatch{} }
+
+// readAll reads r to its end as io.ReadAll does, into a buffer of the
+// size a zip member is listed at (at most MaxFileBytes), which it outgrows
+// only when r holds more: io.ReadAll starts small and doubles, allocating
+// about twice what it reads (an export of 500 sequences is 34 MB of XML).
+func readAll(r io.Reader, size uint64) ([]byte, error) {
+	b := make([]byte, 0, min(size, MaxFileBytes)+1) // +1: io.EOF is read without growing
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }

@@ -4,10 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func fixture(t testing.TB, name string) []byte {
@@ -129,4 +133,189 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// readAll reads what io.ReadAll reads, and fails as it fails, whatever
+// size the member is listed at: none, less, exactly, or more than it
+// holds, from readers that return a byte at a time or the data with
+// io.EOF.
+func TestReadAllIsIOReadAll(t *testing.T) {
+	for _, n := range []int{0, 1, 100, 10_000} {
+		content := bytes.Repeat([]byte("<x/>"), n)[:n]
+		for _, listed := range []uint64{0, uint64(max(n-1, 0)), uint64(n), uint64(n + 5), uint64(3 * n)} {
+			readers := map[string]func() io.Reader{
+				"whole":      func() io.Reader { return bytes.NewReader(content) },
+				"a byte":     func() io.Reader { return iotest.OneByteReader(bytes.NewReader(content)) },
+				"eof w data": func() io.Reader { return iotest.DataErrReader(bytes.NewReader(content)) },
+				"half":       func() io.Reader { return iotest.HalfReader(bytes.NewReader(content)) },
+			}
+			for name, r := range readers {
+				got, err := readAll(r(), listed)
+				if err != nil || !bytes.Equal(got, content) {
+					t.Errorf("%d bytes listed as %d, %s: %d bytes, %v", n, listed, name, len(got), err)
+				}
+			}
+		}
+	}
+	boom := errors.New("boom")
+	r := io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(boom))
+	want, wantErr := io.ReadAll(io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(boom)))
+	if got, err := readAll(r, 3); !bytes.Equal(got, want) || err != wantErr {
+		t.Errorf("failing reader: %q, %v; io.ReadAll: %q, %v", got, err, want, wantErr)
+	}
+}
+
+// An export .zip read in batches parsed on every core is what reading its
+// members in turn (batches of one member) makes, and fails with the
+// error reading in turn meets first: a member that does not parse before
+// one whose name is unsafe, in a nested zip or not, across batches.
+func TestBatchesReadAsInTurn(t *testing.T) {
+	object, refs := string(fixture(t, "object.xml")), string(fixture(t, "ReferencesInfo.xml"))
+	member := func(i int) (string, string, []byte, []byte) {
+		id := fmt.Sprintf("LAB%05d", 100+i)
+		folder := "SMS_TaskSequencePackage/" + id + "/"
+		obj := strings.ReplaceAll(strings.ReplaceAll(object, "LAB00010", id), "Lab - Deploy", fmt.Sprintf("Deploy %d", i))
+		// every member lists LAB00005 under a name of its own: the last wins
+		ref := strings.ReplaceAll(refs, "Windows 11 Lab Image", fmt.Sprintf("Image %d", i))
+		return folder + "object.xml", folder + "ReferencesInfo.xml", []byte(obj), []byte(ref)
+	}
+	build := func(n int, edit func(files map[string][]byte)) []byte {
+		files := map[string][]byte{}
+		for i := range n {
+			on, rn, o, r := member(i)
+			files[on], files[rn] = o, r
+		}
+		if edit != nil {
+			edit(files)
+		}
+		return makeZip(t, files)
+	}
+	broken := func(i int) func(map[string][]byte) {
+		return func(files map[string][]byte) {
+			on, _, o, _ := member(i)
+			files[on] = o[:len(o)/2]
+		}
+	}
+	unsafe := func(files map[string][]byte) {
+		files["SMS_TaskSequencePackage/LAB99999/../../../x:y/object.xml"] = []byte("x")
+	}
+	nested := func(files map[string][]byte) {
+		inner := map[string][]byte{}
+		for i := 200; i < 203; i++ {
+			on, rn, o, r := member(i)
+			inner[on], inner[rn] = o, r
+		}
+		files["SMS_TaskSequencePackage/LAB00135/inner.zip"] = makeZip(t, inner)
+	}
+	nestedBroken := func(files map[string][]byte) {
+		nested(files)
+		on, _, o, _ := member(300)
+		files["SMS_TaskSequencePackage/LAB00136/inner.zip"] = makeZip(t, map[string][]byte{on: o[:len(o)/3]})
+	}
+	cases := map[string][]byte{
+		"valid":                        build(70, nil),
+		"one that does not parse":      build(70, broken(40)),
+		"two that do not parse":        build(70, func(f map[string][]byte) { broken(40)(f); broken(3)(f) }),
+		"then an unsafe name":          build(70, func(f map[string][]byte) { broken(40)(f); unsafe(f) }),
+		"an unsafe name":               build(70, unsafe),
+		"a nested zip":                 build(70, nested),
+		"a nested zip that fails":      build(70, func(f map[string][]byte) { nestedBroken(f); broken(60)(f) }),
+		"a nested zip after a failure": build(70, func(f map[string][]byte) { nestedBroken(f); broken(20)(f) }),
+	}
+	read := func(data []byte, batch int) (*Export, error) {
+		defer func(n int) { batchMembers = n }(batchMembers)
+		batchMembers = batch
+		ex := newExport()
+		return ex, ex.Read("export.zip", data)
+	}
+	for name, data := range cases {
+		want, wantErr := read(data, 1)
+		for _, batch := range []int{3, 32, 1000} {
+			got, err := read(data, batch)
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Errorf("%s, batches of %d: error %v, in turn %v", name, batch, err, wantErr)
+				continue
+			}
+			if wantErr == nil && !reflect.DeepEqual(got, want) {
+				t.Errorf("%s, batches of %d: read %d sequences, refs %v; in turn %d, %v", name, batch, len(got.Sequences), got.Refs, len(want.Sequences), want.Refs)
+			}
+		}
+		if wantErr == nil && len(want.Sequences) < 70 {
+			t.Errorf("%s: read %d sequences", name, len(want.Sequences))
+		}
+	}
+}
+
+// ReadFilesDeferred reads what ReadFiles reads, once every sequence is
+// loaded, and fails with ReadFiles's error: at once when reading fails
+// (a sequence read before it that does not parse coming first), or when
+// the first sequence that does not parse is loaded. The real exports when
+// present, and zips whose members do not parse.
+func TestReadFilesDeferredIsReadFiles(t *testing.T) {
+	object := string(fixture(t, "object.xml"))
+	member := func(i int, edit func(string) string) (string, []byte) {
+		id := fmt.Sprintf("LAB%05d", 100+i)
+		obj := strings.ReplaceAll(strings.ReplaceAll(object, "LAB00010", id), "Lab - Deploy", fmt.Sprintf("Deploy %d", i))
+		if edit != nil {
+			obj = edit(obj)
+		}
+		return "SMS_TaskSequencePackage/" + id + "/object.xml", []byte(obj)
+	}
+	badSequence := func(s string) string { return strings.Replace(s, "&lt;/sequence&gt;", "", 1) }
+	badInstance := func(s string) string { return s[:len(s)/2] }
+	dir := t.TempDir()
+	zipOf := func(name string, edits map[int]func(string) string) string {
+		files := map[string][]byte{}
+		for i := range 40 {
+			n, b := member(i, edits[i])
+			files[n] = b
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, makeZip(t, files), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := map[string][]string{
+		"valid":                             {zipOf("valid.zip", nil)},
+		"a sequence that does not parse":    {zipOf("a.zip", map[int]func(string) string{35: badSequence})},
+		"then an instance that does not":    {zipOf("b.zip", map[int]func(string) string{3: badSequence, 30: badInstance})},
+		"an instance, then a sequence":      {zipOf("c.zip", map[int]func(string) string{30: badSequence, 3: badInstance})},
+		"then a file that is not there":     {zipOf("d.zip", map[int]func(string) string{7: badSequence}), filepath.Join(dir, "none.zip")},
+		"then a file that is not an export": {zipOf("e.zip", map[int]func(string) string{7: badSequence}), filepath.Join("testdata", "..", "export.go")},
+		"two files, the second's sequence":  {zipOf("f.zip", nil), zipOf("g.zip", map[int]func(string) string{1: badSequence})},
+	}
+	var real []string
+	for _, d := range []string{"corpus", "exports", filepath.Join("exports", "mdt")} {
+		if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", d)); err == nil {
+			real = append(real, filepath.Join("..", "..", "..", "shared", d))
+		}
+	}
+	if len(real) > 0 {
+		cases["the real exports"] = real
+	}
+	for name, paths := range cases {
+		want, wantErr := ReadFiles(paths)
+		got, err := ReadFilesDeferred(paths)
+		if err == nil {
+			for _, s := range got.Sequences {
+				if err = s.Loaded(); err != nil {
+					break
+				}
+			}
+		}
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("%s: %v; ReadFiles: %v", name, err, wantErr)
+			continue
+		}
+		if wantErr == nil {
+			got.deferParse = false
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: read %d sequences, ReadFiles %d, not the same", name, len(got.Sequences), len(want.Sequences))
+			}
+		}
+		if (wantErr == nil) != (name == "valid" || name == "the real exports") {
+			t.Errorf("%s: ReadFiles: %v", name, wantErr)
+		}
+	}
 }
