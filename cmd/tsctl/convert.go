@@ -7,8 +7,10 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/convert"
 	"github.com/tsctl/tsctl/internal/exportfile"
+	"github.com/tsctl/tsctl/internal/localfile"
 	"github.com/tsctl/tsctl/schema"
 )
 
@@ -76,6 +78,10 @@ func convertAll(cv *convert.Converter, seqs []*exportfile.Sequence, source func(
 // exported YAML, which the files' modelines point editors at.
 const SchemaFile = "tsctl.schema.json"
 
+// maxWrittenBytes is the most one converted or exported document may
+// hold: what tsctl reads of a configuration file (config.MaxFileBytes).
+var maxWrittenBytes int64 = config.MaxFileBytes
+
 // writeConverted writes converted sequences (docs, as cv.All returned them)
 // as one document on stdout, or as one file per sequence in dir with the
 // JSON Schema beside them; false means an error was reported. Every
@@ -96,6 +102,11 @@ func (c *cli) writeConverted(cv *convert.Converter, docs []convertedDoc, dir, or
 		return h + "\nyaml-language-server: $schema=./" + SchemaFile
 	}
 	valid := func(name string, doc []byte, items [][]byte, from int) bool {
+		if int64(len(doc)) > maxWrittenBytes {
+			c.errorf("the YAML for %s would be %d bytes, more than the %s a configuration file may hold: tsctl would refuse to read it; nothing was written", name, len(doc), localfile.Size(maxWrittenBytes))
+			c.hint("write one file per sequence with --out DIR")
+			return false
+		}
 		if ds := cv.Validate(name, doc, items, from); ds.HasErrors() {
 			c.errorf("tsctl wrote YAML it refuses for %s (a bug in tsctl; please report it with the input): %v", name, ds[0])
 			return false
