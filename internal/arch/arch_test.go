@@ -35,7 +35,7 @@ var allowed = map[string][]string{
 	"internal/workload":   {"internal/object", "provider"},
 
 	"internal/desired":      {"internal/config", "internal/diag", "internal/model", "internal/object"},
-	"internal/secret":       {"internal/config", "internal/cores", "internal/diag", "internal/localfile", "internal/model"},
+	"internal/secret":       {"internal/config", "internal/diag", "internal/localfile", "internal/model"},
 	"internal/planfile":     {"internal/config", "internal/diag", "internal/localfile", "internal/plan"},
 	"internal/sitestate":    {"internal/diag", "internal/model", "internal/object", "provider"},
 	"internal/sitecheck":    {"internal/object", "provider"},

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/tsctl/tsctl/internal/config"
-	"github.com/tsctl/tsctl/internal/cores"
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/localfile"
 )
@@ -36,13 +35,8 @@ type secretRead struct {
 // the secrets a plan writes must be readable.
 func ReadAll(cfg *config.Config) *Values {
 	ss := &Values{read: map[string]secretRead{}}
-	// Listing a sequence's secrets decodes its steps: on every core (a
-	// frozen sequence keeps its list for the plan); the sources are read
-	// in order, each once.
-	lists := make([][]config.Secret, len(cfg.Sequences))
-	cores.Each(len(cfg.Sequences), func(i int) { lists[i] = cfg.Sequences[i].Secrets() })
-	for _, l := range lists {
-		for _, s := range l {
+	for _, q := range cfg.Sequences {
+		for _, s := range q.Secrets() {
 			k := Key(s)
 			if _, done := ss.read[k]; !done {
 				v, err := Read(s)
