@@ -69,12 +69,11 @@ func (c *cli) plan(args []string) int {
 		return exitError
 	}
 	pre := c.startPrefetch(*pf.site, true, *parallelism)
-	cfg, ok := c.loadConfigThen(pf.files, pre.filesRead)
+	cfg, ok := c.loadConfig(pf.files)
 	if !ok {
 		pre.abandon()
 		return exitError
 	}
-	pre.waitLocal() // a local site's prefetch holds it no more
 	// The configuration's lint needs no site: it runs while the site is
 	// opened and read.
 	lint := engine.StartLint(cfg)

@@ -11,9 +11,9 @@ import (
 	"github.com/tsctl/tsctl/provider/local"
 )
 
-// A local site is read while the configuration is decoded, by a prefetch
-// that lets the store go before the command reads another file; the
-// command uses what it read only when no write was committed in between.
+// An apply reads a local site while the configuration is decoded, by a
+// prefetch that lets the store go before the command reads another file;
+// it uses what was read only when no write was committed in between.
 
 const prefetchConfig = `site: PS1
 sequences:
@@ -65,8 +65,8 @@ func TestLocalPrefetchLetsTheSiteGoBeforeOtherFilesAreRead(t *testing.T) {
 	}
 	cfg := writePrefetchConfig(t, tmp, "a.yaml", "hi")
 	for _, cmd := range [][]string{
-		{"plan", "-f", cfg, "--site", "local:" + site, "--stats"},
 		{"apply", "-f", cfg, "--site", "local:" + site, "--auto-approve", "--stats"},
+		{"apply", "-f", cfg, "--site", "local:" + site, "--auto-approve", "--stats"}, // no changes
 	} {
 		called := 0
 		hook := func() {
