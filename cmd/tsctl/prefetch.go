@@ -79,8 +79,10 @@ type localPrefetch struct {
 // is not worth it or not safe to.
 func (c *cli) startPrefetch(siteFlag string, readOnly bool, reads int) *prefetch {
 	url := firstNonEmpty(siteFlag, os.Getenv(SiteEnv))
-	if dir, ok := strings.CutPrefix(url, "local:"); ok && dir != "" && local.Exists(dir) && !readOnly {
-		return c.prepareLocalPrefetch(url, dir, reads)
+	if localURL := firstNonEmpty(url, DefaultSite); !readOnly {
+		if dir, ok := strings.CutPrefix(localURL, "local:"); ok && dir != "" && local.Exists(dir) {
+			return c.prepareLocalPrefetch(localURL, dir, reads)
+		}
 	}
 	if url == "" || !c.quietToOpen(url) {
 		return nil

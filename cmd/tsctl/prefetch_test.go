@@ -132,3 +132,23 @@ func TestLocalPrefetchReadsAgainWhenTheSiteChanged(t *testing.T) {
 		t.Errorf("the site holds %d sequences named Seq A, want 1:\n%s", n, shown)
 	}
 }
+
+// With no --site and no $TSCTL_SITE, apply uses the embedded site in
+// .tsctl/site, and reads it early too.
+func TestLocalPrefetchOfTheDefaultSite(t *testing.T) {
+	tmp := t.TempDir()
+	t.Chdir(tmp)
+	t.Setenv(SiteEnv, "")
+	cfg := writePrefetchConfig(t, tmp, "a.yaml", "hi")
+	if code, _, errs := runTsctl("apply", "-f", cfg, "--auto-approve"); code != 0 {
+		t.Fatalf("first apply: %s", errs)
+	}
+	called := 0
+	code, out, errs := runWithHook(func() { called++ }, "apply", "-f", cfg, "--auto-approve", "--stats")
+	if code != 0 || called != 1 {
+		t.Fatalf("exit %d, prefetched %d times\n%s\n%s", code, called, out, errs)
+	}
+	if n := identifications(t, errs); n != "1" || !strings.Contains(errs, "using the embedded local site in .tsctl/site") {
+		t.Errorf("identified %s times, want 1\n%s", n, errs)
+	}
+}
