@@ -16,6 +16,7 @@ import (
 	"github.com/tsctl/tsctl/internal/convert"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/facade"
+	"github.com/tsctl/tsctl/internal/pace"
 	"github.com/tsctl/tsctl/internal/workload"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/adminservice"
@@ -47,6 +48,7 @@ func served(b *testing.B, site provider.Site) provider.Site {
 // their CPU and calls, not two processes'): the targets are 1.5× and
 // 1.15× the embedded site's.
 func BenchmarkRemote(b *testing.B) {
+	defer pace.Set()() // as tsctl runs
 	file, dir := benchSetup(b)
 	for _, over := range []string{"embedded", "https"} {
 		b.Run("noop-plan/"+over, func(b *testing.B) {
@@ -103,6 +105,7 @@ func BenchmarkRemote(b *testing.B) {
 // the yardstick, yaml.v3 parsing the document written, the target being
 // 2× it.
 func BenchmarkExport(b *testing.B) {
+	defer pace.Set()() // as tsctl runs
 	_, dir := benchSetup(b)
 	site, err := local.Open(dir, local.Options{})
 	if err != nil {
@@ -126,6 +129,7 @@ func BenchmarkExport(b *testing.B) {
 // sequences of the workload's site, as convert does; yaml-s as in
 // BenchmarkExport.
 func BenchmarkConvert(b *testing.B) {
+	defer pace.Set()() // as tsctl runs
 	_, dir := benchSetup(b)
 	n := 500
 	if v, err := strconv.Atoi(os.Getenv("TSCTL_BENCH_CONVERT")); err == nil && v > 0 {
