@@ -22,10 +22,10 @@ func missingLocal(url string) bool {
 	return ok && dir != "" && !local.Exists(dir)
 }
 
-// createPlanned creates the local site at url that apply planned against
-// an empty stand-in, once that plan (approved) is approved, and plans
-// again against the site created: what apply then does is a plan made
-// against the real site, which must be the approved one (planfile.Check).
+// createPlanned creates the local site at url, once the plan apply made
+// against an empty stand-in (approved) is approved, and plans again
+// against the site created: what apply then does is a plan made against
+// the real site, which must be the approved one (planfile.Check).
 // Another process that created the site in between, or wrote to it, makes
 // it refuse: nothing is changed. The stand-in's calls stay counted; its
 // lease (*lease) is replaced by the new site's.
