@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/tsctl/tsctl/engine"
 	"github.com/tsctl/tsctl/internal/config"
@@ -11,7 +10,6 @@ import (
 	"github.com/tsctl/tsctl/internal/planfile"
 	"github.com/tsctl/tsctl/internal/views"
 	"github.com/tsctl/tsctl/provider"
-	"github.com/tsctl/tsctl/provider/local"
 )
 
 // planFlags are the flags plan and apply share.
@@ -81,10 +79,7 @@ func (c *cli) plan(args []string) int {
 	mem := c.openMemo()
 	defer c.closeMemo(mem) // after the site is closed
 	url := c.siteURL(*pf.site)
-	newSite := false // a local site that does not exist yet: planned against an empty one
-	if dir, ok := strings.CutPrefix(url, "local:"); ok {
-		newSite = !local.Exists(dir)
-	}
+	newSite := missingLocal(url) // planned against an empty one
 	site, st, err := c.openPrefetched(pre, url, true)
 	if err != nil {
 		c.fail(err)

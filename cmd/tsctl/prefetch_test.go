@@ -41,6 +41,17 @@ func writePrefetchConfig(t *testing.T, dir, name, word string) string {
 	return f
 }
 
+// initSite makes an empty local site in a new folder and returns both.
+func initSite(t *testing.T) (tmp, site string) {
+	t.Helper()
+	tmp = t.TempDir()
+	site = filepath.Join(tmp, "site")
+	if code, _, errs := runTsctl("site", "init", "--site", "local:"+site); code != 0 {
+		t.Fatalf("site init: %s", errs)
+	}
+	return tmp, site
+}
+
 // identifications counts the connect-time queries --stats reports.
 func identifications(t *testing.T, stderr string) string {
 	t.Helper()
@@ -58,11 +69,7 @@ func identifications(t *testing.T, stderr string) string {
 }
 
 func TestLocalPrefetchLetsTheSiteGoBeforeOtherFilesAreRead(t *testing.T) {
-	tmp := t.TempDir()
-	site := filepath.Join(tmp, "site")
-	if code, _, errs := runTsctl("site", "init", "--site", "local:"+site); code != 0 {
-		t.Fatalf("site init: %s", errs)
-	}
+	tmp, site := initSite(t)
 	cfg := writePrefetchConfig(t, tmp, "a.yaml", "hi")
 	for _, cmd := range [][]string{
 		{"apply", "-f", cfg, "--site", "local:" + site, "--auto-approve", "--stats"},
@@ -96,11 +103,7 @@ func TestLocalPrefetchLetsTheSiteGoBeforeOtherFilesAreRead(t *testing.T) {
 }
 
 func TestLocalPrefetchReadsAgainWhenTheSiteChanged(t *testing.T) {
-	tmp := t.TempDir()
-	site := filepath.Join(tmp, "site")
-	if code, _, errs := runTsctl("site", "init", "--site", "local:"+site); code != 0 {
-		t.Fatalf("site init: %s", errs)
-	}
+	tmp, site := initSite(t)
 	mine := writePrefetchConfig(t, tmp, "mine.yaml", "hi")
 	theirs := writePrefetchConfig(t, tmp, "theirs.yaml", "bye")
 	// Between the prefetch and the apply's own open, another administrator

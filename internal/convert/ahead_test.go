@@ -63,16 +63,7 @@ func aheadMatchesInTurn(t *testing.T, names Names, seqs []*exportfile.Sequence, 
 // converted in turn, and (what makes converting ahead pay) none has to be
 // converted again.
 func TestAllAheadMatchesInTurnOnRealExports(t *testing.T) {
-	var dirs []string
-	for _, d := range []string{"corpus", "exports", filepath.Join("exports", "mdt")} {
-		dir := filepath.Join("..", "..", "..", "shared", d)
-		if _, err := os.Stat(dir); err == nil {
-			dirs = append(dirs, dir)
-		}
-	}
-	if len(dirs) == 0 {
-		t.Skip("no real exports: they are read from ../shared/corpus and ../shared/exports")
-	}
+	dirs := realExportDirs(t)
 	ex, err := exportfile.ReadFiles(dirs)
 	if err != nil {
 		t.Fatal(err)
@@ -263,4 +254,22 @@ func TestDescribeSeenDoesNotDependOnMapOrder(t *testing.T) {
 			t.Fatalf("one name: %v", got)
 		}
 	}
+}
+
+// realExportDirs returns the folders of real exports beside the
+// repository (../shared/corpus, exports, exports/mdt) that exist, and skips
+// t when there are none.
+func realExportDirs(t *testing.T) []string {
+	t.Helper()
+	var dirs []string
+	for _, d := range []string{"corpus", "exports", filepath.Join("exports", "mdt")} {
+		dir := filepath.Join("..", "..", "..", "shared", d)
+		if _, err := os.Stat(dir); err == nil {
+			dirs = append(dirs, dir)
+		}
+	}
+	if len(dirs) == 0 {
+		t.Skip("no real exports: they are read from ../shared/corpus, ../shared/exports and ../shared/exports/mdt")
+	}
+	return dirs
 }

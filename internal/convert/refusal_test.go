@@ -88,16 +88,7 @@ func refusalsOf(t *testing.T, names Names, seqs []*exportfile.Sequence) refusalT
 // decided on the tree.
 func TestRefusalOnTreeIsRefusalOfText(t *testing.T) {
 	t.Run("real exports", func(t *testing.T) {
-		var dirs []string
-		for _, d := range []string{"corpus", "exports", filepath.Join("exports", "mdt")} {
-			dir := filepath.Join("..", "..", "..", "shared", d)
-			if _, err := os.Stat(dir); err == nil {
-				dirs = append(dirs, dir)
-			}
-		}
-		if len(dirs) == 0 {
-			t.Skip("no real exports: they are read from ../shared/corpus, ../shared/exports and ../shared/exports/mdt")
-		}
+		dirs := realExportDirs(t)
 		// each file alone (each with its own names) and then all at once
 		for _, dir := range dirs {
 			files, _ := filepath.Glob(filepath.Join(dir, "*"))
