@@ -1,8 +1,6 @@
 package convert
 
 import (
-	"reflect"
-
 	"gopkg.in/yaml.v3"
 
 	"github.com/tsctl/tsctl/internal/config"
@@ -47,7 +45,7 @@ func termNode(t model.Term) *yaml.Node {
 			continue
 		}
 		got, err := config.ConditionTerm(config.NodeOf(n))
-		if err == nil && reflect.DeepEqual(got.Elem(), want) {
+		if err == nil && model.EqualElem(got.Elem(), want) {
 			return n
 		}
 	}

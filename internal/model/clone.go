@@ -1,8 +1,8 @@
 package model
 
 import (
-	"reflect"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // Clone returns a deep copy of q.
@@ -81,7 +81,7 @@ func Comparable(q *Sequence) *Sequence { return MakeComparable(q.Clone()) }
 func MakeComparable(c *Sequence) *Sequence {
 	c.References = nil
 	walkSteps(c.Steps, "", func(_ string, s *Step) bool {
-		sort.SliceStable(s.Extra, func(i, j int) bool { return s.Extra[i].Name < s.Extra[j].Name })
+		slices.SortStableFunc(s.Extra, func(a, b Attr) int { return strings.Compare(a.Name, b.Name) })
 		cl := Lookup(s.Type)
 		if cl == nil {
 			return true
@@ -120,7 +120,7 @@ func MakeComparable(c *Sequence) *Sequence {
 // Normalize, a property absent from one and present with its default value
 // in the other is a difference, and so is any attribute.
 func Identical(a, b *Sequence) bool {
-	return reflect.DeepEqual(storedShape(a), storedShape(b))
+	return equalSequence(storedShape(a), storedShape(b))
 }
 
 // IdenticalSteps is Identical for two single steps.
@@ -136,7 +136,7 @@ func ShapeOf(s *Step) StepShape { return StepShape{storedShape(&Sequence{Steps: 
 // Stores reports whether a site given b stores this shape:
 // ShapeOf(a).Stores(b) is IdenticalSteps(a, b).
 func (sh StepShape) Stores(b *Step) bool {
-	return reflect.DeepEqual(sh.q, storedShape(&Sequence{Steps: []*Step{b}}))
+	return equalSequence(sh.q, storedShape(&Sequence{Steps: []*Step{b}}))
 }
 
 func storedShape(q *Sequence) *Sequence {
@@ -152,7 +152,7 @@ func storedShape(q *Sequence) *Sequence {
 	c.GlobalVars = globals
 	walkSteps(c.Steps, "", func(_ string, s *Step) bool {
 		// attribute order is not significant
-		sort.SliceStable(s.Extra, func(i, j int) bool { return s.Extra[i].Name < s.Extra[j].Name })
+		slices.SortStableFunc(s.Extra, func(a, b Attr) int { return strings.Compare(a.Name, b.Name) })
 		cl := Lookup(s.Type)
 		layout := s.EffectiveLayout()
 		s.Layout = []string{}
@@ -162,7 +162,7 @@ func storedShape(q *Sequence) *Sequence {
 			}
 		}
 		if cl == nil {
-			sort.SliceStable(s.Vars, func(i, j int) bool { return s.Vars[i].Property < s.Vars[j].Property })
+			slices.SortStableFunc(s.Vars, byProperty)
 			return true
 		}
 		s.Action = nil
@@ -184,9 +184,12 @@ func storedShape(q *Sequence) *Sequence {
 			}
 			kept = append(kept, v)
 		}
-		sort.SliceStable(kept, func(i, j int) bool { return kept[i].Property < kept[j].Property })
+		slices.SortStableFunc(kept, byProperty)
 		s.Vars = kept
 		return true
 	})
 	return c
 }
+
+// byProperty orders variables by the property they set.
+func byProperty(a, b Variable) int { return strings.Compare(a.Property, b.Property) }
