@@ -202,3 +202,67 @@ func mutate(r *rand.Rand, q *Sequence) {
 	}
 	flip(field)
 }
+
+// storedShapeDeriving is storedShape as it was first written: Derive(q,
+// nil) first, then what a site derives left out.
+func storedShapeDeriving(q *Sequence) *Sequence {
+	c := q.Clone()
+	Derive(c, nil)
+	s := storedShape(c)
+	return s
+}
+
+// TestStoredShapeIsDerivedLeftOut holds storedShape, which does not
+// derive, to deriving first: everything Derive without children sets is
+// what storedShape leaves out.
+func TestStoredShapeIsDerivedLeftOut(t *testing.T) {
+	check := func(what string, q *Sequence) {
+		t.Helper()
+		if got, want := storedShape(q), storedShapeDeriving(q); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: storedShape differs from deriving first:\n got %+v\nwant %+v", what, got, want)
+		}
+	}
+	seen := 0
+	for name, data := range corpusSequences(t) {
+		q, err := Parse(data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		check(name, q)
+		walkSteps(q.Steps, "", func(_ string, s *Step) bool {
+			check(name+": "+s.Name, &Sequence{Steps: []*Step{s}})
+			seen++
+			return true
+		})
+	}
+	// every catalogued class, its global properties set, with globals of
+	// its own and a Run Task Sequence step naming a child
+	r := rand.New(rand.NewSource(2))
+	for _, c := range classes {
+		for range 40 {
+			s := randomStep(r, 0)
+			s.Kind, s.Type, s.Steps = KindStep, c.Name, nil
+			if c.Name == cls("SubTasksequence") {
+				s.Kind = KindSubSequence
+				s.Vars = append(s.Vars, Variable{Name: "TsPackageID", Property: "TsPackageID", Value: "XYZ00001"}, Variable{Name: "TsName", Property: "TsName", Value: "x"})
+			}
+			for _, p := range c.Props {
+				if p.Global || r.Intn(3) == 0 {
+					s.Vars = append(s.Vars, Variable{Name: p.Var, Property: p.Name, Value: randomString(r)})
+				}
+			}
+			q := randomSequence(r, 0)
+			q.Steps = []*Step{s, {Kind: KindGroup, Name: "g", Steps: []*Step{s.Clone()}}}
+			for _, p := range c.Props {
+				if p.Global && r.Intn(2) == 0 {
+					q.GlobalVars = append(q.GlobalVars, Variable{Name: p.Var, Property: p.Name, Value: "g"})
+				}
+			}
+			check(c.Name, q)
+			seen++
+		}
+	}
+	if seen < 1000 {
+		t.Fatalf("checked %d steps: too few", seen)
+	}
+}
