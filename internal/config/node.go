@@ -144,11 +144,24 @@ func encodeNode(y *yaml.Node, base int) (content, pos []byte) {
 	if y == nil {
 		return nil, nil
 	}
-	e := nodeEncoder{c: make([]byte, 0, 256), p: make([]byte, 0, 64), line: base}
+	e := encoders.Get().(*nodeEncoder)
+	e.c, e.p, e.line = e.c[:0], e.p[:0], base
 	e.node(y)
 	// kept for the whole run: no spare capacity
-	return append(make([]byte, 0, len(e.c)), e.c...), append(make([]byte, 0, len(e.p)), e.p...)
+	content, pos = append(make([]byte, 0, len(e.c)), e.c...), append(make([]byte, 0, len(e.p)), e.p...)
+	if cap(e.c) <= maxPooledEncoding {
+		encoders.Put(e)
+	}
+	return content, pos
 }
+
+// encoders keeps the scratch buffers of finished encodings: every step of
+// every sequence is encoded, and growing fresh buffers for each cost more
+// than the encoding.
+var encoders = sync.Pool{New: func() any { return &nodeEncoder{c: make([]byte, 0, 1024), p: make([]byte, 0, 256)} }}
+
+// maxPooledEncoding is the largest scratch buffer encoders keeps.
+const maxPooledEncoding = 1 << 20
 
 type nodeEncoder struct {
 	c, p []byte
