@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 
 	"gopkg.in/yaml.v3"
 
@@ -52,14 +53,23 @@ import (
 // verify goes on to validate n). A step built otherwise (buildsOther)
 // goes on to the override paths, which read the built step itself, and
 // is always built.
+//
+// Entries are found by the SHA-256 of the key, not the key: a key holds
+// the step twice over (its YAML and its original, about 800 bytes on
+// the generated workloads), and maxBuilds of them would be 16 MB where
+// their hashes are 0.6 MB. Two keys of one hash are what SHA-256 is made
+// never to give (the key is length-prefixed throughout, so two keys are
+// two steps), so a hash stands for its key. An entry is about 120 bytes
+// (the hash, the verdict, 0.4 queries of 96 bytes on average): the memo
+// stays under 3 MB.
 type buildMemo struct {
-	mu   sync.Mutex
-	m    map[[sha256.Size]byte]buildAnswer // by the SHA-256 of the key
-	max  int                               // entries kept at most (0: none, the memo is off)
-	hits int64                             // verdicts answered from memory
-	// keys found whose queries answered differently: built instead
-	stale  int64
-	misses int64 // keys not found (or not keyed): built
+	mu  sync.Mutex
+	m   map[[sha256.Size]byte]buildAnswer // by the SHA-256 of the key
+	max int                               // entries kept at most (0: none, the memo is off)
+	// first checks answered from memory; built because a remembered key's
+	// queries answered differently; built because the key was not
+	// remembered (or n has none)
+	hits, stale, misses atomic.Int64
 }
 
 // buildAnswer is what verify's first check found for a key: the queries
@@ -107,11 +117,26 @@ type resolverQuery struct {
 type queryKind uint8
 
 const (
-	queryID queryKind = iota
-	queryApp
-	queryAppDisplay
-	queryDescribe
+	queryID         queryKind = iota // ID: a name to the ID it was handed out for
+	queryApp                         // Application: an application name to its model
+	queryAppDisplay                  // AppDisplayName: what the step lists for a model
+	queryDescribe                    // DescribeContent: how content is listed
 )
+
+// String names the query, for tests.
+func (k queryKind) String() string {
+	switch k {
+	case queryID:
+		return "ID"
+	case queryApp:
+		return "Application"
+	case queryAppDisplay:
+		return "AppDisplayName"
+	case queryDescribe:
+		return "DescribeContent"
+	}
+	return "unknown query"
+}
 
 // maxBuilds bounds the step shapes a buildMemo remembers.
 const maxBuilds = 20_000
@@ -142,25 +167,11 @@ func (m *buildMemo) put(sum [sha256.Size]byte, a buildAnswer) {
 	m.mu.Unlock()
 }
 
-// count adds one to the counter of an outcome (hits, stale or misses).
-func (m *buildMemo) count(n *int64) {
-	m.mu.Lock()
-	*n++
-	m.mu.Unlock()
-}
+// buildStats are the counts of verify's first checks (see buildMemo).
+type buildStats struct{ hits, stale, misses int64 }
 
-// BuildMemoStats are the counts of verify's first checks: answered from
-// memory, built because a remembered key's queries answered differently,
-// built because the key was not remembered.
-type BuildMemoStats struct{ Hits, Stale, Misses int64 }
-
-// BuildMemoStats says how often verify's first check was answered from
-// memory in the conversions c made (with All, by its workers too).
-func (c *Converter) BuildMemoStats() BuildMemoStats {
-	m := c.buildMemo()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return BuildMemoStats{m.hits, m.stale, m.misses}
+func (m *buildMemo) stats() buildStats {
+	return buildStats{m.hits.Load(), m.stale.Load(), m.misses.Load()}
 }
 
 // buildKey appends to b the key of verify's first check of n against
@@ -193,15 +204,15 @@ func (c *Converter) firstCheck(n *yaml.Node, orig *model.Step) (got *model.Step,
 		sum = sha256.Sum256(key)
 		if a, ok := memo.get(sum); ok {
 			if c.askAgain(a.queries) {
-				memo.count(&memo.hits)
+				memo.hits.Add(1)
 				return nil, a.verdict
 			}
-			memo.count(&memo.stale)
+			memo.stale.Add(1)
 		} else {
-			memo.count(&memo.misses)
+			memo.misses.Add(1)
 		}
 	} else {
-		memo.count(&memo.misses)
+		memo.misses.Add(1)
 	}
 	var queries []resolverQuery
 	log := &queries

@@ -134,12 +134,12 @@ func sameConversion(t *testing.T, label string, seqs []*exportfile.Sequence, got
 // remembered under other shared state) and without it, and fails unless
 // every verdict, journal, item and report is the same. It returns the
 // memo's counts.
-func memoMatchesBuilding(t *testing.T, names Names, seqs []*exportfile.Sequence) BuildMemoStats {
+func memoMatchesBuilding(t *testing.T, names Names, seqs []*exportfile.Sequence) buildStats {
 	t.Helper()
 	memo := newBuildMemo(maxBuilds)
 	sameConversion(t, "in turn", seqs, convertInTurn(t, names, seqs, memo), convertInTurn(t, names, seqs, newBuildMemo(0)))
 	sameConversion(t, "ahead", seqs, convertAhead(t, names, seqs, memo), convertAhead(t, names, seqs, newBuildMemo(0)))
-	return BuildMemoStats{memo.hits, memo.stale, memo.misses}
+	return memo.stats()
 }
 
 // Every step of every real export and of a generated workload is checked
@@ -152,7 +152,7 @@ func TestBuildMemoMatchesBuildingOnRealExports(t *testing.T) {
 	}
 	st := memoMatchesBuilding(t, ExportNames{ex}, ex.Sequences)
 	t.Logf("%d sequences: %+v", len(ex.Sequences), st)
-	if st.Hits == 0 {
+	if st.hits == 0 {
 		t.Error("no first check answered from memory")
 	}
 }
@@ -161,7 +161,7 @@ func TestBuildMemoMatchesBuildingOnAWorkload(t *testing.T) {
 	ex := workloadExport(t, 40, 30)
 	st := memoMatchesBuilding(t, ex.Names, ex.Sequences)
 	t.Logf("%d sequences: %+v", len(ex.Sequences), st)
-	if st.Hits < st.Misses {
+	if st.hits < st.misses {
 		t.Errorf("%+v: the workload repeats its steps across sequences", st)
 	}
 }
@@ -213,13 +213,13 @@ func TestBuildMemoAsksTheResolverAgain(t *testing.T) {
 	names := mapNames{ids: map[string]string{}, apps: map[string]string{}}
 	memo := newBuildMemo(maxBuilds)
 	sameConversion(t, "in turn", seqs, convertInTurn(t, names, seqs, memo), convertInTurn(t, names, seqs, newBuildMemo(0)))
-	if memo.stale != 1 || memo.hits != 0 {
-		t.Errorf("%+v: want the second Get's remembered key found and its answer refused", BuildMemoStats{memo.hits, memo.stale, memo.misses})
+	if memo.stale.Load() != 1 || memo.hits.Load() != 0 {
+		t.Errorf("%+v: want the second Get's remembered key found and its answer refused", memo.stats())
 	}
 	memo = newBuildMemo(maxBuilds)
 	sameConversion(t, "ahead", seqs, convertAhead(t, names, seqs, memo), convertAhead(t, names, seqs, newBuildMemo(0)))
-	if memo.stale != 1 || memo.hits != 0 {
-		t.Errorf("ahead: %+v: want the second Get's remembered key found and its answer refused", BuildMemoStats{memo.hits, memo.stale, memo.misses})
+	if memo.stale.Load() != 1 || memo.hits.Load() != 0 {
+		t.Errorf("ahead: %+v: want the second Get's remembered key found and its answer refused", memo.stats())
 	}
 }
 
@@ -250,13 +250,13 @@ func TestBuildMemoRefusesAnotherAnswer(t *testing.T) {
 	}
 	v1, j1 := check()
 	v2, j2 := check()
-	if v1 != storesOrig || v2 != storesOrig || c.builds.hits != 1 || !reflect.DeepEqual(j1, j2) {
-		t.Fatalf("checked twice: %s, %s (%+v); journals\n%v\n%v", v1, v2, c.BuildMemoStats(), j1, j2)
+	if v1 != storesOrig || v2 != storesOrig || c.builds.hits.Load() != 1 || !reflect.DeepEqual(j1, j2) {
+		t.Fatalf("checked twice: %s, %s (%+v); journals\n%v\n%v", v1, v2, c.builds.stats(), j1, j2)
 	}
 	c.sh.reverse[refKey{object.Package, "tools"}] = "PS100099"
 	v3, j3 := check()
-	if v3 != buildsOther || c.builds.stale != 1 {
-		t.Errorf("the name handed out to another ID: %s (%+v), want %s", v3, c.BuildMemoStats(), buildsOther)
+	if v3 != buildsOther || c.builds.stale.Load() != 1 {
+		t.Errorf("the name handed out to another ID: %s (%+v), want %s", v3, c.builds.stats(), buildsOther)
 	}
 	if len(j3) != 1 || !strings.Contains(j3[0], `got="PS100099"`) {
 		t.Errorf("journal of the check built again:\n%s", strings.Join(j3, "\n"))
