@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/tsctl/tsctl/internal/config"
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/model"
@@ -528,4 +530,45 @@ func FuzzBuildMemo(f *testing.F) {
 		seqs := []*exportfile.Sequence{{Name: "A", Sequence: q}, {Name: "B", Sequence: back}, {Name: "A again", Sequence: q}, {Name: "B again", Sequence: back}}
 		memoMatchesBuilding(t, ExportNames{&exportfile.Export{Sequences: seqs}}, seqs)
 	})
+}
+
+// A build reads a secret's env name only to pass it to Secret, which
+// answers the same for any: the memo keys placeholders as SECRET_1, … in
+// order. A step holding secrets builds the same step under any names
+// secret writes, and steps alike but for their placeholders share a key.
+func TestBuildDoesNotReadEnvNames(t *testing.T) {
+	q := sequenceOf(t, "S", `<step type="SMS_TaskSequence_RunCommandLineAction" name="Join" description="" runIn="WinPEandFullOS" successCodeList="0 3010" retryCount="0" runFromNet="false"><action>smsswd.exe /run: x.cmd</action><defaultVarList>`+
+		`<variable name="CommandLine" property="CommandLine" hidden="true">x.cmd</variable>`+
+		`<variable name="SMSTSDisableWow64Redirection" property="DisableWow64Redirection">false</variable>`+
+		`<variable name="SuccessCodes" property="SuccessCodes" hidden="true">0 3010</variable>`+
+		`<variable name="SMSTSRunCommandLineUserName" property="UserName">CORP\svc</variable><variable name="_SMSTSRunCommandLineAsUser" property="RunAsUser">true</variable>`+
+		`<variable name="SMSTSRunCommandLineUserPassword" property="UserPassword"></variable></defaultVarList></step>`)
+	orig := q.Sequence.Steps[0]
+	c := New(mapNames{ids: map[string]string{}, apps: map[string]string{}})
+	var nodes []*yaml.Node
+	for range 3 {
+		nodes = append(nodes, c.typed(orig, kindOf(t, orig), "Join"))
+	}
+	var envs []string
+	var want *model.Step
+	for i, n := range nodes {
+		got := c.build(n)
+		if got == nil {
+			t.Fatal("the step does not build")
+		}
+		if i == 0 {
+			want = got
+		} else if !reflect.DeepEqual(got, want) {
+			t.Errorf("built under another placeholder:\n%+v\nwant\n%+v", got, want)
+		}
+		key, _ := c.buildKey(nil, n, orig)
+		if want, _ := c.buildKey(nil, nodes[0], orig); !bytes.Equal(key, want) {
+			t.Errorf("placeholders %d and 0: two keys", i)
+		}
+		b, _ := yaml.Marshal(n)
+		envs = append(envs, string(b))
+	}
+	if envs[0] == envs[1] || !strings.Contains(envs[1], "JOIN_PASSWORD_2") {
+		t.Fatalf("want a placeholder of its own each time:\n%s", strings.Join(envs, "\n"))
+	}
 }
