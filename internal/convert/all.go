@@ -108,9 +108,10 @@ func (c *Converter) all(seqs []*exportfile.Sequence, workers int, done func()) (
 			}
 		}()
 		memo := c.memo() // one for all: an answer depends on the step alone
+		builds := c.buildMemo()
 		for range workers {
 			go func() {
-				w := &Converter{Names: c.Names, sh: newShared(), refusals: memo}
+				w := &Converter{Names: c.Names, sh: newShared(), refusals: memo, builds: builds}
 				for i := range indexes {
 					if err := seqs[i].Loaded(); err != nil {
 						results[i] <- converted{err: err}

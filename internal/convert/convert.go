@@ -58,6 +58,11 @@ type Converter struct {
 	appsListed  map[string]string // display names the step being converted lists (AppInfo), by lower-case model name
 	refusals    *refusalMemo      // refusal's answers, shared by the converters All starts
 	keyBuf      []byte            // nodeKey's buffer, reused
+	builds      *buildMemo        // verify's first checks, shared by the converters All starts
+	buildBuf    []byte            // buildKey's buffer, reused
+	// checked, when not nil, is told each verdict of verify's first check
+	// (firstCheck), for the tests that hold the memo's to a build's
+	checked func(buildVerdict)
 	// the env names secret wrote into the sequence being converted (see
 	// refusal)
 	placeholders map[*yaml.Node]bool
@@ -798,11 +803,11 @@ func (c *Converter) rules(doc, path string) *yaml.Node {
 // written under properties: (a value verbatim, null for one the original
 // does not have), as long as the form made no other difference.
 func (c *Converter) verify(n *yaml.Node, orig *model.Step, typed bool) bool {
-	got := c.build(n)
-	if got == nil {
+	got, v := c.firstCheck(n, orig)
+	if v == notBuilt {
 		return false
 	}
-	if !c.same(orig, got) {
+	if v == buildsOther {
 		changed := attributeOverrides(n, orig, got)
 		if typed {
 			ok, added := propertyOverrides(n, orig, got)
@@ -1115,12 +1120,20 @@ func (c *Converter) verifyGroup(n *yaml.Node, orig *model.Step) bool {
 }
 
 // build decodes a converted step node and builds it as apply would.
-func (c *Converter) build(n *yaml.Node) *model.Step {
+func (c *Converter) build(n *yaml.Node) *model.Step { return c.buildWith(n, nil) }
+
+// buildWith is build noting in log, when not nil, the queries whose answer
+// depends on state, with their answers (see buildMemo).
+func (c *Converter) buildWith(n *yaml.Node, log *[]resolverQuery) *model.Step {
 	st, ds := config.DecodeStep("convert.yaml", n)
 	if st == nil || ds.HasErrors() {
 		return nil
 	}
-	got, bds := (&desired.Builder{R: verifyResolver{c}}).Step(st)
+	var r desired.Resolver = verifyResolver{c}
+	if log != nil {
+		r = recordingResolver{verifyResolver{c}, log}
+	}
+	got, bds := (&desired.Builder{R: r}).Step(st)
 	if got == nil || bds.HasErrors() {
 		return nil
 	}
