@@ -108,3 +108,42 @@ func TestWriterMatchesYAMLv3OnRealExports(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWriter writes the document of each sequence convert builds from
+// the real exports (or TSCTL_WRITER_EXPORTS) with internal/yamlwrite and
+// with yaml.v3, to compare their time and allocations.
+func BenchmarkWriter(b *testing.B) {
+	paths := filepath.SplitList(os.Getenv("TSCTL_WRITER_EXPORTS"))
+	if len(paths) == 0 {
+		for _, d := range []string{"corpus", "exports", filepath.Join("exports", "mdt")} {
+			paths = append(paths, filepath.Join("..", "..", "..", "shared", d))
+		}
+	}
+	ex, err := exportfile.ReadFiles(paths)
+	if err != nil {
+		b.Skip("no exports:", err)
+	}
+	c := New(ExportNames{ex})
+	var roots []*yaml.Node
+	for _, s := range ex.Sequences {
+		roots = append(roots, documentRoot([]*yaml.Node{c.Sequence(s)}))
+	}
+	b.Run("yamlwrite", func(b *testing.B) {
+		for range b.N {
+			for _, r := range roots {
+				if _, ok := yamlwrite.Document("", r); !ok {
+					b.Fatal("left to yaml.v3")
+				}
+			}
+		}
+	})
+	b.Run("yaml.v3", func(b *testing.B) {
+		for range b.N {
+			for _, r := range roots {
+				if _, err := encodeYAML("", r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}

@@ -6,6 +6,7 @@ package yamlwrite
 // subset of nodes supported accepts.
 
 import (
+	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -27,7 +28,8 @@ func Document(header string, root *yaml.Node) ([]byte, bool) {
 	if !utf8.ValidString(header) || !supported(root, false) {
 		return nil, false
 	}
-	w := writer{buf: make([]byte, 0, 1024), indent: -1, whitespace: true, indention: true}
+	buf := buffers.Get().(*[]byte)
+	w := writer{buf: (*buf)[:0], indent: -1, whitespace: true, indention: true}
 	// yaml_emitter_emit_document_start: an implicit first document.
 	if header != "" {
 		w.writeIndent()
@@ -37,8 +39,20 @@ func Document(header string, root *yaml.Node) ([]byte, bool) {
 	w.node(root, context{})
 	// yaml_emitter_emit_document_end: an implicit end.
 	w.writeIndent()
-	return w.buf, true
+	out := append(make([]byte, 0, len(w.buf)), w.buf...)
+	if cap(w.buf) <= maxKeptBuffer {
+		*buf = w.buf[:0]
+		buffers.Put(buf)
+	}
+	return out, true
 }
+
+// buffers are the buffers Document writes in, kept for the next document
+// (up to maxKeptBuffer bytes) so that each document allocates only its
+// text.
+var buffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxKeptBuffer = 1 << 20
 
 // supported reports whether every node of the tree of n is one the writer
 // handles as yaml.v3 does: no anchor, alias, head or foot comment; a line
