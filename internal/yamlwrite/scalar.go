@@ -84,6 +84,17 @@ func analyze(value string) analysis {
 	}
 	precededByWhitespace := true
 	for i, w := 0, 0; i < len(value); i += w {
+		if i > 0 && ordinary[value[i]] {
+			// A run of characters that change nothing but what the next
+			// one is preceded by (the loop below, character by character).
+			for i < len(value) && ordinary[value[i]] {
+				i++
+			}
+			previousSpace, previousBreak, precededByWhitespace = false, false, false
+			if w = 0; i == len(value) {
+				break
+			}
+		}
 		w = width(value[i])
 		followedByWhitespace := i+w >= len(value) || isBlank(value, i+w)
 		if i == 0 {
@@ -177,6 +188,19 @@ func analyze(value string) analysis {
 	return a
 }
 
+// ordinary are the bytes analyze passes over after the first character
+// without a look: printable ASCII characters other than the space and the
+// indicators it looks for after the first (, ? [ ] { } : #).
+var ordinary = func() (t [256]bool) {
+	for b := 0x21; b <= 0x7E; b++ {
+		t[b] = true
+	}
+	for _, b := range ",?[]{}:#" {
+		t[b] = false
+	}
+	return t
+}()
+
 // selectStyle is yaml_emitter_select_scalar_style for an untagged scalar
 // (the encoder drops the tags of the nodes supported accepts).
 func (w *writer) selectStyle(style scalarStyle, value string, a analysis, c context) scalarStyle {
@@ -243,7 +267,7 @@ func (w *writer) writePlain(value string, allowBreaks bool) {
 			if breaks {
 				w.writeIndent()
 			}
-			w.write(value, &i)
+			w.writeRun(value, &i)
 			w.indention = false
 			spaces, breaks = false, false
 		}
@@ -252,6 +276,29 @@ func (w *writer) writePlain(value string, allowBreaks bool) {
 		w.whitespace = false
 	}
 	w.indention = false
+}
+
+// writeRun writes the characters from s[*i] on that write_plain_scalar
+// writes one by one with nothing else: up to a space or what may start a
+// line break (\r, \n, and the first byte of U+0085, U+2028 and U+2029),
+// at least one character.
+func (w *writer) writeRun(s string, i *int) {
+	j := *i + width(s[*i])
+	for j < len(s) {
+		b := s[j]
+		if b == ' ' || b == '\r' || b == '\n' || b == 0xC2 || b == 0xE2 {
+			break
+		}
+		j++
+	}
+	run := s[*i:j]
+	w.buf = append(w.buf, run...)
+	for k := 0; k < len(run); k++ {
+		if run[k]&0xC0 != 0x80 { // a character, not a continuation byte
+			w.column++
+		}
+	}
+	*i = j
 }
 
 // yaml_emitter_write_single_quoted_scalar
