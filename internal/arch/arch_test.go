@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	"internal/jsonvalue": nil,
 	"internal/cores":     nil,
 	"internal/pace":      nil,
+	"internal/yamlwrite": nil,
 	"internal/model":     {"internal/object"},
 	"internal/plan":      {"internal/object"},
 	"schema":             {"internal/diag"},
@@ -45,7 +46,7 @@ var allowed = map[string][]string{
 	"provider/adminservice": {"internal/edm", "internal/jsonvalue", "internal/object", "provider"},
 	"internal/facade":       {"internal/edm", "internal/jsonvalue", "internal/model", "internal/object", "provider"},
 
-	"internal/convert": {"internal/config", "internal/desired", "internal/diag", "internal/exportfile", "internal/model", "internal/object"},
+	"internal/convert": {"internal/config", "internal/desired", "internal/diag", "internal/exportfile", "internal/model", "internal/object", "internal/yamlwrite"},
 	"internal/diff":    {"internal/config", "internal/desired", "internal/model", "internal/plan"},
 	"internal/resolve": {"internal/config", "internal/desired", "internal/diag", "internal/object", "internal/secret", "internal/sitestate"},
 

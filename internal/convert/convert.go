@@ -18,6 +18,7 @@ import (
 	"github.com/tsctl/tsctl/internal/exportfile"
 	"github.com/tsctl/tsctl/internal/model"
 	"github.com/tsctl/tsctl/internal/object"
+	"github.com/tsctl/tsctl/internal/yamlwrite"
 )
 
 // Names names the objects a sequence references.
@@ -1267,19 +1268,38 @@ func (v verifyResolver) DescribeContent(name, id string) (desired.ContentInfo, b
 }
 func (verifyResolver) CheckID(object.Kind, string) error { return nil }
 
-// Document renders converted sequences as one YAML file.
+// Document renders converted sequences as one YAML file: the text
+// yaml.v3's encoder writes (indenting by 2), by internal/yamlwrite when it
+// handles every node, as it does every node convert builds, else by
+// yaml.v3 itself.
 func Document(header string, seqs []*yaml.Node) ([]byte, error) {
+	root := documentRoot(seqs)
+	if b, ok := yamlwrite.Document(header, root); ok {
+		return b, nil
+	}
+	return encodeYAML(header, root)
+}
+
+// documentRoot is the root of the document of seqs, its comments where
+// Document writes them (hoistFlowComments).
+func documentRoot(seqs []*yaml.Node) *yaml.Node {
 	root := mapping()
 	add(root, "sequences", seq(seqs...))
 	hoistFlowComments(root, false)
+	return root
+}
+
+// encodeYAML is the text yaml.v3's encoder, indenting by 2, writes for the
+// document of root with header as its comment.
+func encodeYAML(header string, root *yaml.Node) ([]byte, error) {
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}, HeadComment: header}
-	var b strings.Builder
+	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
 	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
-	return []byte(b.String()), nil
+	return b.Bytes(), nil
 }
 
 // Encode writes one converted sequence as the text of its item in a
