@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tsctl/tsctl/internal/yamlwrite"
 )
 
 // Small builders for YAML nodes that keep key order.
@@ -88,14 +90,7 @@ func writtenAsIsIn(n *yaml.Node, inFlow bool) bool {
 	}
 	switch n.Kind {
 	case yaml.MappingNode, yaml.SequenceNode:
-		want := "!!map"
-		if n.Kind == yaml.SequenceNode {
-			want = "!!seq"
-		}
-		if n.Tag != "" && n.Tag != want || n.Style != 0 && n.Style != yaml.FlowStyle || n.Value != "" {
-			return false
-		}
-		if n.Kind == yaml.MappingNode && len(n.Content)%2 != 0 {
+		if !yamlwrite.CollectionAsIs(n) {
 			return false
 		}
 		for _, c := range n.Content {

@@ -69,14 +69,7 @@ func supported(n *yaml.Node, inFlow bool) bool {
 	}
 	switch n.Kind {
 	case yaml.MappingNode, yaml.SequenceNode:
-		want := "!!map"
-		if n.Kind == yaml.SequenceNode {
-			want = "!!seq"
-		}
-		if n.Tag != "" && n.Tag != want || n.Style != 0 && n.Style != yaml.FlowStyle || n.Value != "" {
-			return false
-		}
-		if n.Kind == yaml.MappingNode && len(n.Content)%2 != 0 {
+		if !CollectionAsIs(n) {
 			return false
 		}
 		// yaml.v3 writes an empty collection in flow style.
@@ -359,4 +352,18 @@ func (w *writer) writeIndicator(indicator byte, needWhitespace, isWhitespace, is
 	w.put(indicator)
 	w.whitespace = isWhitespace
 	w.indention = w.indention && isIndention
+}
+
+// CollectionAsIs reports whether the mapping or sequence n is one yaml.v3
+// writes as it is: untagged or tagged as what it is, in block or flow
+// style, with no value, and a mapping of whole key-value pairs.
+func CollectionAsIs(n *yaml.Node) bool {
+	want := "!!map"
+	if n.Kind == yaml.SequenceNode {
+		want = "!!seq"
+	}
+	if n.Tag != "" && n.Tag != want || n.Style != 0 && n.Style != yaml.FlowStyle || n.Value != "" {
+		return false
+	}
+	return n.Kind != yaml.MappingNode || len(n.Content)%2 == 0
 }
