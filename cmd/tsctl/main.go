@@ -250,11 +250,12 @@ func (c *cli) version(args []string) int {
 // under the 300 MB tsctl aims for: the limit covers the Go heap only, and
 // the process also holds its code, stacks and, with a local site, the
 // pages of the site's store it read. Under the limit the collector runs
-// at half the default pace (pace.GCPercent): what a run keeps is small next to
-// what it allocates, and at the default pace the collector was a tenth
-// to a fifth of the CPU of an apply's pre-write phase and of a no-op
-// plan; the limit, not the pace, bounds the peak of the largest runs.
-// GOMEMLIMIT and GOGC set by the user win.
+// at half the default pace (pace.GCPercent), and not before the heap
+// reaches pace.HeapFloor: what a run keeps is small next to what it
+// allocates, and at the default pace the collector was a tenth to a fifth
+// of the CPU of an apply's pre-write phase and of a no-op plan; the
+// limit, not the pace, bounds the peak of the largest runs. GOMEMLIMIT
+// and GOGC set by the user win.
 func tuneGC() {
 	pace.Set() // for the whole run
 }

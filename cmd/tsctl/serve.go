@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/tsctl/tsctl/internal/diag"
 	"github.com/tsctl/tsctl/internal/facade"
+	"github.com/tsctl/tsctl/internal/pace"
 	"github.com/tsctl/tsctl/provider"
 	"github.com/tsctl/tsctl/provider/local"
 )
@@ -83,13 +83,11 @@ func (c *cli) siteServe(args []string) int {
 		c.hint("use 127.0.0.1, or pass --allow-remote if you really mean it")
 		return exitError
 	}
-	if os.Getenv("GOGC") == "" {
-		// What the server keeps is small (the store is mapped, not on the
-		// heap) and each request allocates its body and answer: collected
-		// at the default pace, that was a seventh of its CPU in an apply.
-		// The soft memory limit (tuneGC) still bounds the heap.
-		debug.SetGCPercent(serveGCPercent)
-	}
+	// What the server keeps is small (the store is mapped, not on the
+	// heap) and each request allocates its body and answer: collected at
+	// the default pace, that was a seventh of its CPU in an apply. The
+	// soft memory limit still bounds the heap; a GOGC the user set wins.
+	pace.SetPercent(serveGCPercent)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if c.serveCtx != nil {

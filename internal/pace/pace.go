@@ -6,7 +6,11 @@ package pace
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
 )
 
 // MemoryLimit is the soft memory limit: under it the collector runs at
@@ -18,22 +22,114 @@ const MemoryLimit = 215 << 20
 // is live (far under the limit at every size tsctl measures).
 const GCPercent = 200
 
+// HeapFloor is the heap the collector lets a run grow to before it
+// collects, however little of it is live: a run whose live heap is a few
+// megabytes (an apply of a few hundred sequences, before its first write)
+// otherwise collects a dozen times on its way to its peak, each cycle
+// marking what the run is still building. Past HeapFloor / (1 +
+// GCPercent/100) of live heap the pace is GCPercent's alone.
+const HeapFloor = 64 << 20
+
+// runtimeHeapMinimum is the Go runtime's smallest heap goal at GOGC=100,
+// which it scales by GOGC/100 (runtime.defaultHeapMinimum).
+const runtimeHeapMinimum = 4 << 20
+
 // Set sets the limit and the pace, each unless its environment variable is
 // set, and returns a function that restores what they were.
 func Set() (restore func()) {
-	limit, percent := int64(-1), -1
+	return SetPercent(GCPercent)
+}
+
+// SetPercent is Set with the collector's pace above HeapFloor given
+// (tsctl site serve's own); it too leaves a pace the user set alone.
+func SetPercent(percent int) (restore func()) {
+	limit, before := int64(-1), -1
 	if os.Getenv("GOMEMLIMIT") == "" {
 		limit = debug.SetMemoryLimit(MemoryLimit)
 	}
+	var stop func()
 	if os.Getenv("GOGC") == "" {
-		percent = debug.SetGCPercent(GCPercent)
+		before = debug.SetGCPercent(-1)
+		stop = startFloor(percent)
 	}
 	return func() {
+		if stop != nil {
+			stop()
+		}
 		if limit >= 0 {
 			debug.SetMemoryLimit(limit)
 		}
-		if percent >= 0 {
-			debug.SetGCPercent(percent)
+		if before >= 0 {
+			debug.SetGCPercent(before)
 		}
 	}
+}
+
+// percentFor is the pace that makes the heap goal after a collection that
+// left live bytes live the larger of (1 + base/100) × live and HeapFloor.
+// The runtime's goal is the larger of (1 + GOGC/100) × live and
+// runtimeHeapMinimum × GOGC/100, so the pace that reaches the floor is
+// the smaller of the two that give it (before the first collection, live
+// is 0: the minimum alone).
+func percentFor(base int, live uint64) int {
+	p := HeapFloor / runtimeHeapMinimum * 100
+	if live > 0 {
+		p = min(p, int(HeapFloor*100/live)-100)
+	}
+	return max(p, base)
+}
+
+// floor holds the running floor: one at a time, as the runtime has one pace.
+var floor struct {
+	sync.Mutex
+	gen  atomic.Uint64 // the running one's; a finalizer of another stops
+	base int
+}
+
+// startFloor sets the pace from percentFor and sets it again after every
+// collection, by a finalizer on an object made unreachable each cycle (a
+// finalizer runs once its object is found unreachable by a collection),
+// until stop is called.
+func startFloor(base int) (stop func()) {
+	floor.Lock()
+	defer floor.Unlock()
+	gen := floor.gen.Add(1)
+	floor.base = base
+	debug.SetGCPercent(percentFor(base, 0))
+	arm(gen)
+	return func() {
+		floor.Lock()
+		defer floor.Unlock()
+		floor.gen.CompareAndSwap(gen, gen+1)
+	}
+}
+
+// sentinel is the object whose finalizer runs after each collection; it
+// holds a pointer so that it is not one of the runtime's batched tiny
+// allocations, whose finalizers may never run.
+type sentinel struct {
+	_ *byte
+	_ [16]byte
+}
+
+func arm(gen uint64) {
+	runtime.SetFinalizer(&sentinel{}, func(*sentinel) {
+		floor.Lock()
+		defer floor.Unlock()
+		if floor.gen.Load() != gen {
+			return
+		}
+		debug.SetGCPercent(percentFor(floor.base, liveHeap()))
+		arm(gen)
+	})
+}
+
+// liveHeap is the heap the last collection found live.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }

@@ -1,7 +1,9 @@
 package pace
 
 import (
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 )
 
@@ -14,12 +16,16 @@ func TestSetAndRestore(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != MemoryLimit {
 		t.Errorf("memory limit %d, want %d", got, MemoryLimit)
 	}
-	if got := debug.SetGCPercent(GCPercent); got != GCPercent {
-		t.Errorf("GC percent %d, want %d", got, GCPercent)
-	}
 	restore()
 	if got := debug.SetGCPercent(before); got != before {
 		t.Errorf("restored GC percent %d, want %d", got, before)
+	}
+	// A collection after restore leaves the pace alone: the floor stopped.
+	runtime.GC()
+	runtime.GC()
+	waitFinalizers()
+	if got := debug.SetGCPercent(before); got != before {
+		t.Errorf("after restore and two collections, GC percent %d, want %d", got, before)
 	}
 
 	// The user's settings win.
@@ -29,4 +35,104 @@ func TestSetAndRestore(t *testing.T) {
 		t.Errorf("with $GOGC set, the GC percent became %d", got)
 	}
 	restore()
+}
+
+func TestPercentFor(t *testing.T) {
+	for _, tc := range []struct {
+		base int
+		live uint64
+		want int
+	}{
+		{200, 0, 1600},        // before the first collection: a 64 MiB minimum
+		{200, 2 << 20, 1600},  // the minimum (4 MiB × 16) is the floor
+		{200, 8 << 20, 700},   // 8 MiB × 8 = 64 MiB
+		{200, 16 << 20, 300},  // 16 MiB × 4
+		{200, 32 << 20, 200},  // past the floor: the base pace (would be 100)
+		{200, 200 << 20, 200}, // far past it
+		{400, 16 << 20, 400},  // a base above what the floor needs
+		{2000, 0, 2000},       // a base above the floor's minimum
+	} {
+		got := percentFor(tc.base, tc.live)
+		if got != tc.want {
+			t.Errorf("percentFor(%d, %d MiB) = %d, want %d", tc.base, tc.live>>20, got, tc.want)
+		}
+		// The runtime's goal at that pace: the larger of the two.
+		goal := max(tc.live*uint64(100+got)/100, runtimeHeapMinimum*uint64(got)/100)
+		if goal < HeapFloor || got > tc.base && goal != HeapFloor {
+			t.Errorf("percentFor(%d, %d MiB): goal %d MiB, want the floor (or above it at the base pace)", tc.base, tc.live>>20, goal>>20)
+		}
+	}
+}
+
+// TestFloorFollowsEveryCollection: after each collection the pace is the
+// one percentFor gives for what that collection left live, and a run that
+// allocates 48 MiB while keeping little collects at most once, where the
+// base pace alone collects several times.
+func TestFloorFollowsEveryCollection(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("GOGC", "")
+	restore := Set()
+	defer restore()
+
+	// Twice, with different heaps live: the pace follows each collection,
+	// not only the first after Set.
+	var keep [][]byte
+	for _, mib := range []int{16, 4} {
+		keep = nil
+		for range mib {
+			keep = append(keep, make([]byte, 1<<20))
+		}
+		runtime.GC()
+		waitFinalizers()
+		want := percentFor(GCPercent, liveHeap())
+		if want <= GCPercent {
+			t.Fatalf("live heap %d MiB: the floor should raise the pace", liveHeap()>>20)
+		}
+		// The finalizer read the live heap of a collection a moment
+		// before this one: within a few percent.
+		if got := debug.SetGCPercent(want); got < want*95/100 || got > want*105/100 {
+			t.Errorf("after a collection with %d MiB live, GC percent %d, want %d", liveHeap()>>20, got, want)
+		}
+		runtime.KeepAlive(keep)
+	}
+	keep = nil
+
+	with := cyclesAllocating(t, 48<<20)
+	restore()
+	debug.SetGCPercent(GCPercent)
+	runtime.GC()
+	without := cyclesAllocating(t, 48<<20)
+	debug.SetGCPercent(100)
+	t.Logf("allocating 48 MiB: %d collections with the floor, %d without", with, without)
+	if with >= without || with > 1 {
+		t.Errorf("allocating 48 MiB: %d collections with the floor, %d at GOGC=%d alone", with, without, GCPercent)
+	}
+}
+
+var sink []byte
+
+func cyclesAllocating(t *testing.T, n int) uint64 {
+	t.Helper()
+	runtime.GC()
+	waitFinalizers()
+	before := cycles()
+	for range n / 4096 {
+		sink = make([]byte, 4096)
+	}
+	return cycles() - before
+}
+
+func cycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/automatic:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// waitFinalizers lets the finalizer goroutine run what the last
+// collection queued (the floor's sentinel among them).
+func waitFinalizers() {
+	done := make(chan struct{})
+	runtime.SetFinalizer(&sentinel{}, func(*sentinel) { close(done) })
+	runtime.GC()
+	<-done
 }
