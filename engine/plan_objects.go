@@ -364,7 +364,8 @@ func (p *Planned) planSequence(r *resolve.Tracker, cs *config.Sequence, full *pr
 		res, child = rec, rec.Child
 	}
 	b := &desired.Builder{R: res}
-	want, bds := b.Sequence(cs)
+	cfgSteps := cs.Steps() // decoded once, for the build and a created sequence's tree
+	want, bds := b.SequenceOf(cs, cfgSteps)
 	ds = append(ds, bds...)
 	if ds.HasErrors() {
 		return nil, ds
@@ -384,7 +385,7 @@ func (p *Planned) planSequence(r *resolve.Tracker, cs *config.Sequence, full *pr
 		obj.StepCount = steps
 		// want is not used after this (apply builds the sequence
 		// again, with the IDs of what it creates first)
-		obj.Tree = diff.Tree(model.MakeComparable(want).Steps, cs.Steps(), plan.Create, st.NameOf)
+		obj.Tree = diff.Tree(model.MakeComparable(want).Steps, cfgSteps, plan.Create, st.NameOf)
 		for _, k := range sortedKeys(props) {
 			if v := props[k]; v != "" && !(k == "Duration" && v == "0") {
 				if k == "BootImageID" {

@@ -65,6 +65,12 @@ type Builder struct {
 
 // Sequence builds the task sequence XML model of s.
 func (b *Builder) Sequence(s *config.Sequence) (*model.Sequence, diag.List) {
+	return b.SequenceOf(s, s.Steps())
+}
+
+// SequenceOf is Sequence with s's steps given: those s.Steps returned,
+// for a caller that reads them too (each call of s.Steps decodes them).
+func (b *Builder) SequenceOf(s *config.Sequence, steps []*config.Step) (*model.Sequence, diag.List) {
 	var ds diag.List
 	q := &model.Sequence{Version: model.SchemaVersion}
 	for _, g := range s.GlobalVars {
@@ -73,7 +79,7 @@ func (b *Builder) Sequence(s *config.Sequence) (*model.Sequence, diag.List) {
 	for _, a := range s.Attributes {
 		q.Attrs = append(q.Attrs, model.Attr{Name: a.Name, Value: a.Value})
 	}
-	q.Steps = b.steps(s.Steps(), &ds)
+	q.Steps = b.steps(steps, &ds)
 	return q, ds
 }
 
