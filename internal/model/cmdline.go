@@ -21,8 +21,8 @@ func (c *Class) expandWith(lookup func(string) (string, bool)) string {
 	if !strings.ContainsAny(c.CommandLine, "%<") {
 		return c.CommandLine
 	}
-	arg := map[int]string{}
-	set := map[int]bool{}
+	var args [maxArgs]cmdArg // CommandLineArg(n) at n; n is small
+	many := map[int]cmdArg(nil)
 	for _, p := range c.Props {
 		if p.Arg == 0 {
 			continue
@@ -37,13 +37,38 @@ func (c *Class) expandWith(lookup func(string) (string, bool)) string {
 		case "false":
 			v = "False"
 		}
-		arg[p.Arg], set[p.Arg] = v, true
+		if p.Arg > 0 && p.Arg < maxArgs {
+			args[p.Arg] = cmdArg{v, true}
+		} else {
+			if many == nil {
+				many = map[int]cmdArg{}
+			}
+			many[p.Arg] = cmdArg{v, true}
+		}
 	}
-	return expand(c.CommandLine, arg, set)
+	var b strings.Builder
+	b.Grow(len(c.CommandLine))
+	expand(&b, c.CommandLine, func(n int) cmdArg {
+		if n > 0 && n < maxArgs {
+			return args[n]
+		}
+		return many[n]
+	})
+	return b.String()
 }
 
-func expand(t string, arg map[int]string, set map[int]bool) string {
-	var b strings.Builder
+// maxArgs bounds the CommandLineArg numbers kept in an array (the
+// catalogue's go up to 10); others are kept in a map.
+const maxArgs = 16
+
+// cmdArg is a property's value for the command line, and whether the
+// property is set.
+type cmdArg struct {
+	v   string
+	set bool
+}
+
+func expand(b *strings.Builder, t string, arg func(int) cmdArg) {
 	for i := 0; i < len(t); {
 		switch {
 		case strings.HasPrefix(t[i:], "<?"):
@@ -57,8 +82,8 @@ func expand(t string, arg map[int]string, set map[int]bool) string {
 			}
 			end := matchClose(t, k+1)
 			body := t[k+1 : end]
-			if set[n] {
-				b.WriteString(expand(body, arg, set))
+			if arg(n).set {
+				expand(b, body, arg)
 			}
 			i = end + 1
 		case strings.HasPrefix(t[i:], "%%"):
@@ -71,14 +96,13 @@ func expand(t string, arg map[int]string, set map[int]bool) string {
 				i++
 				continue
 			}
-			b.WriteString(arg[n])
+			b.WriteString(arg(n).v)
 			i = k
 		default:
 			b.WriteByte(t[i])
 			i++
 		}
 	}
-	return b.String()
 }
 
 func readInt(t string, i int) (int, int) {
