@@ -144,6 +144,11 @@ func (c *cli) localSiteURL(flagValue string) string {
 func (c *cli) printStats(on bool) {
 	if on && c.counting != nil {
 		c.notef("provider %s; %d %s; at most %d at once", c.counting.Summary(), c.retrying.Retries(), plural(c.retrying.Retries(), "retry", "retries"), c.counting.Peak())
+		if ls, ok := c.counting.Site.(interface{ CommitStats() local.CommitStats }); ok {
+			if st := ls.CommitStats(); st.Writes > 0 {
+				c.notef("local site: %s", st)
+			}
+		}
 	}
 	if on && c.memoStats != nil {
 		c.memoStats()

@@ -3,6 +3,8 @@ package local
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -25,6 +27,45 @@ type committer struct {
 	mu      sync.Mutex
 	queue   []*write
 	running bool
+
+	// What the writes cost, for CommitStats.
+	commits, writes atomic.Int64
+	waited, longest atomic.Int64 // nanoseconds from a write's arrival to its answer
+}
+
+// CommitStats is what a site's writes cost: the transactions committed,
+// the writes handed in (refused ones too), and how long writers waited from handing in a
+// write to its answer (running it, the commit's syncs, and any commit in
+// progress when it arrived).
+type CommitStats struct {
+	Commits, Writes int64
+	Waited, Longest time.Duration
+}
+
+// String describes the stats in a line: "12 commits of 200 writes; …".
+func (c CommitStats) String() string {
+	if c.Writes == 0 {
+		return "no writes"
+	}
+	return fmt.Sprintf("%d commits of %d writes; a write waited %.1f ms on average, %.1f ms at most, for its commit",
+		c.Commits, c.Writes, float64(c.Waited)/float64(c.Writes)/1e6, float64(c.Longest)/1e6)
+}
+
+func (c *committer) stats() CommitStats {
+	return CommitStats{Commits: c.commits.Load(), Writes: c.writes.Load(),
+		Waited: time.Duration(c.waited.Load()), Longest: time.Duration(c.longest.Load())}
+}
+
+// took records a write's wait.
+func (c *committer) took(d time.Duration) {
+	c.writes.Add(1)
+	c.waited.Add(int64(d))
+	for {
+		l := c.longest.Load()
+		if int64(d) <= l || c.longest.CompareAndSwap(l, int64(d)) {
+			return
+		}
+	}
 }
 
 type write struct {
@@ -34,6 +75,8 @@ type write struct {
 
 // update runs fn in a write transaction and returns once it is committed.
 func (c *committer) update(fn func(*bolt.Tx) error) error {
+	start := time.Now()
+	defer func() { c.took(time.Since(start)) }()
 	w := &write{fn: fn, done: make(chan error, 1)}
 	c.mu.Lock()
 	c.queue = append(c.queue, w)
@@ -80,6 +123,9 @@ func (c *committer) commit(batch []*write) {
 			return nil
 		})
 		if failed < 0 {
+			if err == nil {
+				c.commits.Add(1)
+			}
 			for _, w := range batch {
 				w.done <- err // nil, or the commit's own failure
 			}
@@ -89,7 +135,11 @@ func (c *committer) commit(batch []*write) {
 			c.commit(batch[:failed])
 		}
 		w := batch[failed]
-		w.done <- c.db.Update(func(tx *bolt.Tx) error { return run(w.fn, tx) })
+		err = c.db.Update(func(tx *bolt.Tx) error { return run(w.fn, tx) })
+		if err == nil {
+			c.commits.Add(1)
+		}
+		w.done <- err
 		batch = batch[failed+1:]
 	}
 }

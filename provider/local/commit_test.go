@@ -116,6 +116,11 @@ func TestGroupCommit(t *testing.T) {
 	if len(firsts) > 2 {
 		t.Errorf("%d queued writes first ran in %d transactions, want at most 2: %v", n, len(firsts), txOf)
 	}
+	// Committed: the first write alone, then 1–2 and 4–6 (3 is rolled
+	// back alone, as is the batch it failed).
+	if st := c.stats(); st.Commits != 3 || st.Writes != n+1 || st.Longest < st.Waited/time.Duration(n+1) {
+		t.Errorf("stats %+v, want 3 commits of %d writes", st, n+1)
+	}
 }
 
 // TestGroupCommitConcurrent runs many writers at once: each sees its own
@@ -157,6 +162,15 @@ func TestGroupCommitConcurrent(t *testing.T) {
 		}
 		return nil
 	})
+	// Every write is counted with its wait; at most one commit per write
+	// that succeeded.
+	st := c.stats()
+	if st.Writes != n || st.Commits < 1 || st.Commits > n-n/10 || st.Waited <= 0 || st.Longest <= 0 || st.Longest > st.Waited {
+		t.Errorf("stats %+v after %d writes", st, n)
+	}
+	if s := st.String(); !strings.HasPrefix(s, fmt.Sprintf("%d commits of %d writes; a write waited ", st.Commits, n)) {
+		t.Errorf("stats read %q", s)
+	}
 }
 
 // TestGroupCommitPanic: a write that panics fails alone; the others and

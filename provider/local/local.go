@@ -256,6 +256,9 @@ func (s *Site) Dir() string { return s.dir }
 // Close closes the store.
 func (s *Site) Close() error { return s.db.Close() }
 
+// CommitStats reports what the site's writes cost so far (see CommitStats).
+func (s *Site) CommitStats() CommitStats { return s.writes.stats() }
+
 // Stats returns the number of provider calls made so far, by kind
 // ("query SMS_Package", "get", "put", "delete", "method SetSequence").
 func (s *Site) Stats() map[string]int {
