@@ -432,7 +432,7 @@ func run(o options) error {
 				return err
 			}
 			i := 0
-			var pre, rest []float64
+			var pre, rest, commitWait, commitLongest []float64
 			apply := func() (result, error) {
 				i++
 				s := filepath.Join(o.dir, fmt.Sprintf("apply-site-%d-%d", par, i))
@@ -456,6 +456,11 @@ func run(o options) error {
 				a, _ := strconv.ParseFloat(m[1], 64)
 				b, _ := strconv.ParseFloat(m[2], 64)
 				pre, rest = append(pre, a), append(rest, b)
+				if m := commitRE.FindStringSubmatch(r.stderr); m != nil {
+					w, _ := strconv.ParseFloat(m[1], 64)
+					l, _ := strconv.ParseFloat(m[2], 64)
+					commitWait, commitLongest = append(commitWait, w), append(commitLongest, l)
+				}
 				return r, nil
 			}
 			all, yard, _, err := o.paired(apply, o.yardstick(f))
@@ -471,8 +476,8 @@ func run(o options) error {
 				to = "a site it creates"
 			}
 			o.row(fmt.Sprintf("apply %d new sequences to %s, %s per call, parallelism %d", o.apply, to, o.latency, par),
-				fmt.Sprintf("%s in all (%d calls); before the first write %.2f s against yardstick %s: **%.2f×**; from then to the last %.2f s against the bound %s: **%.2f×**",
-					secs(all.wall), calls, median(pre), secs(yard.wall), median(preRatios), median(rest), secs(bound), median(rest)/bound.Seconds()),
+				fmt.Sprintf("%s in all (%d calls); before the first write %.2f s against yardstick %s: **%.2f×**; from then to the last %.2f s against the bound %s: **%.2f×**%s",
+					secs(all.wall), calls, median(pre), secs(yard.wall), median(preRatios), median(rest), secs(bound), median(rest)/bound.Seconds(), commitNote(commitWait, commitLongest)),
 				"pre-write ≤ 1.5× yardstick, the rest ≤ 1.1× bound")
 		}
 	}
@@ -549,6 +554,7 @@ func run(o options) error {
 
 var (
 	callsRE  = regexp.MustCompile(`provider (\d+) calls: (.*); (\d+) retr`)
+	commitRE = regexp.MustCompile(`local site: \d+ commits of \d+ writes; a write waited ([0-9.]+) ms on average, ([0-9.]+) ms at most`)
 	phasesRE = regexp.MustCompile(`apply: ([0-9.]+) s before the first write .*, ([0-9.]+) s from then to the last`)
 )
 
@@ -627,4 +633,15 @@ func cpuModel() string {
 		return string(m[1])
 	}
 	return "unknown CPU"
+}
+
+// commitNote describes how long the embedded site's writes waited for
+// their commits (apply --stats), medians over the runs: the part of a
+// SetSequence or Put that the site's own disk takes, covered by the
+// injected latency only while it stays under it.
+func commitNote(wait, longest []float64) string {
+	if len(wait) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; the site's writes waited %.1f ms on average for their commit, %.1f ms at most", median(wait), median(longest))
 }
