@@ -561,8 +561,8 @@ func TestBuildDoesNotReadEnvNames(t *testing.T) {
 		} else if !reflect.DeepEqual(got, want) {
 			t.Errorf("built under another placeholder:\n%+v\nwant\n%+v", got, want)
 		}
-		key, _ := c.buildKey(nil, n, orig)
-		if want, _ := c.buildKey(nil, nodes[0], orig); !bytes.Equal(key, want) {
+		key, _, _ := c.buildKey(nil, n, orig)
+		if want, _, _ := c.buildKey(nil, nodes[0], orig); !bytes.Equal(key, want) {
 			t.Errorf("placeholders %d and 0: two keys", i)
 		}
 		b, _ := yaml.Marshal(n)
@@ -570,5 +570,47 @@ func TestBuildDoesNotReadEnvNames(t *testing.T) {
 	}
 	if envs[0] == envs[1] || !strings.Contains(envs[1], "JOIN_PASSWORD_2") {
 		t.Fatalf("want a placeholder of its own each time:\n%s", strings.Join(envs, "\n"))
+	}
+}
+
+// The memo also remembers what tsctl validate says of a step that builds
+// its original (refusal, a function of the node's key, which is the first
+// part of the memo's key): verify answers the second check of a shape
+// from the first's answer, without asking refusal's memo. No converted
+// step that builds its original is refused by validate (the checks
+// decoding makes refuse it first), so the answer is planted in refusal's
+// memo under the node's key.
+func TestBuildMemoRemembersRefusals(t *testing.T) {
+	q := sequenceOf(t, "S", `<step type="SMS_TaskSequence_SetVariableAction" name="Set" description="" runIn="WinPEandFullOS" successCodeList="0" runFromNet="false"><action>tsenv.exe "A=1"</action><defaultVarList><variable name="VariableName" property="VariableName" hidden="true">A</variable><variable name="VariableValue" property="VariableValue" hidden="true">1</variable></defaultVarList></step>`)
+	orig := q.Sequence.Steps[0]
+	c := New(mapNames{ids: map[string]string{}, apps: map[string]string{}})
+	node := c.typed(orig, kindOf(t, orig), "Set")
+	if !c.verify(node, orig, true) {
+		t.Fatal("the step does not verify")
+	}
+	// checked again with another answer planted: the memo does not hold one yet
+	c.builds, c.refusals = newBuildMemo(maxBuilds), nil
+	const planted = "refused for the test"
+	_, v, k := c.firstCheck(node, orig)
+	if v != storesOrig || k.whyKnown {
+		t.Fatalf("first check: %s, answer known %v", v, k.whyKnown)
+	}
+	c.memo().put(k.node, planted)
+	if why := c.refusalOf(node, k); why != planted {
+		t.Fatalf("refusalOf = %q, want the answer planted under the node's key", why)
+	}
+	c.refusals = nil // answered from the first check's memo alone from now on
+	_, v, k = c.firstCheck(node, orig)
+	if v != storesOrig || !k.whyKnown || k.why != planted {
+		t.Fatalf("second check: %s, answer %q (known %v), want %q", v, k.why, k.whyKnown, planted)
+	}
+	if c.verify(node, orig, true) {
+		t.Error("verify accepts a step whose remembered answer refuses it")
+	}
+	if n := c.memo().len(); n != 0 {
+		t.Errorf("refusal's memo asked: %d answers", n)
+	}
+	if st := c.builds.stats(); st.hits != 2 || st.misses != 1 {
+		t.Errorf("counts %+v, want 2 hits and 1 miss", st)
 	}
 }

@@ -67,6 +67,7 @@ type Converter struct {
 	// the env names secret wrote into the sequence being converted (see
 	// refusal)
 	placeholders map[*yaml.Node]bool
+	canonical    bool            // the placeholders are named SECRET_1, … (canonicalEnv)
 	shape        model.StepShape // what a site stores of shapeOf (same)
 	shapeOf      *model.Step
 	// decided, when not nil, is told each answer refusal works out (not
@@ -804,11 +805,16 @@ func (c *Converter) rules(doc, path string) *yaml.Node {
 // written under properties: (a value verbatim, null for one the original
 // does not have), as long as the form made no other difference.
 func (c *Converter) verify(n *yaml.Node, orig *model.Step, typed bool) bool {
-	got, v := c.firstCheck(n, orig)
-	if v == notBuilt {
-		return false
+	if len(c.placeholders) > 0 {
+		defer c.canonicalEnv(n)()
 	}
-	if v == buildsOther {
+	got, v, k := c.firstCheck(n, orig)
+	switch v {
+	case notBuilt:
+		return false
+	case storesOrig:
+		return c.refusalOf(n, k) == ""
+	case buildsOther:
 		changed := attributeOverrides(n, orig, got)
 		if typed {
 			ok, added := propertyOverrides(n, orig, got)
@@ -923,6 +929,29 @@ func (c *Converter) refusal(step *yaml.Node) string {
 	key, keyed := nodeKey(c.keyBuf[:0], step)
 	if keyed {
 		c.keyBuf = key
+	}
+	return c.refusalByKey(step, key, keyed)
+}
+
+// refusalOf is refusal of the node verify's first check keyed as k (its
+// placeholders canonical), taking the node's key from k: answered from the
+// first check's memo when it held the answer, else worked out and told to
+// it.
+func (c *Converter) refusalOf(step *yaml.Node, k checkKey) string {
+	if k.whyKnown {
+		return k.why
+	}
+	why := c.refusalByKey(step, k.node, k.keyed)
+	if k.keyed {
+		c.buildMemo().setWhy(k.sum, why)
+	}
+	return why
+}
+
+// refusalByKey is refusal of step, its placeholders canonical, whose
+// nodeKey is key (keyed false: it has none).
+func (c *Converter) refusalByKey(step *yaml.Node, key []byte, keyed bool) string {
+	if keyed {
 		if why, ok := c.memo().get(key); ok {
 			return why
 		}
@@ -1033,6 +1062,10 @@ func (r *refusalMemo) len() int {
 // canonicalEnv names the placeholders secret wrote into step SECRET_1,
 // SECRET_2, … in order, and returns the function that restores them.
 func (c *Converter) canonicalEnv(step *yaml.Node) (restore func()) {
+	if c.canonical {
+		return func() {} // verify renamed them already
+	}
+	c.canonical = true
 	var nodes []*yaml.Node
 	var names []string
 	var walk func(n *yaml.Node)
@@ -1050,6 +1083,7 @@ func (c *Converter) canonicalEnv(step *yaml.Node) (restore func()) {
 		for i, n := range nodes {
 			n.Value = names[i]
 		}
+		c.canonical = false
 	}
 }
 
