@@ -69,7 +69,7 @@ func TestAllAheadMatchesInTurnOnRealExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, workers := range []int{1, 2, 8} {
-		if again := aheadMatchesInTurn(t, ExportNames{ex}, ex.Sequences, workers); again != 0 {
+		if again := aheadMatchesInTurn(t, ExportNames{Ex: ex}, ex.Sequences, workers); again != 0 {
 			t.Errorf("%d workers: %d of %d sequences converted again", workers, again, len(ex.Sequences))
 		}
 	}

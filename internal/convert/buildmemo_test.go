@@ -152,7 +152,7 @@ func TestBuildMemoMatchesBuildingOnRealExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := memoMatchesBuilding(t, ExportNames{ex}, ex.Sequences)
+	st := memoMatchesBuilding(t, ExportNames{Ex: ex}, ex.Sequences)
 	t.Logf("%d sequences: %+v", len(ex.Sequences), st)
 	if st.hits == 0 {
 		t.Error("no first check answered from memory")
@@ -431,7 +431,7 @@ func TestBuildMemoOnChangedSteps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sets, names = append(sets, ex.Sequences), append(names, ExportNames{ex})
+		sets, names = append(sets, ex.Sequences), append(names, ExportNames{Ex: ex})
 	} else {
 		t.Log("no real exports (../shared/exports): changing the workload's steps only")
 	}
@@ -528,7 +528,7 @@ func FuzzBuildMemo(f *testing.F) {
 			return // changed into what the codec does not read
 		}
 		seqs := []*exportfile.Sequence{{Name: "A", Sequence: q}, {Name: "B", Sequence: back}, {Name: "A again", Sequence: q}, {Name: "B again", Sequence: back}}
-		memoMatchesBuilding(t, ExportNames{&exportfile.Export{Sequences: seqs}}, seqs)
+		memoMatchesBuilding(t, ExportNames{Ex: &exportfile.Export{Sequences: seqs}}, seqs)
 	})
 }
 
