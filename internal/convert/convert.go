@@ -1115,14 +1115,13 @@ func nodeKey(b []byte, n *yaml.Node) ([]byte, bool) {
 const maxRefusals = 20_000
 
 // verifyGroup checks a converted group's own element: its name,
-// description and attributes (its steps were checked one by one).
+// description and attributes (its steps were checked one by one). It is
+// verify's first check and validation of the group with no steps against
+// the group's own element, remembered as a step's are (firstCheck).
 func (c *Converter) verifyGroup(n *yaml.Node, orig *model.Step) bool {
-	shallow := func(s *model.Step) *model.Step {
-		x := *s
-		x.Steps = nil
-		return &x
-	}
-	probe := func() *model.Step {
+	own := *orig
+	own.Steps = nil
+	probe := func() *yaml.Node {
 		m := mapping()
 		m.Content = append(m.Content, n.Content...)
 		for i := 0; i+1 < len(m.Content); i += 2 {
@@ -1130,26 +1129,31 @@ func (c *Converter) verifyGroup(n *yaml.Node, orig *model.Step) bool {
 				m.Content[i+1] = seq()
 			}
 		}
-		return c.build(m)
+		return m
 	}
-	got := probe()
-	if got == nil {
+	m := probe()
+	restore := func() {}
+	if len(c.placeholders) > 0 {
+		restore = c.canonicalEnv(m)
+	}
+	got, v, k := c.firstCheck(m, &own)
+	why := ""
+	if v == storesOrig {
+		why = c.refusalOf(m, k)
+	}
+	restore()
+	switch v {
+	case notBuilt:
+		return false
+	case storesOrig:
+		return why == ""
+	}
+	if !attributeOverrides(n, orig, got) {
 		return false
 	}
-	if !Same(shallow(orig), got) {
-		if !attributeOverrides(n, orig, got) {
-			return false
-		}
-		if got = probe(); got == nil || !Same(shallow(orig), got) {
-			return false
-		}
-	}
-	m := mapping()
-	m.Content = append(m.Content, n.Content...)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == "steps" {
-			m.Content[i+1] = seq()
-		}
+	m = probe()
+	if got = c.build(m); got == nil || !Same(&own, got) {
+		return false
 	}
 	return c.validates(m)
 }
