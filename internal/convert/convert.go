@@ -61,6 +61,9 @@ type Converter struct {
 	keyBuf      []byte            // nodeKey's buffer, reused
 	builds      *buildMemo        // verify's first checks, shared by the converters All starts
 	buildBuf    []byte            // buildKey's buffer, reused
+	// conditions converted (condition), by elemKey, and the key's buffer
+	conditions   map[string]*yaml.Node
+	conditionBuf []byte
 	// checked, when not nil, is told each verdict of verify's first check
 	// (firstCheck), for the tests that hold the memo's to a build's
 	checked func(buildVerdict)
@@ -299,8 +302,45 @@ func (c *Converter) common(m *yaml.Node, s *model.Step, cls *model.Class, typed 
 		}
 	}
 	if s.Condition != nil {
-		add(m, "condition", conditionNode(model.ReadTerms(s.Condition)))
+		add(m, "condition", c.condition(s.Condition))
 	}
+}
+
+// condition is conditionNode(model.ReadTerms(e)), remembered by e's key
+// (elemKey: two elements of one key are equal field for field): it
+// depends on e alone, and a condition is converted once for each form
+// tried and met again on many steps. Each answer is a copy of its own.
+func (c *Converter) condition(e *model.Elem) *yaml.Node {
+	key := elemKey(c.conditionBuf[:0], e)
+	c.conditionBuf = key
+	if n, ok := c.conditions[string(key)]; ok {
+		return copyNode(n)
+	}
+	n := conditionNode(model.ReadTerms(e))
+	if c.conditions == nil {
+		c.conditions = map[string]*yaml.Node{}
+	}
+	if len(c.conditions) < maxConditions {
+		c.conditions[string(key)] = copyNode(n)
+	}
+	return n
+}
+
+// maxConditions bounds the conditions a Converter remembers.
+const maxConditions = 5_000
+
+// copyNode is a deep copy of n: every node of the copy is one of its own.
+func copyNode(n *yaml.Node) *yaml.Node {
+	out := *n
+	if n.Content != nil {
+		out.Content = make([]*yaml.Node, len(n.Content))
+		for i, ch := range n.Content {
+			if ch != nil {
+				out.Content[i] = copyNode(ch)
+			}
+		}
+	}
+	return &out
 }
 
 func intList(s string) *yaml.Node {
