@@ -1439,6 +1439,9 @@ func hoistFlowComments(n *yaml.Node, inFlow bool) []string {
 	}
 	flowHere := n.Style&yaml.FlowStyle != 0 && (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode)
 	for _, c := range n.Content {
+		if c.Kind == yaml.ScalarNode && len(c.Content) == 0 && (!inFlow && !flowHere || c.LineComment == "" && c.HeadComment == "" && c.FootComment == "") {
+			continue // a scalar with no comment to hoist, nor content: it leaves everything as it is
+		}
 		notes = append(notes, hoistFlowComments(c, inFlow || flowHere)...)
 	}
 	if flowHere && !inFlow {
