@@ -36,7 +36,7 @@ type quick struct {
 	enum               []any // strings, int64s and bools
 	hasConst           bool
 	constant           any
-	pattern            *regexp.Regexp
+	pattern            func(string) bool // a pattern's MatchString
 	anyOf              []*quick
 	ref                *quick
 	names              *quick // propertyNames: each key, as a string
@@ -221,7 +221,10 @@ func (c *quickCompiler) compile(s map[string]any) (*quick, error) {
 			if err != nil {
 				return nil, err
 			}
-			q.pattern = re
+			q.pattern = re.MatchString
+			if v == namePattern {
+				q.pattern = noControlCharacter
+			}
 		case "anyOf":
 			for _, sub := range v.([]any) {
 				p, err := c.compile(sub.(map[string]any))
@@ -343,7 +346,7 @@ func (q *quick) valid(n *yaml.Node) bool {
 					return false
 				}
 			}
-			if q.pattern != nil && !q.pattern.MatchString(v) {
+			if q.pattern != nil && !q.pattern(v) {
 				return false
 			}
 		case int64:
@@ -410,4 +413,26 @@ func contains(set []any, v any) bool {
 		}
 	}
 	return false
+}
+
+// noControlCharacter is namePattern's MatchString (the pattern of every
+// name), without the regexp: whether s holds no rune from U+0000 to U+001F
+// or from U+007F to U+009F, a byte that is not UTF-8 read as U+FFFD as
+// regexp reads it (TestNamePatternIsItsRegexp, FuzzNamePattern).
+func noControlCharacter(s string) bool {
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b <= 0x1f || b == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if 0x80 <= r && r <= 0x9f {
+			return false
+		}
+		i += size
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -165,5 +166,46 @@ func FuzzQuickCheck(f *testing.F) {
 			return
 		}
 		agree(t, root, "input")
+	})
+}
+
+// namePatternSeeds are texts at the edges of namePattern: every control
+// character's neighbours, C1 controls written in UTF-8 and as lone bytes,
+// bytes that are not UTF-8, line breaks YAML knows.
+var namePatternSeeds = []string{
+	"", "a", "Install Windows", "a\x00", "\x1f", " ", "~", "\x7f", "a\u0080", "\u009f", "\u00a0", "\u0085x",
+	"\xc2\x80", "\xc2\x9f", "\xc2", "\x80", "\x9f", "\xff", "a\xc2", "\u2028", "\ufeff", "\ufffd", "\U0001F600",
+	"tab\there", "cr\r", "lf\n", "é", "\xed\xa0\x80",
+}
+
+// noControlCharacter answers as namePattern's regexp does.
+func TestNamePatternIsItsRegexp(t *testing.T) {
+	re := regexp.MustCompile(namePattern)
+	for _, s := range namePatternSeeds {
+		if got, want := noControlCharacter(s), re.MatchString(s); got != want {
+			t.Errorf("noControlCharacter(%q) = %v, the regexp %v", s, got, want)
+		}
+	}
+	for r := rune(0); r < 0x200; r++ {
+		if s := string(r); noControlCharacter(s) != re.MatchString(s) {
+			t.Errorf("noControlCharacter(%q) = %v, the regexp %v", s, noControlCharacter(s), re.MatchString(s))
+		}
+	}
+	for b := 0; b < 0x100; b++ {
+		if s := "a" + string([]byte{byte(b)}) + "b"; noControlCharacter(s) != re.MatchString(s) {
+			t.Errorf("noControlCharacter(%q) = %v, the regexp %v", s, noControlCharacter(s), re.MatchString(s))
+		}
+	}
+}
+
+func FuzzNamePattern(f *testing.F) {
+	re := regexp.MustCompile(namePattern)
+	for _, s := range namePatternSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := noControlCharacter(s), re.MatchString(s); got != want {
+			t.Errorf("noControlCharacter(%q) = %v, the regexp %v", s, got, want)
+		}
 	})
 }

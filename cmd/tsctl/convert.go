@@ -31,7 +31,7 @@ func (c *cli) convert(args []string) int {
 		c.hint("convert reads <sequence> documents, export object.xml files and export .zip files; ReferencesInfo.xml adds names")
 		return exitError
 	}
-	cv := convert.New(convert.ExportNames{Ex: ex})
+	cv := convert.New(convert.IndexedExportNames(ex))
 	k := c.newCounter(*quiet)
 	k.phase("converted", "sequences", len(ex.Sequences))
 	docs, err := convertAll(cv, ex.Sequences, func(s *exportfile.Sequence) string { return s.Source }, k)

@@ -69,7 +69,7 @@ func TestAllAheadMatchesInTurnOnRealExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, workers := range []int{1, 2, 8} {
-		if again := aheadMatchesInTurn(t, ExportNames{ex}, ex.Sequences, workers); again != 0 {
+		if again := aheadMatchesInTurn(t, ExportNames{Ex: ex}, ex.Sequences, workers); again != 0 {
 			t.Errorf("%d workers: %d of %d sequences converted again", workers, again, len(ex.Sequences))
 		}
 	}
@@ -259,17 +259,23 @@ func TestDescribeSeenDoesNotDependOnMapOrder(t *testing.T) {
 // realExportDirs returns the folders of real exports beside the
 // repository (../shared/corpus, exports, exports/mdt) that exist, and skips
 // t when there are none.
-func realExportDirs(t *testing.T) []string {
+func realExportDirs(t testing.TB) []string {
 	t.Helper()
+	dirs := realExportDirsOrNone()
+	if len(dirs) == 0 {
+		t.Skip("no real exports: they are read from ../shared/corpus, ../shared/exports and ../shared/exports/mdt")
+	}
+	return dirs
+}
+
+// realExportDirsOrNone is realExportDirs, none when there are none.
+func realExportDirsOrNone() []string {
 	var dirs []string
 	for _, d := range []string{"corpus", "exports", filepath.Join("exports", "mdt")} {
 		dir := filepath.Join("..", "..", "..", "shared", d)
 		if _, err := os.Stat(dir); err == nil {
 			dirs = append(dirs, dir)
 		}
-	}
-	if len(dirs) == 0 {
-		t.Skip("no real exports: they are read from ../shared/corpus, ../shared/exports and ../shared/exports/mdt")
 	}
 	return dirs
 }

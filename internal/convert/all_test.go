@@ -21,7 +21,7 @@ func TestAllMatchesOneByOne(t *testing.T) {
 		}
 		return out
 	}
-	one := New(ExportNames{ex})
+	one := New(ExportNames{Ex: ex})
 	var want [][]byte
 	for _, s := range copies() {
 		item, err := Encode(one.Sequence(s))
@@ -31,7 +31,7 @@ func TestAllMatchesOneByOne(t *testing.T) {
 		want = append(want, item)
 	}
 	seqs := copies()
-	all := New(ExportNames{ex})
+	all := New(ExportNames{Ex: ex})
 	n := 0
 	got, err := all.All(seqs, func() { n++ })
 	if err != nil {

@@ -54,6 +54,13 @@ import (
 // goes on to the override paths, which read the built step itself, and
 // is always built.
 //
+// An entry of storesOrig also holds, once verify has asked, what refusal
+// answered for n: a function of n's nodeKey (its placeholders renamed as
+// above), the first part of the key. verify renames n's placeholders once
+// for both checks, and refusal takes n's key from the first check's
+// (refusalOf); a step of a remembered shape is then validated from
+// memory too, without working its key out again or asking refusal's memo.
+//
 // Entries are found by the SHA-256 of the key, not the key: a key holds
 // the step twice over (its YAML and its original, about 800 bytes on
 // the generated workloads), and maxBuilds of them would be 16 MB where
@@ -74,10 +81,14 @@ type buildMemo struct {
 
 // buildAnswer is what verify's first check found for a key: the queries
 // the build asked, with their answers, and the verdict (notBuilt or
-// storesOrig).
+// storesOrig); for storesOrig, once verify has worked it out, what tsctl
+// validate says of the node (refusal: a function of the node's key, the
+// first part of the key, see checkKey).
 type buildAnswer struct {
-	queries []resolverQuery
-	verdict buildVerdict
+	queries  []resolverQuery
+	verdict  buildVerdict
+	why      string // refusal's answer, when whyKnown
+	whyKnown bool
 }
 
 // buildVerdict is what verify's first check finds of a converted step.
@@ -167,6 +178,17 @@ func (m *buildMemo) put(sum [sha256.Size]byte, a buildAnswer) {
 	m.mu.Unlock()
 }
 
+// setWhy adds refusal's answer to the entry of sum, when it holds the
+// verdict storesOrig.
+func (m *buildMemo) setWhy(sum [sha256.Size]byte, why string) {
+	m.mu.Lock()
+	if a, ok := m.m[sum]; ok && a.verdict == storesOrig {
+		a.why, a.whyKnown = why, true
+		m.m[sum] = a
+	}
+	m.mu.Unlock()
+}
+
 // buildStats are the counts of verify's first checks (see buildMemo).
 type buildStats struct{ hits, stale, misses int64 }
 
@@ -174,38 +196,57 @@ func (m *buildMemo) stats() buildStats {
 	return buildStats{m.hits.Load(), m.stale.Load(), m.misses.Load()}
 }
 
+// checkKey is the key of verify's first check of a node against an
+// original step (see buildMemo): its SHA-256, and the node's own key
+// (nodeKey, its placeholders renamed SECRET_1, … in order), which is the
+// key refusal remembers its answer by; keyed is false when the node has
+// none (it holds an alias). why and whyKnown are refusal's answer, when
+// the memo held it.
+type checkKey struct {
+	sum      [sha256.Size]byte
+	node     []byte
+	keyed    bool
+	why      string
+	whyKnown bool
+}
+
 // buildKey appends to b the key of verify's first check of n against
-// orig: n's nodeKey, its placeholders renamed SECRET_1, … in order, then
-// orig's stepKey; false when n is not keyed (it holds an alias).
-func (c *Converter) buildKey(b []byte, n *yaml.Node, orig *model.Step) ([]byte, bool) {
+// orig: n's nodeKey, then orig's stepKey; false when n is not keyed (it
+// holds an alias). nodeLen is the length of n's key in it. n's
+// placeholders are renamed SECRET_1, … while the key is worked out,
+// unless they already are (canonicalEnv).
+func (c *Converter) buildKey(b []byte, n *yaml.Node, orig *model.Step) (key []byte, nodeLen int, keyed bool) {
 	if len(c.placeholders) > 0 {
 		defer c.canonicalEnv(n)()
 	}
 	b, ok := nodeKey(b, n)
 	if !ok {
-		return b, false
+		return b, 0, false
 	}
-	return stepKey(b, orig), true
+	return stepKey(b, orig), len(b), true
 }
 
 // firstCheck is verify's first check: whether n builds, and whether the
 // step it builds is what a site stores of orig; got is the step built,
 // when it was (a verdict answered from memory, see buildMemo, has none:
-// only notBuilt and storesOrig are remembered, which need none).
-func (c *Converter) firstCheck(n *yaml.Node, orig *model.Step) (got *model.Step, v buildVerdict) {
+// only notBuilt and storesOrig are remembered, which need none). k is the
+// key it was checked by; a caller that goes on to refusal with n as it is
+// passes it to refusalOf, which answers from the memo or tells it the
+// answer (setWhy).
+func (c *Converter) firstCheck(n *yaml.Node, orig *model.Step) (got *model.Step, v buildVerdict, k checkKey) {
 	if c.checked != nil {
 		defer func() { c.checked(v) }()
 	}
 	memo := c.buildMemo()
-	key, keyed := c.buildKey(c.buildBuf[:0], n, orig)
-	var sum [sha256.Size]byte
+	key, nodeLen, keyed := c.buildKey(c.buildBuf[:0], n, orig)
 	if keyed {
 		c.buildBuf = key
-		sum = sha256.Sum256(key)
-		if a, ok := memo.get(sum); ok {
+		k = checkKey{sum: sha256.Sum256(key), node: key[:nodeLen], keyed: true}
+		if a, ok := memo.get(k.sum); ok {
 			if c.askAgain(a.queries) {
 				memo.hits.Add(1)
-				return nil, a.verdict
+				k.why, k.whyKnown = a.why, a.whyKnown
+				return nil, a.verdict, k
 			}
 			memo.stale.Add(1)
 		} else {
@@ -226,12 +267,12 @@ func (c *Converter) firstCheck(n *yaml.Node, orig *model.Step) (got *model.Step,
 	case c.same(orig, got):
 		v = storesOrig
 	default:
-		return got, buildsOther
+		return got, buildsOther, k
 	}
 	if keyed {
-		memo.put(sum, buildAnswer{queries: queries, verdict: v})
+		memo.put(k.sum, buildAnswer{queries: queries, verdict: v})
 	}
-	return got, v
+	return got, v, k
 }
 
 // askAgain asks verifyResolver the queries in order, and reports whether

@@ -152,7 +152,7 @@ func TestBuildMemoMatchesBuildingOnRealExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := memoMatchesBuilding(t, ExportNames{ex}, ex.Sequences)
+	st := memoMatchesBuilding(t, ExportNames{Ex: ex}, ex.Sequences)
 	t.Logf("%d sequences: %+v", len(ex.Sequences), st)
 	if st.hits == 0 {
 		t.Error("no first check answered from memory")
@@ -422,7 +422,9 @@ func deepCopy(v reflect.Value) reflect.Value {
 
 // Steps changed in one field each, converted after the original filled
 // the memo, are checked as they are without it: the property the key
-// stands for, over the steps of the real exports and of a workload.
+// stands for, over the steps and groups (a group's own element, which
+// verifyGroup checks through the memo) of the real exports and of a
+// workload.
 func TestBuildMemoOnChangedSteps(t *testing.T) {
 	var sets [][]*exportfile.Sequence
 	var names []Names
@@ -431,7 +433,7 @@ func TestBuildMemoOnChangedSteps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sets, names = append(sets, ex.Sequences), append(names, ExportNames{ex})
+		sets, names = append(sets, ex.Sequences), append(names, ExportNames{Ex: ex})
 	} else {
 		t.Log("no real exports (../shared/exports): changing the workload's steps only")
 	}
@@ -439,22 +441,27 @@ func TestBuildMemoOnChangedSteps(t *testing.T) {
 	sets, names = append(sets, wl.Sequences), append(names, wl.Names)
 	for i, seqs := range sets {
 		tried := map[string]bool{}
-		changed := 0
+		steps, groups, changed := 0, 0, 0
 		for _, s := range seqs {
 			if err := s.Loaded(); err != nil {
 				t.Fatal(err)
 			}
 			s.Sequence.Walk(func(_ string, st *model.Step) bool {
 				key := string(stepKey(nil, st))
-				if st.Kind == model.KindGroup || tried[key] || len(tried) >= 40 {
+				if tried[key] || st.Kind == model.KindGroup && groups >= 20 || st.Kind != model.KindGroup && steps >= 40 {
 					return true
 				}
 				tried[key] = true
+				if st.Kind == model.KindGroup {
+					groups++
+				} else {
+					steps++
+				}
 				changed += changedStepsMatch(t, names[i], st)
 				return true
 			})
 		}
-		t.Logf("set %d: %d steps, %d changes", i, len(tried), changed)
+		t.Logf("set %d: %d steps, %d groups, %d changes", i, steps, groups, changed)
 	}
 }
 
@@ -492,7 +499,7 @@ func changedStepsMatch(t *testing.T, names Names, st *model.Step) int {
 }
 
 // FuzzBuildMemo converts any sequence XML the codec reads together with a
-// copy of it whose every step is changed in one field (the pick-th of its
+// copy of it whose every step and group is changed in one field (the pick-th of its
 // mutations, as the codec reads it back), in turn and ahead of turn:
 // with the memo, every verdict, journal and item is what it is without.
 func FuzzBuildMemo(f *testing.F) {
@@ -509,9 +516,6 @@ func FuzzBuildMemo(f *testing.F) {
 		}
 		changed := q.Clone()
 		changed.Walk(func(_ string, st *model.Step) bool {
-			if st.Kind == model.KindGroup {
-				return true
-			}
 			var ms []mutation
 			for _, m := range mutations(t, reflect.ValueOf(st).Elem(), "Step") {
 				if !strings.Contains(m.name, ".Steps") && !strings.HasSuffix(m.name, "]: nil") {
@@ -528,7 +532,7 @@ func FuzzBuildMemo(f *testing.F) {
 			return // changed into what the codec does not read
 		}
 		seqs := []*exportfile.Sequence{{Name: "A", Sequence: q}, {Name: "B", Sequence: back}, {Name: "A again", Sequence: q}, {Name: "B again", Sequence: back}}
-		memoMatchesBuilding(t, ExportNames{&exportfile.Export{Sequences: seqs}}, seqs)
+		memoMatchesBuilding(t, ExportNames{Ex: &exportfile.Export{Sequences: seqs}}, seqs)
 	})
 }
 
@@ -561,8 +565,8 @@ func TestBuildDoesNotReadEnvNames(t *testing.T) {
 		} else if !reflect.DeepEqual(got, want) {
 			t.Errorf("built under another placeholder:\n%+v\nwant\n%+v", got, want)
 		}
-		key, _ := c.buildKey(nil, n, orig)
-		if want, _ := c.buildKey(nil, nodes[0], orig); !bytes.Equal(key, want) {
+		key, _, _ := c.buildKey(nil, n, orig)
+		if want, _, _ := c.buildKey(nil, nodes[0], orig); !bytes.Equal(key, want) {
 			t.Errorf("placeholders %d and 0: two keys", i)
 		}
 		b, _ := yaml.Marshal(n)
@@ -570,5 +574,47 @@ func TestBuildDoesNotReadEnvNames(t *testing.T) {
 	}
 	if envs[0] == envs[1] || !strings.Contains(envs[1], "JOIN_PASSWORD_2") {
 		t.Fatalf("want a placeholder of its own each time:\n%s", strings.Join(envs, "\n"))
+	}
+}
+
+// The memo also remembers what tsctl validate says of a step that builds
+// its original (refusal, a function of the node's key, which is the first
+// part of the memo's key): verify answers the second check of a shape
+// from the first's answer, without asking refusal's memo. No converted
+// step that builds its original is refused by validate (the checks
+// decoding makes refuse it first), so the answer is planted in refusal's
+// memo under the node's key.
+func TestBuildMemoRemembersRefusals(t *testing.T) {
+	q := sequenceOf(t, "S", `<step type="SMS_TaskSequence_SetVariableAction" name="Set" description="" runIn="WinPEandFullOS" successCodeList="0" runFromNet="false"><action>tsenv.exe "A=1"</action><defaultVarList><variable name="VariableName" property="VariableName" hidden="true">A</variable><variable name="VariableValue" property="VariableValue" hidden="true">1</variable></defaultVarList></step>`)
+	orig := q.Sequence.Steps[0]
+	c := New(mapNames{ids: map[string]string{}, apps: map[string]string{}})
+	node := c.typed(orig, kindOf(t, orig), "Set")
+	if !c.verify(node, orig, true) {
+		t.Fatal("the step does not verify")
+	}
+	// checked again with another answer planted: the memo does not hold one yet
+	c.builds, c.refusals = newBuildMemo(maxBuilds), nil
+	const planted = "refused for the test"
+	_, v, k := c.firstCheck(node, orig)
+	if v != storesOrig || k.whyKnown {
+		t.Fatalf("first check: %s, answer known %v", v, k.whyKnown)
+	}
+	c.memo().put(k.node, planted)
+	if why := c.refusalOf(node, k); why != planted {
+		t.Fatalf("refusalOf = %q, want the answer planted under the node's key", why)
+	}
+	c.refusals = nil // answered from the first check's memo alone from now on
+	_, v, k = c.firstCheck(node, orig)
+	if v != storesOrig || !k.whyKnown || k.why != planted {
+		t.Fatalf("second check: %s, answer %q (known %v), want %q", v, k.why, k.whyKnown, planted)
+	}
+	if c.verify(node, orig, true) {
+		t.Error("verify accepts a step whose remembered answer refuses it")
+	}
+	if n := c.memo().len(); n != 0 {
+		t.Errorf("refusal's memo asked: %d answers", n)
+	}
+	if st := c.builds.stats(); st.hits != 2 || st.misses != 1 {
+		t.Errorf("counts %+v, want 2 hits and 1 miss", st)
 	}
 }

@@ -61,12 +61,16 @@ type Converter struct {
 	keyBuf      []byte            // nodeKey's buffer, reused
 	builds      *buildMemo        // verify's first checks, shared by the converters All starts
 	buildBuf    []byte            // buildKey's buffer, reused
+	// conditions converted (condition), by elemKey, and the key's buffer
+	conditions   map[string]*yaml.Node
+	conditionBuf []byte
 	// checked, when not nil, is told each verdict of verify's first check
 	// (firstCheck), for the tests that hold the memo's to a build's
 	checked func(buildVerdict)
 	// the env names secret wrote into the sequence being converted (see
 	// refusal)
 	placeholders map[*yaml.Node]bool
+	canonical    bool            // the placeholders are named SECRET_1, … (canonicalEnv)
 	shape        model.StepShape // what a site stores of shapeOf (same)
 	shapeOf      *model.Step
 	// decided, when not nil, is told each answer refusal works out (not
@@ -298,8 +302,45 @@ func (c *Converter) common(m *yaml.Node, s *model.Step, cls *model.Class, typed 
 		}
 	}
 	if s.Condition != nil {
-		add(m, "condition", conditionNode(model.ReadTerms(s.Condition)))
+		add(m, "condition", c.condition(s.Condition))
 	}
+}
+
+// condition is conditionNode(model.ReadTerms(e)), remembered by e's key
+// (elemKey: two elements of one key are equal field for field): it
+// depends on e alone, and a condition is converted once for each form
+// tried and met again on many steps. Each answer is a copy of its own.
+func (c *Converter) condition(e *model.Elem) *yaml.Node {
+	key := elemKey(c.conditionBuf[:0], e)
+	c.conditionBuf = key
+	if n, ok := c.conditions[string(key)]; ok {
+		return copyNode(n)
+	}
+	n := conditionNode(model.ReadTerms(e))
+	if c.conditions == nil {
+		c.conditions = map[string]*yaml.Node{}
+	}
+	if len(c.conditions) < maxConditions {
+		c.conditions[string(key)] = copyNode(n)
+	}
+	return n
+}
+
+// maxConditions bounds the conditions a Converter remembers.
+const maxConditions = 5_000
+
+// copyNode is a deep copy of n: every node of the copy is one of its own.
+func copyNode(n *yaml.Node) *yaml.Node {
+	out := *n
+	if n.Content != nil {
+		out.Content = make([]*yaml.Node, len(n.Content))
+		for i, ch := range n.Content {
+			if ch != nil {
+				out.Content[i] = copyNode(ch)
+			}
+		}
+	}
+	return &out
 }
 
 func intList(s string) *yaml.Node {
@@ -804,11 +845,16 @@ func (c *Converter) rules(doc, path string) *yaml.Node {
 // written under properties: (a value verbatim, null for one the original
 // does not have), as long as the form made no other difference.
 func (c *Converter) verify(n *yaml.Node, orig *model.Step, typed bool) bool {
-	got, v := c.firstCheck(n, orig)
-	if v == notBuilt {
-		return false
+	if len(c.placeholders) > 0 {
+		defer c.canonicalEnv(n)()
 	}
-	if v == buildsOther {
+	got, v, k := c.firstCheck(n, orig)
+	switch v {
+	case notBuilt:
+		return false
+	case storesOrig:
+		return c.refusalOf(n, k) == ""
+	case buildsOther:
 		changed := attributeOverrides(n, orig, got)
 		if typed {
 			ok, added := propertyOverrides(n, orig, got)
@@ -923,6 +969,29 @@ func (c *Converter) refusal(step *yaml.Node) string {
 	key, keyed := nodeKey(c.keyBuf[:0], step)
 	if keyed {
 		c.keyBuf = key
+	}
+	return c.refusalByKey(step, key, keyed)
+}
+
+// refusalOf is refusal of the node verify's first check keyed as k (its
+// placeholders canonical), taking the node's key from k: answered from the
+// first check's memo when it held the answer, else worked out and told to
+// it.
+func (c *Converter) refusalOf(step *yaml.Node, k checkKey) string {
+	if k.whyKnown {
+		return k.why
+	}
+	why := c.refusalByKey(step, k.node, k.keyed)
+	if k.keyed {
+		c.buildMemo().setWhy(k.sum, why)
+	}
+	return why
+}
+
+// refusalByKey is refusal of step, its placeholders canonical, whose
+// nodeKey is key (keyed false: it has none).
+func (c *Converter) refusalByKey(step *yaml.Node, key []byte, keyed bool) string {
+	if keyed {
 		if why, ok := c.memo().get(key); ok {
 			return why
 		}
@@ -1033,6 +1102,10 @@ func (r *refusalMemo) len() int {
 // canonicalEnv names the placeholders secret wrote into step SECRET_1,
 // SECRET_2, … in order, and returns the function that restores them.
 func (c *Converter) canonicalEnv(step *yaml.Node) (restore func()) {
+	if c.canonical {
+		return func() {} // verify renamed them already
+	}
+	c.canonical = true
 	var nodes []*yaml.Node
 	var names []string
 	var walk func(n *yaml.Node)
@@ -1050,6 +1123,7 @@ func (c *Converter) canonicalEnv(step *yaml.Node) (restore func()) {
 		for i, n := range nodes {
 			n.Value = names[i]
 		}
+		c.canonical = false
 	}
 }
 
@@ -1081,14 +1155,13 @@ func nodeKey(b []byte, n *yaml.Node) ([]byte, bool) {
 const maxRefusals = 20_000
 
 // verifyGroup checks a converted group's own element: its name,
-// description and attributes (its steps were checked one by one).
+// description and attributes (its steps were checked one by one). It is
+// verify's first check and validation of the group with no steps against
+// the group's own element, remembered as a step's are (firstCheck).
 func (c *Converter) verifyGroup(n *yaml.Node, orig *model.Step) bool {
-	shallow := func(s *model.Step) *model.Step {
-		x := *s
-		x.Steps = nil
-		return &x
-	}
-	probe := func() *model.Step {
+	own := *orig
+	own.Steps = nil
+	probe := func() *yaml.Node {
 		m := mapping()
 		m.Content = append(m.Content, n.Content...)
 		for i := 0; i+1 < len(m.Content); i += 2 {
@@ -1096,26 +1169,31 @@ func (c *Converter) verifyGroup(n *yaml.Node, orig *model.Step) bool {
 				m.Content[i+1] = seq()
 			}
 		}
-		return c.build(m)
+		return m
 	}
-	got := probe()
-	if got == nil {
+	m := probe()
+	restore := func() {}
+	if len(c.placeholders) > 0 {
+		restore = c.canonicalEnv(m)
+	}
+	got, v, k := c.firstCheck(m, &own)
+	why := ""
+	if v == storesOrig {
+		why = c.refusalOf(m, k)
+	}
+	restore()
+	switch v {
+	case notBuilt:
+		return false
+	case storesOrig:
+		return why == ""
+	}
+	if !attributeOverrides(n, orig, got) {
 		return false
 	}
-	if !Same(shallow(orig), got) {
-		if !attributeOverrides(n, orig, got) {
-			return false
-		}
-		if got = probe(); got == nil || !Same(shallow(orig), got) {
-			return false
-		}
-	}
-	m := mapping()
-	m.Content = append(m.Content, n.Content...)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == "steps" {
-			m.Content[i+1] = seq()
-		}
+	m = probe()
+	if got = c.build(m); got == nil || !Same(&own, got) {
+		return false
 	}
 	return c.validates(m)
 }
@@ -1361,6 +1439,9 @@ func hoistFlowComments(n *yaml.Node, inFlow bool) []string {
 	}
 	flowHere := n.Style&yaml.FlowStyle != 0 && (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode)
 	for _, c := range n.Content {
+		if c.Kind == yaml.ScalarNode && len(c.Content) == 0 && (!inFlow && !flowHere || c.LineComment == "" && c.HeadComment == "" && c.FootComment == "") {
+			continue // a scalar with no comment to hoist, nor content: it leaves everything as it is
+		}
 		notes = append(notes, hoistFlowComments(c, inFlow || flowHere)...)
 	}
 	if flowHere && !inFlow {

@@ -53,7 +53,7 @@ func TestCorpusConverts(t *testing.T) {
 	}
 	for _, s := range ex.Sequences {
 		t.Run(filepath.Base(s.Source), func(t *testing.T) {
-			c := New(ExportNames{ex})
+			c := New(ExportNames{Ex: ex})
 			node := c.Sequence(s)
 			for _, g := range c.Report.Generic {
 				if !strings.Contains(g, "(BDD_") {
@@ -76,7 +76,7 @@ func TestCorpusConverts(t *testing.T) {
 				t.Errorf("round trip changes %s", d)
 			}
 			// Converting the rebuilt sequence gives the same YAML.
-			again, err := Document("", []*yaml.Node{New(ExportNames{ex}).Sequence(&exportfile.Sequence{Name: s.Name, Description: s.Description,
+			again, err := Document("", []*yaml.Node{New(ExportNames{Ex: ex}).Sequence(&exportfile.Sequence{Name: s.Name, Description: s.Description,
 				Category: s.Category, BootImageID: s.BootImageID, Duration: s.Duration, Sequence: got})})
 			if err != nil || string(again) != string(doc) {
 				t.Errorf("convert is not stable:\n%s\n---\n%s", doc, again)
@@ -93,7 +93,7 @@ func TestCorpusTable(t *testing.T) {
 	t.Log("| file | steps | groups | conditions | generic steps | round trip |")
 	t.Log("|---|---|---|---|---|---|")
 	for _, s := range ex.Sequences {
-		c := New(ExportNames{ex})
+		c := New(ExportNames{Ex: ex})
 		node := c.Sequence(s)
 		doc, err := Document("", []*yaml.Node{node})
 		ok := err == nil

@@ -104,7 +104,7 @@ func convertXML(t *testing.T, xml string) (*exportfile.Export, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := yaml.Marshal(New(ExportNames{ex}).Sequence(ex.Sequences[0]))
+	out, err := yaml.Marshal(New(ExportNames{Ex: ex}).Sequence(ex.Sequences[0]))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func TestSharedNamesStayByID(t *testing.T) {
 	ex := &exportfile.Export{Sequences: []*exportfile.Sequence{{Name: "S", Sequence: q}}, Refs: map[string]exportfile.Ref{
 		"PS100010": {PackageID: "PS100010", Name: "Tools"}, "PS100011": {PackageID: "PS100011", Name: "tools"},
 		"PS100012": {PackageID: "PS100012", Name: "Other tools"}}}
-	c := New(ExportNames{ex})
+	c := New(ExportNames{Ex: ex})
 	doc, err := Document("", []*yaml.Node{c.Sequence(ex.Sequences[0])})
 	if err != nil {
 		t.Fatal(err)

@@ -144,7 +144,7 @@ func convertInput(t *testing.T, data []byte) (q *model.Sequence, ex *exportfile.
 		return nil, nil, nil, nil, false
 	}
 	ex = &exportfile.Export{Sequences: []*exportfile.Sequence{{Name: "Fuzz", Sequence: q}}}
-	c = New(ExportNames{ex})
+	c = New(ExportNames{Ex: ex})
 	if out, err = Document("", []*yaml.Node{c.Sequence(ex.Sequences[0])}); err != nil {
 		t.Fatalf("render: %v", err)
 	}

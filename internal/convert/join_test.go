@@ -27,7 +27,7 @@ func TestJoinIsDocument(t *testing.T) {
 		exs = append(exs, corpus(t))
 	}
 	for _, ex := range exs {
-		c := New(ExportNames{ex})
+		c := New(ExportNames{Ex: ex})
 		var nodes []*yaml.Node
 		var items [][]byte
 		for _, s := range ex.Sequences {

@@ -100,7 +100,7 @@ func TestRefusalOnTreeIsRefusalOfText(t *testing.T) {
 				if err != nil || len(ex.Sequences) == 0 {
 					continue // not an export convert reads: it converts nothing
 				}
-				tally := refusalsOf(t, ExportNames{ex}, ex.Sequences)
+				tally := refusalsOf(t, ExportNames{Ex: ex}, ex.Sequences)
 				t.Logf("%s: %d answers on the tree, %d by the text (%d refusals)", filepath.Base(f), tally.onTree, tally.byText, tally.refused)
 			}
 		}
@@ -129,7 +129,7 @@ func TestRefusalOnTreeIsRefusalOfText(t *testing.T) {
 			}
 			seqs = append(seqs, &exportfile.Sequence{Name: "Crafted " + string(rune('A'+i)), Sequence: q})
 		}
-		tally := refusalsOf(t, ExportNames{&exportfile.Export{Sequences: seqs}}, seqs)
+		tally := refusalsOf(t, ExportNames{Ex: &exportfile.Export{Sequences: seqs}}, seqs)
 		t.Logf("%d answers on the tree, %d by the text (%d refusals)", tally.onTree, tally.byText, tally.refused)
 		if tally.refused == 0 {
 			t.Error("no crafted step was refused")
@@ -203,7 +203,7 @@ func FuzzRefusalOnTree(f *testing.F) {
 			return
 		}
 		ex := &exportfile.Export{Sequences: []*exportfile.Sequence{{Name: "Fuzz", Sequence: q}}}
-		refusalsOf(t, ExportNames{ex}, ex.Sequences)
+		refusalsOf(t, ExportNames{Ex: ex}, ex.Sequences)
 	})
 }
 

@@ -122,7 +122,7 @@ func TestPlaceholdersValidatedOnce(t *testing.T) {
 		`<variable name="SMSTSRunCommandLineUserName" property="UserName">CORP\svc</variable><variable name="_SMSTSRunCommandLineAsUser" property="RunAsUser">true</variable>` +
 		`<variable name="SMSTSRunCommandLineUserPassword" property="UserPassword"></variable></defaultVarList></step>`
 	ex, _ := convertXML(t, `<sequence version="3.10">`+step+`</sequence>`)
-	c := New(ExportNames{ex})
+	c := New(ExportNames{Ex: ex})
 	first, err := yaml.Marshal(c.Sequence(ex.Sequences[0]))
 	if err != nil {
 		t.Fatal(err)

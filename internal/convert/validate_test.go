@@ -91,14 +91,14 @@ func TestValidateIsParse(t *testing.T) {
 			if err != nil || len(ex.Sequences) == 0 {
 				continue
 			}
-			d, _ := validateIsParse(t, ExportNames{ex}, ex.Sequences, validateHeaders[0])
+			d, _ := validateIsParse(t, ExportNames{Ex: ex}, ex.Sequences, validateHeaders[0])
 			decided += d
 		}
 		ex, err := exportfile.ReadFiles(files)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, refused := validateIsParse(t, ExportNames{ex}, ex.Sequences, validateHeaders...)
+		d, refused := validateIsParse(t, ExportNames{Ex: ex}, ex.Sequences, validateHeaders...)
 		t.Logf("%d files: %d documents decided on the trees; all at once: %d decided, %d refused", len(files), decided, d, refused)
 		if decided == 0 {
 			t.Error("no document of a real export was decided on its trees")
@@ -139,7 +139,7 @@ func TestValidateIsParse(t *testing.T) {
 			"no cycle":               {sequence("PS100001", "Alpha", runs("PS100002")), sequence("PS100002", "Beta", runs("PS100003")), sequence("PS100003", "Gamma", setVar)},
 		} {
 			ex := &exportfile.Export{Sequences: seqs, Refs: map[string]exportfile.Ref{}, Apps: map[string]exportfile.AppRef{}}
-			decided, refused := validateIsParse(t, ExportNames{ex}, seqs, validateHeaders[0])
+			decided, refused := validateIsParse(t, ExportNames{Ex: ex}, seqs, validateHeaders[0])
 			t.Logf("%s: %d documents decided on the trees, %d refused", name, decided, refused)
 			if name != "no cycle" && refused == 0 {
 				t.Errorf("%s: config.Parse refuses no document", name)

@@ -77,7 +77,7 @@ func TestWriterMatchesYAMLv3OnRealExports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			check(t, ex, ExportNames{ex})
+			check(t, ex, ExportNames{Ex: ex})
 		})
 	}
 	dirs := realExportDirs(t)
@@ -86,7 +86,7 @@ func TestWriterMatchesYAMLv3OnRealExports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		check(t, ex, ExportNames{ex})
+		check(t, ex, ExportNames{Ex: ex})
 	})
 	for _, dir := range dirs {
 		files, err := os.ReadDir(dir)
@@ -103,7 +103,7 @@ func TestWriterMatchesYAMLv3OnRealExports(t *testing.T) {
 				if err != nil {
 					t.Skipf("not an export: %v", err)
 				}
-				check(t, ex, ExportNames{ex})
+				check(t, ex, ExportNames{Ex: ex})
 			})
 		}
 	}
@@ -123,7 +123,7 @@ func BenchmarkWriter(b *testing.B) {
 	if err != nil {
 		b.Skip("no exports:", err)
 	}
-	c := New(ExportNames{ex})
+	c := New(ExportNames{Ex: ex})
 	var roots []*yaml.Node
 	for _, s := range ex.Sequences {
 		roots = append(roots, documentRoot([]*yaml.Node{c.Sequence(s)}))

@@ -19,11 +19,31 @@ func str(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
 	if strings.Contains(s, "\n") {
 		n.Style = yaml.LiteralStyle
-		if !readsBack(n) {
+		if !literalReadsBack(s) && !readsBack(n) {
 			n.Style = yaml.DoubleQuotedStyle
 		}
 	}
 	return n
+}
+
+// literalReadsBack reports, without writing it, that the multi-line text s
+// written as a literal block (readsBack) reads back as s: it does when s
+// starts with neither a space nor a line break and holds only characters
+// YAML writes and reads as they are, line feeds included (plainText).
+// false says nothing: readsBack decides.
+//
+// Why: yaml.v3 writes a scalar asked for as a literal block as one, or
+// double-quoted when its analysis allows no block (a space before a line
+// break, a trailing space), and a double-quoted scalar of such characters
+// reads back as it is. A literal block of s needs no indentation
+// indicator (its first line is not empty and starts with no space, so the
+// reader takes the block's indentation from it and every later line's
+// leading spaces as text), its chomping indicator keeps exactly the line
+// breaks s ends with, and every other character is written and read as
+// it is. TestLiteralReadsBackOnRealExports and FuzzLiteralReadsBack hold
+// it to readsBack.
+func literalReadsBack(s string) bool {
+	return s != "" && s[0] != ' ' && s[0] != '\n' && plainText(s, true)
 }
 
 // readsBack reports whether n, written and read again, is the same text.
