@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // scan reads a document into an Elem tree. It accepts the XML that sites
@@ -310,8 +312,146 @@ func (s *scanner) attrValue() (string, error) {
 	return s.unescape(raw, start)
 }
 
-// unescape resolves entity references and normalises line ends.
+// unescape resolves entity references and normalises line ends, as
+// unescapeTwoPass does, in one pass: escaped XML (a sequence inside an
+// export's object.xml) has a reference every few bytes, each of which
+// unescapeTwoPass finds with a search of its own, then resolves through a
+// string switch or strconv. What unescape would refuse — a character XML
+// does not allow, a reference it does not resolve — it hands to
+// unescapeTwoPass, whose error (and position) is the answer.
+// FuzzUnescapeIsTwoPass holds the two to the same answers.
 func (s *scanner) unescape(raw []byte, at int) (string, error) {
+	var out []byte // nil until a reference or CR is met
+	w := 0         // bytes of out written
+	run := 0       // start of the run of raw not copied to out yet
+	for i := 0; ; {
+		for i < len(raw) && !unescapeStops[raw[i]] {
+			i++
+		}
+		if i == len(raw) {
+			break
+		}
+		switch c := raw[i]; {
+		case c >= 0x80:
+			r, n := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && n == 1 || !validChar(r) {
+				return s.unescapeTwoPass(raw, at)
+			}
+			i += n
+			continue
+		case c == '&':
+			r, n := resolveReference(raw[i:])
+			if n == 0 {
+				return s.unescapeTwoPass(raw, at)
+			}
+			if out == nil {
+				out = make([]byte, len(raw)) // what a reference stands for is never longer than it
+			}
+			w += copy(out[w:], raw[run:i])
+			w += utf8.EncodeRune(out[w:], r)
+			i += n
+		case c == '\r':
+			if out == nil {
+				out = make([]byte, len(raw))
+			}
+			w += copy(out[w:], raw[run:i])
+			out[w] = '\n'
+			w++
+			i++
+			if i < len(raw) && raw[i] == '\n' {
+				i++
+			}
+		default: // a control character
+			return s.unescapeTwoPass(raw, at)
+		}
+		run = i
+	}
+	if out == nil {
+		return s.intern(raw), nil
+	}
+	w += copy(out[w:], raw[run:])
+	return unsafe.String(unsafe.SliceData(out), w), nil
+}
+
+// unescapeStops marks the bytes unescape stops at: '&', CR, the control
+// characters XML does not allow, and the bytes of multi-byte UTF-8.
+var unescapeStops = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = c != '\t' && c != '\n'
+	}
+	t['&'] = true
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
+// resolveReference reads the reference b starts with (b[0] is '&'): the
+// character it stands for and its length, or a length of 0 when it is one
+// unescapeTwoPass refuses (unterminated, unknown, not a character XML
+// allows).
+func resolveReference(b []byte) (rune, int) {
+	if len(b) < 4 {
+		return 0, 0
+	}
+	switch b[1] {
+	case 'l':
+		if b[2] == 't' && b[3] == ';' {
+			return '<', 4
+		}
+	case 'g':
+		if b[2] == 't' && b[3] == ';' {
+			return '>', 4
+		}
+	case 'a':
+		if len(b) >= 5 && b[2] == 'm' && b[3] == 'p' && b[4] == ';' {
+			return '&', 5
+		}
+		if len(b) >= 6 && b[2] == 'p' && b[3] == 'o' && b[4] == 's' && b[5] == ';' {
+			return '\'', 6
+		}
+	case 'q':
+		if len(b) >= 6 && b[2] == 'u' && b[3] == 'o' && b[4] == 't' && b[5] == ';' {
+			return '"', 6
+		}
+	case '#':
+		i, base := 2, rune(10)
+		if b[2] == 'x' {
+			i, base = 3, 16
+		}
+		first := i
+		var n rune
+		for ; i < len(b) && n <= unicode.MaxRune; i++ {
+			d := digitValue(b[i])
+			if d >= base {
+				break
+			}
+			n = n*base + d
+		}
+		if i > first && i < len(b) && b[i] == ';' && validChar(n) {
+			return n, i + 1
+		}
+	}
+	return 0, 0
+}
+
+// digitValue is the value of the hexadecimal digit c, 16 for any other byte.
+func digitValue(c byte) rune {
+	switch {
+	case c >= '0' && c <= '9':
+		return rune(c - '0')
+	case c >= 'a' && c <= 'f':
+		return rune(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return rune(c-'A') + 10
+	}
+	return 16
+}
+
+// unescapeTwoPass resolves entity references and normalises line ends,
+// checking every character first: the reference unescape is held to, and
+// what it runs for the error when it meets one.
+func (s *scanner) unescapeTwoPass(raw []byte, at int) (string, error) {
 	for i := 0; i < len(raw); {
 		c := raw[i]
 		if c < 0x80 {
