@@ -25,6 +25,7 @@ var unescapeSeeds = []string{
 	"&#x0000000000000000000041;", "&#xFFFFFFFFFFFFFFFF41;",
 	"a&amp;b&c", "a&amp;b\x01", "\x01&bad;", "&bad;\x01", "ok\xff", "\xc3", "\xed\xa0\x80", "\xef\xbf\xbe", "a\x00b",
 	"\r\n&amp;\r\n&bogus;\r\n",
+	"&lt;", "&#34;", "x&#34;", "&amp;", "&#34x;", "&#345;", "&#34", "&ampx;", "&amp", "&#34;&#34;&lt;&gt;&amp;&#39;",
 }
 
 // FuzzUnescapeIsTwoPass holds unescape to unescapeTwoPass, the code it
