@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,9 +167,9 @@ type scanner struct {
 	data     []byte
 	pos      int
 	line     int
-	lpos     int               // position up to which lines are counted
-	interned map[string]string // short names and values read (intern)
-	scratch  *[]byte           // where unescape resolves a text (scratchFor)
+	lpos     int          // position up to which lines are counted
+	interned *internTable // short names and values read (intern)
+	scratch  *[]byte      // where unescape resolves a text (scratchFor)
 }
 
 func (s *scanner) errorf(format string, args ...any) error {
@@ -236,41 +237,68 @@ func (s *scanner) name() string {
 // internMax is the longest name or attribute value intern keeps.
 const internMax = 48
 
-// intern returns b as a string, the same string for the same bytes
-// within a document when b is short: a sequence repeats a few dozen
+// intern returns b as a string, the same string as the last time the same
+// bytes were interned when b is short: a sequence repeats a few dozen
 // element and attribute names, and property names and values such as
-// "true", thousands of times.
+// "true", thousands of times. The strings are kept in a table of
+// internSlots, each slot holding the last string of its hash: looking a
+// name up costs a hash of at most 16 of its bytes and one comparison, not
+// a map's hashing and probing, and a value met once costs no entry of a
+// map (an export's object.xml, its ReferencesInfo.xml items and its
+// sequence are 25 documents to one sequence).
 func (s *scanner) intern(b []byte) string {
 	if len(b) > internMax {
 		return string(b)
 	}
-	if v, ok := s.interned[string(b)]; ok {
-		return v
-	}
 	if s.interned == nil {
-		s.interned = internMaps.Get().(map[string]string)
+		s.interned = internTables.Get().(*internTable)
+	}
+	slot := &s.interned[internHash(b)]
+	if *slot == string(b) { // compared without a copy
+		return *slot
 	}
 	v := string(b)
-	s.interned[v] = v
+	*slot = v
 	return v
 }
 
-// internMaps holds the maps intern fills, emptied: a map grown to the few
-// hundred names and values of one sequence is grown again by the next
-// document otherwise (an export of 500 sequences reads 1,500 documents).
-var internMaps = sync.Pool{New: func() any { return make(map[string]string, 64) }}
+// internSlots is the number of strings an internTable holds.
+const (
+	internBits  = 10
+	internSlots = 1 << internBits
+)
 
-// maxPooledInterned is the most entries a map goes back to internMaps
-// with: clearing a map keeps its size, which a document of many distinct
-// values should not leave to every document after it.
-const maxPooledInterned = 4096
+// internTable is where intern keeps the strings it hands out, by hash.
+type internTable [internSlots]string
 
-// release gives the scanner's intern map back, emptied, and its scratch
-// buffer; the strings it handed out are the document's.
+// internTables holds the tables intern fills, with what they hold: the
+// strings are immutable, and equal bytes intern to an equal string
+// whichever document interned it first (the same names recur across
+// documents); a table dropped by the pool lets its strings go.
+var internTables = sync.Pool{New: func() any { return new(internTable) }}
+
+// internHash is the slot of internTable b goes to: its length and its
+// first and last eight bytes (all of them up to 16), mixed.
+func internHash(b []byte) uint {
+	n := len(b)
+	var x uint64
+	switch {
+	case n >= 8:
+		x = binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 29)
+	case n >= 4:
+		x = uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
+	case n > 0:
+		x = uint64(b[0]) | uint64(b[n/2])<<8 | uint64(b[n-1])<<16
+	}
+	x ^= uint64(n) << 56
+	return uint((x * 0x9E3779B97F4A7C15) >> (64 - internBits))
+}
+
+// release gives the scanner's intern table and scratch buffer back; the
+// strings it handed out are the document's (and may be another's too).
 func (s *scanner) release() {
-	if m := s.interned; m != nil && len(m) <= maxPooledInterned {
-		clear(m)
-		internMaps.Put(m)
+	if t := s.interned; t != nil {
+		internTables.Put(t)
 	}
 	s.interned = nil
 	if b := s.scratch; b != nil && cap(*b) <= maxPooledScratch {

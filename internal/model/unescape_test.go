@@ -1,10 +1,12 @@
 package model
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"unsafe"
 )
 
 // unescapeSeeds are texts of every kind unescape meets: escaped XML as
@@ -73,5 +75,29 @@ func TestUnescapeSeedsCoverBothPaths(t *testing.T) {
 	}
 	if ok < 8 || failed < 20 {
 		t.Errorf("seeds resolved %d, refused %d: the fuzz seeds no longer cover both", ok, failed)
+	}
+}
+
+// intern hands out a string of the bytes it is given, whatever its table
+// held before (other bytes of the same slot, other documents' strings),
+// and the same string for the same short bytes met again.
+func TestInternIsTheBytes(t *testing.T) {
+	s := &scanner{}
+	defer s.release()
+	var keys [][]byte
+	for i := range 5000 {
+		keys = append(keys, []byte(fmt.Sprintf("%0*d", i%internMax+1, i)))
+	}
+	keys = append(keys, []byte(""), []byte("a"), []byte("ab"), []byte("abcd"), []byte("abcdefgh"), bytes.Repeat([]byte("x"), internMax+1))
+	for _, k := range keys {
+		if v := s.intern(k); v != string(k) {
+			t.Fatalf("intern(%q) = %q", k, v)
+		}
+	}
+	for _, k := range [][]byte{[]byte("variable"), []byte("true"), []byte("SMS_TaskSequence_RunCommandLineAction")} {
+		a, b := s.intern(k), s.intern(bytes.Clone(k))
+		if unsafe.StringData(a) != unsafe.StringData(b) {
+			t.Errorf("%q interned twice is two strings", k)
+		}
 	}
 }
