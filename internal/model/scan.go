@@ -25,6 +25,14 @@ func scan(data []byte) (*Elem, error) {
 	s.skipBOM()
 	var stack []*Elem
 	var root *Elem
+	// An element's attributes and children are gathered here, then
+	// copied to slices of their size: Attrs once its start tag is read,
+	// Children once it ends (kids holds the children of every open
+	// element, those of stack[i] from starts[i] on).
+	var attrBuf [8]Attr
+	var kidBuf [32]*Elem
+	attrs, kids := attrBuf[:0], kidBuf[:0]
+	var starts []int
 	for s.pos < len(s.data) {
 		if s.data[s.pos] != '<' {
 			text, err := s.text()
@@ -83,10 +91,14 @@ func scan(data []byte) (*Elem, error) {
 			if top.Name != name {
 				return nil, s.errorf("element <%s> closed by </%s>", top.Name, name)
 			}
+			if start := starts[len(starts)-1]; len(kids) > start {
+				top.Children = append(make([]*Elem, 0, len(kids)-start), kids[start:]...)
+				kids = kids[:start]
+			}
 			if len(top.Children) > 0 && strings.TrimSpace(top.Text) == "" {
 				top.Text = ""
 			}
-			stack = stack[:len(stack)-1]
+			stack, starts = stack[:len(stack)-1], starts[:len(starts)-1]
 		default:
 			s.pos++
 			name := s.name()
@@ -97,6 +109,7 @@ func scan(data []byte) (*Elem, error) {
 				return nil, s.errorf("elements nested deeper than %d", MaxDepth)
 			}
 			e := &Elem{Name: name}
+			attrs = attrs[:0]
 			self := false
 			for {
 				sp := s.space()
@@ -130,15 +143,15 @@ func scan(data []byte) (*Elem, error) {
 				if err != nil {
 					return nil, err
 				}
-				for _, a := range e.Attrs {
+				for _, a := range attrs {
 					if a.Name == an {
 						return nil, s.errorf("attribute %s repeated in <%s>", an, name)
 					}
 				}
-				if e.Attrs == nil {
-					e.Attrs = make([]Attr, 0, 4) // a step has a handful
-				}
-				e.Attrs = append(e.Attrs, Attr{Name: an, Value: v})
+				attrs = append(attrs, Attr{Name: an, Value: v})
+			}
+			if len(attrs) > 0 {
+				e.Attrs = append(make([]Attr, 0, len(attrs)), attrs...)
 			}
 			if len(stack) == 0 {
 				if root != nil {
@@ -146,11 +159,10 @@ func scan(data []byte) (*Elem, error) {
 				}
 				root = e
 			} else {
-				p := stack[len(stack)-1]
-				p.Children = append(p.Children, e)
+				kids = append(kids, e)
 			}
 			if !self {
-				stack = append(stack, e)
+				stack, starts = append(stack, e), append(starts, len(kids))
 			}
 		}
 	}
