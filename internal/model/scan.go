@@ -49,12 +49,18 @@ func scan(data []byte) (*Elem, error) {
 			top.Text += text
 			continue
 		}
+		// the byte after '<' tells markup from a tag without comparing
+		// the prefixes of markup a tag is not (0: none, or a NUL byte)
+		var next byte
+		if s.pos+1 < len(s.data) {
+			next = s.data[s.pos+1]
+		}
 		switch {
-		case bytes.HasPrefix(s.data[s.pos:], []byte("<!--")):
+		case next == '!' && bytes.HasPrefix(s.data[s.pos:], []byte("<!--")):
 			if err := s.skipUntil("-->"); err != nil {
 				return nil, err
 			}
-		case bytes.HasPrefix(s.data[s.pos:], []byte("<![CDATA[")):
+		case next == '!' && bytes.HasPrefix(s.data[s.pos:], []byte("<![CDATA[")):
 			if len(stack) == 0 {
 				return nil, s.errorf("CDATA outside the root element")
 			}
@@ -67,13 +73,13 @@ func scan(data []byte) (*Elem, error) {
 			s.countLines(s.data[s.pos : start+end+3])
 			s.pos = start + end + 3
 			stack[len(stack)-1].Text += normalizeNewlines(string(raw))
-		case bytes.HasPrefix(s.data[s.pos:], []byte("<?")):
+		case next == '?':
 			if err := s.skipUntil("?>"); err != nil {
 				return nil, err
 			}
-		case bytes.HasPrefix(s.data[s.pos:], []byte("<!")):
+		case next == '!':
 			return nil, s.errorf("unsupported markup declaration (DOCTYPE and the like are not allowed)")
-		case bytes.HasPrefix(s.data[s.pos:], []byte("</")):
+		case next == '/':
 			s.pos += 2
 			name := s.name()
 			if name == "" {
