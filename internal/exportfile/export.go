@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/tsctl/tsctl/internal/cores"
 	"github.com/tsctl/tsctl/internal/localfile"
@@ -259,9 +260,14 @@ func (ex *Export) readInfo(name string, data []byte) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	for i, item := range items {
-		in, err := parseInstance(fmt.Sprintf("%s: item %d", name, i+1), []byte(item))
-		if err != nil {
-			return err
+		// the item's bytes where they are (neither reader writes to what
+		// it reads, and both copy what they keep)
+		data := unsafe.Slice(unsafe.StringData(item), len(item))
+		in, ok := scanInstance(data)
+		if !ok {
+			if in, err = parseInstanceStd(fmt.Sprintf("%s: item %d", name, i+1), data); err != nil {
+				return err
+			}
 		}
 		switch in.Class {
 		case "SMS_TaskSequenceReferencesInfo":

@@ -85,7 +85,11 @@ const (
 // the condition first, then a group's steps or a step's <action> and its
 // <defaultVarList> (always written), then unknown elements.
 func (s *Step) UsualLayout() []string {
-	var out []string
+	return s.appendUsualLayout(nil)
+}
+
+// appendUsualLayout appends the usual layout to out.
+func (s *Step) appendUsualLayout(out []string) []string {
 	if s.Condition != nil {
 		out = append(out, ElemCondition)
 	}

@@ -215,20 +215,21 @@ func readStep(e *Elem) (*Step, error) {
 	if s.Kind == KindSubSequence && s.Type == "" {
 		return nil, &SyntaxError{Msg: fmt.Sprintf("<%s name=%q> has no type attribute", e.Name, s.Name)}
 	}
-	layout := []string{}
-	seen := map[string]bool{}
+	var layoutBuf, usualBuf [8]string // the children's names; a step has a few
+	layout := layoutBuf[:0]
+	var seenCondition, seenAction, seenVars bool
 	for _, c := range e.Children {
 		switch {
-		case c.Name == ElemCondition && !seen[c.Name]:
-			s.Condition = c
-		case s.Kind != KindGroup && c.Name == ElemAction && !seen[c.Name]:
-			s.Action = Str(c.Text)
-		case s.Kind != KindGroup && c.Name == ElemDefaultVarList && !seen[c.Name]:
+		case c.Name == ElemCondition && !seenCondition:
+			s.Condition, seenCondition = c, true
+		case s.Kind != KindGroup && c.Name == ElemAction && !seenAction:
+			s.Action, seenAction = Str(c.Text), true
+		case s.Kind != KindGroup && c.Name == ElemDefaultVarList && !seenVars:
 			vars, err := readVars(c)
 			if err != nil {
 				return nil, err
 			}
-			s.Vars = vars
+			s.Vars, seenVars = vars, true
 		case s.Kind == KindGroup && (c.Name == "group" || c.Name == "step" || c.Name == "subtasksequence"):
 			child, err := readStep(c)
 			if err != nil {
@@ -242,11 +243,10 @@ func readStep(e *Elem) (*Step, error) {
 			layout = append(layout, ElemExtra)
 			continue
 		}
-		seen[c.Name] = true
 		layout = append(layout, c.Name)
 	}
-	if !slices.Equal(layout, s.UsualLayout()) {
-		s.Layout = layout
+	if !slices.Equal(layout, s.appendUsualLayout(usualBuf[:0])) {
+		s.Layout = append([]string{}, layout...) // not nil when empty
 	}
 	return s, nil
 }

@@ -2,10 +2,13 @@ package model
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -22,6 +25,14 @@ func scan(data []byte) (*Elem, error) {
 	s.skipBOM()
 	var stack []*Elem
 	var root *Elem
+	// An element's attributes and children are gathered here, then
+	// copied to slices of their size: Attrs once its start tag is read,
+	// Children once it ends (kids holds the children of every open
+	// element, those of stack[i] from starts[i] on).
+	var attrBuf [8]Attr
+	var kidBuf [32]*Elem
+	attrs, kids := attrBuf[:0], kidBuf[:0]
+	var starts []int
 	for s.pos < len(s.data) {
 		if s.data[s.pos] != '<' {
 			text, err := s.text()
@@ -38,12 +49,18 @@ func scan(data []byte) (*Elem, error) {
 			top.Text += text
 			continue
 		}
+		// the byte after '<' tells markup from a tag without comparing
+		// the prefixes of markup a tag is not (0: none, or a NUL byte)
+		var next byte
+		if s.pos+1 < len(s.data) {
+			next = s.data[s.pos+1]
+		}
 		switch {
-		case bytes.HasPrefix(s.data[s.pos:], []byte("<!--")):
+		case next == '!' && bytes.HasPrefix(s.data[s.pos:], []byte("<!--")):
 			if err := s.skipUntil("-->"); err != nil {
 				return nil, err
 			}
-		case bytes.HasPrefix(s.data[s.pos:], []byte("<![CDATA[")):
+		case next == '!' && bytes.HasPrefix(s.data[s.pos:], []byte("<![CDATA[")):
 			if len(stack) == 0 {
 				return nil, s.errorf("CDATA outside the root element")
 			}
@@ -56,13 +73,13 @@ func scan(data []byte) (*Elem, error) {
 			s.countLines(s.data[s.pos : start+end+3])
 			s.pos = start + end + 3
 			stack[len(stack)-1].Text += normalizeNewlines(string(raw))
-		case bytes.HasPrefix(s.data[s.pos:], []byte("<?")):
+		case next == '?':
 			if err := s.skipUntil("?>"); err != nil {
 				return nil, err
 			}
-		case bytes.HasPrefix(s.data[s.pos:], []byte("<!")):
+		case next == '!':
 			return nil, s.errorf("unsupported markup declaration (DOCTYPE and the like are not allowed)")
-		case bytes.HasPrefix(s.data[s.pos:], []byte("</")):
+		case next == '/':
 			s.pos += 2
 			name := s.name()
 			if name == "" {
@@ -80,10 +97,14 @@ func scan(data []byte) (*Elem, error) {
 			if top.Name != name {
 				return nil, s.errorf("element <%s> closed by </%s>", top.Name, name)
 			}
+			if start := starts[len(starts)-1]; len(kids) > start {
+				top.Children = append(make([]*Elem, 0, len(kids)-start), kids[start:]...)
+				kids = kids[:start]
+			}
 			if len(top.Children) > 0 && strings.TrimSpace(top.Text) == "" {
 				top.Text = ""
 			}
-			stack = stack[:len(stack)-1]
+			stack, starts = stack[:len(stack)-1], starts[:len(starts)-1]
 		default:
 			s.pos++
 			name := s.name()
@@ -94,6 +115,7 @@ func scan(data []byte) (*Elem, error) {
 				return nil, s.errorf("elements nested deeper than %d", MaxDepth)
 			}
 			e := &Elem{Name: name}
+			attrs = attrs[:0]
 			self := false
 			for {
 				sp := s.space()
@@ -127,15 +149,15 @@ func scan(data []byte) (*Elem, error) {
 				if err != nil {
 					return nil, err
 				}
-				for _, a := range e.Attrs {
+				for _, a := range attrs {
 					if a.Name == an {
 						return nil, s.errorf("attribute %s repeated in <%s>", an, name)
 					}
 				}
-				if e.Attrs == nil {
-					e.Attrs = make([]Attr, 0, 4) // a step has a handful
-				}
-				e.Attrs = append(e.Attrs, Attr{Name: an, Value: v})
+				attrs = append(attrs, Attr{Name: an, Value: v})
+			}
+			if len(attrs) > 0 {
+				e.Attrs = append(make([]Attr, 0, len(attrs)), attrs...)
 			}
 			if len(stack) == 0 {
 				if root != nil {
@@ -143,11 +165,10 @@ func scan(data []byte) (*Elem, error) {
 				}
 				root = e
 			} else {
-				p := stack[len(stack)-1]
-				p.Children = append(p.Children, e)
+				kids = append(kids, e)
 			}
 			if !self {
-				stack = append(stack, e)
+				stack, starts = append(stack, e), append(starts, len(kids))
 			}
 		}
 	}
@@ -164,8 +185,9 @@ type scanner struct {
 	data     []byte
 	pos      int
 	line     int
-	lpos     int               // position up to which lines are counted
-	interned map[string]string // short names and values read (intern)
+	lpos     int          // position up to which lines are counted
+	interned *internTable // short names and values read (intern)
+	scratch  *[]byte      // where unescape resolves a text (scratchFor)
 }
 
 func (s *scanner) errorf(format string, args ...any) error {
@@ -233,43 +255,74 @@ func (s *scanner) name() string {
 // internMax is the longest name or attribute value intern keeps.
 const internMax = 48
 
-// intern returns b as a string, the same string for the same bytes
-// within a document when b is short: a sequence repeats a few dozen
+// intern returns b as a string, the same string as the last time the same
+// bytes were interned when b is short: a sequence repeats a few dozen
 // element and attribute names, and property names and values such as
-// "true", thousands of times.
+// "true", thousands of times. The strings are kept in a table of
+// internSlots, each slot holding the last string of its hash: looking a
+// name up costs a hash of at most 16 of its bytes and one comparison, not
+// a map's hashing and probing, and a value met once costs no entry of a
+// map (an export's object.xml, its ReferencesInfo.xml items and its
+// sequence are 25 documents to one sequence).
 func (s *scanner) intern(b []byte) string {
 	if len(b) > internMax {
 		return string(b)
 	}
-	if v, ok := s.interned[string(b)]; ok {
-		return v
-	}
 	if s.interned == nil {
-		s.interned = internMaps.Get().(map[string]string)
+		s.interned = internTables.Get().(*internTable)
+	}
+	slot := &s.interned[internHash(b)]
+	if *slot == string(b) { // compared without a copy
+		return *slot
 	}
 	v := string(b)
-	s.interned[v] = v
+	*slot = v
 	return v
 }
 
-// internMaps holds the maps intern fills, emptied: a map grown to the few
-// hundred names and values of one sequence is grown again by the next
-// document otherwise (an export of 500 sequences reads 1,500 documents).
-var internMaps = sync.Pool{New: func() any { return make(map[string]string, 64) }}
+// internSlots is the number of strings an internTable holds.
+const (
+	internBits  = 10
+	internSlots = 1 << internBits
+)
 
-// maxPooledInterned is the most entries a map goes back to internMaps
-// with: clearing a map keeps its size, which a document of many distinct
-// values should not leave to every document after it.
-const maxPooledInterned = 4096
+// internTable is where intern keeps the strings it hands out, by hash.
+type internTable [internSlots]string
 
-// release gives the scanner's intern map back, emptied; the strings it
-// handed out are the document's.
+// internTables holds the tables intern fills, with what they hold: the
+// strings are immutable, and equal bytes intern to an equal string
+// whichever document interned it first (the same names recur across
+// documents); a table dropped by the pool lets its strings go.
+var internTables = sync.Pool{New: func() any { return new(internTable) }}
+
+// internHash is the slot of internTable b goes to: its length and its
+// first and last eight bytes (all of them up to 16), mixed.
+func internHash(b []byte) uint {
+	n := len(b)
+	var x uint64
+	switch {
+	case n >= 8:
+		x = binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 29)
+	case n >= 4:
+		x = uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
+	case n > 0:
+		x = uint64(b[0]) | uint64(b[n/2])<<8 | uint64(b[n-1])<<16
+	}
+	x ^= uint64(n) << 56
+	return uint((x * 0x9E3779B97F4A7C15) >> (64 - internBits))
+}
+
+// release gives the scanner's intern table and scratch buffer back; the
+// strings it handed out are the document's (and may be another's too).
 func (s *scanner) release() {
-	if m := s.interned; m != nil && len(m) <= maxPooledInterned {
-		clear(m)
-		internMaps.Put(m)
+	if t := s.interned; t != nil {
+		internTables.Put(t)
 	}
 	s.interned = nil
+	if b := s.scratch; b != nil && cap(*b) <= maxPooledScratch {
+		scratchBuffers.Put(b)
+	}
+	s.scratch = nil
 }
 
 // text reads character data up to the next '<'.
@@ -310,8 +363,204 @@ func (s *scanner) attrValue() (string, error) {
 	return s.unescape(raw, start)
 }
 
-// unescape resolves entity references and normalises line ends.
+// unescape resolves entity references and normalises line ends, as
+// unescapeTwoPass does, in one pass: escaped XML (a sequence inside an
+// export's object.xml) has a reference every few bytes, each of which
+// unescapeTwoPass finds with a search of its own, then resolves through a
+// string switch or strconv. What unescape would refuse — a character XML
+// does not allow, a reference it does not resolve — it hands to
+// unescapeTwoPass, whose error (and position) is the answer.
+// FuzzUnescapeIsTwoPass holds the two to the same answers.
+//
+// A text with references is resolved into the scanner's scratch buffer,
+// then copied out at its size: a buffer of the raw text's size, as
+// unescapeTwoPass allocates, is zeroed first, and kept whole by the string
+// (the Sequence of an export's object.xml, 57 KB escaped, is 40 KB).
 func (s *scanner) unescape(raw []byte, at int) (string, error) {
+	var out []byte // nil until a reference or CR is met, then s.scratch
+	w := 0         // bytes of out written
+	run := 0       // start of the run of raw not copied to out yet
+	for i := 0; ; {
+		for i < len(raw) && !unescapeStops[raw[i]] {
+			i++
+		}
+		if i == len(raw) {
+			break
+		}
+		c := raw[i]
+		if c >= 0x80 {
+			r, n := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && n == 1 || !validChar(r) {
+				return s.unescapeTwoPass(raw, at)
+			}
+			i += n
+			continue
+		}
+		if c != '&' && c != '\r' { // a control character
+			return s.unescapeTwoPass(raw, at)
+		}
+		if out == nil {
+			out = s.scratchFor(len(raw)) // what a reference stands for is never longer than it
+		}
+		w += copy(out[w:], raw[run:i])
+		if c == '\r' {
+			out[w] = '\n'
+			w++
+			i++
+			if i < len(raw) && raw[i] == '\n' {
+				i++
+			}
+			run = i
+			continue
+		}
+		// the references escaped XML is made of, then the rest
+		var r rune
+		n := 0
+		if len(raw)-i >= 5 {
+			switch binary.LittleEndian.Uint32(raw[i:]) {
+			case refLt:
+				r, n = '<', 4
+			case refGt:
+				r, n = '>', 4
+			case refQuot34:
+				if raw[i+4] == ';' {
+					r, n = '"', 5
+				}
+			case refAmp:
+				if raw[i+4] == ';' {
+					r, n = '&', 5
+				}
+			}
+		}
+		if n == 0 {
+			if r, n = resolveReference(raw[i:]); n == 0 {
+				return s.unescapeTwoPass(raw, at)
+			}
+		}
+		if r < utf8.RuneSelf {
+			out[w] = byte(r)
+			w++
+		} else {
+			w += utf8.EncodeRune(out[w:], r)
+		}
+		i += n
+		run = i
+	}
+	if out == nil {
+		return s.intern(raw), nil
+	}
+	w += copy(out[w:], raw[run:])
+	return string(out[:w]), nil
+}
+
+// The first four bytes of the references escaped XML holds most, as
+// binary.LittleEndian reads them: "&lt;", "&gt;", "&#34" (then ';', as
+// html.EscapeString and .NET write a quote) and "&amp" (then ';').
+var (
+	refLt     = binary.LittleEndian.Uint32([]byte("&lt;"))
+	refGt     = binary.LittleEndian.Uint32([]byte("&gt;"))
+	refQuot34 = binary.LittleEndian.Uint32([]byte("&#34"))
+	refAmp    = binary.LittleEndian.Uint32([]byte("&amp"))
+)
+
+// scratchFor returns the scanner's scratch buffer, at least n bytes long.
+func (s *scanner) scratchFor(n int) []byte {
+	if s.scratch == nil {
+		s.scratch = scratchBuffers.Get().(*[]byte)
+	}
+	if cap(*s.scratch) < n {
+		*s.scratch = make([]byte, max(n, 2*cap(*s.scratch)))
+	}
+	return (*s.scratch)[:n]
+}
+
+// scratchBuffers holds the buffers unescape resolves texts in.
+var scratchBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledScratch is the largest scratch buffer that goes back to
+// scratchBuffers: a document's one huge text should not be kept for every
+// document after it.
+const maxPooledScratch = 1 << 20
+
+// unescapeStops marks the bytes unescape stops at: '&', CR, the control
+// characters XML does not allow, and the bytes of multi-byte UTF-8.
+var unescapeStops = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = c != '\t' && c != '\n'
+	}
+	t['&'] = true
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
+// resolveReference reads the reference b starts with (b[0] is '&'): the
+// character it stands for and its length, or a length of 0 when it is one
+// unescapeTwoPass refuses (unterminated, unknown, not a character XML
+// allows).
+func resolveReference(b []byte) (rune, int) {
+	if len(b) < 4 {
+		return 0, 0
+	}
+	switch b[1] {
+	case 'l':
+		if b[2] == 't' && b[3] == ';' {
+			return '<', 4
+		}
+	case 'g':
+		if b[2] == 't' && b[3] == ';' {
+			return '>', 4
+		}
+	case 'a':
+		if len(b) >= 5 && b[2] == 'm' && b[3] == 'p' && b[4] == ';' {
+			return '&', 5
+		}
+		if len(b) >= 6 && b[2] == 'p' && b[3] == 'o' && b[4] == 's' && b[5] == ';' {
+			return '\'', 6
+		}
+	case 'q':
+		if len(b) >= 6 && b[2] == 'u' && b[3] == 'o' && b[4] == 't' && b[5] == ';' {
+			return '"', 6
+		}
+	case '#':
+		i, base := 2, rune(10)
+		if b[2] == 'x' {
+			i, base = 3, 16
+		}
+		first := i
+		var n rune
+		for ; i < len(b) && n <= unicode.MaxRune; i++ {
+			d := digitValue(b[i])
+			if d >= base {
+				break
+			}
+			n = n*base + d
+		}
+		if i > first && i < len(b) && b[i] == ';' && validChar(n) {
+			return n, i + 1
+		}
+	}
+	return 0, 0
+}
+
+// digitValue is the value of the hexadecimal digit c, 16 for any other byte.
+func digitValue(c byte) rune {
+	switch {
+	case c >= '0' && c <= '9':
+		return rune(c - '0')
+	case c >= 'a' && c <= 'f':
+		return rune(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return rune(c-'A') + 10
+	}
+	return 16
+}
+
+// unescapeTwoPass resolves entity references and normalises line ends,
+// checking every character first: the reference unescape is held to, and
+// what it runs for the error when it meets one.
+func (s *scanner) unescapeTwoPass(raw []byte, at int) (string, error) {
 	for i := 0; i < len(raw); {
 		c := raw[i]
 		if c < 0x80 {
