@@ -6,11 +6,10 @@ package pace
 
 import (
 	"os"
-	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
-	"sync/atomic"
+	"time"
 )
 
 // MemoryLimit is the soft memory limit: under it the collector runs at
@@ -82,46 +81,59 @@ func percentFor(base int, live uint64) int {
 // floor holds the running floor: one at a time, as the runtime has one pace.
 var floor struct {
 	sync.Mutex
-	gen  atomic.Uint64 // the running one's; a finalizer of another stops
-	base int
+	stop chan struct{} // closed to stop the running one
 }
 
+// pollEvery is how often the floor looks for a finished collection. A
+// finalizer run after each collection would answer sooner but can miss a
+// cycle (one armed while a collection marks survives it), leaving a pace
+// worked out for a smaller live heap in place for a whole cycle: the heap
+// then grew to 140 MB where 65 MB was the goal. Polling bounds the lag at
+// what the run allocates in pollEvery.
+const pollEvery = 2 * time.Millisecond
+
 // startFloor sets the pace from percentFor and sets it again after every
-// collection, by a finalizer on an object made unreachable each cycle (a
-// finalizer runs once its object is found unreachable by a collection),
-// until stop is called.
+// collection, until stop is called.
 func startFloor(base int) (stop func()) {
 	floor.Lock()
 	defer floor.Unlock()
-	gen := floor.gen.Add(1)
-	floor.base = base
+	if floor.stop != nil {
+		close(floor.stop) // a later Set replaces an earlier one
+	}
+	done := make(chan struct{})
+	floor.stop = done
 	debug.SetGCPercent(percentFor(base, 0))
-	arm(gen)
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	seen := s[0].Value.Uint64()
+	go func() {
+		t := time.NewTicker(pollEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			metrics.Read(s)
+			if n := s[0].Value.Uint64(); n != seen {
+				seen = n
+				floor.Lock()
+				if floor.stop == done {
+					debug.SetGCPercent(percentFor(base, s[1].Value.Uint64()))
+				}
+				floor.Unlock()
+			}
+		}
+	}()
 	return func() {
 		floor.Lock()
 		defer floor.Unlock()
-		floor.gen.CompareAndSwap(gen, gen+1)
-	}
-}
-
-// sentinel is the object whose finalizer runs after each collection; it
-// holds a pointer so that it is not one of the runtime's batched tiny
-// allocations, whose finalizers may never run.
-type sentinel struct {
-	_ *byte
-	_ [16]byte
-}
-
-func arm(gen uint64) {
-	runtime.SetFinalizer(&sentinel{}, func(*sentinel) {
-		floor.Lock()
-		defer floor.Unlock()
-		if floor.gen.Load() != gen {
-			return
+		if floor.stop == done {
+			close(done)
+			floor.stop = nil
 		}
-		debug.SetGCPercent(percentFor(floor.base, liveHeap()))
-		arm(gen)
-	})
+	}
 }
 
 // liveHeap is the heap the last collection found live.

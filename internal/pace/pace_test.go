@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"testing"
+	"time"
 )
 
 func TestSetAndRestore(t *testing.T) {
@@ -23,7 +24,7 @@ func TestSetAndRestore(t *testing.T) {
 	// A collection after restore leaves the pace alone: the floor stopped.
 	runtime.GC()
 	runtime.GC()
-	waitFinalizers()
+	settle()
 	if got := debug.SetGCPercent(before); got != before {
 		t.Errorf("after restore and two collections, GC percent %d, want %d", got, before)
 	}
@@ -83,14 +84,19 @@ func TestFloorFollowsEveryCollection(t *testing.T) {
 			keep = append(keep, make([]byte, 1<<20))
 		}
 		runtime.GC()
-		waitFinalizers()
+		settle()
 		want := percentFor(GCPercent, liveHeap())
 		if want <= GCPercent {
 			t.Fatalf("live heap %d MiB: the floor should raise the pace", liveHeap()>>20)
 		}
-		// The finalizer read the live heap of a collection a moment
-		// before this one: within a few percent.
-		if got := debug.SetGCPercent(want); got < want*95/100 || got > want*105/100 {
+		// The poller read the live heap of the same collection: wait for
+		// it (within a few percent: the heap read here is a moment later).
+		got := gogc()
+		for deadline := time.Now().Add(2 * time.Second); (got < want*95/100 || got > want*105/100) && time.Now().Before(deadline); {
+			time.Sleep(pollEvery)
+			got = gogc()
+		}
+		if got < want*95/100 || got > want*105/100 {
 			t.Errorf("after a collection with %d MiB live, GC percent %d, want %d", liveHeap()>>20, got, want)
 		}
 		runtime.KeepAlive(keep)
@@ -114,7 +120,7 @@ var sink []byte
 func cyclesAllocating(t *testing.T, n int) uint64 {
 	t.Helper()
 	runtime.GC()
-	waitFinalizers()
+	settle()
 	before := cycles()
 	for range n / 4096 {
 		sink = make([]byte, 4096)
@@ -128,11 +134,12 @@ func cycles() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// waitFinalizers lets the finalizer goroutine run what the last
-// collection queued (the floor's sentinel among them).
-func waitFinalizers() {
-	done := make(chan struct{})
-	runtime.SetFinalizer(&sentinel{}, func(*sentinel) { close(done) })
-	runtime.GC()
-	<-done
+// settle gives the floor's poller time to see the last collection.
+func settle() { time.Sleep(20 * pollEvery) }
+
+// gogc is the pace in force ($GOGC's value).
+func gogc() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int(s[0].Value.Uint64())
 }
