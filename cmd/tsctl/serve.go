@@ -87,7 +87,7 @@ func (c *cli) siteServe(args []string) int {
 	// heap) and each request allocates its body and answer: collected at
 	// the default pace, that was a seventh of its CPU in an apply. The
 	// soft memory limit still bounds the heap; a GOGC the user set wins.
-	pace.SetPercent(serveGCPercent)
+	pace.SetServing(serveGCPercent)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if c.serveCtx != nil {

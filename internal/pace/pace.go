@@ -36,20 +36,28 @@ const runtimeHeapMinimum = 4 << 20
 // Set sets the limit and the pace, each unless its environment variable is
 // set, and returns a function that restores what they were.
 func Set() (restore func()) {
-	return SetPercent(GCPercent)
+	return set(GCPercent, true)
 }
 
-// SetPercent is Set with the collector's pace above HeapFloor given
-// (tsctl site serve's own); it too leaves a pace the user set alone.
-func SetPercent(percent int) (restore func()) {
+// SetServing is Set for a process that serves for hours (tsctl site
+// serve) at its own pace, without the heap floor: the floor's poller
+// would wake an idle server every pollEvery.
+func SetServing(percent int) (restore func()) {
+	return set(percent, false)
+}
+
+func set(percent int, withFloor bool) (restore func()) {
 	limit, before := int64(-1), -1
 	if os.Getenv("GOMEMLIMIT") == "" {
 		limit = debug.SetMemoryLimit(MemoryLimit)
 	}
 	var stop func()
 	if os.Getenv("GOGC") == "" {
-		before = debug.SetGCPercent(-1)
-		stop = startFloor(percent)
+		stopFloor() // one at a time: a server's pace replaces the command's floor
+		before = debug.SetGCPercent(percent)
+		if withFloor {
+			stop = startFloor(percent)
+		}
 	}
 	return func() {
 		if stop != nil {
@@ -97,9 +105,6 @@ const pollEvery = 2 * time.Millisecond
 func startFloor(base int) (stop func()) {
 	floor.Lock()
 	defer floor.Unlock()
-	if floor.stop != nil {
-		close(floor.stop) // a later Set replaces an earlier one
-	}
 	done := make(chan struct{})
 	floor.stop = done
 	debug.SetGCPercent(percentFor(base, 0))
@@ -133,6 +138,16 @@ func startFloor(base int) (stop func()) {
 			close(done)
 			floor.stop = nil
 		}
+	}
+}
+
+// stopFloor stops the running floor, if any.
+func stopFloor() {
+	floor.Lock()
+	defer floor.Unlock()
+	if floor.stop != nil {
+		close(floor.stop)
+		floor.stop = nil
 	}
 }
 

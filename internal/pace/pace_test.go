@@ -143,3 +143,20 @@ func gogc() int {
 	metrics.Read(s)
 	return int(s[0].Value.Uint64())
 }
+
+// TestServingHasNoFloor: a server's pace replaces the command's floor,
+// which then no longer moves it after a collection.
+func TestServingHasNoFloor(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("GOGC", "")
+	restore := Set()
+	defer restore()
+	restoreServing := SetServing(400)
+	defer restoreServing()
+	runtime.GC()
+	runtime.GC()
+	settle()
+	if got := gogc(); got != 400 {
+		t.Errorf("serving at 400 after two collections: GC percent %d (the floor still runs)", got)
+	}
+}
