@@ -368,20 +368,8 @@ func stepKey(b []byte, s *model.Step) []byte {
 		b = keyBool(b, v.Hidden)
 		b = keyString(b, v.Value)
 	}
-	b = keyLen(b, s.Steps == nil, len(s.Steps))
-	for _, ch := range s.Steps {
-		b = keyBool(b, ch != nil)
-		if ch != nil {
-			b = stepKey(b, ch)
-		}
-	}
-	b = keyLen(b, s.ExtraElems == nil, len(s.ExtraElems))
-	for _, e := range s.ExtraElems {
-		b = keyBool(b, e != nil)
-		if e != nil {
-			b = elemKey(b, e)
-		}
-	}
+	b = keyList(b, s.Steps, stepKey)
+	b = keyList(b, s.ExtraElems, elemKey)
 	b = keyLen(b, s.Layout == nil, len(s.Layout))
 	for _, l := range s.Layout {
 		b = keyString(b, l)
@@ -394,11 +382,17 @@ func elemKey(b []byte, e *model.Elem) []byte {
 	b = keyString(b, e.Name)
 	b = keyAttrs(b, e.Attrs)
 	b = keyString(b, e.Text)
-	b = keyLen(b, e.Children == nil, len(e.Children))
-	for _, ch := range e.Children {
-		b = keyBool(b, ch != nil)
-		if ch != nil {
-			b = elemKey(b, ch)
+	return keyList(b, e.Children, elemKey)
+}
+
+// keyList appends to b a key of list: nil or not, its length, and each
+// item, nil or not, by key.
+func keyList[T any](b []byte, list []*T, key func([]byte, *T) []byte) []byte {
+	b = keyLen(b, list == nil, len(list))
+	for _, x := range list {
+		b = keyBool(b, x != nil)
+		if x != nil {
+			b = key(b, x)
 		}
 	}
 	return b

@@ -160,3 +160,10 @@ func TestServingHasNoFloor(t *testing.T) {
 		t.Errorf("serving at 400 after two collections: GC percent %d (the floor still runs)", got)
 	}
 }
+
+// liveHeap is the heap the last collection found live.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
