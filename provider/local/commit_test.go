@@ -48,13 +48,13 @@ func TestGroupCommit(t *testing.T) {
 		})
 	}()
 	<-inFirst
-	queued := sync.WaitGroup{}
+	// Queue the writes one at a time, so that they arrive in order 1..n
+	// behind the running commit (the stats below depend on where the
+	// failing write stands among them).
 	for i := 1; i <= n; i++ {
 		wg.Add(1)
-		queued.Add(1)
 		go func() {
 			defer wg.Done()
-			queued.Done()
 			results[i] = c.update(func(tx *bolt.Tx) error {
 				mu.Lock()
 				txOf[i] = append(txOf[i], tx.ID())
@@ -68,18 +68,7 @@ func TestGroupCommit(t *testing.T) {
 				return nil
 			})
 		}()
-	}
-	queued.Wait()
-	// Wait until every write is in the queue before the first commits.
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		c.mu.Lock()
-		l := len(c.queue)
-		c.mu.Unlock()
-		if l == n {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%d of %d writes queued behind the running commit", l, n)
+		if !waitQueued(t, c, i) {
 			break
 		}
 	}
@@ -120,6 +109,24 @@ func TestGroupCommit(t *testing.T) {
 	// back alone, as is the batch it failed).
 	if st := c.stats(); st.Commits != 3 || st.Writes != n+1 || st.Longest < st.Waited/time.Duration(n+1) {
 		t.Errorf("stats %+v, want 3 commits of %d writes", st, n+1)
+	}
+}
+
+// waitQueued waits until n writes are queued behind the running commit,
+// and reports whether they were (if not, the test has failed).
+func waitQueued(t *testing.T, c *committer, n int) bool {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Microsecond) {
+		c.mu.Lock()
+		l := len(c.queue)
+		c.mu.Unlock()
+		if l == n {
+			return true
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%d of %d writes queued behind the running commit", l, n)
+			return false
+		}
 	}
 }
 
