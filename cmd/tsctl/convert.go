@@ -31,6 +31,9 @@ func (c *cli) convert(args []string) int {
 		c.hint("convert reads <sequence> documents, export object.xml files and export .zip files; ReferencesInfo.xml adds names")
 		return exitError
 	}
+	if !c.settle(&ex.Sequences) {
+		return exitError
+	}
 	cv := convert.New(convert.IndexedExportNames(ex))
 	k := c.newCounter(*quiet)
 	k.phase("converted", "sequences", len(ex.Sequences))
@@ -48,6 +51,21 @@ func (c *cli) convert(args []string) int {
 	}
 	c.reportConversion(cv.Report)
 	return exitOK
+}
+
+// settle makes seqs one configuration's sequences (exportfile.Settle),
+// printing its notes; false when it refuses them, with the error printed.
+func (c *cli) settle(seqs *[]*exportfile.Sequence) bool {
+	kept, notes, err := exportfile.Settle(*seqs)
+	if err != nil {
+		c.fail(err)
+		return false
+	}
+	for _, n := range notes {
+		c.notef("%s", n)
+	}
+	*seqs = kept
+	return true
 }
 
 // convertedDoc is one converted sequence, as the text of its item in a

@@ -54,6 +54,9 @@ func (c *cli) export(args []string) int {
 		fmt.Fprintln(c.stdout, ex.Sequences[0].XML)
 		return exitOK
 	}
+	if !c.settle(&ex.Sequences) {
+		return exitError
+	}
 	cv := convert.New(ex.Names)
 	k.phase("converted", "sequences", len(ex.Sequences))
 	docs, err := convertAll(cv, ex.Sequences, func(s *exportfile.Sequence) string { return s.PackageID }, k)

@@ -31,7 +31,7 @@ var allowed = map[string][]string{
 	"schema":             {"internal/diag"},
 
 	"internal/config":     {"internal/cores", "internal/diag", "internal/localfile", "internal/model", "internal/object", "schema"},
-	"internal/exportfile": {"internal/cores", "internal/localfile", "internal/model", "internal/object"},
+	"internal/exportfile": {"internal/cores", "internal/diag", "internal/localfile", "internal/model", "internal/object"},
 	"provider":            {"internal/model", "internal/object"},
 	"internal/workload":   {"internal/object", "provider"},
 

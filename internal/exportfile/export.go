@@ -42,6 +42,12 @@ type Sequence struct {
 	Duration    int
 	Sequence    *model.Sequence
 	XML         string // the Sequence text as read, when it came from a site
+	// NamedAfterFile: the name is made up from the file's (a bare
+	// <sequence> document, an MDT ts.xml), which Settle may change.
+	NamedAfterFile bool
+	// text is the sequence's text as read, for Settle to compare
+	// sequences read twice (set by every reader that keeps a PackageID).
+	text string
 	// Load, when not nil, parses the sequence's text, which is then its
 	// Sequence (nil until then): a reader that keeps the text rather than
 	// the steps of sequences waiting to be converted sets it
@@ -191,7 +197,7 @@ func (ex *Export) read(name string, data []byte, depth int, budget *int64) error
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		ex.Sequences = append(ex.Sequences, &Sequence{Source: name, Name: bareName(name), Sequence: q})
+		ex.Sequences = append(ex.Sequences, &Sequence{Source: name, Name: bareName(name), NamedAfterFile: true, Sequence: q})
 		return nil
 	case "INSTANCE":
 		return ex.readInstance(name, doc.data)
@@ -203,22 +209,6 @@ func (ex *Export) read(name string, data []byte, depth int, budget *int64) error
 		return nil // the manifest adds nothing tsctl needs
 	}
 	return fmt.Errorf("%s: not a task sequence export: found a <%s> document (expected <sequence>, an object.xml <INSTANCE>, ReferencesInfo.xml, <SmsTaskSequencePackage> or an export .zip)", name, doc.root)
-}
-
-// bareName names a sequence read from a bare document after its file, or,
-// for an MDT ts.xml, after the folder holding it (the task sequence ID).
-func bareName(source string) string {
-	p := strings.ReplaceAll(source, `\`, "/")
-	if i := strings.LastIndex(p, "!"); i >= 0 {
-		p = p[i+1:]
-	}
-	base := path.Base(p)
-	if strings.EqualFold(base, "ts.xml") {
-		if dir := path.Base(path.Dir(p)); dir != "." && dir != "/" {
-			return dir
-		}
-	}
-	return strings.TrimSuffix(base, path.Ext(base))
 }
 
 func (ex *Export) readInstance(name string, data []byte) error {
@@ -243,7 +233,7 @@ func (ex *Export) readInstance(name string, data []byte) error {
 	d, _ := strconv.Atoi(in.prop("Duration"))
 	s := &Sequence{
 		Source: name, PackageID: in.prop("PackageID"), Name: in.prop("Name"), Description: in.prop("Description"),
-		Category: in.prop("Category"), BootImageID: in.prop("BootImageID"), Duration: d,
+		Category: in.prop("Category"), BootImageID: in.prop("BootImageID"), Duration: d, text: text,
 	}
 	if ex.deferParse {
 		s.Load = parse

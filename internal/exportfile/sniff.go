@@ -170,7 +170,12 @@ func (ex *Export) readWrapper(name string, data []byte) error {
 		return fmt.Errorf("%s: SequenceData: %w", name, err)
 	}
 	d, _ := strconv.Atoi(strings.TrimSpace(w.Duration))
-	ex.Sequences = append(ex.Sequences, &Sequence{Source: name, PackageID: strings.TrimSpace(w.PackageID), Name: w.Name,
-		Description: w.Description, Category: w.Category, BootImageID: strings.TrimSpace(w.BootImageID), Duration: d, Sequence: q})
+	s := &Sequence{Source: name, PackageID: strings.TrimSpace(w.PackageID), Name: w.Name,
+		Description: w.Description, Category: w.Category, BootImageID: strings.TrimSpace(w.BootImageID), Duration: d, Sequence: q,
+		text: string(inner)}
+	if s.Name == "" { // a template without one: named after its file
+		s.Name, s.NamedAfterFile = bareName(name), true
+	}
+	ex.Sequences = append(ex.Sequences, s)
 	return nil
 }
