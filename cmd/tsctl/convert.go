@@ -216,8 +216,16 @@ func writeFileAtomic(path string, data []byte) error {
 // refused reports steps no site would store (an unnamed step, say), which
 // no YAML tsctl accepts can hold; true means nothing is written.
 func (c *cli) refused(rep convert.Report) bool {
+	if len(rep.RefusedSequences) > 0 {
+		n := len(rep.RefusedSequences)
+		c.errorf("%d %s what no configuration can hold; nothing was written:", n, plural(n, "sequence holds", "sequences hold"))
+		for _, r := range rep.RefusedSequences {
+			fmt.Fprintf(c.stderr, "  %s\n", r)
+		}
+		c.hint("change it on the site (or in the file) and export again")
+	}
 	if len(rep.Refused) == 0 {
-		return false
+		return len(rep.RefusedSequences) > 0
 	}
 	c.errorf("%d %s what a site refuses, so no configuration can hold %s; nothing was written:", len(rep.Refused),
 		plural(len(rep.Refused), "step holds", "steps hold"), plural(len(rep.Refused), "it", "them"))

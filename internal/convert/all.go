@@ -176,4 +176,5 @@ func (rep *Report) append(r Report) {
 	rep.Blanked = append(rep.Blanked, r.Blanked...)
 	rep.MDT = append(rep.MDT, r.MDT...)
 	rep.Refused = append(rep.Refused, r.Refused...)
+	rep.RefusedSequences = append(rep.RefusedSequences, r.RefusedSequences...)
 }

@@ -42,6 +42,9 @@ type Report struct {
 	// Refused lists steps a site would refuse (an unnamed step, a name
 	// over 100 characters): such a sequence cannot be migrated as it is.
 	Refused []string
+	// RefusedSequences lists sequences whose own properties (name,
+	// description, category) no configuration holds: "name (source): why".
+	RefusedSequences []string
 }
 
 // Converter converts sequences with one set of names.
@@ -114,6 +117,9 @@ func (c *Converter) Sequence(s *exportfile.Sequence) *yaml.Node {
 	}
 	if s.BootImageID != "" {
 		add(m, "bootImage", c.ref(object.BootImage, s.BootImageID, "boot image"))
+	}
+	if why := ownRefusal(m); why != "" {
+		c.Report.RefusedSequences = append(c.Report.RefusedSequences, fmt.Sprintf("%q (%s): %s", s.Name, s.Source, why))
 	}
 	if s.Duration != 0 {
 		add(m, "maxRunTime", integer(s.Duration))
@@ -1027,6 +1033,25 @@ func (c *Converter) refusalByKey(step *yaml.Node, key []byte, keyed bool) string
 	}
 	c.memo().put(key, why)
 	return why
+}
+
+// ownRefusal is what tsctl validate says first of a sequence's own
+// properties, props holding them so far (its name, description,
+// category, boot image), "" when it accepts them.
+func ownRefusal(props *yaml.Node) string {
+	own := mapping()
+	own.Content = append(own.Content, props.Content...)
+	add(own, "steps", seq())
+	root := mapping()
+	add(root, "sequences", seq(own))
+	if acceptedAsTree(root) {
+		return ""
+	}
+	b, err := yaml.Marshal(root)
+	if err != nil {
+		return err.Error()
+	}
+	return strings.TrimPrefix(refusalOfText(b), "sequences[0].")
 }
 
 // refusalOfText is what tsctl validate says first against the document b

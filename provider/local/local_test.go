@@ -150,6 +150,9 @@ func TestSetSequenceRefusals(t *testing.T) {
 	if _, err := setSeq(s, newPkg(""), ts); !provider.IsKind(err, provider.KindInvalid) {
 		t.Errorf("empty name: %v", err)
 	}
+	if _, err := setSeq(s, newPkg(strings.Repeat("é", 101)), ts); !provider.IsKind(err, provider.KindInvalid) {
+		t.Errorf("name of 101 characters: %v", err)
+	}
 	big := `<sequence version="3.10"><step type="BDD_X" name="big" description=""><defaultVarList><variable name="V" property="V">` + strings.Repeat("x", MaxSequenceBytes) + `</variable></defaultVarList></step></sequence>`
 	if _, err := setSeq(s, newPkg("Big"), importSeq(t, s, big)); !provider.IsKind(err, provider.KindTooLarge) {
 		t.Errorf("2 MB limit: %v", err)
@@ -160,6 +163,11 @@ func TestSetSequenceRefusals(t *testing.T) {
 	objs, _ := s.Query(ctx, provider.Query{Class: object.ClassTaskSequencePackage})
 	if len(objs) != 0 {
 		t.Errorf("refused SetSequence stored %d sequences", len(objs))
+	}
+	// The limit counts characters, as the configuration's does: 100 of
+	// two bytes each are a name.
+	if _, err := setSeq(s, newPkg(strings.Repeat("é", 100)), ts); err != nil {
+		t.Errorf("name of 100 characters: %v", err)
 	}
 }
 

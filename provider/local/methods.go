@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -221,7 +222,7 @@ func (s *Site) setSequence(op string, in map[string]any) (map[string]any, error)
 				cur.Props[k] = v
 			}
 		}
-		if name := cur.String("Name"); name == "" || len(name) > 100 {
+		if name := cur.String("Name"); name == "" || utf8.RuneCountInString(name) > 100 {
 			return &provider.Error{Kind: provider.KindInvalid, Op: op, Msg: "Name must be 1 to 100 characters", Code: 0x80041008}
 		}
 		if b := cur.String("BootImageID"); b != "" {
