@@ -213,8 +213,10 @@ func writeFileAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// refused reports steps no site would store (an unnamed step, say), which
-// no YAML tsctl accepts can hold; true means nothing is written.
+// refused reports sequences whose own name, description or category no
+// configuration holds, and steps no site would store (an unnamed step,
+// say), which no YAML tsctl accepts can hold; true means nothing is
+// written.
 func (c *cli) refused(rep convert.Report) bool {
 	if len(rep.RefusedSequences) > 0 {
 		n := len(rep.RefusedSequences)
