@@ -311,11 +311,7 @@ func (ex *Export) readZip(name string, data []byte, depth int, budget *int64) er
 		if f.FileInfo().IsDir() {
 			continue
 		}
-		low := strings.ToLower(clean)
-		want := strings.HasSuffix(low, ".zip") ||
-			(strings.HasPrefix(clean, packageFolder) && (strings.HasSuffix(low, "/object.xml") || strings.HasSuffix(low, "/referencesinfo.xml") || strings.HasSuffix(low, "/appreferencesinfo.xml"))) ||
-			path.Base(low) == "ts.xml" // an MDT deployment share's Control/<ID>/ts.xml
-		if !want {
+		if !wanted(clean) {
 			continue
 		}
 		if f.UncompressedSize64 > MaxFileBytes {
@@ -353,6 +349,27 @@ func (ex *Export) readZip(name string, data []byte, depth int, budget *int64) er
 		}
 	}
 	return batch.flush(ex)
+}
+
+// wanted reports whether tsctl reads the zip member at path clean: a
+// nested zip; an object.xml, ReferencesInfo.xml or AppReferencesInfo.xml
+// under a SMS_TaskSequencePackage folder, at the root or below a folder
+// of its own (an export folder zipped again by Explorer or
+// Compress-Archive), in any case; an MDT deployment share's
+// Control/<ID>/ts.xml. The AppleDouble twins a Mac adds (__MACOSX/,
+// "._NAME") are not read.
+func wanted(clean string) bool {
+	low := strings.ToLower(clean)
+	base := path.Base(low)
+	if strings.HasPrefix(low, "__macosx/") || strings.HasPrefix(base, "._") {
+		return false
+	}
+	if strings.HasSuffix(low, ".zip") || base == "ts.xml" {
+		return true
+	}
+	folder := strings.ToLower(packageFolder)
+	return (strings.HasPrefix(low, folder) || strings.Contains(low, "/"+folder)) &&
+		(base == "object.xml" || base == "referencesinfo.xml" || base == "appreferencesinfo.xml")
 }
 
 // memberBatch is zip members read and not yet parsed. Parsing a member

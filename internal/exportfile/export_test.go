@@ -94,6 +94,43 @@ func TestReadNestedZip(t *testing.T) {
 	}
 }
 
+// TestReadRezippedExport: an export folder zipped again (a folder of its
+// own above SMS_TaskSequencePackage, backslashes, another case) and the
+// AppleDouble twins a Mac adds are read as the console's zip.
+func TestReadRezippedExport(t *testing.T) {
+	inner := makeZip(t, map[string][]byte{"SMS_TaskSequencePackage/LAB00010/object.xml": fixture(t, "object.xml")})
+	for name, files := range map[string]map[string][]byte{
+		"a folder above": {
+			"Lab/SMS_TaskSequencePackage/LAB00010/object.xml":         fixture(t, "object.xml"),
+			"Lab/SMS_TaskSequencePackage/LAB00010/ReferencesInfo.xml": fixture(t, "ReferencesInfo.xml"),
+			"Lab/SMS_Package/LAB00005/object.xml":                     []byte("<INSTANCE CLASSNAME=\"SMS_Package\"/>"),
+		},
+		"backslashes": {`Exports\Lab\SMS_TaskSequencePackage\LAB00010\object.xml`: fixture(t, "object.xml")},
+		"lower case":  {"sms_tasksequencepackage/LAB00010/OBJECT.XML": fixture(t, "object.xml")},
+		"a Mac's twins": {
+			"Exports/Lab.zip":                                      inner,
+			"__MACOSX/Exports/._Lab.zip":                           []byte("\x00\x05\x16\x07AppleDouble"),
+			"Exports/._object.xml":                                 []byte("\x00\x05\x16\x07AppleDouble"),
+			"__MACOSX/SMS_TaskSequencePackage/LAB00010/object.xml": []byte("\x00\x05\x16\x07"),
+		},
+	} {
+		ex := newExport()
+		if err := ex.Read("rezipped.zip", makeZip(t, files)); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(ex.Sequences) != 1 || ex.Sequences[0].PackageID != "LAB00010" {
+			t.Errorf("%s: read %d sequences", name, len(ex.Sequences))
+		}
+	}
+	// What is not an export's is still not read.
+	for _, member := range []string{"SMS_Package/LAB00005/object.xml", "notes/object.xml", "MySMS_TaskSequencePackage/X/object.xml", "SMS_TaskSequencePackage/LAB00010/readme.xml"} {
+		if wanted(member) {
+			t.Errorf("%s read", member)
+		}
+	}
+}
+
 func TestZipRefusals(t *testing.T) {
 	slip := makeZip(t, map[string][]byte{"../../evil.zip": []byte("x")})
 	if err := newExport().Read("slip.zip", slip); !errors.Is(err, ErrUnsafePath) {
