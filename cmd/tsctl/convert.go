@@ -26,9 +26,10 @@ func (c *cli) convert(args []string) int {
 		c.errorf("%v", err)
 		return exitError
 	}
+	c.skipped(ex)
 	if len(ex.Sequences) == 0 {
 		c.errorf("no task sequence in %s", strings.Join(fs.parsed, ", "))
-		c.hint("convert reads <sequence> documents, export object.xml files and export .zip files; ReferencesInfo.xml adds names")
+		c.hint("convert reads <sequence> documents, export object.xml files and export .zip files (of a folder, those it holds, not its subfolders'); ReferencesInfo.xml adds names")
 		return exitError
 	}
 	if !c.settle(&ex.Sequences) {
@@ -51,6 +52,13 @@ func (c *cli) convert(args []string) int {
 	}
 	c.reportConversion(cv.Report)
 	return exitOK
+}
+
+// skipped says which files of the folders read were not exports.
+func (c *cli) skipped(ex *exportfile.Export) {
+	for _, s := range ex.Skipped {
+		c.notef("%s; skipped", s)
+	}
 }
 
 // settle makes seqs one configuration's sequences (exportfile.Settle),

@@ -341,6 +341,7 @@ func (c *cli) seedExport(siteFlag string, files []string) int {
 		c.errorf("%v", err)
 		return exitError
 	}
+	c.skipped(ex)
 	s, ok := c.openLocal(c.localSiteURL(siteFlag), "", false, false)
 	if !ok {
 		return exitError

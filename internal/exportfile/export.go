@@ -91,6 +91,10 @@ type Export struct {
 	Sequences []*Sequence
 	Refs      map[string]Ref    // by PackageID
 	Apps      map[string]AppRef // by model name
+	// Skipped lists the files found in a folder that are XML documents of
+	// another kind (an MDT Unattend.xml beside its ts.xml), not read: a
+	// line each saying what was found.
+	Skipped []string
 	// deferParse: an object.xml's Sequence is kept as text, parsed by its
 	// Load (ReadFilesDeferred)
 	deferParse bool
@@ -100,7 +104,9 @@ func newExport() *Export { return &Export{Refs: map[string]Ref{}, Apps: map[stri
 
 // ReadFiles reads each file (format detected from its content) into one
 // Export. A folder stands for its *.xml and *.zip files, in name order (a
-// folder of exported files, or ../shared/corpus).
+// folder of exported files, or ../shared/corpus); an XML document of
+// another kind found there is skipped (Export.Skipped), while a file named
+// is read or refused.
 func ReadFiles(paths []string) (*Export, error) {
 	ex := newExport()
 	return ex, ex.readFiles(paths)
@@ -133,21 +139,43 @@ func (ex *Export) readFiles(paths []string) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range files {
-		data, err := localfile.Read(p, MaxFileBytes)
+	for _, f := range files {
+		data, err := localfile.Read(f.path, MaxFileBytes)
 		if err != nil {
 			return err
 		}
-		if err := ex.Read(p, data); err != nil {
+		if err := ex.Read(f.path, data); err != nil {
+			var other *OtherDocumentError
+			if f.inFolder && errors.As(err, &other) && other.Name == f.path {
+				ex.Skipped = append(ex.Skipped, fmt.Sprintf("%s: a <%s> document, not a task sequence export", other.Name, other.Root))
+				continue
+			}
 			return err
 		}
 	}
 	return nil
 }
 
+// OtherDocumentError says that a file is a well-formed XML document of
+// another kind than an export's (an MDT Unattend.xml, an OPC
+// [Content_Types].xml).
+type OtherDocumentError struct {
+	Name, Root string // the file, its root element
+}
+
+func (e *OtherDocumentError) Error() string {
+	return fmt.Sprintf("%s: not a task sequence export: found a <%s> document (expected <sequence>, an object.xml <INSTANCE>, ReferencesInfo.xml, <SmsTaskSequencePackage> or an export .zip)", e.Name, e.Root)
+}
+
+// input is a file to read, named or found in a named folder.
+type input struct {
+	path     string
+	inFolder bool
+}
+
 // expand replaces folders by the export files they hold.
-func expand(paths []string) ([]string, error) {
-	var out []string
+func expand(paths []string) ([]input, error) {
+	var out []input
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -157,7 +185,7 @@ func expand(paths []string) ([]string, error) {
 			return nil, err
 		}
 		if !fi.IsDir() {
-			out = append(out, p)
+			out = append(out, input{path: p})
 			continue
 		}
 		ents, err := os.ReadDir(p)
@@ -167,7 +195,7 @@ func expand(paths []string) ([]string, error) {
 		n := len(out)
 		for _, e := range ents {
 			if ext := strings.ToLower(filepath.Ext(e.Name())); !e.IsDir() && (ext == ".xml" || ext == ".zip") {
-				out = append(out, filepath.Join(p, e.Name()))
+				out = append(out, input{path: filepath.Join(p, e.Name()), inFolder: true})
 			}
 		}
 		if len(out) == n {
@@ -208,7 +236,7 @@ func (ex *Export) read(name string, data []byte, depth int, budget *int64) error
 	case "LibraryDocument":
 		return nil // the manifest adds nothing tsctl needs
 	}
-	return fmt.Errorf("%s: not a task sequence export: found a <%s> document (expected <sequence>, an object.xml <INSTANCE>, ReferencesInfo.xml, <SmsTaskSequencePackage> or an export .zip)", name, doc.root)
+	return &OtherDocumentError{Name: name, Root: doc.root}
 }
 
 func (ex *Export) readInstance(name string, data []byte) error {

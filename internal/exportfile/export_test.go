@@ -74,6 +74,36 @@ func TestReadFolder(t *testing.T) {
 	}
 }
 
+// TestReadFolderSkipsOtherDocuments: in a folder, an XML document of
+// another kind (MDT's Unattend.xml beside ts.xml) is skipped and listed;
+// named, it is refused; a file that is not well-formed fails either way.
+func TestReadFolderSkipsOtherDocuments(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("ts.xml", `<sequence version="3.00"><step name="S" type="SMS_TaskSequence_RunCommandLineAction"><action>cmd /c</action></step></sequence>`)
+	unattend := write("Unattend.xml", `<?xml version="1.0" encoding="utf-8"?><unattend xmlns="urn:schemas-microsoft-com:unattend"/>`)
+	ex, err := ReadFiles([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Sequences) != 1 || len(ex.Skipped) != 1 || ex.Skipped[0] != unattend+": a <unattend> document, not a task sequence export" {
+		t.Errorf("%d sequences, skipped %q", len(ex.Sequences), ex.Skipped)
+	}
+	if _, err := ReadFiles([]string{unattend}); err == nil || !strings.Contains(err.Error(), "not a task sequence export: found a <unattend> document") {
+		t.Errorf("named: %v", err)
+	}
+	write("broken.xml", `&lt;sequence version="3.10"&gt;`)
+	if _, err := ReadFiles([]string{dir}); err == nil || !strings.Contains(err.Error(), "broken.xml") {
+		t.Errorf("not well-formed, in a folder: %v", err)
+	}
+}
+
 func TestReadNestedZip(t *testing.T) {
 	inner := makeZip(t, map[string][]byte{
 		"[Content_Types].xml": []byte("<Types/>"),
