@@ -29,7 +29,7 @@ func (c *cli) convert(args []string) int {
 	c.skipped(ex)
 	if len(ex.Sequences) == 0 {
 		c.errorf("no task sequence in %s", strings.Join(fs.parsed, ", "))
-		c.hint("convert reads <sequence> documents, export object.xml files and export .zip files (of a folder, those it holds, not its subfolders'); ReferencesInfo.xml adds names")
+		c.hint("convert reads <sequence> documents, export object.xml files and export .zip files (a folder stands for those it holds and an unzipped export or MDT Control folder in it); ReferencesInfo.xml adds names")
 		return exitError
 	}
 	if !c.settle(&ex.Sequences) {

@@ -104,9 +104,11 @@ func newExport() *Export { return &Export{Refs: map[string]Ref{}, Apps: map[stri
 
 // ReadFiles reads each file (format detected from its content) into one
 // Export. A folder stands for its *.xml and *.zip files, in name order (a
-// folder of exported files, or ../shared/corpus); an XML document of
-// another kind found there is skipped (Export.Skipped), while a file named
-// is read or refused.
+// folder of exported files, or ../shared/corpus), and for what an export
+// .zip of it would have read below it (an unzipped console export, an
+// MDT Control folder: exportedBelow); an XML document of another kind
+// found there is skipped (Export.Skipped), while a file named is read or
+// refused.
 func ReadFiles(paths []string) (*Export, error) {
 	ex := newExport()
 	return ex, ex.readFiles(paths)
@@ -198,11 +200,54 @@ func expand(paths []string) ([]input, error) {
 				out = append(out, input{path: filepath.Join(p, e.Name()), inFolder: true})
 			}
 		}
+		for _, e := range ents {
+			if e.IsDir() {
+				found, err := exportedBelow(p, e.Name())
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, found...)
+			}
+		}
 		if len(out) == n {
 			return nil, fmt.Errorf("%s: folder holds no .xml or .zip file", p)
 		}
 	}
 	return out, nil
+}
+
+// maxFolderDepth is how deep below a folder named exportedBelow looks.
+const maxFolderDepth = 4
+
+// exportedBelow lists the files under the subfolder sub of dir that an
+// export .zip of dir would have tsctl read (wanted): an unzipped console
+// export's SMS_TaskSequencePackage/<ID>/object.xml and ReferencesInfo.xml,
+// an MDT deployment share's Control/<ID>/ts.xml; at most maxFolderDepth
+// folders down, in name order, zips not included (a folder of exports
+// may keep others in its subfolders).
+func exportedBelow(dir, sub string) ([]input, error) {
+	var out []input
+	err := filepath.WalkDir(filepath.Join(dir, sub), func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if strings.Count(rel, "/") >= maxFolderDepth-1 {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() && !strings.HasSuffix(strings.ToLower(rel), ".zip") && wanted(rel) {
+			out = append(out, input{path: p, inFolder: true})
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Read adds one file's content, named name in messages.

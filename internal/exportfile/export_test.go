@@ -104,6 +104,44 @@ func TestReadFolderSkipsOtherDocuments(t *testing.T) {
 	}
 }
 
+// TestReadFolderAsItsZip: a folder is read below its own files as an
+// export .zip of it would be: an unzipped console export, an MDT Control
+// folder; not deeper than maxFolderDepth, and not the zips or other XML
+// files of its subfolders.
+func TestReadFolderAsItsZip(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts := []byte(`<sequence version="3.00"><step name="S" type="SMS_TaskSequence_RunCommandLineAction"><action>cmd /c</action></step></sequence>`)
+	write("[Content_Types].xml", []byte(`<Types/>`))
+	write("SMS_TaskSequencePackage/LAB00010/object.xml", fixture(t, "object.xml"))
+	write("SMS_TaskSequencePackage/LAB00010/ReferencesInfo.xml", fixture(t, "ReferencesInfo.xml"))
+	write("SMS_TaskSequencePackage/USERSTATE_MIGRATION_PACKAGE.xml", []byte(`<string>x</string>`))
+	write("Control/WIN11/ts.xml", ts)
+	write("Control/WIN11/Unattend.xml", []byte(`<unattend/>`))
+	write("older/export.zip", []byte("not read"))
+	write("notes/other.xml", []byte("not read"))
+	write("a/b/c/Control/DEEP/ts.xml", ts)
+	ex, err := ReadFiles([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range ex.Sequences {
+		got = append(got, s.Name)
+	}
+	if fmt.Sprint(got) != "[WIN11 Lab - Deploy]" || ex.Refs["LAB00005"].Name == "" {
+		t.Errorf("read %q, refs %v", got, ex.Refs)
+	}
+}
+
 func TestReadNestedZip(t *testing.T) {
 	inner := makeZip(t, map[string][]byte{
 		"[Content_Types].xml": []byte("<Types/>"),

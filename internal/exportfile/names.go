@@ -90,7 +90,7 @@ func Settle(seqs []*Sequence) (kept []*Sequence, notes []string, err error) {
 		if !sameSequence(first, s) {
 			return nil, nil, diag.WithHint(fmt.Errorf("sequence %s is read twice with different content: %q from %s and %q from %s",
 				s.PackageID, first.Name, first.Source, s.Name, s.Source),
-				"these are two versions of one task sequence: convert one of them")
+				"these are two versions of one task sequence, or two sites' sequences that share an ID: convert them one at a time")
 		}
 		notes = append(notes, fmt.Sprintf("%s: sequence %q (%s) is the one read from %s: converted once", s.Source, s.Name, s.PackageID, first.Source))
 	}
