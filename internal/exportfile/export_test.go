@@ -424,3 +424,24 @@ func TestReadFilesDeferredIsReadFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestDeclaredEncodings: a declaration of an encoding that writes ASCII as
+// ASCII is read when the file is ASCII; other text in it is refused with
+// what to do.
+func TestDeclaredEncodings(t *testing.T) {
+	seq := `<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="S"><action>cmd</action></step></sequence>`
+	for _, enc := range []string{"us-ascii", "ASCII", "windows-1252", "iso-8859-1"} {
+		ex := newExport()
+		if err := ex.Read("a.xml", []byte(`<?xml version="1.0" encoding="`+enc+`"?>`+seq)); err != nil || len(ex.Sequences) != 1 {
+			t.Errorf("%s, ASCII text: %v", enc, err)
+		}
+	}
+	for _, doc := range []string{
+		`<?xml version="1.0" encoding="shift_jis"?>` + seq,
+		`<?xml version="1.0" encoding="windows-1252"?>` + strings.Replace(seq, `name="S"`, `name="Ã©"`, 1),
+	} {
+		if err := newExport().Read("a.xml", []byte(doc)); err == nil || !strings.Contains(err.Error(), "save it as UTF-8") {
+			t.Errorf("%.60s: %v", doc, err)
+		}
+	}
+}

@@ -57,7 +57,8 @@ func sniff(data []byte) (*document, error) {
 				return nil, fmt.Errorf("the XML declaration is not closed")
 			}
 			decl := string(rest[:end])
-			if enc := declaredEncoding(decl); enc != "" && !strings.EqualFold(enc, "utf-8") && !strings.EqualFold(enc, "utf-16") {
+			if enc := declaredEncoding(decl); enc != "" && !strings.EqualFold(enc, "utf-8") && !strings.EqualFold(enc, "utf-16") &&
+				!(asciiCompatible(enc) && isASCII(data)) {
 				return nil, fmt.Errorf("the file declares encoding %q; save it as UTF-8", enc)
 			}
 			// blank the declaration out (its encoding no longer holds once
@@ -112,6 +113,26 @@ func firstWords(b []byte) string {
 		}
 	}
 	return s
+}
+
+// asciiCompatible reports whether enc writes ASCII text as ASCII bytes,
+// so that a file of ASCII bytes declaring it reads as UTF-8 (PowerShell
+// and .NET write us-ascii and windows-1252 declarations).
+func asciiCompatible(enc string) bool {
+	switch strings.ToLower(enc) {
+	case "us-ascii", "ascii", "iso-8859-1", "latin1", "windows-1252", "cp1252":
+		return true
+	}
+	return false
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func declaredEncoding(decl string) string {
