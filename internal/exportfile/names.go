@@ -106,9 +106,12 @@ func Settle(seqs []*Sequence) (kept []*Sequence, notes []string, err error) {
 		}
 		key := strings.ToLower(s.Name)
 		if first, ok := taken[key]; ok {
-			return nil, nil, diag.WithHint(fmt.Errorf("2 sequences are named %q: %s and %s",
-				s.Name, readFrom(first), readFrom(s)),
-				"tsctl keeps one object per name: rename all but one of them on the site, then export them again")
+			err := fmt.Errorf("2 sequences are named %q: %s and %s", s.Name, readFrom(first), readFrom(s))
+			if first.Name != s.Name {
+				err = fmt.Errorf("2 sequences have one name, compared without case as a site compares names: %q, %s, and %q, %s",
+					first.Name, readFrom(first), s.Name, readFrom(s))
+			}
+			return nil, nil, diag.WithHint(err, "tsctl keeps one object per name: rename all but one of them on the site, then export them again")
 		}
 		taken[key] = s
 	}

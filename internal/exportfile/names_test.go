@@ -135,15 +135,15 @@ func TestSettleSharedNameRefused(t *testing.T) {
 	a := fromSite("a.zip", "PS100001", "Deploy", "<sequence/>")
 	b := fromSite("b.zip", "PS100002", "DEPLOY", "<sequence/>")
 	_, _, err := Settle([]*Sequence{a, bare("Deploy.xml"), b})
-	if err == nil || err.Error() != `2 sequences are named "DEPLOY": PS100001 from a.zip and PS100002 from b.zip` {
+	if err == nil || err.Error() != `2 sequences have one name, compared without case as a site compares names: "Deploy", PS100001 from a.zip, and "DEPLOY", PS100002 from b.zip` {
 		t.Fatalf("err %v", err)
 	}
 	if h := diag.HintOf(err); !strings.Contains(h, "tsctl keeps one object per name") {
 		t.Errorf("hint %q", h)
 	}
 	// From a site, the source names the ID.
-	a.Source, b.Source = "PS1:PS100001", "PS1:PS100002"
-	if _, _, err := Settle([]*Sequence{a, b}); err == nil || err.Error() != `2 sequences are named "DEPLOY": PS1:PS100001 and PS1:PS100002` {
+	a.Source, b.Source, b.Name = "PS1:PS100001", "PS1:PS100002", "Deploy"
+	if _, _, err := Settle([]*Sequence{a, b}); err == nil || err.Error() != `2 sequences are named "Deploy": PS1:PS100001 and PS1:PS100002` {
 		t.Errorf("err %v", err)
 	}
 }
