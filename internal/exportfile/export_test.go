@@ -445,3 +445,18 @@ func TestDeclaredEncodings(t *testing.T) {
 		}
 	}
 }
+
+// TestTrailingNULs: NUL bytes ending a file are not part of its document,
+// whatever reads it; a NUL inside it is still an error.
+func TestTrailingNULs(t *testing.T) {
+	seq := `<sequence version="3.10"><step type="SMS_TaskSequence_RunCommandLineAction" name="S"><action>cmd</action></step></sequence>`
+	for _, doc := range []string{seq + "\x00\x00", seq + "\r\n\x00", seq + "\x00\r\n"} {
+		ex := newExport()
+		if err := ex.Read("a.xml", []byte(doc)); err != nil || len(ex.Sequences) != 1 {
+			t.Errorf("%q: %v", doc[len(seq):], err)
+		}
+	}
+	if err := newExport().Read("a.xml", []byte(strings.Replace(seq, "cmd", "c\x00md", 1))); err == nil {
+		t.Error("a NUL inside the document read")
+	}
+}

@@ -92,12 +92,25 @@ func sniff(data []byte) (*document, error) {
 			for n < len(rest) && !strings.ContainsRune(" \t\r\n/>", rune(rest[n])) {
 				n++
 			}
-			return &document{data: data, root: string(rest[1:n])}, nil
+			// NUL bytes ending the file (a buffer written whole by some
+			// tools) are not part of the document: every reader of an
+			// instance or wrapper stops at its root's end anyway
+			return &document{data: trimTrailingNULs(data), root: string(rest[1:n])}, nil
 		default:
 			return nil, fmt.Errorf("text (%s…), not an XML document", firstWords(rest))
 		}
 		skip()
 	}
+}
+
+// trimTrailingNULs cuts the NUL bytes, and the white space among them,
+// that end data, if any.
+func trimTrailingNULs(data []byte) []byte {
+	t := bytes.TrimRight(data, "\x00 \t\r\n")
+	if bytes.IndexByte(data[len(t):], 0) < 0 {
+		return data
+	}
+	return t
 }
 
 func firstWords(b []byte) string {
