@@ -229,12 +229,39 @@ func FuzzRead(f *testing.F) {
 	f.Add(fixture(f, "ReferencesInfo.xml"))
 	f.Add([]byte(`<sequence version="3.10"><step type="X" name="a" description=""/></sequence>`))
 	f.Add(makeZip(f, map[string][]byte{"SMS_TaskSequencePackage/A/object.xml": fixture(f, "object.xml")}))
+	f.Add(makeZip(f, map[string][]byte{
+		"Lab/SMS_TaskSequencePackage/A/object.xml": fixture(f, "object.xml"),
+		"__MACOSX/Lab/._x.zip":                     []byte("x"),
+		"Control/ID/ts.xml":                        []byte(`<sequence version="3.00"><step name="S"><action>cmd</action></step></sequence>` + "\x00"),
+	}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ex := newExport()
-		_ = ex.Read("fuzz", data)
+		err := ex.Read("fuzz.zip", data)
+		if err != nil {
+			// one line naming the file
+			if msg := err.Error(); !strings.HasPrefix(msg, "fuzz.zip") || strings.Contains(msg, "\n") {
+				t.Fatalf("error %q does not name the file in one line", msg)
+			}
+		}
 		for _, s := range ex.Sequences {
 			if s.Sequence == nil {
 				t.Fatal("sequence without content")
+			}
+			if s.NamedAfterFile {
+				checkName(t, s.Source, s.Name)
+			}
+		}
+		// Settled, the sequences have names one configuration holds.
+		kept, _, err := Settle(ex.Sequences)
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, s := range kept {
+			if k := strings.ToLower(s.Name); seen[k] {
+				t.Fatalf("%q twice after Settle", s.Name)
+			} else {
+				seen[k] = true
 			}
 		}
 	})
