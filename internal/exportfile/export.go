@@ -27,7 +27,7 @@ const (
 	MaxZipNesting  = 4
 	maxZipMembers  = 10000
 	utf8BOM        = "\ufeff"
-	packageFolder  = "SMS_TaskSequencePackage/"
+	packageFolder  = "sms_tasksequencepackage/" // SMS_TaskSequencePackage/, in the lower case wanted compares
 	instanceMarker = "<INSTANCE"
 )
 
@@ -440,8 +440,7 @@ func wanted(clean string) bool {
 	if strings.HasSuffix(low, ".zip") || base == "ts.xml" {
 		return true
 	}
-	folder := strings.ToLower(packageFolder)
-	return (strings.HasPrefix(low, folder) || strings.Contains(low, "/"+folder)) &&
+	return (strings.HasPrefix(low, packageFolder) || strings.Contains(low, "/"+packageFolder)) &&
 		(base == "object.xml" || base == "referencesinfo.xml" || base == "appreferencesinfo.xml")
 }
 
